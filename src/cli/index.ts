@@ -1,0 +1,2 @@
+// Owns: the semsync command.
+// May import: node and below; nothing imports it.

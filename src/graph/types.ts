@@ -1,0 +1,27 @@
+// The shapes the graph layer trades in: changes, patches (one transaction of one author), version vectors.
+import type { Quad } from '@rdfjs/types';
+
+export type Op = 'A' | 'D';
+
+/** One row of an RDF Patch: add or delete one quad. */
+export interface Change {
+  op: Op;
+  quad: Quad;
+}
+
+/**
+ * One transaction by one author (a node id), the unit the change log stores and peers exchange.
+ * `seq` counts that author's patches from 1 with no gaps; `hlc` is the hybrid logical clock at commit
+ * (milliseconds since the epoch and a counter, as `"<ms>.<counter>"`), used for last-writer-wins.
+ */
+export interface Patch {
+  author: string;
+  seq: number;
+  hlc: string;
+  changes: Change[];
+}
+
+/** Highest contiguous sequence number seen per author. */
+export type VersionVector = Record<string, number>;
+
+export type ResultFormat = 'json' | 'xml' | 'csv' | 'tsv' | 'turtle' | 'ntriples' | 'nquads' | 'trig' | 'jsonld';

@@ -1,0 +1,2 @@
+// Owns: shared folders: walk, watch (chokidar), hash, incremental index into the graph.
+// May import: extractors, graph.
