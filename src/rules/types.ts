@@ -1,0 +1,50 @@
+// The shapes rules and devices trade in: a device profile (what a device accepts and where), and the
+// operations a placement plan is made of. Planning (src/rules/) makes them; src/devices/ executes them.
+
+/** What a device accepts and where media goes on it: read from `.semsync/device.ttl` or `.is_audio_player`. */
+export interface DeviceProfile {
+  id: string;
+  name: string;
+  /** The user who claimed the device, if any. */
+  owner?: string;
+  /** Kinds of media the device takes: 'ebook', 'music', 'photo' (others may follow). */
+  accepts: MediaKind[];
+  /** MIME types the device plays or reads, per kind; an empty or missing list means any. */
+  formats: Partial<Record<MediaKind, string[]>>;
+  /** Folder per kind relative to the device root, e.g. { music: 'Music', ebook: 'eBooks' } (overrides the rule's). */
+  folders: Partial<Record<MediaKind, string>>;
+  /** `.is_audio_player` folder_depth: how many folder levels music paths may have below the music folder. */
+  folderDepth?: number;
+  /** The filesystem's naming rules: 'vfat'/'exfat' are the strict ones; 'posix' only forbids '/' and NUL. */
+  filesystem: 'vfat' | 'exfat' | 'posix';
+  /** Where the profile came from, for error messages. */
+  source: string;
+}
+
+export type MediaKind = 'ebook' | 'music' | 'photo';
+
+/** One file a device holds, as listed before planning. `placedBy` is set for files semsync placed itself. */
+export interface DeviceEntry {
+  path: string; // relative to the device root, '/'-separated
+  size: number;
+  content?: string; // urn:sha256:... when known (from the device catalog)
+  placedBy?: string; // the rule IRI that placed it, from the device catalog
+}
+
+export type Operation =
+  | {
+      kind: 'copy';
+      /** The content resource (urn:sha256:HEX) to put there. */
+      content: string;
+      /** A local file holding those bytes, if this node has one; otherwise fetch by hash from a peer. */
+      source?: string;
+      /** The target path relative to the device root, legal on the device's filesystem. */
+      target: string;
+      size: number;
+      /** The placement rule's IRI, recorded in the catalog so `explain` can answer. */
+      rule: string;
+      /** The metadata values the template used, for `explain`. */
+      values: Record<string, string>;
+    }
+  | { kind: 'remove'; target: string; reason: string }
+  | { kind: 'skip'; content: string; reason: string };
