@@ -1,0 +1,335 @@
+// The incremental index: keeps one share's named graph equal to what its folder holds, reading only what changed.
+import n3 from 'n3';
+import type { NamedNode, Quad, Term } from '@rdfjs/types';
+import type { GraphStore } from '../graph/store.js';
+import type { Change } from '../graph/types.js';
+import { ID, NFO, NIE } from '../graph/vocab.js';
+import { DescribePool } from './pool.js';
+import type { DescribeResult } from './describe.js';
+import { fileIri, fileQuads, mtimeLiteral, shareGraph, shareQuads, type Share } from './quads.js';
+import { walkShare, type WalkEntry } from './walk.js';
+import { stat } from 'node:fs/promises';
+
+const { namedNode } = n3.DataFactory;
+
+export interface ScanSummary {
+  share: string;
+  files: number;
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+  errors: Array<{ path: string; message: string }>;
+}
+
+export interface ScanProgress {
+  share: string;
+  /** Files seen by the walk so far. */
+  seen: number;
+  /** Files read (hashed and described) so far, and how many need reading so far. */
+  read: number;
+  toRead: number;
+  done: boolean;
+}
+
+export interface IndexerOptions {
+  /** Files per commit (each commit is one durable patch). */
+  batchFiles?: number;
+  /** Longest a described file waits before its batch is committed. */
+  batchMs?: number;
+  onError?: (e: { path: string; message: string }) => void;
+}
+
+interface Known {
+  size: number;
+  mtime: string;
+}
+
+export class Indexer {
+  private readonly batchFiles: number;
+  private readonly batchMs: number;
+
+  constructor(
+    private readonly store: GraphStore,
+    private readonly pool: DescribePool,
+    private readonly options: IndexerOptions = {},
+  ) {
+    this.batchFiles = options.batchFiles ?? 500;
+    this.batchMs = options.batchMs ?? 250;
+  }
+
+  /** Brings the share's graph up to date with the folder. */
+  async scan(share: Share, onProgress: (p: ScanProgress) => void = () => {}): Promise<ScanSummary> {
+    const g = shareGraph(this.store.nodeId, share.name);
+    const summary: ScanSummary = { share: share.name, files: 0, added: 0, changed: 0, removed: 0, unchanged: 0, errors: [] };
+    const report = (e: { path: string; message: string }) => {
+      summary.errors.push(e);
+      this.options.onError?.(e);
+    };
+    await this.store.commit(shareQuads(this.store.nodeId, share).map((quad) => ({ op: 'A' as const, quad })));
+    const known = this.knownFiles(g);
+    const batch = new Batcher(this, share, summary, report, this.batchFiles, this.batchMs);
+    const progress: ScanProgress = { share: share.name, seen: 0, read: 0, toRead: 0, done: false };
+    const inFlight = new Set<Promise<void>>();
+    const limit = Math.max(4, this.pool.size * 4);
+
+    for await (const entry of walkShare(share.root, report)) {
+      progress.seen++;
+      summary.files++;
+      const iri = fileIri(entry.path).value;
+      const was = known.get(iri);
+      known.delete(iri);
+      if (was && was.size === entry.size && was.mtime === mtimeLiteral(entry.mtimeMs)) {
+        summary.unchanged++;
+        continue;
+      }
+      progress.toRead++;
+      const job = this.read(entry).then(
+        (result) => {
+          progress.read++;
+          onProgress(progress);
+          if (result) return batch.add(entry, result, was !== undefined);
+          report({ path: entry.path, message: 'could not be read' });
+        },
+      );
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
+      if (inFlight.size >= limit) await Promise.race(inFlight);
+      if (progress.seen % 256 === 0) onProgress(progress);
+    }
+    await Promise.all(inFlight);
+    await batch.flush();
+    // What the walk did not see is gone.
+    const gone = [...known.keys()];
+    for (let i = 0; i < gone.length; i += this.batchFiles) {
+      await this.removeFiles(g, gone.slice(i, i + this.batchFiles).map((iri) => namedNode(iri)));
+    }
+    summary.removed = gone.length;
+    progress.done = true;
+    onProgress(progress);
+    return summary;
+  }
+
+  /** Re-reads the given paths (added, changed or removed files or folders) of a share: what the watcher calls. */
+  async update(share: Share, paths: string[]): Promise<ScanSummary> {
+    const g = shareGraph(this.store.nodeId, share.name);
+    const summary: ScanSummary = { share: share.name, files: 0, added: 0, changed: 0, removed: 0, unchanged: 0, errors: [] };
+    const report = (e: { path: string; message: string }) => {
+      summary.errors.push(e);
+      this.options.onError?.(e);
+    };
+    const batch = new Batcher(this, share, summary, report, this.batchFiles, this.batchMs);
+    const gone: NamedNode[] = [];
+    for (const p of new Set(paths)) {
+      const st = await stat(p).catch(() => undefined);
+      const iri = fileIri(p);
+      if (!st) {
+        // A removed file, or a removed folder: every file IRI below it.
+        const prefix = iri.value.endsWith('/') ? iri.value : iri.value + '/';
+        for (const q of this.store.match(null, NIE('interpretedAs'), null, g)) {
+          if (q.subject.value === iri.value || q.subject.value.startsWith(prefix)) gone.push(q.subject as NamedNode);
+        }
+        continue;
+      }
+      if (st.isDirectory()) {
+        const sub = await this.scanFolderInto(share, p, batch, summary, report);
+        gone.push(...sub);
+        continue;
+      }
+      if (!st.isFile()) continue;
+      summary.files++;
+      const was = this.knownFile(g, iri);
+      const entry: WalkEntry = { path: p, relPath: relPathOf(share, p), size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+      if (was && was.size === entry.size && was.mtime === mtimeLiteral(entry.mtimeMs)) {
+        summary.unchanged++;
+        continue;
+      }
+      const result = await this.read(entry);
+      if (result) await batch.add(entry, result, was !== undefined);
+    }
+    await batch.flush();
+    await this.removeFiles(g, gone);
+    summary.removed += gone.length;
+    return summary;
+  }
+
+  /** Removes everything a share said (its whole graph). */
+  async forget(share: Share): Promise<number> {
+    const g = shareGraph(this.store.nodeId, share.name);
+    const quads = this.store.match(null, null, null, g);
+    await this.store.commit(quads.map((quad) => ({ op: 'D' as const, quad })));
+    return quads.length;
+  }
+
+  private async scanFolderInto(
+    share: Share,
+    folder: string,
+    batch: Batcher,
+    summary: ScanSummary,
+    report: (e: { path: string; message: string }) => void,
+  ): Promise<NamedNode[]> {
+    const g = shareGraph(this.store.nodeId, share.name);
+    const seen = new Set<string>();
+    for await (const entry of walkShare(folder, report)) {
+      const iri = fileIri(entry.path);
+      seen.add(iri.value);
+      summary.files++;
+      const was = this.knownFile(g, iri);
+      if (was && was.size === entry.size && was.mtime === mtimeLiteral(entry.mtimeMs)) {
+        summary.unchanged++;
+        continue;
+      }
+      const result = await this.read({ ...entry, relPath: relPathOf(share, entry.path) });
+      if (result) await batch.add({ ...entry, relPath: relPathOf(share, entry.path) }, result, was !== undefined);
+    }
+    const prefix = fileIri(folder).value.replace(/\/?$/, '/');
+    return this.store
+      .match(null, NIE('interpretedAs'), null, g)
+      .filter((q) => q.subject.value.startsWith(prefix) && !seen.has(q.subject.value))
+      .map((q) => q.subject as NamedNode);
+  }
+
+  private async read(entry: WalkEntry): Promise<DescribeResult | undefined> {
+    try {
+      return await this.pool.describe({ path: entry.path });
+    } catch (err) {
+      this.options.onError?.({ path: entry.path, message: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  private knownFiles(g: NamedNode): Map<string, Known> {
+    const known = new Map<string, Known>();
+    for (const q of this.store.match(null, NFO('fileSize'), null, g)) {
+      known.set(q.subject.value, { size: Number(q.object.value), mtime: '' });
+    }
+    for (const q of this.store.match(null, NFO('fileLastModified'), null, g)) {
+      const k = known.get(q.subject.value);
+      if (k) k.mtime = q.object.value;
+    }
+    return known;
+  }
+
+  private knownFile(g: NamedNode, iri: NamedNode): Known | undefined {
+    const size = this.store.match(iri, NFO('fileSize'), null, g)[0];
+    const mtime = this.store.match(iri, NFO('fileLastModified'), null, g)[0];
+    if (!size || !mtime) return undefined;
+    return { size: Number(size.object.value), mtime: mtime.object.value };
+  }
+
+  /** Commits the described files of one batch: new file quads, the old ones' difference, new contents; then collects garbage. */
+  async commitBatch(share: Share, items: Array<{ entry: WalkEntry; result: DescribeResult }>): Promise<void> {
+    const g = shareGraph(this.store.nodeId, share.name);
+    const changes: Change[] = [];
+    const dropped: Term[] = [];
+    const parser = new n3.Parser({ format: 'N-Quads' });
+    const contentsAdded = new Set<string>();
+    for (const { entry, result } of items) {
+      const iri = fileIri(entry.path);
+      const next = fileQuads(this.store.nodeId, share, { ...entry, size: result.size, mime: result.mime, sha256: result.sha256, errors: result.errors });
+      const old = this.store.match(iri, null, null, g);
+      diffInto(changes, old, next);
+      for (const q of old) if (q.predicate.equals(NIE('interpretedAs')) && !next.some((n) => n.object.equals(q.object))) dropped.push(q.object);
+      const content = `urn:sha256:${result.sha256}`;
+      if (contentsAdded.has(content) || this.store.match(namedNode(content), null, null, g).length > 0) continue;
+      contentsAdded.add(content);
+      for (const q of parser.parse(result.nquads)) {
+        changes.push({ op: 'A', quad: n3.DataFactory.quad(q.subject, q.predicate, q.object, g) });
+      }
+    }
+    await this.store.commit(changes);
+    await this.collect(g, dropped);
+  }
+
+  private async removeFiles(g: NamedNode, files: NamedNode[]): Promise<void> {
+    if (files.length === 0) return;
+    const changes: Change[] = [];
+    const dropped: Term[] = [];
+    for (const f of files) {
+      for (const q of this.store.match(f, null, null, g)) {
+        changes.push({ op: 'D', quad: q });
+        if (q.predicate.equals(NIE('interpretedAs'))) dropped.push(q.object);
+      }
+    }
+    await this.store.commit(changes);
+    await this.collect(g, dropped);
+  }
+
+  /** Deletes contents no file points to any more, then the derived resources (people, albums) nothing names any more. */
+  private async collect(g: NamedNode, candidates: Term[]): Promise<void> {
+    let pending = candidates;
+    const seen = new Set<string>();
+    while (pending.length > 0) {
+      const changes: Change[] = [];
+      const next: Term[] = [];
+      for (const c of pending) {
+        if (seen.has(c.value) || c.termType !== 'NamedNode') continue;
+        seen.add(c.value);
+        if (this.store.match(null, null, c, g).length > 0) continue;
+        for (const q of this.store.match(c, null, null, g)) {
+          changes.push({ op: 'D', quad: q });
+          if (isDerived(q.object)) next.push(q.object);
+        }
+      }
+      if (changes.length > 0) await this.store.commit(changes);
+      pending = next;
+    }
+  }
+}
+
+/** Accumulates described files and commits them in batches. */
+class Batcher {
+  private items: Array<{ entry: WalkEntry; result: DescribeResult }> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly indexer: Indexer,
+    private readonly share: Share,
+    private readonly summary: ScanSummary,
+    private readonly report: (e: { path: string; message: string }) => void,
+    private readonly size: number,
+    private readonly ms: number,
+  ) {}
+
+  add(entry: WalkEntry, result: DescribeResult, existed: boolean): Promise<void> {
+    if (existed) this.summary.changed++;
+    else this.summary.added++;
+    for (const message of result.errors) this.report({ path: entry.path, message });
+    this.items.push({ entry, result });
+    if (this.items.length >= this.size) return this.flush();
+    this.timer ??= setTimeout(() => this.flush().catch(() => {}), this.ms); // a failure resurfaces at the final flush
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const items = this.items;
+    this.items = [];
+    if (items.length > 0) this.chain = this.chain.then(() => this.indexer.commitBatch(this.share, items));
+    return this.chain;
+  }
+}
+
+function diffInto(changes: Change[], old: Quad[], next: Quad[]): void {
+  const oldKeys = new Set(old.map(key));
+  const nextKeys = new Set(next.map(key));
+  for (const q of old) if (!nextKeys.has(key(q))) changes.push({ op: 'D', quad: q });
+  for (const q of next) if (!oldKeys.has(key(q))) changes.push({ op: 'A', quad: q });
+}
+
+function key(q: Quad): string {
+  const o = q.object;
+  const obj = o.termType === 'Literal' ? `"${o.value}"@${o.language}^^${o.datatype.value}` : `<${o.value}>`;
+  return `${q.subject.value} ${q.predicate.value} ${obj}`;
+}
+
+function isDerived(t: Term): boolean {
+  return t.termType === 'NamedNode' && t.value.startsWith(ID.iri) && !t.value.startsWith(ID.iri + 'share/');
+}
+
+function relPathOf(share: Share, p: string): string {
+  return p.slice(share.root.length).replace(/^[\\/]+/, '').split(/[\\/]/).join('/').normalize('NFC');
+}
+

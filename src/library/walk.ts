@@ -1,0 +1,104 @@
+// Walks a share: every regular file below the root, never following a link out of the share.
+import { opendir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface WalkEntry {
+  /** Absolute path. */
+  path: string;
+  /** '/'-separated path below the share root, NFC. */
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface WalkProblem {
+  path: string;
+  message: string;
+}
+
+/** Names never described: our own temp files and device metadata folders. */
+export function isIgnoredName(name: string): boolean {
+  return name === '.semsync' || name.startsWith('.semsync-') || name.endsWith('.semsync-part');
+}
+
+/**
+ * Yields the share's files. Symbolic links are followed only while they resolve inside the share
+ * (a link pointing out of the share, or a loop, is reported and skipped). Unreadable folders are reported.
+ */
+export async function* walkShare(root: string, onProblem: (p: WalkProblem) => void = () => {}): AsyncGenerator<WalkEntry> {
+  const realRoot = await realpath(root);
+  const seenDirs = new Set<string>([realRoot]);
+  const stack: string[] = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let handle;
+    try {
+      handle = await opendir(dir, { bufferSize: 256 });
+    } catch (err) {
+      onProblem({ path: dir, message: (err as Error).message });
+      continue;
+    }
+    const subdirs: string[] = [];
+    for await (const dirent of handle) {
+      if (isIgnoredName(dirent.name)) continue;
+      const full = path.join(dir, dirent.name);
+      if (dirent.isDirectory()) {
+        subdirs.push(full);
+      } else if (dirent.isFile()) {
+        const entry = await statEntry(root, full, onProblem);
+        if (entry) yield entry;
+      } else if (dirent.isSymbolicLink()) {
+        const target = await insideTarget(realRoot, full, onProblem);
+        if (!target) continue;
+        if (target.isDir) {
+          if (seenDirs.has(target.real)) {
+            onProblem({ path: full, message: 'link loops back to a folder already walked; skipped' });
+          } else {
+            seenDirs.add(target.real);
+            subdirs.push(full);
+          }
+        } else {
+          const entry = await statEntry(root, full, onProblem);
+          if (entry) yield entry;
+        }
+      }
+    }
+    // Depth-first, in name order, so a walk is deterministic.
+    subdirs.sort().reverse();
+    stack.push(...subdirs);
+  }
+}
+
+async function statEntry(root: string, full: string, onProblem: (p: WalkProblem) => void): Promise<WalkEntry | undefined> {
+  try {
+    const st = await stat(full);
+    if (!st.isFile()) return undefined;
+    return { path: full, relPath: relativePath(root, full), size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+  } catch (err) {
+    onProblem({ path: full, message: (err as Error).message });
+    return undefined;
+  }
+}
+
+async function insideTarget(
+  realRoot: string,
+  link: string,
+  onProblem: (p: WalkProblem) => void,
+): Promise<{ real: string; isDir: boolean } | undefined> {
+  try {
+    const real = await realpath(link);
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+      onProblem({ path: link, message: `link points outside the share (${real}); not followed` });
+      return undefined;
+    }
+    const st = await stat(real);
+    return { real, isDir: st.isDirectory() };
+  } catch (err) {
+    onProblem({ path: link, message: `broken link: ${(err as Error).message}` });
+    return undefined;
+  }
+}
+
+export function relativePath(root: string, full: string): string {
+  return path.relative(root, full).split(path.sep).join('/').normalize('NFC');
+}
