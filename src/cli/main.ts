@@ -1,0 +1,35 @@
+// The `semsync` command: global options, the command list, and exit codes (0 ok, 1 failure, 2 bad usage or input).
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor } from './context.js';
+import { registerLibraryCommands } from './library-commands.js';
+import { registerGraphCommands } from './graph-commands.js';
+
+export function buildProgram(): Command {
+  const program = new Command('semsync')
+    .description('A personal sync node: describes your files as RDF, syncs with your trusted peers, files media onto your devices.')
+    .option('--home <dir>', 'node home folder (default: $SEMSYNC_HOME or ~/.local/share/semsync)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerLibraryCommands(program);
+  registerGraphCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; commander already printed usage errors.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const e = err as Error;
+    process.stderr.write(`semsync: ${e.message}\n`);
+    if (process.env.SEMSYNC_DEBUG) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+await main(process.argv);
