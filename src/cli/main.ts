@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeFor } from './context.js';
 import { registerLibraryCommands } from './library-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { registerStartCommand } from './start-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLibraryCommands(program);
   registerGraphCommands(program);
+  registerStartCommand(program);
   return program;
 }
 

@@ -22,12 +22,12 @@ export function isIgnoredName(name: string): boolean {
 }
 
 /**
- * Yields the share's files. Symbolic links are followed only while they resolve inside the share
- * (a link pointing out of the share, or a loop, is reported and skipped). Unreadable folders are reported.
+ * Yields the share's files. A link to a file is followed only when it resolves inside the share; a link to a
+ * folder is never followed (inside the share it is walked anyway; outside it is not ours). Both are reported,
+ * as are unreadable folders.
  */
 export async function* walkShare(root: string, onProblem: (p: WalkProblem) => void = () => {}): AsyncGenerator<WalkEntry> {
   const realRoot = await realpath(root);
-  const seenDirs = new Set<string>([realRoot]);
   const stack: string[] = [root];
   while (stack.length > 0) {
     const dir = stack.pop()!;
@@ -51,12 +51,8 @@ export async function* walkShare(root: string, onProblem: (p: WalkProblem) => vo
         const target = await insideTarget(realRoot, full, onProblem);
         if (!target) continue;
         if (target.isDir) {
-          if (seenDirs.has(target.real)) {
-            onProblem({ path: full, message: 'link loops back to a folder already walked; skipped' });
-          } else {
-            seenDirs.add(target.real);
-            subdirs.push(full);
-          }
+          // A folder inside the share is walked at its real place; following the link too would repeat it (or loop).
+          onProblem({ path: full, message: 'link to a folder inside the share; its files are described at their real place' });
         } else {
           const entry = await statEntry(root, full, onProblem);
           if (entry) yield entry;
