@@ -1,0 +1,25 @@
+// Promise.withResolvers for Node 20 (libp2p 3 calls it); import this before anything that loads libp2p.
+interface Resolvers<T> {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+}
+
+const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
+if (typeof P.withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers<T>(): Resolvers<T> {
+      let resolve!: Resolvers<T>['resolve'];
+      let reject!: Resolvers<T>['reject'];
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export {};
