@@ -1,2 +1,22 @@
 // Owns: mount watching, device profiles, claiming, executing placement plans.
 // May import: graph, rules.
+export { DeviceProfileError, DeviceFullError, DeviceForeignError, DeviceNotClaimedError, DeviceIoError } from './errors.js';
+export {
+  parseMountInfo, readMountTable, unescapeMountPath, mountFor, listVolumes, filesystemOf, filesystemUuid, stableDeviceId,
+  MOUNTINFO, STANDARD_MEDIA_DIRS, type MountEntry, type Volume,
+} from './mounts.js';
+export { MountWatcher, watchMounts, type WatchOptions } from './watch.js';
+export {
+  readDeviceProfile, parseDeviceTtl, parseAudioPlayer, serializeDeviceTtl, normalizeMime, deviceIri,
+  PROFILE_FILE, AUDIO_PLAYER_FILE, MEDIA_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
+} from './profile.js';
+export {
+  claimDevice, unclaimDevice, readClaims, listDevices, deviceState, currentUser,
+  type Claim, type ClaimsFile, type ClaimOptions, type DeviceInfo, type DeviceState, type ListDevicesOptions,
+} from './claims.js';
+export {
+  readCatalog, readCatalogRecords, writeCatalog, parseCatalog, serializeCatalog, listDevice, walkDevice, explainPath,
+  CATALOG_FILE, TEMP_PREFIX, type CatalogRecord, type Explanation,
+} from './catalog.js';
+export { executePlan, PENDING_FILE, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError } from './execute.js';
+export { unsafeTarget, type SourceLike } from './copy.js';

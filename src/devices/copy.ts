@@ -1,0 +1,152 @@
+// Copying one file onto a device atomically (temp name in the target folder, fsync, rename) and target-path safety.
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { TEMP_PREFIX } from './catalog.js';
+import { PROFILE_DIR } from './profile.js';
+
+/** Bytes to put on the device: a local file path, a stream, any async iterable of chunks, or the bytes themselves. */
+export type SourceLike = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
+
+/** An error that came from reading the source, not from writing the device. */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(message: string, readonly code?: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+/** Codes that concern one file's name or content, not the device as a whole: the run goes on. */
+const PER_FILE_CODES = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
+export function isPerFileError(e: unknown): boolean {
+  return e instanceof SourceError || e instanceof VerifyError || PER_FILE_CODES.has((e as NodeJS.ErrnoException)?.code ?? '');
+}
+
+export class VerifyError extends Error {
+  override readonly name = 'VerifyError';
+}
+
+/** Why a target path is refused (it could leave the device or touch semsync's own files), or undefined if fine. */
+export function unsafeTarget(target: string): string | undefined {
+  if (typeof target !== 'string' || !target) return 'empty target';
+  if (target.includes('\0')) return 'NUL in target';
+  if (target.startsWith('/') || /^[A-Za-z]:/.test(target)) return 'absolute target';
+  const parts = target.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return 'target has empty, "." or ".." segments';
+  if (parts[0].toLowerCase() === PROFILE_DIR) return 'target inside .semsync';
+  if (parts[parts.length - 1].startsWith(TEMP_PREFIX)) return 'target looks like a temp file';
+  return undefined;
+}
+
+/** The temp name a target is written under (in the same folder, so the rename is atomic). */
+export function tempNameFor(target: string): string {
+  return TEMP_PREFIX + createHash('sha256').update(target).digest('hex').slice(0, 16);
+}
+
+/** Remove leftover temp files of an interrupted run in these folders (relative to the root). */
+export async function removeTempFiles(root: string, dirs: Iterable<string>): Promise<number> {
+  let n = 0;
+  await Promise.all(
+    [...new Set(dirs)].map(async (d) => {
+      const abs = path.join(root, d);
+      const names = await fsp.readdir(abs).catch(() => [] as string[]);
+      for (const name of names) {
+        if (name.startsWith(TEMP_PREFIX)) {
+          await fsp.rm(path.join(abs, name), { force: true });
+          n++;
+        }
+      }
+    }),
+  );
+  const sdir = path.join(root, PROFILE_DIR);
+  for (const name of await fsp.readdir(sdir).catch(() => [] as string[])) {
+    if (/\.tmp-\d+$/.test(name)) await fsp.rm(path.join(sdir, name), { force: true });
+  }
+  return n;
+}
+
+/** SHA-256 hex of a file. */
+export async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function syncFile(file: string): Promise<void> {
+  const fh = await fsp.open(file, 'r+');
+  try {
+    await fh.datasync().catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOSYS' && e.code !== 'EINVAL' && e.code !== 'ENOTSUP') throw e;
+    });
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface CopyParams {
+  source: SourceLike;
+  tmp: string;
+  target: string;
+  size: number;
+  /** Expected SHA-256 hex; checked for streamed sources (hashed on the way) and, with verifyHash, for files. */
+  sha256?: string;
+  fsync: boolean;
+  verifyHash: boolean;
+}
+
+/** Write the source to `tmp`, sync it, check size (and hash), then rename onto `target`. Never leaves `tmp` behind. */
+export async function copyAtomic(p: CopyParams): Promise<number> {
+  try {
+    let hashed: string | undefined;
+    if (typeof p.source === 'string') {
+      try {
+        await fsp.copyFile(p.source, p.tmp);
+      } catch (e) {
+        const readable = await fsp.access(p.source).then(() => true, () => false);
+        if (!readable) throw new SourceError(`cannot read ${p.source}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
+        throw e;
+      }
+      if (p.fsync) await syncFile(p.tmp);
+      if (p.verifyHash && p.sha256) hashed = await hashFile(p.tmp);
+    } else {
+      const h = createHash('sha256');
+      const fh = await fsp.open(p.tmp, 'w');
+      try {
+        if (p.source instanceof Uint8Array) {
+          h.update(p.source);
+          await fh.writeFile(p.source);
+        } else {
+          const it = (p.source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+          for (;;) {
+            let r: IteratorResult<Uint8Array | string>;
+            try {
+              r = await it.next();
+            } catch (e) {
+              throw new SourceError(`reading the source failed: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
+            }
+            if (r.done) break;
+            const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+            h.update(chunk);
+            for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+          }
+        }
+        if (p.fsync) {
+          await fh.datasync().catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'ENOSYS' && e.code !== 'EINVAL' && e.code !== 'ENOTSUP') throw e;
+          });
+        }
+      } finally {
+        await fh.close();
+      }
+      hashed = h.digest('hex');
+    }
+    const st = await fsp.stat(p.tmp);
+    if (st.size !== p.size) throw new VerifyError(`size mismatch for ${p.target}: wrote ${st.size} bytes, expected ${p.size}`);
+    if (hashed && p.sha256 && hashed !== p.sha256) throw new VerifyError(`content mismatch for ${p.target}: sha256 ${hashed}, expected ${p.sha256}`);
+    await fsp.rename(p.tmp, p.target);
+    return st.size;
+  } catch (e) {
+    await fsp.rm(p.tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}

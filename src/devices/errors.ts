@@ -1,0 +1,66 @@
+// Named errors of the devices layer: broken profiles, full devices, foreign devices, I/O failures mid-plan.
+import type { ExecuteResult } from './execute.js';
+
+/** A `.semsync/device.ttl` or `.is_audio_player` that cannot be read; names the file and (when known) the line. */
+export class DeviceProfileError extends Error {
+  override readonly name = 'DeviceProfileError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ''}: ${reason}`);
+  }
+}
+
+/** The plan needs more bytes than the device has free; raised before anything is written. */
+export class DeviceFullError extends Error {
+  override readonly name = 'DeviceFullError';
+  constructor(
+    readonly root: string,
+    readonly need: number,
+    readonly free: number,
+  ) {
+    super(`device ${root} is too full: the plan needs ${need} bytes, ${free} bytes are free`);
+  }
+}
+
+/** The device belongs to another user (its profile names another owner): it is left alone. */
+export class DeviceForeignError extends Error {
+  override readonly name = 'DeviceForeignError';
+  constructor(
+    readonly root: string,
+    readonly owner: string,
+    readonly user: string,
+  ) {
+    super(`device ${root} is owned by ${owner}, not ${user}: leaving it alone`);
+  }
+}
+
+/** The device has not been claimed on this machine (or has no `.semsync/device.ttl`): nothing is written to it. */
+export class DeviceNotClaimedError extends Error {
+  override readonly name = 'DeviceNotClaimedError';
+  constructor(
+    readonly root: string,
+    readonly reason: string,
+  ) {
+    super(`device ${root} is not claimed: ${reason}`);
+  }
+}
+
+/**
+ * Writing to the device failed (it vanished, is full, went read-only): execution stopped cleanly, with no
+ * partial target file. `result` says what was done before; running the plan again finishes the job.
+ */
+export class DeviceIoError extends Error {
+  override readonly name = 'DeviceIoError';
+  constructor(
+    readonly root: string,
+    readonly target: string,
+    readonly code: string | undefined,
+    readonly result: ExecuteResult,
+    cause?: unknown,
+  ) {
+    super(`device ${root}: writing ${target} failed (${code ?? 'error'}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

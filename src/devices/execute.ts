@@ -1,0 +1,283 @@
+// Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
+import { promises as fsp, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Operation } from '../rules/types.js';
+import { CATALOG_FILE, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
+import { currentUser, deviceState, readClaims } from './claims.js';
+import { copyAtomic, hashFile, isPerFileError, removeTempFiles, tempNameFor, unsafeTarget, type SourceLike } from './copy.js';
+import { DeviceForeignError, DeviceFullError, DeviceIoError, DeviceNotClaimedError } from './errors.js';
+import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile } from './profile.js';
+
+type CopyOp = Extract<Operation, { kind: 'copy' }>;
+
+export const PENDING_FILE = '.semsync/pending.json';
+
+export interface ExecuteProgress {
+  phase: 'remove' | 'copy' | 'done';
+  done: number;
+  total: number;
+  bytes: number;
+  totalBytes: number;
+  target?: string;
+}
+
+export interface ExecuteOptions {
+  /** Bytes for a content resource (urn:sha256:...) when the op has no usable local `source`: a path or a stream. */
+  readSource?: (content: string, op: CopyOp) => SourceLike | undefined | Promise<SourceLike | undefined>;
+  onProgress?: (p: ExecuteProgress) => void;
+  /** The claims file: when given, the device must be claimed on this machine by `user`. */
+  claims?: string;
+  user?: string;
+  /** Files copied at once (default 4). */
+  concurrency?: number;
+  /** fdatasync each file before its rename (default true). */
+  fsync?: boolean;
+  /** Re-hash files copied from local paths (streams are always hashed on the way; default false). */
+  verifyHash?: boolean;
+  /** Write the catalog at least this often while copying (ms, default 1000) or every `flushEvery` files (default 500). */
+  flushMs?: number;
+  flushEvery?: number;
+  /** Stop between files; what was done is kept. */
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface ExecuteError {
+  target?: string;
+  content?: string;
+  code?: string;
+  message: string;
+}
+
+export interface ExecuteResult {
+  copied: number;
+  removed: number;
+  /** Ops that needed nothing (already in place), skip ops from the plan, and refused removals. */
+  skipped: number;
+  /** Bytes copied. */
+  bytes: number;
+  errors: ExecuteError[];
+  /** Why each op was skipped. */
+  skips: { target?: string; content?: string; reason: string }[];
+  /** Files an interrupted run had placed without cataloguing, found intact and catalogued now. */
+  recovered: number;
+  /** Leftover temp files removed. */
+  tempRemoved: number;
+}
+
+interface Pending {
+  dirs: string[];
+  copies: { target: string; content: string; size: number; rule: string; values: Record<string, string> }[];
+}
+
+const dirOf = (t: string) => (t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '');
+const hexOf = (content: string) => /^urn:sha256:([0-9a-f]{64})$/i.exec(content)?.[1]?.toLowerCase();
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+const statOf = (p: string) => fsp.stat(p).catch(() => undefined);
+
+/**
+ * Carry out a plan on the device at `root`. Checks free space first (DeviceFullError), then removes the files
+ * semsync placed that the plan removes, then copies each file atomically, recording each in the catalog.
+ * Running the same plan again copies nothing. A device I/O error stops the run with DeviceIoError.
+ */
+export async function executePlan(rootIn: string, ops: Operation[], opts: ExecuteOptions = {}): Promise<ExecuteResult> {
+  const root = path.resolve(rootIn);
+  const res: ExecuteResult = { copied: 0, removed: 0, skipped: 0, bytes: 0, errors: [], skips: [], recovered: 0, tempRemoved: 0 };
+  if (!(await statOf(path.join(root, PROFILE_FILE)))) throw new DeviceNotClaimedError(root, `no ${PROFILE_FILE}`);
+  const profile = await readDeviceProfile(root);
+  if (!profile) throw new DeviceNotClaimedError(root, 'no profile');
+  const user = opts.user ?? currentUser();
+  if (opts.claims || opts.user) {
+    if (profile.owner && profile.owner !== user) throw new DeviceForeignError(root, profile.owner, user);
+  }
+  if (opts.claims && deviceState(profile, await readClaims(opts.claims), user) !== 'claimed') {
+    throw new DeviceNotClaimedError(root, `device ${profile.id} is not claimed on this machine`);
+  }
+  const now = opts.now ?? (() => new Date());
+  const catalog = new Map((await readCatalogRecords(root)).map((r) => [r.path, r]));
+  let dirty = false;
+
+  // Finish what an interrupted run left: drop its temp files, catalogue the files it renamed into place.
+  const pendingPath = path.join(root, PENDING_FILE);
+  const prev = await fsp.readFile(pendingPath, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
+  const planDirs = ops.flatMap((o) => (o.kind === 'copy' && !unsafeTarget(o.target) ? [dirOf(o.target)] : []));
+  res.tempRemoved = await removeTempFiles(root, [...(prev?.dirs ?? []), ...planDirs]);
+  for (const c of prev?.copies ?? []) {
+    if (catalog.get(c.target)?.content === c.content || unsafeTarget(c.target)) continue;
+    const st = await statOf(path.join(root, c.target));
+    if (!st?.isFile() || st.size !== c.size) continue;
+    if ((await hashFile(path.join(root, c.target)).catch(() => '')) !== hexOf(c.content)) continue;
+    catalog.set(c.target, { path: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values, placedAt: now().toISOString() });
+    res.recovered++;
+    dirty = true;
+  }
+
+  // Sort the plan: what is already in place, what to copy, what to remove.
+  const copies: CopyOp[] = [];
+  const removes: CatalogRecord[] = [];
+  const seen = new Set<string>();
+  const skip = (reason: string, target?: string, content?: string) => {
+    res.skipped++;
+    res.skips.push({ target, content, reason });
+  };
+  await Promise.all(
+    ops.map(async (op) => {
+      if (op.kind === 'skip') return skip(op.reason, undefined, op.content);
+      const bad = unsafeTarget(op.target);
+      if (bad) return void res.errors.push({ target: op.target, code: 'EUNSAFE', message: `refused: ${bad}` });
+      const st = await statOf(path.join(root, op.target));
+      const rec = catalog.get(op.target);
+      if (op.kind === 'remove') {
+        if (!rec) return skip(`not placed by semsync, left alone (${op.reason})`, op.target);
+        if (!st) {
+          catalog.delete(op.target);
+          dirty = true;
+          return;
+        }
+        if (st.size !== rec.size) return skip('changed on the device since semsync placed it, left alone', op.target);
+        return void removes.push(rec);
+      }
+      if (seen.has(op.target)) return void res.errors.push({ target: op.target, content: op.content, code: 'EDUP', message: 'two copies to the same target' });
+      seen.add(op.target);
+      if (st && rec && rec.size === st.size && rec.content === op.content) return skip('already in place', op.target, op.content);
+      if (st && (!rec || rec.size !== st.size)) {
+        return void res.errors.push({ target: op.target, content: op.content, code: 'EEXIST', message: 'a file semsync did not place is already there; left alone' });
+      }
+      copies.push(op);
+    }),
+  );
+  copies.sort((a, b) => (a.target < b.target ? -1 : 1));
+
+  // Free space, before anything is written.
+  const sfs = await fsp.statfs(root);
+  const block = Math.max(512, sfs.bsize);
+  const round = (n: number) => Math.ceil(n / block) * block;
+  const free = sfs.bavail * sfs.bsize;
+  const newDirs = new Set(copies.map((c) => dirOf(c.target)));
+  const need = copies.reduce((n, c) => n + round(c.size), 0) + (copies.length ? (newDirs.size + 2) * block + round(copies.length * 1200) : 0);
+  const freed = removes.reduce((n, r) => n + round(r.size), 0);
+  if (need > free + freed) throw new DeviceFullError(root, need, free + freed);
+
+  const totalBytes = copies.reduce((n, c) => n + c.size, 0);
+  const total = copies.length + removes.length;
+  let done = 0;
+  const progress = (phase: ExecuteProgress['phase'], target?: string) =>
+    opts.onProgress?.({ phase, done, total, bytes: res.bytes, totalBytes, target });
+
+  if (copies.length || removes.length) {
+    await fsp.mkdir(path.join(root, PROFILE_DIR), { recursive: true });
+    const pending: Pending = {
+      dirs: [...newDirs],
+      copies: copies.map((c) => ({ target: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values })),
+    };
+    await writeFileAtomic(pendingPath, JSON.stringify(pending));
+  }
+
+  // Catalog writes: at most one at a time, every flushMs or flushEvery files.
+  let lastFlush = Date.now();
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    while (flushing) await flushing;
+    if (!dirty) return;
+    dirty = false;
+    unflushed = 0;
+    lastFlush = Date.now();
+    flushing = writeCatalog(root, profile.id, [...catalog.values()].sort((a, b) => (a.path < b.path ? -1 : 1))).finally(() => (flushing = undefined));
+    await flushing;
+  };
+  const maybeFlush = () => {
+    if (!flushing && dirty && (unflushed >= (opts.flushEvery ?? 500) || Date.now() - lastFlush >= (opts.flushMs ?? 1000))) void flush().catch(() => undefined);
+  };
+
+  let fatal: { target: string; error: unknown } | undefined;
+  const stopped = () => fatal !== undefined || opts.signal?.aborted === true;
+  const rootReal = realpathSync(root);
+  const dirReady = new Map<string, Promise<void>>();
+  const ensureDir = (d: string) => {
+    let p = dirReady.get(d);
+    if (!p) {
+      p = (async () => {
+        const abs = path.join(root, d);
+        await fsp.mkdir(abs, { recursive: true });
+        const real = await fsp.realpath(abs);
+        if (real !== rootReal && !real.startsWith(rootReal + '/')) throw Object.assign(new Error(`${d} leads outside the device`), { code: 'EUNSAFE' });
+      })();
+      dirReady.set(d, p);
+    }
+    return p;
+  };
+
+  // Removes first: they free space. Only files the catalog says we placed, and unchanged since.
+  for (const r of removes) {
+    if (stopped()) break;
+    try {
+      await fsp.unlink(path.join(root, r.path));
+      catalog.delete(r.path);
+      dirty = true;
+      unflushed++;
+      res.removed++;
+      done++;
+      progress('remove', r.path);
+      for (let d = dirOf(r.path); d.includes('/'); d = dirOf(d)) if (!(await fsp.rmdir(path.join(root, d)).then(() => true, () => false))) break;
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') {
+        catalog.delete(r.path);
+        dirty = true;
+      } else fatal = { target: r.path, error: e };
+    }
+  }
+
+  // Copies, a few at a time.
+  let next = 0;
+  const worker = async () => {
+    while (!stopped() && next < copies.length) {
+      const op = copies[next++];
+      const abs = path.join(root, op.target);
+      try {
+        await ensureDir(dirOf(op.target));
+        let source: SourceLike | undefined;
+        if (op.source && (await statOf(op.source))?.isFile()) source = op.source;
+        else source = await opts.readSource?.(op.content, op);
+        if (source === undefined) {
+          res.errors.push({ target: op.target, content: op.content, code: 'ENOSOURCE', message: `no source for ${op.content}` });
+          continue;
+        }
+        const n = await copyAtomic({
+          source,
+          tmp: path.join(path.dirname(abs), tempNameFor(op.target)),
+          target: abs,
+          size: op.size,
+          sha256: hexOf(op.content),
+          fsync: opts.fsync ?? true,
+          verifyHash: opts.verifyHash ?? false,
+        });
+        catalog.set(op.target, { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() });
+        dirty = true;
+        unflushed++;
+        res.copied++;
+        res.bytes += n;
+        done++;
+        progress('copy', op.target);
+        maybeFlush();
+      } catch (e) {
+        if (isPerFileError(e) || errCode(e) === 'EUNSAFE') {
+          res.errors.push({ target: op.target, content: op.content, code: errCode(e) ?? (e as Error).name, message: (e as Error).message });
+        } else fatal ??= { target: op.target, error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, copies.length)) }, worker));
+
+  try {
+    dirty ||= unflushed > 0;
+    await flush();
+  } catch (e) {
+    fatal ??= { target: CATALOG_FILE, error: e };
+  }
+  if (fatal) throw new DeviceIoError(root, fatal.target, errCode(fatal.error), res, fatal.error);
+  if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+  await fsp.rm(pendingPath, { force: true }).catch(() => undefined);
+  progress('done');
+  return res;
+}

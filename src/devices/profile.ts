@@ -1,0 +1,272 @@
+// Device profiles: `.semsync/device.ttl` (Turtle) and Rhythmbox/Banshee's `.is_audio_player`, merged into a DeviceProfile.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import n3 from 'n3';
+import type { Quad, Term } from '@rdfjs/types';
+import { ID, RDF, RDFS, SS, XSD } from '../graph/vocab.js';
+import type { DeviceProfile, MediaKind } from '../rules/types.js';
+import { DeviceProfileError } from './errors.js';
+import { filesystemOf, mountFor, readMountTable, stableDeviceId, type MountEntry } from './mounts.js';
+
+export const PROFILE_DIR = '.semsync';
+export const PROFILE_FILE = '.semsync/device.ttl';
+export const AUDIO_PLAYER_FILE = '.is_audio_player';
+export const MEDIA_KINDS: MediaKind[] = ['ebook', 'music', 'photo'];
+
+/** The IRI a device is named by in profiles and catalogs. */
+export function deviceIri(id: string): string {
+  return ID(`device/${encodeURIComponent(id)}`).value;
+}
+
+const MIME_ALIASES: Record<string, string> = {
+  'application/ogg': 'audio/ogg',
+  'application/x-ogg': 'audio/ogg',
+  'audio/x-ogg': 'audio/ogg',
+  'audio/vorbis': 'audio/ogg',
+  'audio/x-vorbis': 'audio/ogg',
+  'audio/x-vorbis+ogg': 'audio/ogg',
+  'audio/x-flac': 'audio/flac',
+  'audio/x-flac+ogg': 'audio/flac',
+  'audio/mp3': 'audio/mpeg',
+  'audio/x-mp3': 'audio/mpeg',
+  'audio/mpeg3': 'audio/mpeg',
+  'audio/x-mpeg': 'audio/mpeg',
+  'audio/x-mpeg-3': 'audio/mpeg',
+  'audio/mpg': 'audio/mpeg',
+  'audio/x-m4a': 'audio/mp4',
+  'audio/m4a': 'audio/mp4',
+  'audio/aac': 'audio/mp4',
+  'audio/x-aac': 'audio/mp4',
+  'audio/mp4a-latm': 'audio/mp4',
+  'audio/x-wav': 'audio/wav',
+  'audio/wave': 'audio/wav',
+  'audio/vnd.wave': 'audio/wav',
+  'audio/x-ms-wma': 'audio/x-ms-wma',
+  'audio/wma': 'audio/x-ms-wma',
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+};
+
+/** A MIME type in the form the graph uses: lower case, no parameters, common aliases folded (application/ogg → audio/ogg). */
+export function normalizeMime(mime: string): string {
+  const t = mime.split(';')[0].trim().toLowerCase();
+  return MIME_ALIASES[t] ?? t;
+}
+
+function mimeList(values: Iterable<string>): string[] {
+  return [...new Set([...values].map(normalizeMime).filter(Boolean))];
+}
+
+function cleanFolder(f: string): string {
+  return f.trim().replace(/\\/g, '/').replace(/^\/+|\/+$/g, '').replace(/\/{2,}/g, '/');
+}
+
+/** The parsed contents of an `.is_audio_player` file. */
+export interface AudioPlayerInfo {
+  name?: string;
+  audioFolders: string[];
+  outputFormats: string[];
+  inputFormats: string[];
+  playlistFormats: string[];
+  playlistPath?: string;
+  folderDepth?: number;
+  /** Every key as written (last one wins). */
+  raw: Record<string, string>;
+}
+
+/** Parse `.is_audio_player` text: `key=value` lines (`#`/`;` comments, `[sections]` and blank lines ignored). */
+export function parseAudioPlayer(text: string, file = AUDIO_PLAYER_FILE): AudioPlayerInfo {
+  const raw: Record<string, string> = {};
+  const info: AudioPlayerInfo = { audioFolders: [], outputFormats: [], inputFormats: [], playlistFormats: [], raw };
+  const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  text.split(/\r?\n/).forEach((line, i) => {
+    const s = line.replace(/^\uFEFF/, '').trim();
+    if (!s || s.startsWith('#') || s.startsWith(';') || /^\[.*\]$/.test(s)) return;
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new DeviceProfileError(file, i + 1, `expected key=value, got "${s.slice(0, 60)}"`);
+    const key = s.slice(0, eq).trim().toLowerCase();
+    let value = s.slice(eq + 1).trim();
+    if (/^(["']).*\1$/.test(value) && value.length >= 2) value = value.slice(1, -1);
+    raw[key] = value;
+    switch (key) {
+      case 'name':
+        info.name = value;
+        break;
+      case 'audio_folders':
+        info.audioFolders = list(value).map(cleanFolder);
+        break;
+      case 'output_formats':
+        info.outputFormats = mimeList(list(value));
+        break;
+      case 'input_formats':
+        info.inputFormats = mimeList(list(value));
+        break;
+      case 'playlist_formats':
+        info.playlistFormats = list(value);
+        break;
+      case 'playlist_path':
+        info.playlistPath = cleanFolder(value);
+        break;
+      case 'folder_depth': {
+        if (!/^-?\d+$/.test(value)) throw new DeviceProfileError(file, i + 1, `folder_depth must be an integer, got "${value}"`);
+        const n = Number(value);
+        info.folderDepth = n >= 0 ? n : undefined;
+        break;
+      }
+    }
+  });
+  return info;
+}
+
+/** What a `.semsync/device.ttl` says; fields it does not state are absent. */
+export interface DeviceTtlInfo {
+  id?: string;
+  name?: string;
+  owner?: string;
+  accepts: MediaKind[];
+  formats: Partial<Record<MediaKind, string[]>>;
+  folders: Partial<Record<MediaKind, string>>;
+  folderDepth?: number;
+}
+
+function lineOf(text: string, needle: string): number | undefined {
+  const idx = text.indexOf(needle);
+  return idx < 0 ? undefined : text.slice(0, idx).split('\n').length;
+}
+
+/** Parse device.ttl text (Turtle). Throws DeviceProfileError with the line for syntax errors and bad values. */
+export function parseDeviceTtl(text: string, file = PROFILE_FILE): DeviceTtlInfo {
+  let quads: Quad[];
+  try {
+    quads = new n3.Parser({ format: 'text/turtle', baseIRI: 'https://w3id.org/semsync/id/device/' }).parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const ctx = (e as { context?: { line?: number } }).context;
+    const line = ctx?.line ?? Number(/line (\d+)/.exec(msg)?.[1] ?? NaN);
+    throw new DeviceProfileError(file, Number.isFinite(line) ? line : undefined, `not valid Turtle: ${msg}`);
+  }
+  const store = new n3.Store(quads);
+  const objs = (s: Term, p: string) => store.getObjects(s as n3.Quad_Subject, p, null);
+  const lit = (s: Term, p: string, what: string): string | undefined => {
+    const os = objs(s, p);
+    if (os.length === 0) return undefined;
+    if (os.length > 1) throw new DeviceProfileError(file, lineOf(text, what), `more than one ${what}`);
+    if (os[0].termType !== 'Literal') throw new DeviceProfileError(file, lineOf(text, what), `${what} must be a literal`);
+    return os[0].value;
+  };
+  let devices = store.getSubjects(RDF('type'), SS('Device'), null);
+  if (devices.length === 0) devices = store.getSubjects(SS('deviceId'), null, null);
+  if (devices.length === 0) throw new DeviceProfileError(file, undefined, 'no ss:Device described (expected "<...> a ss:Device")');
+  if (devices.length > 1) throw new DeviceProfileError(file, undefined, 'more than one ss:Device described');
+  const dev = devices[0];
+  const info: DeviceTtlInfo = { accepts: [], formats: {}, folders: {} };
+  info.id = lit(dev, SS('deviceId').value, 'ss:deviceId');
+  if (info.id !== undefined && !/^[\w.:@+-]{1,128}$/.test(info.id)) throw new DeviceProfileError(file, lineOf(text, info.id), `bad device id "${info.id}"`);
+  info.name = lit(dev, RDFS('label').value, 'rdfs:label');
+  info.owner = lit(dev, SS('owner').value, 'ss:owner');
+  const depth = lit(dev, SS('folderDepth').value, 'ss:folderDepth');
+  if (depth !== undefined) {
+    if (!/^\d+$/.test(depth)) throw new DeviceProfileError(file, lineOf(text, 'folderDepth'), `ss:folderDepth must be a non-negative integer, got "${depth}"`);
+    info.folderDepth = Number(depth);
+  }
+  const kindOf = (t: Term): MediaKind => {
+    const k = t.value.trim().toLowerCase();
+    if (!(MEDIA_KINDS as string[]).includes(k)) throw new DeviceProfileError(file, lineOf(text, `"${t.value}"`), `unknown media kind "${t.value}" (one of ${MEDIA_KINDS.join(', ')})`);
+    return k as MediaKind;
+  };
+  for (const a of objs(dev, SS('accepts').value)) {
+    if (a.termType === 'Literal') {
+      const k = kindOf(a);
+      if (!info.accepts.includes(k)) info.accepts.push(k);
+      continue;
+    }
+    const kinds = objs(a, SS('mediaKind').value);
+    if (kinds.length !== 1) throw new DeviceProfileError(file, lineOf(text, 'accepts'), 'each ss:accepts [ ... ] needs exactly one ss:mediaKind');
+    const k = kindOf(kinds[0]);
+    if (!info.accepts.includes(k)) info.accepts.push(k);
+    const folder = lit(a, SS('folder').value, 'ss:folder');
+    if (folder !== undefined) {
+      const f = cleanFolder(folder);
+      if (f.split('/').includes('..')) throw new DeviceProfileError(file, lineOf(text, folder), `folder "${folder}" leaves the device`);
+      info.folders[k] = f;
+    }
+    const formats = objs(a, SS('format').value).map((t) => t.value);
+    if (formats.length) info.formats[k] = mimeList([...(info.formats[k] ?? []), ...formats]);
+  }
+  return info;
+}
+
+/** device.ttl text for a profile (what `claimDevice` writes). */
+export function serializeDeviceTtl(p: { id: string; name: string; owner?: string; accepts: MediaKind[]; formats?: DeviceProfile['formats']; folders?: DeviceProfile['folders']; folderDepth?: number }): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = [
+    `@prefix ss: <${SS.iri}> .`,
+    `@prefix rdfs: <${RDFS.iri}> .`,
+    `@prefix xsd: <${XSD.iri}> .`,
+    '',
+    `<${deviceIri(p.id)}> a ss:Device ;`,
+    `  ss:deviceId ${q(p.id)} ;`,
+    `  rdfs:label ${q(p.name)} ;`,
+  ];
+  if (p.owner) lines.push(`  ss:owner ${q(p.owner)} ;`);
+  if (p.folderDepth !== undefined) lines.push(`  ss:folderDepth ${p.folderDepth} ;`);
+  const acc = p.accepts.map((k) => {
+    const parts = [`ss:mediaKind ${q(k)}`];
+    const folder = p.folders?.[k];
+    if (folder) parts.push(`ss:folder ${q(folder)}`);
+    const formats = p.formats?.[k];
+    if (formats?.length) parts.push(`ss:format ${formats.map(q).join(', ')}`);
+    return `[ ${parts.join(' ; ')} ]`;
+  });
+  if (acc.length) lines.push(`  ss:accepts ${acc.join(',\n    ')} ;`);
+  lines[lines.length - 1] = lines[lines.length - 1].replace(/ ;$/, ' .');
+  return lines.join('\n') + '\n';
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+export interface ReadProfileOptions {
+  /** The mount table to use (default: read /proc/self/mountinfo). */
+  mounts?: MountEntry[];
+}
+
+/**
+ * The profile of the device at `root`: `.semsync/device.ttl` if present, with `.is_audio_player` filling in what
+ * it does not say about music; or `.is_audio_player` alone (with a stable id from the filesystem UUID or mount
+ * source). Undefined when the device has neither. Throws DeviceProfileError for a broken file.
+ */
+export async function readDeviceProfile(root: string, opts: ReadProfileOptions = {}): Promise<DeviceProfile | undefined> {
+  const ttlPath = path.join(root, PROFILE_FILE);
+  const playerPath = path.join(root, AUDIO_PLAYER_FILE);
+  const [ttlText, playerText] = await Promise.all([readIfExists(ttlPath), readIfExists(playerPath)]);
+  if (ttlText === undefined && playerText === undefined) return undefined;
+  const ttl = ttlText !== undefined ? parseDeviceTtl(ttlText, ttlPath) : undefined;
+  const player = playerText !== undefined ? parseAudioPlayer(playerText, playerPath) : undefined;
+  const mounts = opts.mounts ?? (await readMountTable().catch(() => []));
+  const m = mountFor(root, mounts);
+  const profile: DeviceProfile = {
+    id: ttl?.id ?? (await stableDeviceId(root, mounts)),
+    name: ttl?.name ?? player?.name ?? (path.basename(path.resolve(root)) || 'device'),
+    accepts: ttl?.accepts.length ? [...ttl.accepts] : player ? ['music'] : [...MEDIA_KINDS],
+    formats: { ...(ttl?.formats ?? {}) },
+    folders: { ...(ttl?.folders ?? {}) },
+    filesystem: m ? filesystemOf(m.fsType) : 'posix',
+    source: ttl ? ttlPath : playerPath,
+  };
+  if (ttl?.owner) profile.owner = ttl.owner;
+  if (ttl?.folderDepth !== undefined) profile.folderDepth = ttl.folderDepth;
+  if (player) {
+    if (!profile.accepts.includes('music') && !ttl?.accepts.length) profile.accepts.push('music');
+    if (!profile.formats.music?.length && player.outputFormats.length) profile.formats.music = [...player.outputFormats];
+    if (!profile.folders.music && player.audioFolders.length) profile.folders.music = player.audioFolders[0];
+    if (profile.folderDepth === undefined && player.folderDepth !== undefined) profile.folderDepth = player.folderDepth;
+  }
+  return profile;
+}
