@@ -1,0 +1,86 @@
+// Test helpers: mount a tmpfs or a fusefat FAT image under a temp dir (when the machine allows), always unmountable.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fsp, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
+
+export async function tempDir(prefix = 'semsync-dev-'): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+function which(cmd: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+export interface Mounted {
+  root: string;
+  /** 'tmpfs', 'fusefat', or 'folder' when mounting was not possible. */
+  kind: 'tmpfs' | 'fusefat' | 'folder';
+  unmount(): Promise<void>;
+}
+
+/** Mount a tmpfs at `dir` (created); on failure, returns the plain folder with the reason printed. */
+export async function mountTmpfs(dir: string, size = '16m'): Promise<Mounted> {
+  await fsp.mkdir(dir, { recursive: true });
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.warn(`[devices test] cannot mount tmpfs at ${dir} (${(r.stderr || r.error?.message || '').trim()}); using a plain folder`);
+    return { root: dir, kind: 'folder', unmount: async () => undefined };
+  }
+  return { root: dir, kind: 'tmpfs', unmount: () => unmount(dir) };
+}
+
+export async function unmount(dir: string): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const r = spawnSync('umount', [dir], { encoding: 'utf8' });
+    if (r.status === 0) return;
+    if (!isMountPoint(dir)) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  spawnSync('umount', ['-l', dir]);
+}
+
+export function isMountPoint(dir: string): boolean {
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+  return text.split('\n').some((l) => l.split(' ')[4]?.replace(/\\040/g, ' ') === dir);
+}
+
+/** Why a FAT image cannot be mounted here, or undefined if it can (mkfs.vfat, fusefat and /dev/fuse present). */
+export function fatUnavailable(): string | undefined {
+  if (!which('mkfs.vfat')) return 'mkfs.vfat not installed (Debian package dosfstools)';
+  if (!which('fusefat')) return 'fusefat not installed (Debian package fusefat)';
+  try {
+    readFileSync('/proc/filesystems', 'utf8').includes('fuse') || (() => { throw new Error(); })();
+  } catch {
+    return 'the kernel has no FUSE';
+  }
+  return undefined;
+}
+
+/** Make a FAT image and mount it read-write with fusefat at `dir`. */
+export async function mountFat(image: string, dir: string, sizeMb = 32): Promise<Mounted> {
+  await fsp.mkdir(dir, { recursive: true });
+  execFileSync('truncate', ['-s', `${sizeMb}M`, image]);
+  execFileSync('mkfs.vfat', [image], { stdio: 'ignore' });
+  execFileSync('fusefat', ['-o', 'rw+', image, dir], { stdio: 'ignore' });
+  for (let i = 0; i < 50 && !isMountPoint(dir); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!isMountPoint(dir)) throw new Error(`fusefat did not mount ${image} at ${dir}`);
+  return {
+    root: dir,
+    kind: 'fusefat',
+    unmount: async () => {
+      const r = spawnSync('fusermount', ['-u', dir]);
+      if (r.status !== 0) await unmount(dir);
+    },
+  };
+}
+
+export function sha256Urn(file: string): string {
+  return 'urn:sha256:' + createHash('sha256').update(readFileSync(file)).digest('hex');
+}
