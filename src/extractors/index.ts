@@ -1,2 +1,8 @@
 // Owns: bytes → quads, one folder per family (epub, audio, photo, vcard, ical, generic); registry.ts is the only list.
 // May import: graph/vocab.
+export { describeContent, extractorFor, extractors, readHead } from './registry.js';
+export type { ContentDescription, DescribeOptions } from './registry.js';
+export { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, TEXT_MIME, canonicalMime, looksLikeText, mimeFromExtension, sniffMime } from './sniff.js';
+export { dateLiteral } from './describe.js';
+export { ExtractionError } from './types.js';
+export type { Extraction, Extractor, FileInput } from './types.js';
