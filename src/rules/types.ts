@@ -38,6 +38,11 @@ export type Operation =
       content: string;
       /** A local file holding those bytes, if this node has one; otherwise fetch by hash from a peer. */
       source?: string;
+      /**
+       * A file already on this device (relative path) holding the same bytes, e.g. where a rule change moves a
+       * file from: the executor may copy (or, if a 'remove' of it follows, rename) it instead of fetching.
+       */
+      deviceSource?: string;
       /** The target path relative to the device root, legal on the device's filesystem. */
       target: string;
       size: number;

@@ -1,0 +1,256 @@
+// The placement planner: (graph, rules, device profile, device listing, local sources) → operations. Pure.
+import type { DeviceEntry, DeviceProfile, MediaKind, Operation } from './types.js';
+import { categoriseFacts, type Assigned } from './categorise.js';
+import { canonicalMime, contentMime, fieldValues } from './fields.js';
+import { type ContentFacts, type RuleGraph, fetchFacts } from './graph.js';
+import { KINDS, cmp, type PlacementRule, type Rules } from './load.js';
+import { type FileSystemKind, pathKey, safeRelativePath, suffixedSegment } from './names.js';
+import { renderSegment, templateFields } from './template.js';
+
+/** A local file holding a content's bytes. */
+export interface SourceFile {
+  path: string;
+  size?: number;
+}
+
+export interface PlanInput {
+  graph: RuleGraph;
+  rules: Rules;
+  profile: DeviceProfile;
+  /** What the device holds now (paths relative to its root). */
+  listing: readonly DeviceEntry[];
+  /** Content IRI → a local file with those bytes. Content without one is fetched from a peer by hash. */
+  sources: ReadonlyMap<string, SourceFile>;
+}
+
+interface Want {
+  content: string;
+  base: string;
+  baseKey: string;
+  rule: string;
+  values: Record<string, string>;
+  size: number;
+  source?: string;
+}
+
+/**
+ * Plan a device: every content of a kind the profile accepts, in a format it accepts (else a 'skip' with the
+ * reason), goes to the path its placement rule's template gives. A content already at that path, or at a
+ * suffixed variant of it (`Title (2).epub`), stays. A path held by other content (or by a file we do not
+ * know) gets the next free suffix ` (2)`, ` (3)`, ... (case-insensitively on FAT/exFAT). Files semsync placed
+ * (`placedBy`) that no longer belong are removed; other files are never removed or overwritten.
+ * Order: copies (by target), then removes (by target), then skips (by content). Executors must run the
+ * removes after the copies: a copy may name a removed file as its `deviceSource`.
+ */
+export function plan(input: PlanInput): Operation[] {
+  const { graph, rules, profile, listing, sources } = input;
+  const fs = profile.filesystem;
+  const kinds = KINDS.filter((k) => profile.accepts.includes(k));
+  const facts = fetchFacts(graph, kinds);
+  const categories = categoriseFacts(graph, facts, rules);
+  const skips: Array<Operation & { kind: 'skip' }> = [];
+  const skipped = new Map<string, string>();
+  const wants: Want[] = [];
+  for (const f of [...facts.values()].sort((a, b) => cmp(a.iri, b.iri))) {
+    const reason = formatProblem(f, profile);
+    if (reason) {
+      skips.push({ kind: 'skip', content: f.iri, reason });
+      skipped.set(f.iri, reason);
+      continue;
+    }
+    const assigned = categories.get(f.iri) ?? [];
+    const rule = placementRule(rules, f.kind, profile, assigned);
+    if (!rule) {
+      const why = `no placement rule for ${f.kind} content (add an ss:PlacementRule with ss:kind "${f.kind}")`;
+      skips.push({ kind: 'skip', content: f.iri, reason: why });
+      skipped.set(f.iri, why);
+      continue;
+    }
+    const source = sources.get(f.iri);
+    wants.push(want(f, rule, assigned, profile, source));
+  }
+
+  // What the device holds, by collision key.
+  const held = new Map<string, DeviceEntry>();
+  const heldDirs = new Set<string>();
+  const byContent = new Map<string, DeviceEntry[]>();
+  for (const e of [...listing].sort((a, b) => cmp(a.path, b.path))) {
+    const key = pathKey(e.path, fs);
+    held.set(key, e);
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) heldDirs.add(key.slice(0, i));
+    if (e.content) {
+      const list = byContent.get(e.content);
+      if (list) list.push(e);
+      else byContent.set(e.content, [e]);
+    }
+  }
+
+  wants.sort((a, b) => cmp(a.baseKey, b.baseKey) || cmp(a.content, b.content));
+  const taken = new Set<string>();
+  const kept = new Set<DeviceEntry>();
+  const pending: Want[] = [];
+  // First, content already where it belongs (at its path or a suffixed variant) stays there.
+  for (const w of wants) {
+    let best: { entry: DeviceEntry; n: number } | undefined;
+    for (const entry of byContent.get(w.content) ?? []) {
+      const key = pathKey(entry.path, fs);
+      if (taken.has(key)) continue;
+      const n = variantNumber(entry.path, w.base, fs);
+      if (n !== undefined && (!best || n < best.n)) best = { entry, n };
+    }
+    if (best) {
+      kept.add(best.entry);
+      taken.add(pathKey(best.entry.path, fs));
+    } else pending.push(w);
+  }
+  // Then the rest, each at the first free variant of its path.
+  const copies: Array<Operation & { kind: 'copy' }> = [];
+  const movedTo = new Map<string, string>();
+  for (const w of pending) {
+    let target = w.base;
+    let key = w.baseKey;
+    for (let n = 2; taken.has(key) || held.has(key) || heldDirs.has(key); n++) {
+      target = suffixedPath(w.base, n, fs);
+      key = pathKey(target, fs);
+    }
+    taken.add(key);
+    const onDevice = byContent.get(w.content)?.[0]?.path;
+    if (onDevice !== undefined) movedTo.set(w.content, target);
+    copies.push({
+      kind: 'copy',
+      content: w.content,
+      ...(w.source !== undefined ? { source: w.source } : {}),
+      ...(onDevice !== undefined ? { deviceSource: onDevice } : {}),
+      target,
+      size: w.size,
+      rule: w.rule,
+      values: w.values,
+    });
+  }
+  const wanted = new Set(wants.map((w) => w.content));
+  const removes: Array<Operation & { kind: 'remove' }> = [];
+  for (const e of listing) {
+    if (!e.placedBy || kept.has(e)) continue;
+    removes.push({ kind: 'remove', target: e.path, reason: removeReason(e, wanted, skipped, movedTo, profile, facts) });
+  }
+  copies.sort((a, b) => cmp(a.target, b.target));
+  removes.sort((a, b) => cmp(a.target, b.target));
+  skips.sort((a, b) => cmp(a.content, b.content));
+  return [...copies, ...removes, ...skips];
+}
+
+function removeReason(
+  e: DeviceEntry,
+  wanted: Set<string>,
+  skipped: Map<string, string>,
+  movedTo: Map<string, string>,
+  profile: DeviceProfile,
+  facts: Map<string, ContentFacts>,
+): string {
+  if (!e.content) return 'placed by semsync, but the catalog does not say what it holds';
+  const moved = movedTo.get(e.content);
+  if (moved !== undefined) return `its content now belongs at ${moved}`;
+  if (wanted.has(e.content)) return 'a second copy of content that is already in place';
+  const skip = skipped.get(e.content);
+  if (skip !== undefined) return skip;
+  if (!facts.has(e.content)) return `no longer in the library, or not of a kind ${profile.name} accepts`;
+  return 'no rule places it any more';
+}
+
+/** Why the device does not take `f`'s format, or undefined if it does (an empty list means any format). */
+function formatProblem(f: ContentFacts, profile: DeviceProfile): string | undefined {
+  const formats = profile.formats[f.kind];
+  if (!formats || formats.length === 0) return undefined;
+  const mime = contentMime(f);
+  const accepted = formats.map(canonicalMime);
+  if (mime !== undefined && accepted.includes(mime)) return undefined;
+  return `format ${mime ?? 'unknown'} is not one ${profile.name} accepts for ${f.kind} (${formats.join(', ')})`;
+}
+
+/**
+ * The placement rule for a content: of the rules for its kind that apply on this device and to its
+ * categories, the highest ss:priority; then the more specific (device, then category); then the later loaded.
+ */
+export function placementRule(
+  rules: Rules,
+  kind: MediaKind,
+  profile: DeviceProfile,
+  assigned: readonly Assigned[],
+): PlacementRule | undefined {
+  let best: PlacementRule | undefined;
+  let bestScore: number[] = [];
+  for (const r of rules.placementRules) {
+    if (r.kind !== kind) continue;
+    if (r.forDevice !== undefined && r.forDevice !== profile.id && r.forDevice !== profile.name) continue;
+    if (r.forCategory !== undefined && !assigned.some((a) => a.label === r.forCategory)) continue;
+    const score = [r.priority, (r.forDevice ? 2 : 0) + (r.forCategory ? 1 : 0), r.order];
+    if (!best || compareScores(score, bestScore) > 0) {
+      best = r;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function compareScores(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+function want(
+  f: ContentFacts,
+  rule: PlacementRule,
+  assigned: readonly Assigned[],
+  profile: DeviceProfile,
+  source: SourceFile | undefined,
+): Want {
+  const fs = profile.filesystem;
+  const primary = rule.forCategory !== undefined ? assigned.find((a) => a.label === rule.forCategory) : assigned[0];
+  const all = fieldValues(f, primary?.label, source?.path);
+  const override = profile.folders[f.kind];
+  const folder = override !== undefined ? override.split(/[/\\]/u).filter((s) => s !== '' && s !== '.') : rule.folder;
+  const rendered = rule.segments.map((s) => renderSegment(s, all));
+  // A folder segment that renders empty (no month) is dropped.
+  let dirs = rendered.slice(0, -1).filter((s) => s.trim() !== '');
+  let file = rendered[rendered.length - 1];
+  if (f.kind === 'music' && profile.folderDepth !== undefined && profile.folderDepth >= 0) {
+    // Rhythmbox's folder_depth: keep that many folder levels; fold the deeper ones into the file name.
+    const depth = Math.floor(profile.folderDepth);
+    file = [...dirs.slice(depth), file].join(' - ');
+    dirs = dirs.slice(0, depth);
+  }
+  const base = safeRelativePath([...folder, ...dirs, file], fs);
+  const values: Record<string, string> = { kind: f.kind };
+  for (const field of templateFields(rule.segments)) values[field] = all[field];
+  if (primary) {
+    values.category = primary.label;
+    values.categoryRule = primary.rule;
+  }
+  const size = source?.size ?? Math.max(0, ...f.files.map((x) => x.size ?? 0));
+  return {
+    content: f.iri,
+    base,
+    baseKey: pathKey(base, fs),
+    rule: rule.iri,
+    values,
+    size,
+    ...(source ? { source: source.path } : {}),
+  };
+}
+
+/** `dir/name (n).ext` for `dir/name.ext`: the file name gets the suffix, legal and within the length limit. */
+export function suffixedPath(path: string, n: number, fs: FileSystemKind): string {
+  const i = path.lastIndexOf('/');
+  return path.slice(0, i + 1) + suffixedSegment(path.slice(i + 1), n, fs);
+}
+
+/** 1 if `path` is `base`, n if it is `base`'s suffixed variant n (case-insensitively on FAT), else undefined. */
+function variantNumber(path: string, base: string, fs: FileSystemKind): number | undefined {
+  const key = pathKey(path, fs);
+  if (key === pathKey(base, fs)) return 1;
+  for (const m of path.slice(path.lastIndexOf('/') + 1).matchAll(/ \((\d{1,6})\)/gu)) {
+    const n = Number(m[1]);
+    if (n >= 2 && pathKey(suffixedPath(base, n, fs), fs) === key) return n;
+  }
+  return undefined;
+}
