@@ -120,32 +120,31 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     res.skipped++;
     res.skips.push({ target, content, reason });
   };
-  await Promise.all(
-    ops.map(async (op) => {
-      if (op.kind === 'skip') return skip(op.reason, undefined, op.content);
-      const bad = unsafeTarget(op.target);
-      if (bad) return void res.errors.push({ target: op.target, code: 'EUNSAFE', message: `refused: ${bad}` });
-      const st = await statOf(path.join(root, op.target));
-      const rec = catalog.get(op.target);
-      if (op.kind === 'remove') {
-        if (!rec) return skip(`not placed by semsync, left alone (${op.reason})`, op.target);
-        if (!st) {
-          catalog.delete(op.target);
-          dirty = true;
-          return;
-        }
-        if (st.size !== rec.size) return skip('changed on the device since semsync placed it, left alone', op.target);
-        return void removes.push(rec);
+  const stats = await Promise.all(ops.map((op) => (op.kind === 'skip' || unsafeTarget(op.target) ? undefined : statOf(path.join(root, op.target)))));
+  ops.forEach((op, i) => {
+    if (op.kind === 'skip') return skip(op.reason, undefined, op.content);
+    const bad = unsafeTarget(op.target);
+    if (bad) return void res.errors.push({ target: op.target, code: 'EUNSAFE', message: `refused: ${bad}` });
+    const st = stats[i];
+    const rec = catalog.get(op.target);
+    if (op.kind === 'remove') {
+      if (!rec) return skip(`not placed by semsync, left alone (${op.reason})`, op.target);
+      if (!st) {
+        catalog.delete(op.target);
+        dirty = true;
+        return;
       }
-      if (seen.has(op.target)) return void res.errors.push({ target: op.target, content: op.content, code: 'EDUP', message: 'two copies to the same target' });
-      seen.add(op.target);
-      if (st && rec && rec.size === st.size && rec.content === op.content) return skip('already in place', op.target, op.content);
-      if (st && (!rec || rec.size !== st.size)) {
-        return void res.errors.push({ target: op.target, content: op.content, code: 'EEXIST', message: 'a file semsync did not place is already there; left alone' });
-      }
-      copies.push(op);
-    }),
-  );
+      if (st.size !== rec.size) return skip('changed on the device since semsync placed it, left alone', op.target);
+      return void removes.push(rec);
+    }
+    if (seen.has(op.target)) return void res.errors.push({ target: op.target, content: op.content, code: 'EDUP', message: 'two copies to the same target' });
+    seen.add(op.target);
+    if (st && rec && rec.size === st.size && rec.content === op.content) return skip('already in place', op.target, op.content);
+    if (st && (!rec || rec.size !== st.size)) {
+      return void res.errors.push({ target: op.target, content: op.content, code: 'EEXIST', message: 'a file semsync did not place is already there; left alone' });
+    }
+    copies.push(op);
+  });
   copies.sort((a, b) => (a.target < b.target ? -1 : 1));
 
   // Free space, before anything is written.
