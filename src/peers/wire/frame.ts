@@ -52,6 +52,7 @@ export class FrameDecoder {
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
+      if (this.chunks.length > 64) this.chunks = [Buffer.concat(this.chunks)];
     }
     const frames: Uint8Array[] = [];
     try {

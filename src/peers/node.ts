@@ -1,0 +1,348 @@
+// The libp2p node: transports, discovery (nearby peers), sync sessions with paired peers, file serving/fetching.
+import './polyfill.js';
+import { unwatchFile, watchFile } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import { ping } from '@libp2p/ping';
+import { mdns } from '@libp2p/mdns';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Connection, Stream } from '@libp2p/interface';
+import type { Identity } from './identity.js';
+import type { PairState, TrustStore } from './trust.js';
+import { silentLogger, type Logger, type SyncProgress } from './types.js';
+import { DEFAULT_PAIRED_SOURCES } from './filter.js';
+import { FetchError, fetchOverStream, parseContentHash, serveFile, type FetchProgress } from './files.js';
+import { WireError, DEFAULT_MAX_FRAME } from './wire/frame.js';
+import { decodeSync, encodeSync, FILE_PROTOCOL, SYNC_PROTOCOL } from './wire/messages.js';
+import { ProtocolError, SyncSession } from './wire/session.js';
+import { closeStream, readFrames, sendFrame } from './wire/stream.js';
+import { patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
+
+export interface PeerNodeInit {
+  identity: Identity;
+  /** The graph store; its nodeId must be the identity's peer id. */
+  store: PeerStore;
+  trust: TrustStore;
+  /** libp2p listen multiaddrs, e.g. ['/ip4/0.0.0.0/tcp/0']. */
+  listen?: string[];
+  /** Discover peers on the LAN by mDNS (they show as nearby). */
+  mdns?: boolean | { interval?: number };
+  logger?: Logger;
+  /** Own graph sources sent to every paired peer subject to the policy (default ['pim/']). */
+  pairedSources?: string[];
+  /** How often paired peers without a session are dialled (default 10 s). */
+  redialMs?: number;
+  /** Keep-alive on idle sync streams (default 20 s). */
+  keepAliveMs?: number;
+  /** How often the store is checked for local commits not announced by {@link PeerNode.notifyCommit} (default 250 ms). */
+  pollMs?: number;
+  maxFrame?: number;
+}
+
+export interface NearbyPeer {
+  peerId: string;
+  addrs: string[];
+  lastSeen: string;
+}
+
+export interface PeerStatus {
+  peerId: string;
+  name?: string;
+  addrs: string[];
+  pairedAt: string;
+  state: PairState;
+  /** A sync session is open right now. */
+  connected: boolean;
+  grants: string[];
+}
+
+export interface PeerNodeEvents {
+  'peer:nearby': [NearbyPeer];
+  'peer:paired': [{ peerId: string; state: PairState }];
+  'peer:session': [{ peerId: string; open: boolean }];
+  'sync:progress': [SyncProgress];
+  'sync:rejected': [{ peerId: string; reason: string }];
+}
+
+interface Live {
+  session: SyncSession;
+  stream: Stream;
+  initiator: string;
+}
+
+export class PeerNode extends EventEmitter<PeerNodeEvents> {
+  readonly peerId: string;
+  private libp2p: Libp2p | undefined;
+  private readonly sessions = new Map<string, Live>();
+  private readonly dialing = new Set<string>();
+  private readonly nearbyPeers = new Map<string, NearbyPeer>();
+  private timers: NodeJS.Timeout[] = [];
+  private lastSeq = 0;
+  private readonly log: Logger;
+  private readonly onTrustFile = () => void this.trustChanged();
+
+  constructor(private readonly init: PeerNodeInit) {
+    super();
+    this.peerId = init.identity.peerId;
+    this.log = init.logger ?? silentLogger;
+    if (init.store.nodeId !== this.peerId) throw new Error(`store nodeId ${init.store.nodeId} is not this node's peer id ${this.peerId}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.libp2p) return;
+    const m = this.init.mdns;
+    const node = await createLibp2p({
+      privateKey: this.init.identity.privateKey,
+      addresses: { listen: this.init.listen ?? ['/ip4/0.0.0.0/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: m ? [mdns(typeof m === 'object' ? m : {})] : [],
+      services: { identify: identify(), ping: ping() },
+    });
+    this.libp2p = node;
+    node.addEventListener('peer:discovery', (e) => this.discovered(e.detail.id.toString(), e.detail.multiaddrs.map(String)));
+    node.addEventListener('connection:open', (e) => {
+      const id = e.detail.remotePeer.toString();
+      if (this.init.trust.isPaired(id) && !this.sessions.has(id)) void this.connect(id);
+    });
+    await node.handle(SYNC_PROTOCOL, (stream, conn) => this.runSync(stream, conn.remotePeer.toString(), conn.remotePeer.toString(), conn), { maxInboundStreams: 4 });
+    await node.handle(FILE_PROTOCOL, (stream, conn) =>
+      serveFile(stream, conn.remotePeer.toString(), {
+        self: this.peerId,
+        store: this.init.store,
+        isPaired: (id) => this.init.trust.isPaired(id),
+        grantsFor: (id) => this.init.trust.grantsFor(id),
+        log: this.log,
+      }), { maxInboundStreams: 16 });
+    await node.start();
+    this.lastSeq = this.init.store.versionVector()[this.peerId] ?? 0;
+    watchFile(this.init.trust.file, { interval: 300 }, this.onTrustFile);
+    this.timers.push(setInterval(() => this.redial(), this.init.redialMs ?? 10_000));
+    this.timers.push(setInterval(() => this.pollCommits(), this.init.pollMs ?? 250));
+    this.timers.push(setInterval(() => { for (const l of this.sessions.values()) void l.session.ping(); }, this.init.keepAliveMs ?? 20_000));
+    this.log.info({ peerId: this.peerId, addrs: this.addresses() }, 'peer node started');
+    this.redial();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    unwatchFile(this.init.trust.file, this.onTrustFile);
+    for (const l of this.sessions.values()) l.session.close('stopping');
+    this.sessions.clear();
+    const node = this.libp2p;
+    this.libp2p = undefined;
+    await node?.stop();
+  }
+
+  /** Our listen addresses, each ending in /p2p/<peer id>. */
+  addresses(): string[] {
+    return this.libp2p?.getMultiaddrs().map(String) ?? [];
+  }
+
+  nearby(): NearbyPeer[] {
+    return [...this.nearbyPeers.values()].filter((p) => !this.init.trust.isPaired(p.peerId));
+  }
+
+  peers(): PeerStatus[] {
+    const t = this.init.trust;
+    return t.peers().map((p) => ({
+      peerId: p.id,
+      name: p.name,
+      addrs: p.addrs,
+      pairedAt: p.pairedAt,
+      state: t.state(p.id) ?? 'waiting',
+      connected: this.sessions.get(p.id)?.session.established ?? false,
+      grants: t.grantsFor(p.id),
+    }));
+  }
+
+  async pair(peerId: string, opts: { name?: string; addrs?: string[] } = {}): Promise<void> {
+    const seen = this.nearbyPeers.get(peerId)?.addrs ?? [];
+    await this.init.trust.pair(peerId, { name: opts.name, addrs: [...(opts.addrs ?? []), ...seen] });
+    await this.trustChanged(false);
+  }
+
+  async unpair(peerId: string): Promise<void> {
+    await this.init.trust.unpair(peerId);
+    await this.trustChanged(false);
+  }
+
+  async grant(share: string, peerId: string): Promise<void> {
+    await this.init.trust.grant(share, peerId);
+    await this.trustChanged(false);
+  }
+
+  async revoke(share: string, peerId: string): Promise<void> {
+    await this.init.trust.revoke(share, peerId);
+    await this.trustChanged(false);
+  }
+
+  /** Tell the node the store has new local commits (pushed at once; otherwise noticed within pollMs). */
+  notifyCommit(): void {
+    this.pollCommits();
+  }
+
+  /** Open a sync session with a paired peer now (no-op when one is open). */
+  async connect(peerId: string): Promise<void> {
+    const node = this.libp2p;
+    if (!node || this.dialing.has(peerId) || this.sessions.has(peerId) || !this.init.trust.isPaired(peerId)) return;
+    this.dialing.add(peerId);
+    try {
+      const id = peerIdFromString(peerId);
+      const addrs = this.init.trust.peer(peerId)?.addrs ?? [];
+      if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.flatMap((a) => { try { return [multiaddr(a)]; } catch { return []; } }) });
+      const stream = await node.dialProtocol(id, SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+      void this.runSync(stream, peerId, this.peerId);
+    } catch (err) {
+      this.log.debug({ peer: peerId, err: String(err) }, 'dial failed');
+    } finally {
+      this.dialing.delete(peerId);
+    }
+  }
+
+  /**
+   * Fetch content by hash into `outPath` from the first of `peers` (default: every paired peer, connected ones
+   * first) that has it in a share granted to us. Resumes from `<outPath>.semsync-part`.
+   */
+  async fetchContent(hash: string, outPath: string, opts: { peers?: string[]; onProgress?: (p: FetchProgress) => void } = {}): Promise<{ peerId: string; bytes: number }> {
+    const node = this.libp2p;
+    if (!node) throw new FetchError('the peer node is not running');
+    const hex = parseContentHash(hash);
+    const candidates = opts.peers ?? this.peers().sort((a, b) => Number(b.connected) - Number(a.connected)).map((p) => p.peerId);
+    const errors: string[] = [];
+    for (const peerId of candidates) {
+      try {
+        const id = peerIdFromString(peerId);
+        const addrs = this.init.trust.peer(peerId)?.addrs ?? [];
+        if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) });
+        const stream = await node.dialProtocol(id, FILE_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+        const bytes = await fetchOverStream(stream, peerId, hex, outPath, opts.onProgress);
+        return { peerId, bytes };
+      } catch (err) {
+        errors.push(`${peerId}: ${(err as Error).message}`);
+      }
+    }
+    throw new FetchError(`could not fetch urn:sha256:${hex}${errors.length ? ' (' + errors.join('; ') + ')' : ': no paired peers to ask'}`);
+  }
+
+  private discovered(peerId: string, addrs: string[]): void {
+    if (peerId === this.peerId) return;
+    const entry = { peerId, addrs, lastSeen: new Date().toISOString() };
+    const isNew = !this.nearbyPeers.has(peerId);
+    this.nearbyPeers.set(peerId, entry);
+    if (this.init.trust.isPaired(peerId)) {
+      void this.init.trust.addAddrs(peerId, addrs.filter((a) => !a.includes('/p2p-circuit')));
+      if (!this.sessions.has(peerId)) void this.connect(peerId);
+    } else if (isNew) {
+      this.emit('peer:nearby', entry);
+    }
+  }
+
+  private redial(): void {
+    for (const p of this.init.trust.peers()) if (!this.sessions.has(p.id)) void this.connect(p.id);
+  }
+
+  private pollCommits(): void {
+    const seq = this.init.store.versionVector()[this.peerId] ?? 0;
+    if (seq === this.lastSeq) return;
+    this.lastSeq = seq;
+    for (const l of this.sessions.values()) void l.session.push();
+  }
+
+  private async trustChanged(reload = true): Promise<void> {
+    try {
+      if (reload && !(await this.init.trust.reload())) return;
+    } catch (err) {
+      this.log.warn({ file: this.init.trust.file, err: String(err) }, 'trust file unreadable; keeping the last good one');
+      return;
+    }
+    for (const [peerId, l] of this.sessions) {
+      if (!this.init.trust.isPaired(peerId)) {
+        l.session.close('unpaired');
+        this.sessions.delete(peerId);
+        void this.libp2p?.hangUp(peerIdFromString(peerId)).catch(() => {});
+      } else {
+        void l.session.push();
+      }
+    }
+    this.redial();
+  }
+
+  /** Run one sync stream with `peerId` (authenticated by Noise) until it closes. */
+  private async runSync(stream: Stream, peerId: string, initiator: string, _conn?: Connection): Promise<void> {
+    const old = this.sessions.get(peerId);
+    if (old && !old.session.closed) {
+      // Both sides dialled at once: keep the session started by the smaller peer id; a redial replaces.
+      if (old.initiator !== initiator && old.initiator < initiator) {
+        await closeStream(stream);
+        return;
+      }
+      old.session.close('replaced');
+    }
+    const maxFrame = this.init.maxFrame ?? DEFAULT_MAX_FRAME;
+    let grace: NodeJS.Timeout | undefined;
+    const session = new SyncSession({
+      self: this.peerId,
+      peer: peerId,
+      store: this.init.store,
+      trust: this.init.trust,
+      codec: patchCodec,
+      applyState: stateApplier(this.init.store),
+      send: (m) => sendFrame(stream, encodeSync(m), maxFrame),
+      close: () => {
+        void closeStream(stream);
+        grace = setTimeout(() => stream.abort(new Error('closed')), 2_000);
+      },
+      pairedSources: this.init.pairedSources ?? DEFAULT_PAIRED_SOURCES,
+      log: this.log,
+      onProgress: (p) => this.emit('sync:progress', p),
+      onRemote: (s) => this.emit('peer:paired', { peerId, state: s === 'accepted' ? 'paired' : 'waiting' }),
+    });
+    const live: Live = { session, stream, initiator };
+    const paired = this.init.trust.isPaired(peerId);
+    if (paired) this.sessions.set(peerId, live);
+    else this.discovered(peerId, []);
+    let announced = false;
+    try {
+      await session.start();
+      for await (const frames of readFrames(stream, maxFrame)) {
+        for (const f of frames) await session.handle(decodeSync(f));
+        if (!announced && session.established && paired) {
+          announced = true;
+          this.emit('peer:session', { peerId, open: true });
+        }
+        await session.flushAcks();
+      }
+    } catch (err) {
+      const reason = (err as Error).message;
+      if (err instanceof WireError || err instanceof ProtocolError) {
+        this.log.warn({ peer: peerId, err: reason }, 'rejected a sync message; closing the connection');
+        this.emit('sync:rejected', { peerId, reason });
+        stream.abort(err as Error);
+        void this.libp2p?.hangUp(peerIdFromString(peerId)).catch(() => {});
+      } else {
+        this.log.debug({ peer: peerId, err: reason }, 'sync stream ended');
+      }
+      stream.abort(err instanceof Error ? err : new Error(reason));
+    } finally {
+      if (grace) clearTimeout(grace);
+      session.close('done');
+      if (this.sessions.get(peerId) === live) {
+        this.sessions.delete(peerId);
+        if (announced) this.emit('peer:session', { peerId, open: false });
+      }
+    }
+  }
+}
+
+/** Build a peer node (not started). */
+export function createPeerNode(init: PeerNodeInit): PeerNode {
+  return new PeerNode(init);
+}

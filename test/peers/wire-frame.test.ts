@@ -1,0 +1,73 @@
+// Framing and message codec: round trips, bounds, strictness.
+import { describe, expect, it } from 'vitest';
+import { encodeFrame, encodeVarint, FrameDecoder, WireError } from '../../src/peers/wire/frame.js';
+import { decodeFile, decodeSync, encodeFile, encodeSync, type SyncMsg } from '../../src/peers/wire/messages.js';
+
+const PEER = '12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf';
+
+describe('frames', () => {
+  it('round-trips frames split at every byte boundary', () => {
+    const payloads = [Uint8Array.of(1), new Uint8Array(200).fill(7), new Uint8Array(70000).fill(3)];
+    const wire = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+    for (const step of [1, 2, 127, 128, 4096, wire.length]) {
+      const d = new FrameDecoder();
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < wire.length; i += step) out.push(...d.push(wire.subarray(i, i + step)));
+      expect(out.map((f) => f.length)).toEqual([1, 200, 70000]);
+      expect(d.pending).toBe(0);
+    }
+  });
+
+  it('rejects an oversize length before buffering the body', () => {
+    const d = new FrameDecoder(1000);
+    expect(() => d.push(encodeVarint(1001))).toThrow(WireError);
+    expect(() => d.push(Uint8Array.of(1))).toThrow(/already failed/);
+  });
+
+  it('rejects zero, non-minimal and over-long length prefixes', () => {
+    expect(() => new FrameDecoder().push(Uint8Array.of(0))).toThrow(WireError);
+    expect(() => new FrameDecoder().push(Uint8Array.of(0x81, 0x00))).toThrow(/minimal/);
+    expect(() => new FrameDecoder().push(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0x01))).toThrow(WireError);
+  });
+});
+
+describe('messages', () => {
+  const msgs: SyncMsg[] = [
+    { t: 'hello', v: 1, node: PEER, seq: 4, have: 2, grants: ['Books', 'Music'] },
+    { t: 'refuse', reason: 'not-paired' },
+    { t: 'patch', text: 'H id <x> .\nTX .\nTC .\n' },
+    { t: 'ack', seq: 9 },
+    { t: 'state-begin', seq: 3, hlc: '1700000000000.2', quads: 10 },
+    { t: 'state-chunk', text: '<a> <b> <c> <g> .\n' },
+    { t: 'state-end' },
+    { t: 'ping' },
+  ];
+  it('round-trips every sync message', () => {
+    for (const m of msgs) expect(decodeSync(encodeSync(m))).toEqual(m);
+  });
+  it('round-trips file messages', () => {
+    const req = { t: 'req', v: 1, hash: 'a'.repeat(64), offset: 5 } as const;
+    expect(decodeFile(encodeFile(req))).toEqual(req);
+    const chunk = decodeFile(encodeFile({ t: 'chunk', sha256: new Uint8Array(32).fill(1), data: Uint8Array.of(1, 2, 3) }));
+    expect(chunk.t === 'chunk' && [...chunk.data]).toEqual([1, 2, 3]);
+  });
+  it('reads the version of a hello from another version without validating the rest', () => {
+    const raw = new TextEncoder().encode(JSON.stringify({ v: 2, whatever: true }));
+    const m = decodeSync(Uint8Array.from([1, ...raw]));
+    expect(m).toMatchObject({ t: 'hello', v: 2 });
+  });
+  it('rejects malformed control messages', () => {
+    const bad = [
+      Uint8Array.of(99),
+      Uint8Array.from([1, ...new TextEncoder().encode('{"v":1,"node":"x","seq":0,"have":0,"grants":[]}')]),
+      Uint8Array.from([1, ...new TextEncoder().encode(`{"v":1,"node":"${PEER}","seq":-1,"have":0,"grants":[]}`)]),
+      Uint8Array.from([1, ...new TextEncoder().encode(`{"v":1,"node":"${PEER}","seq":0,"have":0,"grants":["a/b"]}`)]),
+      Uint8Array.from([1, ...new TextEncoder().encode(`{"v":1,"node":"${PEER}","seq":0,"have":0,"grants":[],"x":1}`)]),
+      Uint8Array.from([4, ...new TextEncoder().encode('{"seq":1.5}')]),
+      Uint8Array.of(3, 0xff, 0xfe),
+      Uint8Array.of(7, 1),
+      Uint8Array.from([2, ...new TextEncoder().encode('{"reason":"nope"}')]),
+    ];
+    for (const b of bad) expect(() => decodeSync(b), String(b)).toThrow(WireError);
+  });
+});
