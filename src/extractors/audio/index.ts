@@ -91,11 +91,13 @@ function describeAudio(d: Describer, meta: IAudioMetadata, size: number): void {
 function plausibleDuration(d: Describer, f: IAudioMetadata['format'], size: number): number | undefined {
   const declared = f.duration;
   if (declared === undefined || !Number.isFinite(declared) || declared < 0) return undefined;
+  const bySamples = f.numberOfSamples && f.sampleRate ? f.numberOfSamples / f.sampleRate : undefined;
+  // A duration that is the sample count (Ogg granule, FLAC STREAMINFO, Xing frames) is exact: a nominal bitrate is not.
+  if (bySamples !== undefined && Math.abs(bySamples - declared) < 0.01) return declared;
   const bitrate = f.bitrate;
   if (!bitrate || !Number.isFinite(bitrate) || bitrate <= 0) return declared;
   const maxSeconds = (size * 8) / bitrate;
   if (declared <= maxSeconds * 1.1) return declared;
-  const bySamples = f.numberOfSamples && f.sampleRate ? f.numberOfSamples / f.sampleRate : undefined;
   const estimate = bySamples !== undefined && bySamples <= maxSeconds * 1.1 ? bySamples : maxSeconds;
   d.errors.push(
     `declared duration ${declared.toFixed(3)} s does not fit in ${size} bytes at ${Math.round(bitrate)} b/s (truncated?): using ${estimate.toFixed(3)} s`,
