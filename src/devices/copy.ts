@@ -75,9 +75,7 @@ export async function hashFile(file: string): Promise<string> {
 async function syncFile(file: string): Promise<void> {
   const fh = await fsp.open(file, 'r+');
   try {
-    await fh.datasync().catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOSYS' && e.code !== 'EINVAL' && e.code !== 'ENOTSUP') throw e;
-    });
+    await datasync(fh);
   } finally {
     await fh.close();
   }
@@ -94,51 +92,65 @@ export interface CopyParams {
   verifyHash: boolean;
 }
 
+const NO_COPYFILE = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV']);
+
+async function datasync(fh: fsp.FileHandle): Promise<void> {
+  await fh.datasync().catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOSYS' && e.code !== 'EINVAL' && e.code !== 'ENOTSUP') throw e;
+  });
+}
+
+/** Stream the source into `tmp` (hashing on the way); returns the SHA-256 hex of what was written. */
+async function writeStream(source: Exclude<SourceLike, string>, tmp: string, fsync: boolean): Promise<string> {
+  const h = createHash('sha256');
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    if (source instanceof Uint8Array) {
+      h.update(source);
+      await fh.writeFile(source);
+    } else {
+      const it = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+      for (;;) {
+        let r: IteratorResult<Uint8Array | string>;
+        try {
+          r = await it.next();
+        } catch (e) {
+          throw new SourceError(`reading the source failed: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
+        }
+        if (r.done) break;
+        const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+        h.update(chunk);
+        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
+    }
+    if (fsync) await datasync(fh);
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
+}
+
 /** Write the source to `tmp`, sync it, check size (and hash), then rename onto `target`. Never leaves `tmp` behind. */
 export async function copyAtomic(p: CopyParams): Promise<number> {
   try {
     let hashed: string | undefined;
     if (typeof p.source === 'string') {
+      let streamed = false;
       try {
         await fsp.copyFile(p.source, p.tmp);
       } catch (e) {
         const readable = await fsp.access(p.source).then(() => true, () => false);
         if (!readable) throw new SourceError(`cannot read ${p.source}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
-        throw e;
+        if (!NO_COPYFILE.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        // Some FUSE filesystems (fusefat) cannot do what copyfile needs: stream the bytes instead.
+        await fsp.rm(p.tmp, { force: true });
+        hashed = await writeStream(createReadStream(p.source, { highWaterMark: 1 << 20 }), p.tmp, p.fsync);
+        streamed = true;
       }
-      if (p.fsync) await syncFile(p.tmp);
-      if (p.verifyHash && p.sha256) hashed = await hashFile(p.tmp);
+      if (!streamed && p.fsync) await syncFile(p.tmp);
+      if (!streamed && p.verifyHash && p.sha256) hashed = await hashFile(p.tmp);
     } else {
-      const h = createHash('sha256');
-      const fh = await fsp.open(p.tmp, 'w');
-      try {
-        if (p.source instanceof Uint8Array) {
-          h.update(p.source);
-          await fh.writeFile(p.source);
-        } else {
-          const it = (p.source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-          for (;;) {
-            let r: IteratorResult<Uint8Array | string>;
-            try {
-              r = await it.next();
-            } catch (e) {
-              throw new SourceError(`reading the source failed: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
-            }
-            if (r.done) break;
-            const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-            h.update(chunk);
-            for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-          }
-        }
-        if (p.fsync) {
-          await fh.datasync().catch((e: NodeJS.ErrnoException) => {
-            if (e.code !== 'ENOSYS' && e.code !== 'EINVAL' && e.code !== 'ENOTSUP') throw e;
-          });
-        }
-      } finally {
-        await fh.close();
-      }
-      hashed = h.digest('hex');
+      hashed = await writeStream(p.source, p.tmp, p.fsync);
     }
     const st = await fsp.stat(p.tmp);
     if (st.size !== p.size) throw new VerifyError(`size mismatch for ${p.target}: wrote ${st.size} bytes, expected ${p.size}`);

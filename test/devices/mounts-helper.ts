@@ -1,5 +1,5 @@
 // Test helpers: mount a tmpfs or a fusefat FAT image under a temp dir (when the machine allows), always unmountable.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -63,20 +63,40 @@ export function fatUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Make a FAT image and mount it read-write with fusefat at `dir`. */
-export async function mountFat(image: string, dir: string, sizeMb = 32): Promise<Mounted> {
+export interface FatMount extends Mounted {
+  /** The fusefat process serving the mount (run in the foreground, so a test can kill it: the card is "pulled"). */
+  proc: ChildProcess;
+}
+
+/** Make a FAT image (unless `format` is false) and mount it read-write with fusefat at `dir`. */
+export async function mountFat(image: string, dir: string, sizeMb = 32, format = true): Promise<FatMount> {
   await fsp.mkdir(dir, { recursive: true });
-  execFileSync('truncate', ['-s', `${sizeMb}M`, image]);
-  execFileSync('mkfs.vfat', [image], { stdio: 'ignore' });
-  execFileSync('fusefat', ['-o', 'rw+', image, dir], { stdio: 'ignore' });
-  for (let i = 0; i < 50 && !isMountPoint(dir); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!isMountPoint(dir)) throw new Error(`fusefat did not mount ${image} at ${dir}`);
+  if (format) {
+    execFileSync('truncate', ['-s', `${sizeMb}M`, image]);
+    execFileSync('mkfs.vfat', [image], { stdio: 'ignore' });
+  }
+  const proc = spawn('fusefat', ['-f', '-o', 'rw+', image, dir], { stdio: 'ignore' });
+  let exited = false;
+  proc.on('exit', () => (exited = true));
+  for (let i = 0; i < 50 && !exited && !isMountPoint(dir); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!isMountPoint(dir)) {
+    if (!exited) proc.kill('SIGKILL');
+    throw new Error(`fusefat did not mount ${image} at ${dir}`);
+  }
   return {
     root: dir,
     kind: 'fusefat',
+    proc,
     unmount: async () => {
-      const r = spawnSync('fusermount', ['-u', dir]);
-      if (r.status !== 0) await unmount(dir);
+      if (isMountPoint(dir)) {
+        const r = spawnSync('fusermount', ['-u', dir]);
+        if (r.status !== 0) await unmount(dir);
+      }
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const gone = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 2000))]);
+      }
     },
   };
 }
