@@ -180,11 +180,11 @@ export function parseDeviceTtl(text: string, file = PROFILE_FILE): DeviceTtlInfo
       if (!info.accepts.includes(k)) info.accepts.push(k);
       continue;
     }
-    const kinds = objs(a, SS('mediaKind').value);
-    if (kinds.length !== 1) throw new DeviceProfileError(file, lineOf(text, 'accepts'), 'each ss:accepts [ ... ] needs exactly one ss:mediaKind');
+    const kinds = objs(a, SS('kind').value);
+    if (kinds.length !== 1) throw new DeviceProfileError(file, lineOf(text, 'accepts'), 'each ss:accepts [ ... ] needs exactly one ss:kind');
     const k = kindOf(kinds[0]);
     if (!info.accepts.includes(k)) info.accepts.push(k);
-    const folder = lit(a, SS('folder').value, 'ss:folder');
+    const folder = lit(a, SS('mediaFolder').value, 'ss:mediaFolder');
     if (folder !== undefined) {
       const f = cleanFolder(folder);
       if (f.split('/').includes('..')) throw new DeviceProfileError(file, lineOf(text, folder), `folder "${folder}" leaves the device`);
@@ -211,9 +211,9 @@ export function serializeDeviceTtl(p: { id: string; name: string; owner?: string
   if (p.owner) lines.push(`  ss:owner ${q(p.owner)} ;`);
   if (p.folderDepth !== undefined) lines.push(`  ss:folderDepth ${p.folderDepth} ;`);
   const acc = p.accepts.map((k) => {
-    const parts = [`ss:mediaKind ${q(k)}`];
+    const parts = [`ss:kind ${q(k)}`];
     const folder = p.folders?.[k];
-    if (folder) parts.push(`ss:folder ${q(folder)}`);
+    if (folder) parts.push(`ss:mediaFolder ${q(folder)}`);
     const formats = p.formats?.[k];
     if (formats?.length) parts.push(`ss:format ${formats.map(q).join(', ')}`);
     return `[ ${parts.join(' ; ')} ]`;

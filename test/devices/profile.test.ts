@@ -104,7 +104,7 @@ describe('device.ttl', () => {
   ss:deviceId "kobo-1" ;
   rdfs:label "Kobo Clara" ;
   ss:owner "alice" ;
-  ss:accepts [ ss:mediaKind "ebook" ; ss:folder "/eBooks/" ; ss:format "application/epub+zip", "application/pdf" ] ,
+  ss:accepts [ ss:kind "ebook" ; ss:mediaFolder "/eBooks/" ; ss:format "application/epub+zip", "application/pdf" ] ,
              "photo" .
 `;
   it('parses id, name, owner, accepts, formats and folders', () => {
