@@ -1,2 +1,25 @@
 // Owns: libp2p node, identity, trust, discovery, sync protocol (wire/), file transfer.
 // May import: graph.
+//
+// The API (the CLI and the composition root use only this):
+//   loadOrCreateIdentity(file) → { privateKey, peerId }          persistent Ed25519 key, file 0600
+//   TrustStore.open(file)                                        trust.json: pair/unpair/grant/revoke,
+//     .peers() .state(id) ('paired' | 'waiting') .grantsFor(id) .policy = (peerId, quad) => boolean
+//   createPeerNode({ identity, store, trust, listen, mdns, logger }) → PeerNode (not started)
+//     .start() .stop() .addresses() .peers() .nearby() .pair/.unpair/.grant/.revoke (trust file + react)
+//     .notifyCommit() (push local commits now) .connect(peerId) .fetchContent(hash, outPath, { peers })
+//     events: 'peer:nearby' NearbyPeer · 'peer:paired' {peerId, state} · 'peer:session' {peerId, open}
+//             'sync:progress' SyncProgress · 'sync:rejected' {peerId, reason}
+// A running node re-reads the trust file when it changes, so `semsync pair/grant/...` may edit the file from
+// another process (through TrustStore) while the node runs.
+import './polyfill.js';
+
+export { loadOrCreateIdentity, writeFileAtomic, IdentityError, type Identity } from './identity.js';
+export { TrustStore, TrustError, assertPeerId, assertShareName, type PairedPeer, type PairState, type PolicyHook, type RemoteState } from './trust.js';
+export { createPeerNode, PeerNode, type PeerNodeInit, type PeerNodeEvents, type PeerStatus, type NearbyPeer } from './node.js';
+export { FetchError, parseContentHash, type FetchProgress } from './files.js';
+export { resolveValues, type Candidate, type Resolution } from './resolve.js';
+export { SYNC_PROTOCOL, FILE_PROTOCOL, WIRE_VERSION } from './wire/messages.js';
+export { WireError } from './wire/frame.js';
+export { ProtocolError } from './wire/session.js';
+export type { Logger, SyncProgress } from './types.js';

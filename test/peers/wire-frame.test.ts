@@ -35,7 +35,8 @@ describe('messages', () => {
   const msgs: SyncMsg[] = [
     { t: 'hello', v: 1, node: PEER, seq: 4, have: 2, grants: ['Books', 'Music'] },
     { t: 'refuse', reason: 'not-paired' },
-    { t: 'patch', text: 'H id <x> .\nTX .\nTC .\n' },
+    { t: 'patch', bytes: new TextEncoder().encode('H id <x> .\nTX .\nTC .\n') },
+    { t: 'patch-part', bytes: Uint8Array.of(1, 2) },
     { t: 'ack', seq: 9 },
     { t: 'state-begin', seq: 3, hlc: '1700000000000.2', quads: 10 },
     { t: 'state-chunk', text: '<a> <b> <c> <g> .\n' },
@@ -64,7 +65,7 @@ describe('messages', () => {
       Uint8Array.from([1, ...new TextEncoder().encode(`{"v":1,"node":"${PEER}","seq":0,"have":0,"grants":["a/b"]}`)]),
       Uint8Array.from([1, ...new TextEncoder().encode(`{"v":1,"node":"${PEER}","seq":0,"have":0,"grants":[],"x":1}`)]),
       Uint8Array.from([4, ...new TextEncoder().encode('{"seq":1.5}')]),
-      Uint8Array.of(3, 0xff, 0xfe),
+      Uint8Array.of(3),
       Uint8Array.of(7, 1),
       Uint8Array.from([2, ...new TextEncoder().encode('{"reason":"nope"}')]),
     ];

@@ -22,8 +22,10 @@ export type SyncMsg =
   | { t: 'hello'; v: number; node: string; seq: number; have: number; grants: string[] }
   /** Sent instead of (or after) hello when the other side may not sync with us; then the stream closes. */
   | { t: 'refuse'; reason: RefuseReason }
-  /** One of the sender's own patches, filtered for the receiver, as RDF Patch text. */
-  | { t: 'patch'; text: string }
+  /** One of the sender's own patches, filtered for the receiver, as RDF Patch text (UTF-8 bytes). */
+  | { t: 'patch'; bytes: Uint8Array }
+  /** The first pieces of a patch too big for one frame; the concatenation with the final `patch` is the text. */
+  | { t: 'patch-part'; bytes: Uint8Array }
   /** The receiver holds the sender's patches up to `seq`. */
   | { t: 'ack'; seq: number }
   /** A full state of the sender's graphs visible to the receiver follows, as of `seq`; replaces all it had. */
@@ -40,7 +42,7 @@ export type FileMsg =
   | { t: 'chunk'; sha256: Uint8Array; data: Uint8Array }
   | { t: 'end' };
 
-const SYNC_CODES = { hello: 1, refuse: 2, patch: 3, ack: 4, 'state-begin': 5, 'state-chunk': 6, 'state-end': 7, ping: 8 } as const;
+const SYNC_CODES = { hello: 1, refuse: 2, patch: 3, ack: 4, 'state-begin': 5, 'state-chunk': 6, 'state-end': 7, ping: 8, 'patch-part': 9 } as const;
 const FILE_CODES = { req: 0x21, meta: 0x22, deny: 0x23, chunk: 0x24, end: 0x25 } as const;
 
 const enc = new TextEncoder();
@@ -60,6 +62,8 @@ function json(code: number, obj: object): Uint8Array {
 export function encodeSync(m: SyncMsg): Uint8Array {
   switch (m.t) {
     case 'patch':
+    case 'patch-part':
+      return withType(SYNC_CODES[m.t], m.bytes);
     case 'state-chunk':
       return withType(SYNC_CODES[m.t], enc.encode(m.text));
     case 'state-end':
@@ -165,7 +169,9 @@ export function decodeSync(frame: Uint8Array): SyncMsg {
       return { t: 'refuse', reason: reason as RefuseReason };
     }
     case SYNC_CODES.patch:
-      return { t: 'patch', text: text(body, 'patch') };
+    case SYNC_CODES['patch-part']:
+      if (body.length === 0) throw new WireError('empty patch');
+      return { t: code === SYNC_CODES.patch ? 'patch' : 'patch-part', bytes: body };
     case SYNC_CODES.ack:
       return { t: 'ack', seq: uint(control(body, 'ack', ['seq']), 'seq', 'ack') };
     case SYNC_CODES['state-begin']: {

@@ -13,8 +13,11 @@ export class ProtocolError extends Error {
 
 export interface PatchCodec {
   encode(p: Patch): string;
-  decode(text: string): Patch;
+  /** Decode RDF Patch text (UTF-8); throws on anything malformed or over the limits. */
+  decode(bytes: Uint8Array): Patch;
 }
+
+const utf8 = new TextEncoder();
 
 /** The part of the trust store a session reads and writes. */
 export interface SessionTrust {
@@ -46,6 +49,10 @@ export interface SessionOptions {
   maxStateQuads?: number;
   /** Bytes of N-Quads per state chunk (default 512 KiB; must stay under the frame limit). */
   stateChunkBytes?: number;
+  /** Largest piece of a patch per frame (default 1 MiB; must stay under the frame limit). */
+  patchPieceBytes?: number;
+  /** Largest patch accepted, in bytes (default 64 MiB). */
+  maxPatchBytes?: number;
 }
 
 type Phase = 'new' | 'open' | 'closed';
@@ -58,6 +65,8 @@ export class SyncSession {
   private sentUpTo = -1;
   private theirLatest = 0;
   private pendingAck = -1;
+  private patchParts: Uint8Array[] = [];
+  private patchPartBytes = 0;
   private incoming: { seq: number; hlc: string; declared: number; quads: Quad[] } | undefined;
   private fullInFlight: { seq: number; shares: string[] } | undefined;
   readonly remoteGrants: string[] = [];
@@ -133,13 +142,23 @@ export class SyncSession {
     }
     if (msg.t === 'hello') return this.onHello(msg);
     if (!this.helloSeen) throw new ProtocolError(`${msg.t} before hello`);
+    if (this.patchParts.length > 0 && msg.t !== 'patch' && msg.t !== 'patch-part') throw new ProtocolError(`${msg.t} inside a split patch`);
     switch (msg.t) {
       case 'ack':
         if (msg.seq > Math.max(this.sentUpTo, 0)) throw new ProtocolError(`ack of ${msg.seq}, beyond what was sent (${this.sentUpTo})`);
         return this.onAck(msg.seq);
-      case 'patch':
+      case 'patch-part':
+      case 'patch': {
         if (this.incoming) throw new ProtocolError('patch inside a state transfer');
-        return this.onPatch(msg.text);
+        this.patchPartBytes += msg.bytes.length;
+        if (this.patchPartBytes > (this.o.maxPatchBytes ?? 64 << 20)) throw new ProtocolError('patch over the size limit');
+        this.patchParts.push(msg.bytes);
+        if (msg.t === 'patch-part') return;
+        const bytes = this.patchParts.length === 1 ? msg.bytes : Buffer.concat(this.patchParts);
+        this.patchParts = [];
+        this.patchPartBytes = 0;
+        return this.onPatch(bytes);
+      }
       case 'state-begin':
         if (this.incoming) throw new ProtocolError('state-begin inside a state transfer');
         if (msg.quads > (this.o.maxStateQuads ?? 5_000_000)) throw new ProtocolError(`state of ${msg.quads} quads is over the limit`);
@@ -189,9 +208,12 @@ export class SyncSession {
           for (const p of patches) {
             if (p.author !== this.o.self || p.seq <= this.sentUpTo) continue;
             if (p.seq !== this.sentUpTo + 1) throw new Error(`own log has a gap at ${this.sentUpTo + 1}`);
-            const text = this.o.codec.encode(filterPatch(p, keep));
+            const bytes = utf8.encode(this.o.codec.encode(filterPatch(p, keep)));
             this.sentUpTo = p.seq;
-            await this.o.send({ t: 'patch', text });
+            const piece = this.o.patchPieceBytes ?? 1 << 20;
+            let off = 0;
+            for (; bytes.length - off > piece; off += piece) await this.o.send({ t: 'patch-part', bytes: bytes.subarray(off, off + piece) });
+            await this.o.send({ t: 'patch', bytes: bytes.subarray(off) });
           }
           return;
         }
@@ -240,10 +262,10 @@ export class SyncSession {
     this.o.onProgress?.({ peerId: this.o.peer, direction: 'out', seq, of: mine, full: f !== undefined && seq >= f.seq });
   }
 
-  private async onPatch(text: string): Promise<void> {
+  private async onPatch(bytes: Uint8Array): Promise<void> {
     let patch: Patch;
     try {
-      patch = this.o.codec.decode(text);
+      patch = this.o.codec.decode(bytes);
     } catch (err) {
       throw new ProtocolError(`unparsable patch: ${(err as Error).message}`);
     }
