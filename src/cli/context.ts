@@ -1,7 +1,13 @@
-// What every command shares: the global options, opening the node, and turning errors into exit codes.
+// What every command shares: the global options, reaching the node (in this process, or the running one), exit codes.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { LocalApi, type NodeApi } from '../node/api.js';
 import { SemsyncNode } from '../node/node.js';
+import { defaultHome } from '../node/home.js';
+import { controlSocketPath } from '../server/control.js';
 import { UsageError } from './output.js';
+import { reachable, remoteApi } from './remote.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -12,9 +18,13 @@ export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
-/** Opens the node for the duration of `fn`, and always closes it. */
+export function homeOf(cmd: Command): string {
+  return path.resolve(globals(cmd).home ?? defaultHome());
+}
+
+/** Opens the node in this process for the duration of `fn` (taking the home's lock), and always closes it. */
 export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promise<T>): Promise<T> {
-  const node = await SemsyncNode.open({ home: globals(cmd).home });
+  const node = await SemsyncNode.open({ home: homeOf(cmd) });
   try {
     return await fn(node);
   } finally {
@@ -22,14 +32,26 @@ export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promi
   }
 }
 
+/**
+ * Runs `fn` against the node: the running one (`semsync start`) through its control socket when there is one,
+ * else the home opened in this process. `local` tells the command which, e.g. to show progress.
+ */
+export async function withApi<T>(cmd: Command, fn: (api: NodeApi, local: SemsyncNode | undefined) => Promise<T>): Promise<T> {
+  const socket = controlSocketPath(homeOf(cmd));
+  if (existsSync(socket) && (await reachable(socket))) return fn(remoteApi(socket), undefined);
+  return withNode(cmd, (node) => fn(new LocalApi(node), node));
+}
+
 /** Errors that are the user's input (a bad argument, query, file): exit 2. Anything else: exit 1. */
 const INPUT_ERRORS = new Set([
   'UsageError',
   'QueryError',
+  'QueryEvaluationError',
   'ShareError',
   'ConfigError',
   'PatchError',
   'ImportError',
+  'NotDescribedError',
   'RuleFileError',
   'DeviceProfileError',
   'CommanderError',

@@ -1,8 +1,9 @@
 // `semsync share ...` and `semsync scan`: which folders are described, and bringing the graph up to date.
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { ScanSummary } from '../library/index.js';
 import { ShareWatcher } from '../library/index.js';
-import { globals, withNode } from './context.js';
+import { globals, withApi } from './context.js';
 import { printJson, table } from './output.js';
 import { progress } from './progress.js';
 
@@ -11,13 +12,14 @@ export function registerLibraryCommands(program: Command): void {
 
   share
     .command('add <path>')
-    .description('share a folder: it is described at the next scan')
+    .description('share a folder: it is described at the next scan (at once by a running node)')
     .option('--name <name>', 'the share name (default: the folder name)')
-    .action(async (folder: string, opts: { name?: string }, cmd: Command) => {
-      await withNode(cmd, async (node) => {
-        const s = await node.addShare(folder, opts.name);
-        if (globals(cmd).json) printJson(s);
-        else console.log(`shared ${s.path} as "${s.name}"; run \`semsync scan\` to describe it`);
+    .option('--json', 'print JSON')
+    .action(async (folder: string, opts: { name?: string; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api, local) => {
+        const s = await api.shareAdd(path.resolve(folder), opts.name);
+        if (opts.json || globals(cmd).json) printJson(s);
+        else console.log(`shared ${s.path} as "${s.name}"${local ? '; run `semsync scan` to describe it' : ''}`);
       });
     });
 
@@ -26,8 +28,8 @@ export function registerLibraryCommands(program: Command): void {
     .description('list the shares')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withNode(cmd, async (node) => {
-        const shares = node.config.shares;
+      await withApi(cmd, async (api) => {
+        const shares = await api.shareList();
         if (opts.json || globals(cmd).json) printJson(shares);
         else if (shares.length === 0) console.log('no shares; add one with `semsync share add PATH`');
         else console.log(table(['name', 'path'], shares.map((s) => [s.name, s.path])));
@@ -38,8 +40,8 @@ export function registerLibraryCommands(program: Command): void {
     .command('remove <name>')
     .description('stop sharing a folder and forget what it said (the files themselves are not touched)')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      await withNode(cmd, async (node) => {
-        const removed = await node.removeShare(name);
+      await withApi(cmd, async (api) => {
+        const removed = await api.shareRemove(name);
         console.log(`removed share "${name}" (${removed} statements)`);
       });
     });
@@ -48,18 +50,23 @@ export function registerLibraryCommands(program: Command): void {
     .command('scan [shares...]')
     .description('describe every shared folder (or the named ones): new and changed files are read, unchanged ones skipped, deleted ones forgotten')
     .option('--watch', 'keep watching after the scan; changes are described as they happen')
-    .option('--workers <n>', 'worker threads (default: one per core)', (v) => Number.parseInt(v, 10))
     .option('--json', 'print the summary as JSON')
-    .action(async (names: string[], opts: { watch?: boolean; json?: boolean; workers?: number }, cmd: Command) => {
-      await withNode(cmd, async (node) => {
+    .action(async (names: string[], opts: { watch?: boolean; json?: boolean }, cmd: Command) => {
+      const json = Boolean(opts.json || globals(cmd).json);
+      await withApi(cmd, async (api, node) => {
+        if (!node) {
+          printSummaries(await api.scan(names), json);
+          if (opts.watch) console.error('the running node watches its shares already');
+          return;
+        }
         const bar = progress('scanning');
         const summaries = await node.scan(names, (p) => bar.update(p.read, p.toRead, `${p.share}: ${p.seen} seen`));
         bar.stop();
-        printSummaries(summaries, Boolean(opts.json || globals(cmd).json));
+        printSummaries(summaries, json);
         if (!opts.watch) return;
         const watcher = new ShareWatcher(node.indexer, {
           onUpdate: (s) => {
-            if (s.added + s.changed + s.removed + s.errors.length > 0) printSummaries([s], Boolean(opts.json));
+            if (s.added + s.changed + s.removed + s.errors.length > 0) printSummaries([s], json);
           },
           onError: (err) => process.stderr.write(`semsync: watch: ${err.message}\n`),
         });
@@ -74,7 +81,7 @@ export function registerLibraryCommands(program: Command): void {
     });
 }
 
-function printSummaries(summaries: ScanSummary[], json: boolean): void {
+export function printSummaries(summaries: ScanSummary[], json: boolean): void {
   if (json) {
     printJson(summaries);
     return;

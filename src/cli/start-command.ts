@@ -1,14 +1,20 @@
 // `semsync start`: runs the node in the foreground until SIGINT/SIGTERM, then stops cleanly.
 import type { Command } from 'commander';
+import { LocalApi } from '../node/api.js';
 import { NodeDaemon } from '../node/daemon.js';
+import { serveControl } from '../server/control.js';
 import { withNode } from './context.js';
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run the node in the foreground: describe and watch the shares (Ctrl+C stops it cleanly)')
+    .description('run the node in the foreground: describe and watch the shares; other commands talk to it (Ctrl+C stops it cleanly)')
     .action(async (_opts: unknown, cmd: Command) => {
       await withNode(cmd, async (node) => {
+        const stopped = new Promise<string>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
         const daemon = new NodeDaemon(node, {
           onScan: (s) => {
             if (s.added + s.changed + s.removed + s.errors.length === 0) return;
@@ -16,16 +22,17 @@ export function registerStartCommand(program: Command): void {
           },
           onError: (where, err) => console.error(`semsync: ${where}: ${err.message}`),
         });
-        const stopped = new Promise<string>((resolve) => {
-          process.once('SIGINT', () => resolve('SIGINT'));
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-        });
+        const control = await serveControl(node.paths.home, new LocalApi(node, true));
         console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);
-        await daemon.start();
-        console.log('ready');
-        const signal = await stopped;
-        console.log(`${signal}: stopping`);
-        await daemon.stop();
+        try {
+          const started = daemon.start().then(() => console.log('ready'));
+          const first = await Promise.race([stopped, started.then(() => undefined)]);
+          const signal = first ?? (await stopped);
+          console.log(`${signal}: stopping`);
+        } finally {
+          await control.close();
+          await daemon.stop();
+        }
       });
     });
 }

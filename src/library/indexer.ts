@@ -58,8 +58,11 @@ export class Indexer {
     this.batchMs = options.batchMs ?? 250;
   }
 
-  /** Brings the share's graph up to date with the folder. */
-  async scan(share: Share, onProgress: (p: ScanProgress) => void = () => {}): Promise<ScanSummary> {
+  /**
+   * Brings the share's graph up to date with the folder. When `signal` aborts, the files read so far are
+   * committed and the scan stops; nothing is removed then (an unfinished walk says nothing about what is gone).
+   */
+  async scan(share: Share, onProgress: (p: ScanProgress) => void = () => {}, signal?: AbortSignal): Promise<ScanSummary> {
     const g = shareGraph(this.store.nodeId, share.name);
     const summary: ScanSummary = { share: share.name, files: 0, added: 0, changed: 0, removed: 0, unchanged: 0, errors: [] };
     const report = (e: { path: string; message: string }) => {
@@ -74,6 +77,7 @@ export class Indexer {
     const limit = Math.max(4, this.pool.size * 4);
 
     for await (const entry of walkShare(share.root, report)) {
+      if (signal?.aborted) break;
       progress.seen++;
       summary.files++;
       const iri = fileIri(entry.path).value;
@@ -99,6 +103,7 @@ export class Indexer {
     }
     await Promise.all(inFlight);
     await batch.flush();
+    if (signal?.aborted) return summary;
     // What the walk did not see is gone.
     const gone = [...known.keys()];
     for (let i = 0; i < gone.length; i += this.batchFiles) {

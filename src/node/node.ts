@@ -1,4 +1,5 @@
 // Opens one node home: lock, identity, config, store, and the library's indexer; the composition root's core.
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { GraphStore } from '../graph/store.js';
@@ -55,7 +56,8 @@ export async function initHome(paths: HomePaths): Promise<NodeConfig> {
   return config;
 }
 
-export class SemsyncNode {
+/** Emits 'share-added' (ShareConfig) and 'share-removed' (name) so a running node can follow. */
+export class SemsyncNode extends EventEmitter {
   private pool: DescribePool | undefined;
   private indexerInstance: Indexer | undefined;
 
@@ -65,7 +67,9 @@ export class SemsyncNode {
     readonly store: GraphStore,
     private readonly release: () => Promise<void>,
     private readonly workers: number | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   static async open(options: OpenNodeOptions = {}): Promise<SemsyncNode> {
     const home = path.resolve(options.home ?? defaultHome());
@@ -119,19 +123,20 @@ export class SemsyncNode {
     const share = { name: shareName, path: real };
     this.config = { ...this.config, shares: [...this.config.shares, share] };
     await writeConfig(this.paths.config, this.config);
+    this.emit('share-added', share);
     return share;
   }
 
   /** Stops sharing a folder and removes what it said from the graph. Returns the number of statements removed. */
   async removeShare(name: string): Promise<number> {
     const share = this.share(name);
-    const removed = await this.indexer.forget(share);
     this.config = { ...this.config, shares: this.config.shares.filter((s) => s.name !== name) };
     await writeConfig(this.paths.config, this.config);
-    return removed;
+    this.emit('share-removed', name);
+    return await this.indexer.forget(share);
   }
 
-  async scan(names: string[] | undefined, onProgress?: (p: ScanProgress) => void): Promise<ScanSummary[]> {
+  async scan(names: string[] | undefined, onProgress?: (p: ScanProgress) => void, signal?: AbortSignal): Promise<ScanSummary[]> {
     const shares = names && names.length > 0 ? names.map((n) => this.share(n)) : this.shares();
     const out: ScanSummary[] = [];
     for (const share of shares) {
@@ -140,7 +145,8 @@ export class SemsyncNode {
         out.push({ share: share.name, files: 0, added: 0, changed: 0, removed: 0, unchanged: 0, errors: [{ path: share.root, message: 'shared folder is missing; nothing was changed (remove the share or restore the folder)' }] });
         continue;
       }
-      out.push(await this.indexer.scan(share, onProgress));
+      if (signal?.aborted) break;
+      out.push(await this.indexer.scan(share, onProgress, signal));
     }
     return out;
   }

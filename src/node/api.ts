@@ -1,0 +1,158 @@
+// What a user can ask of a node, as plain serialisable calls: served locally, or by a running node over its control socket.
+import path from 'node:path';
+import n3 from 'n3';
+import type { Quad, Term } from '@rdfjs/types';
+import type { ResultFormat } from '../graph/types.js';
+import { PREFIXES } from '../graph/vocab.js';
+import { fileIri, type ScanSummary } from '../library/index.js';
+import type { ShareConfig } from './config.js';
+import type { SemsyncNode } from './node.js';
+
+export class NotDescribedError extends Error {
+  override name = 'NotDescribedError';
+}
+
+/** A query's answer, ready to print: a table of strings for SELECT in `table` form, else the serialised text. */
+export type QueryAnswer = { kind: 'table'; vars: string[]; rows: string[][] } | { kind: 'text'; text: string };
+
+export interface NodeStatus {
+  nodeId: string;
+  home: string;
+  running: boolean;
+  pid: number;
+  shares: ShareConfig[];
+  statements: number;
+  versionVector: Record<string, number>;
+}
+
+/** The calls the CLI (and the control socket) make. Every argument and result is JSON. */
+export interface NodeApi {
+  status(): Promise<NodeStatus>;
+  shareAdd(folder: string, name?: string): Promise<ShareConfig>;
+  shareList(): Promise<ShareConfig[]>;
+  shareRemove(name: string): Promise<number>;
+  scan(names?: string[]): Promise<ScanSummary[]>;
+  query(sparql: string, format: 'table' | ResultFormat): Promise<QueryAnswer>;
+  describe(file: string, format: 'turtle' | 'ntriples' | 'nquads'): Promise<string>;
+  export(format: ResultFormat): Promise<string>;
+  import(file: string, format?: string): Promise<{ quads: number; patches: number }>;
+}
+
+/** The API served straight from an open node (in this process). */
+export class LocalApi implements NodeApi {
+  constructor(
+    readonly node: SemsyncNode,
+    private readonly running = false,
+  ) {}
+
+  async status(): Promise<NodeStatus> {
+    return {
+      nodeId: this.node.nodeId,
+      home: this.node.paths.home,
+      running: this.running,
+      pid: process.pid,
+      shares: this.node.config.shares,
+      statements: this.node.store.size,
+      versionVector: this.node.store.versionVector(),
+    };
+  }
+
+  async shareAdd(folder: string, name?: string) {
+    return this.node.addShare(folder, name);
+  }
+
+  async shareList() {
+    return this.node.config.shares;
+  }
+
+  async shareRemove(name: string) {
+    return this.node.removeShare(name);
+  }
+
+  async scan(names?: string[]) {
+    return this.node.scan(names);
+  }
+
+  async query(sparql: string, format: 'table' | ResultFormat): Promise<QueryAnswer> {
+    const out = this.node.store.query(sparql, format === 'table' ? {} : { format });
+    if (out.serialized !== undefined) return { kind: 'text', text: withNewline(out.serialized) };
+    if (out.kind === 'boolean') return { kind: 'text', text: `${out.value}\n` };
+    if (out.kind === 'quads') return { kind: 'text', text: writeQuads(out.quads, 'Turtle') };
+    return { kind: 'table', vars: out.vars, rows: out.rows.map((r) => out.vars.map((v) => termText(r[v]))) };
+  }
+
+  async describe(file: string, format: 'turtle' | 'ntriples' | 'nquads'): Promise<string> {
+    const abs = path.resolve(file);
+    const quads = describeQuads(this.node.store, fileIri(abs));
+    if (quads.length === 0) throw new NotDescribedError(`${abs} is not described; is it in a share, and has it been scanned?`);
+    return serializeQuads(quads, format);
+  }
+
+  async export(format: ResultFormat) {
+    return this.node.store.export(format);
+  }
+
+  async import(file: string, format?: string) {
+    return this.node.store.importFile(path.resolve(file), { format });
+  }
+}
+
+type Matcher = { match: (s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null) => Quad[] };
+
+/** The file's statements, its content's, and those of the resources they name (people, albums), from every graph. */
+export function describeQuads(store: Matcher, iri: Term): Quad[] {
+  const out: Quad[] = [];
+  const done = new Set<string>();
+  const queue: Term[] = [iri];
+  while (queue.length > 0) {
+    const s = queue.shift()!;
+    if (done.has(s.value)) continue;
+    done.add(s.value);
+    for (const q of store.match(s, null, null, null)) {
+      out.push(q);
+      const o = q.object;
+      if (o.termType === 'NamedNode' && (o.value.startsWith('urn:sha256:') || o.value.startsWith('https://w3id.org/semsync/id/'))) {
+        if (!o.value.includes('/id/share/') && !o.value.includes('/id/category/')) queue.push(o);
+      }
+    }
+  }
+  return out;
+}
+
+export function serializeQuads(quads: Quad[], format: 'turtle' | 'ntriples' | 'nquads'): string {
+  const name = { turtle: 'Turtle', ntriples: 'N-Triples', nquads: 'N-Quads' }[format];
+  const triplesOnly = format !== 'nquads';
+  const seen = new Set<string>();
+  const unique: Quad[] = [];
+  for (const q of quads) {
+    const t = triplesOnly ? n3.DataFactory.quad(q.subject, q.predicate, q.object) : q;
+    const k = `${t.subject.value}\u0000${t.predicate.value}\u0000${JSON.stringify(t.object)}\u0000${t.graph.value}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    unique.push(t);
+  }
+  return writeQuads(unique, name);
+}
+
+/** Serialises with n3 (prefix declarations included for Turtle); n3's writer finishes synchronously for strings. */
+export function writeQuads(quads: Quad[], format: string): string {
+  const writer = new n3.Writer({ format, prefixes: format === 'Turtle' ? PREFIXES : undefined });
+  writer.addQuads(quads);
+  let text = '';
+  writer.end((err, result) => {
+    if (err) throw err;
+    text = result;
+  });
+  return text;
+}
+
+/** A term as a person reads it: IRIs bare, literals as their text. */
+export function termText(t: Term | undefined): string {
+  if (!t) return '';
+  if (t.termType === 'BlankNode') return `_:${t.value}`;
+  return t.value;
+}
+
+function withNewline(s: string): string {
+  return s.endsWith('\n') ? s : s + '\n';
+}
