@@ -61,6 +61,8 @@ export interface FileServerDeps {
   isPaired(peerId: string): boolean;
   grantsFor(peerId: string): string[];
   log: Logger;
+  /** For tests: pause between chunks. */
+  delayMs?: number;
 }
 
 /** Answer one file request on `stream` from the authenticated `peerId`. */
@@ -92,6 +94,7 @@ export async function serveFile(stream: Stream, peerId: string, deps: FileServer
       for await (const buf of rs as AsyncIterable<Buffer>) {
         const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
         await send({ t: 'chunk', sha256: createHash('sha256').update(data).digest(), data });
+        if (deps.delayMs) await new Promise((r) => setTimeout(r, deps.delayMs));
       }
     }
     await send({ t: 'end' });

@@ -42,6 +42,8 @@ export interface PeerNodeInit {
   /** How often the store is checked for local commits not announced by {@link PeerNode.notifyCommit} (default 250 ms). */
   pollMs?: number;
   maxFrame?: number;
+  /** For tests only: pause this long between file chunks served (to interrupt a transfer midway). */
+  serveDelayMs?: number;
 }
 
 export interface NearbyPeer {
@@ -119,6 +121,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
         isPaired: (id) => this.init.trust.isPaired(id),
         grantsFor: (id) => this.init.trust.grantsFor(id),
         log: this.log,
+        delayMs: this.init.serveDelayMs,
       }), { maxInboundStreams: 16 });
     await node.start();
     this.lastSeq = this.init.store.versionVector()[this.peerId] ?? 0;
