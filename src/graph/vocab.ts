@@ -113,3 +113,37 @@ export function graphAuthor(graph: string): string | undefined {
   if (!graph.startsWith(prefix)) return undefined;
   return graph.slice(prefix.length).split('/')[0];
 }
+
+/** The kinds of PIM item that get an IRI of their own. */
+export type PimKind = 'contact' | 'event' | 'todo' | 'journal';
+
+/**
+ * A contact or calendar item from its UID: `…/id/<kind>/<uid>` (the UID percent-encoded, case kept); an override of
+ * one occurrence (RECURRENCE-ID) adds `/rid-<YYYYMMDDThhmmss[Z]>`. Parts of the item (a contact's name, its
+ * addresses) live below the item's IRI, so `iri + '/'` prefixes everything about it.
+ */
+export function pimItemIri(kind: PimKind, uid: string, recurrenceId?: string): NamedNode {
+  const base = `${kind}/${encodeURIComponent(uid.normalize('NFC'))}`;
+  return ID(recurrenceId ? `${base}/rid-${encodeURIComponent(recurrenceId)}` : base);
+}
+
+/** An item without a UID: `…/id/<kind>/sha256-<hex>` from the hash of its canonical text. */
+export function pimHashIri(kind: PimKind, sha256Hex: string): NamedNode {
+  return ID(`${kind}/sha256-${sha256Hex.toLowerCase()}`);
+}
+
+/** The item a PIM IRI belongs to (itself, or the item its path starts with), or undefined for other IRIs. */
+export function pimItemOf(iri: string): { kind: PimKind; item: string; master: string } | undefined {
+  if (!iri.startsWith(ID.iri)) return undefined;
+  const parts = iri.slice(ID.iri.length).split('/');
+  const kind = parts[0] as PimKind;
+  if (!['contact', 'event', 'todo', 'journal'].includes(kind) || !parts[1]) return undefined;
+  const master = `${ID.iri}${kind}/${parts[1]}`;
+  const item = parts[2]?.startsWith('rid-') ? `${master}/${parts[2]}` : master;
+  return { kind, item, master };
+}
+
+/** A VTIMEZONE definition, named by the hash of its text (two files may define one TZID differently). */
+export function timezoneIri(sha256Hex: string): NamedNode {
+  return ID(`timezone/${sha256Hex.toLowerCase()}`);
+}

@@ -35,7 +35,7 @@ export function logicalLines(bytes: Uint8Array): RawLine[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let start = 0;
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
-  const out: { parts: Buffer[]; line: number; qp: boolean | undefined }[] = [];
+  const out: { parts: Buffer[]; line: number; qp: boolean | undefined; closed?: boolean }[] = [];
   let lineNo = 0;
   let i = start;
   while (i < buf.length) {
@@ -49,13 +49,17 @@ export function logicalLines(bytes: Uint8Array): RawLine[] {
     else if (k > j + 1) k = j + 1; // \r\r not followed by \n: one break per \r
     i = k === j ? j + 1 : k;
     lineNo++;
-    if (phys.length === 0) continue;
     const last = out[out.length - 1];
-    if (last && (phys[0] === SP || phys[0] === TAB)) {
-      last.parts.push(phys.subarray(1));
+    if (phys.length === 0) {
+      if (last) last.closed = true; // a blank line ends a QP value whose last line ended in `=`
       continue;
     }
-    if (last && endsSoftBreak(last)) {
+    if (last && (phys[0] === SP || phys[0] === TAB)) {
+      last.parts.push(phys.subarray(1));
+      last.closed = false;
+      continue;
+    }
+    if (last && !last.closed && endsSoftBreak(last)) {
       const tail = last.parts[last.parts.length - 1];
       last.parts[last.parts.length - 1] = tail.subarray(0, tail.length - 1);
       last.parts.push(phys);
@@ -67,6 +71,7 @@ export function logicalLines(bytes: Uint8Array): RawLine[] {
 }
 
 function endsSoftBreak(l: { parts: Buffer[]; qp: boolean | undefined }): boolean {
+  // soft breaks are vCard 2.1 quoted-printable only: `=` at the end of a QP line
   const tail = l.parts[l.parts.length - 1];
   if (tail.length === 0 || tail[tail.length - 1] !== EQ) return false;
   if (l.qp === undefined) {
