@@ -1,0 +1,62 @@
+// Named error classes of the graph layer: each says what went wrong, where, and what to do.
+
+/** Base class of every error the store raises on purpose. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** The store folder is already open in another process (or in this one). */
+export class StoreLockedError extends StoreError {
+  override name = 'StoreLockedError';
+  constructor(readonly dir: string, readonly pid: number) {
+    super(`The store at ${dir} is in use by process ${pid}. Stop that process (or wait for it to finish) and try again.`);
+  }
+}
+
+/** The change log is damaged before its end: acknowledged changes after the damage cannot be trusted. */
+export class CorruptLogError extends StoreError {
+  override name = 'CorruptLogError';
+  constructor(message: string, readonly file: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+/** A snapshot file is unreadable or disagrees with its own header. */
+export class CorruptSnapshotError extends StoreError {
+  override name = 'CorruptSnapshotError';
+  constructor(message: string, readonly file: string) {
+    super(message);
+  }
+}
+
+/** An encoded RDF Patch is malformed or too big. `line` is 1-based (0 when the whole input is at fault). */
+export class PatchError extends Error {
+  override name = 'PatchError';
+  constructor(readonly reason: string, readonly line: number) {
+    super(line > 0 ? `RDF Patch line ${line}: ${reason}` : `RDF Patch: ${reason}`);
+  }
+}
+
+/** A SPARQL query that does not parse. `line` and `column` are 1-based, relative to the user's text. */
+export class QueryError extends Error {
+  override name = 'QueryError';
+  constructor(readonly reason: string, readonly line: number, readonly column: number) {
+    super(line > 0 ? `Query error at line ${line}, column ${column}: ${reason}` : `Query error: ${reason}`);
+  }
+}
+
+/** A query that parsed but could not be evaluated (an unsupported SERVICE, a wrong result format...). line/column are 0. */
+export class QueryEvaluationError extends QueryError {
+  override name = 'QueryEvaluationError';
+  constructor(reason: string) {
+    super(reason, 0, 0);
+  }
+}
+
+/** An import file that cannot be read or parsed. `quads` were committed (durably) before the error. */
+export class ImportError extends StoreError {
+  override name = 'ImportError';
+  constructor(message: string, readonly file: string, readonly quads: number, readonly line?: number) {
+    super(message);
+  }
+}

@@ -1,0 +1,164 @@
+// SPARQL execution over oxigraph: our prefixes, the union default graph, result formats, typed rows, errors with positions.
+import n3 from 'n3';
+import type oxigraph from 'oxigraph';
+import type { Quad, Term } from '@rdfjs/types';
+import { QueryError, QueryEvaluationError } from './errors.js';
+import { PREFIXES } from './vocab.js';
+import type { ResultFormat } from './types.js';
+
+const { namedNode, blankNode, literal, quad } = n3.DataFactory;
+
+export type QueryKind = 'select' | 'ask' | 'construct' | 'describe' | 'update' | 'unknown';
+
+interface Common {
+  /** The results in the asked format (only when a format was given). */
+  serialized?: string;
+  format?: ResultFormat;
+}
+export type QueryOutput =
+  | (Common & { kind: 'bindings'; vars: string[]; rows: Array<Record<string, Term>> })
+  | (Common & { kind: 'boolean'; value: boolean })
+  | (Common & { kind: 'quads'; quads: Quad[] });
+
+const RESULT_MIME: Partial<Record<ResultFormat, string>> = {
+  json: 'application/sparql-results+json',
+  xml: 'application/sparql-results+xml',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+};
+export const GRAPH_MIME: Partial<Record<ResultFormat, string>> = {
+  turtle: 'text/turtle',
+  ntriples: 'application/n-triples',
+  nquads: 'application/n-quads',
+  trig: 'application/trig',
+  jsonld: 'application/ld+json',
+};
+
+const PRELUDE = Object.entries(PREFIXES)
+  .map(([p, iri]) => `PREFIX ${p}: <${iri}>`)
+  .join(' ') + '\n';
+
+/** The query form, read past comments, BASE and PREFIX declarations. */
+export function queryKind(sparql: string): QueryKind {
+  const re = /\s+|#[^\n]*|(?:BASE\s*<[^>]*>)|(?:PREFIX\s*[^\s:]*:\s*<[^>]*>)/iy;
+  let i = 0;
+  for (;;) {
+    re.lastIndex = i;
+    const m = re.exec(sparql);
+    if (!m || m[0].length === 0) break;
+    i = re.lastIndex;
+  }
+  const word = /^[A-Za-z]+/.exec(sparql.slice(i))?.[0].toUpperCase() ?? '';
+  if (word === 'SELECT' || word === 'ASK' || word === 'CONSTRUCT' || word === 'DESCRIBE') return word.toLowerCase() as QueryKind;
+  if (['INSERT', 'DELETE', 'LOAD', 'CLEAR', 'CREATE', 'DROP', 'COPY', 'MOVE', 'ADD', 'WITH'].includes(word)) return 'update';
+  return 'unknown';
+}
+
+function shorten(msg: string): string {
+  const first = msg.split('\n')[0];
+  return first.length > 200 ? first.slice(0, 200) + '…' : first;
+}
+
+function toQueryError(e: unknown, sparql: string): QueryError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /^error at (\d+):(\d+): ([\s\S]*)$/.exec(msg);
+  if (m) {
+    // oxigraph counts the prelude line; clamp the column to the user's line (it may point just past it)
+    const lines = sparql.split('\n');
+    const line = Math.min(Math.max(1, Number(m[1]) - 1), lines.length);
+    const width = [...(lines[line - 1] ?? '')].length + 1;
+    return new QueryError(shorten(m[3]), line, Math.min(Math.max(1, Number(m[2])), width));
+  }
+  return new QueryEvaluationError(shorten(msg));
+}
+
+function jsonTerm(b: { type: string; value: unknown; 'xml:lang'?: string; datatype?: string }): Term {
+  switch (b.type) {
+    case 'uri':
+      return namedNode(b.value as string);
+    case 'bnode':
+      return blankNode(b.value as string);
+    case 'literal':
+    case 'typed-literal':
+      return literal(b.value as string, b['xml:lang'] || (b.datatype ? namedNode(b.datatype) : undefined));
+    case 'triple': {
+      const t = b.value as Record<string, never>;
+      return quad(jsonTerm(t.subject) as Quad['subject'], jsonTerm(t.predicate) as Quad['predicate'], jsonTerm(t.object) as Quad['object']);
+    }
+    default:
+      throw new QueryEvaluationError(`unknown term type in results: ${b.type}`);
+  }
+}
+
+interface JsonResults {
+  head: { vars?: string[] };
+  boolean?: boolean;
+  results?: { bindings: Array<Record<string, { type: string; value: unknown }>> };
+}
+
+function fromJson(text: string): QueryOutput {
+  const r = JSON.parse(text) as JsonResults;
+  if (typeof r.boolean === 'boolean') return { kind: 'boolean', value: r.boolean };
+  const vars = r.head.vars ?? [];
+  const rows = (r.results?.bindings ?? []).map((b) => {
+    const row: Record<string, Term> = {};
+    for (const [k, v] of Object.entries(b)) row[k] = jsonTerm(v);
+    return row;
+  });
+  return { kind: 'bindings', vars, rows };
+}
+
+function parseQuads(text: string, format: 'N-Triples' | 'N-Quads'): Quad[] {
+  return new n3.Parser({ format }).parse(text);
+}
+
+/** Attach lazily computed typed results to a serialized output, so a caller who only prints pays nothing more. */
+function lazy<T extends object>(base: T, key: string, compute: () => unknown): T {
+  let cached: unknown;
+  let done = false;
+  Object.defineProperty(base, key, {
+    enumerable: true,
+    get() {
+      if (!done) {
+        cached = compute();
+        done = true;
+      }
+      return cached;
+    },
+  });
+  return base;
+}
+
+/** Run a read-only SPARQL query over the union of all graphs. */
+export function runQuery(store: oxigraph.Store, sparql: string, format?: ResultFormat): QueryOutput {
+  const kind = queryKind(sparql);
+  if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
+  const text = PRELUDE + sparql;
+  const run = (results_format: string): string => {
+    try {
+      return store.query(text, { results_format, use_default_graph_as_union: true }) as string;
+    } catch (e) {
+      throw toQueryError(e, sparql);
+    }
+  };
+  if (kind === 'construct' || kind === 'describe') {
+    if (!format) return { kind: 'quads', quads: parseQuads(run('application/n-triples'), 'N-Triples') };
+    const mime = GRAPH_MIME[format] ?? (format === 'json' ? GRAPH_MIME.jsonld : undefined);
+    if (!mime) throw new QueryEvaluationError(`the format ${format} is for SELECT and ASK results; use turtle, ntriples, nquads, trig or jsonld for ${kind.toUpperCase()}`);
+    const serialized = run(mime);
+    const out = { kind: 'quads', serialized, format } as QueryOutput;
+    const nt = format === 'ntriples' || format === 'nquads';
+    return lazy(out, 'quads', () => parseQuads(nt ? serialized : run('application/n-triples'), 'N-Triples'));
+  }
+  // an unknown form is run as is, so that oxigraph reports the syntax error with its position
+  if (!format) return fromJson(run(RESULT_MIME.json!));
+  const mime = RESULT_MIME[format];
+  if (!mime) throw new QueryEvaluationError(`the format ${format} is for CONSTRUCT and DESCRIBE; use json, xml, csv or tsv for ${kind === 'ask' ? 'ASK' : 'SELECT'}`);
+  const serialized = run(mime);
+  let typedCache: QueryOutput | undefined;
+  const typed = (): QueryOutput => (typedCache ??= fromJson(format === 'json' ? serialized : run(RESULT_MIME.json!)));
+  if (kind === 'ask') return lazy({ kind: 'boolean', serialized, format } as QueryOutput, 'value', () => (typed() as { value: boolean }).value);
+  const out = { kind: 'bindings', serialized, format } as QueryOutput;
+  lazy(out, 'vars', () => (typed() as { vars: string[] }).vars);
+  return lazy(out, 'rows', () => (typed() as { rows: unknown[] }).rows);
+}

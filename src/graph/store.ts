@@ -1,0 +1,340 @@
+// The durable graph store: oxigraph in memory, every change fsync'd to the change log first, N-Quads snapshots to bound recovery.
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import n3 from 'n3';
+import oxigraph from 'oxigraph';
+import type { Quad, Term } from '@rdfjs/types';
+import { ChangeLog, type TornTail } from './changelog.js';
+import { CorruptLogError, ImportError, PatchError, StoreError, StoreLockedError } from './errors.js';
+import { HLC_ZERO, formatHlc, maxHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
+import { exportChunks, exportToFile, rdfFormat, readQuads } from './io.js';
+import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
+import { acquirePidLock, type PidLock } from './pidlock.js';
+import { runQuery, type QueryOutput } from './query.js';
+import { loadLatestSnapshot, writeSnapshot } from './snapshot.js';
+import { quadProblem, quadTerms } from './terms.js';
+import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
+import { graphIri } from './vocab.js';
+
+export type { QueryOutput } from './query.js';
+
+const { namedNode, blankNode, literal, quad, defaultGraph } = n3.DataFactory;
+const TRUSTED = { maxBytes: 1 << 30, maxRows: 1 << 30, maxTermLength: 1 << 30 };
+
+export interface OpenOptions {
+  /** The store folder (created if missing). */
+  dir: string;
+  /** This node's id: the author of its patches (letters, digits, `._~-`). */
+  nodeId: string;
+  /** Start a new log segment past this size (default 16 MiB). */
+  segmentBytes?: number;
+  /** Take a snapshot automatically once this much log was written since the last one (default 128 MiB). */
+  snapshotEveryBytes?: number;
+  /** Covered log segments kept after a snapshot, for peers a little behind (default 2). */
+  keepSegments?: number;
+}
+
+export interface ImportOptions {
+  format?: string;
+  onProgress?: (quads: number) => void;
+  /** Quads per patch (default 10,000). */
+  batch?: number;
+}
+
+/** The net effect of patch rows: for each quad, the last operation on it wins. */
+function netRows(text: string): { adds: string[]; dels: string[] } {
+  const last = new Map<string, 'A' | 'D'>();
+  const start = text.indexOf('\nTX .\n');
+  for (let pos = start + 6; pos < text.length; ) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const op = text[pos];
+    if (op === 'A' || op === 'D') last.set(text.slice(pos + 2, nl), op);
+    pos = nl + 1;
+  }
+  const adds: string[] = [];
+  const dels: string[] = [];
+  for (const [row, op] of last) (op === 'A' ? adds : dels).push(row);
+  return { adds, dels };
+}
+
+function oxToN3(t: oxigraph.Term): Term {
+  switch (t.termType) {
+    case 'NamedNode':
+      return namedNode(t.value);
+    case 'BlankNode':
+      return blankNode(t.value);
+    case 'Literal':
+      return literal(t.value, t.language || namedNode(t.datatype.value));
+    case 'DefaultGraph':
+      return defaultGraph();
+    case 'Quad':
+      return quad(oxToN3(t.subject) as Quad['subject'], oxToN3(t.predicate) as Quad['predicate'], oxToN3(t.object) as Quad['object']);
+    default:
+      throw new StoreError(`unexpected term type ${t.termType}`);
+  }
+}
+
+/** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
+function blankProblem(q: Quad): string | null {
+  return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
+    ? 'blank nodes are not stored (they cannot sync): derive a stable IRI, see vocab.ts'
+    : null;
+}
+
+export class GraphStore {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private bytesSinceSnapshot = 0;
+
+  private constructor(
+    readonly nodeId: string,
+    readonly dir: string,
+    private readonly ox: oxigraph.Store,
+    private vv: VersionVector,
+    private clock: Hlc,
+    private readonly log: ChangeLog,
+    private readonly lock: PidLock,
+    private readonly opts: OpenOptions,
+  ) {}
+
+  /** What recovery cut off the end of the log when the store was opened (a torn last record), if anything. */
+  get recoveredTornTail(): TornTail | null {
+    return this.log.tornTail;
+  }
+
+  /** Open (creating) a store: the latest snapshot, then the log after it; a torn last record is dropped. */
+  static async open(opts: OpenOptions): Promise<GraphStore> {
+    if (!AUTHOR_RE.test(opts.nodeId)) throw new StoreError(`Bad node id ${JSON.stringify(opts.nodeId)}: use 1-128 letters, digits, '.', '_', '~' or '-'.`);
+    const dir = path.resolve(opts.dir);
+    await fsp.mkdir(dir, { recursive: true });
+    const got = acquirePidLock(path.join(dir, 'LOCK'));
+    if ('owner' in got) throw new StoreLockedError(dir, got.owner.pid);
+    try {
+      const ox = new oxigraph.Store();
+      const snap = await loadLatestSnapshot(dir, ox);
+      const vv: VersionVector = { ...(snap?.meta.vv ?? {}) };
+      let clock = (snap && parseHlc(snap.meta.hlc)) || HLC_ZERO;
+      let replayed = 0;
+      const lastInLog = new Map<string, number>();
+      const log = await ChangeLog.open(
+        path.join(dir, 'log'),
+        (e, payload) => {
+          const prev = lastInLog.get(e.author);
+          if (prev !== undefined && e.seq !== prev + 1) {
+            throw new CorruptLogError(`The change log holds patch ${e.seq} of ${e.author} right after patch ${prev}: a part of the log is missing.`, path.join(dir, 'log'), e.offset);
+          }
+          lastInLog.set(e.author, e.seq);
+          const have = vv[e.author] ?? 0;
+          if (e.seq <= have) return; // already in the snapshot
+          if (e.seq !== have + 1) {
+            throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
+          }
+          const text = payload.toString('utf8');
+          GraphStore.applyText(ox, text);
+          vv[e.author] = e.seq;
+          const h = parseHlc(/^H hlc "([^"]+)" \.$/m.exec(text)?.[1] ?? '');
+          if (h) clock = maxHlc(clock, h);
+          replayed += payload.length;
+        },
+        { segmentBytes: opts.segmentBytes },
+      );
+      const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
+      store.bytesSinceSnapshot = replayed;
+      return store;
+    } catch (e) {
+      got.lock.release();
+      throw e;
+    }
+  }
+
+  /** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. */
+  private static applyText(ox: oxigraph.Store, text: string, deleteQuads?: oxigraph.Quad[]): void {
+    const { adds, dels } = netRows(text);
+    if (dels.length) {
+      for (const q of deleteQuads ?? oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
+    }
+    if (adds.length) ox.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+  }
+
+  get size(): number {
+    return this.ox.size;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError(`The store at ${this.dir} is closed.`));
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A local change by this node: no-ops filtered, logged durably, then applied. null if nothing changed. */
+  commit(changes: Iterable<Change>): Promise<Patch | null> {
+    const list = [...changes];
+    return this.exclusive(() => this.commitNow(list));
+  }
+
+  private async commitNow(changes: Change[]): Promise<Patch | null> {
+    const rows = new Map<string, Change>();
+    for (const c of changes) {
+      if (!c || (c.op !== 'A' && c.op !== 'D')) throw new StoreError('A change needs op "A" or "D".');
+      const problem = quadProblem(c.quad) ?? blankProblem(c.quad);
+      if (problem) throw new StoreError(`Cannot store this quad: ${problem}.`);
+      const key = quadTerms(c.quad);
+      rows.delete(key); // keep the order of the last mention
+      rows.set(key, c);
+    }
+    if (!rows.size) return null;
+    const keys = [...rows.keys()];
+    const oxQuads = oxigraph.parse(keys.join(' .\n') + ' .\n', { format: 'application/n-quads' });
+    const net: Change[] = [];
+    const lines: string[] = [];
+    const dels: oxigraph.Quad[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const c = rows.get(keys[i])!;
+      const present = this.ox.has(oxQuads[i]);
+      if (c.op === 'A' ? present : !present) continue;
+      net.push(c);
+      lines.push(`${c.op} ${keys[i]} .\n`);
+      if (c.op === 'D') dels.push(oxQuads[i]);
+    }
+    if (!net.length) return null;
+    const seq = (this.vv[this.nodeId] ?? 0) + 1;
+    const clock = tick(this.clock, Date.now());
+    const patch: Patch = { author: this.nodeId, seq, hlc: formatHlc(clock), changes: net };
+    const head = encodePatch({ ...patch, changes: [] });
+    const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
+    await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
+    GraphStore.applyText(this.ox, text, dels);
+    this.vv[this.nodeId] = seq;
+    this.clock = clock;
+    await this.afterWrite(text.length);
+    return patch;
+  }
+
+  /** A patch by another author: 'duplicate', 'gap' (keep it and retry later), or validated, logged durably, applied. */
+  applyRemote(patch: Patch): Promise<'applied' | 'duplicate' | 'gap'> {
+    if (patch?.author === this.nodeId) return Promise.reject(new StoreError(`A patch by this node (${this.nodeId}) came back from outside; it is not applied.`));
+    const problem = patchProblem(patch) ?? patch.changes.map((c) => blankProblem(c.quad)).find((x) => x) ?? null;
+    if (problem) return Promise.reject(new PatchError(problem, 0));
+    return this.exclusive(async () => {
+      const have = this.vv[patch.author] ?? 0;
+      if (patch.seq <= have) return 'duplicate';
+      if (patch.seq > have + 1) return 'gap';
+      const text = encodePatch(patch);
+      await this.log.append([{ payload: Buffer.from(text), author: patch.author, seq: patch.seq }]);
+      GraphStore.applyText(this.ox, text);
+      this.vv[patch.author] = patch.seq;
+      this.clock = receive(this.clock, parseHlc(patch.hlc)!, Date.now());
+      await this.afterWrite(text.length);
+      return 'applied';
+    });
+  }
+
+  private async afterWrite(bytes: number): Promise<void> {
+    this.bytesSinceSnapshot += bytes;
+    if (this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotNow();
+  }
+
+  versionVector(): VersionVector {
+    return { ...this.vv };
+  }
+
+  /** The current hybrid logical clock, as "<ms>.<counter>". */
+  clockNow(): string {
+    return formatHlc(this.clock);
+  }
+
+  /** Patches the holder of `vv` lacks, per author in seq order; null when the log no longer reaches back that far. */
+  patchesSince(vv: VersionVector): Patch[] | null {
+    const out: Patch[] = [];
+    for (const author of Object.keys(this.vv).sort()) {
+      const have = this.vv[author];
+      const theirs = vv[author] ?? 0;
+      if (have <= theirs) continue;
+      const entries = this.log.entries(author);
+      if (!entries.length || entries[0].seq > theirs + 1) return null;
+      for (let i = theirs + 1 - entries[0].seq; i < entries.length && entries[i].seq <= have; i++) {
+        out.push(decodePatch(this.log.read(entries[i]), TRUSTED));
+      }
+    }
+    return out;
+  }
+
+  /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */
+  match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): Quad[] {
+    const t = (x?: Term | null) => (x ? (oxigraph.fromTerm(x) as oxigraph.Term) : null);
+    return this.ox.match(t(s), t(p), t(o), t(g)).map((q) => oxToN3(q) as unknown as Quad);
+  }
+
+  /** A read-only SPARQL 1.1 query over the union of all graphs, with our prefixes predeclared. */
+  query(sparql: string, opts: { format?: ResultFormat } = {}): QueryOutput {
+    return runQuery(this.ox, sparql, opts.format);
+  }
+
+  /** Everything (or one graph, by IRI) as text in `format`. For big stores prefer exportTo. */
+  export(format: ResultFormat, opts: { graph?: string } = {}): string {
+    return [...exportChunks(this.ox, format, opts.graph)].join('');
+  }
+
+  /** Stream an export into a file, graph by graph. */
+  exportTo(file: string, format: ResultFormat, opts: { graph?: string } = {}): Promise<void> {
+    return this.exclusive(() => exportToFile(this.ox, file, format, opts.graph));
+  }
+
+  /** Import an RDF file in batches (each a durable patch); default-graph triples go to this node's import graph. */
+  async importFile(file: string, opts: ImportOptions = {}): Promise<{ quads: number; patches: number }> {
+    const format = rdfFormat(file, opts.format);
+    const target = graphIri(this.nodeId, 'import');
+    const size = opts.batch ?? 10_000;
+    let quads = 0;
+    let patches = 0;
+    let batch: Change[] = [];
+    const flush = async () => {
+      try {
+        if (await this.commit(batch)) patches++;
+      } catch (e) {
+        throw new ImportError(`Importing ${file} stopped after ${quads - batch.length} quads: ${(e as Error).message}`, file, quads - batch.length);
+      }
+      batch = [];
+      opts.onProgress?.(quads);
+    };
+    try {
+      for await (const q of readQuads(file, format)) {
+        batch.push({ op: 'A', quad: q.graph.termType === 'DefaultGraph' ? quad(q.subject, q.predicate, q.object, target) : q });
+        quads++;
+        if (batch.length >= size) await flush();
+      }
+    } catch (e) {
+      if (e instanceof ImportError && e.quads === 0 && quads > batch.length) {
+        throw new ImportError(`${e.message} (${quads - batch.length} quads before it were imported)`, file, quads - batch.length, e.line);
+      }
+      throw e;
+    }
+    if (batch.length) await flush();
+    return { quads, patches };
+  }
+
+  /** Write a snapshot covering everything so far and compact the log segments it covers. */
+  snapshot(): Promise<void> {
+    return this.exclusive(() => this.snapshotNow());
+  }
+
+  private async snapshotNow(): Promise<void> {
+    await writeSnapshot(this.dir, this.ox, { vv: { ...this.vv }, hlc: formatHlc(this.clock) });
+    this.bytesSinceSnapshot = 0;
+    await this.log.compact(this.vv, this.opts.keepSegments ?? 2);
+  }
+
+  /** Finish pending work, snapshot if much was logged since the last one, release the folder. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.exclusive(async () => {
+      if (this.bytesSinceSnapshot > 4 << 20) await this.snapshotNow();
+      await this.log.close();
+    }).finally(() => {
+      this.closed = true;
+      this.lock.release();
+    });
+  }
+}
