@@ -4,12 +4,14 @@ import type { NamedNode, Quad } from '@rdfjs/types';
 import { audioExtractor } from './audio/index.js';
 import { epubExtractor } from './epub/index.js';
 import { genericExtractor } from './generic/index.js';
+import { icalExtractor } from './ical/index.js';
 import { photoExtractor } from './photo/index.js';
+import { vcardExtractor } from './vcard/index.js';
 import { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, mimeFromExtension, sniffMime } from './sniff.js';
 import type { Extractor } from './types.js';
 
 /** Every extractor, most specific first; the generic one accepts anything and comes last. */
-export const extractors: readonly Extractor[] = [epubExtractor, audioExtractor, photoExtractor, genericExtractor];
+export const extractors: readonly Extractor[] = [epubExtractor, audioExtractor, photoExtractor, vcardExtractor, icalExtractor, genericExtractor];
 
 /** The extractor for a (canonical) MIME type: the first that accepts it. */
 export function extractorFor(mime: string): Extractor {

@@ -118,10 +118,22 @@ export async function sniffMime(head: Uint8Array, path: string, size = head.leng
     }
     return mime;
   }
+  const pim = pimTextMime(head);
+  if (pim) return pim;
   if (looksLikeText(head)) {
     return byName && (byName.startsWith('text/') || byName.startsWith('application/')) && byName !== 'application/epub+zip' && byName !== 'application/zip' && byName !== 'application/pdf'
       ? byName
       : TEXT_MIME;
   }
   return byName ?? BINARY_MIME;
+}
+
+/**
+ * vCard / iCalendar by content when file-type misses it (it only looks for `BEGIN:` at offset 0): a BOM, blank lines
+ * or lower case before `BEGIN:VCARD` / `BEGIN:VCALENDAR`.
+ */
+export function pimTextMime(head: Uint8Array): string | undefined {
+  const start = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 256)).toString('latin1');
+  const m = /^(?:\xEF\xBB\xBF)?\s*BEGIN:(VCARD|VCALENDAR)\s*[\r\n]/i.exec(start);
+  return m ? (m[1].toUpperCase() === 'VCARD' ? 'text/vcard' : 'text/calendar') : undefined;
 }
