@@ -56,8 +56,10 @@ export function mapCalendarItem(
   for (const p of props(comp, 'categories')) for (const v of values(p)) q.text(s, CAL('categories'), v);
   for (const p of props(comp, 'duration')) {
     const d = plainText(p[3]);
-    if (d && /^[+-]?P(\d+W|(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$/.test(d)) q.add(s, CAL('duration'), literal(d.replace(/^\+/, ''), XSD('duration')));
-    else errors.push(`unreadable DURATION ${JSON.stringify(p[3])}`);
+    if (d && /^[+-]?P(\d+W|(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$/.test(d)) {
+      // ical.js's normal form (P0DT1H30M0S → PT1H30M), also a valid xsd:duration
+      q.add(s, CAL('duration'), literal(ICAL.Duration.fromString(d).toString(), XSD('duration')));
+    } else errors.push(`unreadable DURATION ${JSON.stringify(p[3])}`);
   }
   for (const p of props(comp, 'rrule')) {
     const r = canonicalRrule(p);
