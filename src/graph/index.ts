@@ -1,2 +1,11 @@
 // Owns: vocabulary constants, the store, SPARQL, patches (diff/apply), the change log, version vectors.
 // May import: nothing of ours.
+export * from './vocab.js';
+export * from './types.js';
+export { GraphStore, type OpenOptions, type ImportOptions, type QueryOutput } from './store.js';
+export { StoreError, StoreLockedError, CorruptLogError, CorruptSnapshotError, PatchError, QueryError, QueryEvaluationError, ImportError } from './errors.js';
+export { encodePatch, decodePatch, patchProblem, patchId, AUTHOR_RE, DEFAULT_LIMITS, type DecodeLimits } from './patch.js';
+export * as vv from './vv.js';
+export * as hlc from './hlc.js';
+export { quadToNQuads, termToString, quadProblem } from './terms.js';
+export { skolemIri, rdfFormat, type RdfFormat } from './io.js';

@@ -66,8 +66,12 @@ function toQueryError(e: unknown, sparql: string): QueryError {
     // oxigraph counts the prelude line; clamp the column to the user's line (it may point just past it)
     const lines = sparql.split('\n');
     const line = Math.min(Math.max(1, Number(m[1]) - 1), lines.length);
-    const width = [...(lines[line - 1] ?? '')].length + 1;
-    return new QueryError(shorten(m[3]), line, Math.min(Math.max(1, Number(m[2])), width));
+    const chars = [...(lines[line - 1] ?? '')];
+    let col = Math.min(Math.max(1, Number(m[2])), chars.length + 1);
+    // oxigraph reports the furthest point it reached; inside a word, point at the word's start
+    const word = /[\p{L}\p{N}_:?$-]/u;
+    if (col <= chars.length && word.test(chars[col - 1])) while (col > 1 && word.test(chars[col - 2])) col--;
+    return new QueryError(shorten(m[3]), line, col);
   }
   return new QueryEvaluationError(shorten(msg));
 }

@@ -264,7 +264,9 @@ export class GraphStore {
   /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */
   match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): Quad[] {
     const t = (x?: Term | null) => (x ? (oxigraph.fromTerm(x) as oxigraph.Term) : null);
-    return this.ox.match(t(s), t(p), t(o), t(g)).map((q) => oxToN3(q) as unknown as Quad);
+    return this.ox.match(t(s), t(p), t(o), t(g)).map(
+      (x) => quad(oxToN3(x.subject) as Quad['subject'], oxToN3(x.predicate) as Quad['predicate'], oxToN3(x.object) as Quad['object'], oxToN3(x.graph) as Quad['graph']),
+    );
   }
 
   /** A read-only SPARQL 1.1 query over the union of all graphs, with our prefixes predeclared. */
