@@ -21,7 +21,7 @@ import { WireError, DEFAULT_MAX_FRAME } from './wire/frame.js';
 import { decodeSync, encodeSync, FILE_PROTOCOL, SYNC_PROTOCOL } from './wire/messages.js';
 import { ProtocolError, SyncSession } from './wire/session.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
-import { patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
+import { bumpOwnSeq, patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
 
 export interface PeerNodeInit {
   identity: Identity;
@@ -298,6 +298,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       trust: this.init.trust,
       codec: patchCodec,
       applyState: stateApplier(this.init.store),
+      bump: () => bumpOwnSeq(this.init.store, this.peerId),
       send: (m) => sendFrame(stream, encodeSync(m), maxFrame),
       close: () => {
         void closeStream(stream);

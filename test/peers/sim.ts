@@ -7,7 +7,7 @@ import type { Quad } from '@rdfjs/types';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { GraphStore } from '../../src/graph/store.js';
-import { patchCodec, stateApplier } from '../../src/peers/store-adapter.js';
+import { bumpOwnSeq, patchCodec, stateApplier } from '../../src/peers/store-adapter.js';
 import { decodeSync, encodeSync } from '../../src/peers/wire/messages.js';
 import { SyncSession, type SessionTrust } from '../../src/peers/wire/session.js';
 import { silentLogger } from '../../src/peers/types.js';
@@ -77,6 +77,7 @@ export class SimLink {
         trust: self.trust,
         codec: patchCodec,
         applyState: stateApplier(self.store),
+        bump: () => bumpOwnSeq(self.store, self.id),
         send: async (m) => {
           if (!this.closed) this.queue[dir].push(encodeSync(m));
         },

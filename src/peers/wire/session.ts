@@ -45,6 +45,8 @@ export interface SessionOptions {
   log: Logger;
   onProgress?(p: SyncProgress): void;
   onRemote?(state: 'accepted' | 'refused'): void;
+  /** Commit a local-only change so our seq moves past what the peer holds (a full state must be ahead of it). */
+  bump?(): Promise<void>;
   /** Most quads a full-state transfer may carry (default 5,000,000). */
   maxStateQuads?: number;
   /** Bytes of N-Quads per state chunk (default 512 KiB; must stay under the frame limit). */
@@ -64,6 +66,8 @@ export class SyncSession {
   /** Our own seq the peer holds or will hold once what we queued arrives. */
   private sentUpTo = -1;
   private theirLatest = 0;
+  /** The highest of our seqs the peer holds (its hello, then its acks). */
+  private peerHas = 0;
   private pendingAck = -1;
   private patchParts: Uint8Array[] = [];
   private patchPartBytes = 0;
@@ -181,6 +185,7 @@ export class SyncSession {
     if (!this.o.trust.isPaired(this.o.peer)) return this.refuse('not-paired');
     this.helloSeen = true;
     this.theirLatest = msg.seq;
+    this.peerHas = msg.have;
     this.remoteGrants.splice(0, this.remoteGrants.length, ...msg.grants);
     await this.o.trust.setRemote(this.o.peer, 'accepted');
     this.o.onRemote?.('accepted');
@@ -200,10 +205,16 @@ export class SyncSession {
       const basis = this.fullInFlight?.shares ?? delivered;
       const grantsChanged = JSON.stringify(grants) !== JSON.stringify(basis);
       const mine = this.o.store.versionVector()[this.o.self] ?? 0;
-      if (!forceFull && !grantsChanged && this.sentUpTo >= 0) {
-        if (mine <= this.sentUpTo) return;
+      // A peer holding nothing of ours gets the whole log filtered with today's grants: same as a full state.
+      const fromScratch = this.sentUpTo === 0 && !this.fullInFlight;
+      if (!forceFull && (!grantsChanged || fromScratch) && this.sentUpTo >= 0) {
+        if (mine <= this.sentUpTo) {
+          if (grantsChanged && mine === 0) await this.o.trust.setDelivered(this.o.peer, grants);
+          return;
+        }
         const patches = this.o.store.patchesSince({ ...this.o.store.versionVector(), [this.o.self]: this.sentUpTo });
         if (patches) {
+          if (grantsChanged) this.fullInFlight = { seq: mine, shares: grants };
           const keep = quadFilter(this.ctx(grants));
           for (const p of patches) {
             if (p.author !== this.o.self || p.seq <= this.sentUpTo) continue;
@@ -228,6 +239,7 @@ export class SyncSession {
 
   private async sendFullState(grants: string[]): Promise<void> {
     const keep = quadFilter(this.ctx(grants));
+    if ((this.o.store.versionVector()[this.o.self] ?? 0) <= this.peerHas && this.o.bump) await this.o.bump();
     const vv = this.o.store.versionVector();
     const seq = vv[this.o.self] ?? 0;
     const last = seq > 0 ? this.o.store.patchesSince({ ...vv, [this.o.self]: seq - 1 }) : null;
@@ -253,6 +265,7 @@ export class SyncSession {
   }
 
   private async onAck(seq: number): Promise<void> {
+    this.peerHas = Math.max(this.peerHas, seq);
     const f = this.fullInFlight;
     if (f && seq >= f.seq) {
       this.fullInFlight = undefined;
