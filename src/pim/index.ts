@@ -1,0 +1,21 @@
+// Owns: PIM data beyond extraction: export of contacts/calendars from RDF (.vcf/.ics), privacy policies as pure functions.
+// May import: graph, extractors.
+export { calendarItemLines, exportIcs, exportVcf, pimItems, vcardLines } from './export.js';
+export type { ExportOptions } from './export.js';
+export { ICAL_FIELDS, QuadIndex, VCARD_FIELDS } from './fields.js';
+export type { Field } from './fields.js';
+export {
+  PolicyError,
+  WORK_EXCLUSIONS,
+  allowedItem,
+  effectiveExclusions,
+  filterQuads,
+  isBirthdayEvent,
+  parsePolicy,
+  policyHook,
+  withoutBirthday,
+} from './policy.js';
+export type { Exclusions, PimPolicy, PolicyHook } from './policy.js';
+export { readCalendars, readCalendarItemText } from '../extractors/ical/index.js';
+export { readVcards, readVcardLines } from '../extractors/vcard/index.js';
+export type { PimItem, PimRead } from '../extractors/vcard/index.js';
