@@ -81,6 +81,15 @@ function endsSoftBreak(l: { parts: Buffer[]; qp: boolean | undefined }): boolean
   return l.qp;
 }
 
+/**
+ * Decodes a line with no declared charset: UTF-8 when it is valid UTF-8, else Windows-1252 (the usual charset of
+ * old exports that are not UTF-8), with `ok` false so that the caller reports it.
+ */
+export function decodeText(bytes: Uint8Array): { text: string; ok: boolean } {
+  const utf8 = decodeUtf8(bytes);
+  return utf8.ok ? utf8 : { text: new TextDecoder('windows-1252').decode(bytes), ok: false };
+}
+
 /** Decodes UTF-8; `ok` is false when the bytes are not valid UTF-8 (invalid bytes become U+FFFD). */
 export function decodeUtf8(bytes: Uint8Array): { text: string; ok: boolean } {
   try {
@@ -136,10 +145,15 @@ export function splitBlocks(lines: ContentLine[], container?: string): { blocks:
   for (const l of lines) {
     const name = propName(l.text);
     const value = valueOf(l.text).trim().toUpperCase();
-    const inContainer = container !== undefined && stack.length === 1 && stack[0] === container;
-    const top = stack.length === 0 || inContainer;
+    if (name === 'BEGIN' && current && value === current.name) {
+      // BEGIN:VCARD inside an open VCARD: the earlier one lost its END; close it there
+      errors.push(`line ${l.line}: BEGIN:${value} before the END of the one at line ${current.lines[0].line}; that one is closed here`);
+      closeOpen(current, stack, container, l.line);
+      current = undefined;
+    }
+    const topNow = stack.length === 0 || (container !== undefined && stack.length === 1 && stack[0] === container);
     if (name === 'BEGIN') {
-      if (top && !(container !== undefined && value === container && stack.length === 0)) {
+      if (topNow && !(container !== undefined && value === container && stack.length === 0)) {
         current = { name: value, lines: [] };
         blocks.push(current);
       }
@@ -170,8 +184,17 @@ export function splitBlocks(lines: ContentLine[], container?: string): { blocks:
     else if (stack.length > 0) outer.push(l);
     else errors.push(`line ${l.line}: text outside any BEGIN/END block, skipped: ${JSON.stringify(l.text.slice(0, 60))}`);
   }
-  if (stack.length > 0) errors.push(`the file ends inside BEGIN:${stack.join(' / BEGIN:')} (truncated?)`);
+  if (stack.length > 0) {
+    errors.push(`the file ends inside BEGIN:${stack.join(' / BEGIN:')} (truncated?): closed at the end`);
+    if (current) closeOpen(current, stack, container, (lines[lines.length - 1]?.line ?? 0) + 1);
+  }
   return { blocks, outer, errors };
+}
+
+/** Adds the missing END lines of `block` (down to the container level) and pops them off `stack`. */
+function closeOpen(block: Block, stack: string[], container: string | undefined, line: number): void {
+  const keep = container !== undefined && stack[0] === container ? 1 : 0;
+  while (stack.length > keep) block.lines.push({ text: `END:${stack.pop()}`, line });
 }
 
 /** The text of a block as stored (ss:sourceText): its unfolded lines joined with LF. */

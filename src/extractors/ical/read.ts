@@ -2,7 +2,7 @@
 import type { Quad } from '@rdfjs/types';
 import { ICAL as CAL, RDF, SS } from '../../graph/vocab.js';
 import type { PimItem, PimRead } from '../vcard/read.js';
-import { blockText, decodeUtf8, logicalLines, propName, splitBlocks, valueOf, type Block, type ContentLine } from './lines.js';
+import { blockText, decodeText, logicalLines, propName, splitBlocks, valueOf, type Block, type ContentLine } from './lines.js';
 import { KINDS, calendarItemIri, mapCalendarItem } from './map.js';
 import { parseComponentLines, rawValues } from './parse.js';
 import { QuadList, namedNode, sha256Hex } from './quads.js';
@@ -19,8 +19,8 @@ export interface CalendarRead extends PimRead {
 export function readCalendars(bytes: Uint8Array): CalendarRead {
   const errors: string[] = [];
   const lines: ContentLine[] = logicalLines(bytes).map((raw) => {
-    const { text, ok } = decodeUtf8(raw.bytes);
-    if (!ok) errors.push(`line ${raw.line}: not valid UTF-8; invalid bytes replaced by U+FFFD`);
+    const { text, ok } = decodeText(raw.bytes);
+    if (!ok) errors.push(`line ${raw.line}: not valid UTF-8, read as Windows-1252`);
     return { text, line: raw.line };
   });
   const { blocks, outer, errors: blockErrors } = splitBlocks(lines, 'VCALENDAR');

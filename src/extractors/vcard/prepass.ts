@@ -1,6 +1,6 @@
 // The vCard 2.1 pre-pass: one logical line's bytes → text ical.js accepts (QP/CHARSET/8BIT decoded, bare parameters named).
 // ical.js reads vCard 3.0 and 4.0 but not 2.1's encodings; this is the only hand-written decoding in the vCard path.
-import { decodeUtf8, type ContentLine, type RawLine } from '../ical/lines.js';
+import { decodeText, decodeUtf8, type ContentLine, type RawLine } from '../ical/lines.js';
 
 /**
  * Rewrites one logical line:
@@ -15,7 +15,7 @@ import { decodeUtf8, type ContentLine, type RawLine } from '../ical/lines.js';
 export function prepassLine(raw: RawLine, errors: string[]): ContentLine {
   const latin = raw.bytes.toString('latin1');
   const colon = colonAt(latin);
-  if (colon < 0) return { text: utf8(raw.bytes, raw.line, errors), line: raw.line };
+  if (colon < 0) return { text: undeclared(raw.bytes, raw.line, errors), line: raw.line };
   const head = latin.slice(0, colon);
   const params = splitParams(head);
   const name = params.shift()!;
@@ -46,7 +46,7 @@ export function prepassLine(raw: RawLine, errors: string[]): ContentLine {
       kept.push(p);
     }
   }
-  if (!changed) return { text: utf8(raw.bytes, raw.line, errors), line: raw.line };
+  if (!changed) return { text: undeclared(raw.bytes, raw.line, errors), line: raw.line };
   let valueBytes: Buffer = raw.bytes.subarray(Buffer.byteLength(head, 'latin1') + 1);
   if (qp) {
     // a soft break with nothing after it (the value's last line ended in `=` before a blank line)
@@ -59,6 +59,14 @@ export function prepassLine(raw: RawLine, errors: string[]): ContentLine {
   return { text: `${utf8(Buffer.from(newHead, 'latin1'), raw.line, errors)}:${value}`, line: raw.line };
 }
 
+/** Text with no CHARSET: UTF-8, or Windows-1252 when it is not valid UTF-8 (reported). */
+function undeclared(bytes: Buffer, line: number, errors: string[]): string {
+  const { text, ok } = decodeText(bytes);
+  if (!ok) errors.push(`line ${line}: not valid UTF-8 and no CHARSET, read as Windows-1252`);
+  return text;
+}
+
+/** Text declared UTF-8 (or US-ASCII): invalid bytes become U+FFFD (reported). */
 function utf8(bytes: Buffer, line: number, errors: string[]): string {
   const { text, ok } = decodeUtf8(bytes);
   if (!ok) errors.push(`line ${line}: not valid UTF-8; invalid bytes replaced by U+FFFD`);
@@ -66,7 +74,8 @@ function utf8(bytes: Buffer, line: number, errors: string[]): string {
 }
 
 function decodeCharset(bytes: Buffer, charset: string | undefined, line: number, errors: string[]): string {
-  const label = (charset ?? 'utf-8').toLowerCase();
+  if (charset === undefined) return undeclared(bytes, line, errors);
+  const label = charset.toLowerCase();
   if (label === 'utf-8' || label === 'utf8' || label === 'us-ascii' || label === 'ascii') return utf8(bytes, line, errors);
   try {
     return new TextDecoder(label).decode(bytes);
