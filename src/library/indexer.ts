@@ -6,7 +6,7 @@ import type { Change } from '../graph/types.js';
 import { ID, NFO, NIE } from '../graph/vocab.js';
 import { DescribePool } from './pool.js';
 import type { DescribeResult } from './describe.js';
-import { fileIri, fileQuads, mtimeLiteral, shareGraph, shareQuads, type Share } from './quads.js';
+import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
 import { walkShare, type WalkEntry } from './walk.js';
 import { stat } from 'node:fs/promises';
 
@@ -42,7 +42,12 @@ export interface IndexerOptions {
 
 interface Known {
   size: number;
-  mtime: string;
+  /** Milliseconds; compared by value, since the store writes xsd:dateTime in canonical form ('.120Z' → '.12Z'). */
+  mtimeMs: number;
+}
+
+function unchanged(was: Known | undefined, entry: WalkEntry): boolean {
+  return was !== undefined && was.size === entry.size && was.mtimeMs === Math.floor(entry.mtimeMs);
 }
 
 export class Indexer {
@@ -83,7 +88,7 @@ export class Indexer {
       const iri = fileIri(entry.path).value;
       const was = known.get(iri);
       known.delete(iri);
-      if (was && was.size === entry.size && was.mtime === mtimeLiteral(entry.mtimeMs)) {
+      if (unchanged(was, entry)) {
         summary.unchanged++;
         continue;
       }
@@ -145,7 +150,7 @@ export class Indexer {
       summary.files++;
       const was = this.knownFile(g, iri);
       const entry: WalkEntry = { path: p, relPath: relPathOf(share, p), size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
-      if (was && was.size === entry.size && was.mtime === mtimeLiteral(entry.mtimeMs)) {
+      if (unchanged(was, entry)) {
         summary.unchanged++;
         continue;
       }
@@ -180,7 +185,7 @@ export class Indexer {
       seen.add(iri.value);
       summary.files++;
       const was = this.knownFile(g, iri);
-      if (was && was.size === entry.size && was.mtime === mtimeLiteral(entry.mtimeMs)) {
+      if (unchanged(was, entry)) {
         summary.unchanged++;
         continue;
       }
@@ -206,11 +211,11 @@ export class Indexer {
   private knownFiles(g: NamedNode): Map<string, Known> {
     const known = new Map<string, Known>();
     for (const q of this.store.match(null, NFO('fileSize'), null, g)) {
-      known.set(q.subject.value, { size: Number(q.object.value), mtime: '' });
+      known.set(q.subject.value, { size: Number(q.object.value), mtimeMs: Number.NaN });
     }
     for (const q of this.store.match(null, NFO('fileLastModified'), null, g)) {
       const k = known.get(q.subject.value);
-      if (k) k.mtime = q.object.value;
+      if (k) k.mtimeMs = Date.parse(q.object.value);
     }
     return known;
   }
@@ -219,7 +224,7 @@ export class Indexer {
     const size = this.store.match(iri, NFO('fileSize'), null, g)[0];
     const mtime = this.store.match(iri, NFO('fileLastModified'), null, g)[0];
     if (!size || !mtime) return undefined;
-    return { size: Number(size.object.value), mtime: mtime.object.value };
+    return { size: Number(size.object.value), mtimeMs: Date.parse(mtime.object.value) };
   }
 
   /** Commits the described files of one batch: new file quads, the old ones' difference, new contents; then collects garbage. */

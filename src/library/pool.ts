@@ -1,6 +1,8 @@
 // A small pool of worker threads that describe files, so a scan uses every core; in-process when size is 0.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { describeFile, type DescribeResult, type DescribeTask } from './describe.js';
 
 interface Pending {
@@ -39,7 +41,7 @@ export class DescribePool {
   }
 
   private spawn(): void {
-    const worker = new Worker(workerEntry(), { execArgv: workerExecArgv() });
+    const worker = newWorker();
     worker.unref();
     worker.on('message', (msg: { id: number; result?: DescribeResult; error?: string }) => {
       const p = this.pending.get(msg.id);
@@ -86,12 +88,12 @@ export function defaultPoolSize(): number {
   return Math.max(1, Math.min(os.availableParallelism(), 8));
 }
 
-/** The compiled worker next to this file, or the TypeScript source (loaded through tsx) when running from src/. */
-function workerEntry(): URL {
+/** The compiled worker next to this file; when running from the TypeScript sources (tests), the .ts one through tsx. */
+function newWorker(): Worker {
   const self = import.meta.url;
-  return new URL(self.endsWith('.ts') ? './worker.ts' : './worker.js', self);
-}
-
-function workerExecArgv(): string[] {
-  return import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self));
+  const tsx = createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const entry = new URL('./worker.ts', self).href;
+  const boot = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
 }

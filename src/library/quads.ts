@@ -59,6 +59,7 @@ export function fileQuads(nodeId: string, share: Share, f: FileFacts): Quad[] {
   return quads;
 }
 
+/** xsd:dateTime in canonical form (no trailing zeros in the fraction), as the store writes it back. */
 export function mtimeLiteral(mtimeMs: number): string {
-  return new Date(Math.floor(mtimeMs)).toISOString();
+  return new Date(Math.floor(mtimeMs)).toISOString().replace(/\.?0+Z$/, 'Z');
 }

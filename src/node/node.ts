@@ -75,7 +75,8 @@ export class SemsyncNode extends EventEmitter {
     const home = path.resolve(options.home ?? defaultHome());
     const paths = homePaths(home);
     await mkdir(home, { recursive: true });
-    const release = await lockHome(home);
+    const lock = await lockHome(home);
+    const release = async () => lock.release();
     try {
       const config = await initHome(paths);
       const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId });
