@@ -36,7 +36,8 @@ export interface Field {
 }
 
 const sorted = (xs: string[]) => JSON.stringify([...xs].sort());
-const termKey = (t: Term) => (t.termType === 'Literal' ? `${t.value}^^${t.datatype.value}` : t.value);
+/** A term's value for comparing: a literal with its datatype, `+00:00` read as `Z` (stores canonicalise it so). */
+const termKey = (t: Term) => (t.termType === 'Literal' ? `${t.value.replace(/\+00:00$/, 'Z')}^^${t.datatype.value}` : t.value);
 
 /** TEXT escaping (RFC 5545 / 6350): backslash, semicolon, comma, newline. */
 export function escapeText(v: string): string {
@@ -149,9 +150,10 @@ export function dateLine(name: string, t: Term, tzid: string | undefined): strin
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.exec(v);
   if (!m || !t.datatype.equals(XSD('dateTime'))) return `${name};VALUE=PERIOD:${v}`;
   const wall = `${m[1]}${m[2]}${m[3]}T${m[4]}${m[5]}${m[6]}`;
+  // with a TZID the literal's wall clock is the zone's (its offset, or none when the zone was unknown)
+  if (tzid) return `${name};TZID=${/[:;,]/.test(tzid) ? `"${tzid}"` : tzid}:${wall}`;
   if (m[7] === undefined) return `${name}:${wall}`;
   if (m[7] === 'Z') return `${name}:${wall}Z`;
-  if (tzid) return `${name};TZID=${/[:;,]/.test(tzid) ? `"${tzid}"` : tzid}:${wall}`;
   const utc = new Date(v).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   return `${name}:${utc}`;
 }

@@ -1,6 +1,7 @@
 // Import → export → import gives the same quads for every corpus file; an edit in the graph shows in the export.
 import { describe, expect, it } from 'vitest';
 import n3 from 'n3';
+import oxigraph from 'oxigraph';
 import type { Quad } from '@rdfjs/types';
 import { ICAL, SS, VCARD } from '../../src/graph/vocab.js';
 import { readCalendars } from '../../src/extractors/ical/index.js';
@@ -93,4 +94,30 @@ describe('an edit in the graph shows in the export, unmodelled lines are kept', 
     expect(get(ICAL('dtstart').value)).toBe('2024-05-06T12:30:00+02:00');
     expect(get(ICAL('class').value)).toBe('PRIVATE');
   });
+});
+
+describe('round trip through the oxigraph store (it canonicalises literals)', () => {
+  const london = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', 'UID:winter-london', 'DTSTART;TZID=Europe/London:20240115T090000',
+    'DTEND;TZID=Europe/London:20240115T100000', 'SUMMARY:Zero offset', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  const cases: [string, () => { items: { iri: n3.NamedNode; quads: Quad[] }[]; timezoneQuads?: Quad[] }][] = [
+    ['pim/calendars/apple-ical15-todos.ics', () => readCorpusFile('pim/calendars/apple-ical15-todos.ics') as ReturnType<typeof readCalendars>],
+    ['pim/calendars/lastfm-geo-swapped.ics', () => readCorpusFile('pim/calendars/lastfm-geo-swapped.ics') as ReturnType<typeof readCalendars>],
+    ['pim/contacts/kaddressbook-3.0-geo-photo.vcf', () => readCorpusFile('pim/contacts/kaddressbook-3.0-geo-photo.vcf')],
+    ['Europe/London in winter (offset 0)', () => readCalendars(Buffer.from(london))],
+  ];
+  for (const [name, load] of cases) {
+    it(`exports unchanged after a store round trip: ${name}`, () => {
+      const first = load();
+      const q1 = allQuads(first);
+      const store = new oxigraph.Store();
+      for (const q of q1) store.add(q as never);
+      const q2 = store.match() as unknown as Quad[];
+      const vcf = name.endsWith('.vcf');
+      const iris = first.items.map((i) => i.iri);
+      const direct = vcf ? exportVcf(q1, iris) : exportIcs(q1, iris);
+      const viaStore = vcf ? exportVcf(q2, iris) : exportIcs(q2, iris);
+      expect(viaStore).toBe(direct);
+      expect(keys(allQuads(importText(viaStore, vcf)))).toEqual(keys(q1));
+    });
+  }
 });

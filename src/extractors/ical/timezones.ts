@@ -152,7 +152,9 @@ function intlOffset(zone: string, wall: string): number | undefined {
   return third === second ? second : Math.max(first, second);
 }
 
+/** `+hh:mm`, or `Z` for a zero offset (the canonical xsd:dateTime form, which oxigraph stores either way). */
 export function formatOffset(seconds: number): string {
+  if (Math.round(seconds / 60) === 0) return 'Z';
   const sign = seconds < 0 ? '-' : '+';
   const abs = Math.abs(Math.round(seconds / 60));
   return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
