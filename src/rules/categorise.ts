@@ -78,35 +78,39 @@ export function categoriseFacts(
     }
     return hit;
   };
-  const apply = (r: CategoryRule, f: ContentFacts): string[] => {
-    const values = [...f.values.subject, ...f.values.genre, ...(f.kind === 'photo' ? f.values.place : [])];
-    const valueRule = r.matches.size > 0 || r.patterns.length > 0;
-    const matched = valueRule ? values.filter((v) => valueMatches(r, v)) : values;
-    if (valueRule && matched.length === 0) return [];
-    if (r.where !== undefined && !where.get(r)?.has(f.iri)) return [];
-    if (r.category) return [r.category];
-    return derive(r, f, valueRule ? matched : undefined);
-  };
   const out = new Map<string, Assigned[]>();
   for (const f of facts.values()) {
     const set = byKind.get(f.kind);
     if (!set) continue;
-    let assigned = collect(set.main, f, apply);
-    if (assigned.length === 0) assigned = collect(set.fallback, f, apply);
+    const values = f.kind === 'photo' ? [...f.values.subject, ...f.values.genre, ...f.values.place] : [...f.values.subject, ...f.values.genre];
+    let assigned = collect(set.main, f, values, valueMatches, where);
+    if (assigned.length === 0) assigned = collect(set.fallback, f, values, valueMatches, where);
     if (assigned.length > 0) out.set(f.iri, assigned);
   }
   return out;
 }
 
-function collect(rules: CategoryRule[], f: ContentFacts, apply: (r: CategoryRule, f: ContentFacts) => string[]): Assigned[] {
-  const best = new Map<string, Assigned>();
+function collect(
+  rules: CategoryRule[],
+  f: ContentFacts,
+  values: string[],
+  valueMatches: (r: CategoryRule, v: string) => boolean,
+  where: Map<CategoryRule, Set<string>>,
+): Assigned[] {
+  let best: Map<string, Assigned> | undefined;
   for (const r of rules) {
-    for (const label of apply(r, f)) {
+    const valueRule = r.matches.size > 0 || r.patterns.length > 0;
+    if (valueRule && !values.some((v) => valueMatches(r, v))) continue;
+    if (r.where !== undefined && !where.get(r)?.has(f.iri)) continue;
+    const labels = r.category ? [r.category] : derive(r, f, valueRule ? values.filter((v) => valueMatches(r, v)) : undefined);
+    for (const label of labels) {
       if (label === '') continue;
+      best ??= new Map();
       const seen = best.get(label);
       if (!seen || r.priority > seen.priority) best.set(label, { label, rule: r.iri, priority: r.priority });
     }
   }
+  if (!best) return [];
   return [...best.values()].sort((a, b) => b.priority - a.priority || cmp(a.label, b.label));
 }
 

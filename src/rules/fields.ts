@@ -1,5 +1,6 @@
 // Template field values of one content, with the documented fallbacks (see FIELDS in template.ts).
 import { basename, extname } from 'node:path';
+import { cleanText, nameKey } from '../graph/vocab.js';
 import type { ContentFacts } from './graph.js';
 import { dateParts, labelFromValue } from './match.js';
 import { FIELDS, type Field } from './template.js';
@@ -68,7 +69,11 @@ export function contentMime(f: ContentFacts): string | undefined {
 }
 
 /** One name for several people: `A`, `A & B`, `A et al.` (names in sorted order, so the result is stable). */
-function people(names: string[]): string {
+function people(all: string[]): string {
+  // One person may carry several spellings of a name (the person IRI is keyed by the case-folded name).
+  const byKey = new Map<string, string>();
+  for (const n of all) if (!byKey.has(nameKey(n)) && nameKey(n) !== '') byKey.set(nameKey(n), cleanText(n));
+  const names = [...byKey.values()];
   if (names.length === 0) return '';
   if (names.length === 1) return names[0];
   if (names.length === 2) return `${names[0]} & ${names[1]}`;

@@ -21,6 +21,11 @@ export interface PlanInput {
   listing: readonly DeviceEntry[];
   /** Content IRI → a local file with those bytes. Content without one is fetched from a peer by hash. */
   sources: ReadonlyMap<string, SourceFile>;
+  /**
+   * The graph's facts from an earlier {@link fetchFacts} with at least the profile's kinds, when the graph has
+   * not changed since: saves the queries (most of a no-change re-plan's time). Omit it to query the graph.
+   */
+  facts?: ReadonlyMap<string, ContentFacts>;
 }
 
 interface Want {
@@ -46,7 +51,9 @@ export function plan(input: PlanInput): Operation[] {
   const { graph, rules, profile, listing, sources } = input;
   const fs = profile.filesystem;
   const kinds = KINDS.filter((k) => profile.accepts.includes(k));
-  const facts = fetchFacts(graph, kinds);
+  const facts = input.facts
+    ? new Map([...input.facts].filter(([, f]) => kinds.includes(f.kind)))
+    : fetchFacts(graph, kinds);
   const categories = categoriseFacts(graph, facts, rules);
   const skips: Array<Operation & { kind: 'skip' }> = [];
   const skipped = new Map<string, string>();
