@@ -149,11 +149,9 @@ export class GraphStore {
   }
 
   /** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. */
-  private static applyText(ox: oxigraph.Store, text: string, deleteQuads?: oxigraph.Quad[]): void {
+  private static applyText(ox: oxigraph.Store, text: string): void {
     const { adds, dels } = netRows(text);
-    if (dels.length) {
-      for (const q of deleteQuads ?? oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
-    }
+    if (dels.length) for (const q of oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
     if (adds.length) ox.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
   }
 
@@ -186,17 +184,14 @@ export class GraphStore {
     }
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const oxQuads = oxigraph.parse(keys.join(' .\n') + ' .\n', { format: 'application/n-quads' });
+    const present = this.presentRows(keys, [...rows.values()]);
     const net: Change[] = [];
     const lines: string[] = [];
-    const dels: oxigraph.Quad[] = [];
     for (let i = 0; i < keys.length; i++) {
       const c = rows.get(keys[i])!;
-      const present = this.ox.has(oxQuads[i]);
-      if (c.op === 'A' ? present : !present) continue;
+      if (c.op === 'A' ? present.has(i) : !present.has(i)) continue;
       net.push(c);
       lines.push(`${c.op} ${keys[i]} .\n`);
-      if (c.op === 'D') dels.push(oxQuads[i]);
     }
     if (!net.length) return null;
     const seq = (this.vv[this.nodeId] ?? 0) + 1;
@@ -205,11 +200,29 @@ export class GraphStore {
     const head = encodePatch({ ...patch, changes: [] });
     const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
     await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
-    GraphStore.applyText(this.ox, text, dels);
+    GraphStore.applyText(this.ox, text);
     this.vv[this.nodeId] = seq;
     this.clock = clock;
     await this.afterWrite(text.length);
     return patch;
+  }
+
+  /**
+   * Which of these rows (`s p o [g]` in N-Triples syntax) the store holds, by index. One VALUES query per
+   * kind of graph: oxigraph joins it row by row, which is cheaper than a has() per quad across the wasm boundary.
+   */
+  private presentRows(keys: string[], changes: Change[]): Set<number> {
+    const named: string[] = [];
+    const deflt: string[] = [];
+    keys.forEach((k, i) => (changes[i].quad.graph.termType === 'DefaultGraph' ? deflt : named).push(`(${i} ${k})`));
+    const found = new Set<number>();
+    const run = (q: string) => {
+      const r = JSON.parse(this.ox.query(q, { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ i: { value: string } }> } };
+      for (const b of r.results.bindings) found.add(Number(b.i.value));
+    };
+    if (named.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o ?g) {\n${named.join('\n')}\n} GRAPH ?g { ?s ?p ?o } }`);
+    if (deflt.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o) {\n${deflt.join('\n')}\n} ?s ?p ?o }`);
+    return found;
   }
 
   /** A patch by another author: 'duplicate', 'gap' (keep it and retry later), or validated, logged durably, applied. */
