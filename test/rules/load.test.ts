@@ -117,3 +117,18 @@ describe('a user rules file changes the plan without code', () => {
     expect(copies[0].values.categoryRule).toMatch(/mine\.ttl#cyberpunk$/u);
   });
 });
+
+describe('the documented example', () => {
+  it('ontologies/rules/README.md example rules load and apply', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../ontologies/rules/README.md', import.meta.url), 'utf8');
+    const turtle = /```turtle\n([\s\S]*?)```/u.exec(readme)![1];
+    const [file] = ruleFiles({ 'mine.ttl': turtle });
+    const rules = loadRules([defaultRulesFile(), file]);
+    const b = book({ id: 'k', title: 'Snow Crash', creators: ['Neal Stephenson'], subjects: ['Cyberpunk'] });
+    const onKobo = plan({ graph: graphWith(b), rules, profile: profile({ id: 'kobo-libra' }), listing: [], sources: new Map() });
+    const elsewhere = plan({ graph: graphWith(b), rules, profile: profile(), listing: [], sources: new Map() });
+    expect(onKobo.map((o) => o.kind === 'copy' && o.target)).toEqual(['Books/Neal Stephenson - Snow Crash.epub']);
+    expect(elsewhere.map((o) => o.kind === 'copy' && o.target)).toEqual(['Books/Cyberpunk/Snow Crash (Neal Stephenson).epub']);
+  });
+});
