@@ -30,82 +30,156 @@ export interface Explanation extends CatalogRecord {
   device: string;
 }
 
-function fileIri(deviceId: string, rel: string): string {
-  return ID(`device/${encodeURIComponent(deviceId)}/file/${rel.split('/').map(encodeURIComponent).join('/')}`).value;
-}
-
+const LIT_ESC = /[\\"\n\r]/;
+const IRI_ESC = /[\x00-\x20<>"{}|^`\\]/;
 const lit = (s: string) =>
-  '"' + s.replace(/[\\"\n\r]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[c] as string) + '"';
-const iri = (s: string) => '<' + s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) + '>';
+  LIT_ESC.test(s)
+    ? '"' + s.replace(/[\\"\n\r]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[c] as string) + '"'
+    : '"' + s + '"';
+const iri = (s: string) => '<' + (IRI_ESC.test(s) ? s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) : s) + '>';
+
+const T = {
+  rp: iri(SS('relativePath').value), interp: iri(NIE('interpretedAs').value), size: iri(NFO('fileSize').value),
+  placedBy: iri(SS('placedBy').value), placedAt: iri(SS('placedAt').value), tv: iri(SS('templateValues').value),
+  int: `^^${iri(XSD('integer').value)}`, dt: `^^${iri(XSD('dateTime').value)}`, json: `^^${iri(RDF('JSON').value)}`,
+};
+// Each record's quads are built once (records are replaced, never mutated) so frequent rewrites stay cheap.
+const cache = new WeakMap<CatalogRecord, { g: string; text: string }>();
+let fileSeq = 0;
+
+/** A placed file is a blank node in the device's graph, found by its ss:relativePath. */
+function recordQuads(g: string, r: CatalogRecord): string {
+  const hit = cache.get(r);
+  if (hit && hit.g === g) return hit.text;
+  const f = `_:f${(fileSeq++).toString(36)}`;
+  const text =
+    `${f} ${T.rp} ${lit(r.path)} ${g} .\n${f} ${T.interp} ${iri(r.content)} ${g} .\n${f} ${T.size} "${r.size}"${T.int} ${g} .\n` +
+    `${f} ${T.placedBy} ${iri(r.rule)} ${g} .\n${f} ${T.placedAt} "${r.placedAt}"${T.dt} ${g} .\n` +
+    `${f} ${T.tv} ${lit(JSON.stringify(r.values))}${T.json} ${g} .\n`;
+  cache.set(r, { g, text });
+  return text;
+}
 
 /** N-Quads text for a device's catalog (one graph: the device's IRI). */
 export function serializeCatalog(deviceId: string, records: Iterable<CatalogRecord>): string {
   const g = iri(deviceIri(deviceId));
-  const [type, fdo, dev, rp, interp, size, placedBy, placedAt, tv, key, value] = [
-    RDF('type'), NFO('FileDataObject'), SS('device'), SS('relativePath'), NIE('interpretedAs'), NFO('fileSize'),
-    SS('placedBy'), SS('placedAt'), SS('templateValue'), SS('templateKey'), RDF('value'),
-  ].map((t) => iri(t.value));
-  const int = `^^${iri(XSD('integer').value)}`;
-  const dt = `^^${iri(XSD('dateTime').value)}`;
-  const out: string[] = [];
-  let b = 0;
-  for (const r of records) {
-    const f = iri(fileIri(deviceId, r.path));
-    out.push(
-      `${f} ${type} ${fdo} ${g} .`,
-      `${f} ${dev} ${g} ${g} .`,
-      `${f} ${rp} ${lit(r.path)} ${g} .`,
-      `${f} ${interp} ${iri(r.content)} ${g} .`,
-      `${f} ${size} "${r.size}"${int} ${g} .`,
-      `${f} ${placedBy} ${iri(r.rule)} ${g} .`,
-      `${f} ${placedAt} "${r.placedAt}"${dt} ${g} .`,
-    );
-    for (const [k, v] of Object.entries(r.values)) {
-      const bn = `_:v${b++}`;
-      out.push(`${f} ${tv} ${bn} ${g} .`, `${bn} ${key} ${lit(k)} ${g} .`, `${bn} ${value} ${lit(v)} ${g} .`);
-    }
+  const parts: string[] = [`${iri(deviceIri(deviceId))} ${iri(RDF('type').value)} ${iri(SS('Device').value)} ${g} .\n`, `${iri(deviceIri(deviceId))} ${iri(SS('deviceId').value)} ${lit(deviceId)} ${g} .\n`];
+  for (const r of records) parts.push(recordQuads(g, r));
+  return parts.join('');
+}
+
+interface Q {
+  s: string;
+  p: string;
+  o: string;
+  g?: string;
+}
+
+const unesc = (s: string) =>
+  s.includes('\\')
+    ? s.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, c: string) =>
+        c.length > 1 ? String.fromCodePoint(parseInt(c.slice(1), 16)) : ({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' } as Record<string, string>)[c] ?? c)
+    : s;
+
+/** One term at `i` (an IRI, a blank node or a literal); returns its value and the index after it, or undefined. */
+function term(line: string, i: number): [string, number] | undefined {
+  const c = line[i];
+  if (c === '<') {
+    const e = line.indexOf('>', i);
+    return e < 0 ? undefined : [line.slice(i + 1, e), e + 1];
   }
-  return out.length ? out.join('\n') + '\n' : '';
+  if (c === '_') {
+    const e = line.indexOf(' ', i);
+    return e < 0 ? undefined : [line.slice(i, e), e];
+  }
+  if (c === '"') {
+    let e = i + 1;
+    for (;;) {
+      e = line.indexOf('"', e);
+      if (e < 0) return undefined;
+      let bs = 0;
+      while (line[e - 1 - bs] === '\\') bs++;
+      if (bs % 2 === 0) break;
+      e++;
+    }
+    const value = unesc(line.slice(i + 1, e));
+    let j = e + 1;
+    if (line.startsWith('^^<', j)) j = line.indexOf('>', j) + 1;
+    else if (line[j] === '@') while (j < line.length && line[j] !== ' ') j++;
+    return j <= 0 ? undefined : [value, j];
+  }
+  return undefined;
+}
+
+/** Our own catalog lines, fast; undefined if any line is not in the simple shape we write (then n3 parses it). */
+function quickQuads(text: string): Q[] | undefined {
+  const out: Q[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const s = term(line, 0);
+    if (!s || line[s[1]] !== ' ' || line[s[1] + 1] !== '<') return undefined;
+    const p = term(line, s[1] + 1)!;
+    if (!p || line[p[1]] !== ' ') return undefined;
+    const o = term(line, p[1] + 1);
+    if (!o) return undefined;
+    let g: string | undefined;
+    let k = o[1];
+    if (line.startsWith(' <', k)) {
+      const gt = term(line, k + 1);
+      if (!gt) return undefined;
+      g = gt[0];
+      k = gt[1];
+    }
+    if (line.slice(k).trim() !== '.') return undefined;
+    out.push({ s: s[0], p: p[0], o: o[0], g });
+  }
+  return out;
+}
+
+function n3Quads(text: string): Q[] {
+  return new n3.Parser({ format: 'N-Quads' }).parse(text).map((q) => ({
+    s: q.subject.termType === 'BlankNode' ? `_:${q.subject.value}` : q.subject.value,
+    p: q.predicate.value,
+    o: q.object.termType === 'BlankNode' ? `_:${q.object.value}` : q.object.value,
+    g: q.graph.termType === 'NamedNode' ? q.graph.value : undefined,
+  }));
 }
 
 /** Parse catalog N-Quads into records (files without a path, content or rule are ignored) and the device IRI. */
 export function parseCatalog(text: string): { device?: string; records: CatalogRecord[] } {
-  const files = new Map<string, Partial<CatalogRecord> & { values: Record<string, string>; tvs: string[] }>();
-  const bnodes = new Map<string, { key?: string; value?: string }>();
+  const files = new Map<string, Partial<CatalogRecord> & { values: Record<string, string> }>();
   let device: string | undefined;
   const get = (s: string) => {
     let f = files.get(s);
-    if (!f) files.set(s, (f = { values: {}, tvs: [] }));
+    if (!f) files.set(s, (f = { values: {} }));
     return f;
   };
-  for (const q of new n3.Parser({ format: 'N-Quads' }).parse(text)) {
-    const s = q.subject.value;
-    const p = q.predicate.value;
-    const o = q.object.value;
-    if (q.graph.termType === 'NamedNode') device ??= q.graph.value;
-    if (q.subject.termType === 'BlankNode') {
-      let bn = bnodes.get(s);
-      if (!bn) bnodes.set(s, (bn = {}));
-      if (p === SS('templateKey').value) bn.key = o;
-      else if (p === RDF('value').value) bn.value = o;
-      continue;
-    }
+  const P = {
+    rp: SS('relativePath').value, interp: NIE('interpretedAs').value,
+    size: NFO('fileSize').value, placedBy: SS('placedBy').value, placedAt: SS('placedAt').value, tv: SS('templateValues').value,
+  };
+  for (const { s, p, o, g } of quickQuads(text) ?? n3Quads(text)) {
+    if (g) device ??= g;
     switch (p) {
-      case SS('relativePath').value: get(s).path = o.normalize('NFC'); break;
-      case NIE('interpretedAs').value: get(s).content = o; break;
-      case NFO('fileSize').value: get(s).size = Number(o); break;
-      case SS('placedBy').value: get(s).rule = o; break;
-      case SS('placedAt').value: get(s).placedAt = o; break;
-      case SS('templateValue').value: get(s).tvs.push(o); break;
+      case P.rp: get(s).path = o.normalize('NFC'); break;
+      case P.interp: get(s).content = o; break;
+      case P.size: get(s).size = Number(o); break;
+      case P.placedBy: get(s).rule = o; break;
+      case P.placedAt: get(s).placedAt = o; break;
+      case P.tv: {
+        try {
+          const v = JSON.parse(o) as unknown;
+          if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) get(s).values[k] = String(x);
+        } catch {
+          // a broken value list does not hide the file
+        }
+        break;
+      }
     }
   }
   const records: CatalogRecord[] = [];
   for (const f of files.values()) {
     if (!f.path || !f.content || !f.rule) continue;
-    for (const b of f.tvs) {
-      const bn = bnodes.get(b);
-      if (bn?.key !== undefined && bn.value !== undefined) f.values[bn.key] = bn.value;
-    }
     records.push({ path: f.path, content: f.content, size: f.size ?? 0, rule: f.rule, values: f.values, placedAt: f.placedAt ?? '' });
   }
   return { device, records };

@@ -1,16 +1,18 @@
 // Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
-import { promises as fsp, realpathSync } from 'node:fs';
+import { promises as fsp, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
 import { CATALOG_FILE, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
 import { currentUser, deviceState, readClaims } from './claims.js';
-import { copyAtomic, hashFile, isPerFileError, removeTempFiles, tempNameFor, unsafeTarget, type SourceLike } from './copy.js';
+import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, tempNameFor, unsafeTarget, type SourceLike } from './copy.js';
 import { DeviceForeignError, DeviceFullError, DeviceIoError, DeviceNotClaimedError } from './errors.js';
 import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile } from './profile.js';
 
 type CopyOp = Extract<Operation, { kind: 'copy' }>;
 
 export const PENDING_FILE = '.semsync/pending.json';
+/** Local files up to this size are copied in synchronous batches. */
+const SYNC_MAX_SIZE = 4 << 20;
 
 export interface ExecuteProgress {
   phase: 'remove' | 'copy' | 'done';
@@ -28,13 +30,15 @@ export interface ExecuteOptions {
   /** The claims file: when given, the device must be claimed on this machine by `user`. */
   claims?: string;
   user?: string;
-  /** Files copied at once (default 4). */
+  /** Streams and large files copied at once (default 4). */
   concurrency?: number;
+  /** Copy small local files in synchronous batches, like cp (default true; each batch blocks the event loop briefly). */
+  syncBatches?: boolean;
   /** fdatasync each file before its rename (default true). */
   fsync?: boolean;
   /** Re-hash files copied from local paths (streams are always hashed on the way; default false). */
   verifyHash?: boolean;
-  /** Write the catalog at least this often while copying (ms, default 1000) or every `flushEvery` files (default 500). */
+  /** Write the catalog at least this often while copying (ms, default 2000) or every `flushEvery` files (default 5000). */
   flushMs?: number;
   flushEvery?: number;
   /** Stop between files; what was done is kept. */
@@ -120,7 +124,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     res.skipped++;
     res.skips.push({ target, content, reason });
   };
-  const stats = await Promise.all(ops.map((op) => (op.kind === 'skip' || unsafeTarget(op.target) ? undefined : statOf(path.join(root, op.target)))));
+  // Synchronous stats: no thread-pool round trip, no exception per missing target.
+  const stats = ops.map((op) => (op.kind === 'skip' || unsafeTarget(op.target) ? undefined : statSync(path.join(root, op.target), { throwIfNoEntry: false })));
   ops.forEach((op, i) => {
     if (op.kind === 'skip') return skip(op.reason, undefined, op.content);
     const bad = unsafeTarget(op.target);
@@ -186,7 +191,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     await flushing;
   };
   const maybeFlush = () => {
-    if (!flushing && dirty && (unflushed >= (opts.flushEvery ?? 500) || Date.now() - lastFlush >= (opts.flushMs ?? 1000))) void flush().catch(() => undefined);
+    if (!flushing && dirty && (unflushed >= (opts.flushEvery ?? 5000) || Date.now() - lastFlush >= (opts.flushMs ?? 2000))) void flush().catch(() => undefined);
   };
 
   let fatal: { target: string; error: unknown } | undefined;
@@ -227,12 +232,54 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     }
   }
 
-  // Copies, a few at a time.
+  const fsync = opts.fsync ?? true;
+  const placed = (op: CopyOp, n: number) => {
+    catalog.set(op.target, { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() });
+    dirty = true;
+    unflushed++;
+    res.copied++;
+    res.bytes += n;
+    done++;
+    progress('copy', op.target);
+    maybeFlush();
+  };
+  const failed = (op: CopyOp, e: unknown) => {
+    if (isPerFileError(e) || errCode(e) === 'EUNSAFE') {
+      res.errors.push({ target: op.target, content: op.content, code: errCode(e) ?? (e as Error).name, message: (e as Error).message });
+    } else fatal ??= { target: op.target, error: e };
+  };
+  const tmpOf = (op: CopyOp) => path.join(root, dirOf(op.target), tempNameFor(op.target));
+
+  // Small local files: synchronous batches, as cp does (no thread-pool round trips), yielding between batches.
+  const useSync = opts.syncBatches !== false;
+  const asyncOps: CopyOp[] = [];
+  const small: CopyOp[] = [];
+  for (const op of copies) (useSync && op.source && op.size <= SYNC_MAX_SIZE ? small : asyncOps).push(op);
+  for (let i = 0; i < small.length && !stopped(); ) {
+    const batch: CopyOp[] = [];
+    for (let bytes = 0; i < small.length && batch.length < 64 && bytes < 16 << 20; i++) {
+      batch.push(small[i]);
+      bytes += small[i].size;
+    }
+    const ready: CopyOp[] = [];
+    for (const op of batch) await ensureDir(dirOf(op.target)).then(() => ready.push(op), (e: unknown) => failed(op, e));
+    if (stopped()) break;
+    const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: path.join(root, op.target), size: op.size }));
+    const outcomes = copyBatchSync(items, fsync, opts.verifyHash ?? false, (j) => hexOf(ready[j].content));
+    outcomes.forEach((o, j) => {
+      if (o.ok) return placed(ready[j], o.size);
+      if ('notTried' in o) return;
+      if (o.retryAsync) asyncOps.push(ready[j]);
+      else failed(ready[j], o.error);
+    });
+    await new Promise((r) => setImmediate(r));
+  }
+
+  // The rest (streams, large files, sources to fetch), a few at a time.
   let next = 0;
   const worker = async () => {
-    while (!stopped() && next < copies.length) {
-      const op = copies[next++];
-      const abs = path.join(root, op.target);
+    while (!stopped() && next < asyncOps.length) {
+      const op = asyncOps[next++];
       try {
         await ensureDir(dirOf(op.target));
         let source: SourceLike | undefined;
@@ -244,29 +291,20 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
         }
         const n = await copyAtomic({
           source,
-          tmp: path.join(path.dirname(abs), tempNameFor(op.target)),
-          target: abs,
+          tmp: tmpOf(op),
+          target: path.join(root, op.target),
           size: op.size,
           sha256: hexOf(op.content),
-          fsync: opts.fsync ?? true,
+          fsync,
           verifyHash: opts.verifyHash ?? false,
         });
-        catalog.set(op.target, { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() });
-        dirty = true;
-        unflushed++;
-        res.copied++;
-        res.bytes += n;
-        done++;
-        progress('copy', op.target);
-        maybeFlush();
+        placed(op, n);
       } catch (e) {
-        if (isPerFileError(e) || errCode(e) === 'EUNSAFE') {
-          res.errors.push({ target: op.target, content: op.content, code: errCode(e) ?? (e as Error).name, message: (e as Error).message });
-        } else fatal ??= { target: op.target, error: e };
+        failed(op, e);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, copies.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, asyncOps.length)) }, worker));
 
   try {
     dirty ||= unflushed > 0;
