@@ -138,6 +138,8 @@ export function safeRelativePath(segments: readonly string[], fs: FileSystemKind
  * posix is not. Both sides are NFC.
  */
 export function pathKey(path: string, fs: FileSystemKind): string {
+  // ASCII is already NFC and folds with toLowerCase alone (the common case, and planning calls this a lot).
+  if (/^[\x00-\x7f]*$/u.test(path)) return fs === 'posix' ? path : path.toLowerCase();
   const nfc = path.normalize('NFC');
   return fs === 'posix' ? nfc : nfc.toUpperCase().toLowerCase();
 }

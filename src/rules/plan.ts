@@ -81,8 +81,10 @@ export function plan(input: PlanInput): Operation[] {
   const held = new Map<string, DeviceEntry>();
   const heldDirs = new Set<string>();
   const byContent = new Map<string, DeviceEntry[]>();
+  const keyOf = new Map<DeviceEntry, string>();
   for (const e of [...listing].sort((a, b) => cmp(a.path, b.path))) {
     const key = pathKey(e.path, fs);
+    keyOf.set(e, key);
     held.set(key, e);
     for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) heldDirs.add(key.slice(0, i));
     if (e.content) {
@@ -100,14 +102,14 @@ export function plan(input: PlanInput): Operation[] {
   for (const w of wants) {
     let best: { entry: DeviceEntry; n: number } | undefined;
     for (const entry of byContent.get(w.content) ?? []) {
-      const key = pathKey(entry.path, fs);
+      const key = keyOf.get(entry)!;
       if (taken.has(key)) continue;
-      const n = variantNumber(entry.path, w.base, fs);
+      const n = variantNumber(entry.path, key, w.base, w.baseKey, fs);
       if (n !== undefined && (!best || n < best.n)) best = { entry, n };
     }
     if (best) {
       kept.add(best.entry);
-      taken.add(pathKey(best.entry.path, fs));
+      taken.add(keyOf.get(best.entry)!);
     } else pending.push(w);
   }
   // Then the rest, each at the first free variant of its path.
@@ -252,9 +254,8 @@ export function suffixedPath(path: string, n: number, fs: FileSystemKind): strin
 }
 
 /** 1 if `path` is `base`, n if it is `base`'s suffixed variant n (case-insensitively on FAT), else undefined. */
-function variantNumber(path: string, base: string, fs: FileSystemKind): number | undefined {
-  const key = pathKey(path, fs);
-  if (key === pathKey(base, fs)) return 1;
+function variantNumber(path: string, key: string, base: string, baseKey: string, fs: FileSystemKind): number | undefined {
+  if (key === baseKey) return 1;
   for (const m of path.slice(path.lastIndexOf('/') + 1).matchAll(/ \((\d{1,6})\)/gu)) {
     const n = Number(m[1]);
     if (n >= 2 && pathKey(suffixedPath(base, n, fs), fs) === key) return n;
