@@ -2,10 +2,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ScanSummary } from '../library/index.js';
-import { ShareWatcher } from '../library/index.js';
 import { globals, withApi } from './context.js';
 import { printJson, table } from './output.js';
 import { progress } from './progress.js';
+import { registerShareGrantCommands } from './peer-commands.js';
 
 export function registerLibraryCommands(program: Command): void {
   const share = program.command('share').description('folders this node describes (and may grant to peers)');
@@ -46,6 +46,8 @@ export function registerLibraryCommands(program: Command): void {
       });
     });
 
+  registerShareGrantCommands(share);
+
   program
     .command('scan [shares...]')
     .description('describe every shared folder (or the named ones): new and changed files are read, unchanged ones skipped, deleted ones forgotten')
@@ -64,6 +66,7 @@ export function registerLibraryCommands(program: Command): void {
         bar.stop();
         printSummaries(summaries, json);
         if (!opts.watch) return;
+        const { ShareWatcher } = await import('../library/watch.js');
         const watcher = new ShareWatcher(node.indexer, {
           onUpdate: (s) => {
             if (s.added + s.changed + s.removed + s.errors.length > 0) printSummaries([s], json);

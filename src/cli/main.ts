@@ -4,6 +4,7 @@ import { exitCodeFor } from './context.js';
 import { registerLibraryCommands } from './library-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerStartCommand } from './start-command.js';
+import { registerPeerCommands } from './peer-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerLibraryCommands(program);
   registerGraphCommands(program);
   registerStartCommand(program);
+  registerPeerCommands(program);
   return program;
 }
 

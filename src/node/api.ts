@@ -4,9 +4,11 @@ import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import type { ResultFormat } from '../graph/types.js';
 import { PREFIXES } from '../graph/vocab.js';
-import { fileIri, type ScanSummary } from '../library/index.js';
+import { fileIri } from '../library/quads.js';
+import type { ScanSummary } from '../library/indexer.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
+import { NodePeers, type FetchResult, type IdInfo, type PeerEntry } from './peers.js';
 
 export class NotDescribedError extends Error {
   override name = 'NotDescribedError';
@@ -36,6 +38,15 @@ export interface NodeApi {
   describe(file: string, format: 'turtle' | 'ntriples' | 'nquads'): Promise<string>;
   export(format: ResultFormat): Promise<string>;
   import(file: string, format?: string): Promise<{ quads: number; patches: number }>;
+  /** Peers (see src/node/peers.ts): our id and addresses; nearby and paired peers; trust and grants; fetch by hash. */
+  id(): Promise<IdInfo>;
+  peerList(): Promise<PeerEntry[]>;
+  pair(peerId: string, opts?: { addr?: string[]; name?: string }): Promise<PeerEntry>;
+  unpair(peerId: string): Promise<boolean>;
+  shareGrant(share: string, peerId: string): Promise<string[]>;
+  shareRevoke(share: string, peerId: string): Promise<string[]>;
+  /** `out` is resolved against `cwd` (the caller's folder). */
+  fetch(hash: string, out: string | undefined, cwd: string): Promise<FetchResult>;
 }
 
 /** The API served straight from an open node (in this process). */
@@ -43,7 +54,18 @@ export class LocalApi implements NodeApi {
   constructor(
     readonly node: SemsyncNode,
     private readonly running = false,
+    /** The running node's peer side, once started (a getter: the daemon starts it after the API is served). */
+    private readonly livePeers: () => NodePeers | undefined = () => undefined,
   ) {}
+
+  private ownPeers: Promise<NodePeers> | undefined;
+
+  private async peersSide(): Promise<NodePeers> {
+    const live = this.livePeers();
+    if (live) return live;
+    this.ownPeers ??= NodePeers.open(this.node);
+    return this.ownPeers;
+  }
 
   async status(): Promise<NodeStatus> {
     return {
@@ -94,6 +116,34 @@ export class LocalApi implements NodeApi {
 
   async import(file: string, format?: string) {
     return this.node.store.importFile(path.resolve(file), { format });
+  }
+
+  async id() {
+    return (await this.peersSide()).id();
+  }
+
+  async peerList() {
+    return (await this.peersSide()).list();
+  }
+
+  async pair(peerId: string, opts: { addr?: string[]; name?: string } = {}) {
+    return (await this.peersSide()).pair(peerId, opts);
+  }
+
+  async unpair(peerId: string) {
+    return (await this.peersSide()).unpair(peerId);
+  }
+
+  async shareGrant(share: string, peerId: string) {
+    return (await this.peersSide()).grant(share, peerId);
+  }
+
+  async shareRevoke(share: string, peerId: string) {
+    return (await this.peersSide()).revoke(share, peerId);
+  }
+
+  async fetch(hash: string, out: string | undefined, cwd: string) {
+    return (await this.peersSide()).fetch(hash, out, cwd);
   }
 }
 

@@ -2,10 +2,15 @@
 import { ShareWatcher, type ScanSummary } from '../library/index.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
+import { NodePeers, type PeersOptions } from './peers.js';
 
 export interface DaemonEvents {
   onScan?: (summary: ScanSummary) => void;
   onError?: (where: string, err: Error) => void;
+  /** The peer node (listen addresses, mDNS); false: no peer node. Default: on, with the config's addresses. */
+  peers?: PeersOptions | false;
+  /** A peer event worth a line on the console (connected, disconnected, rejected). */
+  onPeer?: (line: string) => void;
 }
 
 export class NodeDaemon {
@@ -15,6 +20,8 @@ export class NodeDaemon {
   private started = false;
   private readonly onShareAdded = (s: ShareConfig) => this.follow(s.name);
   private readonly onShareRemoved = (name: string) => void this.watcher?.remove(name);
+  /** The peer side (set once start() has started it). */
+  peers: NodePeers | undefined;
 
   constructor(
     readonly node: SemsyncNode,
@@ -25,15 +32,22 @@ export class NodeDaemon {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    if (this.events.peers !== false) await this.startPeers(this.events.peers ?? {});
     this.watcher = new ShareWatcher(this.node.indexer, {
-      onUpdate: (s) => this.events.onScan?.(s),
+      onUpdate: (s) => {
+        this.peers?.notifyCommit();
+        this.events.onScan?.(s);
+      },
       onError: (err) => this.events.onError?.('watch', err),
     });
     this.node.on('share-added', this.onShareAdded);
     this.node.on('share-removed', this.onShareRemoved);
     // Watch first, then scan: a change made during the scan is not missed.
     for (const share of this.node.shares()) await this.watcher.add(share);
-    this.work = this.node.scan(undefined, undefined, this.abort.signal).then((all) => all.forEach((s) => this.events.onScan?.(s)));
+    this.work = this.node.scan(undefined, undefined, this.abort.signal).then((all) => {
+      this.peers?.notifyCommit();
+      all.forEach((s) => this.events.onScan?.(s));
+    });
     await this.work;
   }
 
@@ -46,6 +60,18 @@ export class NodeDaemon {
     this.node.off('share-removed', this.onShareRemoved);
     await this.work.catch(() => {});
     await this.watcher?.close();
+    await this.peers?.stop().catch((err) => this.events.onError?.('peers', err as Error));
+  }
+
+  private async startPeers(options: PeersOptions): Promise<void> {
+    const peers = await NodePeers.open(this.node, options);
+    const peer = await peers.start();
+    const say = (line: string) => this.events.onPeer?.(line);
+    peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));
+    peer.on('peer:nearby', (e) => say(`peer ${e.peerId} nearby (not paired; \`semsync pair ${e.peerId}\` to trust it)`));
+    peer.on('sync:rejected', (e) => say(`peer ${e.peerId}: rejected a message (${e.reason}); connection closed`));
+    this.peers = peers;
+    say(`peer ${peers.identity.peerId} listening on ${peer.addresses().join(' ') || '(no addresses)'}`);
   }
 
   private follow(name: string): void {
@@ -54,6 +80,7 @@ export class NodeDaemon {
       .then(async () => {
         await this.watcher?.add(share);
         const [summary] = await this.node.scan([name], undefined, this.abort.signal);
+        this.peers?.notifyCommit();
         if (summary) this.events.onScan?.(summary);
       })
       .catch((err) => this.events.onError?.('scan', err as Error));
