@@ -14,7 +14,7 @@ import { runQuery, type QueryOutput } from './query.js';
 import { loadLatestSnapshot, writeSnapshot } from './snapshot.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
-import { graphIri } from './vocab.js';
+import { graphAuthor, graphIri } from './vocab.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -75,6 +75,13 @@ function oxToN3(t: oxigraph.Term): Term {
   }
 }
 
+/** The `H base "N"` header of a full-state record (see replaceAuthor): the author's seq the rows are a diff against. */
+function stateBase(payload: Buffer | string): number | undefined {
+  const head = payload.toString('utf8', 0, Math.min(payload.length, 4096));
+  const m = /^H base "(\d+)" \.$/m.exec(head.slice(0, Math.max(0, head.indexOf('\nTX .\n'))));
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
 function blankProblem(q: Quad): string | null {
   return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
@@ -86,6 +93,8 @@ export class GraphStore {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private bytesSinceSnapshot = 0;
+  /** Per author, the seq of its latest full-state record in the log (patches before it cannot be replayed to peers). */
+  private stateAt = new Map<string, number>();
 
   private constructor(
     readonly nodeId: string,
@@ -117,17 +126,20 @@ export class GraphStore {
       let clock = (snap && parseHlc(snap.meta.hlc)) || HLC_ZERO;
       let replayed = 0;
       const lastInLog = new Map<string, number>();
+      const stateAt = new Map<string, number>();
       const log = await ChangeLog.open(
         path.join(dir, 'log'),
         (e, payload) => {
           const prev = lastInLog.get(e.author);
-          if (prev !== undefined && e.seq !== prev + 1) {
+          const base = stateBase(payload); // a full-state record jumps from `base` to its seq
+          if (base !== undefined) stateAt.set(e.author, e.seq);
+          if (prev !== undefined && (base === undefined ? e.seq !== prev + 1 : e.seq <= prev)) {
             throw new CorruptLogError(`The change log holds patch ${e.seq} of ${e.author} right after patch ${prev}: a part of the log is missing.`, path.join(dir, 'log'), e.offset);
           }
           lastInLog.set(e.author, e.seq);
           const have = vv[e.author] ?? 0;
           if (e.seq <= have) return; // already in the snapshot
-          if (e.seq !== have + 1) {
+          if (base === undefined ? e.seq !== have + 1 : base !== have) {
             throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
           }
           const text = payload.toString('utf8');
@@ -141,6 +153,7 @@ export class GraphStore {
       );
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
       store.bytesSinceSnapshot = replayed;
+      store.stateAt = stateAt;
       return store;
     } catch (e) {
       got.lock.release();
@@ -244,6 +257,45 @@ export class GraphStore {
     });
   }
 
+  /**
+   * Install another author's full state (a slow sync): everything its graphs hold here is replaced by `quads`
+   * and its version set to `seq`, as one durable log record (the diff against what was held, with an
+   * `H base` header), so a crash leaves either the old state or the new one. `seq` must be ahead of what is held.
+   */
+  replaceAuthor(author: string, seq: number, hlc: string, quads: Quad[]): Promise<void> {
+    if (author === this.nodeId) return Promise.reject(new StoreError(`A full state of this node (${this.nodeId}) came from outside; it is not applied.`));
+    const problem = patchProblem({ author, seq, hlc, changes: [] }) ?? quads.map((q, i) => {
+      const p = quadProblem(q) ?? blankProblem(q) ?? (q.graph.termType === 'NamedNode' && graphAuthor(q.graph.value) === author ? null : `not in one of ${author}'s graphs`);
+      return p && `quad ${i + 1}: ${p}`;
+    }).find((x) => x);
+    if (problem) return Promise.reject(new PatchError(problem, 0));
+    return this.exclusive(async () => {
+      const have = this.vv[author] ?? 0;
+      if (seq <= have) throw new StoreError(`A full state of ${author} at ${seq} is not ahead of the ${have} patches held.`);
+      const want = new Map<string, true>();
+      for (const q of quads) want.set(quadTerms(q), true);
+      const rows: string[] = [];
+      const prefix = graphIri(author, '').value;
+      const graphs = JSON.parse(this.ox.query('SELECT DISTINCT ?g WHERE { GRAPH ?g { } }', { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ g: { value: string } }> } };
+      for (const b of graphs.results.bindings) {
+        if (!b.g.value.startsWith(prefix)) continue;
+        for (const x of this.ox.match(null, null, null, oxigraph.namedNode(b.g.value))) {
+          const k = quadTerms(quad(oxToN3(x.subject) as Quad['subject'], oxToN3(x.predicate) as Quad['predicate'], oxToN3(x.object) as Quad['object'], oxToN3(x.graph) as Quad['graph']));
+          if (want.has(k)) want.delete(k);
+          else rows.push(`D ${k} .\n`);
+        }
+      }
+      for (const k of want.keys()) rows.push(`A ${k} .\n`);
+      const text = `H id <urn:semsync:patch:${author}:${seq}> .\nH author "${author}" .\nH seq "${seq}" .\nH hlc "${hlc}" .\nH base "${have}" .\nTX .\n${rows.join('')}TC .\n`;
+      await this.log.append([{ payload: Buffer.from(text), author, seq }]);
+      GraphStore.applyText(this.ox, text);
+      this.vv[author] = seq;
+      this.stateAt.set(author, seq);
+      this.clock = receive(this.clock, parseHlc(hlc)!, Date.now());
+      await this.afterWrite(text.length);
+    });
+  }
+
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
     if (this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotNow();
@@ -266,8 +318,9 @@ export class GraphStore {
       const theirs = vv[author] ?? 0;
       if (have <= theirs) continue;
       const entries = this.log.entries(author);
-      if (!entries.length || entries[0].seq > theirs + 1) return null;
-      for (let i = theirs + 1 - entries[0].seq; i < entries.length && entries[i].seq <= have; i++) {
+      if (!entries.length || entries[0].seq > theirs + 1 || (this.stateAt.get(author) ?? 0) > theirs) return null;
+      // The entries after the author's latest full-state record are consecutive and end at `have`.
+      for (let i = entries.length - (have - theirs); i < entries.length && entries[i].seq <= have; i++) {
         out.push(decodePatch(this.log.read(entries[i]), TRUSTED));
       }
     }

@@ -31,9 +31,9 @@ const key = (q: Quad) => w.quadToString(q.subject, q.predicate, q.object, q.grap
  */
 export function stateApplier(store: PeerStore): (author: string, seq: number, hlc: string, quads: Quad[]) => Promise<void> {
   return async (author, seq, hlc, quads) => {
-    if (store.replaceAuthor) return store.replaceAuthor(author, seq, hlc, quads);
     const have = store.versionVector()[author] ?? 0;
     if (seq <= have) throw new ProtocolError(`full state at ${seq} is not ahead of the ${have} patches we hold`);
+    if (store.replaceAuthor) return store.replaceAuthor(author, seq, hlc, quads); // GraphStore: one durable record
     const want = new Map(quads.map((q) => [key(q), q]));
     const changes: Change[] = [];
     for (const q of store.match(null, null, null, null)) {
