@@ -1,0 +1,218 @@
+// E2E with the real CLI: `semsync start` nodes as separate processes on 127.0.0.1; pair, grant/revoke, the visiting tablet, restart mid-sync.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const epubs = path.join(path.resolve(repoRoot, '..', 'shared', 'corpus'), 'epub');
+const ID = 'https://w3id.org/semsync/id/';
+
+interface Run { code: number; stdout: string; stderr: string }
+function cli(home: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cliPath, '--home', home, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+async function ok(home: string, ...args: string[]): Promise<string> {
+  const r = await cli(home, ...args);
+  if (r.code !== 0) throw new Error(`semsync ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+const json = async <T>(home: string, ...args: string[]): Promise<T> => JSON.parse(await ok(home, ...args)) as T;
+
+interface Node { home: string; proc: ChildProcess; out: string[]; peerId: string; addr: string }
+const procs = new Set<ChildProcess>();
+const temps: string[] = [];
+
+async function start(home: string): Promise<Node> {
+  const proc = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.add(proc);
+  proc.on('exit', () => procs.delete(proc));
+  const out: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)));
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${path.basename(home)}] ${d}`));
+  await until(async () => out.includes('ready'), 30_000, `${home} ready`);
+  const id = await json<{ peerId: string; addrs: string[]; running: boolean }>(home, 'id', '--json');
+  expect(id.running).toBe(true);
+  return { home, proc, out, peerId: id.peerId, addr: id.addrs[0] };
+}
+
+async function stop(n: Node, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (n.proc.exitCode !== null || n.proc.signalCode !== null) return;
+  const exited = new Promise((r) => n.proc.once('exit', r));
+  n.proc.kill(signal);
+  const t = setTimeout(() => n.proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function until(fn: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await fn()) return Date.now() - t0;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+type Bindings = Array<Record<string, { value: string }>>;
+async function select(home: string, sparql: string): Promise<Bindings> {
+  return (await json<{ results: { bindings: Bindings } }>(home, 'query', '--json', sparql)).results.bindings;
+}
+/** Statements held in the graphs of `author` (optionally one share). */
+async function countOf(home: string, author: string, share?: string): Promise<number> {
+  const prefix = `${ID}graph/${author}/${share ? `share/${encodeURIComponent(share)}` : ''}`;
+  const b = await select(home, `SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "${prefix}")) }`);
+  return Number(b[0]?.n?.value ?? 0);
+}
+async function titleOf(home: string, hex: string): Promise<string | undefined> {
+  return (await select(home, `SELECT ?t WHERE { <urn:sha256:${hex}> dcterms:title ?t }`))[0]?.t?.value;
+}
+type PeerRow = { peerId: string; state: string; connected: boolean; grants: string[] };
+const peerRow = async (home: string, id: string) => (await json<PeerRow[]>(home, 'peers', '--json')).find((p) => p.peerId === id);
+const sha = async (f: string) => createHash('sha256').update(await readFile(f)).digest('hex');
+
+async function temp(name: string): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), `semsync-clipeers-${name}-`));
+  temps.push(d);
+  return d;
+}
+
+afterAll(async () => {
+  for (const p of procs) p.kill('SIGKILL');
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
+
+describe('semsync peers through the CLI', () => {
+  let a: Node;
+  let b: Node;
+  let tablet: string;
+  let work: string;
+
+  beforeAll(async () => {
+    work = await temp('work');
+    tablet = path.join(work, 'tablet');
+    const priv = path.join(work, 'private');
+    await mkdir(tablet);
+    await mkdir(priv);
+    await copyFile(path.join(epubs, 'wasteland.epub'), path.join(tablet, 'wasteland.epub'));
+    await copyFile(path.join(epubs, 'kusamakura-japanese.epub'), path.join(priv, 'kusamakura.epub'));
+    const [ha, hb] = [path.join(work, 'A'), path.join(work, 'B')];
+    await ok(ha, 'share', 'add', tablet, '--name', 'Tablet');
+    await ok(ha, 'share', 'add', priv, '--name', 'Private');
+    [a, b] = await Promise.all([start(ha), start(hb)]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([a, b].filter(Boolean).map((n) => stop(n)));
+  });
+
+  it('rejects bad input with exit 2', async () => {
+    expect((await cli(a.home, 'pair', 'not-a-peer')).code).toBe(2);
+    expect((await cli(a.home, 'share', 'grant', 'NoSuchShare', b.peerId)).code).toBe(2);
+    expect((await cli(a.home, 'fetch', 'urn:sha256:xyz')).code).toBe(2);
+    expect((await cli(a.home, 'pair', b.peerId, '--addr', 'not an address')).code).toBe(2);
+    expect((await cli(a.home, 'pair', a.peerId)).code).toBe(2);
+  }, 60_000);
+
+  it('one-sided pairing waits and sends nothing; pairing both ways syncs the granted share only; grant then revoke', async () => {
+    const waste = await sha(path.join(tablet, 'wasteland.epub'));
+    await ok(a.home, 'pair', b.peerId, '--addr', b.addr, '--name', 'friend-pc');
+    await ok(a.home, 'share', 'grant', 'Tablet', b.peerId);
+    expect((await peerRow(a.home, b.peerId))?.state).toBe('waiting');
+    // A dials B; B has not paired A: A shows as nearby on B, and B holds nothing of A's.
+    await until(async () => (await peerRow(b.home, a.peerId))?.state === 'nearby', 30_000, 'A nearby on B');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await countOf(b.home, a.peerId)).toBe(0);
+    expect((await peerRow(a.home, b.peerId))?.state).toBe('waiting');
+
+    // B pairs A: the granted share flows, the other does not.
+    const t0 = Date.now();
+    await ok(b.home, 'pair', a.peerId, '--addr', a.addr);
+    await until(async () => (await titleOf(b.home, waste)) !== undefined, 30_000, 'the Tablet book on B');
+    console.log(`pairing → book title queryable on B: ${Date.now() - t0} ms`);
+    expect(await titleOf(b.home, waste)).toBe(await titleOf(a.home, waste));
+    await until(async () => {
+      const r = await peerRow(a.home, b.peerId);
+      return r?.state === 'paired' && r.connected;
+    }, 30_000, 'A sees B paired and connected');
+    expect((await peerRow(b.home, a.peerId))?.state).toBe('paired');
+    expect((await peerRow(a.home, b.peerId))?.grants).toEqual(['Tablet']);
+    expect(await countOf(b.home, a.peerId, 'Private')).toBe(0);
+
+    // Grant the private share, then revoke it: B receives it, then drops it.
+    const privCount = await countOf(a.home, a.peerId, 'Private');
+    expect(privCount).toBeGreaterThan(0);
+    await ok(a.home, 'share', 'grant', 'Private', b.peerId);
+    await until(async () => (await countOf(b.home, a.peerId, 'Private')) === privCount, 30_000, 'Private on B after grant');
+    await ok(a.home, 'share', 'revoke', 'Private', b.peerId);
+    await until(async () => (await countOf(b.home, a.peerId, 'Private')) === 0, 30_000, 'Private gone from B after revoke');
+    expect(await titleOf(b.home, waste)).toBeDefined();
+    expect((await peerRow(a.home, b.peerId))?.grants).toEqual(['Tablet']);
+  }, 180_000);
+
+  it('visiting tablet: a new ebook on A is queryable on B within seconds, and B fetches identical bytes', async () => {
+    const src = path.join(epubs, 'alice-gutenberg-epub2.epub');
+    const hex = await sha(src);
+    const t0 = Date.now();
+    await copyFile(src, path.join(tablet, 'alice.epub'));
+    await until(async () => (await titleOf(b.home, hex)) !== undefined, 60_000, 'the new book on B');
+    console.log(`ebook copied into A's share → title queryable on B: ${Date.now() - t0} ms (CLI polling included)`);
+    expect(await titleOf(b.home, hex)).toBe(await titleOf(a.home, hex));
+    const out = path.join(work, 'fetched.epub');
+    const r = await json<{ bytes: number; peerId: string; out: string }>(b.home, 'fetch', `urn:sha256:${hex}`, '--out', out, '--json');
+    expect(r.peerId).toBe(a.peerId);
+    expect(r.out).toBe(out);
+    expect(Buffer.compare(await readFile(out), await readFile(src))).toBe(0);
+  }, 120_000);
+
+  it('B restarted in the middle of a sync converges; fetch works with B not running', async () => {
+    await stop(b);
+    // With no node running on B, fetch starts a temporary peer node.
+    const hex = await sha(path.join(tablet, 'wasteland.epub'));
+    const out = path.join(work, 'offline-fetch.epub');
+    await ok(b.home, 'fetch', `urn:sha256:${hex}`, '--out', out);
+    expect(await sha(out)).toBe(hex);
+
+    // A gains a big share while B is away: 40,000 statements imported into A's share graph.
+    const bulk = path.join(work, 'bulk');
+    await mkdir(bulk);
+    await ok(a.home, 'share', 'add', bulk, '--name', 'Bulk');
+    const g = `<${ID}graph/${a.peerId}/share/Bulk>`;
+    const lines: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const c = `<urn:sha256:eeeeeeee${i.toString(16).padStart(56, '0')}>`;
+      lines.push(`<file:///elsewhere/book-${i}.epub> <http://www.semanticdesktop.org/ontologies/2007/01/19/nie#interpretedAs> ${c} ${g} .`);
+      lines.push(`${c} <http://purl.org/dc/terms/title> "Bulk title ${i}" ${g} .`);
+      lines.push(`${c} <http://purl.org/dc/terms/subject> "science fiction" ${g} .`);
+      lines.push(`${c} <http://purl.org/dc/terms/date> "2001-01-01"^^<http://www.w3.org/2001/XMLSchema#date> ${g} .`);
+    }
+    const nq = path.join(work, 'bulk.nq');
+    await writeFile(nq, lines.join('\n') + '\n');
+    await ok(a.home, 'import', nq);
+    await ok(a.home, 'share', 'grant', 'Bulk', b.peerId);
+    const want = await countOf(a.home, a.peerId, 'Bulk');
+    expect(want).toBeGreaterThanOrEqual(40_000);
+
+    // Start B and kill it (SIGKILL) as soon as the first of A's patches lands in B's change log.
+    const logBytes = async () => (await readdir(path.join(b.home, 'store', 'log'))).reduce(async (n, f) => (await n) + (await stat(path.join(b.home, 'store', 'log', f))).size, Promise.resolve(0));
+    const before = await logBytes();
+    let b2 = await start(b.home);
+    for (let t0 = Date.now(); (await logBytes()) < before + 100_000 && Date.now() - t0 < 30_000; ) await new Promise((r) => setTimeout(r, 10));
+    await stop(b2, 'SIGKILL');
+    console.log(`B killed mid-sync holding ${await countOf(b.home, a.peerId, 'Bulk')} of ${want} statements (a full state is one record: all or nothing)`);
+
+    b2 = await start(b.home);
+    b = b2;
+    const ms = await until(async () => (await countOf(b.home, a.peerId, 'Bulk')) === want, 120_000, 'B converged');
+    console.log(`B converged to ${want} statements ${ms} ms after restart`);
+    expect(await titleOf(b.home, hex)).toBe(await titleOf(a.home, hex));
+  }, 300_000);
+});
