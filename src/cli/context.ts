@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { LocalApi, type NodeApi } from '../node/api.js';
-import { SemsyncNode } from '../node/node.js';
+import type { NodeApi } from '../node/api.js';
+import type { SemsyncNode } from '../node/node.js';
 import { defaultHome } from '../node/home.js';
 import { controlSocketPath } from '../server/control.js';
 import { UsageError } from './output.js';
@@ -24,6 +24,8 @@ export function homeOf(cmd: Command): string {
 
 /** Opens the node in this process for the duration of `fn` (taking the home's lock), and always closes it. */
 export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: `semsync --help` and calls to a running node need none of it.
+  const { SemsyncNode } = await import('../node/node.js');
   const node = await SemsyncNode.open({ home: homeOf(cmd) });
   try {
     return await fn(node);
@@ -39,6 +41,7 @@ export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promi
 export async function withApi<T>(cmd: Command, fn: (api: NodeApi, local: SemsyncNode | undefined) => Promise<T>): Promise<T> {
   const socket = controlSocketPath(homeOf(cmd));
   if (existsSync(socket) && (await reachable(socket))) return fn(remoteApi(socket), undefined);
+  const { LocalApi } = await import('../node/api.js');
   return withNode(cmd, (node) => fn(new LocalApi(node), node));
 }
 

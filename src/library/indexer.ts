@@ -4,7 +4,7 @@ import type { NamedNode, Quad, Term } from '@rdfjs/types';
 import type { GraphStore } from '../graph/store.js';
 import type { Change } from '../graph/types.js';
 import { ID, NFO, NIE } from '../graph/vocab.js';
-import { DescribePool } from './pool.js';
+import type { DescribePool } from './pool.js';
 import type { DescribeResult } from './describe.js';
 import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
 import { walkShare, type WalkEntry } from './walk.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { describeFile, type DescribeResult, type DescribeTask } from './describe.js';
+import type { DescribeResult, DescribeTask } from './describe.js';
 
 interface Pending {
   resolve: (r: DescribeResult) => void;
@@ -24,7 +24,7 @@ export class DescribePool {
   }
 
   describe(task: DescribeTask): Promise<DescribeResult> {
-    if (this.size === 0) return describeFile(task);
+    if (this.size === 0) return import('./describe.js').then((m) => m.describeFile(task));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

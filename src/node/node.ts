@@ -3,7 +3,9 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { GraphStore } from '../graph/store.js';
-import { DescribePool, Indexer, type ScanProgress, type ScanSummary, type Share } from '../library/index.js';
+import { DescribePool } from '../library/pool.js';
+import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer.js';
+import type { Share } from '../library/quads.js';
 import { lockHome, defaultHome } from './home.js';
 import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from './config.js';
 
