@@ -5,6 +5,7 @@ import { registerLibraryCommands } from './library-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerPeerCommands } from './peer-commands.js';
+import { registerDeviceCommands } from './device-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerGraphCommands(program);
   registerStartCommand(program);
   registerPeerCommands(program);
+  registerDeviceCommands(program);
   return program;
 }
 

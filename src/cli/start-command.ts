@@ -26,6 +26,7 @@ export function registerStartCommand(program: Command): void {
           onError: (where, err) => console.error(`semsync: ${where}: ${err.message}`),
           peers: { listen: opts.listen, mdns: opts.mdns !== false, logger: peerLogger() },
           onPeer: (line) => console.log(line),
+          onDevice: (line) => console.log(line),
         });
         const control = await serveControl(node.paths.home, new LocalApi(node, true, () => daemon.peers));
         console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);

@@ -9,6 +9,8 @@ import type { ScanSummary } from '../library/indexer.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import { NodePeers, type FetchResult, type IdInfo, type PeerEntry } from './peers.js';
+import type { ExecuteProgress } from '../devices/index.js';
+import { devicesOf, type DeviceRow, type ExplainAnswer, type PlaceSummary } from './devices.js';
 
 export class NotDescribedError extends Error {
   override name = 'NotDescribedError';
@@ -47,6 +49,17 @@ export interface NodeApi {
   shareRevoke(share: string, peerId: string): Promise<string[]>;
   /** `out` is resolved against `cwd` (the caller's folder). */
   fetch(hash: string, out: string | undefined, cwd: string): Promise<FetchResult>;
+  /** Devices (see src/node/devices.ts): attached devices and host targets; claim; place; explain; targets; media roots. */
+  deviceList(): Promise<DeviceRow[]>;
+  deviceClaim(idOrPath: string, opts?: { name?: string; owner?: string }): Promise<DeviceRow>;
+  place(device: string, opts?: { dryRun?: boolean }): Promise<PlaceSummary>;
+  explain(file: string): Promise<ExplainAnswer>;
+  targetAdd(dir: string, name?: string): Promise<DeviceRow>;
+  targetList(): Promise<Array<{ name: string; path: string }>>;
+  targetRemove(name: string): Promise<boolean>;
+  mediaRootAdd(dir: string): Promise<string[]>;
+  mediaRootRemove(dir: string): Promise<string[]>;
+  mediaRootList(): Promise<string[]>;
 }
 
 /** The API served straight from an open node (in this process). */
@@ -144,6 +157,56 @@ export class LocalApi implements NodeApi {
 
   async fetch(hash: string, out: string | undefined, cwd: string) {
     return (await this.peersSide()).fetch(hash, out, cwd);
+  }
+
+  async deviceList() {
+    return devicesOf(this.node).list();
+  }
+
+  async deviceClaim(idOrPath: string, opts: { name?: string; owner?: string } = {}) {
+    return devicesOf(this.node).claim(idOrPath, opts);
+  }
+
+  /** Plans and places (categories refreshed first). Without a running node, content held only by peers is fetched by a short-lived peer node. */
+  async place(device: string, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void } = {}) {
+    const devices = devicesOf(this.node);
+    if (!opts.dryRun) await devices.refreshCategories();
+    if (devices.fetcher || this.running) return devices.place(device, opts);
+    const peers = await this.peersSide();
+    devices.fetcher = () => (peers.trust.peers().length > 0 ? async (hash: string, out: string) => void (await peers.fetch(hash, out)) : undefined);
+    try {
+      return await devices.place(device, opts);
+    } finally {
+      devices.fetcher = undefined;
+    }
+  }
+
+  async explain(file: string) {
+    return devicesOf(this.node).explain(file);
+  }
+
+  async targetAdd(dir: string, name?: string) {
+    return devicesOf(this.node).addTarget(dir, name);
+  }
+
+  async targetList() {
+    return this.node.config.hostTargets;
+  }
+
+  async targetRemove(name: string) {
+    return devicesOf(this.node).removeTarget(name);
+  }
+
+  async mediaRootAdd(dir: string) {
+    return devicesOf(this.node).addRoot(dir);
+  }
+
+  async mediaRootRemove(dir: string) {
+    return devicesOf(this.node).removeRoot(dir);
+  }
+
+  async mediaRootList() {
+    return this.node.config.mediaRoots;
   }
 }
 

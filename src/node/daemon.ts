@@ -3,6 +3,7 @@ import { ShareWatcher, type ScanSummary } from '../library/index.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import { NodePeers, type PeersOptions } from './peers.js';
+import { DeviceWatch, type DeviceWatchOptions } from './device-watch.js';
 
 export interface DaemonEvents {
   onScan?: (summary: ScanSummary) => void;
@@ -11,6 +12,10 @@ export interface DaemonEvents {
   peers?: PeersOptions | false;
   /** A peer event worth a line on the console (connected, disconnected, rejected). */
   onPeer?: (line: string) => void;
+  /** Devices: watch mounts and media roots, place claimed devices and host targets (default on); false: off. */
+  devices?: Omit<DeviceWatchOptions, 'say' | 'peers'> | false;
+  /** A device event worth a line on the console (attached, unclaimed, placed, failed). */
+  onDevice?: (line: string) => void;
 }
 
 export class NodeDaemon {
@@ -22,6 +27,8 @@ export class NodeDaemon {
   private readonly onShareRemoved = (name: string) => void this.watcher?.remove(name);
   /** The peer side (set once start() has started it). */
   peers: NodePeers | undefined;
+  /** The device side (set once start() has started it). */
+  devices: DeviceWatch | undefined;
 
   constructor(
     readonly node: SemsyncNode,
@@ -49,6 +56,11 @@ export class NodeDaemon {
       all.forEach((s) => this.events.onScan?.(s));
     });
     await this.work;
+    if (this.events.devices !== false && this.started) {
+      const devices = new DeviceWatch(this.node, { ...(this.events.devices ?? {}), say: (l) => this.events.onDevice?.(l), peers: () => this.peers });
+      await devices.start();
+      this.devices = devices;
+    }
   }
 
   /** Stops watching and interrupts a scan in progress (what it read so far is kept). */
@@ -56,6 +68,7 @@ export class NodeDaemon {
     if (!this.started) return;
     this.started = false;
     this.abort.abort();
+    await this.devices?.stop().catch((err) => this.events.onError?.('devices', err as Error));
     this.node.off('share-added', this.onShareAdded);
     this.node.off('share-removed', this.onShareRemoved);
     await this.work.catch(() => {});

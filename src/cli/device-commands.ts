@@ -1,0 +1,190 @@
+// `semsync devices [claim|roots]`, `place`, `explain` and `target`: devices and host folders filed by rules.
+import type { Command } from 'commander';
+import type { DeviceRow, PlaceSummary } from '../node/devices.js';
+import { globals, withApi } from './context.js';
+import { printJson, table, UsageError } from './output.js';
+import { progress } from './progress.js';
+
+/** What the user named or asked wrongly (unknown device, not claimed, foreign, broken profile or rules file): exit 2. */
+const INPUT = new Set(['UnknownDeviceError', 'DeviceNotClaimedError', 'DeviceForeignError', 'DeviceProfileError', 'RuleFileError', 'RuleEvaluationError']);
+
+async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (INPUT.has((err as Error).name)) throw new UsageError((err as Error).message);
+    throw err;
+  }
+}
+
+const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
+
+export function bytes(n: number | undefined): string {
+  if (n === undefined) return '?';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+function printDevices(rows: DeviceRow[]): void {
+  if (rows.length === 0) {
+    console.log('no devices attached; removable media under /media, /run/media, /mnt or a media root (`semsync devices roots add DIR`) show here');
+    return;
+  }
+  const body = rows.map((r) => [r.id, r.name, r.root, r.state + (r.error ? ' (broken profile)' : ''), r.kind, r.filesystem, bytes(r.free)]);
+  console.log(table(['id', 'name', 'mount point', 'state', 'kind', 'names', 'free'], body));
+  for (const r of rows) if (r.error) console.log(`${r.root}: ${r.error}`);
+  const unclaimed = rows.filter((r) => r.state === 'unclaimed');
+  if (unclaimed.length) console.log(`unclaimed devices are never written to; claim one with \`semsync devices claim ${unclaimed[0].id}\``);
+}
+
+function printSummary(s: PlaceSummary): void {
+  const verb = s.dryRun ? 'would copy' : 'copied';
+  for (const op of s.operations) {
+    if (s.dryRun) console.log(op.kind === 'copy' ? `copy   ${op.target}` : `remove ${op.target} (${op.reason})`);
+  }
+  const skipLines = new Map<string, number>();
+  for (const k of s.skipped) skipLines.set(k.reason, (skipLines.get(k.reason) ?? 0) + 1);
+  for (const [reason, n] of skipLines) console.log(`skipped ${n}: ${reason}`);
+  for (const e of s.errors) console.log(`error: ${e.target ?? e.content}: ${e.message}`);
+  const copies = s.dryRun ? s.planned.copy : s.copied;
+  const removes = s.dryRun ? s.planned.remove : s.removed;
+  console.log(`${s.name} (${s.root}): ${verb} ${copies}, ${s.dryRun ? 'would remove' : 'removed'} ${removes}, skipped ${s.skipped.length}, errors ${s.errors.length}${s.dryRun ? '' : `, ${bytes(s.bytes)}`}`);
+}
+
+export function registerDeviceCommands(program: Command): void {
+  const devices = program
+    .command('devices')
+    .description('attached devices and host targets: id, name, mount point, state (unclaimed, claimed, foreign), free space')
+    .option('--json', 'print JSON: [{id, name, root, state, kind, fsType, filesystem, free, total, owner, accepts}]')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const rows = await asUsage(() => api.deviceList());
+        if (json(opts, cmd)) return printJson(rows);
+        printDevices(rows);
+      });
+    });
+
+  devices
+    .command('claim <device>')
+    .description('let semsync fill a device (by the id `semsync devices` shows, its name, or its mount point): writes .semsync/device.ttl if it has none')
+    .option('--name <name>', 'a name for it')
+    .option('--owner <user>', 'who owns it (default: you); a device owned by someone else is left alone')
+    .option('--json', 'print JSON: the device')
+    .action(async (device: string, opts: { name?: string; owner?: string; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const row = await asUsage(() => api.deviceClaim(device, { name: opts.name, owner: opts.owner }));
+        if (json(opts, cmd)) return printJson(row);
+        console.log(`claimed ${row.name} (${row.id}) at ${row.root}; \`semsync place ${row.id}\` fills it (a running node does it on every attach)`);
+      });
+    });
+
+  const roots = devices
+    .command('roots')
+    .description('media roots: folders whose mounts, and which themselves, count as devices (besides /media, /run/media, /mnt)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const list = await api.mediaRootList();
+        if (json(opts, cmd)) return printJson(list);
+        console.log(list.length ? list.join('\n') : 'no media roots; `semsync devices roots add DIR`');
+      });
+    });
+  roots
+    .command('add <dir>')
+    .description('watch DIR: volumes mounted below it are devices, and DIR itself is a (plain folder) device')
+    .action(async (dir: string, _o: unknown, cmd: Command) => {
+      await withApi(cmd, async (api) => console.log((await asUsage(() => api.mediaRootAdd(dir))).join('\n')));
+    });
+  roots
+    .command('remove <dir>')
+    .description('stop watching DIR')
+    .action(async (dir: string, _o: unknown, cmd: Command) => {
+      await withApi(cmd, async (api) => console.log((await asUsage(() => api.mediaRootRemove(dir))).join('\n') || 'no media roots'));
+    });
+
+  program
+    .command('place <device>')
+    .description('plan a claimed device (or host target) from the rules, then copy and remove; a second run does nothing')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--json', 'print JSON: {device, planned, copied, removed, skipped: [{target, content, reason}], errors, operations}')
+    .action(async (device: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api, local) => {
+        const bar = progress('placing', !json(opts, cmd) && local !== undefined && process.stderr.isTTY === true);
+        let s: PlaceSummary;
+        try {
+          s = await asUsage(() =>
+            local
+              ? (api as import('../node/api.js').LocalApi).place(device, { dryRun: opts.dryRun, onProgress: (p) => bar.update(p.done, p.total, p.target ?? '') })
+              : api.place(device, { dryRun: opts.dryRun }),
+          );
+        } finally {
+          bar.stop();
+        }
+        if (json(opts, cmd)) printJson(s);
+        else printSummary(s);
+        if (s.errors.length > 0) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('explain <path>')
+    .description('why a file is on a device: the rule that placed it and the metadata it used')
+    .option('--json', 'print JSON: {path, device, relativePath, content, rule, values, placedAt}')
+    .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const e = await asUsage(() => api.explain(file));
+        if (json(opts, cmd)) return printJson(e);
+        console.log(`${e.relativePath} on ${e.device} (${e.root})`);
+        console.log(`placed by rule ${e.rule}${e.values.categoryRule ? `, category ${e.values.category} from rule ${e.values.categoryRule}` : ''}`);
+        console.log(`content ${e.content}, placed ${e.placedAt}`);
+        console.log('template values:');
+        for (const [k, v] of Object.entries(e.values)) if (k !== 'categoryRule') console.log(`  ${k}: ${v}`);
+        if (e.metadata) {
+          console.log('metadata now:');
+          for (const [k, v] of Object.entries(e.metadata)) console.log(`  ${k}: ${v.join('; ')}`);
+        }
+      });
+    });
+
+  const target = program
+    .command('target')
+    .description('host folders filed by rules like a device (e.g. ~/Documents gets eBooks/<Category>/...), placed by the running node after every scan or sync');
+  target
+    .command('add <dir>')
+    .description('make DIR a placement target (created if missing; claimed for you; every kind, POSIX names)')
+    .option('--name <name>', 'a name for it (default: the folder name)')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, opts: { name?: string; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const row = await asUsage(() => api.targetAdd(dir, opts.name));
+        if (json(opts, cmd)) return printJson(row);
+        console.log(`target ${row.name} (${row.id}) at ${row.root}; \`semsync place ${row.name}\` fills it now (a running node does it after every change)`);
+      });
+    });
+  target
+    .command('list')
+    .description('the host targets')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const list = await api.targetList();
+        if (json(opts, cmd)) return printJson(list);
+        console.log(list.length ? table(['name', 'path'], list.map((t) => [t.name, t.path])) : 'no targets; `semsync target add DIR`');
+      });
+    });
+  target
+    .command('remove <name>')
+    .description('stop placing into a target (its files stay)')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        if (!(await api.targetRemove(name))) throw new UsageError(`no target named "${name}"; see \`semsync target list\``);
+        console.log(`removed target ${name}; its files stay`);
+      });
+    });
+}

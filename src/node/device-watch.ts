@@ -1,0 +1,190 @@
+// The running node's device side: watches mounts and media roots, announces unclaimed devices, places claimed ones and host targets.
+import { EventEmitter } from 'node:events';
+import { MountWatcher, readDeviceProfile, readClaims, deviceState, DeviceIoError, type Volume } from '../devices/index.js';
+import type { SemsyncNode } from './node.js';
+import type { NodePeers } from './peers.js';
+import { devicesOf, type NodeDevices, type PlaceSummary } from './devices.js';
+
+export interface DeviceWatchOptions {
+  /** A line worth printing (attach, detach, unclaimed, placed). */
+  say?: (line: string) => void;
+  /** The running node's peer side, to fetch content this node lacks. */
+  peers?: () => NodePeers | undefined;
+  /** Mount-table poll and graph-change check interval (ms, default 1000). */
+  intervalMs?: number;
+}
+
+/** A device event, also emitted as 'device' for embedders (and the dashboard). */
+export interface DeviceEvent {
+  event: 'attached' | 'detached' | 'unclaimed' | 'foreign' | 'placed' | 'failed';
+  root: string;
+  id?: string;
+  name?: string;
+  summary?: PlaceSummary;
+  error?: string;
+}
+
+export class DeviceWatch extends EventEmitter {
+  readonly devices: NodeDevices;
+  private watcher: MountWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastVv = '';
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly onRoots = () => void this.restartWatcher();
+  private readonly onTargets = () => this.schedule();
+  private readonly onClaimed = (root: string) => {
+    if (this.watcher?.current().some((v) => v.root === root)) void this.placeOne(root, 'claimed');
+  };
+
+  constructor(
+    readonly node: SemsyncNode,
+    private readonly opts: DeviceWatchOptions = {},
+  ) {
+    super();
+    this.devices = devicesOf(node);
+  }
+
+  private say(line: string): void {
+    this.opts.say?.(line);
+  }
+
+  private tell(e: DeviceEvent): void {
+    this.emit('device', e);
+  }
+
+  async start(): Promise<void> {
+    this.devices.fetcher = () => {
+      const peers = this.opts.peers?.();
+      if (!peers?.running) return undefined;
+      return async (hash, out) => void (await peers.fetch(hash, out));
+    };
+    this.devices.on('roots-changed', this.onRoots);
+    this.devices.on('targets-changed', this.onTargets);
+    this.devices.on('claimed', this.onClaimed);
+    await this.restartWatcher();
+    // Host targets and attached devices are brought up to date now, then whenever the graph changes.
+    this.schedule();
+    const tick = () => {
+      if (this.stopped) return;
+      if (JSON.stringify(this.node.store.versionVector()) !== this.lastVv) this.schedule();
+      this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
+    };
+    this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+    this.watcher?.close();
+    this.devices.off('roots-changed', this.onRoots);
+    this.devices.off('targets-changed', this.onTargets);
+    this.devices.off('claimed', this.onClaimed);
+    this.devices.fetcher = undefined;
+    await this.refreshing?.catch(() => undefined);
+  }
+
+  private async restartWatcher(): Promise<void> {
+    this.watcher?.close();
+    const targets = new Set(this.node.config.hostTargets.map((t) => t.path));
+    const w = new MountWatcher({ mediaRoots: this.node.config.mediaRoots, intervalMs: this.opts.intervalMs ?? 1000 });
+    w.on('attach', (v) => {
+      if (!targets.has(v.root)) void this.attached(v);
+    });
+    w.on('detach', (v) => {
+      if (targets.has(v.root)) return;
+      this.say(`device at ${v.root} detached`);
+      this.tell({ event: 'detached', root: v.root });
+    });
+    w.on('error', (e) => this.say(`devices: cannot read the mount table: ${e.message}`));
+    this.watcher = w;
+    await w.start();
+  }
+
+  private async attached(v: Volume): Promise<void> {
+    try {
+      const profile = await readDeviceProfile(v.root);
+      const state = deviceState(profile, await readClaims(this.node.paths.claims), this.devices.user);
+      if (state === 'foreign') {
+        this.say(`device ${profile!.name} (${profile!.id}) attached at ${v.root}: owned by ${profile!.owner}; left alone`);
+        return this.tell({ event: 'foreign', root: v.root, id: profile!.id, name: profile!.name });
+      }
+      if (state === 'unclaimed') {
+        const row = await this.devices.find(v.root).catch(() => undefined);
+        const id = row?.id ?? v.root;
+        this.say(`new device attached at ${v.root} (${v.fsType}, id ${id}): not claimed, nothing is written to it; \`semsync devices claim ${id}\` to let semsync fill it`);
+        return this.tell({ event: 'unclaimed', root: v.root, id, name: row?.name });
+      }
+      this.say(`device ${profile!.name} (${profile!.id}) attached at ${v.root}`);
+      this.tell({ event: 'attached', root: v.root, id: profile!.id, name: profile!.name });
+      await this.placeOne(v.root, 'attached');
+    } catch (e) {
+      this.say(`device at ${v.root}: ${(e as Error).message}`);
+      this.tell({ event: 'failed', root: v.root, error: (e as Error).message });
+    }
+  }
+
+  /** Place one device or target, logging progress (every 10%) and the outcome. */
+  private async placeOne(root: string, why: string): Promise<void> {
+    let lastTenth = -1;
+    try {
+      const s = await this.devices.place(root, {
+        signal: this.abort.signal,
+        onProgress: (p) => {
+          const tenth = p.total ? Math.floor((p.done * 10) / p.total) : 10;
+          if (p.phase === 'copy' && tenth !== lastTenth && p.total >= 20) {
+            lastTenth = tenth;
+            this.say(`placing on ${root}: ${p.done}/${p.total} files, ${p.bytes}/${p.totalBytes} bytes`);
+          }
+        },
+      });
+      if (s.copied + s.removed + s.errors.length > 0 || (why !== 'changed' && s.planned.copy + s.planned.remove > 0)) {
+        this.say(`placed on ${s.name} (${root}): copied ${s.copied}, removed ${s.removed}, skipped ${s.skipped.length}, errors ${s.errors.length}`);
+      }
+      for (const e of s.errors) this.say(`  ${e.target ?? e.content}: ${e.message}`);
+      this.tell({ event: 'placed', root, id: s.device, name: s.name, summary: s });
+    } catch (e) {
+      const msg = e instanceof DeviceIoError ? `${e.message}; the device was probably detached: the next attach finishes the job` : (e as Error).message;
+      if (!this.stopped) this.say(`placing on ${root} failed: ${msg}`);
+      this.tell({ event: 'failed', root, error: msg });
+    }
+  }
+
+  /** Refresh categories, then place every host target and every attached claimed device (one run at a time). */
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = this.refresh()
+      .catch((e) => this.say(`devices: ${(e as Error).message}`))
+      .finally(() => {
+        this.refreshing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private async refresh(): Promise<void> {
+    this.lastVv = JSON.stringify(this.node.store.versionVector());
+    const c = await this.devices.refreshCategories();
+    if (c.added + c.removed > 0) this.say(`categories: ${c.added} statements added, ${c.removed} removed`);
+    this.lastVv = JSON.stringify(this.node.store.versionVector());
+    for (const t of this.node.config.hostTargets) {
+      if (this.stopped) return;
+      await this.placeOne(t.path, 'changed');
+    }
+    const claims = await readClaims(this.node.paths.claims);
+    for (const v of this.watcher?.current() ?? []) {
+      if (this.stopped) return;
+      const profile = await readDeviceProfile(v.root).catch(() => undefined);
+      if (deviceState(profile, claims, this.devices.user) === 'claimed') await this.placeOne(v.root, 'changed');
+    }
+  }
+}

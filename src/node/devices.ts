@@ -1,0 +1,373 @@
+// The node's devices: list, claim, plan and place (from local shares or fetched from peers), explain, host targets, media roots, categories.
+import { EventEmitter } from 'node:events';
+import { mkdir, rm, stat, statfs, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import n3 from 'n3';
+import type { Quad } from '@rdfjs/types';
+import { graphIri } from '../graph/vocab.js';
+import {
+  categoriseFacts, categoryQuads, fetchFacts, loadDefaultRules, plan,
+  type ContentFacts, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
+} from '../rules/index.js';
+import {
+  claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
+  readMountTable, stableDeviceId, DeviceForeignError, DeviceNotClaimedError,
+  type DeviceInfo, type ExecuteError, type ExecuteProgress,
+} from '../devices/index.js';
+import { writeConfig } from './config.js';
+import type { SemsyncNode } from './node.js';
+
+/** A device the user named that is not attached (or not known): exit 2. */
+export class UnknownDeviceError extends Error {
+  override name = 'UnknownDeviceError';
+}
+
+/** One attached device or host target, as `semsync devices` shows it. */
+export interface DeviceRow {
+  id: string;
+  name: string;
+  root: string;
+  state: DeviceInfo['state'];
+  /** 'mount' (a mounted volume), 'folder' (a media root), 'target' (a host folder placed like a device). */
+  kind: 'mount' | 'folder' | 'target';
+  fsType: string;
+  filesystem: DeviceProfile['filesystem'];
+  free?: number;
+  total?: number;
+  owner?: string;
+  accepts?: string[];
+  error?: string;
+}
+
+export interface PlaceSummary {
+  device: string;
+  name: string;
+  root: string;
+  dryRun: boolean;
+  planned: { copy: number; remove: number; skip: number };
+  copied: number;
+  removed: number;
+  bytes: number;
+  /** Why each content or file was not placed. */
+  skipped: Array<{ target?: string; content?: string; reason: string }>;
+  errors: ExecuteError[];
+  /** The plan's operations (every copy and remove; skips are in `skipped`). */
+  operations: Array<Exclude<Operation, { kind: 'skip' }>>;
+}
+
+export interface ExplainAnswer {
+  path: string;
+  device: string;
+  root: string;
+  relativePath: string;
+  content: string;
+  rule: string;
+  /** The metadata the rule's template used (title, creator, category, categoryRule...). */
+  values: Record<string, string>;
+  placedAt: string;
+  /** What this node's graph says about the content now (title, creator, subject, genre, date...), if it knows it. */
+  metadata?: Record<string, string[]>;
+}
+
+/** Fetches a content's bytes from a peer into `out` (a file path); throws if no peer has it. */
+export type ContentFetcher = (hash: string, out: string) => Promise<void>;
+
+const NOT_HERE = 'not on this node';
+const registry = new WeakMap<SemsyncNode, NodeDevices>();
+
+/** The one NodeDevices of an open node (the CLI's API and the running node's watcher share it). */
+export function devicesOf(node: SemsyncNode): NodeDevices {
+  let d = registry.get(node);
+  if (!d) registry.set(node, (d = new NodeDevices(node)));
+  return d;
+}
+
+/** Emits 'log' (a line worth printing) and 'targets-changed' / 'roots-changed'. */
+export class NodeDevices extends EventEmitter {
+  /** How to fetch content this node lacks (set by whoever runs the peer side); undefined: reported as a skip. */
+  fetcher: (() => ContentFetcher | undefined) | undefined;
+  user = currentUser();
+  private facts: { key: string; facts: Map<string, ContentFacts> } | undefined;
+  private locks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly node: SemsyncNode) {
+    super();
+  }
+
+  get graph(): RuleGraph {
+    const store = this.node.store;
+    return {
+      select(sparql: string) {
+        const out = store.query(sparql);
+        return out.kind === 'bindings' ? out.rows : [];
+      },
+    };
+  }
+
+  rules(): Rules {
+    return loadDefaultRules(this.node.paths.home);
+  }
+
+  /** Every content's planning facts, reused while the graph is unchanged. */
+  currentFacts(): Map<string, ContentFacts> {
+    const key = JSON.stringify(this.node.store.versionVector());
+    if (this.facts?.key !== key) this.facts = { key, facts: fetchFacts(this.graph, ['ebook', 'music', 'photo']) };
+    return this.facts.facts;
+  }
+
+  /** Attached devices (mounts, media roots) and host targets. Never writes to a device. */
+  async list(): Promise<DeviceRow[]> {
+    const mounts = await readMountTable().catch(() => []);
+    const targets = this.node.config.hostTargets.map((t) => path.resolve(t.path));
+    const infos = await listDevices({ claims: this.node.paths.claims, mediaRoots: this.node.config.mediaRoots, user: this.user, mounts });
+    const rows: DeviceRow[] = infos.filter((i) => !targets.includes(i.root)).map((i) => row(i, i.kind));
+    const claims = await readClaims(this.node.paths.claims);
+    for (const t of this.node.config.hostTargets) {
+      let profile: DeviceProfile | undefined;
+      let error: string | undefined;
+      try {
+        profile = await readDeviceProfile(t.path, { mounts });
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const st = await statfs(t.path).catch(() => undefined);
+      rows.push({
+        id: profile?.id ?? `host-${t.name}`, name: t.name, root: path.resolve(t.path),
+        state: profile ? deviceState(profile, claims, this.user) : 'unclaimed', kind: 'target', fsType: 'folder',
+        filesystem: profile?.filesystem ?? 'posix', free: st ? st.bavail * st.bsize : undefined, total: st ? st.blocks * st.bsize : undefined,
+        ...(profile?.owner ? { owner: profile.owner } : {}), ...(profile ? { accepts: profile.accepts } : {}), ...(error ? { error } : {}),
+      });
+    }
+    return rows;
+  }
+
+  /** The attached device (or target) named by id, name or path. */
+  async find(idOrPath: string): Promise<DeviceRow> {
+    const rows = await this.list();
+    const abs = path.resolve(idOrPath);
+    const real = await realpath(abs).catch(() => abs);
+    const hit =
+      rows.find((r) => r.id === idOrPath) ??
+      rows.find((r) => r.root === abs || r.root === real) ??
+      rows.find((r) => r.name === idOrPath);
+    if (hit) return hit;
+    // A claimed device that was named by the stable id it was listed under before its claim.
+    const mounts = await readMountTable().catch(() => []);
+    for (const r of rows) if ((await stableDeviceId(r.root, mounts)) === idOrPath) return r;
+    const known = rows.map((r) => `${r.id} (${r.name}, ${r.root})`).join('; ') || 'none';
+    throw new UnknownDeviceError(`no attached device or target "${idOrPath}"; attached: ${known}. See \`semsync devices\`.`);
+  }
+
+  /** Claim a device for this user (writes its .semsync/device.ttl if it has none, records the claim here). */
+  async claim(idOrPath: string, opts: { name?: string; owner?: string } = {}): Promise<DeviceRow> {
+    const dev = await this.find(idOrPath);
+    await claimDevice(this.node.paths.claims, dev.root, { name: opts.name, owner: opts.owner, user: this.user });
+    this.emit('claimed', dev.root);
+    return this.find(dev.root);
+  }
+
+  /** Plan a device and (unless dryRun) carry the plan out. One placement per device at a time. */
+  async place(idOrPath: string, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal } = {}): Promise<PlaceSummary> {
+    const dev = await this.find(idOrPath);
+    return this.locked(dev.root, () => this.placeAt(dev, opts));
+  }
+
+  private async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    this.locks.set(key, run.catch(() => undefined));
+    return run;
+  }
+
+  private async placeAt(dev: DeviceRow, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal }): Promise<PlaceSummary> {
+    const root = dev.root;
+    const profile = await readDeviceProfile(root); // DeviceProfileError names the file and line
+    if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
+    if (profile.owner && profile.owner !== this.user) throw new DeviceForeignError(root, profile.owner, this.user);
+    const claims = await readClaims(this.node.paths.claims);
+    if (deviceState(profile, claims, this.user) !== 'claimed') {
+      throw new DeviceNotClaimedError(root, `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
+    }
+    const rules = this.rules(); // RuleFileError names the file and line
+    const facts = this.currentFacts();
+    const listing = await listDevice(root);
+    const ops = plan({ graph: this.graph, rules, profile, listing, sources: await this.sources(facts), facts });
+    const fetch = this.fetcher?.();
+    const skipped: PlaceSummary['skipped'] = [];
+    const runnable: Operation[] = [];
+    for (const op of ops) {
+      if (op.kind === 'skip') skipped.push({ content: op.content, reason: op.reason });
+      else if (op.kind === 'copy' && !op.source && !op.deviceSource && !fetch) {
+        skipped.push({ target: op.target, content: op.content, reason: `${NOT_HERE} (no local copy, and no running peer node to fetch it from)` });
+      } else runnable.push(op);
+    }
+    const summary: PlaceSummary = {
+      device: profile.id, name: profile.name, root, dryRun: Boolean(opts.dryRun),
+      planned: { copy: ops.filter((o) => o.kind === 'copy').length, remove: ops.filter((o) => o.kind === 'remove').length, skip: skipped.length },
+      copied: 0, removed: 0, bytes: 0, skipped, errors: [],
+      operations: runnable.filter((o): o is Exclude<Operation, { kind: 'skip' }> => o.kind !== 'skip'),
+    };
+    if (opts.dryRun || runnable.length === 0) return summary;
+    const fetchDir = path.join(this.node.paths.home, 'cache', 'fetch');
+    const fetched: string[] = [];
+    try {
+      const res = await executePlan(root, runnable, {
+        claims: this.node.paths.claims,
+        user: this.user,
+        // Host targets live on the machine's own disk: fsync per file buys little there (see docs/decisions.md).
+        fsync: dev.kind !== 'target',
+        onProgress: opts.onProgress,
+        signal: opts.signal,
+        readSource: async (content) => {
+          if (!fetch) return undefined;
+          await mkdir(fetchDir, { recursive: true });
+          const out = path.join(fetchDir, content.replace(/^urn:sha256:/, ''));
+          try {
+            await fetch(content, out);
+          } catch (e) {
+            skipped.push({ content, reason: `${NOT_HERE}, and no peer could send it: ${(e as Error).message}` });
+            return undefined;
+          }
+          fetched.push(out);
+          return out;
+        },
+      });
+      summary.copied = res.copied;
+      summary.removed = res.removed;
+      summary.bytes = res.bytes;
+      for (const s of res.skips) if (s.reason !== 'already in place') skipped.push(s);
+      // A content no peer could send is a skip (said above), not an error.
+      summary.errors = res.errors.filter((e) => !(e.code === 'ENOSOURCE' && skipped.some((s) => s.content === e.content)));
+    } finally {
+      for (const f of fetched) await rm(f, { force: true }).catch(() => undefined);
+    }
+    summary.planned.skip = skipped.length;
+    return summary;
+  }
+
+  /** Content IRI → a file in one of this node's shares holding it (files peers describe are not local sources). */
+  private async sources(facts: Map<string, ContentFacts>): Promise<Map<string, SourceFile>> {
+    const roots = this.node.config.shares.map((s) => s.path.endsWith('/') ? s.path : s.path + '/');
+    const out = new Map<string, SourceFile>();
+    for (const f of facts.values()) {
+      for (const file of f.files) {
+        if (!file.iri.startsWith('file://')) continue;
+        let p: string;
+        try {
+          p = fileURLToPath(file.iri);
+        } catch {
+          continue;
+        }
+        if (!roots.some((r) => p.startsWith(r))) continue;
+        out.set(f.iri, { path: p, ...(file.size !== undefined ? { size: file.size } : {}) });
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Which rule and which metadata put the file at `file` (a path on an attached device or target). */
+  async explain(file: string): Promise<ExplainAnswer> {
+    const abs = path.resolve(file);
+    const real = await realpath(abs).catch(() => abs);
+    const rows = (await this.list()).sort((a, b) => b.root.length - a.root.length);
+    const dev = rows.find((r) => real === r.root || real.startsWith(r.root + '/') || abs.startsWith(r.root + '/'));
+    if (!dev) throw new UnknownDeviceError(`${abs} is not on an attached device or host target (see \`semsync devices\`)`);
+    const under = real.startsWith(dev.root + '/') ? real : abs;
+    const rel = path.relative(dev.root, under).split(path.sep).join('/');
+    const e = await explainPath(dev.root, rel);
+    if (!e) throw new UnknownDeviceError(`${abs}: semsync did not place this file on ${dev.name} (its catalog does not list it)`);
+    const facts = this.currentFacts().get(e.content);
+    const metadata = facts ? Object.fromEntries(Object.entries(facts.values).filter(([, v]) => v.length > 0)) : undefined;
+    return { path: abs, device: dev.name, root: dev.root, relativePath: e.path, content: e.content, rule: e.rule, values: e.values, placedAt: e.placedAt, ...(metadata ? { metadata } : {}) };
+  }
+
+  /** Make a local folder a placement target: it is claimed for this user like a device and placed after scans. */
+  async addTarget(dir: string, name?: string): Promise<DeviceRow> {
+    const abs = path.resolve(dir);
+    await mkdir(abs, { recursive: true });
+    const real = await realpath(abs);
+    const targetName = name ?? (path.basename(real) || 'target');
+    const cfg = this.node.config;
+    if (cfg.hostTargets.some((t) => t.name === targetName)) throw new UnknownDeviceError(`a target named "${targetName}" exists already`);
+    if (cfg.hostTargets.some((t) => path.resolve(t.path) === real)) throw new UnknownDeviceError(`${real} is a target already`);
+    if (cfg.shares.some((s) => real === s.path || real.startsWith(s.path + '/') || s.path.startsWith(real + '/'))) {
+      throw new UnknownDeviceError(`${real} overlaps a shared folder; a target must be outside the shares (placed copies would be described again)`);
+    }
+    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user });
+    await this.saveConfig({ ...cfg, hostTargets: [...cfg.hostTargets, { name: targetName, path: real }] });
+    this.emit('targets-changed');
+    return this.find(real);
+  }
+
+  async removeTarget(name: string): Promise<boolean> {
+    const cfg = this.node.config;
+    const next = cfg.hostTargets.filter((t) => t.name !== name && path.resolve(t.path) !== path.resolve(name));
+    if (next.length === cfg.hostTargets.length) return false;
+    await this.saveConfig({ ...cfg, hostTargets: next });
+    this.emit('targets-changed');
+    return true;
+  }
+
+  /** Media roots: folders whose mounts (and which themselves) count as devices. */
+  async addRoot(dir: string): Promise<string[]> {
+    const abs = path.resolve(dir);
+    const st = await stat(abs).catch(() => undefined);
+    if (!st?.isDirectory()) throw new UnknownDeviceError(`${abs}: no such folder`);
+    const real = await realpath(abs);
+    const cfg = this.node.config;
+    if (!cfg.mediaRoots.includes(real)) await this.saveConfig({ ...cfg, mediaRoots: [...cfg.mediaRoots, real] });
+    this.emit('roots-changed');
+    return this.node.config.mediaRoots;
+  }
+
+  async removeRoot(dir: string): Promise<string[]> {
+    const abs = path.resolve(dir);
+    const real = await realpath(abs).catch(() => abs);
+    const cfg = this.node.config;
+    await this.saveConfig({ ...cfg, mediaRoots: cfg.mediaRoots.filter((r) => r !== real && r !== abs) });
+    this.emit('roots-changed');
+    return this.node.config.mediaRoots;
+  }
+
+  private async saveConfig(next: SemsyncNode['config']): Promise<void> {
+    this.node.config = next;
+    await writeConfig(this.node.paths.config, next);
+  }
+
+  /**
+   * Write every content's categories into this node's `rules` graph (`?c ss:category ?cat . ?cat rdfs:label "SciFi"`),
+   * replacing what was there. Returns the number of statements added and removed.
+   */
+  async refreshCategories(): Promise<{ added: number; removed: number }> {
+    const graph = graphIri(this.node.nodeId, 'rules');
+    const facts = this.currentFacts();
+    const assigned = categoriseFacts(this.graph, facts, this.rules());
+    const labels = new Map([...assigned].map(([iri, list]) => [iri, list.map((a) => a.label)]));
+    const { quad } = n3.DataFactory;
+    const want = categoryQuads(labels).map((q) => quad(q.subject, q.predicate, q.object, graph));
+    const key = (q: Quad) => `${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`;
+    const have = this.node.store.match(null, null, null, graph);
+    const wantKeys = new Set(want.map(key));
+    const haveKeys = new Set(have.map(key));
+    const changes = [
+      ...have.filter((q) => !wantKeys.has(key(q))).map((q) => ({ op: 'D' as const, quad: q })),
+      ...want.filter((q) => !haveKeys.has(key(q))).map((q) => ({ op: 'A' as const, quad: q })),
+    ];
+    if (changes.length === 0) return { added: 0, removed: 0 };
+    const before = this.facts;
+    await this.node.store.commit(changes);
+    // Categories are not planning facts: the cached facts stay valid.
+    if (before && this.facts === before) this.facts = { key: JSON.stringify(this.node.store.versionVector()), facts: before.facts };
+    return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
+  }
+}
+
+function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {
+  return {
+    id: i.id, name: i.name, root: i.root, state: i.state, kind, fsType: i.fsType, filesystem: i.filesystem,
+    ...(i.free !== undefined ? { free: i.free } : {}), ...(i.total !== undefined ? { total: i.total } : {}),
+    ...(i.owner ? { owner: i.owner } : {}), ...(i.profile ? { accepts: i.profile.accepts } : {}), ...(i.error ? { error: i.error } : {}),
+  };
+}
