@@ -79,7 +79,7 @@ export class Indexer {
     const batch = new Batcher(this, share, summary, report, this.batchFiles, this.batchMs);
     const progress: ScanProgress = { share: share.name, seen: 0, read: 0, toRead: 0, done: false };
     const inFlight = new Set<Promise<void>>();
-    const limit = Math.max(4, this.pool.size * 4);
+    const limit = Math.max(8, this.pool.size * 8);
 
     for await (const entry of walkShare(share.root, report)) {
       if (signal?.aborted) break;

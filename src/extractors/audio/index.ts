@@ -79,9 +79,8 @@ function describeAudio(d: Describer, meta: IAudioMetadata, size: number): void {
       if (t && /^[0-9a-f-]{36}$/i.test(t)) d.text(SS('musicBrainzId'), `${kind}:${t.toLowerCase()}`);
     }
   }
-  // Warnings about padding (NUL frame ids) are noise; the rest are kept once each, at most five.
-  const warnings = new Set((meta.quality?.warnings ?? []).map((w) => w.message).filter((m) => !m.includes('\u0000')));
-  for (const w of [...warnings].slice(0, 5)) d.errors.push(`audio: ${w}`);
+  // music-metadata's quality warnings (unknown PRIV owners, padding, odd tag lengths) are about files that read
+  // fine: they are not errors, and reporting them would bury the real ones.
 }
 
 /**
