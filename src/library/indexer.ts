@@ -208,14 +208,23 @@ export class Indexer {
     }
   }
 
+  /** Every file the graph holds for the share, with its size and mtime: one query, read as TSV (no term objects). */
   private knownFiles(g: NamedNode): Map<string, Known> {
     const known = new Map<string, Known>();
-    for (const q of this.store.match(null, NFO('fileSize'), null, g)) {
-      known.set(q.subject.value, { size: Number(q.object.value), mtimeMs: Number.NaN });
-    }
-    for (const q of this.store.match(null, NFO('fileLastModified'), null, g)) {
-      const k = known.get(q.subject.value);
-      if (k) k.mtimeMs = Date.parse(q.object.value);
+    const out = this.store.query(
+      `SELECT ?f ?size ?mtime WHERE { GRAPH <${g.value}> { ?f <${NFO('fileSize').value}> ?size ; <${NFO('fileLastModified').value}> ?mtime } }`,
+      { format: 'tsv' },
+    );
+    const text = out.serialized ?? '';
+    let pos = text.indexOf('\n') + 1; // header line
+    while (pos > 0 && pos < text.length) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = text.length;
+      const line = text.slice(pos, end);
+      pos = end + 1;
+      const [f, size, mtime] = line.split('\t');
+      if (!f || !size || !mtime) continue;
+      known.set(f.slice(1, -1), { size: Number(literalValue(size)), mtimeMs: Date.parse(literalValue(mtime)) });
     }
     return known;
   }
@@ -337,6 +346,12 @@ function key(q: Quad): string {
 
 function isDerived(t: Term): boolean {
   return t.termType === 'NamedNode' && t.value.startsWith(ID.iri) && !t.value.startsWith(ID.iri + 'share/');
+}
+
+/** The lexical value of a literal as SPARQL TSV writes it: `"v"`, `"v"^^<dt>`, or a bare number. */
+function literalValue(cell: string): string {
+  if (!cell.startsWith('"')) return cell;
+  return cell.slice(1, cell.lastIndexOf('"'));
 }
 
 function relPathOf(share: Share, p: string): string {

@@ -18,13 +18,12 @@ export class DescribePool {
   private readonly busy = new Map<Worker, number>();
   private nextId = 1;
 
-  /** `size` workers (default: one per core); 0 runs in this thread. */
-  constructor(readonly size = defaultPoolSize()) {
-    for (let i = 0; i < size; i++) this.spawn();
-  }
+  /** `size` workers (default: one per core), started at the first file; 0 runs in this thread. */
+  constructor(readonly size = defaultPoolSize()) {}
 
   describe(task: DescribeTask): Promise<DescribeResult> {
     if (this.size === 0) return import('./describe.js').then((m) => m.describeFile(task));
+    while (this.workers.length < this.size) this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
