@@ -1,0 +1,155 @@
+// The node's HTTP server (hono on node:http): loopback by default, a bearer token elsewhere, Host and CSRF checks.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { serve, type ServerType } from '@hono/node-server';
+import { writeFileAtomic } from '../peers/identity.js';
+import { sparqlHandler, type SparqlOptions } from './sparql.js';
+
+export class HttpBindError extends Error {
+  override name = 'HttpBindError';
+}
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Required (and checked on every request) when `host` is not a loopback address. */
+  token?: string;
+  sparql: SparqlOptions;
+  /** Extra routes (the dashboard), given the CSRF guard for its state-changing requests. */
+  routes?: (app: Hono, guard: CsrfGuard) => void;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface HttpServer {
+  url: string;
+  host: string;
+  port: number;
+  tokenRequired: boolean;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The token in HOME/run/http-token (0600), made on first use. */
+export async function tokenFromFile(home: string): Promise<string> {
+  const file = path.join(home, 'run', 'http-token');
+  const have = await readFile(file, 'utf8').catch(() => '');
+  if (have.trim()) return have.trim();
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const token = randomBytes(24).toString('base64url');
+  await writeFileAtomic(file, token + '\n', 0o600);
+  await chmod(file, 0o600);
+  return token;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Cross-site request protection for state-changing requests: a per-session token (an HMAC of the session cookie,
+ * put in the page) must come back in `X-CSRF-Token`, and the request's Origin must be this server's own.
+ */
+export class CsrfGuard {
+  private readonly secret = randomBytes(32);
+  origins = new Set<string>();
+
+  /** Starts (or continues) the browser's session; returns the token the page must send back. */
+  session(c: Context): string {
+    let id = getCookie(c, 'semsync_session');
+    if (!id || !/^[A-Za-z0-9_-]{20,64}$/.test(id)) {
+      id = randomBytes(18).toString('base64url');
+      setCookie(c, 'semsync_session', id, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    }
+    return this.tokenFor(id);
+  }
+
+  private tokenFor(id: string): string {
+    return createHmac('sha256', this.secret).update(id).digest('base64url');
+  }
+
+  /** Why the request must be refused, or null when it may go on. */
+  check(c: Context): string | null {
+    const origin = c.req.header('origin');
+    if (!origin) return 'no Origin header: state-changing requests come from the dashboard page';
+    if (!this.origins.has(origin)) return `cross-site request from ${origin} refused`;
+    const id = getCookie(c, 'semsync_session');
+    const sent = c.req.header('x-csrf-token') ?? '';
+    if (!id || !sent || !same(sent, this.tokenFor(id))) return 'missing or wrong CSRF token: reload the dashboard';
+    return null;
+  }
+}
+
+export async function serveHttp(opts: HttpOptions): Promise<HttpServer> {
+  const loopback = isLoopback(opts.host);
+  if (!loopback && !opts.token) {
+    throw new HttpBindError(
+      `refusing to serve HTTP on ${opts.host}: anyone who can reach it could read your graph. ` +
+        'Pass --token to require a bearer token (one is generated into HOME/run/http-token), or --token VALUE, or bind 127.0.0.1.',
+    );
+  }
+  const app = new Hono();
+  const guard = new CsrfGuard();
+  let port = opts.port;
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${opts.host}:${port}`]);
+
+  app.use('*', async (c, next) => {
+    if (loopback) {
+      // A page on another site cannot reach us through DNS rebinding: the Host must be our own.
+      const host = c.req.header('host') ?? '';
+      if (!allowedHosts().has(host)) return c.text(`unknown Host ${JSON.stringify(host)}; use http://127.0.0.1:${port}/\n`, 403);
+    } else {
+      const auth = c.req.header('authorization') ?? '';
+      const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? getCookie(c, 'semsync_token') ?? '';
+      const viaQuery = c.req.method === 'GET' && c.req.path === '/' ? new URL(c.req.url).searchParams.get('token') : null;
+      if (viaQuery && same(viaQuery, opts.token!)) {
+        setCookie(c, 'semsync_token', viaQuery, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      } else if (!bearer || !same(bearer, opts.token!)) {
+        c.header('www-authenticate', 'Bearer realm="semsync"');
+        return c.text('this node requires a token: send "Authorization: Bearer TOKEN" (the token is in HOME/run/http-token)\n', 401);
+      }
+    }
+    c.header('x-content-type-options', 'nosniff');
+    c.header('x-frame-options', 'DENY');
+    c.header('referrer-policy', 'no-referrer');
+    await next();
+  });
+  const handler = sparqlHandler(opts.sparql);
+  app.on(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], '/sparql', handler);
+  opts.routes?.(app, guard);
+  app.notFound((c) => c.text('not found\n', 404));
+  app.onError((err, c) => {
+    opts.log?.('http error', { err: err.message, path: c.req.path });
+    return c.text(`internal error: ${err.message}\n`, 500);
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new HttpBindError(`cannot serve HTTP on ${opts.host}:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use (choose another with --http-port, or 0 for any free port)' : err.message}`)),
+    );
+  });
+  port = (server.address() as AddressInfo).port;
+  const shown = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
+  const url = `http://${shown}:${port}/`;
+  for (const h of allowedHosts()) guard.origins.add(`http://${h}`);
+  return {
+    url,
+    host: opts.host,
+    port,
+    tokenRequired: !loopback,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as import('node:http').Server).closeAllConnections?.();
+      }),
+  };
+}

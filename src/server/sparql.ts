@@ -1,0 +1,163 @@
+// The SPARQL 1.1 Protocol at /sparql: GET and POST, content negotiation, read-only, size and time limits.
+import type { Context } from 'hono';
+import { queryKind } from '../graph/query.js';
+import type { ResultFormat } from '../graph/types.js';
+import { QueryTimeoutError, type QueryRunner } from './query-runner.js';
+
+export interface SparqlOptions {
+  runner: QueryRunner;
+  /** Largest accepted request body or query string, in bytes (default 1 MiB). */
+  maxBytes?: number;
+  /** Called after each query (for logs and metrics). */
+  onQuery?: (q: { kind: string; format: ResultFormat; ms: number; status: number; bytes: number; error?: string }) => void;
+}
+
+const SELECT_TYPES: Array<[string, ResultFormat]> = [
+  ['application/sparql-results+json', 'json'],
+  ['application/json', 'json'],
+  ['application/sparql-results+xml', 'xml'],
+  ['application/xml', 'xml'],
+  ['text/xml', 'xml'],
+  ['text/csv', 'csv'],
+  ['text/tab-separated-values', 'tsv'],
+];
+const GRAPH_TYPES: Array<[string, ResultFormat]> = [
+  ['text/turtle', 'turtle'],
+  ['application/x-turtle', 'turtle'],
+  ['application/n-triples', 'ntriples'],
+  ['text/plain', 'ntriples'],
+  ['application/n-quads', 'nquads'],
+  ['application/trig', 'trig'],
+  ['application/ld+json', 'jsonld'],
+  ['application/json', 'jsonld'],
+];
+const MIME_OF: Partial<Record<ResultFormat, string>> = {
+  json: 'application/sparql-results+json',
+  xml: 'application/sparql-results+xml',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  turtle: 'text/turtle',
+  ntriples: 'application/n-triples',
+  nquads: 'application/n-quads',
+  trig: 'application/trig',
+  jsonld: 'application/ld+json',
+};
+
+/** The best of `offered` for an Accept header (q-values, wildcards); undefined when none is acceptable. */
+export function negotiate(accept: string | undefined, offered: Array<[string, ResultFormat]>): ResultFormat | undefined {
+  if (!accept || !accept.trim()) return offered[0][1];
+  const ranges = accept.split(',').map((part, i) => {
+    const [type, ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    return { type, q: Number.isFinite(q) ? q : 0, i };
+  });
+  let best: { f: ResultFormat; q: number; spec: number; order: number } | undefined;
+  offered.forEach(([mime, f], order) => {
+    const [major] = mime.split('/');
+    for (const r of ranges) {
+      const spec = r.type === mime ? 3 : r.type === `${major}/*` ? 2 : r.type === '*/*' ? 1 : 0;
+      if (!spec || r.q <= 0) continue;
+      // an exact match beats a wildcard; then the higher q; then the server's order
+      const better = !best || r.q > best.q || (r.q === best.q && (spec > best.spec || (spec === best.spec && order < best.order)));
+      if (better) best = { f, q: r.q, spec, order };
+    }
+  });
+  return best?.f;
+}
+
+/** The format asked with `?format=` / `?output=` (e.g. from a browser link), else by the Accept header. */
+function chooseFormat(c: Context, graph: boolean, asked: string | undefined): ResultFormat | undefined {
+  const offered = graph ? GRAPH_TYPES : SELECT_TYPES;
+  if (asked) {
+    const byName = offered.find(([mime, f]) => f === asked || mime === asked);
+    return byName?.[1];
+  }
+  return negotiate(c.req.header('accept'), offered);
+}
+
+function problem(c: Context, status: 400 | 405 | 406 | 413 | 415 | 503 | 500, message: string): Response {
+  return c.text(message.endsWith('\n') ? message : message + '\n', status);
+}
+
+async function readBody(c: Context, max: number): Promise<string | 'too-large'> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > max) return 'too-large';
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The handler for GET and POST /sparql. */
+export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Response> {
+  const max = opts.maxBytes ?? 1 << 20;
+  return async (c) => {
+    let query: string | undefined;
+    let params: URLSearchParams;
+    const url = new URL(c.req.url);
+    if (c.req.method === 'GET') {
+      if ((url.search.length || 0) > max) return problem(c, 413, `the query is larger than ${max} bytes`);
+      params = url.searchParams;
+      query = params.get('query') ?? undefined;
+      if (params.has('update')) return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
+    } else if (c.req.method === 'POST') {
+      const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+      if (type === 'application/sparql-update') return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
+      const body = await readBody(c, max);
+      if (body === 'too-large') return problem(c, 413, `the request is larger than ${max} bytes`);
+      params = url.searchParams;
+      if (type === 'application/x-www-form-urlencoded') {
+        const form = new URLSearchParams(body);
+        if (form.has('update')) return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
+        query = form.get('query') ?? undefined;
+        for (const [k, v] of form) if (k !== 'query') params.append(k, v);
+      } else if (type === 'application/sparql-query') {
+        query = body;
+      } else {
+        return problem(c, 415, `POST a query as application/x-www-form-urlencoded (query=...) or application/sparql-query, not ${type || 'no content type'}`);
+      }
+    } else {
+      c.header('allow', 'GET, POST');
+      return problem(c, 405, 'use GET or POST');
+    }
+    if (query === undefined || !query.trim()) return problem(c, 400, 'no query: send the query as ?query=..., a form field query=, or an application/sparql-query body');
+    if (params.has('default-graph-uri') || params.has('named-graph-uri')) {
+      return problem(c, 400, 'default-graph-uri and named-graph-uri are not supported: the default graph is the union of all graphs; use GRAPH in the query');
+    }
+    const kind = queryKind(query);
+    if (kind === 'update') return problem(c, 400, 'this endpoint is read-only: this is a SPARQL update; send SELECT, ASK, CONSTRUCT or DESCRIBE');
+    const graph = kind === 'construct' || kind === 'describe';
+    const asked = params.get('format') ?? params.get('output') ?? undefined;
+    const format = chooseFormat(c, graph, asked);
+    if (!format) {
+      const types = (graph ? GRAPH_TYPES : SELECT_TYPES).map(([m]) => m).join(', ');
+      return problem(c, 406, `none of the accepted types can carry ${kind.toUpperCase()} results; ask for one of ${types}`);
+    }
+    try {
+      const out = await opts.runner.run(query, format);
+      opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });
+      c.header('content-type', `${MIME_OF[format]}; charset=utf-8`);
+      c.header('vary', 'accept');
+      c.header('cache-control', 'no-store');
+      c.header('x-query-ms', out.ms.toFixed(2));
+      return c.body(out.text, 200);
+    } catch (err) {
+      const e = err as Error;
+      const status = e instanceof QueryTimeoutError ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500;
+      opts.onQuery?.({ kind, format, ms: 0, status, bytes: 0, error: e.message });
+      return problem(c, status, e.message);
+    }
+  };
+}
