@@ -5,6 +5,7 @@ import { registerLibraryCommands } from './library-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerStartCommand } from './start-command.js';
 import { registerPeerCommands } from './peer-commands.js';
+import { registerPimCommands } from './pim-commands.js';
 import { registerDeviceCommands } from './device-commands.js';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerGraphCommands(program);
   registerStartCommand(program);
   registerPeerCommands(program);
+  registerPimCommands(program);
   registerDeviceCommands(program);
   return program;
 }

@@ -11,6 +11,9 @@ import type { SemsyncNode } from './node.js';
 import { NodePeers, type FetchResult, type IdInfo, type PeerEntry } from './peers.js';
 import type { ExecuteProgress } from '../devices/index.js';
 import { devicesOf, type DeviceRow, type ExplainAnswer, type PlaceSummary } from './devices.js';
+import { NodePim, type DavAccount, type PimImportReport, type PolicyEntry } from './pim.js';
+import type { DavSyncReport } from '../dav/index.js';
+import type { PimKindName } from '../pim/store.js';
 
 export class NotDescribedError extends Error {
   override name = 'NotDescribedError';
@@ -60,6 +63,16 @@ export interface NodeApi {
   mediaRootAdd(dir: string): Promise<string[]>;
   mediaRootRemove(dir: string): Promise<string[]>;
   mediaRootList(): Promise<string[]>;
+  /** PIM (see src/node/pim.ts, docs/pim.md): import into this node's pim graphs, export the merged view, policies, CalDAV/CardDAV. */
+  pimImport(paths: string[], cwd: string): Promise<PimImportReport[]>;
+  pimExport(kind: PimKindName, out: string | undefined, cwd: string): Promise<{ items: number; out?: string; text?: string }>;
+  policyList(): Promise<PolicyEntry[]>;
+  policyShow(target: string): Promise<PolicyEntry>;
+  /** `policy`: a policy object (see src/pim/policy.ts), or null to clear. */
+  policySet(target: string, policy: unknown): Promise<PolicyEntry>;
+  davAdd(url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: unknown; intervalS?: number }, cwd: string): Promise<DavAccount>;
+  davList(): Promise<DavAccount[]>;
+  davSync(name?: string): Promise<DavSyncReport[]>;
 }
 
 /** The API served straight from an open node (in this process). */
@@ -157,6 +170,38 @@ export class LocalApi implements NodeApi {
 
   async fetch(hash: string, out: string | undefined, cwd: string) {
     return (await this.peersSide()).fetch(hash, out, cwd);
+  }
+
+  async pimImport(paths: string[], cwd: string) {
+    return NodePim.for(this.node).import(paths, cwd);
+  }
+
+  async pimExport(kind: PimKindName, out: string | undefined, cwd: string) {
+    return NodePim.for(this.node).export(kind, out, cwd);
+  }
+
+  async policyList() {
+    return NodePim.for(this.node).policyList();
+  }
+
+  async policyShow(target: string) {
+    return NodePim.for(this.node).policyShow(target);
+  }
+
+  async policySet(target: string, policy: unknown) {
+    return NodePim.for(this.node).policySet(target, policy);
+  }
+
+  async davAdd(url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: unknown; intervalS?: number }, cwd: string) {
+    return NodePim.for(this.node).davAdd(url, opts, cwd);
+  }
+
+  async davList() {
+    return NodePim.for(this.node).davAccounts();
+  }
+
+  async davSync(name?: string) {
+    return NodePim.for(this.node).davSync(name);
   }
 
   async deviceList() {

@@ -3,6 +3,7 @@ import { ShareWatcher, type ScanSummary } from '../library/index.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import { NodePeers, type PeersOptions } from './peers.js';
+import { NodePim } from './pim.js';
 import { DeviceWatch, type DeviceWatchOptions } from './device-watch.js';
 
 export interface DaemonEvents {
@@ -40,6 +41,7 @@ export class NodeDaemon {
     if (this.started) return;
     this.started = true;
     if (this.events.peers !== false) await this.startPeers(this.events.peers ?? {});
+    await NodePim.for(this.node).start((line) => this.events.onPeer?.(line)); // periodic CalDAV/CardDAV syncs
     this.watcher = new ShareWatcher(this.node.indexer, {
       onUpdate: (s) => {
         this.peers?.notifyCommit();
@@ -73,11 +75,13 @@ export class NodeDaemon {
     this.node.off('share-removed', this.onShareRemoved);
     await this.work.catch(() => {});
     await this.watcher?.close();
+    await NodePim.for(this.node).stop();
     await this.peers?.stop().catch((err) => this.events.onError?.('peers', err as Error));
   }
 
   private async startPeers(options: PeersOptions): Promise<void> {
     const peers = await NodePeers.open(this.node, options);
+    await NodePim.for(this.node).attach(peers); // the PIM privacy policy hook, before any session opens
     const peer = await peers.start();
     const say = (line: string) => this.events.onPeer?.(line);
     peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));

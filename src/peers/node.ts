@@ -192,6 +192,11 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     this.pollCommits();
   }
 
+  /** Re-run the sender side of every open session now (e.g. a full state the PIM layer asked for). */
+  pushAll(): void {
+    for (const l of this.sessions.values()) void l.session.push();
+  }
+
   /** Open a sync session with a paired peer now (no-op when one is open). */
   async connect(peerId: string): Promise<void> {
     const node = this.libp2p;

@@ -95,6 +95,10 @@ export class TrustStore {
   private data: TrustFile = empty();
   /** The privacy policy hook; set by the PIM layer. Not persisted. */
   policy: PolicyHook = () => true;
+  /** The PIM layer: the epoch of a full state `peerId` needs (0: none), e.g. after its privacy policy or an item's admission changed. Not persisted here. */
+  resyncWanted: (peerId: string) => number = () => 0;
+  /** Called when the peer acknowledged a full state sent for `epoch`. */
+  resyncDone: (peerId: string, epoch: number) => void = () => {};
 
   private constructor(readonly file: string) {}
 

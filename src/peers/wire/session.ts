@@ -27,6 +27,9 @@ export interface SessionTrust {
   setDelivered(id: string, shares: string[]): Promise<void>;
   setRemote(id: string, remote: 'accepted' | 'refused'): Promise<void>;
   policy: (peerId: string, quad: Quad) => boolean;
+  /** The epoch of a full state the peer needs (privacy policy or item admission changed); 0 or absent: none. */
+  resyncWanted?(id: string): number;
+  resyncDone?(id: string, epoch: number): void;
 }
 
 export interface SessionOptions {
@@ -72,7 +75,7 @@ export class SyncSession {
   private patchParts: Uint8Array[] = [];
   private patchPartBytes = 0;
   private incoming: { seq: number; hlc: string; declared: number; quads: Quad[] } | undefined;
-  private fullInFlight: { seq: number; shares: string[] } | undefined;
+  private fullInFlight: { seq: number; shares: string[]; epoch?: number } | undefined;
   readonly remoteGrants: string[] = [];
 
   constructor(private readonly o: SessionOptions) {}
@@ -204,10 +207,13 @@ export class SyncSession {
       // What the peer holds (or will, once the state in flight lands) was filtered with these grants.
       const basis = this.fullInFlight?.shares ?? delivered;
       const grantsChanged = JSON.stringify(grants) !== JSON.stringify(basis);
+      // A resync the PIM layer asked for: always a full state (a replay would be judged on today's items).
+      const epoch = this.o.trust.resyncWanted?.(this.o.peer) ?? 0;
+      const stale = epoch > 0 && epoch > (this.fullInFlight?.epoch ?? 0);
       const mine = this.o.store.versionVector()[this.o.self] ?? 0;
       // A peer holding nothing of ours gets the whole log filtered with today's grants: same as a full state.
       const fromScratch = this.sentUpTo === 0 && !this.fullInFlight;
-      if (!forceFull && (!grantsChanged || fromScratch) && this.sentUpTo >= 0) {
+      if (!forceFull && !stale && (!grantsChanged || fromScratch) && this.sentUpTo >= 0) {
         if (mine <= this.sentUpTo) {
           if (grantsChanged && mine === 0) await this.o.trust.setDelivered(this.o.peer, grants);
           return;
@@ -229,7 +235,7 @@ export class SyncSession {
           return;
         }
       }
-      await this.sendFullState(grants);
+      await this.sendFullState(grants, stale ? epoch : undefined);
     });
   }
 
@@ -237,7 +243,7 @@ export class SyncSession {
     return { self: this.o.self, peer: this.o.peer, grants, pairedSources: this.o.pairedSources, policy: this.o.trust.policy };
   }
 
-  private async sendFullState(grants: string[]): Promise<void> {
+  private async sendFullState(grants: string[], epoch?: number): Promise<void> {
     const keep = quadFilter(this.ctx(grants));
     if ((this.o.store.versionVector()[this.o.self] ?? 0) <= this.peerHas && this.o.bump) await this.o.bump();
     const vv = this.o.store.versionVector();
@@ -260,7 +266,7 @@ export class SyncSession {
     }
     if (buf.length > 0) await this.o.send({ t: 'state-chunk', text: buf });
     this.sentUpTo = seq;
-    this.fullInFlight = { seq, shares: grants };
+    this.fullInFlight = { seq, shares: grants, epoch };
     await this.o.send({ t: 'state-end' });
   }
 
@@ -270,6 +276,7 @@ export class SyncSession {
     if (f && seq >= f.seq) {
       this.fullInFlight = undefined;
       await this.o.trust.setDelivered(this.o.peer, f.shares);
+      if (f.epoch) this.o.trust.resyncDone?.(this.o.peer, f.epoch);
     }
     const mine = this.o.store.versionVector()[this.o.self] ?? 0;
     this.o.onProgress?.({ peerId: this.o.peer, direction: 'out', seq, of: mine, full: f !== undefined && seq >= f.seq });

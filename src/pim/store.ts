@@ -1,0 +1,251 @@
+// The person's own contacts and calendar in the graph: per-node PIM graphs, item upserts with revisions and tombstones, the merged (LWW) view.
+import n3 from 'n3';
+import type { Quad, Term } from '@rdfjs/types';
+import { ICAL, RDF, SS, VCARD, graphAuthor, graphIri, pimItemOf } from '../graph/vocab.js';
+import type { Change, Patch, VersionVector } from '../graph/types.js';
+import { readCalendars } from '../extractors/ical/read.js';
+import { readVcards } from '../extractors/vcard/read.js';
+import { quadProblem } from '../graph/terms.js';
+import { exportIcs, exportVcf, pimItems } from './export.js';
+import { filterQuads, type PimPolicy } from './policy.js';
+
+const { quad, literal, namedNode } = n3.DataFactory;
+
+export type PimKindName = 'contacts' | 'calendar';
+export const PIM_KINDS: readonly PimKindName[] = ['contacts', 'calendar'];
+
+/** The store surface the PIM layer needs (GraphStore has it). */
+export interface PimStore {
+  readonly nodeId: string;
+  match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): Quad[];
+  commit(changes: Iterable<Change>): Promise<Patch | null>;
+  clockNow(): string;
+  versionVector(): VersionVector;
+  query(sparql: string, opts?: object): unknown;
+}
+
+/** This node's graph for one kind: `graph/<nodeId>/pim/contacts` or `…/pim/calendar`. Sent to every paired peer (policy permitting). */
+export function pimGraph(nodeId: string, kind: PimKindName): ReturnType<typeof graphIri> {
+  return graphIri(nodeId, `pim/${kind}`);
+}
+
+/** One contact, or one calendar item with its overrides (same UID): the unit of upsert, LWW and DAV resources. */
+export interface ItemGroup {
+  master: string;
+  /** Quads about the master, its parts and overrides (graph ignored). */
+  quads: Quad[];
+  errors: string[];
+}
+
+export interface PimFileRead {
+  kind: PimKindName;
+  groups: ItemGroup[];
+  /** VTIMEZONE quads (calendars). */
+  timezones: Quad[];
+  errors: string[];
+}
+
+/** Which kind a file holds: by extension, else by its first BEGIN. */
+export function pimKindOf(name: string, bytes: Uint8Array): PimKindName | undefined {
+  if (/\.(vcf|vcard)$/i.test(name)) return 'contacts';
+  if (/\.(ics|ical|ifb)$/i.test(name)) return 'calendar';
+  const head = Buffer.from(bytes.subarray(0, 4096)).toString('latin1');
+  if (/BEGIN:VCARD/i.test(head)) return 'contacts';
+  if (/BEGIN:VCALENDAR/i.test(head)) return 'calendar';
+  return undefined;
+}
+
+/** Reads a .vcf/.ics into item groups (never throws; problems per item). */
+export function readPimBytes(kind: PimKindName, bytes: Uint8Array): PimFileRead {
+  const r = kind === 'contacts' ? readVcards(bytes) : readCalendars(bytes);
+  const groups = new Map<string, ItemGroup>();
+  for (const item of r.items) {
+    const owner = pimItemOf(item.iri.value);
+    const master = owner?.master ?? item.iri.value;
+    let g = groups.get(master);
+    if (!g) groups.set(master, (g = { master, quads: [], errors: [] }));
+    g.errors.push(...item.errors);
+    for (const q of item.quads) g.quads.push(storable(q, g.errors));
+  }
+  return { kind, groups: [...groups.values()], timezones: 'timezoneQuads' in r ? (r.timezoneQuads as Quad[]) : [], errors: r.errors };
+}
+
+const ANY_URI = namedNode('http://www.w3.org/2001/XMLSchema#anyURI');
+
+/** A quad the store can hold: an object IRI that is not absolute (`URL:www.example.com`) becomes an xsd:anyURI literal (reported). */
+function storable(q: Quad, errors: string[]): Quad {
+  if (q.object.termType !== 'NamedNode' || !quadProblem(q)) return q;
+  errors.push(`${q.subject.value}: <${q.predicate.value}> "${q.object.value}" is not an absolute IRI: kept as text`);
+  return quad(q.subject, q.predicate, literal(q.object.value, ANY_URI), q.graph);
+}
+
+/** A revision: the hybrid logical clock "<ms>.<counter>" of the write. Compared numerically, then by author. */
+export function compareRev(a: string, b: string): number {
+  const [am, ac] = a.split('.').map(Number);
+  const [bm, bc] = b.split('.').map(Number);
+  return (am || 0) - (bm || 0) || (ac || 0) - (bc || 0);
+}
+
+const w = new n3.Writer({ format: 'N-Quads' });
+const keyOf = (q: Quad) => w.quadToString(q.subject, q.predicate, q.object);
+const REV = SS('revision');
+const DELETED = SS('deleted');
+/** Kept in a tombstone so a deleted item is judged by a privacy policy as the item was. */
+const POLICY_FIELDS = [RDF('type'), ICAL('class'), ICAL('categories'), ICAL('uid'), VCARD('category'), SS('class')];
+
+/** Masters of the PIM quads, each with its quads. Quads about no item (time zones) go under ''. */
+export function groupByMaster(quads: Iterable<Quad>): Map<string, Quad[]> {
+  const out = new Map<string, Quad[]>();
+  for (const q of quads) {
+    const m = pimItemOf(q.subject.value)?.master ?? '';
+    const list = out.get(m);
+    if (list) list.push(q);
+    else out.set(m, [q]);
+  }
+  return out;
+}
+
+/** A new revision: never behind the store's clock (which follows every peer's), so a later write wins. */
+export function nextRevision(store: PimStore, last?: string): string {
+  const [ms, c] = store.clockNow().split('.').map(Number);
+  const now = Date.now();
+  let rev = now > (ms || 0) ? `${now}.0` : `${ms}.${(c || 0) + 1}`;
+  if (last && compareRev(rev, last) <= 0) {
+    const [lm, lc] = last.split('.').map(Number);
+    rev = `${lm}.${(lc || 0) + 1}`;
+  }
+  return rev;
+}
+
+export interface WriteResult {
+  added: string[];
+  changed: string[];
+  unchanged: string[];
+  deleted: string[];
+}
+
+/**
+ * Upserts item groups into this node's graph for `kind`: an item whose quads (revision aside) are the same is left
+ * alone; a new or changed one replaces what the graph held for it and gets a new `ss:revision`. `remove` masters
+ * become tombstones (`ss:deleted true`, a revision, and the type/class/categories the policy judges by).
+ * Commits in batches of `batch` items.
+ */
+export async function writeItems(store: PimStore, kind: PimKindName, groups: ItemGroup[], opts: { remove?: string[]; timezones?: Quad[]; batch?: number } = {}): Promise<WriteResult> {
+  const g = pimGraph(store.nodeId, kind);
+  const existing = groupByMaster(store.match(null, null, null, g));
+  const res: WriteResult = { added: [], changed: [], unchanged: [], deleted: [] };
+  let changes: Change[] = [];
+  let pending = 0;
+  let lastRev: string | undefined;
+  const flush = async () => {
+    if (changes.length) await store.commit(changes);
+    changes = [];
+    pending = 0;
+  };
+  const replace = (old: Quad[], next: Quad[]) => {
+    const want = new Map(next.map((q) => [keyOf(q), q]));
+    for (const q of old) {
+      const k = keyOf(q);
+      if (want.has(k)) want.delete(k);
+      else changes.push({ op: 'D', quad: q });
+    }
+    for (const q of want.values()) changes.push({ op: 'A', quad: q });
+  };
+  const tzKeys = new Set((existing.get('') ?? []).map(keyOf));
+  for (const q of opts.timezones ?? []) if (!tzKeys.has(keyOf(q))) changes.push({ op: 'A', quad: quad(q.subject, q.predicate, q.object, g) });
+  for (const group of groups) {
+    const old = existing.get(group.master) ?? [];
+    const content = (qs: Quad[]) => qs.filter((q) => !q.predicate.equals(REV) && !q.predicate.equals(DELETED)).map(keyOf).sort().join('');
+    const next = group.quads.map((q) => quad(q.subject, q.predicate, q.object, g));
+    const wasDeleted = old.some((q) => q.predicate.equals(DELETED));
+    if (old.length && !wasDeleted && content(old) === content(next)) {
+      res.unchanged.push(group.master);
+      continue;
+    }
+    lastRev = nextRevision(store, lastRev);
+    replace(old, [...next, quad(namedNode(group.master), REV, literal(lastRev), g)]);
+    (old.length && !wasDeleted ? res.changed : res.added).push(group.master);
+    if (++pending >= (opts.batch ?? 2000)) await flush();
+  }
+  for (const master of opts.remove ?? []) {
+    const old = existing.get(master) ?? [];
+    if (old.some((q) => q.predicate.equals(DELETED))) continue;
+    lastRev = nextRevision(store, lastRev);
+    const m = namedNode(master);
+    const keep = old.filter((q) => q.subject.value === master && POLICY_FIELDS.some((p) => q.predicate.equals(p)));
+    replace(old, [...keep, quad(m, DELETED, literal('true', n3.DataFactory.namedNode('http://www.w3.org/2001/XMLSchema#boolean')), g), quad(m, REV, literal(lastRev), g)]);
+    res.deleted.push(master);
+    if (++pending >= (opts.batch ?? 2000)) await flush();
+  }
+  await flush();
+  return res;
+}
+
+/** One item in the merged view: the version that won (latest revision, then the larger author id). */
+export interface MergedItem {
+  master: string;
+  rev: string;
+  author: string;
+  deleted: boolean;
+  quads: Quad[];
+}
+
+export interface MergedView {
+  kind: PimKindName;
+  items: Map<string, MergedItem>;
+  /** VTIMEZONE quads from every node's calendar graph. */
+  timezones: Quad[];
+}
+
+/** The graphs `graph/<author>/pim/<kind>` held here, every author's. */
+export function pimGraphs(store: PimStore, kind: PimKindName): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const q of store.match(null, REV, null, null)) {
+    const gv = q.graph.value;
+    if (seen.has(gv)) continue;
+    seen.add(gv);
+    const author = graphAuthor(gv);
+    if (author && gv === pimGraph(author, kind).value) out.push(gv);
+  }
+  return out;
+}
+
+/**
+ * The union of every node's PIM graph of `kind`, one version per item: last writer wins per item by `ss:revision`
+ * (a hybrid logical clock), ties broken by the larger author id. A tombstone that wins hides the item.
+ */
+export function mergedView(store: PimStore, kind: PimKindName): MergedView {
+  const items = new Map<string, MergedItem>();
+  const timezones: Quad[] = [];
+  for (const gv of pimGraphs(store, kind)) {
+    const author = graphAuthor(gv)!;
+    for (const [master, quads] of groupByMaster(store.match(null, null, null, namedNode(gv)))) {
+      if (master === '') {
+        timezones.push(...quads);
+        continue;
+      }
+      const rev = quads.find((q) => q.subject.value === master && q.predicate.equals(REV))?.object.value ?? '0.0';
+      const deleted = quads.some((q) => q.subject.value === master && q.predicate.equals(DELETED));
+      const cur = items.get(master);
+      if (cur && (compareRev(cur.rev, rev) > 0 || (compareRev(cur.rev, rev) === 0 && cur.author > author))) continue;
+      items.set(master, { master, rev, author, deleted, quads });
+    }
+  }
+  return { kind, items, timezones };
+}
+
+/** The text of some items of a view (.vcf or .ics), filtered by `policy` when given; tombstones left out. */
+export function exportItems(view: MergedView, masters?: Iterable<string>, policy?: PimPolicy): string {
+  const chosen = masters ? [...masters].map((m) => view.items.get(m)).filter((x): x is MergedItem => !!x) : [...view.items.values()];
+  let quads = chosen.filter((i) => !i.deleted).flatMap((i) => i.quads);
+  if (policy) quads = filterQuads(policy, quads);
+  const { contacts, calendarItems } = pimItems(quads);
+  if (view.kind === 'contacts') return exportVcf(quads, contacts.sort());
+  return exportIcs([...quads, ...view.timezones], calendarItems.sort());
+}
+
+/** The live (not deleted) masters of a view, sorted. */
+export function liveMasters(view: MergedView): string[] {
+  return [...view.items.values()].filter((i) => !i.deleted).map((i) => i.master).sort();
+}
