@@ -15,6 +15,7 @@ import { loadLatestSnapshot, writeSnapshot } from './snapshot.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
+import { StateReplay, stateHeader, stateRecords } from './state.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -32,6 +33,8 @@ export interface OpenOptions {
   snapshotEveryBytes?: number;
   /** Covered log segments kept after a snapshot, for peers a little behind (default 2). */
   keepSegments?: number;
+  /** Most text per full-state record (replaceAuthor; default 32 MiB). */
+  statePartBytes?: number;
 }
 
 export interface ImportOptions {
@@ -73,13 +76,6 @@ function oxToN3(t: oxigraph.Term): Term {
     default:
       throw new StoreError(`unexpected term type ${t.termType}`);
   }
-}
-
-/** The `H base "N"` header of a full-state record (see replaceAuthor): the author's seq the rows are a diff against. */
-function stateBase(payload: Buffer | string): number | undefined {
-  const head = payload.toString('utf8', 0, Math.min(payload.length, 4096));
-  const m = /^H base "(\d+)" \.$/m.exec(head.slice(0, Math.max(0, head.indexOf('\nTX .\n'))));
-  return m ? Number(m[1]) : undefined;
 }
 
 /** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
@@ -127,12 +123,21 @@ export class GraphStore {
       let replayed = 0;
       const lastInLog = new Map<string, number>();
       const stateAt = new Map<string, number>();
+      const states = new StateReplay();
       const log = await ChangeLog.open(
         path.join(dir, 'log'),
         (e, payload) => {
           const prev = lastInLog.get(e.author);
-          const base = stateBase(payload); // a full-state record jumps from `base` to its seq
-          if (base !== undefined) stateAt.set(e.author, e.seq);
+          const st = stateHeader(payload); // a full state (replaceAuthor) jumps from `base` to its seq, in 1..n parts
+          let group: string[] | undefined;
+          if (st) {
+            group = states.add(e.author, e.seq, st, payload.toString('utf8'));
+            if (!group) return; // more parts to come (or a group cut short by a crash: never applied)
+            stateAt.set(e.author, e.seq);
+          } else {
+            states.interrupt(e.author);
+          }
+          const base = st?.base;
           if (prev !== undefined && (base === undefined ? e.seq !== prev + 1 : e.seq <= prev)) {
             throw new CorruptLogError(`The change log holds patch ${e.seq} of ${e.author} right after patch ${prev}: a part of the log is missing.`, path.join(dir, 'log'), e.offset);
           }
@@ -143,7 +148,7 @@ export class GraphStore {
             throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
           }
           const text = payload.toString('utf8');
-          GraphStore.applyText(ox, text);
+          for (const t of group ?? [text]) GraphStore.applyText(ox, t);
           vv[e.author] = e.seq;
           const h = parseHlc(/^H hlc "([^"]+)" \.$/m.exec(text)?.[1] ?? '');
           if (h) clock = maxHlc(clock, h);
@@ -259,8 +264,9 @@ export class GraphStore {
 
   /**
    * Install another author's full state (a slow sync): everything its graphs hold here is replaced by `quads`
-   * and its version set to `seq`, as one durable log record (the diff against what was held, with an
-   * `H base` header), so a crash leaves either the old state or the new one. `seq` must be ahead of what is held.
+   * and its version set to `seq`, durably in one log write (the diff against what was held, with `H base` and
+   * `H part` headers; parts of 32 MiB at most), replayed only whole, so a crash leaves either the old state or
+   * the new one. `seq` must be ahead of what is held.
    */
   replaceAuthor(author: string, seq: number, hlc: string, quads: Quad[]): Promise<void> {
     if (author === this.nodeId) return Promise.reject(new StoreError(`A full state of this node (${this.nodeId}) came from outside; it is not applied.`));
@@ -286,13 +292,14 @@ export class GraphStore {
         }
       }
       for (const k of want.keys()) rows.push(`A ${k} .\n`);
-      const text = `H id <urn:semsync:patch:${author}:${seq}> .\nH author "${author}" .\nH seq "${seq}" .\nH hlc "${hlc}" .\nH base "${have}" .\nTX .\n${rows.join('')}TC .\n`;
-      await this.log.append([{ payload: Buffer.from(text), author, seq }]);
-      GraphStore.applyText(this.ox, text);
+      const texts = stateRecords(author, seq, hlc, have, rows, this.opts.statePartBytes);
+      rows.length = 0;
+      await this.log.append(texts.map((t) => ({ payload: Buffer.from(t), author, seq })));
+      for (const t of texts) GraphStore.applyText(this.ox, t);
       this.vv[author] = seq;
       this.stateAt.set(author, seq);
       this.clock = receive(this.clock, parseHlc(hlc)!, Date.now());
-      await this.afterWrite(text.length);
+      await this.afterWrite(texts.reduce((n, t) => n + t.length, 0));
     });
   }
 
@@ -319,8 +326,12 @@ export class GraphStore {
       if (have <= theirs) continue;
       const entries = this.log.entries(author);
       if (!entries.length || entries[0].seq > theirs + 1 || (this.stateAt.get(author) ?? 0) > theirs) return null;
-      // The entries after the author's latest full-state record are consecutive and end at `have`.
-      for (let i = entries.length - (have - theirs); i < entries.length && entries[i].seq <= have; i++) {
+      // Patches theirs+1..have are the newest entries, consecutive (full-state records and parts of an unfinished
+      // one may lie before them); anything else means the log cannot answer.
+      let i = entries.length - 1;
+      while (i >= 0 && entries[i].seq !== theirs + 1) i--;
+      if (i < 0 || entries[entries.length - 1].seq !== have || entries.length - i !== have - theirs) return null;
+      for (; i < entries.length; i++) {
         out.push(decodePatch(this.log.read(entries[i]), TRUSTED));
       }
     }

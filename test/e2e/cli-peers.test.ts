@@ -114,6 +114,22 @@ describe('semsync peers through the CLI', () => {
     await Promise.all([a, b].filter(Boolean).map((n) => stop(n)));
   });
 
+  it('works on a home with no running node: id shows the configured addresses; pair/grant/unpair edit the trust file', async () => {
+    const home = path.join(work, 'offline');
+    const id = await json<{ peerId: string; addrs: string[]; running: boolean }>(home, 'id', '--json');
+    expect(id).toMatchObject({ running: false, addrs: ['/ip4/0.0.0.0/tcp/0'] });
+    expect(id.peerId).toMatch(/^12D3KooW/);
+    expect(await json<PeerRow[]>(home, 'peers', '--json')).toEqual([]);
+    await ok(home, 'pair', a.peerId, '--addr', '/ip4/127.0.0.1/tcp/9', '--name', 'tablet');
+    await ok(home, 'share', 'add', tablet, '--name', 'T');
+    await ok(home, 'share', 'grant', 'T', a.peerId);
+    expect(await peerRow(home, a.peerId)).toMatchObject({ state: 'waiting', connected: false, grants: ['T'] });
+    await ok(home, 'share', 'revoke', 'T', a.peerId);
+    expect((await peerRow(home, a.peerId))?.grants).toEqual([]);
+    expect(await ok(home, 'unpair', a.peerId)).toContain('unpaired');
+    expect(await json<PeerRow[]>(home, 'peers', '--json')).toEqual([]);
+  }, 60_000);
+
   it('rejects bad input with exit 2', async () => {
     expect((await cli(a.home, 'pair', 'not-a-peer')).code).toBe(2);
     expect((await cli(a.home, 'share', 'grant', 'NoSuchShare', b.peerId)).code).toBe(2);

@@ -84,3 +84,39 @@ describe('GraphStore.replaceAuthor', () => {
     expect(s.versionVector().peerA).toBe(4);
   });
 });
+
+describe('GraphStore.replaceAuthor in parts', () => {
+  it('writes a big state as several records in one append, replays it whole, and drops a group cut short', async () => {
+    const dir = tempDir('replace-parts');
+    const s = await GraphStore.open({ dir, nodeId: 'me', statePartBytes: 2000 });
+    open.push(s);
+    await s.applyRemote({ author: 'peerA', seq: 1, hlc: '1.0', changes: [{ op: 'A', quad: q(0, gA) }] });
+    const many = Array.from({ length: 200 }, (_, i) => q(i + 1, gA));
+    await s.replaceAuthor('peerA', 5, '2.0', many);
+    expect(s.match(null, null, null, gA).length).toBe(200);
+    await close(s);
+    const again = await store(dir);
+    expect(again.match(null, null, null, gA).length).toBe(200);
+    expect(again.versionVector().peerA).toBe(5);
+    await close(again);
+
+    // A crash while writing the next state: its last record is torn off. The old state stays, at its version.
+    const small = await GraphStore.open({ dir, nodeId: 'me', statePartBytes: 2000 });
+    await small.replaceAuthor('peerA', 9, '3.0', Array.from({ length: 150 }, (_, i) => q(i + 1000, gA)));
+    await small.close();
+    const { readdir, stat, truncate } = await import('node:fs/promises');
+    const logDir = `${dir}/log`;
+    const last = (await readdir(logDir)).filter((f) => f.endsWith('.log')).sort().pop()!;
+    await truncate(`${logDir}/${last}`, (await stat(`${logDir}/${last}`)).size - 500);
+    const after = await store(dir);
+    expect(after.match(null, null, null, gA).length).toBe(200);
+    expect(after.versionVector().peerA).toBe(5);
+    // Sync resumes from 5; the abandoned parts do not get in the way of later patches or of a reopen.
+    expect(await after.applyRemote({ author: 'peerA', seq: 6, hlc: '4.0', changes: [{ op: 'A', quad: q(7777, gA) }] })).toBe('applied');
+    expect(after.patchesSince({ peerA: 5 })!.map((p) => p.seq)).toEqual([6]);
+    await close(after);
+    const last2 = await store(dir);
+    expect(last2.match(null, null, null, gA).length).toBe(201);
+    expect(last2.versionVector().peerA).toBe(6);
+  });
+});
