@@ -12,7 +12,7 @@ import {
 } from '../rules/index.js';
 import {
   claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
-  readMountTable, stableDeviceId, DeviceForeignError, DeviceNotClaimedError,
+  readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, DeviceNotClaimedError,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
@@ -191,6 +191,11 @@ export class NodeDevices extends EventEmitter {
     }
     const rules = this.rules(); // RuleFileError names the file and line
     const facts = this.currentFacts();
+    // An interrupted run (a pulled card) left files renamed into place but not catalogued: adopt them (checked by
+    // hash) and drop its temp files first, so the plan sees them as ours instead of working around them.
+    if (!opts.dryRun && (await stat(path.join(root, PENDING_FILE)).catch(() => undefined))) {
+      await executePlan(root, [], { claims: this.node.paths.claims, user: this.user });
+    }
     const listing = await listDevice(root);
     const ops = plan({ graph: this.graph, rules, profile, listing, sources: await this.sources(facts), facts });
     const fetch = this.fetcher?.();
