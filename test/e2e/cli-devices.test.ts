@@ -268,3 +268,46 @@ describe.skipIf(!!noFat)('a FAT player (fusefat) with .is_audio_player', () => {
     expect((await json<Summary>(home, 'place', 'Card', '--json')).operations).toEqual([]);
   }, 120_000);
 });
+
+describe('a host target with the running node', () => {
+  it('files a shared sci-fi EPUB under Documents/eBooks/SciFi/, answers the category by SPARQL, and fills a reader plugged in later', async () => {
+    const home = path.join(work, 'home-host');
+    const share = path.join(work, 'share-host');
+    const docs = path.join(work, 'host', 'Documents');
+    await mkdir(share);
+    // A sci-fi EPUB written by hand (our own zip + OPF with dc:subject "Science Fiction"): the corpus has none.
+    await writeFile(path.join(share, 'star-road.epub'), makeEpub({ title: 'The Star Road', creators: ['Ann Author'], subjects: ['Science Fiction'] }));
+    await ok(home, 'share', 'add', share, '--name', 'Visitor');
+    await ok(home, 'target', 'add', docs);
+    await mkdir(path.join(work, 'media-host'));
+    await ok(home, 'devices', 'roots', 'add', path.join(work, 'media-host'));
+    const node = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.add(node);
+    let out = '';
+    node.stdout!.on('data', (d) => (out += d));
+    node.stderr!.on('data', (d) => (out += d));
+    const until = async (ok: () => boolean, what: string) => {
+      for (let t = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 100))) if (Date.now() - t > 30_000) throw new Error(`timed out: ${what}\n${out}`);
+    };
+    try {
+      const filed = path.join(docs, 'eBooks', 'SciFi', 'Ann Author - The Star Road.epub');
+      await until(() => existsSync(filed), 'the target gets the book');
+      const q = await json<{ results: { bindings: Array<Record<string, { value: string }>> } }>(home, 'query', '--json',
+        'SELECT ?t WHERE { ?c ss:category ?cat . ?cat rdfs:label "SciFi" . ?c dcterms:title ?t }');
+      expect(q.results.bindings.map((b) => b.t.value)).toEqual(['The Star Road']);
+      // The reader, plugged in later: announced, not written to, until claimed (through the running node).
+      const reader = await mountTmpfs(path.join(work, 'media-host', 'reader'), '16m');
+      mounts.push(reader);
+      await until(() => /new device attached at .*reader.*not claimed/.test(out), 'the reader is announced');
+      expect(await files(reader.root)).toEqual([]);
+      await ok(home, 'devices', 'claim', reader.root, '--name', 'Kobo');
+      const onReader = path.join(reader.root, 'eBooks', 'SciFi', 'Ann Author - The Star Road.epub');
+      await until(() => existsSync(onReader), 'the reader gets the book');
+      expect(await sha(onReader)).toBe(await sha(path.join(share, 'star-road.epub')));
+      expect((await json<Summary>(home, 'place', 'Kobo', '--json')).operations).toEqual([]);
+    } finally {
+      node.kill('SIGTERM');
+      await new Promise((r) => (node.exitCode !== null ? r(null) : node.once('exit', r)));
+    }
+  }, 90_000);
+});
