@@ -55,6 +55,20 @@ export function registerPimCommands(program: Command): void {
       });
     });
 
+  pim
+    .command('remove <uids...>')
+    .description('delete contacts or events by UID; the deletion travels to peers and servers like an edit')
+    .option('--contacts', 'contacts')
+    .option('--calendar', 'calendar items')
+    .action(async (uids: string[], opts: { contacts?: boolean; calendar?: boolean }, cmd: Command) => {
+      if (!!opts.contacts === !!opts.calendar) throw new UsageError('say which: --contacts or --calendar');
+      await withApi(cmd, async (api) => {
+        const r = await api.pimRemove(opts.contacts ? 'contacts' : 'calendar', uids);
+        console.log(`removed ${r.removed.length}`);
+        if (r.unknown.length) throw new UsageError(`no such item: ${r.unknown.join(', ')}`);
+      });
+    });
+
   const policy = program.command('policy').description('privacy policies: what contacts and events may leave for a peer (by peer id) or a server (dav:NAME); enforced before sending');
   policy
     .command('list')

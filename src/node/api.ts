@@ -66,6 +66,8 @@ export interface NodeApi {
   /** PIM (see src/node/pim.ts, docs/pim.md): import into this node's pim graphs, export the merged view, policies, CalDAV/CardDAV. */
   pimImport(paths: string[], cwd: string): Promise<PimImportReport[]>;
   pimExport(kind: PimKindName, out: string | undefined, cwd: string): Promise<{ items: number; out?: string; text?: string }>;
+  /** Delete contacts/events by UID (or item IRI). */
+  pimRemove(kind: PimKindName, ids: string[]): Promise<{ removed: string[]; unknown: string[] }>;
   policyList(): Promise<PolicyEntry[]>;
   policyShow(target: string): Promise<PolicyEntry>;
   /** `policy`: a policy object (see src/pim/policy.ts), or null to clear. */
@@ -178,6 +180,10 @@ export class LocalApi implements NodeApi {
 
   async pimExport(kind: PimKindName, out: string | undefined, cwd: string) {
     return NodePim.for(this.node).export(kind, out, cwd);
+  }
+
+  async pimRemove(kind: PimKindName, ids: string[]) {
+    return NodePim.for(this.node).remove(kind, ids);
   }
 
   async policyList() {

@@ -127,6 +127,21 @@ export class NodePim {
     return out;
   }
 
+  /** Deletes items (by UID or item IRI) from the merged view: tombstones in this node's graph, which travel like edits. */
+  async remove(kind: PimKindName, ids: string[]): Promise<{ removed: string[]; unknown: string[] }> {
+    const view = mergedView(this.node.store, kind);
+    const removed: string[] = [];
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const hit = [...view.items.values()].find((i) => !i.deleted && (i.master === id || i.master.endsWith('/' + encodeURIComponent(id.normalize('NFC')))));
+      if (hit) removed.push(hit.master);
+      else unknown.push(id);
+    }
+    if (removed.length) await writeItems(this.node.store, kind, [], { remove: removed });
+    await this.afterLocalChange();
+    return { removed, unknown };
+  }
+
   /** The merged contacts or calendar as .vcf/.ics text; written to `out` (resolved against cwd) when given. */
   async export(kind: PimKindName, out: string | undefined, cwd: string): Promise<{ items: number; out?: string; text?: string }> {
     const view = mergedView(this.node.store, kind);

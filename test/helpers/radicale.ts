@@ -1,6 +1,6 @@
 // Starts Debian's Radicale (CalDAV/CardDAV) on 127.0.0.1 with a temp storage folder and a plain htpasswd user, for tests and benches.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,4 +85,14 @@ export async function startRadicale(): Promise<Radicale> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every file Radicale stores, as one text (`itemsOnly`: the items, not Radicale's caches and history of past versions). */
+export async function storageText(storage: string, itemsOnly = false): Promise<string> {
+  let all = '';
+  for (const e of await readdir(storage, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (itemsOnly && path.join(e.parentPath, e.name).includes('.Radicale')) continue;
+    if (e.isFile()) all += await readFile(path.join(e.parentPath, e.name), 'utf8').catch(() => '');
+  }
+  return all;
 }

@@ -1,0 +1,117 @@
+// CalDAV/CardDAV two-way sync through the real CLI against Radicale: policy before PUT, edits and deletions both ways, conflicts, a dead server.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { radicaleMissing, startRadicale, storageText, type Radicale } from '../helpers/radicale.js';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const missing = radicaleMissing();
+if (missing) console.log(`skipping CalDAV/CardDAV tests: ${missing}`);
+
+describe.skipIf(!!missing)('dav sync with Radicale (CLI)', () => {
+  let r: Radicale;
+  let home: string;
+  let auth: string;
+  let contacts: string;
+  let calendar: string;
+  const ok = async (...args: string[]) => {
+    const res = await cli(home, args);
+    if (res.code !== 0) throw new Error(`semsync ${args.join(' ')}: ${res.code} ${res.stderr}`);
+    return res.stdout;
+  };
+  const exportText = (kind: string) => ok('pim', 'export', `--${kind}`);
+
+  beforeAll(async () => {
+    r = await startRadicale();
+    auth = 'Basic ' + Buffer.from(`${r.user}:${r.password}`).toString('base64');
+    contacts = await r.mkcol('contacts', 'addressbook');
+    calendar = await r.mkcol('calendar', 'calendar');
+    home = await mkdtemp(path.join(os.tmpdir(), 'semsync-dav-'));
+    await ok('pim', 'import', path.join(fixtures, 'people.vcf'), path.join(fixtures, 'agenda.ics'));
+    await ok('dav', 'add', `${r.url}/${r.user}/`, '--name', 'company', '--user', r.user, '--password-file', r.passwordFile, '--policy', 'work');
+  }, 30_000);
+  afterAll(async () => {
+    await r?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it('pushes what the work policy allows and nothing private', async () => {
+    const out = JSON.parse(await ok('dav', 'sync', 'company', '--json')) as Array<{ pushed: number; withheld: number }>;
+    expect(out.reduce((n, x) => n + x.pushed, 0)).toBe(4); // bob, carol, standup, review
+    const stored = await storageText(r.storage);
+    expect(stored).toContain('work-bob');
+    expect(stored).toContain('ev-standup');
+    for (const secret of ['personal-mum', 'Secretname', 'ev-doctor', 'xyzzy', '1980-04-01', 'BDAY']) expect(stored).not.toContain(secret);
+    const again = JSON.parse(await ok('dav', 'sync', '--json')) as Array<{ pushed: number; pulled: number }>;
+    expect(again.every((x) => x.pushed === 0 && x.pulled === 0)).toBe(true);
+  });
+
+  it('brings server edits, new items and deletions in', async () => {
+    const list = await fetch(calendar, { method: 'PROPFIND', headers: { authorization: auth, depth: '1' } }).then((x) => x.text());
+    const standup = /<[^>]*href>([^<]*ev-standup[^<]*)</.exec(list)![1];
+    const cur = await fetch(new URL(standup, r.url), { headers: { authorization: auth } }).then((x) => x.text());
+    const edited = cur.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Standup moved by the office').replace(/DTSTAMP:[^\r\n]*/, 'DTSTAMP:20300101T000000Z');
+    expect((await fetch(new URL(standup, r.url), { method: 'PUT', headers: { authorization: auth, 'content-type': 'text/calendar' }, body: edited })).status).toBeLessThan(300);
+    const newEvent = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//office//EN\r\nBEGIN:VEVENT\r\nUID:office-party\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240201T170000Z\r\nSUMMARY:Office party\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    await fetch(calendar + 'office-party.ics', { method: 'PUT', headers: { authorization: auth, 'content-type': 'text/calendar' }, body: newEvent });
+    const cl = await fetch(contacts, { method: 'PROPFIND', headers: { authorization: auth, depth: '1' } }).then((x) => x.text());
+    const carol = /<[^>]*href>([^<]*work-carol[^<]*)</.exec(cl)![1];
+    await fetch(new URL(carol, r.url), { method: 'DELETE', headers: { authorization: auth } });
+    await ok('dav', 'sync', 'company');
+    const cal = await exportText('calendar');
+    expect(cal).toContain('SUMMARY:Standup moved by the office');
+    expect(cal).toContain('UID:office-party');
+    expect(cal).toContain('UID:ev-doctor'); // private, kept here
+    const vcf = await exportText('contacts');
+    expect(vcf).not.toContain('work-carol');
+    expect(vcf).toContain('personal-mum');
+  });
+
+  it('sends local edits and deletions, and deletes an item there once it turns private', async () => {
+    await writeFile(path.join(home, 'edit.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:ev-review\r\nDTSTAMP:20240101T080000Z\r\nDTSTART:20240104T100000Z\r\nDTEND:20240104T110000Z\r\nSUMMARY:Quarterly review (room 4)\r\nCLASS:PUBLIC\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+    await ok('pim', 'import', path.join(home, 'edit.ics'));
+    await ok('pim', 'remove', '--contacts', 'work-bob');
+    await ok('dav', 'sync', 'company');
+    const stored = await storageText(r.storage, true);
+    expect(stored).toContain('Quarterly review (room 4)');
+    expect(stored).not.toContain('work-bob');
+    await writeFile(path.join(home, 'private.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:ev-review\r\nDTSTAMP:20240101T080000Z\r\nDTSTART:20240104T100000Z\r\nSUMMARY:Quarterly review, then lawyer plugh\r\nCLASS:PRIVATE\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+    await ok('pim', 'import', path.join(home, 'private.ics'));
+    const rep = JSON.parse(await ok('dav', 'sync', 'company', '--json')) as Array<{ deletedThere: number }>;
+    expect(rep.reduce((n, x) => n + x.deletedThere, 0)).toBe(1);
+    expect(await storageText(r.storage, true)).not.toContain('ev-review'); // Radicale's history cache keeps the old public version
+    expect(await storageText(r.storage)).not.toContain('plugh');
+    expect(await exportText('calendar')).toContain('lawyer plugh');
+  });
+
+  it('resolves a conflict by the later change and keeps the loser as a copy', async () => {
+    const list = await fetch(calendar, { method: 'PROPFIND', headers: { authorization: auth, depth: '1' } }).then((x) => x.text());
+    const party = /<[^>]*href>([^<]*office-party[^<]*)</.exec(list)![1];
+    const cur = await fetch(new URL(party, r.url), { headers: { authorization: auth } }).then((x) => x.text());
+    // The server's edit is stamped in the past; ours happens now: ours wins.
+    await fetch(new URL(party, r.url), { method: 'PUT', headers: { authorization: auth, 'content-type': 'text/calendar' }, body: cur.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Office party (server)').replace(/DTSTAMP:[^\r\n]*/, 'DTSTAMP:20200101T000000Z') });
+    await writeFile(path.join(home, 'party.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:office-party\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240201T170000Z\r\nSUMMARY:Office party (laptop)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+    await ok('pim', 'import', path.join(home, 'party.ics'));
+    const rep = JSON.parse(await ok('dav', 'sync', 'company', '--json')) as Array<{ conflicts: number }>;
+    expect(rep.reduce((n, x) => n + x.conflicts, 0)).toBe(1);
+    const cal = await exportText('calendar');
+    expect(cal).toContain('SUMMARY:Office party (laptop)');
+    expect(cal).toMatch(/UID:office-party-conflict-[0-9a-f]{8}/);
+    expect(cal).toContain('SUMMARY:Office party (server)');
+    expect(await storageText(r.storage)).toContain('Office party (laptop)');
+  });
+
+  it('a server that is down: a clear error, exit 1, nothing lost locally', async () => {
+    const before = await exportText('calendar');
+    await ok('dav', 'add', 'http://127.0.0.1:9/', '--name', 'dead', '--user', 'x', '--password-file', r.passwordFile);
+    const res = await cli(home, ['dav', 'sync', 'dead']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/account dead: .*could not be reached.*nothing was changed locally/);
+    expect(await exportText('calendar')).toBe(before);
+    const bad = await cli(home, ['dav', 'add', 'not a url']);
+    expect(bad.code).toBe(2);
+  });
+});
