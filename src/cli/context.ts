@@ -58,6 +58,7 @@ const INPUT_ERRORS = new Set([
   'RuleFileError',
   'DeviceProfileError',
   'CommanderError',
+  'HttpBindError',
 ]);
 
 export function exitCodeFor(err: unknown): number {

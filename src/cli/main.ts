@@ -7,6 +7,7 @@ import { registerStartCommand } from './start-command.js';
 import { registerPeerCommands } from './peer-commands.js';
 import { registerPimCommands } from './pim-commands.js';
 import { registerDeviceCommands } from './device-commands.js';
+import { registerStatusCommand } from './status-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerPeerCommands(program);
   registerPimCommands(program);
   registerDeviceCommands(program);
+  registerStatusCommand(program);
   return program;
 }
 

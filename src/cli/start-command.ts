@@ -3,8 +3,12 @@ import type { Command } from 'commander';
 import { LocalApi } from '../node/api.js';
 import { NodeDaemon } from '../node/daemon.js';
 import { serveControl } from '../server/control.js';
+import { createLogger } from '../server/log.js';
+import { serveNodeHttp, type NodeHttp } from '../server/node-http.js';
+import { removeRunInfo, writeRunInfo } from '../server/run-info.js';
 import type { Logger } from '../peers/index.js';
 import { withNode } from './context.js';
+import { UsageError } from './output.js';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -12,8 +16,16 @@ export function registerStartCommand(program: Command): void {
     .description('run the node in the foreground: describe and watch the shares, sync with paired peers; other commands talk to it (Ctrl+C stops it cleanly)')
     .option('--listen <multiaddr>', 'libp2p listen address, repeatable (default: the config\'s "listen", /ip4/0.0.0.0/tcp/0)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--no-mdns', 'do not look for (or announce to) peers on the LAN by mDNS')
-    .action(async (opts: { listen?: string[]; mdns?: boolean }, cmd: Command) => {
+    .option('--http-port <port>', 'HTTP port for the SPARQL endpoint and dashboard (default: the config\'s, 7878; 0: any free port, printed)')
+    .option('--http-host <host>', 'HTTP address (default 127.0.0.1; anything else needs --token)')
+    .option('--token [value]', 'require "Authorization: Bearer TOKEN" on HTTP (without a value: the one in HOME/run/http-token, made once)')
+    .option('--no-http', 'serve no SPARQL endpoint and no dashboard')
+    .option('--query-timeout <ms>', 'stop SPARQL queries over HTTP after this long (default 30000; 0: no limit, no query worker)')
+    .action(async (opts: { listen?: string[]; mdns?: boolean; httpPort?: string; httpHost?: string; token?: string | boolean; http?: boolean; queryTimeout?: string }, cmd: Command) => {
       await withNode(cmd, async (node) => {
+        const startedAt = Date.now();
+        const logger = createLogger(node.paths.home);
+        let http: NodeHttp | undefined;
         const stopped = new Promise<string>((resolve) => {
           process.once('SIGINT', () => resolve('SIGINT'));
           process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -22,22 +34,57 @@ export function registerStartCommand(program: Command): void {
           onScan: (s) => {
             if (s.added + s.changed + s.removed + s.errors.length === 0) return;
             console.log(`${s.share}: files ${s.files}, added ${s.added}, changed ${s.changed}, removed ${s.removed}, errors ${s.errors.length}`);
+            logger.info({ component: 'library', ...s, errors: s.errors.length }, 'scanned');
           },
-          onError: (where, err) => console.error(`semsync: ${where}: ${err.message}`),
+          onError: (where, err) => {
+            console.error(`semsync: ${where}: ${err.message}`);
+            logger.error({ component: where, err: err.message }, 'error');
+          },
           peers: { listen: opts.listen, mdns: opts.mdns !== false, logger: peerLogger() },
-          onPeer: (line) => console.log(line),
-          onDevice: (line) => console.log(line),
+          onPeer: (line) => {
+            console.log(line);
+            logger.info({ component: 'peers' }, line);
+            http?.changed();
+          },
+          onDevice: (line) => {
+            console.log(line);
+            logger.info({ component: 'devices' }, line);
+            http?.changed();
+          },
         });
-        const control = await serveControl(node.paths.home, new LocalApi(node, true, () => daemon.peers));
-        console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);
+        const api = new LocalApi(node, true, () => daemon.peers);
+        const control = await serveControl(node.paths.home, api);
         try {
-          const started = daemon.start().then(() => console.log('ready'));
+          if (opts.http !== false) {
+            const port = opts.httpPort === undefined ? undefined : Number(opts.httpPort);
+            if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--http-port ${opts.httpPort}: not a port number (0-65535)`);
+            const queryTimeoutMs = opts.queryTimeout === undefined ? undefined : Number(opts.queryTimeout);
+            http = await serveNodeHttp(node, api, { host: opts.httpHost, port, token: opts.token, queryTimeoutMs, logger, startedAt });
+          }
+        } catch (err) {
+          await control.close();
+          throw err;
+        }
+        await writeRunInfo(node.paths.home, { pid: process.pid, startedAt: new Date(startedAt).toISOString(), http: http && { url: http.url, host: http.host, port: http.port, tokenRequired: http.tokenRequired } });
+        console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);
+        if (http) console.log(`http ${http.url} (SPARQL at ${http.url}sparql${http.tokenRequired ? '; bearer token required' : ''})`);
+        logger.info({ nodeId: node.nodeId, shares: node.config.shares.length }, 'node started');
+        try {
+          const started = daemon.start().then(() => {
+            daemon.devices?.on('device', (e) => http?.deviceEvent(e));
+            console.log('ready');
+          });
           const first = await Promise.race([stopped, started.then(() => undefined)]);
           const signal = first ?? (await stopped);
           console.log(`${signal}: stopping`);
+          logger.info({ signal }, 'stopping');
         } finally {
+          await http?.close();
           await control.close();
           await daemon.stop();
+          await removeRunInfo(node.paths.home);
+          logger.info('stopped');
+          logger.flush();
         }
       });
     });

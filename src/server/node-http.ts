@@ -1,0 +1,76 @@
+// Puts a node on HTTP: the query runner, the SPARQL endpoint, the dashboard and its events, with logging.
+import type { NodeApi } from '../node/api.js';
+import type { SemsyncNode } from '../node/node.js';
+import type { DeviceEvent } from '../node/device-watch.js';
+import { DashboardState } from './dashboard-state.js';
+import { dashboardRoutes } from './dashboard.js';
+import { serveHttp, tokenFromFile, isLoopback, type HttpServer } from './http.js';
+import { InProcessRunner, WorkerRunner, type QueryRunner } from './query-runner.js';
+import type { Logger } from './log.js';
+
+export interface NodeHttpOptions {
+  host?: string;
+  port?: number;
+  /** A token value, or true to use (making it once) HOME/run/http-token. Required off loopback. */
+  token?: string | boolean;
+  /** Query time limit in ms (default 30 s), enforced by a worker replica; 0: queries run in-process, unlimited. */
+  queryTimeoutMs?: number;
+  maxBytes?: number;
+  logger?: Logger;
+  startedAt?: number;
+}
+
+export interface NodeHttp extends HttpServer {
+  /** Report a device event (attached, unclaimed, placed...) to open dashboards. */
+  deviceEvent(e: DeviceEvent): void;
+  /** Tell open dashboards something changed now. */
+  changed(): void;
+  runner: QueryRunner;
+}
+
+export async function serveNodeHttp(node: SemsyncNode, api: NodeApi, opts: NodeHttpOptions = {}): Promise<NodeHttp> {
+  const host = opts.host ?? node.config.http.host;
+  const port = opts.port ?? node.config.http.port;
+  const token = typeof opts.token === 'string' ? opts.token : opts.token === true && !isLoopback(host) ? await tokenFromFile(node.paths.home) : undefined;
+  const log = opts.logger?.child({ component: 'http' });
+  const limit = opts.queryTimeoutMs ?? 30_000;
+  const runner: QueryRunner = limit > 0 ? new WorkerRunner(node.store, limit) : new InProcessRunner(node.store);
+  let server: HttpServer | undefined;
+  const state = new DashboardState({ node, api, startedAt: opts.startedAt ?? Date.now(), http: () => server });
+  let routes: ReturnType<typeof dashboardRoutes> | undefined;
+  try {
+    server = await serveHttp({
+      host,
+      port,
+      token,
+      sparql: {
+        runner,
+        maxBytes: opts.maxBytes,
+        onQuery: (q) => (q.status === 200 ? log?.debug(q, 'query') : log?.info(q, 'query refused')),
+      },
+      routes: (app, guard) => {
+        routes = dashboardRoutes(app, guard, state, (msg, f) => log?.info(f ?? {}, msg));
+      },
+      log: (msg, f) => log?.error(f ?? {}, msg),
+    });
+  } catch (err) {
+    await runner.close();
+    throw err;
+  }
+  const s = server;
+  log?.info({ url: s.url, tokenRequired: s.tokenRequired, queryLimitMs: limit }, 'serving HTTP');
+  return {
+    ...s,
+    runner,
+    deviceEvent: (e) => {
+      state.deviceEvent(e);
+      routes?.changed();
+    },
+    changed: () => routes?.changed(),
+    close: async () => {
+      routes?.close();
+      await s.close();
+      await runner.close();
+    },
+  };
+}
