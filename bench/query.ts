@@ -1,0 +1,105 @@
+// Four queries on a synthetic 1M-triple library: our query path vs raw oxigraph vs comunica over N3.Store;
+// resident memory holding 100,000 files' descriptions; a cold `semsync query` from process start to answer.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import oxigraph from 'oxigraph';
+import n3 from 'n3';
+import { GraphStore } from '../src/graph/store.js';
+import { dataDir, fmt, record, run, cliPath, time } from './lib.js';
+import { QUERIES, syntheticLibrary } from './synthetic.js';
+
+const REPEAT = 5;
+
+async function median(fn: () => unknown, n = REPEAT): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push((await time(fn)).ms);
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** A store home holding the library, built once (through our own import path). */
+export async function libraryHome(files: number): Promise<{ home: string; storeDir: string; quads: number; file: string }> {
+  const { file, quads } = await syntheticLibrary(files);
+  const home = path.join(dataDir, `home-library-${files}`);
+  const storeDir = path.join(home, 'store');
+  const store = await GraphStore.open({ dir: storeDir, nodeId: 'bench' }).catch(async () => {
+    await rm(home, { recursive: true, force: true });
+    return GraphStore.open({ dir: storeDir, nodeId: 'bench' });
+  });
+  if (store.size < quads) {
+    console.log(`query: importing ${quads} quads into ${storeDir} (once)...`);
+    await store.importFile(file, { batch: 100_000 });
+    await store.snapshot();
+  }
+  await store.close();
+  return { home, storeDir, quads, file };
+}
+
+export async function benchQuery(files = 100_000): Promise<void> {
+  const { storeDir, quads, file, home } = await libraryHome(files);
+  const ours = await GraphStore.open({ dir: storeDir, nodeId: 'bench' });
+  const raw = new oxigraph.Store();
+  raw.load(await readFile(file, 'utf8'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+  console.log(`query: ${ours.size} quads (ours), ${raw.size} (raw oxigraph)`);
+
+  let comunica: { run: (q: string) => Promise<number> } | undefined;
+  try {
+    const { QueryEngine } = await import('@comunica/query-sparql-rdfjs');
+    const engine = new QueryEngine();
+    const n3store = new n3.Store(new n3.Parser({ format: 'N-Quads' }).parse(await readFile(file, 'utf8')));
+    comunica = {
+      run: async (q) => (await (await engine.queryBindings(q, { sources: [n3store], unionDefaultGraph: true } as never)).toArray()).length,
+    };
+  } catch (err) {
+    console.log(`query: comunica unavailable (${(err as Error).message})`);
+  }
+
+  for (const [name, q] of Object.entries(QUERIES)) {
+    ours.query(q, { format: 'json' }); // warm
+    const a = await median(() => ours.query(q, { format: 'json' }));
+    const b = await median(() => raw.query(q, { results_format: 'application/sparql-results+json', use_default_graph_as_union: true }));
+    const ratio = a / b;
+    record({ what: `query "${name}" (${quads} triples)`, ours: fmt.ms(a), anchorName: 'raw oxigraph, same data', anchor: fmt.ms(b), ratio: fmt.x(ratio), goal: '≤ 1.2x', met: ratio <= 1.2 });
+    if (comunica) {
+      const c = await median(() => comunica!.run(q), 1);
+      record({ what: `query "${name}"`, ours: fmt.ms(a), anchorName: 'comunica over N3.Store (reference)', anchor: fmt.ms(c), ratio: fmt.x(a / c), goal: '(reference)' });
+    }
+  }
+  await ours.close();
+
+  // Memory: a fresh process holding the store, and a cold `semsync query` from process start to answer.
+  const rss = await run(process.execPath, ['--input-type=module', '-e', `
+    const { GraphStore } = await import(${JSON.stringify(path.join(path.dirname(cliPath), '..', 'graph', 'store.js'))});
+    const s = await GraphStore.open({ dir: ${JSON.stringify(storeDir)}, nodeId: 'bench' });
+    globalThis.gc?.();
+    console.log(JSON.stringify({ rss: process.memoryUsage().rss, size: s.size }));
+    await s.close();`]);
+  const held = JSON.parse(rss.stdout.trim().split('\n').pop()!) as { rss: number; size: number };
+  record({ what: `resident memory holding ${files} files' descriptions (${held.size} quads)`, ours: fmt.mb(held.rss), anchorName: 'GNOME Tracker indexer peak, 111,735 items (published figure)', anchor: '68 MB', ratio: fmt.x(held.rss / (68 * 1024 * 1024)), goal: '≤ 256 MB', met: held.rss <= 256 * 1024 * 1024 });
+
+  // The CLI needs a node home: the library's store folder already is one (config is made on first use).
+  const cold = await run(process.execPath, [cliPath, '--home', home, 'query', QUERIES['lookup by title'], '--format', 'json']);
+  if (cold.code !== 0) console.log(`query: cold CLI query failed: ${cold.stderr}`);
+  record({ what: 'cold `semsync query`, no node running (process start, store load, answer)', ours: fmt.ms(cold.ms), anchorName: 'goal', anchor: '1 s', ratio: fmt.x(cold.ms / 1000), goal: '< 1 s', met: cold.ms < 1000 });
+
+  // The usual case: a node runs (it holds the store in memory) and the command is a fresh process that asks it.
+  const node = spawn(process.execPath, [cliPath, '--home', home, 'start', '--no-mdns', '--no-http', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      node.stdout.on('data', (d) => {
+        out += d;
+        if (/ready/.test(out)) resolve();
+      });
+      node.once('exit', (code) => reject(new Error(`semsync start exited ${code}: ${out}`)));
+    });
+    const viaNode = await run(process.execPath, [cliPath, '--home', home, 'query', QUERIES['lookup by title'], '--format', 'json']);
+    if (viaNode.code !== 0) console.log(`query: CLI query via the running node failed: ${viaNode.stderr}`);
+    record({ what: 'cold `semsync query` process, node running (process start to answer)', ours: fmt.ms(viaNode.ms), anchorName: 'goal', anchor: '1 s', ratio: fmt.x(viaNode.ms / 1000), goal: '< 1 s', met: viaNode.ms < 1000 });
+  } finally {
+    node.kill('SIGTERM');
+    await once(node, 'exit').catch(() => {});
+  }
+}
