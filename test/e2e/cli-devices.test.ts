@@ -11,13 +11,13 @@ import { makeEpub, makeMp3 } from '../helpers/make-media.js';
 
 const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 interface Run { code: number; stdout: string; stderr: string }
-export function cli(home: string, ...args: string[]): Promise<Run> {
+function cli(home: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cliPath, '--home', home, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }
-export async function ok(home: string, ...args: string[]): Promise<string> {
+async function ok(home: string, ...args: string[]): Promise<string> {
   const r = await cli(home, ...args);
   if (r.code !== 0) throw new Error(`semsync ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;
@@ -281,7 +281,7 @@ describe('a host target with the running node', () => {
     await ok(home, 'target', 'add', docs);
     await mkdir(path.join(work, 'media-host'));
     await ok(home, 'devices', 'roots', 'add', path.join(work, 'media-host'));
-    const node = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const node = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     procs.add(node);
     let out = '';
     node.stdout!.on('data', (d) => (out += d));
