@@ -103,7 +103,7 @@ function renderLibrary() {
   );
   const shown = library.filter((i) => (filter.kind === 'all' || i.kind === filter.kind) && (!filter.category || i.categories.includes(filter.category)));
   $('library-count').textContent = `${shown.length} of ${library.length}`;
-  const icon = { ebook: '📖', music: '♪', photo: '▣' };
+  const icon = { ebook: 'Book', music: '♪', photo: '▣' };
   $('items').replaceChildren(...shown.slice(0, 300).map((i) =>
     h('div', { class: 'card', 'data-kind': i.kind },
       i.hasCover ? h('img', { class: 'cover', src: `/cover/${i.hash}`, alt: `cover of ${i.title ?? ''}`, loading: 'lazy' }) : h('div', { class: 'cover' }, icon[i.kind]),

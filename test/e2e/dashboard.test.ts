@@ -1,0 +1,199 @@
+// The real CLI's `semsync start` as a child process: SPARQL with curl/roqet, the dashboard in headless Chromium, pairing, claiming, SIGTERM.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
+const corpus = path.resolve(repo, '..', 'shared', 'corpus');
+const CHROMIUM = '/usr/bin/chromium';
+const have = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).then(() => true, () => false);
+
+interface Started {
+  child: ChildProcess;
+  out: string[];
+  url: string;
+  exit: Promise<number | null>;
+}
+
+/** Starts `semsync start` and resolves once it printed its HTTP address and "ready". */
+async function start(home: string): Promise<Started> {
+  const child = spawn(process.execPath, [cli, '--home', home, 'start', '--no-mdns', '--http-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    let found = '';
+    const timer = setTimeout(() => reject(new Error(`no "ready" in 60 s:\n${out.join('')}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      out.push(d.toString());
+      found ||= /^http (\S+)/m.exec(buf)?.[1] ?? '';
+      if (found && /^ready$/m.test(buf)) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
+    void exit.then((code) => reject(new Error(`semsync start exited ${code}:\n${out.join('')}`)));
+  });
+  return { child, out, url, exit };
+}
+
+const semsync = (home: string, ...args: string[]) => run(process.execPath, [cli, '--home', home, ...args]);
+
+let tmp: string;
+let homeA: string;
+let homeB: string;
+let a: Started | undefined;
+let b: Started | undefined;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'semsync-dash-'));
+  homeA = path.join(tmp, 'a');
+  homeB = path.join(tmp, 'b');
+  const lib = path.join(tmp, 'library');
+  await mkdir(lib, { recursive: true });
+  for (const f of ['photos/IMG_5910.jpg', 'photos/img_1771.jpg']) await copyFile(path.join(corpus, f), path.join(lib, path.basename(f)));
+  const epub = (await readdir(path.join(corpus, 'epub'))).find((f) => f.endsWith('.epub'));
+  if (epub) await copyFile(path.join(corpus, 'epub', epub), path.join(lib, epub));
+  const player = path.join(tmp, 'player');
+  await mkdir(player);
+  await writeFile(path.join(player, '.is_audio_player'), 'audio_folders=Music/\noutput_formats=audio/mpeg\n');
+  await semsync(homeA, 'share', 'add', lib, '--name', 'library');
+  await semsync(homeA, 'devices', 'roots', 'add', player);
+  a = await start(homeA);
+  b = await start(homeB);
+}, 120_000);
+
+afterAll(async () => {
+  for (const s of [a, b]) if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('semsync start serves HTTP', () => {
+  it('reports the chosen port on stdout and in `semsync status --json`', async () => {
+    const { stdout } = await semsync(homeA, 'status', '--json');
+    const status = JSON.parse(stdout);
+    expect(status.running).toBe(true);
+    expect(status.http.url).toBe(a!.url);
+    expect(status.statements).toBeGreaterThan(0);
+    expect(status.shares.map((s: { name: string }) => s.name)).toEqual(['library']);
+  });
+
+  it('answers SPARQL over the protocol to curl and roqet', async () => {
+    const q = 'SELECT ?c ?lat WHERE { ?c geo:lat ?lat } ORDER BY ?lat';
+    const { stdout } = await run('curl', ['-s', '-G', '-H', 'Accept: text/csv', '--data-urlencode', `query=${q}`, `${a!.url}sparql`]);
+    const lines = stdout.trim().split('\r\n');
+    expect(lines[0]).toBe('c,lat');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    if (!(await have('roqet'))) return console.log('skipped roqet: not installed (apt-get install rasqal-utils)');
+    const full = 'SELECT ?c ?lat WHERE { ?c <http://www.w3.org/2003/01/geo/wgs84_pos#lat> ?lat }';
+    const r = await run('roqet', ['-p', `${a!.url}sparql`, '-r', 'csv', '-e', full]);
+    expect(r.stdout.trim().split(/\r?\n/).length).toBe(lines.length);
+  });
+
+  it('refuses a state change without the page token (CSRF)', async () => {
+    const res = await fetch(`${a!.url}api/pair`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: '{"peerId":"x"}' });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('the dashboard in headless Chromium', () => {
+  it('runs a query, maps a photo, pairs node B and claims a device', async (ctx) => {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+      return ctx.skip();
+    }
+    const { chromium } = await import('playwright-core');
+    const profile = path.join(tmp, 'chromium-profile');
+    // a fresh --user-data-dir: playwright passes the profile folder itself
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 1100 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('dialog', (d) => void d.accept());
+      await page.goto(a!.url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#live.on');
+
+      // the SPARQL editor: an example query, rows in the table
+      await page.selectOption('#examples', 'Photos with a position');
+      await page.click('#run');
+      await page.waitForSelector('#results tbody tr');
+      expect(await page.locator('#results tbody tr').count()).toBeGreaterThanOrEqual(1);
+      expect(await page.locator('#results thead th').allTextContents()).toEqual(['file', 'lat', 'long']);
+
+      // a shared photo with GPS on the offline map
+      await page.waitForSelector('#map circle.photo');
+      expect(await page.locator('#map circle.photo').count()).toBeGreaterThanOrEqual(1);
+
+      // a new device: the prompt, then claimed from the page
+      const prompt = page.locator('#claim-prompts .prompt');
+      await prompt.first().waitFor();
+      await expect.poll(() => prompt.first().locator('.preview').textContent()).toMatch(/takes|Would place/);
+      const shot1 = await page.screenshot({ path: path.join(tmp, 'dashboard.png'), fullPage: true });
+      await prompt.first().locator('button').click();
+      await expect.poll(() => page.locator('#device-list .badge.on').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+
+      // pair node B from the page; B pairs back from its CLI; both sides end "paired"
+      const idB = JSON.parse((await semsync(homeB, 'id', '--json')).stdout) as { peerId: string; addrs: string[] };
+      const idA = JSON.parse((await semsync(homeA, 'id', '--json')).stdout) as { peerId: string; addrs: string[] };
+      await page.fill('#pair-id', idB.peerId);
+      await page.click('#pair-form button');
+      const row = page.locator(`#paired li[data-peer="${idB.peerId}"]`);
+      await row.waitFor();
+      await semsync(homeB, 'pair', idA.peerId, ...idA.addrs.flatMap((x) => ['--addr', x]));
+      // A dials B when it knows an address; give it B's by pairing with one too (the page pair had none)
+      await semsync(homeA, 'pair', idB.peerId, ...idB.addrs.flatMap((x) => ['--addr', x])).catch(() => {});
+      await expect.poll(() => row.locator('.badge').textContent(), { timeout: 45_000, interval: 500 }).toMatch(/^paired/);
+
+      const shot2 = await page.screenshot({ path: path.join(tmp, 'dashboard-paired.png'), fullPage: true });
+      for (const shot of [shot1, shot2]) expect(await colours(page, shot.toString('base64'))).toBeGreaterThan(20);
+      await copyFile(path.join(tmp, 'dashboard-paired.png'), path.join(os.tmpdir(), 'semsync-dashboard.png')).catch(() => {});
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
+});
+
+/** Distinct colours in a screenshot, counted by the page itself (a blank page has one or two). */
+async function colours(page: import('playwright-core').Page, b64: string): Promise<number> {
+  return page.evaluate(async (data) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const px = g.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < px.length; i += 4 * 7) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+    return seen.size;
+  }, b64);
+}
+
+describe('stopping', () => {
+  it('exits 0 on SIGTERM, and status then says no node runs', async () => {
+    for (const s of [a!, b!]) s.child.kill('SIGTERM');
+    expect(await a!.exit).toBe(0);
+    expect(await b!.exit).toBe(0);
+    const st = await semsync(homeA, 'status', '--json').catch((e: { code: number; stdout: string }) => e);
+    expect((st as { code?: number }).code).toBe(1);
+    expect(JSON.parse((st as { stdout: string }).stdout).running).toBe(false);
+  }, 60_000);
+});
