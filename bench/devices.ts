@@ -1,0 +1,92 @@
+// Devices: planning + placing 10,000 files on a device (tmpfs when root) against `cp -r`; a no-change re-run against `rsync -a --dry-run`.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import n3 from 'n3';
+import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../src/graph/vocab.js';
+import { SemsyncNode } from '../src/node/node.js';
+import { devicesOf } from '../src/node/devices.js';
+import { claimDevice } from '../src/devices/index.js';
+import { dataDir, fmt, have, record, run, time } from './lib.js';
+
+const { quad, namedNode, literal } = n3.DataFactory;
+
+function mountTmpfs(dir: string, size: string): boolean {
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
+}
+
+export async function benchDevices(count = 10_000, size = 16 << 10): Promise<void> {
+  const base = path.join(dataDir, 'devices');
+  const media = path.join(base, 'media');
+  const dev = path.join(media, 'dev');
+  const mnt = path.join(base, 'other');
+  spawnSync('umount', [dev]);
+  spawnSync('umount', [mnt]);
+  await rm(base, { recursive: true, force: true });
+  const src = path.join(base, 'src');
+  await mkdir(src, { recursive: true });
+  await mkdir(mnt, { recursive: true });
+  await mkdir(dev, { recursive: true });
+  const mb = `${Math.ceil((count * size * 3) / (1 << 20)) + 64}m`;
+  const tmpfs = mountTmpfs(dev, mb) && mountTmpfs(mnt, mb);
+  if (!tmpfs) console.log('devices: cannot mount a tmpfs (not root?): measuring on the data folder instead');
+  try {
+    // 10,000 distinct photos (random bytes; described straight into the graph: this measures planning and placing, not extraction).
+    const node = await SemsyncNode.open({ home: path.join(base, 'home') });
+    await node.addShare(src, 'bench');
+    const g = graphIri(node.nodeId, 'share/bench');
+    const changes = [];
+    for (let i = 0; i < count; i++) {
+      const dir = path.join(src, `d${String(i % 100).padStart(3, '0')}`);
+      if (i < 100) await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `p${i}.jpg`);
+      const bytes = randomBytes(size);
+      await writeFile(file, bytes);
+      const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      const f = namedNode(pathToFileURL(file).href);
+      const month = String((i % 12) + 1).padStart(2, '0');
+      for (const q of [
+        quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
+        quad(f, NFO('fileSize'), literal(String(size), XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
+        quad(c, DCTERMS('date'), literal(`20${String(10 + (i % 10))}-${month}-01T12:00:00`, XSD('dateTime')), g),
+      ]) changes.push({ op: 'A' as const, quad: q });
+    }
+    await node.store.commit(changes);
+    const cpDest = path.join(mnt, 'cp');
+    await claimDevice(node.paths.claims, dev, { name: 'bench', accepts: ['photo'], user: devicesOf(node).user });
+    spawnSync('sh', ['-c', `cat ${src}/*/* > /dev/null`]); // warm the page cache for both
+    const devices = devicesOf(node);
+    await devices.addRoot(media);
+    const placed = await time(() => devices.place(dev));
+    if (placed.value.copied !== count) throw new Error(`placed ${placed.value.copied} of ${count}: ${JSON.stringify(placed.value.errors.slice(0, 3))}`);
+    const cp = await run('cp', ['-r', src, cpDest]);
+    const rate = count / (placed.ms / 1000);
+    const cpRate = count / (cp.ms / 1000);
+    record({ what: `plan + place ${count} files of ${size >> 10} KiB on a ${tmpfs ? 'tmpfs' : 'folder'} device (fsync per file, default for devices)`, ours: fmt.rate(rate, 'files/s'), anchorName: 'cp -r', anchor: fmt.rate(cpRate, 'files/s'), ratio: fmt.x(rate / cpRate), goal: '≥ 0.8x', met: rate / cpRate >= 0.8 });
+
+    const again = await time(() => devices.place(dev));
+    if (again.value.operations.length) throw new Error(`re-run planned ${again.value.operations.length} operations`);
+    if (have('rsync')) {
+      const rs = await run('rsync', ['-a', '--dry-run', `${src}/`, `${cpDest}/`]);
+      record({ what: `no-change re-run over ${count} placed files (plan, listing, catalog)`, ours: fmt.ms(again.ms), anchorName: 'rsync -a --dry-run', anchor: fmt.ms(rs.ms), ratio: fmt.x(again.ms / rs.ms), goal: '≤ 1x', met: again.ms <= rs.ms });
+    } else {
+      record({ what: `no-change re-run over ${count} files`, ours: fmt.ms(again.ms), anchorName: 'rsync (not installed)', anchor: '-', ratio: '-', goal: '≤ 1x' });
+    }
+
+    // The same placement without fsync (what host targets use), for the fsync decision in docs/decisions.md.
+    const target = path.join(mnt, 'target');
+    await devices.addTarget(target, 'bench-target');
+    const noSync = await time(() => devices.place('bench-target'));
+    const nsRate = count / (noSync.ms / 1000);
+    record({ what: `plan + place ${count} files on a host target (no fsync)`, ours: fmt.rate(nsRate, 'files/s'), anchorName: 'cp -r', anchor: fmt.rate(cpRate, 'files/s'), ratio: fmt.x(nsRate / cpRate), goal: '≥ 0.8x', met: nsRate / cpRate >= 0.8 });
+    await node.close();
+  } finally {
+    spawnSync('umount', [dev]);
+    spawnSync('umount', [mnt]);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchDevices(Number(process.argv[2] ?? 10_000));
