@@ -1,11 +1,6 @@
 // `semsync start`: runs the node in the foreground until SIGINT/SIGTERM, then stops cleanly.
 import type { Command } from 'commander';
-import { LocalApi } from '../node/api.js';
-import { NodeDaemon } from '../node/daemon.js';
-import { serveControl } from '../server/control.js';
-import { createLogger } from '../server/log.js';
-import { serveNodeHttp, type NodeHttp } from '../server/node-http.js';
-import { removeRunInfo, writeRunInfo } from '../server/run-info.js';
+import type { NodeHttp } from '../server/node-http.js';
 import type { Logger } from '../peers/index.js';
 import { withNode } from './context.js';
 import { UsageError } from './output.js';
@@ -22,6 +17,15 @@ export function registerStartCommand(program: Command): void {
     .option('--no-http', 'serve no SPARQL endpoint and no dashboard')
     .option('--query-timeout <ms>', 'stop SPARQL queries over HTTP after this long (default 30000; 0: no limit, no query worker)')
     .action(async (opts: { listen?: string[]; mdns?: boolean; httpPort?: string; httpHost?: string; token?: string | boolean; http?: boolean; queryTimeout?: string }, cmd: Command) => {
+      // Loaded here, not at the top: the other commands (and --help) need none of the node's parts.
+      const [{ LocalApi }, { NodeDaemon }, { serveControl }, { createLogger }, { serveNodeHttp }, { removeRunInfo, writeRunInfo }] = await Promise.all([
+        import('../node/api.js'),
+        import('../node/daemon.js'),
+        import('../server/control.js'),
+        import('../server/log.js'),
+        import('../server/node-http.js'),
+        import('../server/run-info.js'),
+      ]);
       await withNode(cmd, async (node) => {
         const startedAt = Date.now();
         const logger = createLogger(node.paths.home);

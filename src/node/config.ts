@@ -1,6 +1,6 @@
 // The node's settings in HOME/config.json: its id, its shares, media roots, HTTP and listen addresses.
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../peers/identity.js';
+import { writeFileAtomic } from '../peers/atomic-file.js';
 
 export interface ShareConfig {
   name: string;

@@ -1,10 +1,11 @@
 // The node's persistent Ed25519 identity: a libp2p private key in a file (0600, written atomically).
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { PrivateKey } from '@libp2p/interface';
+import { writeFileAtomic } from './atomic-file.js';
+
+export { writeFileAtomic };
 
 export interface Identity {
   privateKey: PrivateKey;
@@ -14,26 +15,6 @@ export interface Identity {
 
 export class IdentityError extends Error {
   override name = 'IdentityError';
-}
-
-/** Write `data` to `file` atomically (temp file in the same folder, fsync, rename) with the given mode. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await fs.open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fs.chmod(tmp, mode);
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** Load the identity in `file`, or create a new Ed25519 one there if the file does not exist. */

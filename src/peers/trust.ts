@@ -4,7 +4,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Quad } from '@rdfjs/types';
-import { writeFileAtomic } from './identity.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 /** What the other side said about our pairing the last time we spoke to it. */
 export type RemoteState = 'unknown' | 'accepted' | 'refused';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { serve, type ServerType } from '@hono/node-server';
-import { writeFileAtomic } from '../peers/identity.js';
+import { writeFileAtomic } from '../peers/atomic-file.js';
 import { sparqlHandler, type SparqlOptions } from './sparql.js';
 
 export class HttpBindError extends Error {

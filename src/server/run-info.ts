@@ -1,7 +1,7 @@
 // HOME/run/node.json: what a running node tells other commands (pid, start time, HTTP address), beside its control socket.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../peers/identity.js';
+import { writeFileAtomic } from '../peers/atomic-file.js';
 
 export interface RunInfo {
   pid: number;

@@ -121,10 +121,10 @@ describe('semsync CLI', () => {
   });
 
   it('works against a running node, and a second node on the same home is refused', async () => {
-    const node = cliSpawn(home, ['start', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0']);
+    const node = cliSpawn(home, ['start', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--http-port', '0']);
     try {
       await node.waitFor(/ready/);
-      const second = await cli(home, ['start', '--no-mdns']);
+      const second = await cli(home, ['start', '--no-mdns', '--http-port', '0']);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/in use by process \d+/);
       const q = await cli(home, ['query', 'SELECT (COUNT(*) AS ?n) WHERE { ?c a ss:EBook }', '--json']);

@@ -36,7 +36,7 @@ async function until(fn: () => Promise<boolean>, ms: number, what: string): Prom
 }
 
 async function start(home: string): Promise<Node> {
-  const proc = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.add(proc);
   proc.on('exit', () => procs.delete(proc));
   const out: string[] = [];
