@@ -34,9 +34,16 @@ export const GRAPH_MIME: Partial<Record<ResultFormat, string>> = {
   jsonld: 'application/ld+json',
 };
 
-const PRELUDE = Object.entries(PREFIXES)
-  .map(([p, iri]) => `PREFIX ${p}: <${iri}>`)
-  .join(' ') + '\n';
+/** Each predeclared prefix with the pattern of its use (`dcterms:title`, not `...dcterms:` inside a longer name). */
+const PREFIX_USES = Object.entries(PREFIXES).map(([p, iri]) => ({ decl: `PREFIX ${p}: <${iri}>`, use: new RegExp(`(?:^|[^\\w.-])${p}:`) }));
+
+/**
+ * The declarations of the predeclared prefixes this query uses, on one line (so the user's line N is line N + 1).
+ * Only those it uses: parsing all fourteen would cost more than a small lookup query itself.
+ */
+function prelude(sparql: string): string {
+  return PREFIX_USES.filter((x) => x.use.test(sparql)).map((x) => x.decl).join(' ') + '\n';
+}
 
 /** The query form, read past comments, BASE and PREFIX declarations. */
 export function queryKind(sparql: string): QueryKind {
@@ -137,7 +144,7 @@ function lazy<T extends object>(base: T, key: string, compute: () => unknown): T
 export function runQuery(store: oxigraph.Store, sparql: string, format?: ResultFormat): QueryOutput {
   const kind = queryKind(sparql);
   if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
-  const text = PRELUDE + sparql;
+  const text = prelude(sparql) + sparql;
   const run = (results_format: string): string => {
     try {
       return store.query(text, { results_format, use_default_graph_as_union: true }) as string;
