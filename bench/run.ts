@@ -50,3 +50,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// Libraries a benchmark loaded (libp2p, HTTP servers, workers) may keep handles open: the run is over.
+process.exit(process.exitCode ?? 0);
