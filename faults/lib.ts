@@ -1,0 +1,137 @@
+// Fault-runner helpers: run the compiled `semsync` CLI as child processes, kill them with SIGKILL, compare stores.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
+export const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: boolean; ms: number }
+
+/** Every child started here, so the runner can always kill what it started (by pid) on the way out. */
+export const children = new Set<ChildProcess>();
+/** How many SIGKILLs actually hit a running process (a kill after the process finished does not count). */
+export const kills = { n: 0 };
+
+/** Runs `semsync --home HOME ...args`; with `killAfterMs`, sends SIGKILL at that moment if it is still running. */
+export function semsync(home: string, args: string[], opts: { killAfterMs?: number; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [cliPath, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const kill = opts.killAfterMs === undefined ? undefined : setTimeout(() => { killed = child.exitCode === null; child.kill('SIGKILL'); }, opts.killAfterMs);
+    const hang = setTimeout(() => { stderr += `\n[faults] timed out after ${opts.timeoutMs ?? 120_000} ms`; child.kill('SIGKILL'); }, opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(kill);
+      clearTimeout(hang);
+      children.delete(child);
+      if (killed && signal === 'SIGKILL') kills.n++;
+      resolve({ code, signal, stdout, stderr, killed, ms: Date.now() - t0 });
+    });
+  });
+}
+
+export async function ok(home: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const r = await semsync(home, args, { timeoutMs });
+  if (r.code !== 0) throw new Error(`semsync ${args.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
+
+/** A long-running `semsync start` on 127.0.0.1 (no mDNS), resolved once it prints "ready". */
+export interface Daemon { home: string; child: ChildProcess; out: () => string; exited: Promise<void> }
+export async function startNode(home: string, port: number): Promise<Daemon> {
+  const child = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--no-mdns', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once('close', () => { children.delete(child); r(); }));
+  await until(async () => /^ready$/m.test(out) || child.exitCode !== null, 45_000, `${home} ready`);
+  if (child.exitCode !== null) throw new Error(`node at ${home} exited ${child.exitCode}: ${out.slice(-2000)}`);
+  return { home, child, out: () => out, exited };
+}
+
+export async function killNode(d: Daemon, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (d.child.exitCode === null && d.child.signalCode === null) {
+    d.child.kill(signal);
+    if (signal === 'SIGKILL') kills.n++;
+  }
+  const t = setTimeout(() => d.child.kill('SIGKILL'), 15_000);
+  await d.exited;
+  clearTimeout(t);
+}
+
+export async function until(fn: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await fn()) return Date.now() - t0;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The whole dataset as sorted N-Quads lines (a canonical form: the data has no blank nodes). */
+export async function canonical(home: string, graphPrefix?: string): Promise<string[]> {
+  const lines = (await ok(home, ['export', '--format', 'nquads'])).split('\n').filter(Boolean);
+  const pick = graphPrefix ? lines.filter((l) => l.includes(`<${graphPrefix}`)) : lines;
+  return pick.sort();
+}
+
+export async function count(home: string, where: string): Promise<number> {
+  const out = await ok(home, ['query', '--format', 'json', `SELECT (COUNT(*) AS ?n) WHERE { ${where} }`]);
+  return Number((JSON.parse(out) as { results: { bindings: Array<{ n?: { value: string } }> } }).results.bindings[0]?.n?.value ?? 0);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const tempDir = (name: string) => fsp.mkdtemp(path.join(os.tmpdir(), `semsync-faults-${name}-`));
+export const sha256 = async (f: string) => createHash('sha256').update(await fsp.readFile(f)).digest('hex');
+
+/** Every file under `dir` (relative, '/'-separated), sorted; `skip` drops paths starting with it. */
+export async function listFiles(dir: string, skip?: string): Promise<string[]> {
+  const all = (await fsp.readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  return all.map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/')).filter((p) => !skip || !p.startsWith(skip)).sort();
+}
+
+/** A deterministic RNG (mulberry32), so a failing trial can be replayed with `--seed`. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function copyTree(from: string, to: string): Promise<void> {
+  await fsp.rm(to, { recursive: true, force: true });
+  await fsp.cp(from, to, { recursive: true, preserveTimestamps: true });
+}
+
+/** Empties a folder (a mount point stays mounted) and fills it with a copy of `from`. */
+export async function refill(dir: string, from: string): Promise<void> {
+  for (const e of await fsp.readdir(dir)) await fsp.rm(path.join(dir, e), { recursive: true, force: true });
+  for (const e of await fsp.readdir(from)) await fsp.cp(path.join(from, e), path.join(dir, e), { recursive: true, preserveTimestamps: true });
+}
