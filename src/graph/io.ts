@@ -96,7 +96,10 @@ export async function exportToFile(store: oxigraph.Store, file: string, format: 
   const tmp = `${file}.${process.pid}.tmp`;
   const fh = await fsp.open(tmp, 'w');
   try {
-    for (const chunk of exportChunks(store, format, graph)) if (chunk) await fh.write(chunk);
+    for (const chunk of exportChunks(store, format, graph)) {
+      const buf = Buffer.from(chunk, 'utf8'); // written whole: a write on a filling disk may be short without an error
+      for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
+    }
     await fh.sync();
   } catch (e) {
     await fh.close();

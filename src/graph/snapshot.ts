@@ -53,6 +53,12 @@ async function listSnapshots(dir: string): Promise<string[]> {
   }
 }
 
+/** Writes all of `text`: a write on a filling disk may be short without an error (the next one then fails with ENOSPC). */
+async function writeAll(fh: fsp.FileHandle, text: string): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
+}
+
 /** Write a snapshot of `store` covering `vv` (temp file, fsync, rename, fsync dir); older snapshots are removed after. */
 export async function writeSnapshot(dir: string, store: oxigraph.Store, meta: Omit<SnapshotMeta, 'quads' | 'created'>): Promise<SnapshotInfo> {
   await fsp.mkdir(dir, { recursive: true });
@@ -63,12 +69,15 @@ export async function writeSnapshot(dir: string, store: oxigraph.Store, meta: Om
   const full: SnapshotMeta = { ...meta, quads: store.size, created: new Date().toISOString() };
   const fh = await fsp.open(tmp, 'w');
   try {
-    await fh.write(`${HEADER_PREFIX}${JSON.stringify(full)}\n`);
-    for (const chunk of dumpChunks(store)) await fh.write(chunk);
+    await writeAll(fh, `${HEADER_PREFIX}${JSON.stringify(full)}\n`);
+    for (const chunk of dumpChunks(store)) await writeAll(fh, chunk);
     await fh.sync();
-  } finally {
+  } catch (e) {
     await fh.close();
+    await fsp.rm(tmp, { force: true }); // a failed snapshot (a full disk) leaves no half file taking the space
+    throw e;
   }
+  await fh.close();
   await fsp.rename(tmp, file);
   await fsyncDir(dir);
   for (const old of existing) await fsp.rm(path.join(dir, old), { force: true });

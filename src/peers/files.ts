@@ -8,7 +8,7 @@ import { NIE, contentIri } from '../graph/vocab.js';
 import { ownSource } from './filter.js';
 import type { Logger, SyncStore } from './types.js';
 import { WireError } from './wire/frame.js';
-import { decodeFile, encodeFile, WIRE_VERSION, MAX_CHUNK, type FileMsg } from './wire/messages.js';
+import { decodeFile, encodeFile, MIN_WIRE_VERSION, WIRE_VERSION, MAX_CHUNK, type FileMsg } from './wire/messages.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
 
 export const FILE_CHUNK = 256 * 1024;
@@ -77,7 +77,7 @@ export async function serveFile(stream: Stream, peerId: string, deps: FileServer
     const first = await readFrames(stream, 1024).next();
     const req: FileMsg | undefined = first.done ? undefined : decodeFile(first.value[0]);
     if (!req || req.t !== 'req') throw new WireError('expected a file request');
-    if (req.v !== WIRE_VERSION) {
+    if (req.v < MIN_WIRE_VERSION || req.v > WIRE_VERSION) {
       await send({ t: 'deny', reason: 'version' });
       return closeStream(stream);
     }
@@ -147,7 +147,7 @@ export async function fetchOverStream(
           const digest = createHash('sha256').update(m.data).digest();
           if (!Buffer.from(m.sha256).equals(digest)) throw new FetchError(`${peerId}: chunk at ${have} fails its hash`);
           if (have + m.data.length > size) throw new FetchError(`${peerId}: more bytes than announced`);
-          await fh.write(m.data);
+          for (let off = 0; off < m.data.length; ) off += (await fh.write(m.data, off, m.data.length - off, null)).bytesWritten; // a short write on a filling disk
           running.update(m.data);
           have += m.data.length;
           received += m.data.length;
