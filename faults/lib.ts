@@ -9,7 +9,17 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
-export const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+export const builtCli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The CLI the trials run: a private copy of dist/ (see freezeBuild), so a rebuild during a long run cannot hand a child half-written modules. */
+export let cliPath = builtCli;
+
+/** Copies dist/ beside it (same depth, so paths relative to the package still resolve) and runs trials from the copy; returns its remover. */
+export async function freezeBuild(): Promise<() => Promise<void>> {
+  const frozen = path.join(repoRoot, `.faults-dist-${process.pid}`);
+  await fsp.cp(path.join(repoRoot, 'dist'), frozen, { recursive: true });
+  cliPath = path.join(frozen, 'src', 'cli', 'main.js');
+  return () => fsp.rm(frozen, { recursive: true, force: true });
+}
 
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: boolean; ms: number }
 

@@ -1,7 +1,7 @@
 // `npm run faults [-- --quick] [--trials N] [--seed S] [--phase NAME] [--json FILE]`: SIGKILL real semsync processes, restart, verify; non-zero exit on any failure.
 import { existsSync, promises as fsp } from 'node:fs';
 import { allPhases, type Phase } from './phases.js';
-import { children, cliPath, kills, rng } from './lib.js';
+import { builtCli, children, freezeBuild, kills, rng } from './lib.js';
 
 interface Figures { phase: string; trials: number; killed: number; failures: number; messages: string[]; seconds: number }
 
@@ -52,10 +52,19 @@ async function runPhase(p: Phase, trials: number, seed: number): Promise<Figures
 
 async function main(): Promise<number> {
   const o = args(process.argv.slice(2));
-  if (!existsSync(cliPath)) {
-    console.error(`faults: ${cliPath} is missing; build first (npx tsc -p .)`);
+  if (!existsSync(builtCli)) {
+    console.error(`faults: ${builtCli} is missing; build first (npx tsc -p .)`);
     return 2;
   }
+  const thaw = await freezeBuild();
+  try {
+    return await runAll(o);
+  } finally {
+    await thaw();
+  }
+}
+
+async function runAll(o: ReturnType<typeof args>): Promise<number> {
   console.log(`faults: ${o.trials} SIGKILL trial(s) per phase, seed ${o.seed} (replay with --seed ${o.seed})`);
   const figures: Figures[] = [];
   for (const p of allPhases()) {
