@@ -1,5 +1,5 @@
 // The device catalog `.semsync/catalog.nq`: what semsync placed on a device, by which rule, from which metadata.
-import { promises as fsp } from 'node:fs';
+import { lstatSync, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
@@ -185,16 +185,29 @@ export function parseCatalog(text: string): { device?: string; records: CatalogR
   return { device, records };
 }
 
+// The last catalog read or written per file, by identity (inode, size, times): a re-run skips the parse.
+const parsed = new Map<string, { key: string; records: CatalogRecord[] }>();
+const statKey = (file: string) => {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
+};
+
 /** The catalog's records, by path; empty when the device has no catalog. */
 export async function readCatalogRecords(root: string): Promise<CatalogRecord[]> {
+  const file = path.join(root, CATALOG_FILE);
+  const key = statKey(file);
+  const hit = parsed.get(file);
+  if (key && hit?.key === key) return [...hit.records];
   let text: string;
   try {
-    text = await fsp.readFile(path.join(root, CATALOG_FILE), 'utf8');
+    text = await fsp.readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return parseCatalog(text).records;
+  const records = parseCatalog(text).records;
+  if (key && statKey(file) === key) parsed.set(file, { key, records: [...records] });
+  return records;
 }
 
 /** What the catalog says semsync placed on the device (not checked against the files; see {@link listDevice}). */
@@ -223,7 +236,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 /** Replace the device's catalog atomically. */
 export async function writeCatalog(root: string, deviceId: string, records: Iterable<CatalogRecord>): Promise<void> {
   await fsp.mkdir(path.join(root, PROFILE_DIR), { recursive: true });
-  await writeFileAtomic(path.join(root, CATALOG_FILE), serializeCatalog(deviceId, records));
+  const file = path.join(root, CATALOG_FILE);
+  const list = [...records];
+  parsed.delete(file);
+  await writeFileAtomic(file, serializeCatalog(deviceId, list));
+  const key = statKey(file);
+  if (key) parsed.set(file, { key, records: list.map((r) => (r.path === r.path.normalize('NFC') ? r : { ...r, path: r.path.normalize('NFC') })) });
 }
 
 const SKIP_DIRS = new Set(['lost+found', 'System Volume Information', '$RECYCLE.BIN']);
@@ -252,7 +270,13 @@ export async function walkDevice(root: string): Promise<{ path: string; size: nu
           subdirs.push(r);
         } else if (ent.isFile()) {
           if (ent.name.startsWith(TEMP_PREFIX)) return;
-          const st = await fsp.lstat(path.join(root, r)).catch(() => undefined);
+          // Synchronous: one directory's stats at a time, without a thread-pool round trip per file (as rsync).
+          let st;
+          try {
+            st = lstatSync(path.join(root, r), { throwIfNoEntry: false });
+          } catch {
+            st = undefined;
+          }
           if (st?.isFile()) out.push({ path: r.normalize('NFC'), size: st.size });
         }
       }),

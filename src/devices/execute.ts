@@ -1,5 +1,5 @@
 // Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
-import { promises as fsp, realpathSync, statSync } from 'node:fs';
+import { promises as fsp, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
 import { CATALOG_FILE, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
@@ -38,7 +38,10 @@ export interface ExecuteOptions {
   fsync?: boolean;
   /** Re-hash files copied from local paths (streams are always hashed on the way; default false). */
   verifyHash?: boolean;
-  /** Write the catalog at least this often while copying (ms, default 2000) or every `flushEvery` files (default 5000). */
+  /**
+   * Write the catalog at least this often while copying (ms, default 10000) or every `flushEvery` files (default
+   * 20000). Between writes, the pending list covers what was placed (adopted after a hash check on the next run).
+   */
   flushMs?: number;
   flushEvery?: number;
   /** Stop between files; what was done is kept. */
@@ -124,8 +127,28 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     res.skipped++;
     res.skips.push({ target, content, reason });
   };
-  // Synchronous stats: no thread-pool round trip, no exception per missing target.
-  const stats = ops.map((op) => (op.kind === 'skip' || unsafeTarget(op.target) ? undefined : statSync(path.join(root, op.target), { throwIfNoEntry: false })));
+  // What exists: one listing per target folder, then a stat only for names that are there (a new device: no stats).
+  // Names are compared case- and normalisation-folded (FAT finds `A.jpg` as `a.jpg`); a near match is stat'ed.
+  const fold = (n: string) => n.normalize('NFC').toLowerCase();
+  const present = new Map<string, Set<string> | undefined>();
+  const names = (d: string) => {
+    if (!present.has(d)) {
+      let list: Set<string> | undefined;
+      try {
+        list = new Set(readdirSync(path.join(root, d)).map(fold));
+      } catch (e) {
+        list = errCode(e) === 'ENOENT' ? new Set() : undefined; // undefined: stat each name
+      }
+      present.set(d, list);
+    }
+    return present.get(d);
+  };
+  const stats = ops.map((op) => {
+    if (op.kind === 'skip' || unsafeTarget(op.target)) return undefined;
+    const dir = names(dirOf(op.target));
+    if (dir && !dir.has(fold(op.target.slice(op.target.lastIndexOf('/') + 1)))) return undefined;
+    return statSync(path.join(root, op.target), { throwIfNoEntry: false });
+  });
   ops.forEach((op, i) => {
     if (op.kind === 'skip') return skip(op.reason, undefined, op.content);
     const bad = unsafeTarget(op.target);
@@ -191,7 +214,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     await flushing;
   };
   const maybeFlush = () => {
-    if (!flushing && dirty && (unflushed >= (opts.flushEvery ?? 5000) || Date.now() - lastFlush >= (opts.flushMs ?? 2000))) void flush().catch(() => undefined);
+    if (!flushing && dirty && (unflushed >= (opts.flushEvery ?? 20_000) || Date.now() - lastFlush >= (opts.flushMs ?? 10_000))) void flush().catch(() => undefined);
   };
 
   let fatal: { target: string; error: unknown } | undefined;

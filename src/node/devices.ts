@@ -102,6 +102,10 @@ export class NodeDevices extends EventEmitter {
         const out = store.query(sparql);
         return out.kind === 'bindings' ? out.rows : [];
       },
+      selectTsv(sparql: string) {
+        const out = store.query(sparql, { format: 'tsv' });
+        return out.kind === 'bindings' ? (out.serialized ?? '') : '';
+      },
     };
   }
 

@@ -6,6 +6,8 @@ import type { MediaKind } from './types.js';
 /** The slice of the store rules need: SPARQL SELECT over the union of all graphs, rows as variable → term. */
 export interface RuleGraph {
   select(sparql: string): Array<Record<string, Term>>;
+  /** The same query's results as SPARQL TSV text, when the store can give it (much cheaper than term objects). */
+  selectTsv?(sparql: string): string;
 }
 
 /** The class each kind of media is typed with in the graph. */
@@ -117,6 +119,50 @@ GROUP BY ?${groupVar} (SUBSTR(STR(?s), 12, 1))`,
   }
 }
 
+const TSV_ESC: Record<string, string> = { t: '\t', b: '\b', n: '\n', r: '\r', f: '\f', '"': '"', "'": "'", '\\': '\\' };
+
+/** One TSV term: [value, isLiteral], or undefined for a blank node or an unbound cell. */
+function tsvTerm(cell: string): [string, boolean] | undefined {
+  const c = cell.charCodeAt(0);
+  if (c === 60) return [cell.slice(1, cell.lastIndexOf('>')), false]; // <iri>
+  if (c === 34) {
+    // "literal"(^^<dt>|@lang)?: the closing quote is the last one (a datatype IRI holds none, a tag neither)
+    const body = cell.slice(1, cell.lastIndexOf('"'));
+    return [body.includes('\\') ? body.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, e: string) => (e.length > 1 ? String.fromCodePoint(parseInt(e.slice(1), 16)) : TSV_ESC[e] ?? e)) : body, true];
+  }
+  if (c === 95 || cell === '') return undefined; // _:blank
+  return [cell, true]; // a bare number or boolean
+}
+
+/**
+ * `SELECT ?g ?s ?o` as TSV (one flat scan, no grouping or encoding in the store: ~5x cheaper than {@link packed}),
+ * each row handed over as (group, subject, object, literal). Falls back to {@link packed} for a graph without TSV.
+ */
+function flat(
+  graph: RuleGraph,
+  groupVar: string,
+  where: string,
+  each: (group: string, subject: string, object: string, literal: boolean) => void,
+): void {
+  if (!graph.selectTsv) return packed(graph, groupVar, where, each);
+  const text = graph.selectTsv(`${sparqlPrefixes()}\nSELECT ?${groupVar} ?s ?o WHERE { ${where} FILTER(isIRI(?s)) }`);
+  let i = text.indexOf('\n') + 1;
+  while (i > 0 && i < text.length) {
+    let e = text.indexOf('\n', i);
+    if (e < 0) e = text.length;
+    const line = text.slice(i, e);
+    i = e + 1;
+    const t1 = line.indexOf('\t');
+    const t2 = line.indexOf('\t', t1 + 1);
+    if (t1 < 0 || t2 < 0) continue;
+    const g = tsvTerm(line.slice(0, t1));
+    const s = tsvTerm(line.slice(t1 + 1, t2));
+    const o = tsvTerm(line.slice(t2 + 1));
+    if (!g || !s || s[1] || !o) continue;
+    each(g[0], s[0], o[0], o[1]);
+  }
+}
+
 /**
  * The facts of every content of the given kinds, in two queries whatever the number of contents: the
  * contents by kind, then one scan of the predicates planning reads (joined here, not in SPARQL: flat scans
@@ -128,7 +174,7 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   if (kinds.length === 0) return out;
   const byClass = new Map<string, MediaKind>(kinds.map((k) => [KIND_CLASS[k], k]));
   const rank = (k: MediaKind): number => kinds.indexOf(k);
-  packed(graph, 'type', `VALUES ?type { ${kindValues(kinds)} } ?s a ?type . BIND("" AS ?o)`, (type, c) => {
+  flat(graph, 'type', `VALUES ?type { ${kindValues(kinds)} } ?s a ?type . BIND("" AS ?o)`, (type, c) => {
     const kind = byClass.get(type);
     if (!kind) return;
     const seen = out.get(c);
@@ -151,7 +197,7 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   let lastP = '';
   let name: keyof typeof P | undefined;
   let other = new Map<string, string[]>();
-  packed(graph, 'p', `VALUES ?p { ${preds} } ?s ?p ?o .`, (p, subject, o, lit) => {
+  flat(graph, 'p', `VALUES ?p { ${preds} } ?s ?p ?o .`, (p, subject, o, lit) => {
     if (p !== lastP) {
       lastP = p;
       name = nameOf.get(p);

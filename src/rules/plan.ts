@@ -55,6 +55,7 @@ export function plan(input: PlanInput): Operation[] {
     ? new Map([...input.facts].filter(([, f]) => kinds.includes(f.kind)))
     : fetchFacts(graph, kinds);
   const categories = categoriseFacts(graph, facts, rules);
+  const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));
   const skips: Array<Operation & { kind: 'skip' }> = [];
   const skipped = new Map<string, string>();
   const wants: Want[] = [];
@@ -74,7 +75,7 @@ export function plan(input: PlanInput): Operation[] {
       continue;
     }
     const source = sources.get(f.iri);
-    wants.push(want(f, rule, assigned, profile, source));
+    wants.push(cachedWant(f, rule, assigned, profile, profileKey, source));
   }
 
   // What the device holds, by collision key.
@@ -204,6 +205,36 @@ export function placementRule(
 function compareScores(a: number[], b: number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
+}
+
+// A content's wanted path is a pure function of its facts (objects the caller keeps while the graph is
+// unchanged), its rule, its primary category, the profile's naming and its source: a re-plan reuses it.
+const wantCache = new WeakMap<ContentFacts, { key: string; want: Want }>();
+const ruleKeys = new WeakMap<PlacementRule, number>();
+const shapes = new Map<string, number>(); // a rule's or a profile's content → a short id (a handful per process)
+const shapeId = (json: string) => {
+  let id = shapes.get(json);
+  if (id === undefined) shapes.set(json, (id = shapes.size));
+  return id;
+};
+
+function cachedWant(
+  f: ContentFacts,
+  rule: PlacementRule,
+  assigned: readonly Assigned[],
+  profile: DeviceProfile,
+  profileKey: number,
+  source: SourceFile | undefined,
+): Want {
+  let rk = ruleKeys.get(rule);
+  if (rk === undefined) ruleKeys.set(rule, (rk = shapeId(JSON.stringify(rule))));
+  const primary = rule.forCategory !== undefined ? assigned.find((a) => a.label === rule.forCategory) : assigned[0];
+  const key = `${rk} ${profileKey}\0${primary?.label}\0${primary?.rule}\0${source?.path}\0${source?.size}`;
+  const hit = wantCache.get(f);
+  if (hit?.key === key) return hit.want;
+  const w = want(f, rule, assigned, profile, source);
+  wantCache.set(f, { key, want: w });
+  return w;
 }
 
 function want(

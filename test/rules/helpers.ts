@@ -18,6 +18,9 @@ export function graphOf(turtle: string): RuleGraph & { store: oxigraph.Store } {
       const rows = store.query(sparql, { use_default_graph_as_union: true }) as Map<string, Term>[];
       return rows.map((m) => Object.fromEntries(m) as Record<string, Term>);
     },
+    selectTsv(sparql: string) {
+      return store.query(sparql, { use_default_graph_as_union: true, results_format: 'text/tab-separated-values' }) as string;
+    },
   };
 }
 
