@@ -53,9 +53,21 @@ describe('messages', () => {
     expect(chunk.t === 'chunk' && [...chunk.data]).toEqual([1, 2, 3]);
   });
   it('reads the version of a hello from another version without validating the rest', () => {
-    const raw = new TextEncoder().encode(JSON.stringify({ v: 2, whatever: true }));
+    const raw = new TextEncoder().encode(JSON.stringify({ v: 3, whatever: true }));
     const m = decodeSync(Uint8Array.from([1, ...raw]));
-    expect(m).toMatchObject({ t: 'hello', v: 2 });
+    expect(m).toMatchObject({ t: 'hello', v: 3 });
+  });
+  it('compresses patches (wire version 2) and refuses a decompression bomb', () => {
+    const text = new TextEncoder().encode(`H id <urn:semsync:patch:${PEER}:2> .\nTX .\nA <urn:sha256:${'ab'.repeat(32)}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/semsync/ns#EBook> <https://w3id.org/semsync/id/graph/${PEER}/share/books> .\nTC .\n`);
+    const wire = encodeSync({ t: 'zpatch', bytes: text });
+    expect(wire.length).toBeLessThan(text.length / 2);
+    const m = decodeSync(wire);
+    expect(m.t === 'patch' && Buffer.from(m.bytes).equals(Buffer.from(text))).toBe(true);
+    const bomb = encodeSync({ t: 'zpatch', bytes: new Uint8Array(8 << 20) }); // 8 MiB of zeros: a few KB on the wire
+    expect(bomb.length).toBeLessThan(64 << 10);
+    expect(() => decodeSync(bomb)).toThrow(WireError);
+    expect(() => decodeSync(Uint8Array.of(10, 1, 2, 3))).toThrow(WireError);
+    expect(() => decodeSync(Uint8Array.of(10))).toThrow(WireError);
   });
   it('rejects malformed control messages', () => {
     const bad = [

@@ -1,10 +1,16 @@
 // The sync and file protocols' messages: one type byte, then JSON (control) or UTF-8 text/bytes (data).
 import { WireError } from './frame.js';
+import { deflatePatch, inflatePatch } from './compress.js';
 
 export const SYNC_PROTOCOL = '/semsync/sync/1.0.0';
 export const FILE_PROTOCOL = '/semsync/file/1.0.0';
-/** The version carried in hello and file requests; a peer speaking another one is refused. */
-export const WIRE_VERSION = 1;
+/**
+ * The version carried in hello and file requests; a peer speaking one outside MIN_WIRE_VERSION..WIRE_VERSION is
+ * refused. 2: patches may come as `zpatch` (raw DEFLATE with the dictionary in compress.ts), sent only to a peer
+ * whose hello said 2 or more. File requests are the same in both.
+ */
+export const WIRE_VERSION = 2;
+export const MIN_WIRE_VERSION = 1;
 
 export const MAX_CONTROL_BYTES = 64 * 1024;
 export const MAX_GRANTS = 1000;
@@ -26,6 +32,8 @@ export type SyncMsg =
   | { t: 'patch'; bytes: Uint8Array }
   /** The first pieces of a patch too big for one frame; the concatenation with the final `patch` is the text. */
   | { t: 'patch-part'; bytes: Uint8Array }
+  /** A whole patch (its RDF Patch text here), sent compressed; it decodes as a `patch` (wire version 2). */
+  | { t: 'zpatch'; bytes: Uint8Array }
   /** The receiver holds the sender's patches up to `seq`. */
   | { t: 'ack'; seq: number }
   /** A full state of the sender's graphs visible to the receiver follows, as of `seq`; replaces all it had. */
@@ -42,7 +50,7 @@ export type FileMsg =
   | { t: 'chunk'; sha256: Uint8Array; data: Uint8Array }
   | { t: 'end' };
 
-const SYNC_CODES = { hello: 1, refuse: 2, patch: 3, ack: 4, 'state-begin': 5, 'state-chunk': 6, 'state-end': 7, ping: 8, 'patch-part': 9 } as const;
+const SYNC_CODES = { hello: 1, refuse: 2, patch: 3, ack: 4, 'state-begin': 5, 'state-chunk': 6, 'state-end': 7, ping: 8, 'patch-part': 9, zpatch: 10 } as const;
 const FILE_CODES = { req: 0x21, meta: 0x22, deny: 0x23, chunk: 0x24, end: 0x25 } as const;
 
 const enc = new TextEncoder();
@@ -64,6 +72,8 @@ export function encodeSync(m: SyncMsg): Uint8Array {
     case 'patch':
     case 'patch-part':
       return withType(SYNC_CODES[m.t], m.bytes);
+    case 'zpatch':
+      return withType(SYNC_CODES.zpatch, deflatePatch(m.bytes));
     case 'state-chunk':
       return withType(SYNC_CODES[m.t], enc.encode(m.text));
     case 'state-end':
@@ -151,7 +161,7 @@ export function decodeSync(frame: Uint8Array): SyncMsg {
       // The version is read first, so a peer speaking another version can be told so (refuse 'version').
       const o = control(body, 'hello', null);
       const v = uint(o, 'v', 'hello');
-      if (v !== WIRE_VERSION) return { t: 'hello', v, node: '', seq: 0, have: 0, grants: [] };
+      if (v < MIN_WIRE_VERSION || v > WIRE_VERSION) return { t: 'hello', v, node: '', seq: 0, have: 0, grants: [] };
       onlyKeys(o, 'hello', ['v', 'node', 'seq', 'have', 'grants']);
       const node = str(o, 'node', 'hello', PEER_ID_RE);
       const seq = uint(o, 'seq', 'hello');
@@ -172,6 +182,12 @@ export function decodeSync(frame: Uint8Array): SyncMsg {
     case SYNC_CODES['patch-part']:
       if (body.length === 0) throw new WireError('empty patch');
       return { t: code === SYNC_CODES.patch ? 'patch' : 'patch-part', bytes: body };
+    case SYNC_CODES.zpatch: {
+      if (body.length === 0) throw new WireError('empty patch');
+      const bytes = inflatePatch(body);
+      if (bytes.length === 0) throw new WireError('empty patch');
+      return { t: 'patch', bytes };
+    }
     case SYNC_CODES.ack:
       return { t: 'ack', seq: uint(control(body, 'ack', ['seq']), 'seq', 'ack') };
     case SYNC_CODES['state-begin']: {

@@ -4,7 +4,8 @@ import n3 from 'n3';
 import type { Patch } from '../../graph/types.js';
 import { authoredBy, filterPatch, quadFilter, type FilterContext } from '../filter.js';
 import type { Logger, SyncProgress, SyncStore } from '../types.js';
-import { WIRE_VERSION, type RefuseReason, type SyncMsg } from './messages.js';
+import { MIN_WIRE_VERSION, WIRE_VERSION, type RefuseReason, type SyncMsg } from './messages.js';
+import { MAX_INFLATED } from './compress.js';
 
 /** A protocol violation by the peer: logged with its id, the session closed, nothing applied. */
 export class ProtocolError extends Error {
@@ -71,6 +72,8 @@ export class SyncSession {
   private theirLatest = 0;
   /** The highest of our seqs the peer holds (its hello, then its acks). */
   private peerHas = 0;
+  /** The wire version of the peer's hello (2 and up take compressed patches). */
+  private peerVersion = 0;
   private pendingAck = -1;
   private patchParts: Uint8Array[] = [];
   private patchPartBytes = 0;
@@ -179,7 +182,7 @@ export class SyncSession {
   }
 
   private async onHello(msg: Extract<SyncMsg, { t: 'hello' }>): Promise<void> {
-    if (msg.v !== WIRE_VERSION) {
+    if (msg.v < MIN_WIRE_VERSION || msg.v > WIRE_VERSION) {
       this.o.log.warn({ peer: this.o.peer, version: msg.v }, 'peer speaks another protocol version');
       return this.refuse('version');
     }
@@ -187,6 +190,7 @@ export class SyncSession {
     if (msg.node !== this.o.peer) throw new ProtocolError(`hello names ${msg.node}, but the connection is authenticated as ${this.o.peer}`);
     if (!this.o.trust.isPaired(this.o.peer)) return this.refuse('not-paired');
     this.helloSeen = true;
+    this.peerVersion = msg.v;
     this.theirLatest = msg.seq;
     this.peerHas = msg.have;
     this.remoteGrants.splice(0, this.remoteGrants.length, ...msg.grants);
@@ -227,6 +231,10 @@ export class SyncSession {
             if (p.seq !== this.sentUpTo + 1) throw new Error(`own log has a gap at ${this.sentUpTo + 1}`);
             const bytes = utf8.encode(this.o.codec.encode(filterPatch(p, keep)));
             this.sentUpTo = p.seq;
+            if (this.peerVersion >= 2 && bytes.length <= MAX_INFLATED) {
+              await this.o.send({ t: 'zpatch', bytes });
+              continue;
+            }
             const piece = this.o.patchPieceBytes ?? 1 << 20;
             let off = 0;
             for (; bytes.length - off > piece; off += piece) await this.o.send({ t: 'patch-part', bytes: bytes.subarray(off, off + piece) });
