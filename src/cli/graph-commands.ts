@@ -17,13 +17,16 @@ export function registerGraphCommands(program: Command): void {
     .option('-f, --file <file>', 'read the query from a file')
     .option('--format <format>', `${QUERY_FORMATS.join('|')} (default: table; turtle for CONSTRUCT/DESCRIBE)`)
     .option('--json', 'the same as --format json')
-    .action(async (text: string | undefined, opts: { file?: string; format?: string; json?: boolean }, cmd: Command) => {
+    .option('--timeout <ms>', 'time limit for a federated query (one with SERVICE <http://…/sparql>), in ms', '30000')
+    .action(async (text: string | undefined, opts: { file?: string; format?: string; json?: boolean; timeout: string }, cmd: Command) => {
       const sparql = opts.file ? await readFile(opts.file, 'utf8') : text;
       if (!sparql) fail('give a query, or --file FILE');
       const format = opts.json || globals(cmd).json ? 'json' : (opts.format ?? 'table');
       if (!(QUERY_FORMATS as readonly string[]).includes(format)) fail(`unknown --format "${format}"; use one of ${QUERY_FORMATS.join(', ')}`);
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) fail(`--timeout takes a positive number of milliseconds, not "${opts.timeout}"`);
       await withApi(cmd, async (api) => {
-        const answer = await api.query(sparql, format as 'table' | ResultFormat);
+        const answer = await api.query(sparql, format as 'table' | ResultFormat, { timeoutMs });
         if (answer.kind === 'text') process.stdout.write(answer.text);
         else process.stdout.write(`${table(answer.vars, answer.rows)}\n${answer.rows.length} row${answer.rows.length === 1 ? '' : 's'}\n`);
       });

@@ -9,3 +9,4 @@ export * as vv from './vv.js';
 export * as hlc from './hlc.js';
 export { quadToNQuads, termToString, quadProblem } from './terms.js';
 export { skolemIri, rdfFormat, type RdfFormat } from './io.js';
+export { federatedQuery, serviceUrls, FederationError, type FederateOptions } from './federation.js';

@@ -41,7 +41,7 @@ const PREFIX_USES = Object.entries(PREFIXES).map(([p, iri]) => ({ decl: `PREFIX 
  * The declarations of the predeclared prefixes this query uses, on one line (so the user's line N is line N + 1).
  * Only those it uses: parsing all fourteen would cost more than a small lookup query itself.
  */
-function prelude(sparql: string): string {
+export function prelude(sparql: string): string {
   return PREFIX_USES.filter((x) => x.use.test(sparql)).map((x) => x.decl).join(' ') + '\n';
 }
 

@@ -4,6 +4,7 @@ import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import type { ResultFormat } from '../graph/types.js';
 import { PREFIXES } from '../graph/vocab.js';
+import { federatedQuery, serviceUrls } from '../graph/federation.js';
 import { fileIri } from '../library/quads.js';
 import type { ScanSummary } from '../library/indexer.js';
 import type { ShareConfig } from './config.js';
@@ -39,7 +40,8 @@ export interface NodeApi {
   shareList(): Promise<ShareConfig[]>;
   shareRemove(name: string): Promise<number>;
   scan(names?: string[]): Promise<ScanSummary[]>;
-  query(sparql: string, format: 'table' | ResultFormat): Promise<QueryAnswer>;
+  /** A query with SERVICE <http://…> is federated (comunica, within `timeoutMs`, default 30 s); any other runs on oxigraph. */
+  query(sparql: string, format: 'table' | ResultFormat, opts?: { timeoutMs?: number }): Promise<QueryAnswer>;
   describe(file: string, format: 'turtle' | 'ntriples' | 'nquads'): Promise<string>;
   export(format: ResultFormat): Promise<string>;
   import(file: string, format?: string): Promise<{ quads: number; patches: number }>;
@@ -123,8 +125,11 @@ export class LocalApi implements NodeApi {
     return this.node.scan(names);
   }
 
-  async query(sparql: string, format: 'table' | ResultFormat): Promise<QueryAnswer> {
-    const out = this.node.store.query(sparql, format === 'table' ? {} : { format });
+  async query(sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number } = {}): Promise<QueryAnswer> {
+    const fmt = format === 'table' ? {} : { format };
+    const out = serviceUrls(sparql).length
+      ? await federatedQuery(this.node.store, sparql, { ...fmt, timeoutMs: opts.timeoutMs })
+      : this.node.store.query(sparql, fmt);
     if (out.serialized !== undefined) return { kind: 'text', text: withNewline(out.serialized) };
     if (out.kind === 'boolean') return { kind: 'text', text: `${out.value}\n` };
     if (out.kind === 'quads') return { kind: 'text', text: writeQuads(out.quads, 'Turtle') };

@@ -6,6 +6,7 @@ import { DashboardState } from './dashboard-state.js';
 import { dashboardRoutes } from './dashboard.js';
 import { serveHttp, tokenFromFile, isLoopback, type HttpServer } from './http.js';
 import { InProcessRunner, WorkerRunner, type QueryRunner } from './query-runner.js';
+import { federatedQuery } from '../graph/federation.js';
 import type { Logger } from './log.js';
 
 export interface NodeHttpOptions {
@@ -45,6 +46,12 @@ export async function serveNodeHttp(node: SemsyncNode, api: NodeApi, opts: NodeH
       token,
       sparql: {
         runner,
+        // SERVICE queries: comunica over this node's store (in this thread; the remote part is async) within the limit
+        federate: async (sparql, format) => {
+          const t0 = performance.now();
+          const out = await federatedQuery(node.store, sparql, { format, timeoutMs: limit > 0 ? limit : undefined });
+          return { text: out.serialized ?? '', ms: performance.now() - t0 };
+        },
         maxBytes: opts.maxBytes,
         onQuery: (q) => (q.status === 200 ? log?.debug(q, 'query') : log?.info(q, 'query refused')),
       },

@@ -1,13 +1,16 @@
 // The SPARQL 1.1 Protocol at /sparql: GET and POST, content negotiation, read-only, size and time limits.
 import type { Context } from 'hono';
 import { queryKind } from '../graph/query.js';
+import { serviceUrls } from '../graph/federation.js';
 import type { ResultFormat } from '../graph/types.js';
-import { QueryTimeoutError, type QueryRunner } from './query-runner.js';
+import { QueryTimeoutError, type QueryResult, type QueryRunner } from './query-runner.js';
 
 export interface SparqlOptions {
   runner: QueryRunner;
   /** Largest accepted request body or query string, in bytes (default 1 MiB). */
   maxBytes?: number;
+  /** Runs a query with SERVICE <http://…> clauses (comunica over this store and the remote endpoints); absent: refused. */
+  federate?: (sparql: string, format: ResultFormat) => Promise<QueryResult>;
   /** Called after each query (for logs and metrics). */
   onQuery?: (q: { kind: string; format: ResultFormat; ms: number; status: number; bytes: number; error?: string }) => void;
 }
@@ -75,7 +78,7 @@ function chooseFormat(c: Context, graph: boolean, asked: string | undefined): Re
   return negotiate(c.req.header('accept'), offered);
 }
 
-function problem(c: Context, status: 400 | 405 | 406 | 413 | 415 | 503 | 500, message: string): Response {
+function problem(c: Context, status: 400 | 403 | 405 | 406 | 413 | 415 | 500 | 502 | 503 | 504, message: string): Response {
   return c.text(message.endsWith('\n') ? message : message + '\n', status);
 }
 
@@ -145,8 +148,15 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       const types = (graph ? GRAPH_TYPES : SELECT_TYPES).map(([m]) => m).join(', ');
       return problem(c, 406, `none of the accepted types can carry ${kind.toUpperCase()} results; ask for one of ${types}`);
     }
+    const federated = serviceUrls(query).length > 0;
+    if (federated) {
+      // SERVICE makes this node send requests: never on behalf of another site's page (a blind request forgery)
+      const site = c.req.header('sec-fetch-site');
+      if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
+      if (site && site !== 'same-origin' && site !== 'none') return problem(c, 403, 'a query with SERVICE is not accepted from another site');
+    }
     try {
-      const out = await opts.runner.run(query, format);
+      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format);
       opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });
       c.header('content-type', `${MIME_OF[format]}; charset=utf-8`);
       c.header('vary', 'accept');
@@ -155,7 +165,8 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       return c.body(out.text, 200);
     } catch (err) {
       const e = err as Error;
-      const status = e instanceof QueryTimeoutError ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500;
+      const remote = e.name === 'FederationError' ? ((e as Error & { timedOut?: boolean }).timedOut ? 504 : 502) : undefined;
+      const status = remote ?? (e instanceof QueryTimeoutError ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500);
       opts.onQuery?.({ kind, format, ms: 0, status, bytes: 0, error: e.message });
       return problem(c, status, e.message);
     }

@@ -138,6 +138,13 @@ describe('the dashboard in headless Chromium', () => {
       // a shared photo with GPS on the offline map
       await page.waitForSelector('#map circle.photo');
       expect(await page.locator('#map circle.photo').count()).toBeGreaterThanOrEqual(1);
+      // country outlines (world-atlas drawn by d3-geo on the node), no tile server: one path with many rings
+      await page.waitForSelector('#map path.land');
+      const land = (await page.locator('#map path.land').getAttribute('d')) ?? '';
+      expect(land.split('M').length).toBeGreaterThan(100);
+      const mapShot = await page.locator('#map').screenshot({ path: path.join(tmp, 'map.png') });
+      expect(await colours(page, mapShot.toString('base64'))).toBeGreaterThan(3);
+      await copyFile(path.join(tmp, 'map.png'), path.join(os.tmpdir(), 'semsync-map.png')).catch(() => {});
 
       // a new device: the prompt, then claimed from the page
       const prompt = page.locator('#claim-prompts .prompt');
