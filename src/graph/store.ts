@@ -382,6 +382,9 @@ export class GraphStore {
     let quads = 0;
     let patches = 0;
     let batch: Change[] = [];
+    // Read the whole file once before committing anything: a file rejected for bad syntax must change nothing
+    // (it used to leave the batches before the error in the store). Costs a second parse; memory stays bounded.
+    for await (const _ of readQuads(file, format)); // eslint-disable-line @typescript-eslint/no-unused-vars
     const flush = async () => {
       try {
         if (await this.commit(batch)) patches++;
