@@ -30,6 +30,8 @@ export interface DescribeOptions {
   size: number;
   /** The first bytes of the file (up to HEAD_BYTES), if the caller already read them (e.g. while hashing). */
   head?: Uint8Array;
+  /** The whole file, if the caller already read it: extractors then read from memory instead of the disk. */
+  bytes?: Buffer;
   /** Give up on an extractor after this long (default 30 s): the description then holds the generic facts. */
   timeoutMs?: number;
 }
@@ -81,7 +83,7 @@ export async function describeContent(path: string, content: NamedNode, opts: De
   }
   const run = async (ex: Extractor) => {
     try {
-      const out = await withTimeout(ex.extract({ path, size: opts.size, mime, head: head! }, content), opts.timeoutMs ?? 30_000);
+      const out = await withTimeout(ex.extract({ path, size: opts.size, mime, head: head!, bytes: opts.bytes }, content), opts.timeoutMs ?? 30_000);
       return { extractor: ex.name, quads: out.quads, errors: out.errors };
     } catch (e) {
       return { extractor: ex.name, quads: [] as Quad[], errors: [`${ex.name} extractor failed: ${message(e)}`] };

@@ -8,6 +8,8 @@ export interface FileInput {
   /** The MIME type found by sniffing the content (falling back to the extension). */
   mime: string;
   head: Uint8Array;
+  /** The whole file, when the caller already read it (small files: hashed and extracted from one read). */
+  bytes?: Buffer;
 }
 
 /** What an extractor found. Quads describe `content` (the urn:sha256 resource) and the derived resources it names. */

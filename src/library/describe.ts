@@ -21,9 +21,9 @@ export interface DescribeResult {
 
 /** Hashes and describes one file. Throws only when the file cannot be read at all (gone, no permission). */
 export async function describeFile(task: DescribeTask): Promise<DescribeResult> {
-  const { sha256, head, size } = await hashFile(task.path);
+  const { sha256, head, size, bytes } = await hashFile(task.path);
   const content = contentIri(sha256);
-  const found = await describeContent(task.path, content, { size, head });
+  const found = await describeContent(task.path, content, { size, head, bytes });
   const writer = new n3.Writer({ format: 'N-Quads' });
   const nquads = writer.quadsToString(found.quads);
   return {

@@ -1,20 +1,33 @@
-// SHA-256 of a file's bytes, streamed, plus the first bytes for content sniffing.
+// SHA-256 of a file's bytes (a small file read whole, kept for its extractor; a big one streamed), plus its first bytes.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
 export const HEAD_BYTES = 4100;
 const CHUNK = 1 << 20;
 
+/** Files up to this size are read in one go and their bytes handed to the extractor (one read instead of two). */
+export const WHOLE_BYTES = 16 << 20;
+
 export interface HashResult {
   sha256: string;
   head: Uint8Array;
   size: number;
+  /** The whole file, when it was small enough to read at once. */
+  bytes?: Buffer;
 }
 
 /** Reads the file once: its hash and its head. */
 export async function hashFile(path: string): Promise<HashResult> {
   const handle = await open(path, 'r');
   try {
+    const st = await handle.stat();
+    if (st.size <= WHOLE_BYTES) {
+      const bytes = await handle.readFile();
+      if (bytes.length <= WHOLE_BYTES) {
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        return { sha256, head: bytes.subarray(0, HEAD_BYTES), size: bytes.length, bytes };
+      }
+    }
     const hash = createHash('sha256');
     const buffer = Buffer.allocUnsafe(CHUNK);
     let head: Uint8Array | undefined;

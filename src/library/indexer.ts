@@ -9,6 +9,7 @@ import type { DescribeResult } from './describe.js';
 import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
 import { walkShare, type WalkEntry } from './walk.js';
 import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 const { namedNode } = n3.DataFactory;
 
@@ -35,12 +36,16 @@ export interface ScanProgress {
 export interface IndexerOptions {
   /** Files per commit (each commit is one durable patch). */
   batchFiles?: number;
-  /** Longest a described file waits before its batch is committed. */
+  /** Longest a described file waits before its batch is committed (the watcher's updates; default 250 ms). */
   batchMs?: number;
+  /** The same during a full scan, where bigger batches mean fewer commits (default 2 s). */
+  scanBatchMs?: number;
   onError?: (e: { path: string; message: string }) => void;
 }
 
 interface Known {
+  /** The file's IRI (file:// URL). */
+  iri: string;
   size: number;
   /** Milliseconds; compared by value, since the store writes xsd:dateTime in canonical form ('.120Z' → '.12Z'). */
   mtimeMs: number;
@@ -53,13 +58,18 @@ function unchanged(was: Known | undefined, entry: WalkEntry): boolean {
 export class Indexer {
   private readonly batchFiles: number;
   private readonly batchMs: number;
+  /**
+   * Per share graph, the files it holds by absolute path: built by one query at the first scan, then kept equal to
+   * the graph by every commit of this indexer (the only writer of share graphs), so a rescan only walks and stats.
+   */
+  private readonly knownByGraph = new Map<string, Map<string, Known>>();
 
   constructor(
     private readonly store: GraphStore,
     private readonly pool: DescribePool,
     private readonly options: IndexerOptions = {},
   ) {
-    this.batchFiles = options.batchFiles ?? 500;
+    this.batchFiles = options.batchFiles ?? 1000;
     this.batchMs = options.batchMs ?? 250;
   }
 
@@ -75,8 +85,9 @@ export class Indexer {
       this.options.onError?.(e);
     };
     await this.store.commit(shareQuads(this.store.nodeId, share).map((quad) => ({ op: 'A' as const, quad })));
-    const known = this.knownFiles(g);
-    const batch = new Batcher(this, share, summary, report, this.batchFiles, this.batchMs);
+    const known = this.knownIndex(g);
+    const unseen = new Set(known.keys());
+    const batch = new Batcher(this, share, summary, report, this.batchFiles, this.options.scanBatchMs ?? 2000);
     const progress: ScanProgress = { share: share.name, seen: 0, read: 0, toRead: 0, done: false };
     const inFlight = new Set<Promise<void>>();
     const limit = Math.max(8, this.pool.size * 8);
@@ -85,14 +96,14 @@ export class Indexer {
       if (signal?.aborted) break;
       progress.seen++;
       summary.files++;
-      const iri = fileIri(entry.path).value;
-      const was = known.get(iri);
-      known.delete(iri);
+      const was = known.get(entry.path);
+      unseen.delete(entry.path);
       if (unchanged(was, entry)) {
         summary.unchanged++;
         continue;
       }
       progress.toRead++;
+      // A full batch is committed while the workers go on reading (add() waits only when commits fall far behind).
       const job = this.read(entry).then(
         (result) => {
           progress.read++;
@@ -110,7 +121,7 @@ export class Indexer {
     await batch.flush();
     if (signal?.aborted) return summary;
     // What the walk did not see is gone.
-    const gone = [...known.keys()];
+    const gone = [...unseen].map((p) => known.get(p)!.iri);
     for (let i = 0; i < gone.length; i += this.batchFiles) {
       await this.removeFiles(g, gone.slice(i, i + this.batchFiles).map((iri) => namedNode(iri)));
     }
@@ -167,6 +178,7 @@ export class Indexer {
   async forget(share: Share): Promise<number> {
     const g = shareGraph(this.store.nodeId, share.name);
     const quads = this.store.match(null, null, null, g);
+    this.knownByGraph.delete(g.value);
     await this.store.commit(quads.map((quad) => ({ op: 'D' as const, quad })));
     return quads.length;
   }
@@ -208,7 +220,14 @@ export class Indexer {
     }
   }
 
-  /** Every file the graph holds for the share, with its size and mtime: one query, read as TSV (no term objects). */
+  /** The kept index of the share's files (see knownByGraph), built at the first call. */
+  private knownIndex(g: NamedNode): Map<string, Known> {
+    let known = this.knownByGraph.get(g.value);
+    if (!known) this.knownByGraph.set(g.value, (known = this.knownFiles(g)));
+    return known;
+  }
+
+  /** Every file the graph holds for the share, by path, with its size and mtime: one query, read as TSV (no term objects). */
   private knownFiles(g: NamedNode): Map<string, Known> {
     const known = new Map<string, Known>();
     const out = this.store.query(
@@ -224,7 +243,8 @@ export class Indexer {
       pos = end + 1;
       const [f, size, mtime] = line.split('\t');
       if (!f || !size || !mtime) continue;
-      known.set(f.slice(1, -1), { size: Number(literalValue(size)), mtimeMs: Date.parse(literalValue(mtime)) });
+      const iri = f.slice(1, -1);
+      known.set(fileURLToPath(iri), { iri, size: Number(literalValue(size)), mtimeMs: Date.parse(literalValue(mtime)) });
     }
     return known;
   }
@@ -233,35 +253,54 @@ export class Indexer {
     const size = this.store.match(iri, NFO('fileSize'), null, g)[0];
     const mtime = this.store.match(iri, NFO('fileLastModified'), null, g)[0];
     if (!size || !mtime) return undefined;
-    return { size: Number(size.object.value), mtimeMs: Date.parse(mtime.object.value) };
+    return { iri: iri.value, size: Number(size.object.value), mtimeMs: Date.parse(mtime.object.value) };
   }
 
-  /** Commits the described files of one batch: new file quads, the old ones' difference, new contents; then collects garbage. */
-  async commitBatch(share: Share, items: Array<{ entry: WalkEntry; result: DescribeResult }>): Promise<void> {
+  /**
+   * Commits the described files of one batch: new file quads, the old ones' difference, new contents; then collects
+   * garbage. The store is asked once per batch which contents it holds, and only files that existed for their old quads.
+   */
+  async commitBatch(share: Share, items: Array<{ entry: WalkEntry; result: DescribeResult; existed?: boolean }>): Promise<void> {
     const g = shareGraph(this.store.nodeId, share.name);
     const changes: Change[] = [];
     const dropped: Term[] = [];
     const parser = new n3.Parser({ format: 'N-Quads' });
-    const contentsAdded = new Set<string>();
-    for (const { entry, result } of items) {
+    const contentsAdded = this.presentContents(g, items.map((i) => `urn:sha256:${i.result.sha256}`));
+    for (const { entry, result, existed } of items) {
       const iri = fileIri(entry.path);
       const next = fileQuads(this.store.nodeId, share, { ...entry, size: result.size, mime: result.mime, sha256: result.sha256, errors: result.errors });
-      const old = this.store.match(iri, null, null, g);
+      const old = existed === false ? [] : this.store.match(iri, null, null, g);
       diffInto(changes, old, next);
       for (const q of old) if (q.predicate.equals(NIE('interpretedAs')) && !next.some((n) => n.object.equals(q.object))) dropped.push(q.object);
       const content = `urn:sha256:${result.sha256}`;
-      if (contentsAdded.has(content) || this.store.match(namedNode(content), null, null, g).length > 0) continue;
+      if (contentsAdded.has(content)) continue;
       contentsAdded.add(content);
       for (const q of parser.parse(result.nquads)) {
         changes.push({ op: 'A', quad: n3.DataFactory.quad(q.subject, q.predicate, q.object, g) });
       }
     }
     await this.store.commit(changes);
+    const known = this.knownByGraph.get(g.value);
+    if (known) for (const { entry, result } of items) known.set(entry.path, { iri: fileIri(entry.path).value, size: result.size, mtimeMs: Math.floor(entry.mtimeMs) });
     await this.collect(g, dropped);
+  }
+
+  /** Which of these content IRIs the share's graph already describes: one query. */
+  private presentContents(g: NamedNode, contents: string[]): Set<string> {
+    const distinct = [...new Set(contents)];
+    const found = new Set<string>();
+    if (distinct.length === 0) return found;
+    const out = this.store.query(
+      `SELECT ?c WHERE { VALUES ?c { ${distinct.map((c) => `<${c}>`).join(' ')} } FILTER EXISTS { GRAPH <${g.value}> { ?c ?p ?o } } }`,
+      { format: 'tsv' },
+    );
+    for (const line of (out.serialized ?? '').split('\n').slice(1)) if (line.startsWith('<')) found.add(line.slice(1, line.indexOf('>')));
+    return found;
   }
 
   private async removeFiles(g: NamedNode, files: NamedNode[]): Promise<void> {
     if (files.length === 0) return;
+    const known = this.knownByGraph.get(g.value);
     const changes: Change[] = [];
     const dropped: Term[] = [];
     for (const f of files) {
@@ -271,6 +310,7 @@ export class Indexer {
       }
     }
     await this.store.commit(changes);
+    if (known) for (const f of files) known.delete(fileURLToPath(f.value));
     await this.collect(g, dropped);
   }
 
@@ -298,9 +338,11 @@ export class Indexer {
 
 /** Accumulates described files and commits them in batches. */
 class Batcher {
-  private items: Array<{ entry: WalkEntry; result: DescribeResult }> = [];
+  private items: Array<{ entry: WalkEntry; result: DescribeResult; existed: boolean }> = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Batches handed to the chain and not committed yet. */
+  private queued = 0;
 
   constructor(
     private readonly indexer: Indexer,
@@ -311,12 +353,18 @@ class Batcher {
     private readonly ms: number,
   ) {}
 
+  /** Resolves at once unless two batches already wait for their commit (then when one is done). */
   add(entry: WalkEntry, result: DescribeResult, existed: boolean): Promise<void> {
     if (existed) this.summary.changed++;
     else this.summary.added++;
     for (const message of result.errors) this.report({ path: entry.path, message });
-    this.items.push({ entry, result });
-    if (this.items.length >= this.size) return this.flush();
+    this.items.push({ entry, result, existed });
+    if (this.items.length >= this.size) {
+      const done = this.flush();
+      if (this.queued > 2) return done;
+      done.catch(() => {}); // a failure resurfaces at the final flush
+      return Promise.resolve();
+    }
     this.timer ??= setTimeout(() => this.flush().catch(() => {}), this.ms); // a failure resurfaces at the final flush
     return Promise.resolve();
   }
@@ -326,7 +374,10 @@ class Batcher {
     this.timer = undefined;
     const items = this.items;
     this.items = [];
-    if (items.length > 0) this.chain = this.chain.then(() => this.indexer.commitBatch(this.share, items));
+    if (items.length > 0) {
+      this.queued++;
+      this.chain = this.chain.then(() => this.indexer.commitBatch(this.share, items)).finally(() => this.queued--);
+    }
     return this.chain;
   }
 }

@@ -12,14 +12,17 @@ interface Pending {
 
 export class DescribePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly queue: Array<{ id: number; task: DescribeTask }> = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly busy = new Map<Worker, number>();
+  /** Per worker, the ids of the tasks it holds: a few at once, so it extracts one file while others are read. */
+  private readonly busy = new Map<Worker, Set<number>>();
   private nextId = 1;
 
   /** `size` workers (default: one per core), started at the first file; 0 runs in this thread. */
-  constructor(readonly size = defaultPoolSize()) {}
+  constructor(
+    readonly size = defaultPoolSize(),
+    private readonly perWorker = 4,
+  ) {}
 
   describe(task: DescribeTask): Promise<DescribeResult> {
     if (this.size === 0) return import('./describe.js').then((m) => m.describeFile(task));
@@ -42,11 +45,11 @@ export class DescribePool {
   private spawn(): void {
     const worker = newWorker();
     worker.unref();
+    const held = new Set<number>();
     worker.on('message', (msg: { id: number; result?: DescribeResult; error?: string }) => {
       const p = this.pending.get(msg.id);
       this.pending.delete(msg.id);
-      this.busy.delete(worker);
-      this.idle.push(worker);
+      held.delete(msg.id);
       if (p) {
         if (msg.result) p.resolve(msg.result);
         else p.reject(new Error(msg.error ?? 'worker failed'));
@@ -54,13 +57,10 @@ export class DescribePool {
       this.pump();
     });
     worker.on('error', (err) => {
-      // A worker that dies fails its task; a new worker takes its place.
-      const id = this.busy.get(worker);
+      // A worker that dies fails its tasks; a new worker takes its place.
       this.busy.delete(worker);
       this.workers.splice(this.workers.indexOf(worker), 1);
-      const idx = this.idle.indexOf(worker);
-      if (idx >= 0) this.idle.splice(idx, 1);
-      if (id !== undefined) {
+      for (const id of held) {
         this.pending.get(id)?.reject(err);
         this.pending.delete(id);
       }
@@ -68,18 +68,25 @@ export class DescribePool {
       this.pump();
     });
     this.workers.push(worker);
-    this.idle.push(worker);
+    this.busy.set(worker, held);
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.pop()!;
+    while (this.queue.length > 0) {
+      // The least loaded worker, if it has room.
+      let best: Worker | undefined;
+      let load = this.perWorker;
+      for (const w of this.workers) {
+        const n = this.busy.get(w)!.size;
+        if (n < load) (best = w), (load = n);
+      }
+      if (!best) break;
       const job = this.queue.shift()!;
-      this.busy.set(worker, job.id);
-      worker.ref();
-      worker.postMessage(job);
+      this.busy.get(best)!.add(job.id);
+      best.ref();
+      best.postMessage(job);
     }
-    if (this.queue.length === 0 && this.busy.size === 0) for (const w of this.workers) w.unref();
+    for (const w of this.workers) if (this.busy.get(w)!.size === 0) w.unref();
   }
 }
 

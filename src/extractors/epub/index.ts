@@ -4,6 +4,7 @@ import type { NamedNode } from '@rdfjs/types';
 import { DCTERMS, NFO, RELATORS, SS } from '../../graph/vocab.js';
 import { Describer } from '../describe.js';
 import type { Extraction, Extractor, FileInput } from '../types.js';
+import { openInput } from '../bytes.js';
 import { xmlText } from '../xml.js';
 import { isbnDigits, opfPathFrom, readOpf, type OpfMetadata } from './opf.js';
 import { ZipReader } from './zip.js';
@@ -20,7 +21,7 @@ export const epubExtractor: Extractor = {
     d.type(SS('EBook'));
     let fh: FileHandle | undefined;
     try {
-      fh = await open(file.path, 'r');
+      fh = await openInput(file, open);
       const zip = await ZipReader.open(fh, file.size);
       if (zip.partial) d.errors.push('not a complete zip (no central directory): read what the local headers hold');
       const container = await zip.read('META-INF/container.xml');

@@ -16,7 +16,7 @@ export const icalExtractor: Extractor = {
     q.add(content, RDF('type'), NIE('InformationElement'));
     q.add(content, RDF('type'), SS('Calendar'));
     if (file.size > MAX_PIM_BYTES) return { quads: q.quads, errors: [`larger than ${MAX_PIM_BYTES} bytes: not read as a calendar`] };
-    const r = readCalendars(await readFile(file.path));
+    const r = readCalendars(file.bytes ?? (await readFile(file.path)));
     const unescape = (v: string | undefined) => v?.replace(/\\([\\,;])/g, '$1').replace(/\\[nN]/g, '\n');
     q.text(content, DCTERMS('title'), unescape(r.calendar['X-WR-CALNAME']));
     q.text(content, CAL('prodid'), unescape(r.calendar.PRODID));

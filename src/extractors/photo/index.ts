@@ -5,6 +5,7 @@ import exifr from 'exifr';
 import { DCTERMS, GEO, NEXIF, NFO, SS } from '../../graph/vocab.js';
 import { Describer, dateLiteral, normaliseOffset, textOf } from '../describe.js';
 import type { Extraction, Extractor, FileInput } from '../types.js';
+import { openInput } from '../bytes.js';
 import { headerSize } from './dimensions.js';
 import { readXmp, xmpCoordinate } from './xmp.js';
 
@@ -32,10 +33,10 @@ export const photoExtractor: Extractor = {
     d.type(NFO('Image'));
     let fh: FileHandle | undefined;
     try {
-      fh = await open(file.path, 'r');
+      fh = await openInput(file, open);
       let parsed: Parsed = {};
       try {
-        parsed = ((await exifr.parse(file.path, OPTIONS)) as Parsed | undefined) ?? {};
+        parsed = ((await exifr.parse(file.bytes ?? file.path, OPTIONS)) as Parsed | undefined) ?? {};
       } catch (e) {
         d.errors.push(`cannot read the image metadata: ${e instanceof Error ? e.message : String(e)}`);
       }

@@ -18,7 +18,7 @@ export const vcardExtractor: Extractor = {
     q.add(content, RDF('type'), NIE('InformationElement'));
     q.add(content, RDF('type'), SS('AddressBook'));
     if (file.size > MAX_PIM_BYTES) return { quads: q.quads, errors: [`larger than ${MAX_PIM_BYTES} bytes: not read as contacts`] };
-    const r = readVcards(await readFile(file.path));
+    const r = readVcards(file.bytes ?? (await readFile(file.path)));
     const errors = [...r.errors];
     for (const item of r.items) {
       q.add(content, SS('contains'), item.iri);
