@@ -12,12 +12,12 @@ describe('fault runner, quick form', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGINT'), 240_000);
+    const timer = setTimeout(() => child.kill("SIGINT"), 420_000);
     const code = await new Promise<number | null>((r) => child.once('close', r));
     clearTimeout(timer);
     if (code !== 0) console.log(out);
     expect(out).toMatch(/total: \d+ trials, 0 failures/);
     expect(code).toBe(0);
     for (const phase of ['scan', 'import', 'sync', 'fetch', 'place']) expect(out).toMatch(new RegExp(`^${phase}\\s+\\d+`, 'm'));
-  }, 300_000);
+  }, 450_000);
 });
