@@ -12,12 +12,15 @@ export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
 export const builtCli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 /** The CLI the trials run: a private copy of dist/ (see freezeBuild), so a rebuild during a long run cannot hand a child half-written modules. */
 export let cliPath = builtCli;
+/** The private copy of dist/, while a run uses it. */
+export let frozenDir: string | undefined;
 
 /** Copies dist/ beside it (same depth, so paths relative to the package still resolve) and runs trials from the copy; returns its remover. */
 export async function freezeBuild(): Promise<() => Promise<void>> {
   const frozen = path.join(repoRoot, `.faults-dist-${process.pid}`);
   await fsp.cp(path.join(repoRoot, 'dist'), frozen, { recursive: true });
   cliPath = path.join(frozen, 'src', 'cli', 'main.js');
+  frozenDir = frozen;
   return () => fsp.rm(frozen, { recursive: true, force: true });
 }
 
@@ -25,6 +28,9 @@ export interface Run { code: number | null; signal: NodeJS.Signals | null; stdou
 
 /** Every child started here, so the runner can always kill what it started (by pid) on the way out. */
 export const children = new Set<ChildProcess>();
+/** Mount points the runner made and has not unmounted yet (unmounted on an interrupted run too). */
+export const mounts = new Set<string>();
+
 /** How many SIGKILLs actually hit a running process (a kill after the process finished does not count). */
 export const kills = { n: 0 };
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { canonical, copyTree, corpus, count, freePort, killNode, listFiles, ok, refill, semsync, sha256, startNode, tempDir, until, type Daemon } from './lib.js';
+import { canonical, copyTree, corpus, count, freePort, killNode, listFiles, mounts, ok, refill, semsync, sha256, startNode, tempDir, until, type Daemon } from './lib.js';
 
 /** One phase: `setup` once, then `trial` per fault; a trial returns a failure message, or undefined when recovery was complete. */
 export interface Phase {
@@ -221,6 +221,7 @@ export function placePhase(): Phase {
       dev = path.join(media, 'READER');
       await fsp.mkdir(dev, { recursive: true });
       mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', dev]).status === 0;
+      if (mounted) mounts.add(dev);
       await ok(home, ['share', 'add', await mediaShare(work), '--name', 'Media']);
       await ok(home, ['scan']);
       await ok(home, ['devices', 'roots', 'add', media]);
@@ -254,7 +255,7 @@ export function placePhase(): Phase {
       return again.planned.copy + again.planned.remove === 0 ? undefined : `a further place planned ${JSON.stringify(again.planned)}`;
     },
     async teardown() {
-      if (mounted) { spawnSync('umount', [dev]); if (spawnSync('mountpoint', ['-q', dev]).status === 0) spawnSync('umount', ['-l', dev]); }
+      if (mounted) { spawnSync('umount', [dev]); if (spawnSync('mountpoint', ['-q', dev]).status === 0) spawnSync('umount', ['-l', dev]); mounts.delete(dev); }
       await fsp.rm(work, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,9 @@
 // `npm run faults [-- --quick] [--trials N] [--seed S] [--phase NAME] [--json FILE]`: SIGKILL real semsync processes, restart, verify; non-zero exit on any failure.
 import { existsSync, promises as fsp } from 'node:fs';
 import { allPhases, type Phase } from './phases.js';
-import { builtCli, children, freezeBuild, kills, rng } from './lib.js';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { builtCli, children, freezeBuild, frozenDir, kills, mounts, rng } from './lib.js';
 
 interface Figures { phase: string; trials: number; killed: number; failures: number; messages: string[]; seconds: number }
 
@@ -81,7 +83,13 @@ async function runAll(o: ReturnType<typeof args>): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
-const cleanup = () => { for (const c of children) c.kill('SIGKILL'); };
+/** On any way out: kill the children this runner started, unmount its mounts, drop its copy of dist/. */
+const cleanup = () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  if (frozenDir) rmSync(frozenDir, { recursive: true, force: true });
+};
+process.on('SIGTERM', () => { cleanup(); process.exit(143); });
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 main().then(
   (code) => { cleanup(); process.exit(code); },
