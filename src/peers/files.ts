@@ -8,8 +8,8 @@ import { NIE, contentIri } from '../graph/vocab.js';
 import { ownSource } from './filter.js';
 import type { Logger, SyncStore } from './types.js';
 import { WireError } from './wire/frame.js';
-import { decodeFile, encodeFile, MIN_WIRE_VERSION, WIRE_VERSION, MAX_CHUNK, type FileMsg } from './wire/messages.js';
-import { closeStream, readFrames, sendFrame } from './wire/stream.js';
+import { allocChunkFrame, decodeFile, encodeFile, MIN_WIRE_VERSION, WIRE_VERSION, MAX_CHUNK, type FileMsg } from './wire/messages.js';
+import { closeStream, readFrames, sendFrame, sendFramed } from './wire/stream.js';
 
 export const FILE_CHUNK = 256 * 1024;
 const FILE_MAX_FRAME = MAX_CHUNK + 64;
@@ -90,11 +90,24 @@ export async function serveFile(stream: Stream, peerId: string, deps: FileServer
     const offset = Math.min(req.offset, found.size);
     await send({ t: 'meta', size: found.size, offset });
     if (offset < found.size) {
-      const rs = createReadStream(found.file, { start: offset, end: found.size - 1, highWaterMark: FILE_CHUNK });
-      for await (const buf of rs as AsyncIterable<Buffer>) {
-        const data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-        await send({ t: 'chunk', sha256: createHash('sha256').update(data).digest(), data });
-        if (deps.delayMs) await new Promise((r) => setTimeout(r, deps.delayMs));
+      // Each chunk is read straight into its frame and hashed there: no copies between the file and the stream.
+      const fh = await fs.open(found.file, 'r');
+      try {
+        for (let pos = offset; pos < found.size; ) {
+          const n = Math.min(FILE_CHUNK, found.size - pos);
+          const { frame, hashAt, dataAt } = allocChunkFrame(n);
+          for (let got = 0; got < n; ) {
+            const r = await fh.read(frame, dataAt + got, n - got, pos + got);
+            if (r.bytesRead === 0) throw new Error(`${found.file} shrank while being sent`);
+            got += r.bytesRead;
+          }
+          frame.set(createHash('sha256').update(frame.subarray(dataAt)).digest(), hashAt);
+          await sendFramed(stream, frame);
+          pos += n;
+          if (deps.delayMs) await new Promise((r) => setTimeout(r, deps.delayMs));
+        }
+      } finally {
+        await fh.close();
       }
     }
     await send({ t: 'end' });
@@ -131,6 +144,9 @@ export async function fetchOverStream(
   let received = 0;
   let size = -1;
   let done = false;
+  let writing: Promise<void> = Promise.resolve();
+  let queued = 0;
+  let writeError: unknown;
   try {
     outer: for await (const frames of readFrames(stream, FILE_MAX_FRAME)) {
       for (const f of frames) {
@@ -144,11 +160,19 @@ export async function fetchOverStream(
         }
         if (size < 0) throw new FetchError(`${peerId}: data before meta`);
         if (m.t === 'chunk') {
-          const digest = createHash('sha256').update(m.data).digest();
-          if (!Buffer.from(m.sha256).equals(digest)) throw new FetchError(`${peerId}: chunk at ${have} fails its hash`);
           if (have + m.data.length > size) throw new FetchError(`${peerId}: more bytes than announced`);
-          for (let off = 0; off < m.data.length; ) off += (await fh.write(m.data, off, m.data.length - off, null)).bytesWritten; // a short write on a filling disk
+          if (!Buffer.from(m.sha256).equals(createHash('sha256').update(m.data).digest())) throw new FetchError(`${peerId}: chunk at ${have} fails its hash`);
           running.update(m.data);
+          // Writes go on in order behind the stream (at most 8 MiB queued), so reading never waits for the disk.
+          const data = m.data;
+          queued += data.length;
+          writing = writing.then(async () => {
+            if (writeError) return;
+            for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, null)).bytesWritten; // a short write on a filling disk
+            queued -= data.length;
+          }).catch((e: unknown) => void (writeError ??= e));
+          if (queued > 8 << 20) await writing;
+          if (writeError) throw writeError;
           have += m.data.length;
           received += m.data.length;
           onProgress?.({ hash, peerId, received: have, size });
@@ -161,8 +185,11 @@ export async function fetchOverStream(
         throw new FetchError(`${peerId}: unexpected ${m.t}`);
       }
     }
+    await writing;
+    if (writeError) throw writeError;
     await fh.sync();
   } finally {
+    await writing;
     await fh.close();
   }
   await closeStream(stream).catch(() => {});

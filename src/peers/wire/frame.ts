@@ -109,7 +109,7 @@ export class FrameDecoder {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      out = new Uint8Array(n);
+      out = Buffer.allocUnsafe(n); // every byte is written below
       let off = 0;
       while (off < n) {
         const c = this.chunks[0];

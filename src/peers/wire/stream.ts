@@ -6,8 +6,10 @@ import { encodeFrame, FrameDecoder, DEFAULT_MAX_FRAME } from './frame.js';
 export async function* readFrames(stream: Stream, maxFrame = DEFAULT_MAX_FRAME): AsyncGenerator<Uint8Array[]> {
   const decoder = new FrameDecoder(maxFrame);
   for await (const chunk of stream) {
-    const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray();
-    const frames = decoder.push(bytes);
+    // A list's pieces go in one by one: concatenating them first would copy every byte once more.
+    const frames: Uint8Array[] = [];
+    if (chunk instanceof Uint8Array) frames.push(...decoder.push(chunk));
+    else for (const piece of chunk) frames.push(...decoder.push(piece));
     if (frames.length > 0) yield frames;
   }
 }
@@ -17,6 +19,12 @@ export async function sendFrame(stream: Stream, payload: Uint8Array, maxFrame = 
   if (stream.writableNeedsDrain) await stream.onDrain();
   const ok = stream.send(encodeFrame(payload, maxFrame));
   if (!ok) await stream.onDrain();
+}
+
+/** Send a payload that is already a whole frame (see allocChunkFrame), waiting for the stream to drain when full. */
+export async function sendFramed(stream: Stream, frame: Uint8Array): Promise<void> {
+  if (stream.writableNeedsDrain) await stream.onDrain();
+  if (!stream.send(frame)) await stream.onDrain();
 }
 
 /** Close gracefully (flushing what was sent), falling back to abort. */
