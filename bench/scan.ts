@@ -54,13 +54,16 @@ export async function benchScan(count = 10_000): Promise<void> {
     record({ what: `scan ${files} files`, ours: fmt.rate(oursRate, 'files/s'), anchorName: 'exiftool (not installed: apt-get install libimage-exiftool-perl)', anchor: '-', ratio: '-', goal: '≥ 3x' });
   }
 
-  // The rescan itself (the node open, as a running node is): the walk, the stat and the comparison with the graph.
+  // The rescan itself, in an open node: the walk, the stat and the comparison with the graph. The first scan after
+  // open also reads the share's files from the graph (one query); a running node keeps that index between scans.
   const node = await SemsyncNode.open({ home });
+  const first = await time(() => node.scan(undefined));
   const rescan = await time(() => node.scan(undefined));
   await node.close();
   const find = await run('find', [tree, '-type', 'f', '-printf', '%s %T@\n']);
   const ratio = rescan.ms / find.ms;
-  record({ what: `rescan ${files} unchanged files (in a running node)`, ours: fmt.ms(rescan.ms), anchorName: "find -printf '%s %T@'", anchor: fmt.ms(find.ms), ratio: fmt.x(ratio), goal: '≤ 3x', met: ratio <= 3 });
+  record({ what: `rescan ${files} unchanged files (in a running node, its file index kept)`, ours: fmt.ms(rescan.ms), anchorName: "find -printf '%s %T@'", anchor: fmt.ms(find.ms), ratio: fmt.x(ratio), goal: '≤ 3x', met: ratio <= 3 });
+  record({ what: `first rescan ${files} unchanged files after open (file index read from the graph)`, ours: fmt.ms(first.ms), anchorName: "find -printf '%s %T@'", anchor: fmt.ms(find.ms), ratio: fmt.x(first.ms / find.ms), goal: '(for reference)' });
   const cold = await semsync(home, 'scan');
   record({ what: `rescan ${files} unchanged files (whole \`semsync scan\` command, store load included)`, ours: fmt.ms(cold.ms), anchorName: "find -printf '%s %T@'", anchor: fmt.ms(find.ms), ratio: fmt.x(cold.ms / find.ms), goal: '(for reference)' });
 }

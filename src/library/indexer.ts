@@ -7,9 +7,10 @@ import { ID, NFO, NIE } from '../graph/vocab.js';
 import type { DescribePool } from './pool.js';
 import type { DescribeResult } from './describe.js';
 import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
-import { walkShare, type WalkEntry } from './walk.js';
+import { walkShare, walkShareFolders, type WalkEntry } from './walk.js';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 
 const { namedNode } = n3.DataFactory;
 
@@ -92,8 +93,8 @@ export class Indexer {
     const inFlight = new Set<Promise<void>>();
     const limit = Math.max(8, this.pool.size * 8);
 
-    for await (const entry of walkShare(share.root, report)) {
-      if (signal?.aborted) break;
+    walk: for await (const folder of walkShareFolders(share.root, report)) for (const entry of folder) {
+      if (signal?.aborted) break walk;
       progress.seen++;
       summary.files++;
       const was = known.get(entry.path);
@@ -121,7 +122,7 @@ export class Indexer {
     await batch.flush();
     if (signal?.aborted) return summary;
     // What the walk did not see is gone.
-    const gone = [...unseen].map((p) => known.get(p)!.iri);
+    const gone = [...unseen].flatMap((p) => known.get(p)?.iri ?? []);
     for (let i = 0; i < gone.length; i += this.batchFiles) {
       await this.removeFiles(g, gone.slice(i, i + this.batchFiles).map((iri) => namedNode(iri)));
     }
@@ -244,7 +245,7 @@ export class Indexer {
       const [f, size, mtime] = line.split('\t');
       if (!f || !size || !mtime) continue;
       const iri = f.slice(1, -1);
-      known.set(fileURLToPath(iri), { iri, size: Number(literalValue(size)), mtimeMs: Date.parse(literalValue(mtime)) });
+      known.set(pathOfIri(iri), { iri, size: Number(literalValue(size)), mtimeMs: Date.parse(literalValue(mtime)) });
     }
     return known;
   }
@@ -407,5 +408,17 @@ function literalValue(cell: string): string {
 
 function relPathOf(share: Share, p: string): string {
   return p.slice(share.root.length).replace(/^[\\/]+/, '').split(/[\\/]/).join('/').normalize('NFC');
+}
+
+/** The path of a file IRI written by pathToFileURL: percent-decoding on POSIX (fileURLToPath costs ~5 µs a call). */
+function pathOfIri(iri: string): string {
+  if (path.sep === '/' && iri.startsWith('file:///')) {
+    try {
+      return decodeURIComponent(iri.slice(7));
+    } catch {
+      // not valid percent-encoding: let the URL parser say what it is
+    }
+  }
+  return fileURLToPath(iri);
 }
 
