@@ -24,7 +24,8 @@ async function runPhase(p: Phase, trials: number, seed: number): Promise<Figures
   const f: Figures = { phase: p.name, trials: 0, killed: 0, failures: 0, messages: [], seconds: 0 };
   try {
     await p.setup();
-    for (let i = 0; i < trials; i++) {
+    // at least `trials` trials, and more (up to twice as many) until `trials` kills have hit a running process
+    for (let i = 0; f.trials < trials || (f.killed < trials && f.trials < 2 * trials); i++) {
       const trialSeed = seed + i;
       let msg: string | undefined;
       const before = kills.n;
