@@ -209,7 +209,7 @@ function compareScores(a: number[], b: number[]): number {
 
 // A content's wanted path is a pure function of its facts (objects the caller keeps while the graph is
 // unchanged), its rule, its primary category, the profile's naming and its source: a re-plan reuses it.
-const wantCache = new WeakMap<ContentFacts, { key: string; want: Want }>();
+const wantCache = new WeakMap<ContentFacts, { rk: number; pk: number; label?: string; rule?: string; path?: string; size?: number; want: Want }>();
 const ruleKeys = new WeakMap<PlacementRule, number>();
 const shapes = new Map<string, number>(); // a rule's or a profile's content → a short id (a handful per process)
 const shapeId = (json: string) => {
@@ -223,17 +223,18 @@ function cachedWant(
   rule: PlacementRule,
   assigned: readonly Assigned[],
   profile: DeviceProfile,
-  profileKey: number,
+  pk: number,
   source: SourceFile | undefined,
 ): Want {
   let rk = ruleKeys.get(rule);
   if (rk === undefined) ruleKeys.set(rule, (rk = shapeId(JSON.stringify(rule))));
   const primary = rule.forCategory !== undefined ? assigned.find((a) => a.label === rule.forCategory) : assigned[0];
-  const key = `${rk} ${profileKey}\0${primary?.label}\0${primary?.rule}\0${source?.path}\0${source?.size}`;
   const hit = wantCache.get(f);
-  if (hit?.key === key) return hit.want;
+  if (hit && hit.rk === rk && hit.pk === pk && hit.label === primary?.label && hit.rule === primary?.rule && hit.path === source?.path && hit.size === source?.size) {
+    return hit.want;
+  }
   const w = want(f, rule, assigned, profile, source);
-  wantCache.set(f, { key, want: w });
+  wantCache.set(f, { rk, pk, label: primary?.label, rule: primary?.rule, path: source?.path, size: source?.size, want: w });
   return w;
 }
 
