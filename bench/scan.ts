@@ -56,11 +56,18 @@ export async function benchScan(count = 10_000): Promise<void> {
 
   // The rescan itself, in an open node: the walk, the stat and the comparison with the graph. The first scan after
   // open also reads the share's files from the graph (one query); a running node keeps that index between scans.
+  // Both sides are the best of three runs, alternated, so a loaded machine's hiccup does not decide the ratio.
   const node = await SemsyncNode.open({ home });
   const first = await time(() => node.scan(undefined));
-  const rescan = await time(() => node.scan(undefined));
+  const rescans: number[] = [];
+  const finds: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    rescans.push((await time(() => node.scan(undefined))).ms);
+    finds.push((await run('find', [tree, '-type', 'f', '-printf', '%s %T@\n'])).ms);
+  }
   await node.close();
-  const find = await run('find', [tree, '-type', 'f', '-printf', '%s %T@\n']);
+  const rescan = { ms: Math.min(...rescans) };
+  const find = { ms: Math.min(...finds) };
   const ratio = rescan.ms / find.ms;
   record({ what: `rescan ${files} unchanged files (in a running node, its file index kept)`, ours: fmt.ms(rescan.ms), anchorName: "find -printf '%s %T@'", anchor: fmt.ms(find.ms), ratio: fmt.x(ratio), goal: '≤ 3x', met: ratio <= 3 });
   record({ what: `first rescan ${files} unchanged files after open (file index read from the graph)`, ours: fmt.ms(first.ms), anchorName: "find -printf '%s %T@'", anchor: fmt.ms(find.ms), ratio: fmt.x(first.ms / find.ms), goal: '(for reference)' });
