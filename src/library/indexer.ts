@@ -5,6 +5,7 @@ import type { GraphStore } from '../graph/store.js';
 import type { Change } from '../graph/types.js';
 import { ID, NFO, NIE } from '../graph/vocab.js';
 import type { DescribePool } from './pool.js';
+import { Batcher } from './batcher.js';
 import type { DescribeResult } from './describe.js';
 import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
 import { walkShare, walkShareFolders, type WalkEntry } from './walk.js';
@@ -334,52 +335,6 @@ export class Indexer {
       if (changes.length > 0) await this.store.commit(changes);
       pending = next;
     }
-  }
-}
-
-/** Accumulates described files and commits them in batches. */
-class Batcher {
-  private items: Array<{ entry: WalkEntry; result: DescribeResult; existed: boolean }> = [];
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  /** Batches handed to the chain and not committed yet. */
-  private queued = 0;
-
-  constructor(
-    private readonly indexer: Indexer,
-    private readonly share: Share,
-    private readonly summary: ScanSummary,
-    private readonly report: (e: { path: string; message: string }) => void,
-    private readonly size: number,
-    private readonly ms: number,
-  ) {}
-
-  /** Resolves at once unless two batches already wait for their commit (then when one is done). */
-  add(entry: WalkEntry, result: DescribeResult, existed: boolean): Promise<void> {
-    if (existed) this.summary.changed++;
-    else this.summary.added++;
-    for (const message of result.errors) this.report({ path: entry.path, message });
-    this.items.push({ entry, result, existed });
-    if (this.items.length >= this.size) {
-      const done = this.flush();
-      if (this.queued > 2) return done;
-      done.catch(() => {}); // a failure resurfaces at the final flush
-      return Promise.resolve();
-    }
-    this.timer ??= setTimeout(() => this.flush().catch(() => {}), this.ms); // a failure resurfaces at the final flush
-    return Promise.resolve();
-  }
-
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const items = this.items;
-    this.items = [];
-    if (items.length > 0) {
-      this.queued++;
-      this.chain = this.chain.then(() => this.indexer.commitBatch(this.share, items)).finally(() => this.queued--);
-    }
-    return this.chain;
   }
 }
 
