@@ -1,4 +1,5 @@
-// Cover images read from the files themselves: music-metadata's embedded picture, the EPUB's cover image.
+// Cover images read from the files themselves: music-metadata's embedded picture, the EPUB's cover image, a photo's
+// embedded EXIF thumbnail (or the photo itself when small).
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ZipReader } from '../extractors/epub/zip.js';
@@ -12,11 +13,33 @@ export interface Cover {
 const IMAGE_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.webp': 'image/webp', '.svg': 'image/svg+xml' };
 const MAX_COVER = 16 << 20;
 
-/** The cover of an audio file or EPUB, or undefined when it has none (or is neither). */
+/** Photo types every browser shows. */
+export const SHOWN_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+const MAX_PHOTO_AS_COVER = 4 << 20;
+
+/** The cover of an audio file, EPUB or photo, or undefined when it has none (or is none of these). */
 export async function readCover(file: string, mime: string | undefined): Promise<Cover | undefined> {
   if (mime === 'application/epub+zip' || file.toLowerCase().endsWith('.epub')) return epubCover(file);
+  if (mime && SHOWN_IMAGES.has(mime)) return photoCover(file, mime);
   if (mime?.startsWith('audio/') || /\.(mp3|m4a|flac|ogg|opus|wav|aac|wma)$/i.test(file)) return audioCover(file);
   return undefined;
+}
+
+/** A JPEG's EXIF thumbnail when it has one; else the picture itself if it is small enough to send as is. */
+async function photoCover(file: string, mime: string): Promise<Cover | undefined> {
+  if (mime === 'image/jpeg') {
+    const exifr = (await import('exifr')).default;
+    const thumb = await exifr.thumbnail(file).catch(() => undefined);
+    if (thumb && thumb.length > 0) return { bytes: Buffer.from(thumb), type: 'image/jpeg' };
+  }
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_PHOTO_AS_COVER) return undefined;
+    return { bytes: await handle.readFile(), type: mime };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function audioCover(file: string): Promise<Cover | undefined> {

@@ -7,7 +7,7 @@ import type { SemsyncNode } from '../node/node.js';
 import type { DeviceRow, PlaceSummary } from '../node/devices.js';
 import type { DeviceEvent } from '../node/device-watch.js';
 import type { PeerEntry } from '../node/peers.js';
-import { readCover, type Cover } from './covers.js';
+import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 
 export interface LibraryItem {
   content: string;
@@ -127,7 +127,7 @@ export class DashboardState {
         item.lat = Number(r.lat.value);
         item.long = Number(r.long.value);
       }
-      if (v(r.cover) === 'true') item.hasCover = true;
+      if (v(r.cover) === 'true' || (kind === 'photo' && item.mime && SHOWN_IMAGES.has(item.mime))) item.hasCover = true;
     }
     return [...byContent.values()];
   }

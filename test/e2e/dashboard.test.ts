@@ -145,6 +145,10 @@ describe('the dashboard in headless Chromium', () => {
       const mapShot = await page.locator('#map').screenshot({ path: path.join(tmp, 'map.png') });
       expect(await colours(page, mapShot.toString('base64'))).toBeGreaterThan(3);
       await copyFile(path.join(tmp, 'map.png'), path.join(os.tmpdir(), 'semsync-map.png')).catch(() => {});
+      // the photos in the library show a picture read from the file (its EXIF thumbnail), not a placeholder
+      await expect
+        .poll(() => page.evaluate(() => [...document.querySelectorAll('img.cover')].filter((i) => (i as HTMLImageElement).naturalWidth > 0 && /Squirrel/.test((i as HTMLImageElement).alt)).length), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(1);
 
       // a new device: the prompt, then claimed from the page
       const prompt = page.locator('#claim-prompts .prompt');
