@@ -65,6 +65,11 @@ export function registerLibraryCommands(program: Command): void {
         const summaries = await node.scan(names, (p) => bar.update(p.read, p.toRead, `${p.share}: ${p.seen} seen`));
         bar.stop();
         printSummaries(summaries, json);
+        // Categories follow the graph (a running node does this after every change), so "all SciFi books" answers now.
+        const { devicesOf } = await import('../node/devices.js');
+        await devicesOf(node)
+          .refreshCategories()
+          .catch((err: Error) => process.stderr.write(`semsync: categories not refreshed: ${err.message}\n`));
         if (!opts.watch) return;
         const { ShareWatcher } = await import('../library/watch.js');
         const watcher = new ShareWatcher(node.indexer, {

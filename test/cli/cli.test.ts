@@ -78,6 +78,16 @@ describe('semsync CLI', () => {
     expect(ttl.stdout).toContain(alice.summary.title as string);
   });
 
+  it('assigns categories at scan time, so a category is one query away', async () => {
+    const r = await cli(home, ['query', 'SELECT ?title WHERE { ?b ss:category/rdfs:label "Fantasy" ; dcterms:title ?title }', '--json']);
+    expect(r.code).toBe(0);
+    const titles = JSON.parse(r.stdout).results.bindings.map((b: { title: { value: string } }) => b.title.value);
+    // The corpus books whose subjects say fantasy (ground truth: the OPF subjects in manifest.json).
+    const fantasy = entries.filter((e) => e.path.startsWith('epub/') && ((e.summary.subject as string[] | undefined) ?? []).some((s) => /fantasy/i.test(s)));
+    expect(fantasy.length).toBeGreaterThan(0);
+    for (const e of fantasy) expect(titles).toContain(e.summary.title);
+  });
+
   it('names the line and column of a bad query, exit 2', async () => {
     const r = await cli(home, ['query', 'SELECT ?x WHERE {\n  ?x ?y \n}']);
     expect(r.code).toBe(2);
