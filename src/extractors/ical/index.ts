@@ -1,10 +1,10 @@
 // Calendars (.ics, read with ical.js): each VEVENT / VTODO / VJOURNAL becomes an item the file's content ss:contains.
 import { readFile } from 'node:fs/promises';
 import type { NamedNode } from '@rdfjs/types';
-import { DCTERMS, ICAL as CAL, NIE, RDF, SS } from '../../graph/vocab.js';
+import { DCTERMS, ICAL as CAL, SS } from '../../graph/vocab.js';
 import { MAX_PIM_BYTES } from '../vcard/index.js';
 import type { Extraction, Extractor, FileInput } from '../types.js';
-import { QuadList, literal } from './quads.js';
+import { QuadList, addPimItems, pimContent } from './quads.js';
 import { readCalendars } from './read.js';
 
 export const icalExtractor: Extractor = {
@@ -12,9 +12,7 @@ export const icalExtractor: Extractor = {
   accepts: (mime) => mime === 'text/calendar',
   async extract(file: FileInput, content: NamedNode): Promise<Extraction> {
     const q = new QuadList();
-    q.add(content, SS('extractor'), literal('ical'));
-    q.add(content, RDF('type'), NIE('InformationElement'));
-    q.add(content, RDF('type'), SS('Calendar'));
+    pimContent(q, content, 'ical', SS('Calendar'));
     if (file.size > MAX_PIM_BYTES) return { quads: q.quads, errors: [`larger than ${MAX_PIM_BYTES} bytes: not read as a calendar`] };
     const r = readCalendars(file.bytes ?? (await readFile(file.path)));
     const unescape = (v: string | undefined) => v?.replace(/\\([\\,;])/g, '$1').replace(/\\[nN]/g, '\n');
@@ -23,11 +21,7 @@ export const icalExtractor: Extractor = {
     q.text(content, CAL('method'), r.calendar.METHOD?.trim().toUpperCase());
     for (const x of r.timezoneQuads) q.quads.push(x);
     const errors = [...r.errors];
-    for (const item of r.items) {
-      q.add(content, SS('contains'), item.iri);
-      for (const x of item.quads) q.quads.push(x);
-      errors.push(...item.errors);
-    }
+    addPimItems(q, content, r.items, errors);
     return { quads: q.quads, errors };
   },
 };

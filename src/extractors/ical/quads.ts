@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import n3 from 'n3';
 import type { Literal, NamedNode, Quad } from '@rdfjs/types';
-import { XSD } from '../../graph/vocab.js';
+import { NIE, RDF, SS, XSD } from '../../graph/vocab.js';
 
 const { literal, namedNode, quad } = n3.DataFactory;
 
@@ -63,3 +63,19 @@ export function sha256Hex(text: string): string {
 }
 
 export { literal, namedNode };
+
+/** The content resource of a PIM file (an address book or a calendar): its family and types. */
+export function pimContent(q: QuadList, content: NamedNode, family: string, type: NamedNode): void {
+  q.add(content, SS('extractor'), literal(family));
+  q.add(content, RDF('type'), NIE('InformationElement'));
+  q.add(content, RDF('type'), type);
+}
+
+/** Each item the file holds: `content ss:contains item`, the item's quads, and its errors into `errors`. */
+export function addPimItems(q: QuadList, content: NamedNode, items: ReadonlyArray<{ iri: NamedNode; quads: readonly Quad[]; errors: readonly string[] }>, errors: string[]): void {
+  for (const item of items) {
+    q.add(content, SS('contains'), item.iri);
+    for (const x of item.quads) q.quads.push(x);
+    errors.push(...item.errors);
+  }
+}

@@ -1,8 +1,8 @@
 // Contacts (.vcf: vCard 2.1, 3.0, 4.0, read with ical.js): each VCARD becomes a contact the file's content ss:contains.
 import { readFile } from 'node:fs/promises';
 import type { NamedNode } from '@rdfjs/types';
-import { NIE, RDF, SS } from '../../graph/vocab.js';
-import { QuadList, literal } from '../ical/quads.js';
+import { SS } from '../../graph/vocab.js';
+import { QuadList, addPimItems, pimContent } from '../ical/quads.js';
 import type { Extraction, Extractor, FileInput } from '../types.js';
 import { readVcards } from './read.js';
 
@@ -14,17 +14,11 @@ export const vcardExtractor: Extractor = {
   accepts: (mime) => mime === 'text/vcard',
   async extract(file: FileInput, content: NamedNode): Promise<Extraction> {
     const q = new QuadList();
-    q.add(content, SS('extractor'), literal('vcard'));
-    q.add(content, RDF('type'), NIE('InformationElement'));
-    q.add(content, RDF('type'), SS('AddressBook'));
+    pimContent(q, content, 'vcard', SS('AddressBook'));
     if (file.size > MAX_PIM_BYTES) return { quads: q.quads, errors: [`larger than ${MAX_PIM_BYTES} bytes: not read as contacts`] };
     const r = readVcards(file.bytes ?? (await readFile(file.path)));
     const errors = [...r.errors];
-    for (const item of r.items) {
-      q.add(content, SS('contains'), item.iri);
-      for (const x of item.quads) q.quads.push(x);
-      errors.push(...item.errors);
-    }
+    addPimItems(q, content, r.items, errors);
     return { quads: q.quads, errors };
   },
 };
