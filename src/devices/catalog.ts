@@ -1,5 +1,5 @@
 // The device catalog `.semsync/catalog.nq`: what semsync placed on a device, by which rule, from which metadata.
-import { lstatSync, promises as fsp, statSync } from 'node:fs';
+import { lstatSync, promises as fsp, readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
@@ -246,47 +246,49 @@ export async function writeCatalog(root: string, deviceId: string, records: Iter
 
 const SKIP_DIRS = new Set(['lost+found', 'System Volume Information', '$RECYCLE.BIN']);
 
-/** Every regular file on the device (not crossing into other mounts, not following links), with sizes. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Every regular file on the device (not crossing into other mounts, not following links), with sizes.
+ * Each folder is read and its files stat'ed synchronously, as rsync and find do (a thread-pool round trip per
+ * file costs more than the stat itself); the event loop gets a turn between folders.
+ */
 export async function walkDevice(root: string): Promise<{ path: string; size: number }[]> {
-  const rootStat = await fsp.stat(root);
+  const rootDev = (await fsp.stat(root)).dev;
+  const base = root.endsWith('/') ? root : `${root}/`;
   const out: { path: string; size: number }[] = [];
-  const visit = async (rel: string): Promise<void> => {
-    const dir = rel ? path.join(root, rel) : root;
-    let ents;
+  const pending: string[] = [''];
+  for (let visited = 0; pending.length; visited++) {
+    const rel = pending.pop()!;
+    const dir = rel ? `${base}${rel}` : root;
+    let ents: Dirent[];
     try {
-      ents = await fsp.readdir(dir, { withFileTypes: true });
+      ents = readdirSync(dir, { withFileTypes: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'ENOENT' || code === 'ENOTDIR') return;
+      if (code === 'EACCES' || code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw e;
     }
-    const subdirs: string[] = [];
-    await Promise.all(
-      ents.map(async (ent) => {
-        const r = rel ? `${rel}/${ent.name}` : ent.name;
-        if (ent.isDirectory()) {
-          if (!rel && ent.name === PROFILE_DIR) return;
-          if (SKIP_DIRS.has(ent.name) || ent.name.startsWith('.Trash')) return;
-          subdirs.push(r);
-        } else if (ent.isFile()) {
-          if (ent.name.startsWith(TEMP_PREFIX)) return;
-          // Synchronous: one directory's stats at a time, without a thread-pool round trip per file (as rsync).
-          let st;
-          try {
-            st = lstatSync(path.join(root, r), { throwIfNoEntry: false });
-          } catch {
-            st = undefined;
-          }
-          if (st?.isFile()) out.push({ path: r.normalize('NFC'), size: st.size });
+    for (const ent of ents) {
+      const r = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        if (!rel && ent.name === PROFILE_DIR) continue;
+        if (SKIP_DIRS.has(ent.name) || ent.name.startsWith('.Trash')) continue;
+        const st = lstatSync(base + r, { throwIfNoEntry: false });
+        if (st?.isDirectory() && st.dev === rootDev) pending.push(r);
+      } else if (ent.isFile()) {
+        if (ent.name.startsWith(TEMP_PREFIX)) continue;
+        let st;
+        try {
+          st = lstatSync(base + r, { throwIfNoEntry: false });
+        } catch {
+          st = undefined;
         }
-      }),
-    );
-    for (const d of subdirs) {
-      const st = await fsp.stat(path.join(root, d)).catch(() => undefined);
-      if (st && st.dev === rootStat.dev) await visit(d);
+        if (st?.isFile()) out.push({ path: NON_ASCII.test(r) ? r.normalize('NFC') : r, size: st.size });
+      }
     }
-  };
-  await visit('');
+    if (visited % 64 === 63) await new Promise((res) => setImmediate(res));
+  }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -297,9 +299,9 @@ export async function walkDevice(root: string): Promise<{ path: string; size: nu
 export async function listDevice(root: string): Promise<DeviceEntry[]> {
   const [files, records] = await Promise.all([walkDevice(root), readCatalogRecords(root)]);
   const byPath = new Map(records.map((r) => [r.path, r]));
-  const byFolded = new Map(records.map((r) => [r.path.toLowerCase(), r]));
+  let byFolded: Map<string, CatalogRecord> | undefined; // only when a name differs in case (FAT): rare
   return files.map((f) => {
-    const r = byPath.get(f.path) ?? byFolded.get(f.path.toLowerCase());
+    const r = byPath.get(f.path) ?? (byFolded ??= new Map(records.map((x) => [x.path.toLowerCase(), x]))).get(f.path.toLowerCase());
     if (r && r.size === f.size) return { path: f.path, size: f.size, content: r.content, placedBy: r.rule };
     return { path: f.path, size: f.size };
   });

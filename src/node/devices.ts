@@ -1,5 +1,6 @@
 // The node's devices: list, claim, plan and place (from local shares or fetched from peers), explain, host targets, media roots, categories.
 import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
 import { mkdir, rm, stat, statfs, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +8,8 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
 import {
-  categoriseFacts, categoryQuads, fetchFacts, loadDefaultRules, plan,
-  type ContentFacts, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
+  categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, userRulesFiles,
+  type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
   claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
@@ -89,6 +90,10 @@ export class NodeDevices extends EventEmitter {
   fetcher: (() => ContentFetcher | undefined) | undefined;
   user = currentUser();
   private facts: { key: string; facts: Map<string, ContentFacts> } | undefined;
+  private rulesCache: { key: string; rules: Rules } | undefined;
+  private sourcesCache: { facts: Map<string, ContentFacts>; shares: string; sources: Map<string, SourceFile> } | undefined;
+  /** The last plan per device root and what it was computed from: planning is a pure function of these. */
+  private plans = new Map<string, { graph: string; rules: Rules; profile: string; sources: Map<string, SourceFile>; listing: readonly DeviceEntry[]; ops: Operation[] }>();
   private locks = new Map<string, Promise<unknown>>();
 
   constructor(readonly node: SemsyncNode) {
@@ -109,8 +114,15 @@ export class NodeDevices extends EventEmitter {
     };
   }
 
+  /** The rules (defaults + the user's files), parsed again only when a rules file changed. */
   rules(): Rules {
-    return loadDefaultRules(this.node.paths.home);
+    const files = [defaultRulesFile(), ...userRulesFiles(this.node.paths.home)];
+    const key = files.map((f) => {
+      const st = statSync(f, { throwIfNoEntry: false });
+      return st ? `${f}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : f;
+    }).join('\n');
+    if (this.rulesCache?.key !== key) this.rulesCache = { key, rules: loadDefaultRules(this.node.paths.home) };
+    return this.rulesCache.rules;
   }
 
   /** Every content's planning facts, reused while the graph is unchanged. */
@@ -201,7 +213,7 @@ export class NodeDevices extends EventEmitter {
       await executePlan(root, [], { claims: this.node.paths.claims, user: this.user });
     }
     const listing = await listDevice(root);
-    const ops = plan({ graph: this.graph, rules, profile, listing, sources: await this.sources(facts), facts });
+    const ops = this.planFor(root, rules, profile, listing, facts);
     const fetch = this.fetcher?.();
     const skipped: PlaceSummary['skipped'] = [];
     const runnable: Operation[] = [];
@@ -244,6 +256,7 @@ export class NodeDevices extends EventEmitter {
       });
       summary.copied = res.copied;
       summary.removed = res.removed;
+      this.rememberOutcome(root, ops, res);
       summary.bytes = res.bytes;
       for (const s of res.skips) if (s.reason !== 'already in place') skipped.push(s);
       // A content no peer could send is a skip (said above), not an error.
@@ -255,8 +268,45 @@ export class NodeDevices extends EventEmitter {
     return summary;
   }
 
+  /**
+   * The plan for a device: computed again only when the graph, the rules, the device's profile, the local
+   * sources or the device's contents changed since the last plan of that device (the same inputs give the same plan).
+   */
+  private planFor(root: string, rules: Rules, profile: DeviceProfile, listing: readonly DeviceEntry[], facts: Map<string, ContentFacts>): Operation[] {
+    const graph = JSON.stringify(this.node.store.versionVector());
+    const profileKey = JSON.stringify(profile);
+    const sources = this.sources(facts);
+    const last = this.plans.get(root);
+    if (last && last.graph === graph && last.rules === rules && last.profile === profileKey && last.sources === sources && sameListing(last.listing, listing)) {
+      return last.ops;
+    }
+    const ops = plan({ graph: this.graph, rules, profile, listing, sources, facts });
+    this.plans.set(root, { graph, rules, profile: profileKey, sources, listing, ops });
+    return ops;
+  }
+
+  /**
+   * After a run that did every copy and remove of the plan: the device now holds the plan's outcome, and the
+   * plan of that state is its skips alone (a second run plans nothing). Remembered as the device's last plan,
+   * so a re-run that finds exactly that listing (same paths, sizes and catalog entries) need not plan again.
+   */
+  private rememberOutcome(root: string, ops: Operation[], res: { copied: number; removed: number; errors: unknown[]; skips: Array<{ reason: string }> }): void {
+    const last = this.plans.get(root);
+    if (!last || last.ops !== ops) return;
+    const copies = ops.filter((o): o is Extract<Operation, { kind: 'copy' }> => o.kind === 'copy');
+    const removes = new Set(ops.flatMap((o) => (o.kind === 'remove' ? [o.target] : [])));
+    const clean = res.errors.length === 0 && res.skips.every((s) => s.reason === 'already in place') && res.copied === copies.length && res.removed === removes.size;
+    if (!clean) return void this.plans.delete(root);
+    const byPath = new Map(last.listing.filter((e) => !removes.has(e.path)).map((e) => [e.path, e]));
+    for (const c of copies) byPath.set(c.target, { path: c.target, size: c.size, content: c.content, placedBy: c.rule });
+    const listing = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    this.plans.set(root, { ...last, listing, ops: ops.filter((o) => o.kind === 'skip') });
+  }
+
   /** Content IRI → a file in one of this node's shares holding it (files peers describe are not local sources). */
-  private async sources(facts: Map<string, ContentFacts>): Promise<Map<string, SourceFile>> {
+  private sources(facts: Map<string, ContentFacts>): Map<string, SourceFile> {
+    const shares = JSON.stringify(this.node.config.shares.map((s) => s.path));
+    if (this.sourcesCache?.facts === facts && this.sourcesCache.shares === shares) return this.sourcesCache.sources;
     const roots = this.node.config.shares.map((s) => s.path.endsWith('/') ? s.path : s.path + '/');
     const out = new Map<string, SourceFile>();
     for (const f of facts.values()) {
@@ -273,6 +323,7 @@ export class NodeDevices extends EventEmitter {
         break;
       }
     }
+    this.sourcesCache = { facts, shares, sources: out };
     return out;
   }
 
@@ -371,6 +422,16 @@ export class NodeDevices extends EventEmitter {
     if (before && this.facts === before) this.facts = { key: JSON.stringify(this.node.store.versionVector()), facts: before.facts };
     return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
   }
+}
+
+function sameListing(a: readonly DeviceEntry[], b: readonly DeviceEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.path !== y.path || x.size !== y.size || x.content !== y.content || x.placedBy !== y.placedBy) return false;
+  }
+  return true;
 }
 
 function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {

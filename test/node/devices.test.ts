@@ -1,0 +1,94 @@
+// NodeDevices re-plans only when an input changed: a device edited by hand, a rules file, the graph, the profile.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import n3 from 'n3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walkDevice } from '../../src/devices/index.js';
+import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../../src/graph/vocab.js';
+import { devicesOf, type NodeDevices } from '../../src/node/devices.js';
+import { SemsyncNode } from '../../src/node/node.js';
+
+const { quad, namedNode, literal } = n3.DataFactory;
+let base: string;
+let node: SemsyncNode;
+let devices: NodeDevices;
+let dev: string;
+let src: string;
+
+/** A photo file in the share, described in the graph (taken in `year`-`month`). */
+async function addPhoto(name: string, year: number, month: number): Promise<void> {
+  const bytes = randomBytes(2048);
+  const file = path.join(src, name);
+  await fsp.writeFile(file, bytes);
+  const g = graphIri(node.nodeId, 'share/pics');
+  const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+  const f = namedNode(pathToFileURL(file).href);
+  await node.store.commit([
+    quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
+    quad(f, NFO('fileSize'), literal('2048', XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
+    quad(c, DCTERMS('date'), literal(`${year}-${String(month).padStart(2, '0')}-01T12:00:00`, XSD('dateTime')), g),
+  ].map((q) => ({ op: 'A' as const, quad: q })));
+}
+
+const files = async () => (await walkDevice(dev)).map((f) => f.path);
+
+beforeAll(async () => {
+  base = await fsp.mkdtemp(path.join(os.tmpdir(), 'semsync-node-devices-'));
+  src = path.join(base, 'pics');
+  dev = path.join(base, 'card');
+  await fsp.mkdir(src, { recursive: true });
+  node = await SemsyncNode.open({ home: path.join(base, 'home') });
+  await node.addShare(src, 'pics');
+  for (let i = 0; i < 5; i++) await addPhoto(`p${i}.jpg`, 2020 + i, i + 1);
+  devices = devicesOf(node);
+  await devices.addTarget(dev, 'card'); // a host folder, placed like a device
+});
+
+afterAll(async () => {
+  await node?.close();
+  await fsp.rm(base, { recursive: true, force: true });
+});
+
+describe('placing again from a running node', () => {
+  it('a second run plans nothing; a file removed by hand is planned and copied again', async () => {
+    expect((await devices.place(dev)).copied).toBe(5);
+    expect((await devices.place(dev)).operations).toEqual([]);
+    await fsp.rm(path.join(dev, 'Photos/2022/03/p2.jpg'));
+    const again = await devices.place(dev);
+    expect(again.operations.map((o) => o.target)).toEqual(['Photos/2022/03/p2.jpg']);
+    expect(again.copied).toBe(1);
+    expect((await devices.place(dev)).operations).toEqual([]);
+  });
+
+  it('a placed file changed by hand (another size) is left alone; the content goes beside it, once', async () => {
+    await fsp.writeFile(path.join(dev, 'Photos/2021/02/p1.jpg'), 'edited');
+    const r = await devices.place(dev);
+    expect(r.operations.map((o) => `${o.kind} ${o.target}`)).toEqual(['copy Photos/2021/02/p1 (2).jpg']);
+    expect(await fsp.readFile(path.join(dev, 'Photos/2021/02/p1.jpg'), 'utf8')).toBe('edited');
+    expect((await devices.place(dev)).operations).toEqual([]);
+    await fsp.rm(path.join(dev, 'Photos/2021/02/p1.jpg'));
+    expect((await devices.place(dev)).operations).toEqual([]); // the copy beside it stays where it is
+  });
+
+  it('a new photo in the graph is placed', async () => {
+    await addPhoto('p9.jpg', 2030, 12);
+    const r = await devices.place(dev);
+    expect(r.operations.map((o) => o.target)).toEqual(['Photos/2030/12/p9.jpg']);
+    expect((await devices.place(dev)).operations).toEqual([]);
+  });
+
+  it('a new rules file re-plans: the photos move to the new template', async () => {
+    await fsp.mkdir(path.join(node.paths.home, 'rules'), { recursive: true });
+    await fsp.writeFile(path.join(node.paths.home, 'rules', 'mine.ttl'), `@prefix ss: <https://w3id.org/semsync/ns#> .
+<urn:x-test:by-year> a ss:PlacementRule ; ss:kind "photo" ; ss:folder "Pictures" ; ss:priority 5 ; ss:template "{year}/{filename}" .
+`);
+    const r = await devices.place(dev);
+    expect(r.copied).toBe(6);
+    expect(r.removed).toBe(6);
+    expect(await files()).toEqual(['Pictures/2020/p0.jpg', 'Pictures/2021/p1.jpg', 'Pictures/2022/p2.jpg', 'Pictures/2023/p3.jpg', 'Pictures/2024/p4.jpg', 'Pictures/2030/p9.jpg']);
+    expect((await devices.place(dev)).operations).toEqual([]);
+  });
+});
