@@ -30,12 +30,9 @@ export interface Explanation extends CatalogRecord {
   device: string;
 }
 
-const LIT_ESC = /[\\"\n\r]/;
+// JSON's string syntax is a subset of N-Triples' (\" \\ \n \r \t \b \f \uXXXX), and native.
+const lit = (s: string) => JSON.stringify(s);
 const IRI_ESC = /[\x00-\x20<>"{}|^`\\]/;
-const lit = (s: string) =>
-  LIT_ESC.test(s)
-    ? '"' + s.replace(/[\\"\n\r]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[c] as string) + '"'
-    : '"' + s + '"';
 const iri = (s: string) => '<' + (IRI_ESC.test(s) ? s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) : s) + '>';
 
 const T = {
