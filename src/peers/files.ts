@@ -4,14 +4,19 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Stream } from '@libp2p/interface';
+import { connectBulk, type BulkServer, type TicketRange } from './bulk.js';
 import { NIE, contentIri } from '../graph/vocab.js';
 import { ownSource } from './filter.js';
 import type { Logger, SyncStore } from './types.js';
-import { WireError } from './wire/frame.js';
+import { FrameDecoder, WireError } from './wire/frame.js';
 import { allocChunkFrame, decodeFile, encodeFile, MIN_WIRE_VERSION, WIRE_VERSION, MAX_CHUNK, type FileMsg } from './wire/messages.js';
 import { closeStream, readFrames, sendFrame, sendFramed } from './wire/stream.js';
 
 export const FILE_CHUNK = 256 * 1024;
+/** Chunks on the bulk channel (TLS records are cut by OpenSSL, so a chunk may be as big as a frame allows). */
+export const BULK_CHUNK = MAX_CHUNK;
+/** Ranges at least this long are offered over the bulk channel. */
+export const BULK_MIN_BYTES = 1024 * 1024;
 const FILE_MAX_FRAME = MAX_CHUNK + 64;
 
 export class FetchError extends Error {
@@ -55,127 +60,255 @@ export async function findGrantedFile(store: SyncStore, self: string, grants: re
   return undefined;
 }
 
+
 export interface FileServerDeps {
   self: string;
   store: SyncStore;
   isPaired(peerId: string): boolean;
   grantsFor(peerId: string): string[];
   log: Logger;
+  /** Offer ranges of at least `minBytes` over this bulk channel (protocol 1.1.0 only). */
+  bulk?: { server: BulkServer; minBytes: number };
   /** For tests: pause between chunks. */
   delayMs?: number;
+}
+
+/**
+ * Send bytes `from`..size-1 of a file as chunk frames of `chunk` bytes. Each chunk is read straight into its frame
+ * and hashed there: no copies between the file and the transport.
+ */
+export async function sendRange(file: string, from: number, size: number, chunk: number, write: (frame: Uint8Array) => Promise<void>, delayMs?: number): Promise<void> {
+  const fh = await fs.open(file, 'r');
+  try {
+    for (let pos = from; pos < size; ) {
+      const n = Math.min(chunk, size - pos);
+      const { frame, hashAt, dataAt } = allocChunkFrame(n);
+      for (let got = 0; got < n; ) {
+        const r = await fh.read(frame, dataAt + got, n - got, pos + got);
+        if (r.bytesRead === 0) throw new Error(`${file} shrank while being sent`);
+        got += r.bytesRead;
+      }
+      frame.set(createHash('sha256').update(frame.subarray(dataAt)).digest(), hashAt);
+      await write(frame);
+      pos += n;
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The bulk channel's sender for a node's BulkServer. */
+export const bulkRangeSender = (delayMs?: number) => (t: TicketRange, write: (frame: Uint8Array) => Promise<void>) => sendRange(t.file, t.offset, t.size, BULK_CHUNK, write, delayMs);
+
+/** Frames of a stream one at a time (a stream may deliver several in one piece). */
+function frameReader(stream: Stream, maxFrame: number): () => Promise<Uint8Array | undefined> {
+  const it = readFrames(stream, maxFrame);
+  const queue: Uint8Array[] = [];
+  return async () => {
+    while (queue.length === 0) {
+      const r = await it.next();
+      if (r.done) return undefined;
+      queue.push(...r.value);
+    }
+    return queue.shift();
+  };
 }
 
 /** Answer one file request on `stream` from the authenticated `peerId`. */
 export async function serveFile(stream: Stream, peerId: string, deps: FileServerDeps): Promise<void> {
   const send = (m: FileMsg) => sendFrame(stream, encodeFile(m), FILE_MAX_FRAME);
+  let ticket: string | undefined;
   try {
     if (!deps.isPaired(peerId)) {
       deps.log.info({ peer: peerId }, 'file request from an unpaired peer refused');
       await send({ t: 'deny', reason: 'not-paired' });
-      return closeStream(stream);
+      return await closeStream(stream);
     }
-    const first = await readFrames(stream, 1024).next();
-    const req: FileMsg | undefined = first.done ? undefined : decodeFile(first.value[0]);
+    const next = frameReader(stream, 1024);
+    const first = await next();
+    const req: FileMsg | undefined = first ? decodeFile(first) : undefined;
     if (!req || req.t !== 'req') throw new WireError('expected a file request');
     if (req.v < MIN_WIRE_VERSION || req.v > WIRE_VERSION) {
       await send({ t: 'deny', reason: 'version' });
-      return closeStream(stream);
+      return await closeStream(stream);
     }
     const found = await findGrantedFile(deps.store, deps.self, deps.grantsFor(peerId), req.hash);
     if (!found) {
       deps.log.info({ peer: peerId, hash: req.hash }, 'file request denied (not in a share granted to the peer)');
       await send({ t: 'deny', reason: 'not-found' });
-      return closeStream(stream);
+      return await closeStream(stream);
     }
-    const offset = Math.min(req.offset, found.size);
+    let offset = Math.min(req.offset, found.size);
     await send({ t: 'meta', size: found.size, offset });
-    if (offset < found.size) {
-      // Each chunk is read straight into its frame and hashed there: no copies between the file and the stream.
-      const fh = await fs.open(found.file, 'r');
-      try {
-        for (let pos = offset; pos < found.size; ) {
-          const n = Math.min(FILE_CHUNK, found.size - pos);
-          const { frame, hashAt, dataAt } = allocChunkFrame(n);
-          for (let got = 0; got < n; ) {
-            const r = await fh.read(frame, dataAt + got, n - got, pos + got);
-            if (r.bytesRead === 0) throw new Error(`${found.file} shrank while being sent`);
-            got += r.bytesRead;
-          }
-          frame.set(createHash('sha256').update(frame.subarray(dataAt)).digest(), hashAt);
-          await sendFramed(stream, frame);
-          pos += n;
-          if (deps.delayMs) await new Promise((r) => setTimeout(r, deps.delayMs));
-        }
-      } finally {
-        await fh.close();
+    if (deps.bulk && found.size - offset >= deps.bulk.minBytes) {
+      const t = await deps.bulk.server.issue({ file: found.file, hash: req.hash, offset, size: found.size });
+      if (t) {
+        ticket = t.id;
+        await send({ t: 'bulk', id: t.id, key: t.key, port: t.port });
+        // The peer fetches over the bulk channel and closes this stream, or says where to go on from here.
+        const f = await next();
+        if (!f) return await closeStream(stream);
+        const m = decodeFile(f);
+        if (m.t !== 'bulk-no' || m.offset < offset || m.offset > found.size) throw new WireError(`expected bulk-no within ${offset}..${found.size}`);
+        deps.bulk.server.drop(t.id);
+        offset = m.offset;
       }
     }
+    if (offset < found.size) await sendRange(found.file, offset, found.size, FILE_CHUNK, (frame) => sendFramed(stream, frame), deps.delayMs);
     await send({ t: 'end' });
     await closeStream(stream);
   } catch (err) {
     deps.log.warn({ peer: peerId, err: String(err) }, 'file request failed or rejected');
     await closeStream(stream, err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    if (ticket) deps.bulk?.server.drop(ticket);
+  }
+}
+
+/**
+ * The receiving end of one fetch: `<outPath>.semsync-part` (resumed: its bytes are hashed once at open), every
+ * chunk checked against its hash before it is written, the whole-file hash fed from the same buffers. Writes go
+ * on in order behind the transport (at most 8 MiB queued), so reading never waits for the disk.
+ */
+class PartFile {
+  have = 0;
+  received = 0;
+  size = -1;
+  private readonly running = createHash('sha256');
+  private writing: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private writeError: unknown;
+  private fh!: fs.FileHandle;
+
+  private constructor(readonly part: string, readonly peerId: string, readonly hash: string, private readonly onProgress?: (p: FetchProgress) => void) {}
+
+  static async open(outPath: string, peerId: string, hash: string, onProgress?: (p: FetchProgress) => void): Promise<PartFile> {
+    const p = new PartFile(`${outPath}.semsync-part`, peerId, hash, onProgress);
+    await fs.mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
+    const st = await fs.stat(p.part).catch(() => undefined);
+    if (st?.isFile()) {
+      for await (const b of createReadStream(p.part, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) p.running.update(b);
+      p.have = st.size;
+    }
+    p.fh = await fs.open(p.part, 'a');
+    return p;
+  }
+
+  async chunk(sha256: Uint8Array, data: Uint8Array): Promise<void> {
+    if (this.size < 0) throw new FetchError(`${this.peerId}: data before meta`);
+    if (this.have + data.length > this.size) throw new FetchError(`${this.peerId}: more bytes than announced`);
+    if (!Buffer.from(sha256.buffer, sha256.byteOffset, sha256.length).equals(createHash('sha256').update(data).digest())) throw new FetchError(`${this.peerId}: chunk at ${this.have} fails its hash`);
+    this.running.update(data);
+    this.queued += data.length;
+    const fh = this.fh;
+    this.writing = this.writing.then(async () => {
+      if (this.writeError) return;
+      for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, null)).bytesWritten; // a short write on a filling disk
+      this.queued -= data.length;
+    }).catch((e: unknown) => void (this.writeError ??= e));
+    if (this.queued > 8 << 20) await this.writing;
+    if (this.writeError) throw this.writeError;
+    this.have += data.length;
+    this.received += data.length;
+    this.onProgress?.({ hash: this.hash, peerId: this.peerId, received: this.have, size: this.size });
+  }
+
+  /** Wait for the queued writes and make them durable. */
+  async flush(): Promise<void> {
+    await this.writing;
+    if (this.writeError) throw this.writeError;
+    await this.fh.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+    await this.fh.close();
+  }
+
+  /** After `end`: all bytes there and the whole file hashing to `hash`, then rename; else throw (a wrong file is removed). */
+  async commit(outPath: string, done: boolean): Promise<void> {
+    if (!done || this.have !== this.size) throw new FetchError(`${this.peerId}: transfer of ${this.hash} interrupted at ${this.have} of ${this.size} bytes; fetch again to resume`);
+    const got = this.running.digest('hex');
+    if (got !== this.hash) {
+      await fs.rm(this.part, { force: true });
+      throw new FetchError(`${this.peerId}: content hashes to ${got}, not ${this.hash}; the partial file was removed`);
+    }
+    await fs.rename(this.part, outPath);
+  }
+}
+
+export interface FetchOptions {
+  onProgress?: (p: FetchProgress) => void;
+  /** The server's host as this connection reaches it: where a `bulk` offer is taken up. Without it, offers are declined. */
+  bulkHost?: string;
+  /** How long connecting to the bulk channel may take before the stream is used instead (default 5 s). */
+  bulkConnectMs?: number;
+  log?: Logger;
+}
+
+/** Take up a bulk offer: chunks over TLS-PSK into `part` until `end` (true) or the connection drops (throws). */
+async function fetchOverBulk(host: string, offer: { id: string; key: string; port: number }, part: PartFile, connectMs: number): Promise<boolean> {
+  const sock = await connectBulk(host, offer, { hash: part.hash, offset: part.have }, connectMs);
+  try {
+    const decoder = new FrameDecoder(FILE_MAX_FRAME);
+    for await (const piece of sock as AsyncIterable<Buffer>) {
+      for (const f of decoder.push(piece)) {
+        const m = decodeFile(f);
+        if (m.t === 'chunk') await part.chunk(m.sha256, m.data);
+        else if (m.t === 'end') return true;
+        else throw new FetchError(`${part.peerId}: unexpected ${m.t} on the bulk channel`);
+      }
+    }
+    throw new Error('the bulk connection closed before the end');
+  } finally {
+    sock.destroy();
   }
 }
 
 /**
  * Fetch `hash` over an open file-protocol stream into `outPath` (via `<outPath>.semsync-part`, resuming from it).
- * Resolves with the bytes received in this call; throws FetchError on a denial, a bad chunk, or a final hash
- * that does not match (the part file is then removed).
+ * A `bulk` offer (protocol 1.1.0) is taken up when `bulkHost` is known; if that channel cannot be reached or
+ * drops midway, the rest comes over the stream. Resolves with the bytes received in this call; throws FetchError
+ * on a denial, a bad chunk, or a final hash that does not match (the part file is then removed).
  */
-export async function fetchOverStream(
-  stream: Stream,
-  peerId: string,
-  hash: string,
-  outPath: string,
-  onProgress?: (p: FetchProgress) => void,
-): Promise<number> {
-  const part = `${outPath}.semsync-part`;
-  await fs.mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
-  const running = createHash('sha256');
-  let have = 0;
-  const st = await fs.stat(part).catch(() => undefined);
-  if (st?.isFile()) {
-    for await (const b of createReadStream(part) as AsyncIterable<Buffer>) running.update(b);
-    have = st.size;
-  }
-  await sendFrame(stream, encodeFile({ t: 'req', v: WIRE_VERSION, hash, offset: have }), FILE_MAX_FRAME);
-  const fh = await fs.open(part, 'a');
-  let received = 0;
-  let size = -1;
+export async function fetchOverStream(stream: Stream, peerId: string, hash: string, outPath: string, opts: FetchOptions | ((p: FetchProgress) => void) = {}): Promise<number> {
+  const o: FetchOptions = typeof opts === 'function' ? { onProgress: opts } : opts;
+  const part = await PartFile.open(outPath, peerId, hash, o.onProgress);
   let done = false;
-  let writing: Promise<void> = Promise.resolve();
-  let queued = 0;
-  let writeError: unknown;
   try {
+    await sendFrame(stream, encodeFile({ t: 'req', v: WIRE_VERSION, hash, offset: part.have }), FILE_MAX_FRAME);
+    let offered = false;
     outer: for await (const frames of readFrames(stream, FILE_MAX_FRAME)) {
       for (const f of frames) {
         const m = decodeFile(f);
         if (m.t === 'deny') throw new FetchError(`${peerId} denied ${hash}: ${m.reason}`);
         if (m.t === 'meta') {
-          if (size >= 0) throw new FetchError(`${peerId}: second meta`);
-          size = m.size;
-          if (m.offset !== have) throw new FetchError(`${peerId}: resumed at ${m.offset}, asked ${have}`);
+          if (part.size >= 0) throw new FetchError(`${peerId}: second meta`);
+          part.size = m.size;
+          if (m.offset !== part.have) throw new FetchError(`${peerId}: resumed at ${m.offset}, asked ${part.have}`);
           continue;
         }
-        if (size < 0) throw new FetchError(`${peerId}: data before meta`);
+        if (part.size < 0) throw new FetchError(`${peerId}: data before meta`);
         if (m.t === 'chunk') {
-          if (have + m.data.length > size) throw new FetchError(`${peerId}: more bytes than announced`);
-          if (!Buffer.from(m.sha256).equals(createHash('sha256').update(m.data).digest())) throw new FetchError(`${peerId}: chunk at ${have} fails its hash`);
-          running.update(m.data);
-          // Writes go on in order behind the stream (at most 8 MiB queued), so reading never waits for the disk.
-          const data = m.data;
-          queued += data.length;
-          writing = writing.then(async () => {
-            if (writeError) return;
-            for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, null)).bytesWritten; // a short write on a filling disk
-            queued -= data.length;
-          }).catch((e: unknown) => void (writeError ??= e));
-          if (queued > 8 << 20) await writing;
-          if (writeError) throw writeError;
-          have += m.data.length;
-          received += m.data.length;
-          onProgress?.({ hash, peerId, received: have, size });
+          await part.chunk(m.sha256, m.data);
+          continue;
+        }
+        if (m.t === 'bulk') {
+          if (offered) throw new FetchError(`${peerId}: second bulk offer`);
+          offered = true;
+          if (o.bulkHost) {
+            try {
+              if (await fetchOverBulk(o.bulkHost, m, part, o.bulkConnectMs ?? 5_000)) {
+                done = true;
+                break outer;
+              }
+            } catch (err) {
+              if (err instanceof FetchError) throw err;
+              o.log?.info({ peer: peerId, host: o.bulkHost, port: m.port, at: part.have, err: String(err) }, 'bulk channel failed; going on over the libp2p stream');
+            }
+          }
+          await sendFrame(stream, encodeFile({ t: 'bulk-no', offset: part.have }), FILE_MAX_FRAME);
           continue;
         }
         if (m.t === 'end') {
@@ -185,20 +318,11 @@ export async function fetchOverStream(
         throw new FetchError(`${peerId}: unexpected ${m.t}`);
       }
     }
-    await writing;
-    if (writeError) throw writeError;
-    await fh.sync();
+    await part.flush();
   } finally {
-    await writing;
-    await fh.close();
+    await part.close();
   }
   await closeStream(stream).catch(() => {});
-  if (!done || have !== size) throw new FetchError(`${peerId}: transfer of ${hash} interrupted at ${have} of ${size} bytes; fetch again to resume`);
-  const got = running.digest('hex');
-  if (got !== hash) {
-    await fs.rm(part, { force: true });
-    throw new FetchError(`${peerId}: content hashes to ${got}, not ${hash}; the partial file was removed`);
-  }
-  await fs.rename(part, outPath);
-  return received;
+  await part.commit(outPath, done);
+  return part.received;
 }

@@ -16,9 +16,10 @@ import type { Identity } from './identity.js';
 import type { PairState, TrustStore } from './trust.js';
 import { silentLogger, type Logger, type SyncProgress } from './types.js';
 import { DEFAULT_PAIRED_SOURCES } from './filter.js';
-import { FetchError, fetchOverStream, parseContentHash, serveFile, type FetchProgress } from './files.js';
+import { BULK_MIN_BYTES, bulkRangeSender, FetchError, fetchOverStream, parseContentHash, serveFile, type FetchProgress } from './files.js';
+import { BulkServer } from './bulk.js';
 import { WireError, DEFAULT_MAX_FRAME } from './wire/frame.js';
-import { decodeSync, encodeSync, FILE_PROTOCOL, SYNC_PROTOCOL } from './wire/messages.js';
+import { decodeSync, encodeSync, FILE_PROTOCOL, FILE_PROTOCOL_BULK, SYNC_PROTOCOL } from './wire/messages.js';
 import { ProtocolError, SyncSession } from './wire/session.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
 import { bumpOwnSeq, patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
@@ -44,6 +45,12 @@ export interface PeerNodeInit {
   maxFrame?: number;
   /** For tests only: pause this long between file chunks served (to interrupt a transfer midway). */
   serveDelayMs?: number;
+  /**
+   * The bulk data channel for file ranges of at least `minBytes` (default 1 MiB): TLS-PSK on an ephemeral port of
+   * the libp2p listen address's interface. `false`: files go over libp2p streams only. `advertisePort` and
+   * `ttlMs` are for tests.
+   */
+  bulk?: false | { minBytes?: number; ttlMs?: number; advertisePort?: number };
 }
 
 export interface NearbyPeer {
@@ -86,6 +93,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   private timers: NodeJS.Timeout[] = [];
   private lastSeq = 0;
   private readonly log: Logger;
+  private bulkServer: BulkServer | undefined;
   private readonly onTrustFile = () => void this.trustChanged();
 
   constructor(private readonly init: PeerNodeInit) {
@@ -114,15 +122,23 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       if (this.init.trust.isPaired(id) && !this.sessions.has(id)) void this.connect(id);
     });
     await node.handle(SYNC_PROTOCOL, (stream, conn) => this.runSync(stream, conn.remotePeer.toString(), conn.remotePeer.toString(), conn), { maxInboundStreams: 4 });
-    await node.handle(FILE_PROTOCOL, (stream, conn) =>
-      serveFile(stream, conn.remotePeer.toString(), {
-        self: this.peerId,
-        store: this.init.store,
-        isPaired: (id) => this.init.trust.isPaired(id),
-        grantsFor: (id) => this.init.trust.grantsFor(id),
-        log: this.log,
-        delayMs: this.init.serveDelayMs,
-      }), { maxInboundStreams: 16 });
+    const fileDeps = {
+      self: this.peerId,
+      store: this.init.store,
+      isPaired: (id: string) => this.init.trust.isPaired(id),
+      grantsFor: (id: string) => this.init.trust.grantsFor(id),
+      log: this.log,
+      delayMs: this.init.serveDelayMs,
+    };
+    await node.handle(FILE_PROTOCOL, (stream, conn) => serveFile(stream, conn.remotePeer.toString(), fileDeps), { maxInboundStreams: 16 });
+    const bulkHost = this.init.bulk === false ? undefined : listenHost(this.init.listen ?? ['/ip4/0.0.0.0/tcp/0']);
+    if (bulkHost !== undefined) {
+      const b = this.init.bulk || {};
+      const server = new BulkServer({ host: bulkHost, send: bulkRangeSender(this.init.serveDelayMs), log: this.log, ttlMs: b.ttlMs, advertisePort: b.advertisePort });
+      this.bulkServer = server;
+      const bulk = { server, minBytes: b.minBytes ?? BULK_MIN_BYTES };
+      await node.handle(FILE_PROTOCOL_BULK, (stream, conn) => serveFile(stream, conn.remotePeer.toString(), { ...fileDeps, bulk }), { maxInboundStreams: 16 });
+    }
     await node.start();
     this.lastSeq = this.init.store.versionVector()[this.peerId] ?? 0;
     watchFile(this.init.trust.file, { interval: 300 }, this.onTrustFile);
@@ -141,7 +157,15 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     this.sessions.clear();
     const node = this.libp2p;
     this.libp2p = undefined;
+    const bulk = this.bulkServer;
+    this.bulkServer = undefined;
+    await bulk?.close();
     await node?.stop();
+  }
+
+  /** The bulk channel's listener (tests look at its port and cut its connections). */
+  get bulk(): BulkServer | undefined {
+    return this.bulkServer;
   }
 
   /** Our listen addresses, each ending in /p2p/<peer id>. */
@@ -230,8 +254,10 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
         const id = peerIdFromString(peerId);
         const addrs = this.init.trust.peer(peerId)?.addrs ?? [];
         if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) });
-        const stream = await node.dialProtocol(id, FILE_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
-        const bytes = await fetchOverStream(stream, peerId, hex, outPath, opts.onProgress);
+        const signal = AbortSignal.timeout(10_000);
+        const conn = await node.dial(id, { signal });
+        const stream = await conn.newStream([FILE_PROTOCOL_BULK, FILE_PROTOCOL], { signal });
+        const bytes = await fetchOverStream(stream, peerId, hex, outPath, { onProgress: opts.onProgress, bulkHost: ipHost(conn.remoteAddr.toString()), log: this.log });
         return { peerId, bytes };
       } catch (err) {
         errors.push(`${peerId}: ${(err as Error).message}`);
@@ -349,6 +375,21 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       }
     }
   }
+}
+
+/** The host of the first TCP listen address (where the bulk channel listens too), or undefined. */
+export function listenHost(listen: readonly string[]): string | undefined {
+  for (const a of listen) {
+    const h = ipHost(a);
+    if (h !== undefined) return h;
+  }
+  return undefined;
+}
+
+/** `/ip4/H/tcp/…` or `/ip6/H/tcp/…` (not relayed) → H. */
+function ipHost(addr: string): string | undefined {
+  if (addr.includes('/p2p-circuit')) return undefined;
+  return /^\/ip[46]\/([^/]+)\/tcp\/\d+/.exec(addr)?.[1];
 }
 
 /** Build a peer node (not started). */

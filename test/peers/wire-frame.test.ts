@@ -51,6 +51,30 @@ describe('messages', () => {
     expect(decodeFile(encodeFile(req))).toEqual(req);
     const chunk = decodeFile(encodeFile({ t: 'chunk', sha256: new Uint8Array(32).fill(1), data: Uint8Array.of(1, 2, 3) }));
     expect(chunk.t === 'chunk' && [...chunk.data]).toEqual([1, 2, 3]);
+    const offer = { t: 'bulk', id: 'b'.repeat(32), key: 'c'.repeat(64), port: 40000 } as const;
+    expect(decodeFile(encodeFile(offer))).toEqual(offer);
+    expect(decodeFile(encodeFile({ t: 'bulk-no', offset: 7 }))).toEqual({ t: 'bulk-no', offset: 7 });
+  });
+  it('rejects a malformed bulk offer or answer', () => {
+    const bad = (code: number, o: object) => () => decodeFile(Uint8Array.of(code, ...new TextEncoder().encode(JSON.stringify(o))));
+    expect(bad(0x26, { id: 'b'.repeat(32), key: 'c'.repeat(64), port: 0 })).toThrow(WireError);
+    expect(bad(0x26, { id: 'b'.repeat(32), key: 'c'.repeat(64), port: 70000 })).toThrow(WireError);
+    expect(bad(0x26, { id: 'B'.repeat(32), key: 'c'.repeat(64), port: 1 })).toThrow(WireError);
+    expect(bad(0x26, { id: 'b'.repeat(32), key: 'c'.repeat(63), port: 1 })).toThrow(WireError);
+    expect(bad(0x26, { id: 'b'.repeat(32), key: 'c'.repeat(64), port: 1, host: 'evil' })).toThrow(/unexpected field/);
+    expect(bad(0x27, { offset: -1 })).toThrow(WireError);
+  });
+  it('assembles a big frame in pieces of every size, with the next frame in the same piece', () => {
+    const big = new Uint8Array(1 << 20).map((_, i) => i & 0xff);
+    const wire = Buffer.concat([encodeFrame(big, 2 << 20), encodeFrame(Uint8Array.of(9)), encodeFrame(big, 2 << 20)]);
+    for (const step of [1, 3, 16384, 65536, 100_000, wire.length]) {
+      const d = new FrameDecoder(2 << 20);
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < wire.length; i += step) out.push(...d.push(wire.subarray(i, i + step)));
+      expect(out.map((f) => f.length)).toEqual([1 << 20, 1, 1 << 20]);
+      expect(Buffer.from(out[2]).equals(Buffer.from(big))).toBe(true);
+      expect(d.pending).toBe(0);
+    }
   });
   it('reads the version of a hello from another version without validating the rest', () => {
     const raw = new TextEncoder().encode(JSON.stringify({ v: 3, whatever: true }));

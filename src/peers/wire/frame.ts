@@ -7,6 +7,8 @@ export class WireError extends Error {
 /** The largest frame either side sends or accepts (payload bytes, after the length prefix). */
 export const DEFAULT_MAX_FRAME = 4 * 1024 * 1024;
 const MAX_VARINT_BYTES = 5;
+/** A frame at least this long is assembled in its own buffer as pieces arrive (one copy, however small the pieces). */
+const ASSEMBLE_MIN = 64 * 1024;
 
 export function encodeVarint(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new WireError(`varint out of range: ${n}`);
@@ -39,22 +41,35 @@ export class FrameDecoder {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private failed = false;
+  /** A big frame's body being filled in place (its length prefix already read), and how much of it is. */
+  private body: Buffer | undefined;
+  private bodyFill = 0;
 
   constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {}
 
   /** Bytes received but not yet returned as a frame. */
   get pending(): number {
-    return this.buffered;
+    return this.buffered + this.bodyFill;
   }
 
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.failed) throw new WireError('decoder already failed');
+    const frames: Uint8Array[] = [];
+    if (this.body) {
+      const k = Math.min(chunk.length, this.body.length - this.bodyFill);
+      this.body.set(chunk.subarray(0, k), this.bodyFill);
+      this.bodyFill += k;
+      if (this.bodyFill < this.body.length) return frames;
+      frames.push(this.body);
+      this.body = undefined;
+      this.bodyFill = 0;
+      chunk = chunk.subarray(k);
+    }
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
       if (this.chunks.length > 64) this.chunks = [Buffer.concat(this.chunks)];
     }
-    const frames: Uint8Array[] = [];
     try {
       for (;;) {
         const f = this.next();
@@ -65,6 +80,8 @@ export class FrameDecoder {
       this.failed = true;
       this.chunks = [];
       this.buffered = 0;
+      this.body = undefined;
+      this.bodyFill = 0;
       throw err;
     }
     return frames;
@@ -96,7 +113,23 @@ export class FrameDecoder {
     }
     if (len === 0) throw new WireError('empty frame');
     if (len > this.maxFrame) throw new WireError(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
-    if (this.buffered < i + len) return undefined;
+    if (this.buffered < i + len) {
+      if (len >= ASSEMBLE_MIN) {
+        // Start the body's own buffer now: later pieces are copied into it once, never concatenated.
+        this.take(i);
+        const body = Buffer.allocUnsafe(len); // filled by push() before it is returned
+        let off = 0;
+        for (const c of this.chunks) {
+          body.set(c, off);
+          off += c.length;
+        }
+        this.chunks = [];
+        this.buffered = 0;
+        this.body = body;
+        this.bodyFill = off;
+      }
+      return undefined;
+    }
     const all = this.take(i + len);
     return all.subarray(i);
   }

@@ -4,6 +4,8 @@ import { deflatePatch, inflatePatch } from './compress.js';
 
 export const SYNC_PROTOCOL = '/semsync/sync/1.0.0';
 export const FILE_PROTOCOL = '/semsync/file/1.0.0';
+/** The file protocol plus the bulk data channel (`bulk` offers, `bulk-no` answers); 1.0.0 never sends either. */
+export const FILE_PROTOCOL_BULK = '/semsync/file/1.1.0';
 /**
  * The version carried in hello and file requests; a peer speaking one outside MIN_WIRE_VERSION..WIRE_VERSION is
  * refused. 2: patches may come as `zpatch` (raw DEFLATE with the dictionary in compress.ts), sent only to a peer
@@ -48,10 +50,17 @@ export type FileMsg =
   | { t: 'deny'; reason: DenyReason }
   /** `sha256` is the hash of `data` (this chunk). */
   | { t: 'chunk'; sha256: Uint8Array; data: Uint8Array }
-  | { t: 'end' };
+  | { t: 'end' }
+  /**
+   * Server → client after meta (1.1.0 only): fetch the range over TLS-PSK at this port on the host of this
+   * connection, as PSK identity `id` (32 hex) with `key` (64 hex); single use, short-lived.
+   */
+  | { t: 'bulk'; id: string; key: string; port: number }
+  /** Client → server: the bulk channel failed or was not used; send the rest over this stream from `offset`. */
+  | { t: 'bulk-no'; offset: number };
 
 const SYNC_CODES = { hello: 1, refuse: 2, patch: 3, ack: 4, 'state-begin': 5, 'state-chunk': 6, 'state-end': 7, ping: 8, 'patch-part': 9, zpatch: 10 } as const;
-const FILE_CODES = { req: 0x21, meta: 0x22, deny: 0x23, chunk: 0x24, end: 0x25 } as const;
+const FILE_CODES = { req: 0x21, meta: 0x22, deny: 0x23, chunk: 0x24, end: 0x25, bulk: 0x26, 'bulk-no': 0x27 } as const;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -161,6 +170,7 @@ const PEER_ID_RE = /^[1-9A-HJ-NP-Za-km-z]{32,128}$/;
 const HLC_RE = /^\d{1,16}\.\d{1,10}$/;
 const SHARE_RE = /^[^\u0000-\u001f\u007f/]{1,200}$/u;
 const HASH_RE = /^[0-9a-f]{64}$/;
+const TICKET_ID_RE = /^[0-9a-f]{32}$/;
 const REFUSE: readonly string[] = ['not-paired', 'version', 'protocol', 'bad-patch', 'busy'];
 const DENY: readonly string[] = ['not-paired', 'not-found', 'bad-request', 'version'];
 
@@ -248,6 +258,14 @@ export function decodeFile(frame: Uint8Array): FileMsg {
     case FILE_CODES.end:
       if (body.length !== 0) throw new WireError('unexpected body');
       return { t: 'end' };
+    case FILE_CODES.bulk: {
+      const o = control(body, 'bulk', ['id', 'key', 'port']);
+      const port = uint(o, 'port', 'bulk');
+      if (port < 1 || port > 65535) throw new WireError('bulk: port out of range');
+      return { t: 'bulk', id: str(o, 'id', 'bulk', TICKET_ID_RE), key: str(o, 'key', 'bulk', HASH_RE), port };
+    }
+    case FILE_CODES['bulk-no']:
+      return { t: 'bulk-no', offset: uint(control(body, 'bulk-no', ['offset']), 'offset', 'bulk-no') };
     default:
       throw new WireError(`unknown file message type ${code}`);
   }
