@@ -125,6 +125,10 @@ export async function benchFetch(mib = 1024): Promise<void> {
     const hex = createHash('sha256');
     for await (const chunk of createReadStream(big, { highWaterMark: 1 << 20 })) hex.update(chunk as Buffer);
     const plain = await plainTcpCopy(big, outs[1]);
+    // The copy's 1 GiB is still being written back; let the disk finish it before the fetch is timed (the copy's own time is unchanged).
+    const written = await open(outs[1], 'r+');
+    await written.sync();
+    await written.close();
     // CPU seconds of both processes during the fetch: steadier than wall time on a loaded machine.
     const procCpu = () => { try { const f = readFileSync(`/proc/${proc!.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; } catch { return NaN; } };
     const cpu0 = process.cpuUsage();
