@@ -1,7 +1,6 @@
 // Files by content hash (/semsync/file/1.0.0): serve granted content, fetch it chunk-verified and resumable.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Stream } from '@libp2p/interface';
 import { connectBulk, type BulkServer, type TicketRange } from './bulk.js';
@@ -11,6 +10,9 @@ import type { Logger, SyncStore } from './types.js';
 import { FrameDecoder, WireError } from './wire/frame.js';
 import { allocChunkFrame, decodeFile, encodeFile, MIN_WIRE_VERSION, WIRE_VERSION, MAX_CHUNK, type FileMsg } from './wire/messages.js';
 import { closeStream, readFrames, sendFrame, sendFramed } from './wire/stream.js';
+import { FetchError, PartFile, type FetchProgress } from './part-file.js';
+
+export { FetchError, type FetchProgress };
 
 export const FILE_CHUNK = 256 * 1024;
 /** Chunks on the bulk channel (TLS records are cut by OpenSSL, so a chunk may be as big as a frame allows). */
@@ -18,17 +20,6 @@ export const BULK_CHUNK = MAX_CHUNK;
 /** Ranges at least this long are offered over the bulk channel. */
 export const BULK_MIN_BYTES = 1024 * 1024;
 const FILE_MAX_FRAME = MAX_CHUNK + 64;
-
-export class FetchError extends Error {
-  override name = 'FetchError';
-}
-
-export interface FetchProgress {
-  hash: string;
-  peerId: string;
-  received: number;
-  size: number;
-}
 
 /** Parse `urn:sha256:HEX` or bare HEX into lower-case hex; throws FetchError otherwise. */
 export function parseContentHash(s: string): string {
@@ -75,25 +66,34 @@ export interface FileServerDeps {
 
 /**
  * Send bytes `from`..size-1 of a file as chunk frames of `chunk` bytes. Each chunk is read straight into its frame
- * and hashed there: no copies between the file and the transport.
+ * and hashed there (no copies between the file and the transport); the next chunk is read while one is sent.
  */
 export async function sendRange(file: string, from: number, size: number, chunk: number, write: (frame: Uint8Array) => Promise<void>, delayMs?: number): Promise<void> {
   const fh = await fs.open(file, 'r');
+  const read = async (pos: number) => {
+    const n = Math.min(chunk, size - pos);
+    const f = allocChunkFrame(n);
+    for (let got = 0; got < n; ) {
+      const r = await fh.read(f.frame, f.dataAt + got, n - got, pos + got);
+      if (r.bytesRead === 0) throw new Error(`${file} shrank while being sent`);
+      got += r.bytesRead;
+    }
+    return { ...f, n };
+  };
+  let next: ReturnType<typeof read> | undefined;
   try {
-    for (let pos = from; pos < size; ) {
-      const n = Math.min(chunk, size - pos);
-      const { frame, hashAt, dataAt } = allocChunkFrame(n);
-      for (let got = 0; got < n; ) {
-        const r = await fh.read(frame, dataAt + got, n - got, pos + got);
-        if (r.bytesRead === 0) throw new Error(`${file} shrank while being sent`);
-        got += r.bytesRead;
-      }
+    next = from < size ? read(from) : undefined;
+    for (let pos = from; next; ) {
+      const { frame, hashAt, dataAt, n } = await next;
+      pos += n;
+      next = pos < size ? read(pos) : undefined;
+      next?.catch(() => {}); // seen when awaited; not unhandled if the write below fails first
       frame.set(createHash('sha256').update(frame.subarray(dataAt)).digest(), hashAt);
       await write(frame);
-      pos += n;
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     }
   } finally {
+    await next?.catch(() => {});
     await fh.close();
   }
 }
@@ -166,78 +166,6 @@ export async function serveFile(stream: Stream, peerId: string, deps: FileServer
   }
 }
 
-/**
- * The receiving end of one fetch: `<outPath>.semsync-part` (resumed: its bytes are hashed once at open), every
- * chunk checked against its hash before it is written, the whole-file hash fed from the same buffers. Writes go
- * on in order behind the transport (at most 8 MiB queued), so reading never waits for the disk.
- */
-class PartFile {
-  have = 0;
-  received = 0;
-  size = -1;
-  private readonly running = createHash('sha256');
-  private writing: Promise<void> = Promise.resolve();
-  private queued = 0;
-  private writeError: unknown;
-  private fh!: fs.FileHandle;
-
-  private constructor(readonly part: string, readonly peerId: string, readonly hash: string, private readonly onProgress?: (p: FetchProgress) => void) {}
-
-  static async open(outPath: string, peerId: string, hash: string, onProgress?: (p: FetchProgress) => void): Promise<PartFile> {
-    const p = new PartFile(`${outPath}.semsync-part`, peerId, hash, onProgress);
-    await fs.mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
-    const st = await fs.stat(p.part).catch(() => undefined);
-    if (st?.isFile()) {
-      for await (const b of createReadStream(p.part, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) p.running.update(b);
-      p.have = st.size;
-    }
-    p.fh = await fs.open(p.part, 'a');
-    return p;
-  }
-
-  async chunk(sha256: Uint8Array, data: Uint8Array): Promise<void> {
-    if (this.size < 0) throw new FetchError(`${this.peerId}: data before meta`);
-    if (this.have + data.length > this.size) throw new FetchError(`${this.peerId}: more bytes than announced`);
-    if (!Buffer.from(sha256.buffer, sha256.byteOffset, sha256.length).equals(createHash('sha256').update(data).digest())) throw new FetchError(`${this.peerId}: chunk at ${this.have} fails its hash`);
-    this.running.update(data);
-    this.queued += data.length;
-    const fh = this.fh;
-    this.writing = this.writing.then(async () => {
-      if (this.writeError) return;
-      for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off, null)).bytesWritten; // a short write on a filling disk
-      this.queued -= data.length;
-    }).catch((e: unknown) => void (this.writeError ??= e));
-    if (this.queued > 8 << 20) await this.writing;
-    if (this.writeError) throw this.writeError;
-    this.have += data.length;
-    this.received += data.length;
-    this.onProgress?.({ hash: this.hash, peerId: this.peerId, received: this.have, size: this.size });
-  }
-
-  /** Wait for the queued writes and make them durable. */
-  async flush(): Promise<void> {
-    await this.writing;
-    if (this.writeError) throw this.writeError;
-    await this.fh.sync();
-  }
-
-  async close(): Promise<void> {
-    await this.writing;
-    await this.fh.close();
-  }
-
-  /** After `end`: all bytes there and the whole file hashing to `hash`, then rename; else throw (a wrong file is removed). */
-  async commit(outPath: string, done: boolean): Promise<void> {
-    if (!done || this.have !== this.size) throw new FetchError(`${this.peerId}: transfer of ${this.hash} interrupted at ${this.have} of ${this.size} bytes; fetch again to resume`);
-    const got = this.running.digest('hex');
-    if (got !== this.hash) {
-      await fs.rm(this.part, { force: true });
-      throw new FetchError(`${this.peerId}: content hashes to ${got}, not ${this.hash}; the partial file was removed`);
-    }
-    await fs.rename(this.part, outPath);
-  }
-}
-
 export interface FetchOptions {
   onProgress?: (p: FetchProgress) => void;
   /** The server's host as this connection reaches it: where a `bulk` offer is taken up. Without it, offers are declined. */
@@ -251,7 +179,7 @@ export interface FetchOptions {
 async function fetchOverBulk(host: string, offer: { id: string; key: string; port: number }, part: PartFile, connectMs: number): Promise<boolean> {
   const sock = await connectBulk(host, offer, { hash: part.hash, offset: part.have }, connectMs);
   try {
-    const decoder = new FrameDecoder(FILE_MAX_FRAME);
+    const decoder = new FrameDecoder(FILE_MAX_FRAME, part.alloc);
     for await (const piece of sock as AsyncIterable<Buffer>) {
       for (const f of decoder.push(piece)) {
         const m = decodeFile(f);
@@ -279,14 +207,14 @@ export async function fetchOverStream(stream: Stream, peerId: string, hash: stri
   try {
     await sendFrame(stream, encodeFile({ t: 'req', v: WIRE_VERSION, hash, offset: part.have }), FILE_MAX_FRAME);
     let offered = false;
-    outer: for await (const frames of readFrames(stream, FILE_MAX_FRAME)) {
+    outer: for await (const frames of readFrames(stream, FILE_MAX_FRAME, part.alloc)) {
       for (const f of frames) {
         const m = decodeFile(f);
         if (m.t === 'deny') throw new FetchError(`${peerId} denied ${hash}: ${m.reason}`);
         if (m.t === 'meta') {
           if (part.size >= 0) throw new FetchError(`${peerId}: second meta`);
-          part.size = m.size;
           if (m.offset !== part.have) throw new FetchError(`${peerId}: resumed at ${m.offset}, asked ${part.have}`);
+          await part.meta(m.size);
           continue;
         }
         if (part.size < 0) throw new FetchError(`${peerId}: data before meta`);

@@ -45,7 +45,8 @@ export class FrameDecoder {
   private body: Buffer | undefined;
   private bodyFill = 0;
 
-  constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {}
+  /** `alloc` gives the buffer a big frame is assembled in (e.g. one reused from a pool); every byte is overwritten. */
+  constructor(readonly maxFrame = DEFAULT_MAX_FRAME, private readonly alloc: (n: number) => Buffer = Buffer.allocUnsafe) {}
 
   /** Bytes received but not yet returned as a frame. */
   get pending(): number {
@@ -117,7 +118,7 @@ export class FrameDecoder {
       if (len >= ASSEMBLE_MIN) {
         // Start the body's own buffer now: later pieces are copied into it once, never concatenated.
         this.take(i);
-        const body = Buffer.allocUnsafe(len); // filled by push() before it is returned
+        const body = this.alloc(len); // filled by push() before it is returned
         let off = 0;
         for (const c of this.chunks) {
           body.set(c, off);

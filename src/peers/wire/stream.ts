@@ -3,8 +3,8 @@ import type { Stream } from '@libp2p/interface';
 import { encodeFrame, FrameDecoder, DEFAULT_MAX_FRAME } from './frame.js';
 
 /** Yield whole frames from a stream; throws WireError on a malformed or oversize frame. */
-export async function* readFrames(stream: Stream, maxFrame = DEFAULT_MAX_FRAME): AsyncGenerator<Uint8Array[]> {
-  const decoder = new FrameDecoder(maxFrame);
+export async function* readFrames(stream: Stream, maxFrame = DEFAULT_MAX_FRAME, alloc?: (n: number) => Buffer): AsyncGenerator<Uint8Array[]> {
+  const decoder = new FrameDecoder(maxFrame, alloc);
   for await (const chunk of stream) {
     // A list's pieces go in one by one: concatenating them first would copy every byte once more.
     const frames: Uint8Array[] = [];
