@@ -33,7 +33,9 @@ export interface Ticket {
 }
 
 /** Sends a ticket's range (chunk frames, then `end`) over the authenticated socket; see files.ts. */
-export type RangeSender = (range: TicketRange, write: (frame: Uint8Array) => Promise<void>) => Promise<void>;
+export type RangeSender = (range: TicketRange, write: FrameWriter) => Promise<void>;
+/** Send a frame (resolves when more may be sent); `reusable` is called once the frame's memory is no longer read. */
+export type FrameWriter = (frame: Uint8Array, reusable?: () => void) => Promise<void>;
 
 interface Pending extends TicketRange {
   key: Buffer;
@@ -186,7 +188,7 @@ export class BulkServer {
       const first = await readOneFrame(s, 1024, HANDSHAKE_MS);
       const req = decodeFile(first);
       if (req.t !== 'req' || req.hash !== t.hash || req.offset !== t.offset) throw new WireError('the request does not match the ticket');
-      await this.o.send(t, (frame) => writeTo(s, frame));
+      await this.o.send(t, (frame, reusable) => writeTo(s, frame, reusable));
       await writeTo(s, encodeFrame(encodeFile({ t: 'end' })));
       this.served++;
       s.end();
@@ -197,10 +199,10 @@ export class BulkServer {
   }
 }
 
-/** Write with back-pressure; rejects when the socket closes first. */
-export function writeTo(s: net.Socket, data: Uint8Array): Promise<void> {
+/** Write with back-pressure; rejects when the socket closes first. `written` runs when the data has been flushed. */
+export function writeTo(s: net.Socket, data: Uint8Array, written?: () => void): Promise<void> {
   if (s.destroyed) return Promise.reject(new Error('bulk connection closed'));
-  if (s.write(data)) return Promise.resolve();
+  if (s.write(data, written && ((err) => void (err || written())))) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = (err?: Error) => {
       s.off('drain', ok);
@@ -251,17 +253,27 @@ function readOneFrame(s: net.Socket, maxFrame: number, ms: number): Promise<Uint
 
 /**
  * Connect to a bulk ticket and send the request it is bound to; resolves once the handshake (which proves both
- * sides hold the key) is done. Rejects on refusal, a failed handshake, or `timeoutMs`.
+ * sides hold the key) is done. Rejects on refusal, a failed handshake, or `timeoutMs`. With `onread`, received
+ * bytes go to its callback in its one buffer instead of 'data' events (no allocation per TLS record).
  */
-export function connectBulk(host: string, ticket: { id: string; key: string; port: number }, req: { hash: string; offset: number }, timeoutMs = 5_000): Promise<tls.TLSSocket> {
+export function connectBulk(
+  host: string,
+  ticket: { id: string; key: string; port: number },
+  req: { hash: string; offset: number },
+  timeoutMs = 5_000,
+  onread?: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean },
+): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({
+    // `onread` is a documented tls.connect option that @types/node does not list.
+    const options: tls.ConnectionOptions & { onread?: typeof onread } = {
       host,
+      onread,
       port: ticket.port,
       ...BULK_TLS,
       pskCallback: () => ({ psk: Buffer.from(ticket.key, 'hex'), identity: ticket.id }),
       checkServerIdentity: () => undefined,
-    });
+    };
+    const s = tls.connect(options);
     const timer = setTimeout(() => fail(new Error(`bulk channel: no handshake within ${timeoutMs} ms`)), timeoutMs);
     const fail = (err: Error) => {
       clearTimeout(timer);

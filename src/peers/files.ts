@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Stream } from '@libp2p/interface';
-import { connectBulk, type BulkServer, type TicketRange } from './bulk.js';
+import { connectBulk, type BulkServer, type FrameWriter, type TicketRange } from './bulk.js';
 import { NIE, contentIri } from '../graph/vocab.js';
 import { ownSource } from './filter.js';
 import type { Logger, SyncStore } from './types.js';
@@ -67,12 +67,14 @@ export interface FileServerDeps {
 /**
  * Send bytes `from`..size-1 of a file as chunk frames of `chunk` bytes. Each chunk is read straight into its frame
  * and hashed there (no copies between the file and the transport); the next chunk is read while one is sent.
+ * Frames the writer reports reusable are read into again (fresh 1 MiB buffers cost page faults and GC).
  */
-export async function sendRange(file: string, from: number, size: number, chunk: number, write: (frame: Uint8Array) => Promise<void>, delayMs?: number): Promise<void> {
+export async function sendRange(file: string, from: number, size: number, chunk: number, write: FrameWriter, delayMs?: number): Promise<void> {
   const fh = await fs.open(file, 'r');
+  const free: Buffer[] = [];
   const read = async (pos: number) => {
     const n = Math.min(chunk, size - pos);
-    const f = allocChunkFrame(n);
+    const f = allocChunkFrame(n, n === chunk ? free.pop() : undefined);
     for (let got = 0; got < n; ) {
       const r = await fh.read(f.frame, f.dataAt + got, n - got, pos + got);
       if (r.bytesRead === 0) throw new Error(`${file} shrank while being sent`);
@@ -89,7 +91,7 @@ export async function sendRange(file: string, from: number, size: number, chunk:
       next = pos < size ? read(pos) : undefined;
       next?.catch(() => {}); // seen when awaited; not unhandled if the write below fails first
       frame.set(createHash('sha256').update(frame.subarray(dataAt)).digest(), hashAt);
-      await write(frame);
+      await write(frame, n === chunk ? () => void (free.length < 8 && free.push(frame)) : undefined);
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     }
   } finally {
@@ -99,7 +101,7 @@ export async function sendRange(file: string, from: number, size: number, chunk:
 }
 
 /** The bulk channel's sender for a node's BulkServer. */
-export const bulkRangeSender = (delayMs?: number) => (t: TicketRange, write: (frame: Uint8Array) => Promise<void>) => sendRange(t.file, t.offset, t.size, BULK_CHUNK, write, delayMs);
+export const bulkRangeSender = (delayMs?: number) => (t: TicketRange, write: FrameWriter) => sendRange(t.file, t.offset, t.size, BULK_CHUNK, write, delayMs);
 
 /** Frames of a stream one at a time (a stream may deliver several in one piece). */
 function frameReader(stream: Stream, maxFrame: number): () => Promise<Uint8Array | undefined> {
@@ -175,20 +177,65 @@ export interface FetchOptions {
   log?: Logger;
 }
 
-/** Take up a bulk offer: chunks over TLS-PSK into `part` until `end` (true) or the connection drops (throws). */
+/**
+ * Take up a bulk offer: chunks over TLS-PSK into `part` until `end` (true) or the connection drops (throws).
+ * Bytes arrive in one reused buffer (`onread`); the socket pauses while two frames wait to be checked.
+ */
 async function fetchOverBulk(host: string, offer: { id: string; key: string; port: number }, part: PartFile, connectMs: number): Promise<boolean> {
-  const sock = await connectBulk(host, offer, { hash: part.hash, offset: part.have }, connectMs);
-  try {
-    const decoder = new FrameDecoder(FILE_MAX_FRAME, part.alloc);
-    for await (const piece of sock as AsyncIterable<Buffer>) {
-      for (const f of decoder.push(piece)) {
-        const m = decodeFile(f);
-        if (m.t === 'chunk') await part.chunk(m.sha256, m.data);
-        else if (m.t === 'end') return true;
-        else throw new FetchError(`${part.peerId}: unexpected ${m.t} on the bulk channel`);
+  const decoder = new FrameDecoder(FILE_MAX_FRAME, part.alloc, true);
+  const queue: Uint8Array[] = [];
+  let failed: Error | undefined;
+  let closed = false;
+  let paused = false;
+  let wake: (() => void) | undefined;
+  const kick = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onread = {
+    buffer: Buffer.allocUnsafe(256 * 1024),
+    callback: (n: number, buf: Buffer): boolean => {
+      try {
+        for (const f of decoder.push(buf.subarray(0, n))) queue.push(f);
+      } catch (err) {
+        failed ??= err as Error;
       }
+      kick();
+      if (queue.length < 2) return true;
+      paused = true;
+      return false;
+    },
+  };
+  const sock = await connectBulk(host, offer, { hash: part.hash, offset: part.have }, connectMs, onread);
+  const ended = () => {
+    closed = true;
+    kick();
+  };
+  sock.on('end', ended);
+  sock.on('close', ended);
+  sock.on('error', (err) => {
+    failed ??= err;
+    kick();
+  });
+  try {
+    for (;;) {
+      const f = queue.shift();
+      if (!f) {
+        if (failed) throw failed;
+        if (closed) throw new Error('the bulk connection closed before the end');
+        if (paused) {
+          paused = false;
+          sock.resume();
+        }
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      const m = decodeFile(f);
+      if (m.t === 'chunk') await part.chunk(m.sha256, m.data);
+      else if (m.t === 'end') return true;
+      else throw new FetchError(`${part.peerId}: unexpected ${m.t} on the bulk channel`);
     }
-    throw new Error('the bulk connection closed before the end');
   } finally {
     sock.destroy();
   }

@@ -1,6 +1,6 @@
 // Framing and message codec: round trips, bounds, strictness.
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, encodeVarint, FrameDecoder, WireError } from '../../src/peers/wire/frame.js';
+import { DEFAULT_MAX_FRAME, encodeFrame, encodeVarint, FrameDecoder, WireError } from '../../src/peers/wire/frame.js';
 import { decodeFile, decodeSync, encodeFile, encodeSync, type SyncMsg } from '../../src/peers/wire/messages.js';
 
 const PEER = '12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf';
@@ -63,6 +63,21 @@ describe('messages', () => {
     expect(bad(0x26, { id: 'b'.repeat(32), key: 'c'.repeat(63), port: 1 })).toThrow(WireError);
     expect(bad(0x26, { id: 'b'.repeat(32), key: 'c'.repeat(64), port: 1, host: 'evil' })).toThrow(/unexpected field/);
     expect(bad(0x27, { offset: -1 })).toThrow(WireError);
+  });
+  it('keeps no reference to pushed buffers when told they are reused', () => {
+    const payloads = [Uint8Array.of(5), new Uint8Array(300).fill(6), new Uint8Array(100_000).fill(7), Uint8Array.of(8, 9)];
+    const wire = Buffer.concat(payloads.map((p) => encodeFrame(p)));
+    for (const step of [1, 7, 250, 16384]) {
+      const d = new FrameDecoder(DEFAULT_MAX_FRAME, Buffer.allocUnsafe, true);
+      const reused = Buffer.alloc(step);
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < wire.length; i += step) {
+        const n = wire.copy(reused, 0, i, i + step);
+        out.push(...d.push(reused.subarray(0, n)));
+        reused.fill(0xee); // the socket's buffer is overwritten by the next read
+      }
+      expect(out.map((f) => Buffer.from(f).toString('hex'))).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
+    }
   });
   it('assembles a big frame in pieces of every size, with the next frame in the same piece', () => {
     const big = new Uint8Array(1 << 20).map((_, i) => i & 0xff);

@@ -45,8 +45,12 @@ export class FrameDecoder {
   private body: Buffer | undefined;
   private bodyFill = 0;
 
-  /** `alloc` gives the buffer a big frame is assembled in (e.g. one reused from a pool); every byte is overwritten. */
-  constructor(readonly maxFrame = DEFAULT_MAX_FRAME, private readonly alloc: (n: number) => Buffer = Buffer.allocUnsafe) {}
+  /**
+   * `alloc` gives the buffer a big frame is assembled in (e.g. one reused from a pool); every byte is overwritten.
+   * `copyRetained`: the caller reuses the buffers it pushes (a socket's `onread` buffer), so bytes kept between
+   * pushes are copied, and no frame returned refers to a pushed buffer.
+   */
+  constructor(readonly maxFrame = DEFAULT_MAX_FRAME, private readonly alloc: (n: number) => Buffer = Buffer.allocUnsafe, private readonly copyRetained = false) {}
 
   /** Bytes received but not yet returned as a frame. */
   get pending(): number {
@@ -67,7 +71,7 @@ export class FrameDecoder {
       chunk = chunk.subarray(k);
     }
     if (chunk.length > 0) {
-      this.chunks.push(chunk);
+      this.chunks.push(this.copyRetained ? Uint8Array.prototype.slice.call(chunk) : chunk);
       this.buffered += chunk.length;
       if (this.chunks.length > 64) this.chunks = [Buffer.concat(this.chunks)];
     }

@@ -116,12 +116,13 @@ export function encodeFile(m: FileMsg): Uint8Array {
 
 /**
  * A whole `chunk` frame (length prefix included) for `size` data bytes, to be filled in place: the data at
- * `dataAt`, its SHA-256 at `hashAt`. Saves the copies of encodeFile + encodeFrame for bulk file data.
+ * `dataAt`, its SHA-256 at `hashAt`. Saves the copies of encodeFile + encodeFrame for bulk file data. `reuse`: a
+ * frame of the same size that is no longer read (it is overwritten).
  */
-export function allocChunkFrame(size: number): { frame: Buffer; hashAt: number; dataAt: number } {
+export function allocChunkFrame(size: number, reuse?: Buffer): { frame: Buffer; hashAt: number; dataAt: number } {
   if (size <= 0 || size > MAX_CHUNK) throw new WireError(`chunk of ${size} bytes`);
   const len = encodeVarint(1 + 32 + size);
-  const frame = Buffer.allocUnsafe(len.length + 1 + 32 + size);
+  const frame = reuse?.length === len.length + 1 + 32 + size ? reuse : Buffer.allocUnsafe(len.length + 1 + 32 + size);
   frame.set(len, 0);
   frame[len.length] = FILE_CODES.chunk;
   return { frame, hashAt: len.length + 1, dataAt: len.length + 33 };
