@@ -10,6 +10,8 @@
 //     .notifyCommit() (push local commits now) .connect(peerId) .fetchContent(hash, outPath, { peers })
 //     events: 'peer:nearby' NearbyPeer · 'peer:paired' {peerId, state} · 'peer:session' {peerId, open}
 //             'sync:progress' SyncProgress · 'sync:rejected' {peerId, reason}
+// File fetches of ≥ 1 MiB go over a bulk channel (TLS-PSK on an ephemeral port, one ticket per authorised request,
+// see bulk.ts) when the peer speaks /semsync/file/1.1.0 and the port can be reached, else over the libp2p stream.
 // A running node re-reads the trust file when it changes, so `semsync pair/grant/...` may edit the file from
 // another process (through TrustStore) while the node runs.
 import './polyfill.js';
