@@ -113,6 +113,17 @@ describe('fetching files between nodes', () => {
     await expect(stat(`${out}.semsync-part`)).rejects.toThrow();
   });
 
+  it('fetches over the stream from a node without the bulk channel (protocol 1.0.0 only)', async () => {
+    const a = await peer('v1-a', { bulk: false });
+    const b = await peer('v1-b');
+    await link(a, b);
+    const [bytes, hash] = await shared(a, 3 * 1024 * 1024);
+    const out = path.join(b.dir, 'got.bin');
+    expect((await b.node.fetchContent(hash, out, { peers: [a.identity.peerId] })).bytes).toBe(bytes.length);
+    expect((await readFile(out)).equals(bytes)).toBe(true);
+    expect(a.node.bulk).toBeUndefined();
+  });
+
   it('falls back to the libp2p stream when the bulk port cannot be reached', async () => {
     const closed = await freePort();
     const a = await peer('closed-a', { bulk: { advertisePort: closed } });
