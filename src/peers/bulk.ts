@@ -24,6 +24,8 @@ export interface TicketRange {
   offset: number;
   /** The file's size: bytes offset..size-1 are sent. */
   size: number;
+  /** Asked again when the ticket is used: is the peer still paired and granted this file? */
+  allowed?: () => Promise<boolean>;
 }
 
 export interface Ticket {
@@ -188,6 +190,7 @@ export class BulkServer {
       const first = await readOneFrame(s, 1024, HANDSHAKE_MS);
       const req = decodeFile(first);
       if (req.t !== 'req' || req.hash !== t.hash || req.offset !== t.offset) throw new WireError('the request does not match the ticket');
+      if (t.allowed && !(await t.allowed())) throw new Error('the peer was unpaired or lost the grant since the ticket was issued');
       await this.o.send(t, (frame, reusable) => writeTo(s, frame, reusable));
       await writeTo(s, encodeFrame(encodeFile({ t: 'end' })));
       this.served++;

@@ -144,7 +144,8 @@ export async function serveFile(stream: Stream, peerId: string, deps: FileServer
     let offset = Math.min(req.offset, found.size);
     await send({ t: 'meta', size: found.size, offset });
     if (deps.bulk && found.size - offset >= deps.bulk.minBytes) {
-      const t = await deps.bulk.server.issue({ file: found.file, hash: req.hash, offset, size: found.size });
+      const allowed = async () => deps.isPaired(peerId) && (await findGrantedFile(deps.store, deps.self, deps.grantsFor(peerId), req.hash))?.file === found.file;
+      const t = await deps.bulk.server.issue({ file: found.file, hash: req.hash, offset, size: found.size, allowed });
       if (t) {
         ticket = t.id;
         await send({ t: 'bulk', id: t.id, key: t.key, port: t.port });
@@ -154,6 +155,12 @@ export async function serveFile(stream: Stream, peerId: string, deps: FileServer
         const m = decodeFile(f);
         if (m.t !== 'bulk-no' || m.offset < offset || m.offset > found.size) throw new WireError(`expected bulk-no within ${offset}..${found.size}`);
         deps.bulk.server.drop(t.id);
+        // Time has passed since the checks above: the rest goes over the stream only while still granted.
+        if (!(await allowed())) {
+          deps.log.info({ peer: peerId, hash: req.hash }, 'file request denied (unpaired or grant revoked during the transfer)');
+          await send({ t: 'deny', reason: 'not-found' });
+          return await closeStream(stream);
+        }
         offset = m.offset;
       }
     }

@@ -103,6 +103,16 @@ describe('bulk channel', () => {
     expect(s.served).toBe(0);
   });
 
+  it('sends nothing when the peer lost the grant between the ticket and the connection', async () => {
+    const s = server();
+    let granted = true;
+    const t = (await s.issue({ file, hash, offset: 0, size: bytes.length, allowed: async () => granted }))!;
+    granted = false;
+    const got = await drain(await connectBulk('127.0.0.1', t, { hash, offset: 0 }));
+    expect(got).toMatchObject({ raw: 0, ended: false });
+    expect(s.served).toBe(0);
+  });
+
   it('listens only while a ticket or a connection needs it', async () => {
     const s = server({ ttlMs: 100, idleCloseMs: 50 });
     expect(s.port).toBeUndefined();

@@ -195,4 +195,23 @@ describe('fetching files between nodes', () => {
     expect(e2).toMatch(/not-found/);
     expect(a.node.bulk?.port).toBeUndefined(); // no ticket was ever issued, so the listener never opened
   });
+
+  it('stops a bulk transfer from starting once the grant is revoked', async () => {
+    const a = await peer('late-a');
+    const b = await peer('late-b');
+    await link(a, b);
+    const [, hash] = await shared(a, 4 * 1024 * 1024);
+    // The ticket is taken, then the grant goes before the connection: the bulk channel sends nothing, and the
+    // stream (asked to go on) refuses too, since the file is served only while granted.
+    const issue = a.node.bulk!.issue.bind(a.node.bulk!);
+    a.node.bulk!.issue = async (range) => {
+      const t = await issue(range);
+      await a.node.revoke('Books', b.identity.peerId);
+      return t;
+    };
+    const out = path.join(b.dir, 'late.bin');
+    await expect(b.node.fetchContent(hash, out, { peers: [a.identity.peerId] })).rejects.toThrow(/not-found/);
+    expect(await partSize(out)).toBe(0);
+    expect(a.node.bulk!.served).toBe(0);
+  });
 });
