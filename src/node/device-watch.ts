@@ -29,6 +29,7 @@ export class DeviceWatch extends EventEmitter {
   private watcher: MountWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastVv = '';
+  private lastRules = '';
   private refreshing: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -65,11 +66,12 @@ export class DeviceWatch extends EventEmitter {
     this.devices.on('targets-changed', this.onTargets);
     this.devices.on('claimed', this.onClaimed);
     await this.restartWatcher();
-    // Host targets and attached devices are brought up to date now, then whenever the graph changes.
+    // Host targets and attached devices are brought up to date now, then whenever the graph or the rules change.
     this.schedule();
     const tick = () => {
       if (this.stopped) return;
-      if (JSON.stringify(this.node.store.versionVector()) !== this.lastVv) this.schedule();
+      // The graph changed (scan, peer, import), or a rules file did (a user's new category or template).
+      if (JSON.stringify(this.node.store.versionVector()) !== this.lastVv || this.devices.rulesStamp() !== this.lastRules) this.schedule();
       this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
     };
     this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
@@ -173,6 +175,7 @@ export class DeviceWatch extends EventEmitter {
 
   private async refresh(): Promise<void> {
     this.lastVv = JSON.stringify(this.node.store.versionVector());
+    this.lastRules = this.devices.rulesStamp(); // a broken rules file is reported once, not every second
     const c = await this.devices.refreshCategories();
     if (c.added + c.removed > 0) this.say(`categories: ${c.added} statements added, ${c.removed} removed`);
     this.lastVv = JSON.stringify(this.node.store.versionVector());

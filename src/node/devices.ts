@@ -116,13 +116,17 @@ export class NodeDevices extends EventEmitter {
 
   /** The rules (defaults + the user's files), parsed again only when a rules file changed. */
   rules(): Rules {
-    const files = [defaultRulesFile(), ...userRulesFiles(this.node.paths.home)];
-    const key = files.map((f) => {
+    const key = this.rulesStamp();
+    if (this.rulesCache?.key !== key) this.rulesCache = { key, rules: loadDefaultRules(this.node.paths.home) };
+    return this.rulesCache.rules;
+  }
+
+  /** The rules files and their identities (inode, size, times): changes when a rules file is added, edited or removed. */
+  rulesStamp(): string {
+    return [defaultRulesFile(), ...userRulesFiles(this.node.paths.home)].map((f) => {
       const st = statSync(f, { throwIfNoEntry: false });
       return st ? `${f}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : f;
     }).join('\n');
-    if (this.rulesCache?.key !== key) this.rulesCache = { key, rules: loadDefaultRules(this.node.paths.home) };
-    return this.rulesCache.rules;
   }
 
   /** Every content's planning facts, reused while the graph is unchanged. */

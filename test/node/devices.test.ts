@@ -6,50 +6,75 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceWatch } from '../../src/node/device-watch.js';
 import { walkDevice } from '../../src/devices/index.js';
 import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../../src/graph/vocab.js';
 import { devicesOf, type NodeDevices } from '../../src/node/devices.js';
 import { SemsyncNode } from '../../src/node/node.js';
 
 const { quad, namedNode, literal } = n3.DataFactory;
-let base: string;
+interface Library {
+  base: string;
+  node: SemsyncNode;
+  devices: NodeDevices;
+  /** The host target the photos are placed on. */
+  dev: string;
+  addPhoto(name: string, year: number, month: number): Promise<void>;
+}
+
+/** A node whose share holds `count` photos (described in the graph), with a host target "card". */
+async function library(count: number): Promise<Library> {
+  const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'semsync-node-devices-'));
+  const src = path.join(base, 'pics');
+  const dev = path.join(base, 'card');
+  await fsp.mkdir(src, { recursive: true });
+  const node = await SemsyncNode.open({ home: path.join(base, 'home') });
+  await node.addShare(src, 'pics');
+  const g = graphIri(node.nodeId, 'share/pics');
+  const addPhoto = async (name: string, year: number, month: number) => {
+    const bytes = randomBytes(2048);
+    const file = path.join(src, name);
+    await fsp.writeFile(file, bytes);
+    const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    const f = namedNode(pathToFileURL(file).href);
+    await node.store.commit([
+      quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
+      quad(f, NFO('fileSize'), literal('2048', XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
+      quad(c, DCTERMS('date'), literal(`${year}-${String(month).padStart(2, '0')}-01T12:00:00`, XSD('dateTime')), g),
+    ].map((q) => ({ op: 'A' as const, quad: q })));
+  };
+  for (let i = 0; i < count; i++) await addPhoto(`p${i}.jpg`, 2020 + i, i + 1);
+  const devices = devicesOf(node);
+  await devices.addTarget(dev, 'card'); // a host folder, placed like a device
+  return { base, node, devices, dev, addPhoto };
+}
+
+/** A user rules file: photos go to Pictures/<year>/<file name>. */
+async function byYearRules(home: string): Promise<void> {
+  await fsp.mkdir(path.join(home, 'rules'), { recursive: true });
+  await fsp.writeFile(path.join(home, 'rules', 'mine.ttl'), `@prefix ss: <https://w3id.org/semsync/ns#> .
+<urn:x-test:by-year> a ss:PlacementRule ; ss:kind "photo" ; ss:folder "Pictures" ; ss:priority 5 ; ss:template "{year}/{filename}" .
+`);
+}
+
+const libs: Library[] = [];
+afterAll(async () => {
+  for (const l of libs) {
+    await l.node.close();
+    await fsp.rm(l.base, { recursive: true, force: true });
+  }
+});
+
 let node: SemsyncNode;
 let devices: NodeDevices;
 let dev: string;
-let src: string;
-
-/** A photo file in the share, described in the graph (taken in `year`-`month`). */
-async function addPhoto(name: string, year: number, month: number): Promise<void> {
-  const bytes = randomBytes(2048);
-  const file = path.join(src, name);
-  await fsp.writeFile(file, bytes);
-  const g = graphIri(node.nodeId, 'share/pics');
-  const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
-  const f = namedNode(pathToFileURL(file).href);
-  await node.store.commit([
-    quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
-    quad(f, NFO('fileSize'), literal('2048', XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
-    quad(c, DCTERMS('date'), literal(`${year}-${String(month).padStart(2, '0')}-01T12:00:00`, XSD('dateTime')), g),
-  ].map((q) => ({ op: 'A' as const, quad: q })));
-}
-
-const files = async () => (await walkDevice(dev)).map((f) => f.path);
+let addPhoto: Library['addPhoto'];
+const files = async (root = dev) => (await walkDevice(root)).map((f) => f.path);
 
 beforeAll(async () => {
-  base = await fsp.mkdtemp(path.join(os.tmpdir(), 'semsync-node-devices-'));
-  src = path.join(base, 'pics');
-  dev = path.join(base, 'card');
-  await fsp.mkdir(src, { recursive: true });
-  node = await SemsyncNode.open({ home: path.join(base, 'home') });
-  await node.addShare(src, 'pics');
-  for (let i = 0; i < 5; i++) await addPhoto(`p${i}.jpg`, 2020 + i, i + 1);
-  devices = devicesOf(node);
-  await devices.addTarget(dev, 'card'); // a host folder, placed like a device
-});
-
-afterAll(async () => {
-  await node?.close();
-  await fsp.rm(base, { recursive: true, force: true });
+  const l = await library(5);
+  libs.push(l);
+  ({ node, devices, dev, addPhoto } = l);
 });
 
 describe('placing again from a running node', () => {
@@ -81,14 +106,40 @@ describe('placing again from a running node', () => {
   });
 
   it('a new rules file re-plans: the photos move to the new template', async () => {
-    await fsp.mkdir(path.join(node.paths.home, 'rules'), { recursive: true });
-    await fsp.writeFile(path.join(node.paths.home, 'rules', 'mine.ttl'), `@prefix ss: <https://w3id.org/semsync/ns#> .
-<urn:x-test:by-year> a ss:PlacementRule ; ss:kind "photo" ; ss:folder "Pictures" ; ss:priority 5 ; ss:template "{year}/{filename}" .
-`);
+    await byYearRules(node.paths.home);
     const r = await devices.place(dev);
     expect(r.copied).toBe(6);
     expect(r.removed).toBe(6);
     expect(await files()).toEqual(['Pictures/2020/p0.jpg', 'Pictures/2021/p1.jpg', 'Pictures/2022/p2.jpg', 'Pictures/2023/p3.jpg', 'Pictures/2024/p4.jpg', 'Pictures/2030/p9.jpg']);
     expect((await devices.place(dev)).operations).toEqual([]);
+  });
+});
+
+describe('the running node\'s device watch', () => {
+  it('places a host target when a rules file changes, without a scan', async () => {
+    const l = await library(3);
+    libs.push(l);
+    const said: string[] = [];
+    const watch = new DeviceWatch(l.node, { intervalMs: 100, say: (line) => said.push(line) });
+    await watch.start();
+    try {
+      const until = async (what: string, ok: () => Promise<boolean>) => {
+        for (const t0 = Date.now(); !(await ok()); await new Promise((r) => setTimeout(r, 50))) {
+          if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}; the node said: ${said.join(' | ')}`);
+        }
+      };
+      await until('the first placement', async () => (await files(l.dev)).length === 3);
+      expect(await files(l.dev)).toEqual(['Photos/2020/01/p0.jpg', 'Photos/2021/02/p1.jpg', 'Photos/2022/03/p2.jpg']);
+      await byYearRules(l.node.paths.home);
+      await until('the photos to move', async () => { const now = await files(l.dev); return now.length === 3 && now.every((f) => f.startsWith('Pictures/')); });
+      expect(await files(l.dev)).toEqual(['Pictures/2020/p0.jpg', 'Pictures/2021/p1.jpg', 'Pictures/2022/p2.jpg']);
+      // A broken rules file is reported (file and line) and nothing is removed.
+      await fsp.writeFile(path.join(l.node.paths.home, 'rules', 'zz-broken.ttl'), '@prefix ss: <https://w3id.org/semsync/ns#> .\nthis is not turtle\n');
+      await until('the broken file to be reported', async () => said.some((line) => line.includes('zz-broken.ttl')));
+      expect(said.find((line) => line.includes('zz-broken.ttl'))).toMatch(/line 2/);
+      expect(await files(l.dev)).toEqual(['Pictures/2020/p0.jpg', 'Pictures/2021/p1.jpg', 'Pictures/2022/p2.jpg']);
+    } finally {
+      await watch.stop();
+    }
   });
 });
