@@ -17,6 +17,7 @@ import {
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
+import { PlanMemo } from './plan-memo.js';
 import type { SemsyncNode } from './node.js';
 
 /** A device the user named that is not attached (or not known): exit 2. */
@@ -92,8 +93,7 @@ export class NodeDevices extends EventEmitter {
   private facts: { key: string; facts: Map<string, ContentFacts> } | undefined;
   private rulesCache: { key: string; rules: Rules } | undefined;
   private sourcesCache: { facts: Map<string, ContentFacts>; shares: string; sources: Map<string, SourceFile> } | undefined;
-  /** The last plan per device root and what it was computed from: planning is a pure function of these. */
-  private plans = new Map<string, { graph: string; rules: Rules; profile: string; sources: Map<string, SourceFile>; listing: readonly DeviceEntry[]; ops: Operation[] }>();
+  private readonly plans = new PlanMemo();
   private locks = new Map<string, Promise<unknown>>();
 
   constructor(readonly node: SemsyncNode) {
@@ -260,7 +260,7 @@ export class NodeDevices extends EventEmitter {
       });
       summary.copied = res.copied;
       summary.removed = res.removed;
-      this.rememberOutcome(root, ops, res);
+      this.plans.ran(root, ops, res);
       summary.bytes = res.bytes;
       for (const s of res.skips) if (s.reason !== 'already in place') skipped.push(s);
       // A content no peer could send is a skip (said above), not an error.
@@ -274,37 +274,12 @@ export class NodeDevices extends EventEmitter {
 
   /**
    * The plan for a device: computed again only when the graph, the rules, the device's profile, the local
-   * sources or the device's contents changed since the last plan of that device (the same inputs give the same plan).
+   * sources or the device's contents changed since the last plan of that device (see plan-memo.ts).
    */
   private planFor(root: string, rules: Rules, profile: DeviceProfile, listing: readonly DeviceEntry[], facts: Map<string, ContentFacts>): Operation[] {
-    const graph = JSON.stringify(this.node.store.versionVector());
-    const profileKey = JSON.stringify(profile);
     const sources = this.sources(facts);
-    const last = this.plans.get(root);
-    if (last && last.graph === graph && last.rules === rules && last.profile === profileKey && last.sources === sources && sameListing(last.listing, listing)) {
-      return last.ops;
-    }
-    const ops = plan({ graph: this.graph, rules, profile, listing, sources, facts });
-    this.plans.set(root, { graph, rules, profile: profileKey, sources, listing, ops });
-    return ops;
-  }
-
-  /**
-   * After a run that did every copy and remove of the plan: the device now holds the plan's outcome, and the
-   * plan of that state is its skips alone (a second run plans nothing). Remembered as the device's last plan,
-   * so a re-run that finds exactly that listing (same paths, sizes and catalog entries) need not plan again.
-   */
-  private rememberOutcome(root: string, ops: Operation[], res: { copied: number; removed: number; errors: unknown[]; skips: Array<{ reason: string }> }): void {
-    const last = this.plans.get(root);
-    if (!last || last.ops !== ops) return;
-    const copies = ops.filter((o): o is Extract<Operation, { kind: 'copy' }> => o.kind === 'copy');
-    const removes = new Set(ops.flatMap((o) => (o.kind === 'remove' ? [o.target] : [])));
-    const clean = res.errors.length === 0 && res.skips.every((s) => s.reason === 'already in place') && res.copied === copies.length && res.removed === removes.size;
-    if (!clean) return void this.plans.delete(root);
-    const byPath = new Map(last.listing.filter((e) => !removes.has(e.path)).map((e) => [e.path, e]));
-    for (const c of copies) byPath.set(c.target, { path: c.target, size: c.size, content: c.content, placedBy: c.rule });
-    const listing = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    this.plans.set(root, { ...last, listing, ops: ops.filter((o) => o.kind === 'skip') });
+    const inputs = { graph: JSON.stringify(this.node.store.versionVector()), rules, profile: JSON.stringify(profile), sources };
+    return this.plans.plan(root, inputs, listing, () => plan({ graph: this.graph, rules, profile, listing, sources, facts }));
   }
 
   /** Content IRI → a file in one of this node's shares holding it (files peers describe are not local sources). */
@@ -426,16 +401,6 @@ export class NodeDevices extends EventEmitter {
     if (before && this.facts === before) this.facts = { key: JSON.stringify(this.node.store.versionVector()), facts: before.facts };
     return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
   }
-}
-
-function sameListing(a: readonly DeviceEntry[], b: readonly DeviceEntry[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.path !== y.path || x.size !== y.size || x.content !== y.content || x.placedBy !== y.placedBy) return false;
-  }
-  return true;
 }
 
 function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {
