@@ -26,7 +26,16 @@ export function homeOf(cmd: Command): string {
 export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promise<T>): Promise<T> {
   // Loaded here, not at the top: `semsync --help` and calls to a running node need none of it.
   const { SemsyncNode } = await import('../node/node.js');
-  const node = await SemsyncNode.open({ home: homeOf(cmd) });
+  // A big store takes seconds to load; on a terminal, say so after a second, and how to avoid it.
+  const slow = process.stderr.isTTY
+    ? setTimeout(() => process.stderr.write(`semsync: no node is running for ${homeOf(cmd)}; loading its store... (\`semsync start\` keeps it loaded and answers at once)\n`), 1000)
+    : undefined;
+  let node: SemsyncNode;
+  try {
+    node = await SemsyncNode.open({ home: homeOf(cmd) });
+  } finally {
+    clearTimeout(slow);
+  }
   try {
     return await fn(node);
   } finally {
