@@ -1,66 +1,25 @@
 // E2E with the real CLI: `semsync start` nodes as separate processes on 127.0.0.1; pair, grant/revoke, the visiting tablet, restart mid-sync.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/corpus.js';
+import { json, killAllNodes, ok, run, startNode, stopNode, until, type RunningNode } from '../helpers/nodes.js';
 import { throttledProxy } from '../helpers/throttled-proxy.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const epubs = path.join(path.resolve(repoRoot, '..', 'shared', 'corpus'), 'epub');
 const ID = 'https://w3id.org/semsync/id/';
 
-interface Run { code: number; stdout: string; stderr: string }
-function cli(home: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, '--home', home, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-async function ok(home: string, ...args: string[]): Promise<string> {
-  const r = await cli(home, ...args);
-  if (r.code !== 0) throw new Error(`semsync ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-const json = async <T>(home: string, ...args: string[]): Promise<T> => JSON.parse(await ok(home, ...args)) as T;
-
-interface Node { home: string; proc: ChildProcess; out: string[]; peerId: string; addr: string }
-const procs = new Set<ChildProcess>();
+type Node = RunningNode;
 const temps: string[] = [];
+const cli = run;
+const stop = stopNode;
 
 async function start(home: string): Promise<Node> {
-  const proc = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.add(proc);
-  proc.on('exit', () => procs.delete(proc));
-  const out: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)));
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${path.basename(home)}] ${d}`));
-  await until(async () => out.includes('ready'), 30_000, `${home} ready`);
-  const id = await json<{ peerId: string; addrs: string[]; running: boolean }>(home, 'id', '--json');
-  expect(id.running).toBe(true);
-  return { home, proc, out, peerId: id.peerId, addr: id.addrs[0] };
-}
-
-async function stop(n: Node, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (n.proc.exitCode !== null || n.proc.signalCode !== null) return;
-  const exited = new Promise((r) => n.proc.once('exit', r));
-  n.proc.kill(signal);
-  const t = setTimeout(() => n.proc.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function until(fn: () => Promise<boolean>, ms: number, what: string): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - t0;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  const n = await startNode(home, { echoStderr: true });
+  expect((await json<{ running: boolean }>(home, 'id', '--json')).running).toBe(true);
+  return n;
 }
 
 type Bindings = Array<Record<string, { value: string }>>;
@@ -92,7 +51,7 @@ async function temp(name: string): Promise<string> {
 }
 
 afterAll(async () => {
-  for (const p of procs) p.kill('SIGKILL');
+  killAllNodes();
   for (const d of temps) await rm(d, { recursive: true, force: true });
 });
 

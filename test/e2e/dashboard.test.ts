@@ -1,11 +1,12 @@
 // The real CLI's `semsync start` as a child process: SPARQL with curl/roqet, the dashboard in headless Chromium, pairing, claiming, SIGTERM.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNode, type RunningNode } from '../helpers/nodes.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '..', '..');
@@ -14,44 +15,15 @@ const corpus = path.resolve(repo, '..', 'shared', 'corpus');
 const CHROMIUM = '/usr/bin/chromium';
 const have = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).then(() => true, () => false);
 
-interface Started {
-  child: ChildProcess;
-  out: string[];
-  url: string;
-  exit: Promise<number | null>;
-}
-
-/** Starts `semsync start` and resolves once it printed its HTTP address and "ready". */
-async function start(home: string): Promise<Started> {
-  const child = spawn(process.execPath, [cli, '--home', home, 'start', '--no-mdns', '--http-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    let found = '';
-    const timer = setTimeout(() => reject(new Error(`no "ready" in 60 s:\n${out.join('')}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      out.push(d.toString());
-      found ||= /^http (\S+)/m.exec(buf)?.[1] ?? '';
-      if (found && /^ready$/m.test(buf)) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
-    void exit.then((code) => reject(new Error(`semsync start exited ${code}:\n${out.join('')}`)));
-  });
-  return { child, out, url, exit };
-}
+const start = (home: string) => startNode(home);
 
 const semsync = (home: string, ...args: string[]) => run(process.execPath, [cli, '--home', home, ...args]);
 
 let tmp: string;
 let homeA: string;
 let homeB: string;
-let a: Started | undefined;
-let b: Started | undefined;
+let a: RunningNode | undefined;
+let b: RunningNode | undefined;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'semsync-dash-'));
@@ -72,7 +44,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of [a, b]) if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
+  for (const s of [a, b]) if (s && s.proc.exitCode === null) s.proc.kill('SIGKILL');
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -200,9 +172,9 @@ async function colours(page: import('playwright-core').Page, b64: string): Promi
 
 describe('stopping', () => {
   it('exits 0 on SIGTERM, and status then says no node runs', async () => {
-    for (const s of [a!, b!]) s.child.kill('SIGTERM');
-    expect(await a!.exit).toBe(0);
-    expect(await b!.exit).toBe(0);
+    for (const s of [a!, b!]) s.proc.kill('SIGTERM');
+    expect(await a!.exited).toBe(0);
+    expect(await b!.exited).toBe(0);
     const st = await semsync(homeA, 'status', '--json').catch((e: { code: number; stdout: string }) => e);
     expect((st as { code?: number }).code).toBe(1);
     expect(JSON.parse((st as { stdout: string }).stdout).running).toBe(false);

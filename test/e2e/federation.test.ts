@@ -1,5 +1,5 @@
 // Federation with real processes: node A joins its own data with node B's over SERVICE <B/sparql>, from the CLI and over HTTP.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNode, type RunningNode } from '../helpers/nodes.js';
 import { loadEngine } from '../../src/graph/federation.js';
 
 const run = promisify(execFile);
@@ -28,38 +29,13 @@ const B_DATA = `<urn:sha256:aaa> <${DC}subject> "Science fiction" <https://w3id.
 <urn:sha256:bbb> <${DC}subject> "Cooking" <https://w3id.org/semsync/graph/b-import> .
 `;
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  exit: Promise<number | null>;
-}
-
-async function start(home: string): Promise<Started> {
-  const child = spawn(process.execPath, [cli, '--home', home, 'start', '--no-mdns', '--http-port', '0', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const out: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`no "ready" in 60 s:\n${buf}${out.join('')}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const found = /^http (\S+)/m.exec(buf)?.[1];
-      if (found && /^ready$/m.test(buf)) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    void exit.then((code) => reject(new Error(`semsync start exited ${code}:\n${buf}${out.join('')}`)));
-  });
-  return { child, url, exit };
-}
+const start = (home: string) => startNode(home);
 
 let tmp: string;
 let homeA: string;
 let homeB: string;
-let a: Started | undefined;
-let b: Started | undefined;
+let a: RunningNode | undefined;
+let b: RunningNode | undefined;
 let endpointB: string;
 let silent: http.Server;
 let silentUrl: string;
@@ -84,7 +60,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of [a, b]) if (s && s.child.exitCode === null) s.child.kill('SIGKILL');
+  for (const s of [a, b]) if (s && s.proc.exitCode === null) s.proc.kill('SIGKILL');
   silent?.closeAllConnections();
   silent?.close();
   await rm(tmp, { recursive: true, force: true });

@@ -1,69 +1,30 @@
 // The PIM scenario with the real CLI: a laptop syncs contacts and calendar with a phone and a work desktop (separate `semsync start`
 // processes) and with the company's CalDAV/CardDAV server (Radicale, policy work); private items reach the phone only; edits come back.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAllNodes, ok, startNode, stopNode, until, type RunningNode } from '../helpers/nodes.js';
 import { radicaleMissing, startRadicale, storageText, type Radicale } from '../helpers/radicale.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
-const cliPath = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const fixtures = path.join(repoRoot, 'test', 'pim', 'fixtures');
 const missing = radicaleMissing();
 if (missing) console.log(`skipping the PIM scenario: ${missing}`);
 
-interface Run { code: number; stdout: string; stderr: string }
-const cli = (home: string, ...args: string[]) =>
-  new Promise<Run>((resolve) => execFile(process.execPath, [cliPath, '--home', home, ...args], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
-async function ok(home: string, ...args: string[]): Promise<string> {
-  const r = await cli(home, ...args);
-  if (r.code !== 0) throw new Error(`semsync ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-interface Node { home: string; proc: ChildProcess; out: string[]; peerId: string; addr: string }
-const procs = new Set<ChildProcess>();
-
-async function until(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function start(home: string): Promise<Node> {
-  const proc = spawn(process.execPath, [cliPath, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.add(proc);
-  proc.on('exit', () => procs.delete(proc));
-  const out: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)));
-  proc.stderr!.on('data', (d: Buffer) => out.push(...d.toString().split('\n').filter(Boolean)));
-  await until(async () => out.includes('ready'), 30_000, `${home} ready`);
-  const id = JSON.parse(await ok(home, 'id', '--json')) as { peerId: string; addrs: string[] };
-  return { home, proc, out, peerId: id.peerId, addr: id.addrs[0] };
-}
-
-async function stop(n: Node): Promise<void> {
-  if (n.proc.exitCode !== null || n.proc.signalCode !== null) return;
-  const exited = new Promise((r) => n.proc.once('exit', r));
-  n.proc.kill('SIGTERM');
-  const t = setTimeout(() => n.proc.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
+const start = (home: string) => startNode(home);
+const stop = (n: RunningNode) => stopNode(n);
 
 const exportOf = (home: string, kind: 'contacts' | 'calendar') => ok(home, 'pim', 'export', `--${kind}`);
 
 describe.skipIf(!!missing)('PIM scenario: laptop, phone, work desktop, company server', () => {
   let work: string;
   let r: Radicale;
-  let laptop: Node;
-  let phone: Node;
-  let desk: Node;
+  let laptop: RunningNode;
+  let phone: RunningNode;
+  let desk: RunningNode;
   let auth: string;
 
   beforeAll(async () => {
@@ -83,7 +44,7 @@ describe.skipIf(!!missing)('PIM scenario: laptop, phone, work desktop, company s
 
   afterAll(async () => {
     await Promise.all([laptop, phone, desk].filter(Boolean).map((n) => stop(n)));
-    for (const p of procs) p.kill('SIGKILL');
+    killAllNodes();
     await r?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
