@@ -64,7 +64,7 @@ export function semsync(home: string, ...args: string[]): Promise<{ ms: number; 
 }
 
 export const fmt = {
-  ms: (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`),
+  ms: (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(0)} µs`),
   rate: (n: number, unit: string) => `${n.toFixed(0)} ${unit}`,
   x: (r: number) => `${r.toFixed(2)}x`,
   mb: (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`,
