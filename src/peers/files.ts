@@ -1,4 +1,5 @@
-// Files by content hash (/semsync/file/1.0.0): serve granted content, fetch it chunk-verified and resumable.
+// Files by content hash (/semsync/file/1.1.0, 1.0.0 still served): serve granted content, fetch it chunk-verified
+// and resumable, large ranges over the bulk channel (bulk.ts) when it can be reached.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,6 @@ export async function findGrantedFile(store: SyncStore, self: string, grants: re
   }
   return undefined;
 }
-
 
 export interface FileServerDeps {
   self: string;
@@ -254,8 +254,7 @@ async function fetchOverBulk(host: string, offer: { id: string; key: string; por
  * drops midway, the rest comes over the stream. Resolves with the bytes received in this call; throws FetchError
  * on a denial, a bad chunk, or a final hash that does not match (the part file is then removed).
  */
-export async function fetchOverStream(stream: Stream, peerId: string, hash: string, outPath: string, opts: FetchOptions | ((p: FetchProgress) => void) = {}): Promise<number> {
-  const o: FetchOptions = typeof opts === 'function' ? { onProgress: opts } : opts;
+export async function fetchOverStream(stream: Stream, peerId: string, hash: string, outPath: string, o: FetchOptions = {}): Promise<number> {
   const part = await PartFile.open(outPath, peerId, hash, o.onProgress);
   let done = false;
   try {
