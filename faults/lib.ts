@@ -2,10 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+export { freePort } from '../test/helpers/net.js';
+export { rng } from '../test/helpers/rng.js'; // --seed replays a failing trial
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
@@ -109,16 +110,6 @@ export async function count(home: string, where: string): Promise<number> {
   return Number((JSON.parse(out) as { results: { bindings: Array<{ n?: { value: string } }> } }).results.bindings[0]?.n?.value ?? 0);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export const tempDir = (name: string) => fsp.mkdtemp(path.join(os.tmpdir(), `semsync-faults-${name}-`));
 export const sha256 = async (f: string) => createHash('sha256').update(await fsp.readFile(f)).digest('hex');
@@ -129,17 +120,6 @@ export async function listFiles(dir: string, skip?: string): Promise<string[]> {
   return all.map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/')).filter((p) => !skip || !p.startsWith(skip)).sort();
 }
 
-/** A deterministic RNG (mulberry32), so a failing trial can be replayed with `--seed`. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function copyTree(from: string, to: string): Promise<void> {
   await fsp.rm(to, { recursive: true, force: true });

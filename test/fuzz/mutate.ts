@@ -6,17 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus');
 
-/** mulberry32: the same seed gives the same mutations, so a failing case reproduces from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../helpers/rng.js';
 
 export type Mutation = 'flip' | 'truncate' | 'insert' | 'length';
 export const MUTATIONS: Mutation[] = ['flip', 'truncate', 'insert', 'length'];

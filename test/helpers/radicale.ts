@@ -1,9 +1,9 @@
 // Starts Debian's Radicale (CalDAV/CardDAV) on 127.0.0.1 with a temp storage folder and a plain htpasswd user, for tests and benches.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './net.js';
 
 export interface Radicale {
   url: string;
@@ -23,16 +23,6 @@ export function radicaleMissing(): string | undefined {
   return spawnSync('sh', ['-c', 'command -v radicale']).status === 0 ? undefined : 'radicale is not installed (apt-get install -y radicale)';
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startRadicale(): Promise<Radicale> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'semsync-radicale-'));

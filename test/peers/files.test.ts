@@ -3,7 +3,6 @@
 import '../../src/peers/polyfill.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GraphStore } from '../../src/graph/store.js';
 import { NIE, contentIri, graphIri } from '../../src/graph/vocab.js';
 import { createPeerNode, loadOrCreateIdentity, TrustStore, type Identity, type Logger, type PeerNode, type PeerNodeInit } from '../../src/peers/index.js';
+import { freePort } from '../helpers/net.js';
 
 const { namedNode, quad } = n3.DataFactory;
 
@@ -38,13 +38,6 @@ afterEach(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
 
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function capture(logs: string[]): Logger {
   const put = (o: object, m?: string) => void logs.push(`${m ?? ''} ${JSON.stringify(o)}`);

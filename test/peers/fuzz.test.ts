@@ -8,19 +8,11 @@ import { ProtocolError, SyncSession } from '../../src/peers/wire/session.js';
 import { bumpOwnSeq, patchCodec, stateApplier } from '../../src/peers/store-adapter.js';
 import { silentLogger } from '../../src/peers/types.js';
 import { canonical, peerIds, SimLab, SimLink, type SimNode } from './sim.js';
+import { rng } from '../helpers/rng.js';
 
 const { namedNode, literal, quad } = n3.DataFactory;
 const MAX_FRAME = 64 * 1024;
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lab = new SimLab();
 let a: SimNode;
@@ -61,7 +53,7 @@ function snapshot(n: SimNode): string {
 describe('wire fuzz', () => {
   it('rejects 12,000 malformed inputs without crashing, hanging or changing the store', async () => {
     const before = snapshot(b);
-    const rnd = prng(0xc0ffee);
+    const rnd = rng(0xc0ffee);
     const int = (n: number) => Math.floor(rnd() * n);
     const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
     const payloadOf = (f: Uint8Array) => f;
