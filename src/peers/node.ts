@@ -250,17 +250,29 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const candidates = opts.peers ?? this.peers().sort((a, b) => Number(b.connected) - Number(a.connected)).map((p) => p.peerId);
     const errors: string[] = [];
     for (const peerId of candidates) {
-      try {
-        const id = peerIdFromString(peerId);
-        const addrs = this.init.trust.peer(peerId)?.addrs ?? [];
-        if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) });
-        const signal = AbortSignal.timeout(10_000);
-        const conn = await node.dial(id, { signal });
-        const stream = await conn.newStream([FILE_PROTOCOL_BULK, FILE_PROTOCOL], { signal });
-        const bytes = await fetchOverStream(stream, peerId, hex, outPath, { onProgress: opts.onProgress, bulkHost: ipHost(conn.remoteAddr.toString()), log: this.log });
-        return { peerId, bytes };
-      } catch (err) {
-        errors.push(`${peerId}: ${(err as Error).message}`);
+      // A connection can close under a new stream (two nodes that dialled each other at once keep one connection): a
+      // failure after connecting is tried once more on a fresh connection; an answer (FetchError: denied, bad data) is not.
+      for (let attempt = 1; ; attempt++) {
+        let connected = false;
+        try {
+          const id = peerIdFromString(peerId);
+          const addrs = this.init.trust.peer(peerId)?.addrs ?? [];
+          if (addrs.length > 0) await node.peerStore.merge(id, { multiaddrs: addrs.map((a) => multiaddr(a)) });
+          const signal = AbortSignal.timeout(10_000);
+          const conn = await node.dial(id, { signal });
+          connected = true;
+          const stream = await conn.newStream([FILE_PROTOCOL_BULK, FILE_PROTOCOL], { signal });
+          const bytes = await fetchOverStream(stream, peerId, hex, outPath, { onProgress: opts.onProgress, bulkHost: ipHost(conn.remoteAddr.toString()), log: this.log });
+          return { peerId, bytes };
+        } catch (err) {
+          if (connected && attempt < 2 && !(err instanceof FetchError)) {
+            this.log.debug({ peer: peerId, err: String(err) }, 'fetch: connection failed; trying once more');
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          errors.push(`${peerId}: ${(err as Error).message}`);
+          break;
+        }
       }
     }
     throw new FetchError(`could not fetch urn:sha256:${hex}${errors.length ? ' (' + errors.join('; ') + ')' : ': no paired peers to ask'}`);
