@@ -128,6 +128,10 @@ export class TrustStore {
       realpath: false,
       retries: { retries: 50, minTimeout: 10, maxTimeout: 100 },
       stale: 10_000,
+      // A process stalled past the stale time (a loaded machine, a slow fsync) finds its lock "compromised". The
+      // library's default throws from a timer, which would take a running node down; the write itself is atomic
+      // (temp + rename), so the worst case is another writer's concurrent change lost, seen on the next reload.
+      onCompromised: () => {},
     });
     try {
       await this.reload();
@@ -136,7 +140,9 @@ export class TrustStore {
       await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n', 0o600);
       this.data = next;
     } finally {
-      await release();
+      await release().catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ERELEASED') throw err; // released already: it was found compromised (above)
+      });
     }
   }
 
