@@ -253,7 +253,10 @@ export class SyncSession {
 
   private async sendFullState(grants: string[], epoch?: number): Promise<void> {
     const keep = quadFilter(this.ctx(grants));
-    if ((this.o.store.versionVector()[this.o.self] ?? 0) <= this.peerHas && this.o.bump) await this.o.bump();
+    // A full state must be ahead of everything the peer holds or will hold: what it acknowledged, and what was sent
+    // and not yet acknowledged (a grant's state still in flight when the grant is revoked).
+    const peerWillHave = Math.max(this.peerHas, this.sentUpTo, this.fullInFlight?.seq ?? 0);
+    if ((this.o.store.versionVector()[this.o.self] ?? 0) <= peerWillHave && this.o.bump) await this.o.bump();
     const vv = this.o.store.versionVector();
     const seq = vv[this.o.self] ?? 0;
     const last = seq > 0 ? this.o.store.patchesSince({ ...vv, [this.o.self]: seq - 1 }) : null;
