@@ -29,7 +29,7 @@ export function registerGraphCommands(program: Command): void {
         const answer = await api.query(sparql, format as 'table' | ResultFormat, { timeoutMs });
         if (answer.kind === 'text') process.stdout.write(answer.text);
         else process.stdout.write(`${table(answer.vars, answer.rows)}\n${answer.rows.length} row${answer.rows.length === 1 ? '' : 's'}\n`);
-      });
+      }, sparql);
     });
 
   program

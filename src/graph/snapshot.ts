@@ -1,4 +1,6 @@
 // Snapshots: the whole store as one N-Quads file (header comment with the version vector it covers), written atomically.
+// Within each graph the statements are grouped by predicate, and a trailer comment indexes the groups, so a cold
+// process can load only what one query reaches (reach.ts). The file stays plain N-Quads: a full load ignores both.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -6,10 +8,18 @@ import oxigraph from 'oxigraph';
 import { fsyncDir } from './changelog.js';
 import { CorruptSnapshotError } from './errors.js';
 import { isVersionVector } from './vv.js';
+import { linePredicate, type PatternReach, type Reach } from './reach.js';
 import type { VersionVector } from './types.js';
 
 const SNAP_RE = /^snapshot-(\d{12})\.nq$/;
 const HEADER_PREFIX = '# semsync-snapshot 1 ';
+const PARTS_PREFIX = '# semsync-parts ';
+/** The last line: where the parts line starts, fixed width so a reader finds it in the file's last bytes. */
+const PARTS_AT_PREFIX = '# semsync-parts-at ';
+const PARTS_AT_BYTES = PARTS_AT_PREFIX.length + 16 + 1;
+
+/** One run of lines of one predicate in one graph: [predicate (N-Triples, '' for lines of another shape), byte offset, byte length, lines]. */
+type Part = [string, number, number, number];
 
 export interface SnapshotMeta {
   /** The patches the snapshot holds: everything up to this vector. */
@@ -53,10 +63,27 @@ async function listSnapshots(dir: string): Promise<string[]> {
   }
 }
 
-/** Writes all of `text`: a write on a filling disk may be short without an error (the next one then fails with ENOSPC). */
-async function writeAll(fh: fsp.FileHandle, text: string): Promise<void> {
+/** Writes all of `text` and returns its length in bytes: a write on a filling disk may be short without an error (the next one then fails with ENOSPC). */
+async function writeAll(fh: fsp.FileHandle, text: string): Promise<number> {
   const buf = Buffer.from(text, 'utf8');
   for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
+  return buf.length;
+}
+
+/** The lines of one graph's N-Quads text (each with its newline), grouped by predicate in first-seen order. */
+function byPredicate(text: string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (let pos = 0; pos < text.length; ) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length - 1;
+    const line = text.slice(pos, nl + 1);
+    const p = linePredicate(line) ?? '';
+    const group = groups.get(p);
+    if (group) group.push(line);
+    else groups.set(p, [line]);
+    pos = nl + 1;
+  }
+  return groups;
 }
 
 /** Write a snapshot of `store` covering `vv` (temp file, fsync, rename, fsync dir); older snapshots are removed after. */
@@ -69,8 +96,16 @@ export async function writeSnapshot(dir: string, store: oxigraph.Store, meta: Om
   const full: SnapshotMeta = { ...meta, quads: store.size, created: new Date().toISOString() };
   const fh = await fsp.open(tmp, 'w');
   try {
-    await writeAll(fh, `${HEADER_PREFIX}${JSON.stringify(full)}\n`);
-    for (const chunk of dumpChunks(store)) await writeAll(fh, chunk);
+    let offset = await writeAll(fh, `${HEADER_PREFIX}${JSON.stringify(full)}\n`);
+    const parts: Part[] = [];
+    for (const chunk of dumpChunks(store)) {
+      for (const [predicate, lines] of byPredicate(chunk)) {
+        const length = await writeAll(fh, lines.join(''));
+        parts.push([predicate, offset, length, lines.length]);
+        offset += length;
+      }
+    }
+    await writeAll(fh, `${PARTS_PREFIX}${JSON.stringify(parts)}\n${PARTS_AT_PREFIX}${String(offset).padStart(16, '0')}\n`);
     await fh.sync();
   } catch (e) {
     await fh.close();
@@ -116,19 +151,93 @@ function* fileChunks(file: string, size = 8 << 20): Generator<Uint8Array> {
   }
 }
 
-/** Load the newest snapshot in `dir` into `store` (which should be empty); null when there is none. Leftover temp files are removed. */
-export async function loadLatestSnapshot(dir: string, store: oxigraph.Store): Promise<SnapshotInfo | null> {
+/** The snapshot's index of parts, when it has one that accounts for every line; null otherwise (an older snapshot). */
+function readParts(file: string, meta: SnapshotMeta): Part[] | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const tail = Buffer.alloc(PARTS_AT_BYTES);
+    if (size < PARTS_AT_BYTES || fs.readSync(fd, tail, 0, PARTS_AT_BYTES, size - PARTS_AT_BYTES) !== PARTS_AT_BYTES) return null;
+    const m = /^# semsync-parts-at (\d{16})\n$/.exec(tail.toString('latin1'));
+    if (!m) return null;
+    const at = Number(m[1]);
+    const line = Buffer.alloc(size - PARTS_AT_BYTES - at);
+    fs.readSync(fd, line, 0, line.length, at);
+    const text = line.toString('utf8');
+    if (!text.startsWith(PARTS_PREFIX)) return null;
+    const parts = JSON.parse(text.slice(PARTS_PREFIX.length)) as Part[];
+    const ok = Array.isArray(parts) && parts.every((p) => Array.isArray(p) && typeof p[0] === 'string' && p.slice(1).every((n) => Number.isSafeInteger(n) && (n as number) >= 0) && p[1] + p[2] <= at);
+    return ok && parts.reduce((n, p) => n + p[3], 0) === meta.quads ? parts : null;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The lines of one predicate's part that match one of `patterns`, found by searching for their constant text (a
+ * part of 100,000 lines is searched in milliseconds; splitting it into lines cost ~100 ms and as much again in GC).
+ */
+function reachedLines(buf: Buffer, predicate: string, patterns: PatternReach[]): Buffer {
+  const starts = new Set<number>();
+  const lineAt = (hit: number) => (hit === 0 ? 0 : buf.lastIndexOf(10, hit - 1) + 1);
+  for (const x of patterns) {
+    // Lines are `S P O [G] .`; subjects hold no space, so the first space ends S. An object's text may recur inside
+    // a literal later on the line: a hit counts only right after the subject.
+    const needle = Buffer.from(x.o !== undefined ? ` ${predicate} ${x.o} ` : `${x.s} ${predicate} `);
+    for (let hit = buf.indexOf(needle); hit >= 0; hit = buf.indexOf(needle, hit + 1)) {
+      const start = x.o !== undefined ? lineAt(hit) : hit;
+      if (x.o === undefined && start > 0 && buf[start - 1] !== 10) continue;
+      if (x.o !== undefined && buf.indexOf(32, start) !== hit) continue;
+      if (x.s !== undefined && x.o !== undefined && !buf.subarray(start, hit).equals(Buffer.from(x.s))) continue;
+      starts.add(start);
+    }
+  }
+  const lines = [...starts].sort((a, b) => a - b).map((start) => {
+    const nl = buf.indexOf(10, start);
+    return buf.subarray(start, nl < 0 ? buf.length : nl + 1);
+  });
+  return Buffer.concat(lines);
+}
+
+/** The lines of the snapshot's parts that `reach` may need, one buffer per part. */
+function* reachedChunks(file: string, parts: Part[], reach: Reach): Generator<Uint8Array> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (const [predicate, offset, length] of parts) {
+      const r = predicate === '' ? 'all' : reach.get(predicate);
+      if (!r) continue;
+      const buf = Buffer.allocUnsafe(length);
+      for (let got = 0; got < length; ) {
+        const n = fs.readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) throw new Error(`the part of ${predicate} ends early`);
+        got += n;
+      }
+      yield r === 'all' ? buf : reachedLines(buf, predicate, r);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Load the newest snapshot in `dir` into `store` (which should be empty); null when there is none. Leftover temp
+ * files are removed. With `reach`, only the statements it reaches (all of them from a snapshot without an index).
+ */
+export async function loadLatestSnapshot(dir: string, store: oxigraph.Store, reach?: Reach): Promise<SnapshotInfo | null> {
   for (const n of await fsp.readdir(dir).catch(() => [] as string[])) if (n.endsWith('.nq.tmp')) await fsp.rm(path.join(dir, n), { force: true });
   const names = await listSnapshots(dir);
   if (!names.length) return null;
   const file = path.join(dir, names[names.length - 1]);
   const meta = readHeader(file);
+  const parts = reach ? readParts(file, meta) : null;
   try {
-    store.load(fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
+    store.load(parts ? reachedChunks(file, parts, reach!) : fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
   } catch (e) {
     throw new CorruptSnapshotError(`The snapshot ${file} does not parse: ${(e as Error).message}`, file);
   }
-  if (store.size !== meta.quads) {
+  if (!parts && store.size !== meta.quads) {
     throw new CorruptSnapshotError(`The snapshot ${file} holds ${store.size} quads but its header says ${meta.quads}.`, file);
   }
   return { file, meta };

@@ -16,6 +16,7 @@ import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { StateReplay, stateHeader, stateRecords } from './state.js';
+import { linePredicate, type Reach } from './reach.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -35,6 +36,11 @@ export interface OpenOptions {
   keepSegments?: number;
   /** Most text per full-state record (replaceAuthor; default 32 MiB). */
   statePartBytes?: number;
+  /**
+   * Load only the statements this reach can match (see reach.ts): a store for one query, which answers it as the
+   * whole store would, and refuses everything else (changes, exports, matches, snapshots).
+   */
+  reach?: Reach;
 }
 
 export interface ImportOptions {
@@ -117,7 +123,7 @@ export class GraphStore {
     if ('owner' in got) throw new StoreLockedError(dir, got.owner.pid);
     try {
       const ox = new oxigraph.Store();
-      const snap = await loadLatestSnapshot(dir, ox);
+      const snap = await loadLatestSnapshot(dir, ox, opts.reach);
       const vv: VersionVector = { ...(snap?.meta.vv ?? {}) };
       let clock = (snap && parseHlc(snap.meta.hlc)) || HLC_ZERO;
       let replayed = 0;
@@ -148,7 +154,7 @@ export class GraphStore {
             throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
           }
           const text = payload.toString('utf8');
-          for (const t of group ?? [text]) GraphStore.applyText(ox, t);
+          for (const t of group ?? [text]) GraphStore.applyText(ox, t, opts.reach);
           vv[e.author] = e.seq;
           const h = parseHlc(/^H hlc "([^"]+)" \.$/m.exec(text)?.[1] ?? '');
           if (h) clock = maxHlc(clock, h);
@@ -166,15 +172,34 @@ export class GraphStore {
     }
   }
 
-  /** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. */
-  private static applyText(ox: oxigraph.Store, text: string): void {
-    const { adds, dels } = netRows(text);
+  /** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. With `reach`, only rows of its predicates. */
+  private static applyText(ox: oxigraph.Store, text: string, reach?: Reach): void {
+    let { adds, dels } = netRows(text);
+    if (reach) {
+      // By predicate only (a superset of the reach is fine); a row whose predicate is written with escapes is kept.
+      const keep = (row: string) => {
+        const p = linePredicate(row);
+        return p === null || p.includes('\\') || reach.has(p);
+      };
+      adds = adds.filter(keep);
+      dels = dels.filter(keep);
+    }
     if (dels.length) for (const q of oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
     if (adds.length) ox.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
   }
 
   get size(): number {
     return this.ox.size;
+  }
+
+  /** Whether this store holds only a query's reach (OpenOptions.reach). */
+  get partial(): boolean {
+    return this.opts.reach !== undefined;
+  }
+
+  /** Refuses what a store holding only one query's reach cannot do right. */
+  private whole(what: string): void {
+    if (this.partial) throw new StoreError(`This store was opened for one query and holds only what it reaches: it cannot ${what}.`);
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -187,7 +212,10 @@ export class GraphStore {
   /** A local change by this node: no-ops filtered, logged durably, then applied. null if nothing changed. */
   commit(changes: Iterable<Change>): Promise<Patch | null> {
     const list = [...changes];
-    return this.exclusive(() => this.commitNow(list));
+    return this.exclusive(async () => {
+      this.whole('take changes');
+      return this.commitNow(list);
+    });
   }
 
   private async commitNow(changes: Change[]): Promise<Patch | null> {
@@ -250,6 +278,7 @@ export class GraphStore {
     const problem = patchProblem(patch) ?? patch.changes.map((c) => blankProblem(c.quad)).find((x) => x) ?? null;
     if (problem) return Promise.reject(new PatchError(problem, 0));
     return this.exclusive(async () => {
+      this.whole('take changes');
       const have = this.vv[patch.author] ?? 0;
       if (patch.seq <= have) return 'duplicate';
       if (patch.seq > have + 1) return 'gap';
@@ -277,6 +306,7 @@ export class GraphStore {
     }).find((x) => x);
     if (problem) return Promise.reject(new PatchError(problem, 0));
     return this.exclusive(async () => {
+      this.whole('take changes');
       const have = this.vv[author] ?? 0;
       if (seq <= have) throw new StoreError(`A full state of ${author} at ${seq} is not ahead of the ${have} patches held.`);
       const want = new Map<string, true>();
@@ -325,6 +355,7 @@ export class GraphStore {
 
   /** Patches the holder of `vv` lacks, per author in seq order; null when the log no longer reaches back that far. */
   patchesSince(vv: VersionVector): Patch[] | null {
+    this.whole('serve patches');
     const out: Patch[] = [];
     for (const author of Object.keys(this.vv).sort()) {
       const have = this.vv[author];
@@ -346,6 +377,7 @@ export class GraphStore {
 
   /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */
   match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): Quad[] {
+    this.whole('match statements');
     const t = (x?: Term | null) => (x ? (oxigraph.fromTerm(x) as oxigraph.Term) : null);
     if (!s && !p && !o) {
       // A whole graph (or everything): dumped as text and parsed, ~50x faster than a wasm object per term.
@@ -366,16 +398,21 @@ export class GraphStore {
 
   /** Everything (or one graph, by IRI) as text in `format`. For big stores prefer exportTo. */
   export(format: ResultFormat, opts: { graph?: string } = {}): string {
+    this.whole('export');
     return [...exportChunks(this.ox, format, opts.graph)].join('');
   }
 
   /** Stream an export into a file, graph by graph. */
   exportTo(file: string, format: ResultFormat, opts: { graph?: string } = {}): Promise<void> {
-    return this.exclusive(() => exportToFile(this.ox, file, format, opts.graph));
+    return this.exclusive(async () => {
+      this.whole('export');
+      return exportToFile(this.ox, file, format, opts.graph);
+    });
   }
 
   /** Import an RDF file in batches (each a durable patch); default-graph triples go to this node's import graph. */
   async importFile(file: string, opts: ImportOptions = {}): Promise<{ quads: number; patches: number }> {
+    this.whole('import');
     const format = rdfFormat(file, opts.format);
     const target = graphIri(this.nodeId, 'import');
     const size = opts.batch ?? 10_000;
@@ -412,7 +449,10 @@ export class GraphStore {
 
   /** Write a snapshot covering everything so far and compact the log segments it covers. */
   snapshot(): Promise<void> {
-    return this.exclusive(() => this.snapshotNow());
+    return this.exclusive(async () => {
+      this.whole('write a snapshot');
+      return this.snapshotNow();
+    });
   }
 
   private async snapshotNow(): Promise<void> {
@@ -425,7 +465,7 @@ export class GraphStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.exclusive(async () => {
-      if (this.bytesSinceSnapshot > 4 << 20) await this.snapshotBestEffort();
+      if (this.bytesSinceSnapshot > 4 << 20 && !this.partial) await this.snapshotBestEffort();
       await this.log.close();
     }).finally(() => {
       this.closed = true;

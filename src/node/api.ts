@@ -9,10 +9,10 @@ import { fileIri } from '../library/quads.js';
 import type { ScanSummary } from '../library/indexer.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
-import { NodePeers, type FetchResult, type IdInfo, type PeerEntry } from './peers.js';
+import type { FetchResult, IdInfo, NodePeers, PeerEntry } from './peers.js';
 import type { ExecuteProgress } from '../devices/index.js';
-import { devicesOf, type DeviceRow, type ExplainAnswer, type PlaceSummary } from './devices.js';
-import { NodePim, type DavAccount, type PimImportReport, type PolicyEntry } from './pim.js';
+import type { DeviceRow, ExplainAnswer, NodeDevices, PlaceSummary } from './devices.js';
+import type { DavAccount, NodePim, PimImportReport, PolicyEntry } from './pim.js';
 import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
 
@@ -93,8 +93,18 @@ export class LocalApi implements NodeApi {
   private async peersSide(): Promise<NodePeers> {
     const live = this.livePeers();
     if (live) return live;
-    this.ownPeers ??= NodePeers.open(this.node);
+    this.ownPeers ??= import('./peers.js').then((m) => m.NodePeers.open(this.node));
     return this.ownPeers;
+  }
+
+  // The peer, PIM and device sides are loaded when first asked for: a query needs none of them (libp2p alone
+  // costs half a second of module loading).
+  private async pim(): Promise<NodePim> {
+    return (await import('./pim.js')).NodePim.for(this.node);
+  }
+
+  private async devices(): Promise<NodeDevices> {
+    return (await import('./devices.js')).devicesOf(this.node);
   }
 
   async status(): Promise<NodeStatus> {
@@ -180,52 +190,52 @@ export class LocalApi implements NodeApi {
   }
 
   async pimImport(paths: string[], cwd: string) {
-    return NodePim.for(this.node).import(paths, cwd);
+    return (await this.pim()).import(paths, cwd);
   }
 
   async pimExport(kind: PimKindName, out: string | undefined, cwd: string) {
-    return NodePim.for(this.node).export(kind, out, cwd);
+    return (await this.pim()).export(kind, out, cwd);
   }
 
   async pimRemove(kind: PimKindName, ids: string[]) {
-    return NodePim.for(this.node).remove(kind, ids);
+    return (await this.pim()).remove(kind, ids);
   }
 
   async policyList() {
-    return NodePim.for(this.node).policyList();
+    return (await this.pim()).policyList();
   }
 
   async policyShow(target: string) {
-    return NodePim.for(this.node).policyShow(target);
+    return (await this.pim()).policyShow(target);
   }
 
   async policySet(target: string, policy: unknown) {
-    return NodePim.for(this.node).policySet(target, policy);
+    return (await this.pim()).policySet(target, policy);
   }
 
   async davAdd(url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: unknown; intervalS?: number }, cwd: string) {
-    return NodePim.for(this.node).davAdd(url, opts, cwd);
+    return (await this.pim()).davAdd(url, opts, cwd);
   }
 
   async davList() {
-    return NodePim.for(this.node).davAccounts();
+    return (await this.pim()).davAccounts();
   }
 
   async davSync(name?: string) {
-    return NodePim.for(this.node).davSync(name);
+    return (await this.pim()).davSync(name);
   }
 
   async deviceList() {
-    return devicesOf(this.node).list();
+    return (await this.devices()).list();
   }
 
   async deviceClaim(idOrPath: string, opts: { name?: string; owner?: string } = {}) {
-    return devicesOf(this.node).claim(idOrPath, opts);
+    return (await this.devices()).claim(idOrPath, opts);
   }
 
   /** Plans and places (categories refreshed first). Without a running node, content held only by peers is fetched by a short-lived peer node. */
   async place(device: string, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void } = {}) {
-    const devices = devicesOf(this.node);
+    const devices = (await this.devices());
     if (!opts.dryRun) await devices.refreshCategories();
     if (devices.fetcher || this.running) return devices.place(device, opts);
     const peers = await this.peersSide();
@@ -238,11 +248,11 @@ export class LocalApi implements NodeApi {
   }
 
   async explain(file: string) {
-    return devicesOf(this.node).explain(file);
+    return (await this.devices()).explain(file);
   }
 
   async targetAdd(dir: string, name?: string) {
-    return devicesOf(this.node).addTarget(dir, name);
+    return (await this.devices()).addTarget(dir, name);
   }
 
   async targetList() {
@@ -250,15 +260,15 @@ export class LocalApi implements NodeApi {
   }
 
   async targetRemove(name: string) {
-    return devicesOf(this.node).removeTarget(name);
+    return (await this.devices()).removeTarget(name);
   }
 
   async mediaRootAdd(dir: string) {
-    return devicesOf(this.node).addRoot(dir);
+    return (await this.devices()).addRoot(dir);
   }
 
   async mediaRootRemove(dir: string) {
-    return devicesOf(this.node).removeRoot(dir);
+    return (await this.devices()).removeRoot(dir);
   }
 
   async mediaRootList() {

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { GraphStore } from '../graph/store.js';
+import type { Reach } from '../graph/reach.js';
 import { DescribePool } from '../library/pool.js';
 import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer.js';
 import type { Share } from '../library/quads.js';
@@ -14,6 +15,8 @@ export interface OpenNodeOptions {
   home?: string;
   /** Worker threads for describing files (default: one per core; 0: in this thread). */
   workers?: number;
+  /** Load only the statements one query reaches (a read-only store for that query; see graph/reach.ts). */
+  reach?: Reach;
 }
 
 export class ShareError extends Error {
@@ -81,7 +84,7 @@ export class SemsyncNode extends EventEmitter {
     const release = async () => lock.release();
     try {
       const config = await initHome(paths);
-      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId });
+      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach });
       return new SemsyncNode(paths, config, store, release, options.workers);
     } catch (err) {
       await release();

@@ -1,0 +1,164 @@
+// A query's reach, and a store loaded with only that reach answering exactly as the whole store does.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import n3 from 'n3';
+import type { Quad } from '@rdfjs/types';
+import { GraphStore } from '../../src/graph/store.js';
+import { StoreError } from '../../src/graph/errors.js';
+import { queryReach } from '../../src/graph/reach.js';
+import { rng } from '../helpers/rng.js';
+import { tempDir } from './helpers.js';
+
+const { namedNode, literal, quad } = n3.DataFactory;
+const DC = 'http://purl.org/dc/terms/';
+const EX = 'http://ex.org/';
+const XSD = 'http://www.w3.org/2001/XMLSchema#';
+
+const open: GraphStore[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close().catch(() => undefined);
+});
+
+describe('queryReach', () => {
+  it('lists constant predicates, with constant subjects and objects where their text is certain', () => {
+    const r = queryReach(`SELECT ?f WHERE { ?c dcterms:title "Title 1" . ?f nie:interpretedAs ?c . <${EX}a> dcterms:creator ?p . ?c a ss:EBook }`)!;
+    expect(r.get(`<${DC}title>`)).toEqual([{ s: undefined, o: '"Title 1"' }]);
+    expect(r.get('<http://www.semanticdesktop.org/ontologies/2007/01/19/nie#interpretedAs>')).toBe('all');
+    expect(r.get(`<${DC}creator>`)).toEqual([{ s: `<${EX}a>`, o: undefined }]);
+    expect(r.get('<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>')).toEqual([{ s: undefined, o: '<https://w3id.org/semsync/ns#EBook>' }]);
+  });
+
+  it('takes a predicate whole when any pattern needs all of it, or the constant is a typed or tagged literal', () => {
+    const r = queryReach(`SELECT * WHERE { ?a <${DC}title> "x" . ?b <${DC}title> ?t . ?c <${DC}date> "2001"^^<${XSD}gYear> . ?d <${DC}subject> "sf"@en . ?e <${DC}title> "a \\"q\\"" }`)!;
+    expect(r.get(`<${DC}title>`)).toBe('all');
+    expect(r.get(`<${DC}date>`)).toBe('all');
+    expect(r.get(`<${DC}subject>`)).toBe('all');
+  });
+
+  it('looks inside OPTIONAL, UNION, MINUS, FILTER EXISTS, sub-queries and paths; not into a CONSTRUCT template', () => {
+    const r = queryReach(`CONSTRUCT { ?s <${EX}made> ?o } WHERE { { ?s <${EX}a> ?o } UNION { ?s <${EX}b> ?o } OPTIONAL { ?s <${EX}c> ?x } MINUS { ?s <${EX}d> ?y }
+      FILTER EXISTS { ?s <${EX}e> ?z } { SELECT ?s WHERE { ?s <${EX}f>/<${EX}g>* ?w } } }`)!;
+    expect([...r.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => `<${EX}${x}>`));
+  });
+
+  it('is unbounded for a variable predicate, a negated path, DESCRIBE, SERVICE, GRAPH ?g {}, an update, or bad syntax', () => {
+    for (const q of [
+      'SELECT * WHERE { ?s ?p ?o }',
+      `SELECT * WHERE { ?s !<${EX}a> ?o }`,
+      `DESCRIBE <${EX}a>`,
+      `SELECT * WHERE { SERVICE <http://x/sparql> { ?s <${EX}a> ?o } }`,
+      'SELECT ?g WHERE { GRAPH ?g { } }',
+      `INSERT DATA { <${EX}a> <${EX}b> <${EX}c> }`,
+      'SELECT * WHERE { ?s',
+    ]) {
+      expect(queryReach(q), q).toBeNull();
+    }
+  });
+});
+
+/** A varied store: literals that look like other terms, quotes, non-ASCII, typed and tagged values, several graphs. */
+function corpus(seed: number, n: number): Quad[] {
+  const random = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+  const preds = ['title', 'creator', 'subject', 'date', 'identifier'].map((p) => namedNode(DC + p));
+  const graphs = [0, 1, 2].map((g) => namedNode(`https://w3id.org/semsync/id/graph/node${g}/share`));
+  const values = () =>
+    pick([
+      literal(`Title ${Math.floor(random() * 20)}`),
+      literal(`x <${DC}title> "Title 3" y`),
+      literal('Café ✓'),
+      literal('say "hi"\nthere'),
+      literal(`${Math.floor(random() * 5)}`, namedNode(`${XSD}integer`)),
+      literal('Title 3', 'en'),
+      namedNode(`${EX}thing/${Math.floor(random() * 20)}`),
+    ]);
+  const out: Quad[] = [];
+  for (let i = 0; i < n; i++) out.push(quad(namedNode(`${EX}thing/${Math.floor(random() * 20)}`), pick(preds), values(), pick(graphs)));
+  return out;
+}
+
+const QUERIES = [
+  `SELECT ?s WHERE { ?s <${DC}title> "Title 3" }`,
+  `SELECT ?s ?o WHERE { ?s <${DC}title> "Title 3" . ?s <${DC}creator> ?o }`,
+  `SELECT ?o WHERE { <${EX}thing/3> <${DC}subject> ?o }`,
+  `SELECT ?s WHERE { ?s <${DC}creator> <${EX}thing/4> OPTIONAL { ?s <${DC}date> ?d } }`,
+  `SELECT (COUNT(*) AS ?n) WHERE { ?s <${DC}identifier> ?o }`,
+  `SELECT ?s WHERE { ?s <${DC}title> "Café ✓" }`,
+  `SELECT ?s WHERE { ?s <${DC}title> 3 }`,
+  `SELECT ?s WHERE { ?s <${DC}title> "Title 3"@en }`,
+  `ASK { ?s <${DC}creator>/<${DC}title> "Title 5" }`,
+  `SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <${DC}date> ?o } } GROUP BY ?g`,
+  `SELECT ?s WHERE { ?s <${DC}title> ?t FILTER NOT EXISTS { ?s <${DC}subject> "Title 1" } }`,
+  'SELECT ?s ?p WHERE { ?s ?p "Title 2" }',
+];
+
+async function answers(store: GraphStore): Promise<string[]> {
+  return QUERIES.map((q) => {
+    const out = store.query(q, { format: 'csv' }).serialized!.trim().split(/\r?\n/);
+    return [out[0], ...out.slice(1).sort()].join('\n');
+  });
+}
+
+describe('a store opened with a query\'s reach', () => {
+  it('answers every query as the whole store does, from a snapshot and from the log after it', async () => {
+    const dir = tempDir('reach');
+    const s = await GraphStore.open({ dir, nodeId: 'node0' });
+    const all = corpus(7, 600);
+    await s.commit(all.slice(0, 400).map((q) => ({ op: 'A' as const, quad: q })));
+    await s.snapshot();
+    // After the snapshot: more additions, and deletions of statements the snapshot holds.
+    await s.commit(all.slice(400).map((q) => ({ op: 'A' as const, quad: q })));
+    await s.commit(all.slice(0, 100).filter((_, i) => i % 3 === 0).map((q) => ({ op: 'D' as const, quad: q })));
+    const whole = await answers(s);
+    const size = s.size;
+    expect(whole.some((a) => a.split('\n').length > 2)).toBe(true); // the queries find things
+    await s.close();
+
+    for (const q of QUERIES) {
+      const partial = await GraphStore.open({ dir, nodeId: 'node0', reach: queryReach(q) ?? undefined });
+      open.push(partial);
+      const i = QUERIES.indexOf(q);
+      const out = partial.query(q, { format: 'csv' }).serialized!.trim().split(/\r?\n/);
+      expect([out[0], ...out.slice(1).sort()].join('\n'), q).toBe(whole[i]);
+      if (queryReach(q)) expect(partial.size).toBeLessThan(size);
+      await partial.close();
+    }
+  });
+
+  it('loads everything from a snapshot without an index (written before there were parts), and still answers', async () => {
+    const dir = tempDir('reach-old');
+    const s = await GraphStore.open({ dir, nodeId: 'node0' });
+    await s.commit(corpus(3, 200).map((q) => ({ op: 'A' as const, quad: q })));
+    await s.snapshot();
+    const whole = await answers(s);
+    const size = s.size;
+    await s.close();
+    const snap = fs.readdirSync(dir).find((n) => n.endsWith('.nq'))!;
+    const file = path.join(dir, snap);
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.indexOf('# semsync-parts '))); // as an older version wrote it
+    const partial = await GraphStore.open({ dir, nodeId: 'node0', reach: queryReach(QUERIES[0])! });
+    open.push(partial);
+    expect(partial.size).toBe(size); // no index: all of it
+    const out = partial.query(QUERIES[0], { format: 'csv' }).serialized!.trim().split(/\r?\n/);
+    expect([out[0], ...out.slice(1).sort()].join('\n')).toBe(whole[0]);
+  });
+
+  it('refuses changes, exports, matches and snapshots, and writes nothing on close', async () => {
+    const dir = tempDir('reach-ro');
+    const s = await GraphStore.open({ dir, nodeId: 'node0' });
+    await s.commit(corpus(5, 50).map((q) => ({ op: 'A' as const, quad: q })));
+    await s.close();
+    const before = fs.readdirSync(path.join(dir, 'log')).map((n) => [n, fs.statSync(path.join(dir, 'log', n)).size]);
+    const partial = await GraphStore.open({ dir, nodeId: 'node0', reach: queryReach(QUERIES[0])! });
+    expect(partial.partial).toBe(true);
+    await expect(partial.commit([{ op: 'A', quad: quad(namedNode(`${EX}a`), namedNode(`${EX}b`), literal('c'), namedNode('https://w3id.org/semsync/id/graph/node0/x')) }])).rejects.toThrow(StoreError);
+    await expect(partial.snapshot()).rejects.toThrow(/opened for one query/);
+    expect(() => partial.export('nquads')).toThrow(StoreError);
+    expect(() => partial.match()).toThrow(StoreError);
+    await partial.close();
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.nq'))).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, 'log')).map((n) => [n, fs.statSync(path.join(dir, 'log', n)).size])).toEqual(before);
+  });
+});
