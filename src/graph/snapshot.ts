@@ -33,6 +33,8 @@ export interface SnapshotMeta {
 export interface SnapshotInfo {
   file: string;
   meta: SnapshotMeta;
+  /** Whether it indexes its lines by predicate (written by this version; older ones load only whole). */
+  indexed?: boolean;
 }
 
 function termText(t: oxigraph.Term): string {
@@ -231,14 +233,14 @@ export async function loadLatestSnapshot(dir: string, store: oxigraph.Store, rea
   if (!names.length) return null;
   const file = path.join(dir, names[names.length - 1]);
   const meta = readHeader(file);
-  const parts = reach ? readParts(file, meta) : null;
+  const parts = readParts(file, meta);
   try {
-    store.load(parts ? reachedChunks(file, parts, reach!) : fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
+    store.load(parts && reach ? reachedChunks(file, parts, reach) : fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
   } catch (e) {
     throw new CorruptSnapshotError(`The snapshot ${file} does not parse: ${(e as Error).message}`, file);
   }
-  if (!parts && store.size !== meta.quads) {
+  if (!(parts && reach) && store.size !== meta.quads) {
     throw new CorruptSnapshotError(`The snapshot ${file} holds ${store.size} quads but its header says ${meta.quads}.`, file);
   }
-  return { file, meta };
+  return { file, meta, indexed: parts !== null };
 }

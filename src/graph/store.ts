@@ -163,7 +163,8 @@ export class GraphStore {
         { segmentBytes: opts.segmentBytes },
       );
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
-      store.bytesSinceSnapshot = replayed;
+      // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
+      store.bytesSinceSnapshot = snap && !snap.indexed ? Math.max(replayed, (4 << 20) + 1) : replayed;
       store.stateAt = stateAt;
       return store;
     } catch (e) {

@@ -162,3 +162,20 @@ describe('a store opened with a query\'s reach', () => {
     expect(fs.readdirSync(path.join(dir, 'log')).map((n) => [n, fs.statSync(path.join(dir, 'log', n)).size])).toEqual(before);
   });
 });
+
+describe('an older snapshot', () => {
+  it('is rewritten with the index when the whole store closes', async () => {
+    const dir = tempDir('reach-upgrade');
+    const s = await GraphStore.open({ dir, nodeId: 'node0' });
+    await s.commit(corpus(9, 100).map((q) => ({ op: 'A' as const, quad: q })));
+    await s.snapshot();
+    await s.close();
+    const snapshot = () => path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.nq'))!);
+    const text = fs.readFileSync(snapshot(), 'utf8');
+    fs.writeFileSync(snapshot(), text.slice(0, text.indexOf('# semsync-parts ')));
+    await (await GraphStore.open({ dir, nodeId: 'node0', reach: queryReach(QUERIES[0])! })).close(); // a query's store writes nothing
+    expect(fs.readFileSync(snapshot(), 'utf8')).not.toContain('# semsync-parts ');
+    await (await GraphStore.open({ dir, nodeId: 'node0' })).close();
+    expect(fs.readFileSync(snapshot(), 'utf8')).toContain('# semsync-parts ');
+  });
+});
