@@ -9,6 +9,7 @@ import { fsyncDir } from './changelog.js';
 import { CorruptSnapshotError } from './errors.js';
 import { isVersionVector } from './vv.js';
 import { linePredicate, type PatternReach, type Reach } from './reach.js';
+import { reserveWasmMemory } from './wasm-memory.js';
 import type { VersionVector } from './types.js';
 
 const SNAP_RE = /^snapshot-(\d{12})\.nq$/;
@@ -234,6 +235,8 @@ export async function loadLatestSnapshot(dir: string, store: oxigraph.Store, rea
   const file = path.join(dir, names[names.length - 1]);
   const meta = readHeader(file);
   const parts = readParts(file, meta);
+  // A store holds ~4 bytes of wasm memory per byte of N-Quads text (a whole snapshot gains nothing from this).
+  if (parts && reach) reserveWasmMemory(4 * parts.reduce((n, [p, , length]) => n + (p === '' || reach.get(p) === 'all' ? length : 0), 0));
   try {
     store.load(parts && reach ? reachedChunks(file, parts, reach) : fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
   } catch (e) {
