@@ -126,9 +126,18 @@ export async function benchQuery(files = 100_000): Promise<void> {
   record({ what: `resident memory holding ${files} files' descriptions (${held.size} quads)`, ours: fmt.mb(held.rss), anchorName: 'GNOME Tracker indexer peak, 111,735 items (published figure)', anchor: '68 MB', ratio: fmt.x(held.rss / (68 * 1024 * 1024)), goal: '≤ 256 MB', met: held.rss <= 256 * 1024 * 1024 });
 
   // The CLI needs a node home: the library's store folder already is one (config is made on first use).
-  const cold = await run(process.execPath, [cliPath, '--home', home, 'query', QUERIES['lookup by title'], '--format', 'json']);
-  if (cold.code !== 0) console.log(`query: cold CLI query failed: ${cold.stderr}`);
-  record({ what: 'cold `semsync query`, no node running (process start, store load, answer)', ours: fmt.ms(cold.ms), anchorName: 'goal', anchor: '1 s', ratio: fmt.x(cold.ms / 1000), goal: '< 1 s', met: cold.ms < 1000 });
+  // Each of the four queries, as a fresh process on a home no node holds: it loads only what the query reaches (the
+  // snapshot's predicate index, src/graph/reach.ts). The median of three runs.
+  for (const [name, q] of Object.entries(QUERIES)) {
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const cold = await run(process.execPath, [cliPath, '--home', home, 'query', q, '--format', 'json']);
+      if (cold.code !== 0) console.log(`query: cold CLI query failed: ${cold.stderr}`);
+      runs.push(cold.ms);
+    }
+    const ms = runs.sort((x, y) => x - y)[1];
+    record({ what: `cold \`semsync query\` "${name}", no node running (process start, loading what it reaches, answer; median of 3)`, ours: fmt.ms(ms), anchorName: 'goal', anchor: '1 s', ratio: fmt.x(ms / 1000), goal: '< 1 s', met: ms < 1000 });
+  }
 
   // The usual case: a node runs (it holds the store in memory) and the command is a fresh process that asks it.
   // On a copy of the home: a running node writes categories, and the next run must query the same data.
