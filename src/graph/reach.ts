@@ -2,8 +2,10 @@
 // Read from the parsed query (sparqljs): every triple pattern with a constant predicate, and, where the pattern's
 // subject or object is a constant IRI or plain string, that constant. A query whose reach cannot be bounded (a
 // variable predicate, a negated property set, DESCRIBE, SERVICE, an empty GRAPH ?g {}) reaches everything.
+import oxigraph from 'oxigraph';
 import sparqljs from 'sparqljs';
-import { prelude } from './query.js';
+import { QueryError } from './errors.js';
+import { prelude, runQuery } from './query.js';
 
 /** Statements one pattern can match: its predicate and, when constant, its subject or object (N-Triples text). */
 export interface PatternReach {
@@ -92,16 +94,32 @@ function hasTriples(node: unknown): boolean {
   return Object.values(n).some(hasTriples);
 }
 
-/** The reach of a query (our prefixes predeclared, as for the store); null when it may touch any statement, or does not parse. */
+/**
+ * The store's own verdict on a query sparqljs could not read or will not bound: on an empty store, so a typo is
+ * reported (QueryError, with its line and column) before seconds of loading. Anything else is left to the real run.
+ */
+function refuseBadQuery(sparql: string): void {
+  try {
+    runQuery(new oxigraph.Store(), sparql, 'json');
+  } catch (e) {
+    if (e instanceof QueryError) throw e;
+  }
+}
+
+/**
+ * The reach of a query (our prefixes predeclared, as for the store); null when it may touch any statement, or
+ * sparqljs cannot read it (it may be valid for oxigraph). Throws QueryError when the store would refuse it.
+ */
 export function queryReach(sparql: string): Reach | null {
   let parsed: Node;
   try {
-    sparql = prelude(sparql) + sparql;
     // skipValidation (sparqljs 3.7; not in its types): the store validates, and reports with positions.
-    parsed = new sparqljs.Parser({ skipValidation: true } as sparqljs.ParserOptions).parse(sparql) as unknown as Node;
+    parsed = new sparqljs.Parser({ skipValidation: true } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql) as unknown as Node;
   } catch {
-    return null; // the store's own parser reports the error, with its position
+    refuseBadQuery(sparql);
+    return null;
   }
+  if (parsed.type !== 'query') refuseBadQuery(sparql); // an update: refused with its own message
   if (parsed.type !== 'query' || parsed.queryType === 'DESCRIBE') return null;
   const reach: Reach = new Map();
   try {

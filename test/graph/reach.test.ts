@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { GraphStore } from '../../src/graph/store.js';
-import { StoreError } from '../../src/graph/errors.js';
+import { QueryError, StoreError } from '../../src/graph/errors.js';
 import { queryReach } from '../../src/graph/reach.js';
 import { rng } from '../helpers/rng.js';
 import { tempDir } from './helpers.js';
@@ -42,18 +42,22 @@ describe('queryReach', () => {
     expect([...r.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((x) => `<${EX}${x}>`));
   });
 
-  it('is unbounded for a variable predicate, a negated path, DESCRIBE, SERVICE, GRAPH ?g {}, an update, or bad syntax', () => {
+  it('is unbounded for a variable predicate, a negated path, DESCRIBE, SERVICE or GRAPH ?g {}', () => {
     for (const q of [
       'SELECT * WHERE { ?s ?p ?o }',
       `SELECT * WHERE { ?s !<${EX}a> ?o }`,
       `DESCRIBE <${EX}a>`,
       `SELECT * WHERE { SERVICE <http://x/sparql> { ?s <${EX}a> ?o } }`,
       'SELECT ?g WHERE { GRAPH ?g { } }',
-      `INSERT DATA { <${EX}a> <${EX}b> <${EX}c> }`,
-      'SELECT * WHERE { ?s',
     ]) {
       expect(queryReach(q), q).toBeNull();
     }
+  });
+
+  it('refuses a query the store would refuse, with its position, before anything is loaded', () => {
+    expect(() => queryReach('SELECT * WHERE {\n  ?s dcterms:title }')).toThrow(/line 2, column/);
+    expect(() => queryReach(`INSERT DATA { <${EX}a> <${EX}b> <${EX}c> }`)).toThrow(/update/);
+    expect(() => queryReach('SELECT * WHERE { ?s nosuchprefix:x ?o }')).toThrow(QueryError);
   });
 });
 
