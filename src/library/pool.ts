@@ -1,8 +1,7 @@
 // A small pool of worker threads that describe files, so a scan uses every core; in-process when size is 0.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { startWorker } from '../threads/index.js';
 import type { DescribeResult, DescribeTask } from './describe.js';
 
 interface Pending {
@@ -43,7 +42,7 @@ export class DescribePool {
   }
 
   private spawn(): void {
-    const worker = newWorker();
+    const worker = startWorker(new URL('./worker.js', import.meta.url));
     worker.unref();
     const held = new Set<number>();
     worker.on('message', (msg: { id: number; result?: DescribeResult; error?: string }) => {
@@ -92,14 +91,4 @@ export class DescribePool {
 
 export function defaultPoolSize(): number {
   return Math.max(1, Math.min(os.availableParallelism(), 8));
-}
-
-/** The compiled worker next to this file; when running from the TypeScript sources (tests), the .ts one through tsx. */
-function newWorker(): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self));
-  const tsx = createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-  const entry = new URL('./worker.ts', self).href;
-  const boot = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
 }

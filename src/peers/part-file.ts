@@ -4,7 +4,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../threads/index.js';
+import type { WriterReply, WriterRequest } from './part-writer.js';
 
 export class FetchError extends Error {
   override name = 'FetchError';
@@ -95,62 +97,19 @@ class InlineSink implements Sink {
   }
 }
 
-// The worker: hashes what is already in the part file, then hashes and appends every buffer it is sent.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const { createHash } = require('node:crypto');
-const running = createHash('sha256');
-let fd;
-try {
-  if (fs.existsSync(workerData.part)) {
-    const r = fs.openSync(workerData.part, 'r');
-    const b = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(r, b, 0, b.length, null)) > 0; ) running.update(b.subarray(0, n));
-    fs.closeSync(r);
-  }
-  fd = fs.openSync(workerData.part, 'a');
-  parentPort.postMessage({ t: 'ready' });
-} catch (e) {
-  parentPort.postMessage({ t: 'error', message: String(e && e.message || e) });
-}
-parentPort.on('message', (m) => {
-  try {
-    if (m.t === 'data') {
-      const v = new Uint8Array(m.buf, m.off, m.len);
-      running.update(v);
-      for (let off = 0; off < v.length; ) off += fs.writeSync(fd, v, off, v.length - off);
-      parentPort.postMessage({ t: 'written', len: m.len, buf: m.buf }, [m.buf]); // back to the pool
-    } else if (m.t === 'finish') {
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = undefined;
-      parentPort.postMessage({ t: 'done', hex: running.digest('hex') });
-    } else if (m.t === 'abort') {
-      if (fd !== undefined) fs.closeSync(fd);
-      fd = undefined;
-      parentPort.postMessage({ t: 'aborted' });
-    }
-  } catch (e) {
-    parentPort.postMessage({ t: 'error', message: String(e && e.message || e) });
-  }
-});
-`;
-
 /** On a worker thread: each chunk's buffer is moved there (copied only when it shares memory with other data). */
 class WorkerSink implements Sink {
   private queued = 0;
   private error: Error | undefined;
   private waiters: Array<() => void> = [];
-  private result: ((m: { t: string; hex?: string }) => void) | undefined;
+  private result: ((m: WriterReply | { t: 'failed' }) => void) | undefined;
 
   private constructor(private readonly worker: Worker, private readonly pool: BufferPool) {
-    worker.on('message', (m: { t: string; len?: number; hex?: string; message?: string; buf?: ArrayBuffer }) => {
+    worker.on('message', (m: WriterReply) => {
       if (m.t === 'written') {
-        this.queued -= m.len!;
-        pool.put(m.buf!);
-      }
-      else if (m.t === 'error') this.error ??= new Error(m.message);
+        this.queued -= m.len;
+        pool.put(m.buf);
+      } else if (m.t === 'error') this.error ??= new Error(m.message);
       else this.result?.(m);
       this.wake();
     });
@@ -165,9 +124,9 @@ class WorkerSink implements Sink {
   }
 
   static async open(part: string, pool: BufferPool): Promise<WorkerSink> {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { part } });
+    const worker = startWorker(new URL('./part-writer.js', import.meta.url), { workerData: { part } });
     const sink = new WorkerSink(worker, pool);
-    const first = await new Promise<{ t: string }>((resolve) => {
+    const first = await new Promise<WriterReply | { t: 'failed' }>((resolve) => {
       sink.result = resolve;
       sink.waiters.push(() => resolve({ t: 'failed' }));
     });
@@ -193,7 +152,11 @@ class WorkerSink implements Sink {
     const buf = own ? ab : new Uint8Array(data).buffer;
     const off = own ? data.byteOffset : 0;
     this.queued += data.length;
-    this.worker.postMessage({ t: 'data', buf, off, len: data.length }, [buf as ArrayBuffer]);
+    this.post({ t: 'data', buf: buf as ArrayBuffer, off, len: data.length }, [buf as ArrayBuffer]);
+  }
+
+  private post(m: WriterRequest, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(m, transfer);
   }
 
   async below(bytes: number): Promise<void> {
@@ -203,19 +166,19 @@ class WorkerSink implements Sink {
 
   async finish(): Promise<string> {
     await this.below(0);
-    const done = new Promise<{ t: string; hex?: string }>((r) => (this.result = r));
-    this.worker.postMessage({ t: 'finish' });
-    const m: { t: string; hex?: string } = await Promise.race([done, this.below(-1).then(() => ({ t: 'never' }))]);
+    const done = new Promise<WriterReply | { t: 'failed' }>((r) => (this.result = r));
+    this.post({ t: 'finish' });
+    const m = await Promise.race([done, this.below(-1).then(() => ({ t: 'failed' }) as const)]);
     if (this.error || m.t !== 'done') throw this.error ?? new Error('the writer thread failed');
     await this.worker.terminate();
-    return m.hex!;
+    return m.hex;
   }
 
   async abort(): Promise<void> {
     if (!this.error) {
       await this.below(0).catch(() => {});
       const done = new Promise((r) => (this.result = r));
-      this.worker.postMessage({ t: 'abort' });
+      this.post({ t: 'abort' });
       await Promise.race([done, new Promise((r) => setTimeout(r, 5_000))]);
     }
     await this.worker.terminate();
