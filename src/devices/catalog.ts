@@ -40,29 +40,48 @@ const T = {
   placedBy: iri(SS('placedBy').value), placedAt: iri(SS('placedAt').value), tv: iri(SS('templateValues').value),
   int: `^^${iri(XSD('integer').value)}`, dt: `^^${iri(XSD('dateTime').value)}`, json: `^^${iri(RDF('JSON').value)}`,
 };
-// Each record's quads are built once (records are replaced, never mutated) so frequent rewrites stay cheap.
-const cache = new WeakMap<CatalogRecord, { g: string; text: string }>();
+// Each record's quads are built once (records are replaced, never mutated) and kept as UTF-8 bytes, so frequent
+// rewrites only concatenate (the text itself is not kept: 10,000 records are ~12 MB the GC would copy around).
+const cache = new WeakMap<CatalogRecord, { g: string; bytes: Buffer }>();
 let fileSeq = 0;
 
 /** A placed file is a blank node in the device's graph, found by its ss:relativePath. */
-function recordQuads(g: string, r: CatalogRecord): string {
+function recordBytes(g: string, r: CatalogRecord): Buffer {
   const hit = cache.get(r);
-  if (hit && hit.g === g) return hit.text;
+  if (hit && hit.g === g) return hit.bytes;
   const f = `_:f${(fileSeq++).toString(36)}`;
   const text =
     `${f} ${T.rp} ${lit(r.path)} ${g} .\n${f} ${T.interp} ${iri(r.content)} ${g} .\n${f} ${T.size} "${r.size}"${T.int} ${g} .\n` +
     `${f} ${T.placedBy} ${iri(r.rule)} ${g} .\n${f} ${T.placedAt} "${r.placedAt}"${T.dt} ${g} .\n` +
     `${f} ${T.tv} ${lit(JSON.stringify(r.values))}${T.json} ${g} .\n`;
-  cache.set(r, { g, text });
-  return text;
+  const bytes = Buffer.from(text);
+  cache.set(r, { g, bytes });
+  return bytes;
+}
+
+const graphOf = (deviceId: string) => iri(deviceIri(deviceId));
+
+/** Build a record's catalog bytes ahead of the write (cached: a write of a catalog holding it only concatenates). */
+export function prepareCatalogRecord(deviceId: string, r: CatalogRecord): void {
+  recordBytes(graphOf(deviceId), r);
+}
+
+function catalogHead(deviceId: string): string {
+  const g = graphOf(deviceId);
+  return `${g} ${iri(RDF('type').value)} ${iri(SS('Device').value)} ${g} .\n${g} ${iri(SS('deviceId').value)} ${lit(deviceId)} ${g} .\n`;
+}
+
+/** The catalog as bytes (what {@link serializeCatalog} gives, UTF-8). */
+export function catalogBytes(deviceId: string, records: Iterable<CatalogRecord>): Buffer {
+  const g = graphOf(deviceId);
+  const parts: Uint8Array[] = [Buffer.from(catalogHead(deviceId))];
+  for (const r of records) parts.push(recordBytes(g, r));
+  return Buffer.concat(parts);
 }
 
 /** N-Quads text for a device's catalog (one graph: the device's IRI). */
 export function serializeCatalog(deviceId: string, records: Iterable<CatalogRecord>): string {
-  const g = iri(deviceIri(deviceId));
-  const parts: string[] = [`${iri(deviceIri(deviceId))} ${iri(RDF('type').value)} ${iri(SS('Device').value)} ${g} .\n`, `${iri(deviceIri(deviceId))} ${iri(SS('deviceId').value)} ${lit(deviceId)} ${g} .\n`];
-  for (const r of records) parts.push(recordQuads(g, r));
-  return parts.join('');
+  return catalogBytes(deviceId, records).toString('utf8');
 }
 
 interface Q {
@@ -236,7 +255,7 @@ export async function writeCatalog(root: string, deviceId: string, records: Iter
   const file = path.join(root, CATALOG_FILE);
   const list = [...records];
   parsed.delete(file);
-  await writeFileAtomic(file, serializeCatalog(deviceId, list));
+  await writeFileAtomic(file, catalogBytes(deviceId, list));
   const key = statKey(file);
   if (key) parsed.set(file, { key, records: list.map((r) => (r.path === r.path.normalize('NFC') ? r : { ...r, path: r.path.normalize('NFC') })) });
 }

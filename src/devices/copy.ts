@@ -19,9 +19,12 @@ export class SourceError extends Error {
 }
 
 /** Codes that concern one file's name or content, not the device as a whole: the run goes on. */
-const PER_FILE_CODES = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
+export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
 export function isPerFileError(e: unknown): boolean {
-  return e instanceof SourceError || e instanceof VerifyError || PER_FILE_CODES.has((e as NodeJS.ErrnoException)?.code ?? '');
+  if (e instanceof SourceError || e instanceof VerifyError) return true;
+  // Errors from the copy thread come back as plain errors that keep their name.
+  const name = (e as Error)?.name;
+  return name === 'SourceError' || name === 'VerifyError' || PER_FILE_CODES.has((e as NodeJS.ErrnoException)?.code ?? '');
 }
 
 export class VerifyError extends Error {
@@ -38,11 +41,6 @@ export function unsafeTarget(target: string): string | undefined {
   if (parts[0].toLowerCase() === PROFILE_DIR) return 'target inside .semsync';
   if (parts[parts.length - 1].startsWith(TEMP_PREFIX)) return 'target looks like a temp file';
   return undefined;
-}
-
-/** The temp name a target is written under (in the same folder, so the rename is atomic). */
-export function tempNameFor(target: string): string {
-  return TEMP_PREFIX + createHash('sha256').update(target).digest('hex').slice(0, 16);
 }
 
 /** Remove leftover temp files of an interrupted run in these folders (relative to the root). */

@@ -1,10 +1,12 @@
 // Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
-import { promises as fsp, readdirSync, realpathSync, statSync } from 'node:fs';
+import { promises as fsp, readdirSync, realpathSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
-import { CATALOG_FILE, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
+import { CATALOG_FILE, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
 import { currentUser, deviceState, readClaims } from './claims.js';
-import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, tempNameFor, unsafeTarget, type SourceLike } from './copy.js';
+import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, unsafeTarget, type SourceLike } from './copy.js';
+import { CopyThread, type ThreadOutcome } from './copy-thread.js';
+import { clearStaging, STAGE_MAX_SIZE, type Stager } from './stage.js';
 import { DeviceForeignError, DeviceFullError, DeviceIoError, DeviceNotClaimedError } from './errors.js';
 import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile } from './profile.js';
 
@@ -12,7 +14,11 @@ type CopyOp = Extract<Operation, { kind: 'copy' }>;
 
 export const PENDING_FILE = '.semsync/pending.json';
 /** Local files up to this size are copied in synchronous batches. */
-const SYNC_MAX_SIZE = 4 << 20;
+const SYNC_MAX_SIZE = STAGE_MAX_SIZE;
+/** From this many small files on, they are copied on a copy thread (it costs a thread start, ~20 ms). */
+const THREAD_MIN_FILES = 256;
+/** Batches handed to the copy thread and not yet answered (bounds what a stop leaves to finish). */
+const THREAD_WINDOW = 64;
 
 export interface ExecuteProgress {
   phase: 'remove' | 'copy' | 'done';
@@ -46,6 +52,11 @@ export interface ExecuteOptions {
   flushEvery?: number;
   /** Stop between files; what was done is kept. */
   signal?: AbortSignal;
+  /**
+   * Content staged while the plan was made (see stage.ts): its copies are renames on the stager's copy thread.
+   * The caller closes it. Without one, the run removes whatever an interrupted run left staged.
+   */
+  staging?: Stager;
   now?: () => Date;
 }
 
@@ -107,8 +118,10 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   // Finish what an interrupted run left: drop its temp files, catalogue the files it renamed into place.
   const pendingPath = path.join(root, PENDING_FILE);
   const prev = await fsp.readFile(pendingPath, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
-  const planDirs = ops.flatMap((o) => (o.kind === 'copy' && !unsafeTarget(o.target) ? [dirOf(o.target)] : []));
+  const unsafe = ops.map((o) => (o.kind === 'skip' ? undefined : unsafeTarget(o.target)));
+  const planDirs = [...new Set(ops.flatMap((o, i) => (o.kind === 'copy' && !unsafe[i] ? [dirOf(o.target)] : [])))];
   res.tempRemoved = await removeTempFiles(root, [...(prev?.dirs ?? []), ...planDirs]);
+  if (!opts.staging?.thread) await clearStaging(root);
   for (const c of prev?.copies ?? []) {
     if (catalog.get(c.target)?.content === c.content || unsafeTarget(c.target)) continue;
     const st = await statOf(path.join(root, c.target));
@@ -143,15 +156,15 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     }
     return present.get(d);
   };
-  const stats = ops.map((op) => {
-    if (op.kind === 'skip' || unsafeTarget(op.target)) return undefined;
+  const stats = ops.map((op, i) => {
+    if (op.kind === 'skip' || unsafe[i]) return undefined;
     const dir = names(dirOf(op.target));
     if (dir && !dir.has(fold(op.target.slice(op.target.lastIndexOf('/') + 1)))) return undefined;
     return statSync(path.join(root, op.target), { throwIfNoEntry: false });
   });
   ops.forEach((op, i) => {
     if (op.kind === 'skip') return skip(op.reason, undefined, op.content);
-    const bad = unsafeTarget(op.target);
+    const bad = unsafe[i];
     if (bad) return void res.errors.push({ target: op.target, code: 'EUNSAFE', message: `refused: ${bad}` });
     const st = stats[i];
     const rec = catalog.get(op.target);
@@ -181,7 +194,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const round = (n: number) => Math.ceil(n / block) * block;
   const free = sfs.bavail * sfs.bsize;
   const newDirs = new Set(copies.map((c) => dirOf(c.target)));
-  const need = copies.reduce((n, c) => n + round(c.size), 0) + (copies.length ? (newDirs.size + 2) * block + round(copies.length * 1200) : 0);
+  const stagedAlready = (c: CopyOp) => c.source !== undefined && opts.staging?.pathOf(c.content) !== undefined;
+  const need = copies.reduce((n, c) => n + (stagedAlready(c) ? 0 : round(c.size)), 0) + (copies.length ? (newDirs.size + 2) * block + round(copies.length * 1200) : 0);
   const freed = removes.reduce((n, r) => n + round(r.size), 0);
   if (need > free + freed) throw new DeviceFullError(root, need, free + freed);
 
@@ -221,6 +235,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const stopped = () => fatal !== undefined || opts.signal?.aborted === true;
   const rootReal = realpathSync(root);
   const dirReady = new Map<string, Promise<void>>();
+  const dirsDone = new Set<string>(); // made and checked: no await needed
   const ensureDir = (d: string) => {
     let p = dirReady.get(d);
     if (!p) {
@@ -229,6 +244,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
         await fsp.mkdir(abs, { recursive: true });
         const real = await fsp.realpath(abs);
         if (real !== rootReal && !real.startsWith(rootReal + '/')) throw Object.assign(new Error(`${d} leads outside the device`), { code: 'EUNSAFE' });
+        dirsDone.add(d);
       })();
       dirReady.set(d, p);
     }
@@ -257,7 +273,9 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
 
   const fsync = opts.fsync ?? true;
   const placed = (op: CopyOp, n: number) => {
-    catalog.set(op.target, { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() });
+    const rec = { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() };
+    catalog.set(op.target, rec);
+    if (thread) prepareCatalogRecord(profile.id, rec); // while the copy thread works: the final write only joins
     dirty = true;
     unflushed++;
     res.copied++;
@@ -271,31 +289,118 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       res.errors.push({ target: op.target, content: op.content, code: errCode(e) ?? (e as Error).name, message: (e as Error).message });
     } else fatal ??= { target: op.target, error: e };
   };
-  const tmpOf = (op: CopyOp) => path.join(root, dirOf(op.target), tempNameFor(op.target));
+  // Any name with the temp prefix is cleaned up after an interruption; unique within the run is enough.
+  const runTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}-`;
+  let tmpSeq = 0;
+  const rootSlash = root.endsWith('/') ? root : `${root}/`;
+  const tmpOf = (op: CopyOp) => {
+    const d = dirOf(op.target);
+    return `${rootSlash}${d ? `${d}/` : ''}${TEMP_PREFIX}${runTag}${(tmpSeq++).toString(36)}`;
+  };
 
   // Small local files: synchronous batches, as cp does (no thread-pool round trips), yielding between batches.
   const useSync = opts.syncBatches !== false;
   const asyncOps: CopyOp[] = [];
   const small: CopyOp[] = [];
   for (const op of copies) (useSync && op.source && op.size <= SYNC_MAX_SIZE ? small : asyncOps).push(op);
-  for (let i = 0; i < small.length && !stopped(); ) {
-    const batch: CopyOp[] = [];
-    for (let bytes = 0; i < small.length && batch.length < 64 && bytes < 16 << 20; i++) {
-      batch.push(small[i]);
-      bytes += small[i].size;
+  // Many small files (or staged ones): on a copy thread, unless each is to be re-hashed (done here, in copyBatchSync).
+  const thread = opts.verifyHash ? undefined : (opts.staging?.thread ?? (small.length >= THREAD_MIN_FILES ? new CopyThread(fsync) : undefined));
+  const outcome = (ready: CopyOp[]) => (o: ThreadOutcome | ReturnType<typeof copyBatchSync>[number], j: number) => {
+    if (o.ok) return placed(ready[j], o.size);
+    if ('notTried' in o) return;
+    if ('notStaged' in o) return; // not asked for outside staging
+    if (o.retryAsync) asyncOps.push(ready[j]);
+    else failed(ready[j], o.error);
+  };
+  const onAbort = () => thread?.stop();
+  opts.signal?.addEventListener('abort', onAbort);
+  const inFlight = new Set<Promise<void>>();
+  // Staged content: renamed onto the targets batch by batch, here from the first batch up (each once the thread has
+  // staged it, while it stages the next) and by the copy thread from the last down once it is done staging; each
+  // batch is claimed by one side. What was not staged (or failed to) is copied below like the rest.
+  const placeStaged = async (stager: Stager, copier: CopyThread): Promise<CopyOp[]> => {
+    const byContent = new Map<string, CopyOp>();
+    const rest: CopyOp[] = [];
+    for (const op of small) {
+      if (stager.pathOf(op.content) !== undefined && !byContent.has(op.content)) byContent.set(op.content, op);
+      else rest.push(op);
     }
-    const ready: CopyOp[] = [];
-    for (const op of batch) await ensureDir(dirOf(op.target)).then(() => ready.push(op), (e: unknown) => failed(op, e));
-    if (stopped()) break;
-    const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: path.join(root, op.target), size: op.size }));
-    const outcomes = copyBatchSync(items, fsync, opts.verifyHash ?? false, (j) => hexOf(ready[j].content));
-    outcomes.forEach((o, j) => {
-      if (o.ok) return placed(ready[j], o.size);
+    stager.send();
+    // Per staged batch, the items this run places (`j`: the item's place in the staged batch).
+    const batches = stager.sent().map((b) => ({ done: b.done, items: b.items.flatMap((it, j) => {
+      const op = byContent.get(it.content);
+      return op ? [{ op, tmp: it.tmp, j }] : [];
+    }) }));
+    for (const d of new Set([...byContent.values()].map((op) => dirOf(op.target)))) {
+      await ensureDir(d).catch((e: unknown) => {
+        for (const b of batches) b.items = b.items.filter((it) => (dirOf(it.op.target) === d ? void failed(it.op, e) : true));
+      });
+    }
+    const handled = new Set<CopyOp>();
+    const outcome = (op: CopyOp, o: ThreadOutcome) => {
       if ('notTried' in o) return;
-      if (o.retryAsync) asyncOps.push(ready[j]);
-      else failed(ready[j], o.error);
-    });
-    await new Promise((r) => setImmediate(r));
+      handled.add(op);
+      if (o.ok) placed(op, o.size);
+      else if ('notStaged' in o) rest.push(op);
+      else failed(op, o.error);
+    };
+    const claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, batches.length)));
+    const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, size: it.op.size })));
+    const theirs = copier.take(renames, claims, (b, out) => out.forEach((o, j) => outcome(batches[b].items[j].op, o)));
+    for (let b = 0; b < batches.length && !stopped(); b++) {
+      const staged = await batches[b].done;
+      if (Atomics.compareExchange(claims, b, 0, 1) !== 0) break;
+      for (const it of batches[b].items) {
+        if (stopped()) break;
+        if (!staged[it.j]) {
+          outcome(it.op, { ok: false, notStaged: true });
+          continue;
+        }
+        try {
+          renameSync(it.tmp, rootSlash + it.op.target);
+          outcome(it.op, { ok: true, size: it.op.size });
+        } catch (e) {
+          outcome(it.op, { ok: false, error: e as Error });
+        }
+      }
+      if (stopped()) copier.stop();
+    }
+    await theirs;
+    if (!stopped()) for (const op of byContent.values()) if (!handled.has(op)) rest.push(op);
+    return rest.sort((a, b) => (a.target < b.target ? -1 : 1));
+  };
+  try {
+    const unstaged = opts.staging?.thread ? await placeStaged(opts.staging, opts.staging.thread) : small;
+    for (let i = 0; i < unstaged.length && !stopped(); ) {
+      const batch: CopyOp[] = [];
+      for (let bytes = 0; i < unstaged.length && batch.length < 64 && bytes < 16 << 20; i++) {
+        batch.push(unstaged[i]);
+        bytes += unstaged[i].size;
+      }
+      const ready: CopyOp[] = [];
+      for (const op of batch) {
+        if (dirsDone.has(dirOf(op.target))) ready.push(op);
+        else await ensureDir(dirOf(op.target)).then(() => ready.push(op), (e: unknown) => failed(op, e));
+      }
+      if (stopped()) break;
+      const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: rootSlash + op.target, size: op.size }));
+      if (!thread) {
+        copyBatchSync(items, fsync, opts.verifyHash ?? false, (j) => hexOf(ready[j].content)).forEach(outcome(ready));
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      const sent: Promise<void> = thread.run(items).then((out) => {
+        out.forEach(outcome(ready));
+        if (stopped()) thread.stop();
+        inFlight.delete(sent);
+      });
+      inFlight.add(sent);
+      while (inFlight.size >= THREAD_WINDOW) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (thread && thread !== opts.staging?.thread) await thread.close();
   }
 
   // The rest (streams, large files, sources to fetch), a few at a time.

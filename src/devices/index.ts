@@ -20,3 +20,4 @@ export {
 } from './catalog.js';
 export { executePlan, PENDING_FILE, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError } from './execute.js';
 export { unsafeTarget, type SourceLike } from './copy.js';
+export { Stager, STAGING_DIR } from './stage.js';

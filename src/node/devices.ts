@@ -8,12 +8,12 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
 import {
-  categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, userRulesFiles,
-  type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
+  categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, prepareFieldValues, userRulesFiles,
+  type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
   claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
-  readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, DeviceNotClaimedError,
+  readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, DeviceNotClaimedError, Stager,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
@@ -92,6 +92,7 @@ export class NodeDevices extends EventEmitter {
   user = currentUser();
   private facts: { key: string; facts: Map<string, ContentFacts> } | undefined;
   private rulesCache: { key: string; rules: Rules } | undefined;
+  private categoriesCache: { facts: Map<string, ContentFacts>; rules: Rules; categories: Map<string, Assigned[]> } | undefined;
   private sourcesCache: { facts: Map<string, ContentFacts>; shares: string; sources: Map<string, SourceFile> } | undefined;
   private readonly plans = new PlanMemo();
   private locks = new Map<string, Promise<unknown>>();
@@ -134,6 +135,15 @@ export class NodeDevices extends EventEmitter {
     const key = JSON.stringify(this.node.store.versionVector());
     if (this.facts?.key !== key) this.facts = { key, facts: fetchFacts(this.graph, ['ebook', 'music', 'photo']) };
     return this.facts.facts;
+  }
+
+  /** Every content's categories under the current rules, reused while the facts and the rules are the same. */
+  private categoriesOf(facts: Map<string, ContentFacts>, rules: Rules): Map<string, Assigned[]> {
+    const c = this.categoriesCache;
+    if (c?.facts === facts && c.rules === rules) return c.categories;
+    const categories = categoriseFacts(this.graph, facts, rules);
+    this.categoriesCache = { facts, rules, categories };
+    return categories;
   }
 
   /** Attached devices (mounts, media roots) and host targets. Never writes to a device. */
@@ -217,7 +227,25 @@ export class NodeDevices extends EventEmitter {
       await executePlan(root, [], { claims: this.node.paths.claims, user: this.user });
     }
     const listing = await listDevice(root);
-    const ops = this.planFor(root, rules, profile, listing, facts);
+    // While the plan is made, the copy thread already stages the bytes of new content (see src/devices/stage.ts).
+    const stager = opts.dryRun ? undefined : new Stager(root, dev.kind !== 'target');
+    try {
+      const onDevice = new Set(listing.flatMap((e) => (e.content ? [e.content] : [])));
+      const ops = this.planFor(root, rules, profile, listing, facts, stager && ((c, src, size) => !onDevice.has(c) && stager.add(c, src, size)));
+      return await this.carryOut(dev, profile, ops, stager, opts);
+    } finally {
+      await stager?.close();
+    }
+  }
+
+  private async carryOut(
+    dev: DeviceRow,
+    profile: DeviceProfile,
+    ops: Operation[],
+    stager: Stager | undefined,
+    opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal },
+  ): Promise<PlaceSummary> {
+    const root = dev.root;
     const fetch = this.fetcher?.();
     const skipped: PlaceSummary['skipped'] = [];
     const runnable: Operation[] = [];
@@ -244,6 +272,7 @@ export class NodeDevices extends EventEmitter {
         fsync: dev.kind !== 'target',
         onProgress: opts.onProgress,
         signal: opts.signal,
+        ...(stager ? { staging: stager } : {}),
         readSource: async (content) => {
           if (!fetch) return undefined;
           await mkdir(fetchDir, { recursive: true });
@@ -276,10 +305,16 @@ export class NodeDevices extends EventEmitter {
    * The plan for a device: computed again only when the graph, the rules, the device's profile, the local
    * sources or the device's contents changed since the last plan of that device (see plan-memo.ts).
    */
-  private planFor(root: string, rules: Rules, profile: DeviceProfile, listing: readonly DeviceEntry[], facts: Map<string, ContentFacts>): Operation[] {
+  private planFor(
+    root: string, rules: Rules, profile: DeviceProfile, listing: readonly DeviceEntry[], facts: Map<string, ContentFacts>,
+    onPlace?: (content: string, source: string, size: number) => void,
+  ): Operation[] {
     const sources = this.sources(facts);
     const inputs = { graph: JSON.stringify(this.node.store.versionVector()), rules, profile: JSON.stringify(profile), sources };
-    return this.plans.plan(root, inputs, listing, () => plan({ graph: this.graph, rules, profile, listing, sources, facts }));
+    return this.plans.plan(root, inputs, listing, () => {
+      const categories = this.categoriesOf(facts, rules);
+      return plan({ graph: this.graph, rules, profile, listing, sources, facts, categories, ...(onPlace ? { onPlace } : {}) });
+    });
   }
 
   /** Content IRI → a file in one of this node's shares holding it (files peers describe are not local sources). */
@@ -382,7 +417,9 @@ export class NodeDevices extends EventEmitter {
   async refreshCategories(): Promise<{ added: number; removed: number }> {
     const graph = graphIri(this.node.nodeId, 'rules');
     const facts = this.currentFacts();
-    const assigned = categoriseFacts(this.graph, facts, this.rules());
+    const assigned = this.categoriesOf(facts, this.rules());
+    // What every plan of a device needs from the library, worked out now rather than when a device is placed.
+    prepareFieldValues(facts, assigned, this.sources(facts));
     const labels = new Map([...assigned].map(([iri, list]) => [iri, list.map((a) => a.label)]));
     const { quad } = n3.DataFactory;
     const want = categoryQuads(labels).map((q) => quad(q.subject, q.predicate, q.object, graph));

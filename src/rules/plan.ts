@@ -5,7 +5,7 @@ import { canonicalMime, contentMime, fieldValues } from './fields.js';
 import { type ContentFacts, type RuleGraph, fetchFacts } from './graph.js';
 import { KINDS, cmp, type PlacementRule, type Rules } from './load.js';
 import { type FileSystemKind, pathKey, safeRelativePath, suffixedSegment } from './names.js';
-import { renderSegment, templateFields } from './template.js';
+import { renderSegment, templateFields, type Field } from './template.js';
 
 /** A local file holding a content's bytes. */
 export interface SourceFile {
@@ -26,6 +26,17 @@ export interface PlanInput {
    * not changed since: saves the queries (most of a no-change re-plan's time). Omit it to query the graph.
    */
   facts?: ReadonlyMap<string, ContentFacts>;
+  /**
+   * Told of each content the device takes that has a local source, as soon as its rule is known (before its path
+   * is worked out), in content order: a caller that will place the plan can start reading its bytes meanwhile.
+   * Only an observer: the plan is the same with or without it.
+   */
+  onPlace?: (content: string, source: string, size: number) => void;
+  /**
+   * The facts' categories under these rules, from an earlier {@link categoriseFacts} of the same facts (a running
+   * node keeps them while the graph is unchanged): saves the pass. Omit it to categorise here.
+   */
+  categories?: ReadonlyMap<string, Assigned[]>;
 }
 
 interface Want {
@@ -54,7 +65,7 @@ export function plan(input: PlanInput): Operation[] {
   const facts = input.facts
     ? new Map([...input.facts].filter(([, f]) => kinds.includes(f.kind)))
     : fetchFacts(graph, kinds);
-  const categories = categoriseFacts(graph, facts, rules);
+  const categories = input.categories ?? categoriseFacts(graph, facts, rules);
   const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));
   const skips: Array<Operation & { kind: 'skip' }> = [];
   const skipped = new Map<string, string>();
@@ -75,6 +86,7 @@ export function plan(input: PlanInput): Operation[] {
       continue;
     }
     const source = sources.get(f.iri);
+    if (source && input.onPlace) input.onPlace(f.iri, source.path, source.size ?? Math.max(0, ...f.files.map((x) => x.size ?? 0)));
     wants.push(cachedWant(f, rule, assigned, profile, profileKey, source));
   }
 
@@ -247,7 +259,7 @@ function want(
 ): Want {
   const fs = profile.filesystem;
   const primary = rule.forCategory !== undefined ? assigned.find((a) => a.label === rule.forCategory) : assigned[0];
-  const all = fieldValues(f, primary?.label, source?.path);
+  const all = cachedFieldValues(f, primary?.label, source?.path);
   const override = profile.folders[f.kind];
   const folder = override !== undefined ? override.split(/[/\\]/u).filter((s) => s !== '' && s !== '.') : rule.folder;
   const rendered = rule.segments.map((s) => renderSegment(s, all));
@@ -277,6 +289,31 @@ function want(
     size,
     ...(source ? { source: source.path } : {}),
   };
+}
+
+// A content's field values depend only on its facts, its primary category and its source file; worked out ahead
+// (after a scan, see prepareFieldValues) or on first use, and kept with the facts object.
+const fieldCache = new WeakMap<ContentFacts, { label?: string; path?: string; values: Record<Field, string> }>();
+
+function cachedFieldValues(f: ContentFacts, label: string | undefined, sourcePath: string | undefined): Record<Field, string> {
+  const hit = fieldCache.get(f);
+  if (hit && hit.label === label && hit.path === sourcePath) return hit.values;
+  const values = fieldValues(f, label, sourcePath);
+  fieldCache.set(f, { label, path: sourcePath, values });
+  return values;
+}
+
+/**
+ * Work out every content's template field values ahead of planning (with its first category, which is the one
+ * a placement rule without ss:forCategory uses): a running node does it once per graph change, so placing a
+ * device that is plugged in later only renders templates and names.
+ */
+export function prepareFieldValues(
+  facts: ReadonlyMap<string, ContentFacts>,
+  categories: ReadonlyMap<string, readonly Assigned[]>,
+  sources: ReadonlyMap<string, SourceFile>,
+): void {
+  for (const f of facts.values()) cachedFieldValues(f, categories.get(f.iri)?.[0]?.label, sources.get(f.iri)?.path);
 }
 
 /** `dir/name (n).ext` for `dir/name.ext`: the file name gets the suffix, legal and within the length limit. */

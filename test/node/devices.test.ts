@@ -115,6 +115,39 @@ describe('placing again from a running node', () => {
   });
 });
 
+describe('placing many files', () => {
+  it('stages new content while planning: every file placed whole, nothing left in staging, a re-run plans nothing', async () => {
+    const l = await library(0);
+    libs.push(l);
+    const src = path.join(l.base, 'pics');
+    const g = graphIri(l.node.nodeId, 'share/pics');
+    const changes = [];
+    const bytesOf = new Map<string, Buffer>();
+    for (let i = 0; i < 300; i++) {
+      const bytes = randomBytes(1500 + i);
+      const file = path.join(src, `m${i}.jpg`);
+      await fsp.writeFile(file, bytes);
+      bytesOf.set(`m${i}.jpg`, bytes);
+      const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      const f = namedNode(pathToFileURL(file).href);
+      for (const q of [
+        quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
+        quad(f, NFO('fileSize'), literal(String(bytes.length), XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
+        quad(c, DCTERMS('date'), literal(`${2000 + (i % 20)}-01-01T12:00:00`, XSD('dateTime')), g),
+      ]) changes.push({ op: 'A' as const, quad: q });
+    }
+    await l.node.store.commit(changes);
+    await l.devices.refreshCategories();
+    const r = await l.devices.place(l.dev);
+    expect(r).toMatchObject({ copied: 300, errors: [] });
+    const placed = await files(l.dev);
+    expect(placed).toHaveLength(300);
+    for (const p of placed) expect((await fsp.readFile(path.join(l.dev, p))).equals(bytesOf.get(path.basename(p))!)).toBe(true);
+    expect(await fsp.readdir(path.join(l.dev, '.semsync'))).not.toContain('staging');
+    expect((await l.devices.place(l.dev)).operations).toEqual([]);
+  });
+});
+
 describe('the running node\'s device watch', () => {
   it('places a host target when a rules file changes, without a scan', async () => {
     const l = await library(3);

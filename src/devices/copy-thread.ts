@@ -1,0 +1,236 @@
+// A copy thread: small local files written, synced and renamed on a worker thread, so the placing thread can plan,
+// keep the catalog and report progress while the device's syscalls run. Same batch semantics as copyBatchSync.
+import { Worker } from 'node:worker_threads';
+import { PER_FILE_CODES } from './copy.js';
+
+/**
+ * One file to put on the device. `tmp` is written from `source` (checked against `size`) and synced, then renamed
+ * onto `target`; without `target` it stays staged under `tmp` (see stage.ts).
+ */
+export interface ThreadItem {
+  source: string;
+  tmp: string;
+  size: number;
+  target?: string;
+}
+
+/** A staged file to rename onto its target (see {@link CopyThread.take}). */
+export interface StagedRename {
+  tmp: string;
+  target: string;
+  size: number;
+}
+
+export type ThreadOutcome =
+  | { ok: true; size: number }
+  | { ok: false; notStaged: true }
+  | { ok: false; error: Error & { code?: string }; retryAsync?: 'no-source' }
+  | { ok: false; notTried: true };
+
+/** The copy thread stopped (a device error, an abort, or it exited) before it finished the batch. */
+export class CopyThreadError extends Error {
+  override readonly name = 'CopyThreadError';
+}
+
+// Plain JavaScript (no imports of ours), so it runs the same from the sources (tests) and from dist/.
+const WORKER_SOURCE = `
+const fs = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
+const PER_FILE = new Set(workerData.perFile);
+const stop = new Int32Array(workerData.stop);
+const buf = Buffer.allocUnsafe(1 << 20);
+const stagedOk = new Set(); // temp paths written and synced, not yet renamed
+const rmQuiet = (p) => { try { fs.rmSync(p, { force: true }); } catch {} };
+const fail = (e, extra) => ({ ok: false, error: { name: e.name, code: e.code, message: e.message }, ...extra });
+const isPerFile = (e) => e.name === 'VerifyError' || e.name === 'SourceError' || PER_FILE.has(e.code || '');
+function write(it) {
+  let src;
+  try { src = fs.openSync(it.source, 'r'); } catch (e) { return { err: fail(e, { retryAsync: 'no-source' }), perFile: true }; }
+  let fd = -1;
+  try {
+    fd = fs.openSync(it.tmp, 'w');
+    let size = 0;
+    for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0; size += n) {
+      for (let off = 0; off < n; ) off += fs.writeSync(fd, buf, off, n - off);
+    }
+    if (size !== it.size) {
+      const e = new Error('size mismatch for ' + (it.target || it.tmp) + ': wrote ' + size + ' bytes, expected ' + it.size);
+      e.name = 'VerifyError';
+      throw e;
+    }
+    return { fd, size };
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    rmQuiet(it.tmp);
+    return { err: fail(e), perFile: isPerFile(e) };
+  } finally {
+    fs.closeSync(src);
+  }
+}
+function batch(items, fsync) {
+  const out = items.map(() => ({ ok: false, notTried: true }));
+  const open = [];
+  const renames = [];
+  for (let i = 0; i < items.length; i++) {
+    if (Atomics.load(stop, 0)) break;
+    const w = write(items[i]);
+    if (w.err) {
+      out[i] = w.err;
+      if (!w.perFile) { Atomics.store(stop, 0, 1); break; }
+      continue;
+    }
+    open.push({ i, fd: w.fd, size: w.size });
+  }
+  for (const o of open) {
+    const it = items[o.i];
+    try {
+      try {
+        if (fsync) fs.fdatasyncSync(o.fd);
+      } catch (e) {
+        if (e.code !== 'ENOSYS' && e.code !== 'EINVAL' && e.code !== 'ENOTSUP') throw e;
+      } finally {
+        fs.closeSync(o.fd);
+      }
+      if (it.target === undefined) {
+        stagedOk.add(it.tmp);
+        out[o.i] = { ok: true, size: o.size };
+      }
+      else renames.push({ i: o.i, from: it.tmp, size: o.size });
+    } catch (e) {
+      rmQuiet(it.tmp);
+      out[o.i] = fail(e);
+      if (!isPerFile(e)) Atomics.store(stop, 0, 1);
+    }
+  }
+  renames.sort((a, b) => a.i - b.i);
+  for (const r of renames) {
+    try {
+      fs.renameSync(r.from, items[r.i].target);
+      out[r.i] = { ok: true, size: r.size };
+    } catch (e) {
+      rmQuiet(r.from);
+      out[r.i] = fail(e);
+      if (!isPerFile(e)) Atomics.store(stop, 0, 1);
+    }
+  }
+  return out;
+}
+// Rename staged files onto their targets, taking batches from the last down while the other side takes them from
+// the first up (each batch is claimed in the shared flags: 1 by the other side, 2 here).
+function take(m) {
+  const flags = new Int32Array(m.flags);
+  for (let b = m.batches.length - 1; b >= 0; b--) {
+    if (Atomics.load(stop, 0) || Atomics.compareExchange(flags, b, 0, 2) !== 0) break;
+    const out = m.batches[b].map((it) => {
+      if (Atomics.load(stop, 0)) return { ok: false, notTried: true };
+      if (!stagedOk.has(it.tmp)) return { ok: false, notStaged: true };
+      try {
+        fs.renameSync(it.tmp, it.target);
+        stagedOk.delete(it.tmp);
+        return { ok: true, size: it.size };
+      } catch (e) {
+        if (!isPerFile(e)) Atomics.store(stop, 0, 1);
+        return fail(e);
+      }
+    });
+    parentPort.postMessage({ id: m.id, batch: b, out });
+  }
+  parentPort.postMessage({ id: m.id, out: [] });
+}
+parentPort.on('message', (m) => {
+  if (m.take) take(m);
+  else parentPort.postMessage({ id: m.id, out: batch(m.items, m.fsync) });
+});
+`;
+
+/**
+ * A worker thread that runs copy batches in the order they are sent. After a device error (or {@link stop}) it
+ * tries nothing more: every later item comes back `notTried`. Close it when done.
+ */
+export class CopyThread {
+  private readonly worker: Worker;
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly waiting = new Map<number, (out: ThreadOutcome[]) => void>();
+  private readonly taken = new Map<number, (batch: number, out: ThreadOutcome[]) => void>();
+  private seq = 0;
+  private exited: Error | undefined;
+
+  constructor(private readonly fsync: boolean) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { perFile: [...PER_FILE_CODES], stop: this.stopFlag.buffer } });
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; batch?: number; out: RawOutcome[] }) => {
+      if (m.batch !== undefined) return this.taken.get(m.id)?.(m.batch, m.out.map(revive));
+      this.taken.delete(m.id);
+      const done = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      done?.(m.out.map(revive));
+    });
+    const gone = (e: Error) => {
+      this.exited ??= e;
+      for (const [id, done] of this.waiting) {
+        this.waiting.delete(id);
+        done([]);
+      }
+    };
+    this.worker.on('error', gone);
+    this.worker.on('exit', () => gone(new CopyThreadError('the copy thread exited')));
+  }
+
+  /** Run a batch; resolves with one outcome per item (items the thread did not get to are `notTried`). */
+  run(items: ThreadItem[]): Promise<ThreadOutcome[]> {
+    const notTried = (): ThreadOutcome[] => items.map(() => ({ ok: false, notTried: true }));
+    if (this.exited) return Promise.resolve(notTried());
+    const id = this.seq++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, (out) => resolve(out.length === items.length ? out : notTried()));
+      this.worker.postMessage({ id, items, fsync: this.fsync });
+    });
+  }
+
+  /**
+   * Once done with what was sent before, rename staged files onto their targets, batch by batch from the last,
+   * claiming each in `claims` (0: free; the caller claims from the first up with 1, the thread takes 2) and stopping
+   * at the first batch the caller holds. `onBatch` gets each taken batch's outcomes (`notStaged`: its staging had
+   * failed, nothing was done). Resolves when the thread stops taking.
+   */
+  take(batches: StagedRename[][], claims: Int32Array, onBatch: (batch: number, out: ThreadOutcome[]) => void): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    const id = this.seq++;
+    return new Promise((resolve) => {
+      this.taken.set(id, onBatch);
+      this.waiting.set(id, () => resolve());
+      this.worker.postMessage({ id, take: true, batches, flags: claims.buffer });
+    });
+  }
+
+  /** Batches not yet answered. */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  /** Stop after the file in hand: queued items come back `notTried`. */
+  stop(): void {
+    Atomics.store(this.stopFlag, 0, 1);
+  }
+
+  get stopped(): boolean {
+    return Atomics.load(this.stopFlag, 0) === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+type RawOutcome =
+  | { ok: true; size: number }
+  | { ok: false; notStaged: true }
+  | { ok: false; error: { name: string; code?: string; message: string }; retryAsync?: 'no-source' }
+  | { ok: false; notTried: true };
+
+function revive(o: RawOutcome): ThreadOutcome {
+  if (o.ok || 'notTried' in o || 'notStaged' in o) return o;
+  const e = Object.assign(new Error(o.error.message), o.error.code ? { code: o.error.code } : {}) as Error & { code?: string };
+  e.name = o.error.name;
+  return { ok: false, error: e, ...(o.retryAsync ? { retryAsync: o.retryAsync } : {}) };
+}
