@@ -1,24 +1,41 @@
 // A query's reach: which statements it can possibly match, so a cold process loads only those (vertical partitioning).
-// Read from the parsed query (sparqljs): every triple pattern with a constant predicate, and, where the pattern's
-// subject or object is a constant IRI or plain string, that constant. A query whose reach cannot be bounded (a
-// variable predicate, a negated property set, DESCRIBE, SERVICE, an empty GRAPH ?g {}) reaches everything.
+// Read from the parsed query (sparqljs): every triple pattern with a constant predicate, its constant subject or
+// object where their text is certain, and its variables; narrow.ts then narrows the patterns of one basic graph
+// pattern by each other. A query whose reach cannot be bounded (a variable predicate, a negated property set,
+// DESCRIBE, SERVICE, an empty GRAPH ?g {}) reaches everything.
 import oxigraph from 'oxigraph';
 import sparqljs from 'sparqljs';
 import { QueryError } from './errors.js';
 import { prelude, runQuery } from './query.js';
 
-/** Statements one pattern can match: its predicate and, when constant, its subject or object (N-Triples text). */
+/** One position of a triple pattern: a constant's N-Triples text, a variable's name, or neither (a constant whose text is not certain). */
+export type Slot = { text: string } | { v: string } | null;
+
+/**
+ * One triple pattern with a constant predicate (N-Triples form, `<…>`). `joins`: it sits in the query's one basic
+ * graph pattern, so its statements narrow the other patterns' through shared variables, and theirs narrow its
+ * (semi-join reduction; narrow.ts). Any other pattern is narrowed only by its own constants.
+ */
 export interface PatternReach {
-  s?: string;
-  o?: string;
+  p: string;
+  s: Slot;
+  o: Slot;
+  joins: boolean;
 }
 
 /**
- * Per predicate (N-Triples form, `<…>`), 'all' its statements or only those matching one of the listed patterns.
- * Loading any superset of the reach gives the same answers as loading everything: no pattern matches a statement
- * outside it.
+ * What a query can match: every statement of `all`'s predicates (property paths), and for each pattern the
+ * statements that fit it. Loading any superset of that gives the same answers as loading everything.
  */
-export type Reach = Map<string, 'all' | PatternReach[]>;
+export interface Reach {
+  all: Set<string>;
+  patterns: PatternReach[];
+}
+
+/** Whether a statement of predicate `p` (N-Triples form) may be reached at all. */
+export function reachesPredicate(reach: Reach, p: string): boolean {
+  return reach.all.has(p) || reach.patterns.some((x) => x.p === p);
+}
 
 type Node = Record<string, unknown>;
 
@@ -37,15 +54,11 @@ function constantText(t: Node): string | undefined {
   return undefined;
 }
 
-function addAll(reach: Reach, predicate: string): void {
-  reach.set(predicate, 'all');
-}
-
-function addPattern(reach: Reach, predicate: string, p: PatternReach): void {
-  const had = reach.get(predicate);
-  if (had === 'all') return;
-  if (!p.s && !p.o) return addAll(reach, predicate);
-  reach.set(predicate, [...(had ?? []), p]);
+function slot(t: Node): Slot {
+  if (t.termType === 'Variable') return { v: `?${t.value as string}` };
+  if (t.termType === 'BlankNode') return { v: `_:${t.value as string}` }; // a variable that is not selected
+  const text = constantText(t);
+  return text === undefined ? null : { text };
 }
 
 /** The predicates of a property path: every one in full (a path step matches any of its statements). */
@@ -53,25 +66,26 @@ function pathPredicates(path: Node, reach: Reach): void {
   if (path.termType === 'NamedNode') {
     const text = constantText(path);
     if (!text) throw new Unbounded();
-    return addAll(reach, text);
+    reach.all.add(text);
+    return;
   }
   if (path.type !== 'path' || path.pathType === '!') throw new Unbounded();
   for (const item of path.items as Node[]) pathPredicates(item, reach);
 }
 
-function triple(t: Node, reach: Reach): void {
+function triple(t: Node, reach: Reach, joins: boolean): void {
   const p = t.predicate as Node;
   if (p.termType === 'Variable') throw new Unbounded();
   if (p.type === 'path') return pathPredicates(p, reach);
   const predicate = constantText(p);
   if (!predicate) throw new Unbounded();
-  addPattern(reach, predicate, { s: constantText(t.subject as Node), o: constantText(t.object as Node) });
+  reach.patterns.push({ p: predicate, s: slot(t.subject as Node), o: slot(t.object as Node), joins });
 }
 
 /** Every pattern under `node`, wherever it sits (groups, OPTIONAL, UNION, MINUS, FILTER EXISTS, sub-queries). */
-function walk(node: unknown, reach: Reach): void {
+function walk(node: unknown, reach: Reach, joins = false): void {
   if (Array.isArray(node)) {
-    for (const x of node) walk(x, reach);
+    for (const x of node) walk(x, reach, joins);
     return;
   }
   if (!node || typeof node !== 'object') return;
@@ -80,7 +94,7 @@ function walk(node: unknown, reach: Reach): void {
   // GRAPH ?g {} lists every graph, including those holding none of the loaded statements.
   if (n.type === 'graph' && !hasTriples(n.patterns)) throw new Unbounded();
   if (n.type === 'bgp') {
-    for (const t of n.triples as Node[]) triple(t, reach);
+    for (const t of n.triples as Node[]) triple(t, reach, joins);
     return;
   }
   for (const [key, value] of Object.entries(n)) if (key !== 'template' && key !== 'prefixes') walk(value, reach);
@@ -121,9 +135,14 @@ export function queryReach(sparql: string): Reach | null {
   }
   if (parsed.type !== 'query') refuseBadQuery(sparql); // an update: refused with its own message
   if (parsed.type !== 'query' || parsed.queryType === 'DESCRIBE') return null;
-  const reach: Reach = new Map();
+  const reach: Reach = { all: new Set(), patterns: [] };
+  // A WHERE of triples and FILTERs only is one basic graph pattern (a join of all its triples): those narrow each
+  // other. Anything around them (OPTIONAL, UNION, GRAPH, MINUS, sub-queries, VALUES, BIND) and the patterns
+  // inside FILTER EXISTS are narrowed by their own constants only.
+  const where = (parsed.where ?? []) as Node[];
+  const oneBgp = where.every((x) => x.type === 'bgp' || x.type === 'filter');
   try {
-    walk(parsed.where, reach);
+    for (const x of where) walk(x, reach, oneBgp && x.type === 'bgp');
   } catch (e) {
     if (e instanceof Unbounded) return null;
     throw e;
@@ -138,23 +157,4 @@ export function linePredicate(line: string): string | null {
   if (a < 0) return null;
   const b = line.indexOf('> ', a + 3);
   return b < 0 ? null : line.slice(a + 2, b + 1);
-}
-
-/** Whether an N-Quads line of predicate `predicate` may match a pattern in `reach`. */
-export function lineInReach(reach: Reach, line: string): boolean {
-  const p = linePredicate(line);
-  if (p === null) return true; // not our shape: keep it (loading more never changes an answer)
-  const r = reach.get(p);
-  if (!r) return false;
-  return r === 'all' || r.some((x) => matches(line, p, x));
-}
-
-function matches(line: string, predicate: string, x: PatternReach): boolean {
-  const subjectEnd = line.indexOf(' ');
-  if (x.s !== undefined && (subjectEnd !== x.s.length || !line.startsWith(x.s))) return false;
-  if (x.o !== undefined) {
-    const start = subjectEnd + 1 + predicate.length + 1;
-    if (!line.startsWith(x.o, start) || line[start + x.o.length] !== ' ') return false;
-  }
-  return true;
 }

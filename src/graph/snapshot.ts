@@ -8,7 +8,8 @@ import oxigraph from 'oxigraph';
 import { fsyncDir } from './changelog.js';
 import { CorruptSnapshotError } from './errors.js';
 import { isVersionVector } from './vv.js';
-import { linePredicate, type PatternReach, type Reach } from './reach.js';
+import { linePredicate, reachesPredicate, type Reach } from './reach.js';
+import { narrow } from './narrow.js';
 import { reserveWasmMemory } from './wasm-memory.js';
 import type { VersionVector } from './types.js';
 
@@ -19,8 +20,8 @@ const PARTS_PREFIX = '# semsync-parts ';
 const PARTS_AT_PREFIX = '# semsync-parts-at ';
 const PARTS_AT_BYTES = PARTS_AT_PREFIX.length + 16 + 1;
 
-/** One run of lines of one predicate in one graph: [predicate (N-Triples, '' for lines of another shape), byte offset, byte length, lines]. */
-type Part = [string, number, number, number];
+/** One run of lines of one predicate in one graph: [predicate (N-Triples, '' for lines of another shape), byte offset, byte length, lines, graph (N-Triples, '' for the default graph)]. */
+type Part = [string, number, number, number, string];
 
 export interface SnapshotMeta {
   /** The patches the snapshot holds: everything up to this vector. */
@@ -42,14 +43,20 @@ function termText(t: oxigraph.Term): string {
   return t.termType === 'NamedNode' ? `<${t.value}>` : `_:${t.value}`;
 }
 
-/** Every graph of the store as N-Quads text, one chunk per graph (the default graph first). */
-export function* dumpChunks(store: oxigraph.Store, graphs?: Array<oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph>): Generator<string> {
+/** Every graph of the store as N-Quads text, one chunk per graph (the default graph first), with the graph's text ('' for the default graph). */
+function* dumpGraphs(store: oxigraph.Store, graphs?: Array<oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph>): Generator<{ graph: string; text: string }> {
   const list = graphs ?? [oxigraph.defaultGraph(), ...namedGraphs(store)];
   for (const g of list) {
     const text = store.dump({ format: 'application/n-triples', from_graph_name: g });
     if (!text) continue;
-    yield g.termType === 'DefaultGraph' ? text : text.replace(/ \.\n/g, ` ${termText(g)} .\n`);
+    if (g.termType === 'DefaultGraph') yield { graph: '', text };
+    else yield { graph: termText(g), text: text.replace(/ \.\n/g, ` ${termText(g)} .\n`) };
   }
+}
+
+/** Every graph of the store as N-Quads text, one chunk per graph (the default graph first). */
+export function* dumpChunks(store: oxigraph.Store, graphs?: Array<oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph>): Generator<string> {
+  for (const { text } of dumpGraphs(store, graphs)) yield text;
 }
 
 /** The names of the graphs that hold anything. */
@@ -101,10 +108,10 @@ export async function writeSnapshot(dir: string, store: oxigraph.Store, meta: Om
   try {
     let offset = await writeAll(fh, `${HEADER_PREFIX}${JSON.stringify(full)}\n`);
     const parts: Part[] = [];
-    for (const chunk of dumpChunks(store)) {
-      for (const [predicate, lines] of byPredicate(chunk)) {
+    for (const { graph, text } of dumpGraphs(store)) {
+      for (const [predicate, lines] of byPredicate(text)) {
         const length = await writeAll(fh, lines.join(''));
-        parts.push([predicate, offset, length, lines.length]);
+        parts.push([predicate, offset, length, lines.length, graph]);
         offset += length;
       }
     }
@@ -169,7 +176,7 @@ function readParts(file: string, meta: SnapshotMeta): Part[] | null {
     const text = line.toString('utf8');
     if (!text.startsWith(PARTS_PREFIX)) return null;
     const parts = JSON.parse(text.slice(PARTS_PREFIX.length)) as Part[];
-    const ok = Array.isArray(parts) && parts.every((p) => Array.isArray(p) && typeof p[0] === 'string' && p.slice(1).every((n) => Number.isSafeInteger(n) && (n as number) >= 0) && p[1] + p[2] <= at);
+    const ok = Array.isArray(parts) && parts.every((p) => Array.isArray(p) && p.length === 5 && typeof p[0] === 'string' && typeof p[4] === 'string' && p.slice(1, 4).every((n) => Number.isSafeInteger(n) && (n as number) >= 0) && p[1] + p[2] <= at);
     return ok && parts.reduce((n, p) => n + p[3], 0) === meta.quads ? parts : null;
   } catch {
     return null;
@@ -178,67 +185,50 @@ function readParts(file: string, meta: SnapshotMeta): Part[] | null {
   }
 }
 
-/**
- * The lines of one predicate's part that match one of `patterns`, found by searching for their constant text (a
- * part of 100,000 lines is searched in milliseconds; splitting it into lines cost ~100 ms and as much again in GC).
- */
-function reachedLines(buf: Buffer, predicate: string, patterns: PatternReach[]): Buffer {
-  const starts = new Set<number>();
-  const lineAt = (hit: number) => (hit === 0 ? 0 : buf.lastIndexOf(10, hit - 1) + 1);
-  for (const x of patterns) {
-    // Lines are `S P O [G] .`; subjects hold no space, so the first space ends S. An object's text may recur inside
-    // a literal later on the line: a hit counts only right after the subject.
-    const needle = Buffer.from(x.o !== undefined ? ` ${predicate} ${x.o} ` : `${x.s} ${predicate} `);
-    for (let hit = buf.indexOf(needle); hit >= 0; hit = buf.indexOf(needle, hit + 1)) {
-      const start = x.o !== undefined ? lineAt(hit) : hit;
-      if (x.o === undefined && start > 0 && buf[start - 1] !== 10) continue;
-      if (x.o !== undefined && buf.indexOf(32, start) !== hit) continue;
-      if (x.s !== undefined && x.o !== undefined && !buf.subarray(start, hit).equals(Buffer.from(x.s))) continue;
-      starts.add(start);
-    }
+function readPart(fd: number, offset: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  for (let got = 0; got < length; ) {
+    const n = fs.readSync(fd, buf, got, length - got, offset + got);
+    if (n === 0) throw new Error('a part ends early');
+    got += n;
   }
-  const lines = [...starts].sort((a, b) => a - b).map((start) => {
-    const nl = buf.indexOf(10, start);
-    return buf.subarray(start, nl < 0 ? buf.length : nl + 1);
-  });
-  return Buffer.concat(lines);
+  return buf;
 }
 
-/** The lines of the snapshot's parts that `reach` may need, one buffer per part. */
-function* reachedChunks(file: string, parts: Part[], reach: Reach): Generator<Uint8Array> {
+/** The lines of the snapshot that `reach` may need, one buffer per part that holds any (narrow.ts). */
+function reachedChunks(file: string, parts: Part[], reach: Reach, dirty: Set<string>): Uint8Array[] {
   const fd = fs.openSync(file, 'r');
   try {
-    for (const [predicate, offset, length] of parts) {
-      const r = predicate === '' ? 'all' : reach.get(predicate);
-      if (!r) continue;
-      const buf = Buffer.allocUnsafe(length);
-      for (let got = 0; got < length; ) {
-        const n = fs.readSync(fd, buf, got, length - got, offset + got);
-        if (n === 0) throw new Error(`the part of ${predicate} ends early`);
-        got += n;
-      }
-      yield r === 'all' ? buf : reachedLines(buf, predicate, r);
-    }
+    const read = parts.filter(([p]) => p === '' || reachesPredicate(reach, p)).map(([predicate, offset, length, , graph]) => ({ predicate, graph, buf: readPart(fd, offset, length) }));
+    const chosen = narrow(reach, read, dirty).map((x, i) => (x === 'all' ? read[i].buf : x)).filter((x): x is Buffer => x !== null && x.length > 0);
+    // A store holds ~4 bytes of wasm memory per byte of N-Quads text.
+    reserveWasmMemory(4 * chosen.reduce((n, b) => n + b.length, 0));
+    return chosen;
   } finally {
     fs.closeSync(fd);
   }
 }
 
+/** The newest snapshot's header (what it covers), without loading it; null when there is none. */
+export async function latestSnapshotMeta(dir: string): Promise<SnapshotMeta | null> {
+  const names = await listSnapshots(dir);
+  return names.length ? readHeader(path.join(dir, names[names.length - 1])) : null;
+}
+
 /**
  * Load the newest snapshot in `dir` into `store` (which should be empty); null when there is none. Leftover temp
- * files are removed. With `reach`, only the statements it reaches (all of them from a snapshot without an index).
+ * files are removed. With `reach`, only the statements it reaches (all of them from a snapshot without an index);
+ * `dirty`: the predicates the log after the snapshot adds statements of (narrow.ts).
  */
-export async function loadLatestSnapshot(dir: string, store: oxigraph.Store, reach?: Reach): Promise<SnapshotInfo | null> {
+export async function loadLatestSnapshot(dir: string, store: oxigraph.Store, reach?: Reach, dirty = new Set<string>()): Promise<SnapshotInfo | null> {
   for (const n of await fsp.readdir(dir).catch(() => [] as string[])) if (n.endsWith('.nq.tmp')) await fsp.rm(path.join(dir, n), { force: true });
   const names = await listSnapshots(dir);
   if (!names.length) return null;
   const file = path.join(dir, names[names.length - 1]);
   const meta = readHeader(file);
   const parts = readParts(file, meta);
-  // A store holds ~4 bytes of wasm memory per byte of N-Quads text (a whole snapshot gains nothing from this).
-  if (parts && reach) reserveWasmMemory(4 * parts.reduce((n, [p, , length]) => n + (p === '' || reach.get(p) === 'all' ? length : 0), 0));
   try {
-    store.load(parts && reach ? reachedChunks(file, parts, reach) : fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
+    store.load(parts && reach ? reachedChunks(file, parts, reach, dirty) : fileChunks(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
   } catch (e) {
     throw new CorruptSnapshotError(`The snapshot ${file} does not parse: ${(e as Error).message}`, file);
   }

@@ -11,12 +11,12 @@ import { exportChunks, exportToFile, rdfFormat, readQuads } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from './pidlock.js';
 import { runQuery, type QueryOutput } from './query.js';
-import { dumpChunks, loadLatestSnapshot, writeSnapshot } from './snapshot.js';
+import { dumpChunks, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot } from './snapshot.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { StateReplay, stateHeader, stateRecords } from './state.js';
-import { linePredicate, type Reach } from './reach.js';
+import { linePredicate, reachesPredicate, type Reach } from './reach.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -123,9 +123,13 @@ export class GraphStore {
     if ('owner' in got) throw new StoreLockedError(dir, got.owner.pid);
     try {
       const ox = new oxigraph.Store();
-      const snap = await loadLatestSnapshot(dir, ox, opts.reach);
-      const vv: VersionVector = { ...(snap?.meta.vv ?? {}) };
-      let clock = (snap && parseHlc(snap.meta.hlc)) || HLC_ZERO;
+      const reach = opts.reach;
+      // For one query's reach, the log is read first: what it adds decides how far the snapshot may be narrowed.
+      const snap = reach ? null : await loadLatestSnapshot(dir, ox);
+      const head = reach ? await latestSnapshotMeta(dir) : snap?.meta;
+      const pending: string[] = [];
+      const vv: VersionVector = { ...(head?.vv ?? {}) };
+      let clock = (head && parseHlc(head.hlc)) || HLC_ZERO;
       let replayed = 0;
       const lastInLog = new Map<string, number>();
       const stateAt = new Map<string, number>();
@@ -154,7 +158,10 @@ export class GraphStore {
             throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
           }
           const text = payload.toString('utf8');
-          for (const t of group ?? [text]) GraphStore.applyText(ox, t, opts.reach);
+          for (const t of group ?? [text]) {
+            if (reach) pending.push(t);
+            else GraphStore.applyText(ox, t);
+          }
           vv[e.author] = e.seq;
           const h = parseHlc(/^H hlc "([^"]+)" \.$/m.exec(text)?.[1] ?? '');
           if (h) clock = maxHlc(clock, h);
@@ -162,6 +169,13 @@ export class GraphStore {
         },
         { segmentBytes: opts.segmentBytes },
       );
+      if (reach) {
+        // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
+        const dirty = new Set<string>();
+        for (const t of pending) for (const row of netRows(t).adds) dirty.add(linePredicate(row) ?? '');
+        await loadLatestSnapshot(dir, ox, reach, dirty);
+        for (const t of pending) GraphStore.applyText(ox, t, reach);
+      }
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
       // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
       store.bytesSinceSnapshot = snap && !snap.indexed ? Math.max(replayed, (4 << 20) + 1) : replayed;
@@ -180,7 +194,7 @@ export class GraphStore {
       // By predicate only (a superset of the reach is fine); a row whose predicate is written with escapes is kept.
       const keep = (row: string) => {
         const p = linePredicate(row);
-        return p === null || p.includes('\\') || reach.has(p);
+        return p === null || p.includes('\\') || reachesPredicate(reach, p);
       };
       adds = adds.filter(keep);
       dels = dels.filter(keep);
