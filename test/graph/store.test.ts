@@ -236,3 +236,25 @@ describe('GraphStore query', () => {
     });
   });
 });
+
+describe('GraphStore commit of many rows about few subjects', () => {
+  it('filters no-ops the same way whether the subjects are new or known (the by-subject shortcut)', async () => {
+    const dir = tempDir('commit-subjects');
+    const s = await openStore(dir);
+    const P = (i: number) => namedNode(`http://purl.org/dc/terms/p${i}`);
+    const row = (subject: number, i: number, value = `v${i}`) => quad(namedNode(`http://ex.org/s${subject}`), P(i), literal(value), G);
+    // s0 and s1 are known (s1 only in another graph), s2 is new: 3 subjects, 120 rows.
+    await s.commit([...Array.from({ length: 40 }, (_, i) => ({ op: 'A' as const, quad: row(0, i) })), { op: 'A', quad: quad(namedNode('http://ex.org/s1'), P(0), literal('x'), namedNode('https://w3id.org/semsync/id/graph/nodeA/other')) }]);
+    const changes = [
+      ...Array.from({ length: 40 }, (_, i) => ({ op: (i % 2 ? 'A' : 'D') as 'A' | 'D', quad: row(0, i, i % 4 === 1 ? 'new' : `v${i}`) })), // D of present, A of present (no-op) or new value
+      ...Array.from({ length: 40 }, (_, i) => ({ op: (i % 2 ? 'A' : 'D') as 'A' | 'D', quad: row(1, i) })), // D of absent (no-op), A new
+      ...Array.from({ length: 40 }, (_, i) => ({ op: (i % 2 ? 'A' : 'D') as 'A' | 'D', quad: row(2, i) })), // the same on a new subject
+    ];
+    const patch = await s.commit(changes);
+    const expected = changes.filter((c, i) => (i < 40 ? c.op === 'D' || (i % 4 === 1) : c.op === 'A'));
+    expect(patch!.changes.map((c) => `${c.op} ${c.quad.subject.value} ${c.quad.predicate.value} ${c.quad.object.value}`).sort()).toEqual(
+      expected.map((c) => `${c.op} ${c.quad.subject.value} ${c.quad.predicate.value} ${c.quad.object.value}`).sort(),
+    );
+    expect(s.size).toBe(41 - 20 + 10 + 20 + 20);
+  });
+});
