@@ -35,7 +35,9 @@ const lit = (s: string) => JSON.stringify(s);
 const IRI_ESC = /[\x00-\x20<>"{}|^`\\]/;
 const iri = (s: string) => '<' + (IRI_ESC.test(s) ? s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) : s) + '>';
 
-const T = {
+/** The terms a catalog record's quads use, in N-Quads form (see {@link recordLines}). */
+export type CatalogTerms = typeof CATALOG_TERMS;
+export const CATALOG_TERMS = {
   rp: iri(SS('relativePath').value), interp: iri(NIE('interpretedAs').value), size: iri(NFO('fileSize').value),
   placedBy: iri(SS('placedBy').value), placedAt: iri(SS('placedAt').value), tv: iri(SS('templateValues').value),
   int: `^^${iri(XSD('integer').value)}`, dt: `^^${iri(XSD('dateTime').value)}`, json: `^^${iri(RDF('JSON').value)}`,
@@ -45,21 +47,37 @@ const T = {
 const cache = new WeakMap<CatalogRecord, { g: string; bytes: Buffer }>();
 let fileSeq = 0;
 
-/** A placed file is a blank node in the device's graph, found by its ss:relativePath. */
+/**
+ * A placed file's quads: a blank node `f` in the device's graph `g`, found by its ss:relativePath. Self-contained
+ * (no references outside its body, no inner functions): the copy thread runs its source text (copy-thread.ts).
+ */
+export function recordLines(t: CatalogTerms, g: string, f: string, r: CatalogRecord): string {
+  const bad = /[\x00-\x20<>"{}|^`\\]/;
+  const all = /[\x00-\x20<>"{}|^`\\]/g;
+  const content = bad.test(r.content) ? r.content.replace(all, encodeURIComponent) : r.content;
+  const rule = bad.test(r.rule) ? r.rule.replace(all, encodeURIComponent) : r.rule;
+  return (
+    `${f} ${t.rp} ${JSON.stringify(r.path)} ${g} .\n${f} ${t.interp} <${content}> ${g} .\n${f} ${t.size} "${r.size}"${t.int} ${g} .\n` +
+    `${f} ${t.placedBy} <${rule}> ${g} .\n${f} ${t.placedAt} "${r.placedAt}"${t.dt} ${g} .\n` +
+    `${f} ${t.tv} ${JSON.stringify(JSON.stringify(r.values))}${t.json} ${g} .\n`
+  );
+}
+
 function recordBytes(g: string, r: CatalogRecord): Buffer {
   const hit = cache.get(r);
   if (hit && hit.g === g) return hit.bytes;
-  const f = `_:f${(fileSeq++).toString(36)}`;
-  const text =
-    `${f} ${T.rp} ${lit(r.path)} ${g} .\n${f} ${T.interp} ${iri(r.content)} ${g} .\n${f} ${T.size} "${r.size}"${T.int} ${g} .\n` +
-    `${f} ${T.placedBy} ${iri(r.rule)} ${g} .\n${f} ${T.placedAt} "${r.placedAt}"${T.dt} ${g} .\n` +
-    `${f} ${T.tv} ${lit(JSON.stringify(r.values))}${T.json} ${g} .\n`;
-  const bytes = Buffer.from(text);
+  const bytes = Buffer.from(recordLines(CATALOG_TERMS, g, `_:f${(fileSeq++).toString(36)}`, r));
   cache.set(r, { g, bytes });
   return bytes;
 }
 
-const graphOf = (deviceId: string) => iri(deviceIri(deviceId));
+/** Take `bytes` (a record's quads built elsewhere by {@link recordLines}, with a blank node of its own) for `r`. */
+export function adoptCatalogRecord(deviceId: string, r: CatalogRecord, bytes: Buffer): void {
+  cache.set(r, { g: graphOf(deviceId), bytes });
+}
+
+/** The device's graph, as N-Quads writes it. */
+export const graphOf = (deviceId: string) => iri(deviceIri(deviceId));
 
 /** Build a record's catalog bytes ahead of the write (cached: a write of a catalog holding it only concatenates). */
 export function prepareCatalogRecord(deviceId: string, r: CatalogRecord): void {

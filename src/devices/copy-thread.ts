@@ -1,6 +1,7 @@
 // A copy thread: small local files written, synced and renamed on a worker thread, so the placing thread can plan,
 // keep the catalog and report progress while the device's syscalls run. Same batch semantics as copyBatchSync.
 import { Worker } from 'node:worker_threads';
+import { recordLines, type CatalogRecord, type CatalogTerms } from './catalog.js';
 import { PER_FILE_CODES } from './copy.js';
 
 /**
@@ -14,11 +15,19 @@ export interface ThreadItem {
   target?: string;
 }
 
-/** A staged file to rename onto its target (see {@link CopyThread.take}). */
+/** A staged file to rename onto its target, and its catalog record (see {@link CopyThread.take}). */
 export interface StagedRename {
   tmp: string;
   target: string;
   size: number;
+  record: CatalogRecord;
+}
+
+/** How the copy thread builds catalog quads: the terms, the device's graph, a blank node prefix unique to the run. */
+export interface CatalogShape {
+  terms: CatalogTerms;
+  g: string;
+  label: string;
 }
 
 export type ThreadOutcome =
@@ -32,8 +41,10 @@ export class CopyThreadError extends Error {
   override readonly name = 'CopyThreadError';
 }
 
-// Plain JavaScript (no imports of ours), so it runs the same from the sources (tests) and from dist/.
+// Plain JavaScript (no imports of ours), so it runs the same from the sources (tests) and from dist/; the catalog's
+// record serialiser is included by its source text.
 const WORKER_SOURCE = `
+const recordLines = ${recordLines.toString()};
 const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const PER_FILE = new Set(workerData.perFile);
@@ -119,6 +130,8 @@ function batch(items, fsync) {
 // the first up (each batch is claimed in the shared flags: 1 by the other side, 2 here).
 function take(m) {
   const flags = new Int32Array(m.flags);
+  const c = m.catalog;
+  let n = 0;
   for (let b = m.batches.length - 1; b >= 0; b--) {
     if (Atomics.load(stop, 0) || Atomics.compareExchange(flags, b, 0, 2) !== 0) break;
     const out = m.batches[b].map((it) => {
@@ -133,7 +146,13 @@ function take(m) {
         return fail(e);
       }
     });
-    parentPort.postMessage({ id: m.id, batch: b, out });
+    // The batch's catalog quads, built here too (the other side builds those of the batches it takes).
+    const texts = m.batches[b].map((it) => Buffer.from(recordLines(c.terms, c.g, '_:' + c.label + (n++).toString(36), it.record)));
+    const bytes = Buffer.allocUnsafeSlow(texts.reduce((sum, t) => sum + t.length, 0));
+    const ends = [];
+    let off = 0;
+    for (const t of texts) ends.push((off += t.copy(bytes, off)));
+    parentPort.postMessage({ id: m.id, batch: b, out, bytes: bytes.buffer, ends }, [bytes.buffer]);
   }
   parentPort.postMessage({ id: m.id, out: [] });
 }
@@ -151,15 +170,19 @@ export class CopyThread {
   private readonly worker: Worker;
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private readonly waiting = new Map<number, (out: ThreadOutcome[]) => void>();
-  private readonly taken = new Map<number, (batch: number, out: ThreadOutcome[]) => void>();
+  private readonly taken = new Map<number, (batch: number, out: ThreadOutcome[], texts: Buffer[]) => void>();
   private seq = 0;
   private exited: Error | undefined;
 
   constructor(private readonly fsync: boolean) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { perFile: [...PER_FILE_CODES], stop: this.stopFlag.buffer } });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; batch?: number; out: RawOutcome[] }) => {
-      if (m.batch !== undefined) return this.taken.get(m.id)?.(m.batch, m.out.map(revive));
+    this.worker.on('message', (m: { id: number; batch?: number; out: RawOutcome[]; bytes?: ArrayBuffer; ends?: number[] }) => {
+      if (m.batch !== undefined) {
+        const ends = m.ends!;
+        const texts = ends.map((end, i) => Buffer.from(m.bytes!, i ? ends[i - 1] : 0, end - (i ? ends[i - 1] : 0)));
+        return this.taken.get(m.id)?.(m.batch, m.out.map(revive), texts);
+      }
       this.taken.delete(m.id);
       const done = this.waiting.get(m.id);
       this.waiting.delete(m.id);
@@ -191,15 +214,20 @@ export class CopyThread {
    * Once done with what was sent before, rename staged files onto their targets, batch by batch from the last,
    * claiming each in `claims` (0: free; the caller claims from the first up with 1, the thread takes 2) and stopping
    * at the first batch the caller holds. `onBatch` gets each taken batch's outcomes (`notStaged`: its staging had
-   * failed, nothing was done). Resolves when the thread stops taking.
+   * failed, nothing was done) and its records' catalog quads (UTF-8). Resolves when the thread stops taking.
    */
-  take(batches: StagedRename[][], claims: Int32Array, onBatch: (batch: number, out: ThreadOutcome[]) => void): Promise<void> {
+  take(
+    batches: StagedRename[][],
+    claims: Int32Array,
+    catalog: CatalogShape,
+    onBatch: (batch: number, out: ThreadOutcome[], texts: Buffer[]) => void,
+  ): Promise<void> {
     if (this.exited) return Promise.resolve();
     const id = this.seq++;
     return new Promise((resolve) => {
       this.taken.set(id, onBatch);
       this.waiting.set(id, () => resolve());
-      this.worker.postMessage({ id, take: true, batches, flags: claims.buffer });
+      this.worker.postMessage({ id, take: true, batches, flags: claims.buffer, catalog });
     });
   }
 

@@ -2,7 +2,7 @@
 import { promises as fsp, readdirSync, realpathSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
-import { CATALOG_FILE, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
+import { adoptCatalogRecord, CATALOG_FILE, CATALOG_TERMS, graphOf, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
 import { currentUser, deviceState, readClaims } from './claims.js';
 import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, unsafeTarget, type SourceLike } from './copy.js';
 import { CopyThread, type ThreadOutcome } from './copy-thread.js';
@@ -272,10 +272,11 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   }
 
   const fsync = opts.fsync ?? true;
-  const placed = (op: CopyOp, n: number) => {
-    const rec = { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() };
+  const placed = (op: CopyOp, n: number, record?: CatalogRecord) => {
+    const rec = record ?? { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() };
     catalog.set(op.target, rec);
-    if (thread) prepareCatalogRecord(profile.id, rec); // while the copy thread works: the final write only joins
+    // While the copy thread works (a no-op for records it built): the write then only concatenates.
+    if (thread) prepareCatalogRecord(profile.id, rec);
     dirty = true;
     unflushed++;
     res.copied++;
@@ -327,9 +328,12 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     }
     stager.send();
     // Per staged batch, the items this run places (`j`: the item's place in the staged batch).
+    const placedAt = now().toISOString();
     const batches = stager.sent().map((b) => ({ done: b.done, items: b.items.flatMap((it, j) => {
       const op = byContent.get(it.content);
-      return op ? [{ op, tmp: it.tmp, j }] : [];
+      if (!op) return [];
+      const record: CatalogRecord = { path: op.target, content: op.content, size: op.size, rule: op.rule, values: op.values, placedAt };
+      return [{ op, tmp: it.tmp, j, record }];
     }) }));
     for (const d of new Set([...byContent.values()].map((op) => dirOf(op.target)))) {
       await ensureDir(d).catch((e: unknown) => {
@@ -337,30 +341,36 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       });
     }
     const handled = new Set<CopyOp>();
-    const outcome = (op: CopyOp, o: ThreadOutcome) => {
+    const outcome = (op: CopyOp, o: ThreadOutcome, record: CatalogRecord) => {
       if ('notTried' in o) return;
       handled.add(op);
-      if (o.ok) placed(op, o.size);
+      if (o.ok) placed(op, o.size, record);
       else if ('notStaged' in o) rest.push(op);
       else failed(op, o.error);
     };
     const claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, batches.length)));
-    const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, size: it.op.size })));
-    const theirs = copier.take(renames, claims, (b, out) => out.forEach((o, j) => outcome(batches[b].items[j].op, o)));
+    const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, size: it.op.size, record: it.record })));
+    const theirs = copier.take(renames, claims, { terms: CATALOG_TERMS, g: graphOf(profile.id), label: `s${runTag.slice(0, -1)}x` }, (b, out, texts) => {
+      out.forEach((o, j) => {
+        const { op, record } = batches[b].items[j];
+        adoptCatalogRecord(profile.id, record, texts[j]);
+        outcome(op, o, record);
+      });
+    });
     for (let b = 0; b < batches.length && !stopped(); b++) {
       const staged = await batches[b].done;
       if (Atomics.compareExchange(claims, b, 0, 1) !== 0) break;
       for (const it of batches[b].items) {
         if (stopped()) break;
         if (!staged[it.j]) {
-          outcome(it.op, { ok: false, notStaged: true });
+          outcome(it.op, { ok: false, notStaged: true }, it.record);
           continue;
         }
         try {
           renameSync(it.tmp, rootSlash + it.op.target);
-          outcome(it.op, { ok: true, size: it.op.size });
+          outcome(it.op, { ok: true, size: it.op.size }, it.record);
         } catch (e) {
-          outcome(it.op, { ok: false, error: e as Error });
+          outcome(it.op, { ok: false, error: e as Error }, it.record);
         }
       }
       if (stopped()) copier.stop();

@@ -230,8 +230,12 @@ export class NodeDevices extends EventEmitter {
     // While the plan is made, the copy thread already stages the bytes of new content (see src/devices/stage.ts).
     const stager = opts.dryRun ? undefined : new Stager(root, dev.kind !== 'target');
     try {
-      const onDevice = new Set(listing.flatMap((e) => (e.content ? [e.content] : [])));
-      const ops = this.planFor(root, rules, profile, listing, facts, stager && ((c, src, size) => !onDevice.has(c) && stager.add(c, src, size)));
+      let onDevice: Set<string> | undefined; // content already on the device: kept or moved there, not staged
+      const stage = (c: string, src: string, size: number) => {
+        onDevice ??= new Set(listing.flatMap((e) => (e.content ? [e.content] : [])));
+        if (!onDevice.has(c)) stager!.add(c, src, size);
+      };
+      const ops = this.planFor(root, rules, profile, listing, facts, stager && stage);
       return await this.carryOut(dev, profile, ops, stager, opts);
     } finally {
       await stager?.close();

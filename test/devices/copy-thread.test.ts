@@ -2,9 +2,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
+import n3 from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  claimDevice, executePlan, PENDING_FILE, readCatalog, Stager, STAGING_DIR, TEMP_PREFIX,
+  CATALOG_FILE, claimDevice, executePlan, explainPath, PENDING_FILE, readCatalog, Stager, STAGING_DIR, TEMP_PREFIX,
 } from '../../src/devices/index.js';
 import { CopyThread } from '../../src/devices/copy-thread.js';
 import type { Operation } from '../../src/rules/types.js';
@@ -73,6 +74,11 @@ describe('the copy thread', () => {
     for (const op of ops) expect(same(m.root, op)).toBe(true);
     await expect(fsp.stat(path.join(m.root, STAGING_DIR))).rejects.toThrow();
     expect(await readCatalog(m.root)).toHaveLength(ops.length);
+    // The catalog (quads built on the copy thread for staged content, here for the rest) is N-Quads any reader takes.
+    const text = await fsp.readFile(path.join(m.root, CATALOG_FILE), 'utf8');
+    const quads = new n3.Parser({ format: 'N-Quads' }).parse(text);
+    expect(new Set(quads.filter((q) => q.predicate.value.endsWith('relativePath')).map((q) => q.subject.value)).size).toBe(ops.length);
+    for (const op of [ops[0], ops[299], ops[399]]) expect(await explainPath(m.root, op.target)).toMatchObject({ content: op.content, rule: RULE, values: op.values, size: op.size });
   });
 
   it('stages nothing for a small plan (no thread)', async () => {
