@@ -1,5 +1,5 @@
 // Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
-import { promises as fsp, readdirSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readdirSync, realpathSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
 import { adoptCatalogRecord, CATALOG_FILE, CATALOG_TERMS, graphOf, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
@@ -239,10 +239,11 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const ensureDir = (d: string) => {
     let p = dirReady.get(d);
     if (!p) {
+      // Synchronous (a mkdir and a realpath, once per folder): a thread-pool round trip each cost more.
       p = (async () => {
         const abs = path.join(root, d);
-        await fsp.mkdir(abs, { recursive: true });
-        const real = await fsp.realpath(abs);
+        mkdirSync(abs, { recursive: true });
+        const real = realpathSync(abs);
         if (real !== rootReal && !real.startsWith(rootReal + '/')) throw Object.assign(new Error(`${d} leads outside the device`), { code: 'EUNSAFE' });
         dirsDone.add(d);
       })();

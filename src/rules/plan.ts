@@ -62,15 +62,15 @@ export function plan(input: PlanInput): Operation[] {
   const { graph, rules, profile, listing, sources } = input;
   const fs = profile.filesystem;
   const kinds = KINDS.filter((k) => profile.accepts.includes(k));
-  const facts = input.facts
-    ? new Map([...input.facts].filter(([, f]) => kinds.includes(f.kind)))
-    : fetchFacts(graph, kinds);
+  const all = input.facts ?? fetchFacts(graph, kinds);
+  const ordered = byIri(all).filter((f) => kinds.includes(f.kind));
+  const facts = new Map(ordered.map((f) => [f.iri, f]));
   const categories = input.categories ?? categoriseFacts(graph, facts, rules);
   const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));
   const skips: Array<Operation & { kind: 'skip' }> = [];
   const skipped = new Map<string, string>();
   const wants: Want[] = [];
-  for (const f of [...facts.values()].sort((a, b) => cmp(a.iri, b.iri))) {
+  for (const f of ordered) {
     const reason = formatProblem(f, profile);
     if (reason) {
       skips.push({ kind: 'skip', content: f.iri, reason });
@@ -107,7 +107,7 @@ export function plan(input: PlanInput): Operation[] {
     }
   }
 
-  wants.sort((a, b) => cmp(a.baseKey, b.baseKey) || cmp(a.content, b.content));
+  wants.sort((a, b) => cmp(a.baseKey, b.baseKey)); // stable: wants of one path stay in content order
   const taken = new Set<string>();
   const kept = new Set<DeviceEntry>();
   const pending: Want[] = [];
@@ -313,7 +313,15 @@ export function prepareFieldValues(
   categories: ReadonlyMap<string, readonly Assigned[]>,
   sources: ReadonlyMap<string, SourceFile>,
 ): void {
-  for (const f of facts.values()) cachedFieldValues(f, categories.get(f.iri)?.[0]?.label, sources.get(f.iri)?.path);
+  for (const f of byIri(facts)) cachedFieldValues(f, categories.get(f.iri)?.[0]?.label, sources.get(f.iri)?.path);
+}
+
+// Every content in IRI order (the plan's order), sorted once per facts map (one per graph version in a node).
+const orderCache = new WeakMap<ReadonlyMap<string, ContentFacts>, ContentFacts[]>();
+function byIri(facts: ReadonlyMap<string, ContentFacts>): ContentFacts[] {
+  let list = orderCache.get(facts);
+  if (!list) orderCache.set(facts, (list = [...facts.values()].sort((a, b) => cmp(a.iri, b.iri))));
+  return list;
 }
 
 /** `dir/name (n).ext` for `dir/name.ext`: the file name gets the suffix, legal and within the length limit. */
