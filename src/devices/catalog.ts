@@ -51,22 +51,25 @@ let fileSeq = 0;
  * A placed file's quads: a blank node `f` in the device's graph `g`, found by its ss:relativePath. Self-contained
  * (no references outside its body, no inner functions): the copy thread runs its source text (copy-thread.ts).
  */
-export function recordLines(t: CatalogTerms, g: string, f: string, r: CatalogRecord): string {
-  const bad = /[\x00-\x20<>"{}|^`\\]/;
+export function recordLines(
+  t: CatalogTerms, g: string, f: string,
+  path: string, contentIri: string, size: number, ruleIri: string, placedAt: string, valuesJson: string,
+): string {
   const all = /[\x00-\x20<>"{}|^`\\]/g;
-  const content = bad.test(r.content) ? r.content.replace(all, encodeURIComponent) : r.content;
-  const rule = bad.test(r.rule) ? r.rule.replace(all, encodeURIComponent) : r.rule;
+  const content = contentIri.replace(all, encodeURIComponent); // urn:sha256:…: nothing to escape, no copy
+  const rule = ruleIri.replace(all, encodeURIComponent);
   return (
-    `${f} ${t.rp} ${JSON.stringify(r.path)} ${g} .\n${f} ${t.interp} <${content}> ${g} .\n${f} ${t.size} "${r.size}"${t.int} ${g} .\n` +
-    `${f} ${t.placedBy} <${rule}> ${g} .\n${f} ${t.placedAt} "${r.placedAt}"${t.dt} ${g} .\n` +
-    `${f} ${t.tv} ${JSON.stringify(JSON.stringify(r.values))}${t.json} ${g} .\n`
+    `${f} ${t.rp} ${JSON.stringify(path)} ${g} .\n${f} ${t.interp} <${content}> ${g} .\n${f} ${t.size} "${size}"${t.int} ${g} .\n` +
+    `${f} ${t.placedBy} <${rule}> ${g} .\n${f} ${t.placedAt} "${placedAt}"${t.dt} ${g} .\n` +
+    `${f} ${t.tv} ${JSON.stringify(valuesJson)}${t.json} ${g} .\n`
   );
 }
 
 function recordBytes(g: string, r: CatalogRecord): Buffer {
   const hit = cache.get(r);
   if (hit && hit.g === g) return hit.bytes;
-  const bytes = Buffer.from(recordLines(CATALOG_TERMS, g, `_:f${(fileSeq++).toString(36)}`, r));
+  const f = `_:f${(fileSeq++).toString(36)}`;
+  const bytes = Buffer.from(recordLines(CATALOG_TERMS, g, f, r.path, r.content, r.size, r.rule, r.placedAt, JSON.stringify(r.values)));
   cache.set(r, { g, bytes });
   return bytes;
 }

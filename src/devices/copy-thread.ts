@@ -19,7 +19,6 @@ export interface ThreadItem {
 export interface StagedRename {
   tmp: string;
   target: string;
-  size: number;
   record: CatalogRecord;
 }
 
@@ -36,7 +35,7 @@ export type ThreadOutcome =
   | { ok: false; error: Error & { code?: string }; retryAsync?: 'no-source' }
   | { ok: false; notTried: true };
 
-/** The copy thread stopped (a device error, an abort, or it exited) before it finished the batch. */
+/** The copy thread died (it failed to start or crashed): what it was given is reported failed with this. */
 export class CopyThreadError extends Error {
   override readonly name = 'CopyThreadError';
 }
@@ -131,23 +130,27 @@ function batch(items, fsync) {
 function take(m) {
   const flags = new Int32Array(m.flags);
   const c = m.catalog;
+  const col = (k) => m[k].split('\0'); // columns come as strings joined by NUL: cheap to pass between threads
+  const [tmp, target, path, content, rule, values] = ['tmp', 'target', 'path', 'content', 'rule', 'values'].map(col);
   let n = 0;
-  for (let b = m.batches.length - 1; b >= 0; b--) {
+  for (let b = m.ends.length - 1; b >= 0; b--) {
     if (Atomics.load(stop, 0) || Atomics.compareExchange(flags, b, 0, 2) !== 0) break;
-    const out = m.batches[b].map((it) => {
+    const items = [];
+    for (let i = b ? m.ends[b - 1] : 0; i < m.ends[b]; i++) items.push(i);
+    const out = items.map((i) => {
       if (Atomics.load(stop, 0)) return { ok: false, notTried: true };
-      if (!stagedOk.has(it.tmp)) return { ok: false, notStaged: true };
+      if (!stagedOk.has(tmp[i])) return { ok: false, notStaged: true };
       try {
-        fs.renameSync(it.tmp, it.target);
-        stagedOk.delete(it.tmp);
-        return { ok: true, size: it.size };
+        fs.renameSync(tmp[i], target[i]);
+        stagedOk.delete(tmp[i]);
+        return { ok: true, size: m.sizes[i] };
       } catch (e) {
         if (!isPerFile(e)) Atomics.store(stop, 0, 1);
         return fail(e);
       }
     });
     // The batch's catalog quads, built here too (the other side builds those of the batches it takes).
-    const texts = m.batches[b].map((it) => Buffer.from(recordLines(c.terms, c.g, '_:' + c.label + (n++).toString(36), it.record)));
+    const texts = items.map((i) => Buffer.from(recordLines(c.terms, c.g, '_:' + c.label + (n++).toString(36), path[i], content[i], m.sizes[i], rule[i], m.placedAt, values[i])));
     const bytes = Buffer.allocUnsafeSlow(texts.reduce((sum, t) => sum + t.length, 0));
     const ends = [];
     let off = 0;
@@ -195,17 +198,20 @@ export class CopyThread {
         done([]);
       }
     };
-    this.worker.on('error', gone);
-    this.worker.on('exit', () => gone(new CopyThreadError('the copy thread exited')));
+    this.worker.on('error', (e) => gone(new CopyThreadError(`the copy thread failed: ${e.message}`, { cause: e })));
+    this.worker.on('exit', (code) => gone(new CopyThreadError(`the copy thread exited (code ${code})`)));
   }
 
-  /** Run a batch; resolves with one outcome per item (items the thread did not get to are `notTried`). */
+  /**
+   * Run a batch; resolves with one outcome per item (items the thread did not get to are `notTried`; if the thread
+   * died, every item not done fails with a CopyThreadError, which stops a run like a device error).
+   */
   run(items: ThreadItem[]): Promise<ThreadOutcome[]> {
-    const notTried = (): ThreadOutcome[] => items.map(() => ({ ok: false, notTried: true }));
-    if (this.exited) return Promise.resolve(notTried());
+    const died = (): ThreadOutcome[] => items.map(() => ({ ok: false, error: this.exited! }));
+    if (this.exited) return Promise.resolve(died());
     const id = this.seq++;
     return new Promise((resolve) => {
-      this.waiting.set(id, (out) => resolve(out.length === items.length ? out : notTried()));
+      this.waiting.set(id, (out) => resolve(out.length === items.length ? out : died()));
       this.worker.postMessage({ id, items, fsync: this.fsync });
     });
   }
@@ -224,10 +230,22 @@ export class CopyThread {
   ): Promise<void> {
     if (this.exited) return Promise.resolve();
     const id = this.seq++;
+    // Columns joined by NUL (no path, IRI or JSON text holds one): strings cross threads as a copy, objects do not.
+    const all = batches.flat();
+    const ends = new Int32Array(batches.length);
+    batches.reduce((n, b, i) => (ends[i] = n + b.length), 0);
+    const col = (f: (r: StagedRename) => string) => all.map(f).join('\0');
+    const placedAt = all[0]?.record.placedAt ?? '';
+    if (all.some((r) => r.record.placedAt !== placedAt)) throw new CopyThreadError('records of one take share their placedAt');
+    const msg = {
+      id, take: true, flags: claims.buffer, catalog, ends, placedAt,
+      tmp: col((r) => r.tmp), target: col((r) => r.target), path: col((r) => r.record.path), content: col((r) => r.record.content),
+      rule: col((r) => r.record.rule), values: col((r) => JSON.stringify(r.record.values)), sizes: Float64Array.from(all, (r) => r.record.size),
+    };
     return new Promise((resolve) => {
       this.taken.set(id, onBatch);
       this.waiting.set(id, () => resolve());
-      this.worker.postMessage({ id, take: true, batches, flags: claims.buffer, catalog });
+      this.worker.postMessage(msg);
     });
   }
 

@@ -12,6 +12,7 @@ export const STAGE_MAX_SIZE = 4 << 20;
 /** Staging starts once a plan has named this many files to stage (below it, a thread costs more than it saves). */
 export const STAGE_MIN_FILES = 256;
 const BATCH_FILES = 64;
+const HEX64 = /^[0-9a-f]{64}$/i;
 const BATCH_BYTES = 16 << 20;
 
 /** Remove what an interrupted run left in the staging folder (never renamed anywhere: it is not on the device yet). */
@@ -50,14 +51,18 @@ export class Stager {
   private failed = false;
   private readonly batches: StagedBatch[] = [];
 
-  constructor(readonly root: string, private readonly fsync: boolean) {}
+  private readonly dir: string; // the staging folder and the temp prefix
+
+  constructor(readonly root: string, private readonly fsync: boolean) {
+    this.dir = `${path.join(root, STAGING_DIR)}/${TEMP_PREFIX}`;
+  }
 
   /** Stage `content`'s bytes from the local file `source` (small files only; once per content). */
   add(content: string, source: string, size: number): void {
     if (size > STAGE_MAX_SIZE || this.failed || this.thread?.stopped) return;
-    const hex = /^urn:sha256:([0-9a-f]{64})$/i.exec(content)?.[1]?.toLowerCase();
-    if (!hex) return;
-    const item = { source, tmp: path.join(this.root, STAGING_DIR, TEMP_PREFIX + hex), size, content };
+    const hex = content.length === 75 && content.startsWith('urn:sha256:') ? content.slice(11) : '';
+    if (!HEX64.test(hex)) return;
+    const item = { source, tmp: `${this.dir}${hex.toLowerCase()}`, size, content };
     if (!this.thread) {
       this.waiting.push(item);
       if (this.waiting.length < STAGE_MIN_FILES || !this.start()) return;

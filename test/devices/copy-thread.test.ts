@@ -143,6 +143,13 @@ describe('the copy thread', () => {
     await expect(fsp.stat(path.join(m.root, PENDING_FILE))).rejects.toThrow();
   });
 
+  it('a copy thread that died fails what it is given (never a silent "not tried")', async () => {
+    const thread = new CopyThread(true);
+    await thread.close();
+    const [out] = await thread.run([{ source: ops[0].source!, tmp: path.join(base, 'x.tmp'), target: path.join(base, 'x'), size: ops[0].size }]);
+    expect(out).toMatchObject({ ok: false, error: { name: 'CopyThreadError' } });
+  });
+
   it('a run removes what a crashed run left staged', async () => {
     const m = await device();
     await fsp.mkdir(path.join(m.root, STAGING_DIR), { recursive: true });
