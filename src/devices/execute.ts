@@ -205,13 +205,17 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const progress = (phase: ExecuteProgress['phase'], target?: string) =>
     opts.onProgress?.({ phase, done, total, bytes: res.bytes, totalBytes, target });
 
+  // The pending list is durable before anything is removed or renamed into place; the staged renames are prepared
+  // while it is written (`pendingWritten` is awaited right before each of those).
+  let pendingWritten: Promise<void> = Promise.resolve();
   if (copies.length || removes.length) {
     await fsp.mkdir(path.join(root, PROFILE_DIR), { recursive: true });
     const pending: Pending = {
       dirs: [...newDirs],
       copies: copies.map((c) => ({ target: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values })),
     };
-    await writeFileAtomic(pendingPath, JSON.stringify(pending));
+    pendingWritten = writeFileAtomic(pendingPath, JSON.stringify(pending));
+    pendingWritten.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   }
 
   // Catalog writes: at most one at a time, every flushMs or flushEvery files.
@@ -253,6 +257,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   };
 
   // Removes first: they free space. Only files the catalog says we placed, and unchanged since.
+  if (removes.length) await pendingWritten;
   for (const r of removes) {
     if (stopped()) break;
     try {
@@ -350,7 +355,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       else failed(op, o.error);
     };
     const claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, batches.length)));
-    const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, size: it.op.size, record: it.record })));
+    const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, record: it.record })));
+    await pendingWritten;
     const theirs = copier.take(renames, claims, { terms: CATALOG_TERMS, g: graphOf(profile.id), label: `s${runTag.slice(0, -1)}x` }, (b, out, texts) => {
       out.forEach((o, j) => {
         const { op, record } = batches[b].items[j];
@@ -382,6 +388,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   };
   try {
     const unstaged = opts.staging?.thread ? await placeStaged(opts.staging, opts.staging.thread) : small;
+    await pendingWritten;
     for (let i = 0; i < unstaged.length && !stopped(); ) {
       const batch: CopyOp[] = [];
       for (let bytes = 0; i < unstaged.length && batch.length < 64 && bytes < 16 << 20; i++) {
