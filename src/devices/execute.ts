@@ -387,7 +387,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     return rest.sort((a, b) => (a.target < b.target ? -1 : 1));
   };
   try {
-    const unstaged = opts.staging?.thread ? await placeStaged(opts.staging, opts.staging.thread) : small;
+    const unstaged = opts.staging && thread && thread === opts.staging.thread ? await placeStaged(opts.staging, thread) : small; // not with verifyHash
     await pendingWritten;
     for (let i = 0; i < unstaged.length && !stopped(); ) {
       const batch: CopyOp[] = [];
