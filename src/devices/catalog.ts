@@ -4,6 +4,7 @@ import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
 import type { DeviceEntry } from '../rules/types.js';
+import { recordLines, type CatalogTerms } from './copy-protocol.js';
 import { deviceIri, PROFILE_DIR } from './profile.js';
 
 export const CATALOG_FILE = '.semsync/catalog.nq';
@@ -36,8 +37,7 @@ const IRI_ESC = /[\x00-\x20<>"{}|^`\\]/;
 const iri = (s: string) => '<' + (IRI_ESC.test(s) ? s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) : s) + '>';
 
 /** The terms a catalog record's quads use, in N-Quads form (see {@link recordLines}). */
-export type CatalogTerms = typeof CATALOG_TERMS;
-export const CATALOG_TERMS = {
+export const CATALOG_TERMS: CatalogTerms = {
   rp: iri(SS('relativePath').value), interp: iri(NIE('interpretedAs').value), size: iri(NFO('fileSize').value),
   placedBy: iri(SS('placedBy').value), placedAt: iri(SS('placedAt').value), tv: iri(SS('templateValues').value),
   int: `^^${iri(XSD('integer').value)}`, dt: `^^${iri(XSD('dateTime').value)}`, json: `^^${iri(RDF('JSON').value)}`,
@@ -46,24 +46,6 @@ export const CATALOG_TERMS = {
 // rewrites only concatenate (the text itself is not kept: 10,000 records are ~12 MB the GC would copy around).
 const cache = new WeakMap<CatalogRecord, { g: string; bytes: Buffer }>();
 let fileSeq = 0;
-
-/**
- * A placed file's quads: a blank node `f` in the device's graph `g`, found by its ss:relativePath. Self-contained
- * (no references outside its body, no inner functions): the copy thread runs its source text (copy-thread.ts).
- */
-export function recordLines(
-  t: CatalogTerms, g: string, f: string,
-  path: string, contentIri: string, size: number, ruleIri: string, placedAt: string, valuesJson: string,
-): string {
-  const all = /[\x00-\x20<>"{}|^`\\]/g;
-  const content = contentIri.replace(all, encodeURIComponent); // urn:sha256:…: nothing to escape, no copy
-  const rule = ruleIri.replace(all, encodeURIComponent);
-  return (
-    `${f} ${t.rp} ${JSON.stringify(path)} ${g} .\n${f} ${t.interp} <${content}> ${g} .\n${f} ${t.size} "${size}"${t.int} ${g} .\n` +
-    `${f} ${t.placedBy} <${rule}> ${g} .\n${f} ${t.placedAt} "${placedAt}"${t.dt} ${g} .\n` +
-    `${f} ${t.tv} ${JSON.stringify(valuesJson)}${t.json} ${g} .\n`
-  );
-}
 
 function recordBytes(g: string, r: CatalogRecord): Buffer {
   const hit = cache.get(r);

@@ -5,6 +5,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { TEMP_PREFIX } from './catalog.js';
+import { PER_FILE_CODES } from './copy-protocol.js';
 import { PROFILE_DIR } from './profile.js';
 
 /** Bytes to put on the device: a local file path, a stream, any async iterable of chunks, or the bytes themselves. */
@@ -18,8 +19,7 @@ export class SourceError extends Error {
   }
 }
 
-/** Codes that concern one file's name or content, not the device as a whole: the run goes on. */
-export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
+/** Whether an error concerns one file (its source, its name, its content), not the device as a whole: the run goes on. */
 export function isPerFileError(e: unknown): boolean {
   if (e instanceof SourceError || e instanceof VerifyError) return true;
   // Errors from the copy thread come back as plain errors that keep their name.
