@@ -91,6 +91,9 @@ export function narrow(reach: Reach, parts: PartText[], dirty: Set<string>): Arr
   const found: Array<Line[] | undefined> = reach.patterns.map(() => undefined);
   const vars = (x: PatternReach) => [x.s, x.o].flatMap((sl) => (sl && 'v' in sl ? [sl.v] : []));
   for (const x of reach.patterns) if (x.joins && dirty.has(x.p)) for (const v of vars(x)) domains.set(v, 'any');
+  const none = new Map<string, Domain>();
+  /** A pattern's limits: its constants, and if it joins, its variables' domains. */
+  const limits = (x: PatternReach) => ({ ls: limit(x.s, x.joins ? domains : none), lo: limit(x.o, x.joins ? domains : none) });
 
   // Resolve the most limited pattern first, then those its values limit, until none is limited.
   for (;;) {
@@ -98,13 +101,13 @@ export function narrow(reach: Reach, parts: PartText[], dirty: Set<string>): Arr
     let bestSize = Infinity;
     reach.patterns.forEach((x, i) => {
       if (found[i]) return;
-      const size = Math.min(limit(x.s, x.joins ? domains : new Map())?.size ?? Infinity, limit(x.o, x.joins ? domains : new Map())?.size ?? Infinity);
+      const { ls, lo } = limits(x);
+      const size = Math.min(ls?.size ?? Infinity, lo?.size ?? Infinity);
       if (size < bestSize) [best, bestSize] = [i, size];
     });
     if (best < 0) break;
     const x = reach.patterns[best];
-    const ls = limit(x.s, x.joins ? domains : new Map());
-    const lo = limit(x.o, x.joins ? domains : new Map());
+    const { ls, lo } = limits(x);
     const bySubject = ls !== undefined && (lo === undefined || ls.size <= lo.size);
     const lines = linesWith(parts, idsOf.get(x.p) ?? [], bySubject ? 's' : 'o', bySubject ? ls! : lo!).filter((l) => (bySubject ? !lo || lo.has(l.o) : !ls || ls.has(l.s)));
     found[best] = lines;
@@ -126,8 +129,7 @@ export function narrow(reach: Reach, parts: PartText[], dirty: Set<string>): Arr
       for (const id of idsOf.get(x.p) ?? []) whole.add(id);
       return;
     }
-    const ls = limit(x.s, x.joins ? domains : new Map());
-    const lo = limit(x.o, x.joins ? domains : new Map());
+    const { ls, lo } = limits(x);
     for (const l of lines) {
       if ((ls && !ls.has(l.s)) || (lo && !lo.has(l.o))) continue;
       const m = keep.get(l.part) ?? new Map<number, number>();
