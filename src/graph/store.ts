@@ -16,7 +16,8 @@ import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { StateReplay, stateHeader, stateRecords } from './state.js';
-import { linePredicate, reachesPredicate, type Reach } from './reach.js';
+import { linePredicate, type Reach } from './reach.js';
+import { applyRows, netRows, presentRows } from './rows.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -48,23 +49,6 @@ export interface ImportOptions {
   onProgress?: (quads: number) => void;
   /** Quads per patch (default 10,000). */
   batch?: number;
-}
-
-/** The net effect of patch rows: for each quad, the last operation on it wins. */
-function netRows(text: string): { adds: string[]; dels: string[] } {
-  const last = new Map<string, 'A' | 'D'>();
-  const start = text.indexOf('\nTX .\n');
-  for (let pos = start + 6; pos < text.length; ) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const op = text[pos];
-    if (op === 'A' || op === 'D') last.set(text.slice(pos + 2, nl), op);
-    pos = nl + 1;
-  }
-  const adds: string[] = [];
-  const dels: string[] = [];
-  for (const [row, op] of last) (op === 'A' ? adds : dels).push(row);
-  return { adds, dels };
 }
 
 function oxToN3(t: oxigraph.Term): Term {
@@ -160,7 +144,7 @@ export class GraphStore {
           const text = payload.toString('utf8');
           for (const t of group ?? [text]) {
             if (reach) pending.push(t);
-            else GraphStore.applyText(ox, t);
+            else applyRows(ox, t);
           }
           vv[e.author] = e.seq;
           const h = parseHlc(/^H hlc "([^"]+)" \.$/m.exec(text)?.[1] ?? '');
@@ -174,7 +158,7 @@ export class GraphStore {
         const dirty = new Set<string>();
         for (const t of pending) for (const row of netRows(t).adds) dirty.add(linePredicate(row) ?? '');
         await loadLatestSnapshot(dir, ox, reach, dirty);
-        for (const t of pending) GraphStore.applyText(ox, t, reach);
+        for (const t of pending) applyRows(ox, t, reach);
       }
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
       // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
@@ -185,22 +169,6 @@ export class GraphStore {
       got.lock.release();
       throw e;
     }
-  }
-
-  /** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. With `reach`, only rows of its predicates. */
-  private static applyText(ox: oxigraph.Store, text: string, reach?: Reach): void {
-    let { adds, dels } = netRows(text);
-    if (reach) {
-      // By predicate only (a superset of the reach is fine); a row whose predicate is written with escapes is kept.
-      const keep = (row: string) => {
-        const p = linePredicate(row);
-        return p === null || p.includes('\\') || reachesPredicate(reach, p);
-      };
-      adds = adds.filter(keep);
-      dels = dels.filter(keep);
-    }
-    if (dels.length) for (const q of oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
-    if (adds.length) ox.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
   }
 
   get size(): number {
@@ -245,7 +213,7 @@ export class GraphStore {
     }
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const present = this.presentRows(keys, [...rows.values()]);
+    const present = presentRows(this.ox, keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
     const net: Change[] = [];
     const lines: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -261,48 +229,11 @@ export class GraphStore {
     const head = encodePatch({ ...patch, changes: [] });
     const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
     await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
-    GraphStore.applyText(this.ox, text);
+    applyRows(this.ox, text);
     this.vv[this.nodeId] = seq;
     this.clock = clock;
     await this.afterWrite(text.length);
     return patch;
-  }
-
-  /**
-   * Which of these rows (`s p o [g]` in N-Triples syntax) the store holds, by index. One VALUES query per
-   * kind of graph, cheaper than a has() per quad across the wasm boundary. FILTER EXISTS makes oxigraph look
-   * each row up in its indexes; a plain join scanned the store (1,000 rows on 1M quads: 10 ms instead of 70-440).
-   */
-  private presentRows(keys: string[], changes: Change[]): Set<number> {
-    const named: string[] = [];
-    const deflt: string[] = [];
-    const known = this.knownSubjects(keys);
-    keys.forEach((k, i) => {
-      if (known && !known.has(k.slice(0, k.indexOf(' ')))) return; // a subject the store says nothing about
-      (changes[i].quad.graph.termType === 'DefaultGraph' ? deflt : named).push(`(${i} ${k})`);
-    });
-    const found = new Set<number>();
-    const run = (q: string) => {
-      const r = JSON.parse(this.ox.query(q, { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ i: { value: string } }> } };
-      for (const b of r.results.bindings) found.add(Number(b.i.value));
-    };
-    if (named.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o ?g) {\n${named.join('\n')}\n} FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }`);
-    if (deflt.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o) {\n${deflt.join('\n')}\n} FILTER EXISTS { ?s ?p ?o } }`);
-    return found;
-  }
-
-  /**
-   * Of the subjects of these rows, those the store holds anything about (N-Triples text); null when the rows are few
-   * or name about as many subjects as rows. New things (a scan's new files, an import) are then known absent from one
-   * query per subject instead of one per row: 10,000 new contacts committed in 0.2 s instead of 1.6 s.
-   */
-  private knownSubjects(keys: string[]): Set<string> | null {
-    if (keys.length < 64) return null;
-    const subjects = new Set(keys.map((k) => k.slice(0, k.indexOf(' '))));
-    if (subjects.size * 2 > keys.length) return null;
-    const q = `SELECT ?s WHERE { VALUES ?s {\n${[...subjects].join('\n')}\n} FILTER EXISTS { ?s ?p ?o } }`;
-    const r = JSON.parse(this.ox.query(q, { results_format: 'application/sparql-results+json', use_default_graph_as_union: true }) as string) as { results: { bindings: Array<{ s: { value: string } }> } };
-    return new Set(r.results.bindings.map((b) => `<${b.s.value}>`));
   }
 
   /** A patch by another author: 'duplicate', 'gap' (keep it and retry later), or validated, logged durably, applied. */
@@ -317,7 +248,7 @@ export class GraphStore {
       if (patch.seq > have + 1) return 'gap';
       const text = encodePatch(patch);
       await this.log.append([{ payload: Buffer.from(text), author: patch.author, seq: patch.seq }]);
-      GraphStore.applyText(this.ox, text);
+      applyRows(this.ox, text);
       this.vv[patch.author] = patch.seq;
       this.clock = receive(this.clock, parseHlc(patch.hlc)!, Date.now());
       await this.afterWrite(text.length);
@@ -359,7 +290,7 @@ export class GraphStore {
       const texts = stateRecords(author, seq, hlc, have, rows, this.opts.statePartBytes);
       rows.length = 0;
       await this.log.append(texts.map((t) => ({ payload: Buffer.from(t), author, seq })));
-      for (const t of texts) GraphStore.applyText(this.ox, t);
+      for (const t of texts) applyRows(this.ox, t);
       this.vv[author] = seq;
       this.stateAt.set(author, seq);
       this.clock = receive(this.clock, parseHlc(hlc)!, Date.now());

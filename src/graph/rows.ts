@@ -1,0 +1,74 @@
+// Patch rows against oxigraph: a patch's net effect, applying it, and which rows the store already holds.
+// Rows are quads in N-Quads syntax (`s p o [g]`, with the final dot as the log holds them, or without as keys).
+import oxigraph from 'oxigraph';
+import { linePredicate, reachesPredicate, type Reach } from './reach.js';
+
+/** The net effect of patch rows: for each quad, the last operation on it wins. */
+export function netRows(text: string): { adds: string[]; dels: string[] } {
+  const last = new Map<string, 'A' | 'D'>();
+  const start = text.indexOf('\nTX .\n');
+  for (let pos = start + 6; pos < text.length; ) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const op = text[pos];
+    if (op === 'A' || op === 'D') last.set(text.slice(pos + 2, nl), op);
+    pos = nl + 1;
+  }
+  const adds: string[] = [];
+  const dels: string[] = [];
+  for (const [row, op] of last) (op === 'A' ? adds : dels).push(row);
+  return { adds, dels };
+}
+
+/** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. With `reach`, only rows of its predicates. */
+export function applyRows(ox: oxigraph.Store, text: string, reach?: Reach): void {
+  let { adds, dels } = netRows(text);
+  if (reach) {
+    // By predicate only (a superset of the reach is fine); a row whose predicate is written with escapes is kept.
+    const keep = (row: string) => {
+      const p = linePredicate(row);
+      return p === null || p.includes('\\') || reachesPredicate(reach, p);
+    };
+    adds = adds.filter(keep);
+    dels = dels.filter(keep);
+  }
+  if (dels.length) for (const q of oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
+  if (adds.length) ox.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+}
+
+/**
+ * Which of these rows (`s p o [g]` in N-Triples syntax) the store holds, by index. One VALUES query per
+ * kind of graph, cheaper than a has() per quad across the wasm boundary. FILTER EXISTS makes oxigraph look
+ * each row up in its indexes; a plain join scanned the store (1,000 rows on 1M quads: 10 ms instead of 70-440).
+ */
+export function presentRows(ox: oxigraph.Store, keys: string[], inDefaultGraph: boolean[]): Set<number> {
+  const named: string[] = [];
+  const deflt: string[] = [];
+  const known = knownSubjects(ox, keys);
+  keys.forEach((k, i) => {
+    if (known && !known.has(k.slice(0, k.indexOf(' ')))) return; // a subject the store says nothing about
+    (inDefaultGraph[i] ? deflt : named).push(`(${i} ${k})`);
+  });
+  const found = new Set<number>();
+  const run = (q: string) => {
+    const r = JSON.parse(ox.query(q, { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ i: { value: string } }> } };
+    for (const b of r.results.bindings) found.add(Number(b.i.value));
+  };
+  if (named.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o ?g) {\n${named.join('\n')}\n} FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }`);
+  if (deflt.length) run(`SELECT ?i WHERE { VALUES (?i ?s ?p ?o) {\n${deflt.join('\n')}\n} FILTER EXISTS { ?s ?p ?o } }`);
+  return found;
+}
+
+/**
+ * Of the subjects of these rows, those the store holds anything about (N-Triples text); null when the rows are few
+ * or name about as many subjects as rows. New things (a scan's new files, an import) are then known absent from one
+ * query per subject instead of one per row: 10,000 new contacts committed in 0.2 s instead of 1.6 s.
+ */
+function knownSubjects(ox: oxigraph.Store, keys: string[]): Set<string> | null {
+  if (keys.length < 64) return null;
+  const subjects = new Set(keys.map((k) => k.slice(0, k.indexOf(' '))));
+  if (subjects.size * 2 > keys.length) return null;
+  const q = `SELECT ?s WHERE { VALUES ?s {\n${[...subjects].join('\n')}\n} FILTER EXISTS { ?s ?p ?o } }`;
+  const r = JSON.parse(ox.query(q, { results_format: 'application/sparql-results+json', use_default_graph_as_union: true }) as string) as { results: { bindings: Array<{ s: { value: string } }> } };
+  return new Set(r.results.bindings.map((b) => `<${b.s.value}>`));
+}
