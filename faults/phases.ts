@@ -208,7 +208,10 @@ export function fetchPhase(): Phase {
   };
 }
 
-/** place: a claimed device (a tmpfs under a media root when mounting works, else a plain media-root folder) filled from the corpus while `place` is killed. */
+/**
+ * place: a claimed device (a tmpfs under a media root when mounting works, else a plain media-root folder) filled
+ * from the corpus and 320 small photos (so copies are staged on the copy thread) while `place` is killed.
+ */
 export function placePhase(): Phase {
   let work = '', home = '', dev = '', mounted = false, placeMs = 2000;
   let want = new Map<string, string>();
@@ -222,7 +225,12 @@ export function placePhase(): Phase {
       await fsp.mkdir(dev, { recursive: true });
       mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', dev]).status === 0;
       if (mounted) mounts.add(dev);
-      await ok(home, ['share', 'add', await mediaShare(work), '--name', 'Media']);
+      const share = await mediaShare(work);
+      // Enough small photos (distinct bytes after the JPEG's end) that placing stages them on the copy thread.
+      const jpeg = await fsp.readFile(path.join(corpus, 'photos', 'noexif.jpg'));
+      await fsp.mkdir(path.join(share, 'variants'));
+      for (let i = 0; i < 320; i++) await fsp.writeFile(path.join(share, 'variants', `v${String(i).padStart(3, '0')}.jpg`), Buffer.concat([jpeg, Buffer.from(`variant ${i}`)]));
+      await ok(home, ['share', 'add', share, '--name', 'Media']);
       await ok(home, ['scan']);
       await ok(home, ['devices', 'roots', 'add', media]);
       const rows = JSON.parse(await ok(home, ['devices', '--json'])) as Array<{ id: string; root: string }>;
@@ -236,7 +244,7 @@ export function placePhase(): Phase {
       await ok(home, ['place', 'Dev', '--json']);
       placeMs = Date.now() - t0;
       for (const f of await listFiles(dev, '.semsync/')) want.set(f, await sha256(path.join(dev, f)));
-      if (want.size < 10) throw new Error(`reference placement placed only ${want.size} files`);
+      if (want.size < 300) throw new Error(`reference placement placed only ${want.size} files`);
     },
     async trial(_i, rand) {
       await refill(dev, path.join(work, 'dev0'));

@@ -25,7 +25,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that went away (`semsync query … | head`) is not an error: the command finishes its work (a placement,
+ * a scan) and what it would have printed is dropped. Node would otherwise crash on the EPIPE.
+ */
+function dropOutputWhenPipeCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  dropOutputWhenPipeCloses();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

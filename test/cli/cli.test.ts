@@ -94,6 +94,16 @@ describe('semsync CLI', () => {
     expect(r.stderr).toMatch(/line 3, column \d+/);
   });
 
+  it('stops printing quietly when the reader goes away (| head), and still exits 0', async () => {
+    const { child } = cliSpawn(home, ['query', 'SELECT * WHERE { ?s ?p ?o . ?a ?b ?c } LIMIT 20000']);
+    child.stdout!.destroy(); // megabytes of rows to a pipe nobody reads: each write fails with EPIPE
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
+
   it('finds the photos with a GPS position', async () => {
     const r = await cli(home, ['query', 'SELECT ?lat ?long WHERE { ?c geo:lat ?lat ; geo:long ?long }', '--json']);
     const rows = JSON.parse(r.stdout).results.bindings;
