@@ -9,7 +9,7 @@ import {
 } from '../../src/devices/index.js';
 import { CopyThread } from '../../src/devices/copy-thread.js';
 import type { Operation } from '../../src/rules/types.js';
-import { mountTmpfs, tempDir, type Mounted } from './mounts-helper.js';
+import { mountTmpfs, tempDir, type Mounted, allFiles } from './mounts-helper.js';
 
 type Copy = Extract<Operation, { kind: 'copy' }>;
 const RULE = 'urn:x-test:rule';
@@ -41,12 +41,6 @@ async function device(): Promise<Mounted> {
   cleanups.push(() => m.unmount());
   await claimDevice(path.join(base, 'claims.json'), m.root, { user: 'alice' });
   return m;
-}
-
-async function allFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(root, { recursive: true, withFileTypes: true })) if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)));
-  return out.sort();
 }
 
 const same = (root: string, op: Copy) => readFileSync(path.join(root, op.target)).equals(readFileSync(op.source!));

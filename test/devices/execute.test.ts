@@ -7,7 +7,7 @@ import {
   claimDevice, DeviceFullError, DeviceIoError, executePlan, explainPath, listDevice, PENDING_FILE, readCatalog, TEMP_PREFIX, walkDevice,
 } from '../../src/devices/index.js';
 import type { Operation } from '../../src/rules/types.js';
-import { mountTmpfs, sha256Urn, tempDir, type Mounted } from './mounts-helper.js';
+import { mountTmpfs, sha256Urn, tempDir, type Mounted, allFiles } from './mounts-helper.js';
 import { corpusPlan, RULE } from './plan-helper.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,12 +26,6 @@ async function device(size = '16m'): Promise<Mounted> {
   cleanups.push(() => m.unmount());
   await claimDevice(path.join(base, 'claims.json'), m.root, { user: 'alice' });
   return m;
-}
-
-async function allFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(root, { recursive: true, withFileTypes: true })) if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)));
-  return out.sort();
 }
 
 describe('executePlan on a tmpfs', () => {

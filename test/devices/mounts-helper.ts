@@ -104,3 +104,10 @@ export async function mountFat(image: string, dir: string, sizeMb = 32, format =
 export function sha256Urn(file: string): string {
   return 'urn:sha256:' + createHash('sha256').update(readFileSync(file)).digest('hex');
 }
+
+/** Every file under `root`, as sorted relative paths. */
+export async function allFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(root, { recursive: true, withFileTypes: true })) if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)));
+  return out.sort();
+}
