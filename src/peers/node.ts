@@ -284,7 +284,9 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const isNew = !this.nearbyPeers.has(peerId);
     this.nearbyPeers.set(peerId, entry);
     if (this.init.trust.isPaired(peerId)) {
-      void this.init.trust.addAddrs(peerId, addrs.filter((a) => !a.includes('/p2p-circuit')));
+      // Not awaited (discovery goes on), so a failed write (a full disk, a home being removed) is logged here: an
+      // unhandled rejection would stop the process.
+      this.init.trust.addAddrs(peerId, addrs.filter((a) => !a.includes('/p2p-circuit'))).catch((err: unknown) => this.log.warn({ peer: peerId, err: String(err) }, 'could not remember the peer\'s addresses'));
       if (!this.sessions.has(peerId)) void this.connect(peerId);
     } else if (isNew) {
       this.emit('peer:nearby', entry);

@@ -189,6 +189,16 @@ describe('fetching files between nodes', () => {
     expect(a.node.bulk?.port).toBeUndefined(); // no ticket was ever issued, so the listener never opened
   });
 
+  it('logs, and does not throw, when remembering a discovered peer\'s addresses fails (the home is going away)', async () => {
+    const a = await peer('addrs-a');
+    const b = await peer('addrs-b');
+    await a.trust.pair(b.identity.peerId);
+    a.trust.addAddrs = () => Promise.reject(new Error('the trust file cannot be written'));
+    (a.node as unknown as { discovered(id: string, addrs: string[]): void }).discovered(b.identity.peerId, [`/ip4/127.0.0.1/tcp/${b.port}`]);
+    for (let i = 0; i < 50 && !a.logs.some((l) => l.includes('could not remember')); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(a.logs.some((l) => l.includes("could not remember the peer's addresses") && l.includes('cannot be written'))).toBe(true);
+  });
+
   it('stops a bulk transfer from starting once the grant is revoked', async () => {
     const a = await peer('late-a');
     const b = await peer('late-b');
