@@ -22,7 +22,12 @@ export function netRows(text: string): { adds: string[]; dels: string[] } {
 
 /** Apply the rows of an encoded patch to oxigraph: deletions one by one, additions as one N-Quads load. With `reach`, only rows of its predicates. */
 export function applyRows(ox: oxigraph.Store, text: string, reach?: Reach): void {
-  let { adds, dels } = netRows(text);
+  applyNet(ox, netRows(text), reach);
+}
+
+/** applyRows for a patch's net effect already worked out (netRows). */
+export function applyNet(ox: oxigraph.Store, net: { adds: string[]; dels: string[] }, reach?: Reach): void {
+  let { adds, dels } = net;
   if (reach) {
     // By predicate only (a superset of the reach is fine); a row whose predicate is written with escapes is kept.
     const keep = (row: string) => {

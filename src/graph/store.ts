@@ -17,7 +17,7 @@ import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { StateReplay, stateHeader, stateRecords } from './state.js';
 import { linePredicate, type Reach } from './reach.js';
-import { applyRows, netRows, presentRows } from './rows.js';
+import { applyNet, applyRows, netRows, presentRows } from './rows.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -155,10 +155,11 @@ export class GraphStore {
       );
       if (reach) {
         // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
+        const nets = pending.map(netRows);
         const dirty = new Set<string>();
-        for (const t of pending) for (const row of netRows(t).adds) dirty.add(linePredicate(row) ?? '');
+        for (const net of nets) for (const row of net.adds) dirty.add(linePredicate(row) ?? '');
         await loadLatestSnapshot(dir, ox, reach, dirty);
-        for (const t of pending) applyRows(ox, t, reach);
+        for (const net of nets) applyNet(ox, net, reach);
       }
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
       // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
