@@ -1,7 +1,7 @@
 // Growing oxigraph's WebAssembly memory once, ahead of a load, instead of in hundreds of small steps.
 // V8 runs a full garbage collection on each growth of a wasm memory: loading 100,000 statements grew it ~200
 // times and spent about half the load in those collections (measured: 0.9–1.5 s without, 0.4–0.5 s with a
-// reservation of 4x the text's bytes). The memory is reserved by handing oxigraph a buffer of that size that fails
+// reservation of 3–4x the text's bytes). The memory is reserved by handing oxigraph a buffer of that size that fails
 // to parse at its first byte: its glue copies the buffer into wasm memory (growing it once), the parser stops at
 // once, and the freed space serves the load that follows. Only an optimisation: if a later oxigraph skips the copy,
 // loads are as before.
