@@ -1,5 +1,5 @@
 // The device catalog `.semsync/catalog.nq`: what semsync placed on a device, by which rule, from which metadata.
-import { lstatSync, promises as fsp, readdirSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, promises as fsp, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
@@ -248,6 +248,28 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fsp.rename(tmp, file);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** {@link writeFileAtomic} without thread-pool round trips (each needs a turn of a busy event loop). */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, data);
+    try {
+      fsyncSync(fd);
+    } catch {
+      // as writeFileAtomic: a filesystem without fsync still gets the rename
+    }
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw e;
   }
 }

@@ -66,10 +66,22 @@ export interface TakeRequest {
   sizes: Float64Array;
 }
 
-export type CopyRequest = { t: 'batch'; id: number; items: ThreadItem[]; fsync: boolean } | TakeRequest;
+/** Stage files (columns joined by NUL; see {@link ThreadItem} without `target`); answered with one flag per file. */
+export interface StageRequest {
+  t: 'stage';
+  id: number;
+  sources: string;
+  tmps: string;
+  sizes: Float64Array;
+  fsync: boolean;
+}
+
+export type CopyRequest = { t: 'batch'; id: number; items: ThreadItem[]; fsync: boolean } | StageRequest | TakeRequest;
 
 export type CopyReply =
   | { id: number; out: RawOutcome[] }
+  /** Per staged file: 1 if written and synced. */
+  | { id: number; staged: Uint8Array }
   | { id: number; batch: number; out: RawOutcome[]; bytes: ArrayBuffer; ends: number[] };
 
 /** A placed file's quads: a blank node `f` in the device's graph `g`, found by its ss:relativePath. */

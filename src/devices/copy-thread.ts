@@ -41,6 +41,11 @@ export class CopyThread {
     this.worker = startWorker(new URL('./copy-worker.js', import.meta.url), { workerData: { stop: this.stopFlag.buffer } });
     this.worker.unref();
     this.worker.on('message', (m: CopyReply) => {
+      if ('staged' in m) {
+        const done = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        return done?.(Array.from(m.staged, (ok): ThreadOutcome => (ok ? { ok: true, size: 0 } : { ok: false, notTried: true })));
+      }
       if ('batch' in m) {
         const { ends, bytes } = m;
         const texts = ends.map((end, i) => Buffer.from(bytes, i ? ends[i - 1] : 0, end - (i ? ends[i - 1] : 0)));
@@ -80,15 +85,16 @@ export class CopyThread {
    * Once done with what was sent before, rename staged files onto their targets, batch by batch from the last,
    * claiming each in `claims` (0: free; the caller claims from the first up with 1, the thread takes 2) and stopping
    * at the first batch the caller holds. `onBatch` gets each taken batch's outcomes (`notStaged`: its staging had
-   * failed, nothing was done) and its records' catalog quads (UTF-8). Resolves when the thread stops taking.
+   * failed, nothing was done) and its records' catalog quads (UTF-8). The message is built at once and sent by
+   * `send()` (once the pending list is durable), which resolves when the thread stops taking.
    */
   take(
     batches: StagedRename[][],
     claims: Int32Array,
     catalog: CatalogShape,
     onBatch: (batch: number, out: ThreadOutcome[], texts: Buffer[]) => void,
-  ): Promise<void> {
-    if (this.exited) return Promise.resolve();
+  ): { send: () => Promise<void> } {
+    if (this.exited) return { send: () => Promise.resolve() };
     const id = this.seq++;
     // Columns joined by NUL (no path, IRI or JSON text holds one): strings cross threads as a copy, objects do not.
     const all = batches.flat();
@@ -102,10 +108,26 @@ export class CopyThread {
       tmp: col((r) => r.tmp), target: col((r) => r.target), path: col((r) => r.record.path), content: col((r) => r.record.content),
       rule: col((r) => r.record.rule), values: col((r) => JSON.stringify(r.record.values)), sizes: Float64Array.from(all, (r) => r.record.size),
     };
+    const send = () =>
+      new Promise<void>((resolve) => {
+        if (this.exited) return resolve();
+        this.taken.set(id, onBatch);
+        this.waiting.set(id, () => resolve());
+        this.worker.postMessage(msg);
+      });
+    return { send };
+  }
+
+  /**
+   * Stage files (write and sync each `tmps[i]` from `sources[i]`, checked against `sizes[i]`; no rename): resolves
+   * with whether each is staged. Columns, not objects: they cross threads cheaper.
+   */
+  stage(sources: string[], tmps: string[], sizes: number[]): Promise<boolean[]> {
+    if (this.exited) return Promise.resolve(sources.map(() => false));
+    const id = this.seq++;
     return new Promise((resolve) => {
-      this.taken.set(id, onBatch);
-      this.waiting.set(id, () => resolve());
-      this.worker.postMessage(msg);
+      this.waiting.set(id, (out) => resolve(sources.map((_, i) => out[i]?.ok === true)));
+      this.worker.postMessage({ t: 'stage', id, sources: sources.join('\0'), tmps: tmps.join('\0'), sizes: Float64Array.from(sizes), fsync: this.fsync } satisfies CopyRequest);
     });
   }
 

@@ -146,5 +146,12 @@ function take(m: TakeRequest): void {
 
 port.on('message', (m: CopyRequest) => {
   if (m.t === 'take') take(m);
+  else if (m.t === 'stage') {
+    const sources = m.sources.split('\0');
+    const tmps = m.tmps.split('\0');
+    const out = batch(sources.map((source, i) => ({ source, tmp: tmps[i], size: m.sizes[i] })), m.fsync);
+    const staged = Uint8Array.from(out, (o) => (o.ok ? 1 : 0));
+    port.postMessage({ id: m.id, staged } satisfies CopyReply, [staged.buffer]);
+  }
   else port.postMessage({ id: m.id, out: batch(m.items, m.fsync) } satisfies CopyReply);
 });

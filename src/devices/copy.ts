@@ -34,6 +34,9 @@ export class VerifyError extends Error {
 /** Why a target path is refused (it could leave the device or touch semsync's own files), or undefined if fine. */
 export function unsafeTarget(target: string): string | undefined {
   if (typeof target !== 'string' || !target) return 'empty target';
+  // Most targets pass: one regex settles them (no NUL, not absolute, no empty, "." or ".." segment, not under
+  // .semsync, not a temp name); anything it does not pass gets the checks below, which say why.
+  if (PLAIN_TARGET.test(target)) return undefined;
   if (target.includes('\0')) return 'NUL in target';
   if (target.startsWith('/') || /^[A-Za-z]:/.test(target)) return 'absolute target';
   const parts = target.split('/');
@@ -42,6 +45,12 @@ export function unsafeTarget(target: string): string | undefined {
   if (parts[parts.length - 1].startsWith(TEMP_PREFIX)) return 'target looks like a temp file';
   return undefined;
 }
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const PLAIN_TARGET = new RegExp(
+  `^(?![A-Za-z]:)(?!${escapeRe(PROFILE_DIR)}(?:/|$))(?:(?!\\.{1,2}/)[^/\\0]+/)*(?!\\.{1,2}$)(?!${escapeRe(TEMP_PREFIX)})[^/\\0]+$`,
+  'i',
+);
 
 /** Remove leftover temp files of an interrupted run in these folders (relative to the root). */
 export async function removeTempFiles(root: string, dirs: Iterable<string>): Promise<number> {

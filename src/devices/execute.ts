@@ -1,8 +1,8 @@
 // Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
-import { mkdirSync, promises as fsp, readdirSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
-import { adoptCatalogRecord, CATALOG_FILE, CATALOG_TERMS, graphOf, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
+import { adoptCatalogRecord, CATALOG_FILE, CATALOG_TERMS, graphOf, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomicSync, type CatalogRecord } from './catalog.js';
 import { currentUser, deviceState, readClaims } from './claims.js';
 import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, unsafeTarget, type SourceLike } from './copy.js';
 import { CopyThread, type ThreadOutcome } from './copy-thread.js';
@@ -92,6 +92,10 @@ const dirOf = (t: string) => (t.includes('/') ? t.slice(0, t.lastIndexOf('/')) :
 const hexOf = (content: string) => /^urn:sha256:([0-9a-f]{64})$/i.exec(content)?.[1]?.toLowerCase();
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 const statOf = (p: string) => fsp.stat(p).catch(() => undefined);
+const isSorted = (ops: CopyOp[]) => {
+  for (let i = 1; i < ops.length; i++) if (!(ops[i - 1].target < ops[i].target)) return false;
+  return true;
+};
 
 /**
  * Carry out a plan on the device at `root`. Checks free space first (DeviceFullError), then removes the files
@@ -119,8 +123,12 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const pendingPath = path.join(root, PENDING_FILE);
   const prev = await fsp.readFile(pendingPath, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
   const unsafe = ops.map((o) => (o.kind === 'skip' ? undefined : unsafeTarget(o.target)));
-  const planDirs = [...new Set(ops.flatMap((o, i) => (o.kind === 'copy' && !unsafe[i] ? [dirOf(o.target)] : [])))];
-  res.tempRemoved = await removeTempFiles(root, [...(prev?.dirs ?? []), ...planDirs]);
+  const planDirs = new Set<string>();
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
+    if (o.kind === 'copy' && !unsafe[i]) planDirs.add(dirOf(o.target));
+  }
+  res.tempRemoved = await removeTempFiles(root, (prev?.dirs ?? []).filter((d) => !planDirs.has(d)));
   if (!opts.staging?.thread) await clearStaging(root);
   for (const c of prev?.copies ?? []) {
     if (catalog.get(c.target)?.content === c.content || unsafeTarget(c.target)) continue;
@@ -143,19 +151,29 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   // What exists: one listing per target folder, then a stat only for names that are there (a new device: no stats).
   // Names are compared case- and normalisation-folded (FAT finds `A.jpg` as `a.jpg`); a near match is stat'ed.
   const fold = (n: string) => n.normalize('NFC').toLowerCase();
+  // A planned folder's leftover temp files (an interrupted run's) are removed when it is listed.
   const present = new Map<string, Set<string> | undefined>();
   const names = (d: string) => {
     if (!present.has(d)) {
       let list: Set<string> | undefined;
+      const temps: string[] = [];
+      const abs = path.join(root, d);
       try {
-        list = new Set(readdirSync(path.join(root, d)).map(fold));
+        list = new Set();
+        for (const n of readdirSync(abs)) {
+          if (planDirs.has(d) && n.startsWith(TEMP_PREFIX)) temps.push(n);
+          else list.add(fold(n));
+        }
       } catch (e) {
         list = errCode(e) === 'ENOENT' ? new Set() : undefined; // undefined: stat each name
       }
+      for (const n of temps) rmSync(path.join(abs, n), { force: true });
+      res.tempRemoved += temps.length;
       present.set(d, list);
     }
     return present.get(d);
   };
+  for (const d of planDirs) names(d);
   const stats = ops.map((op, i) => {
     if (op.kind === 'skip' || unsafe[i]) return undefined;
     const dir = names(dirOf(op.target));
@@ -186,10 +204,10 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     }
     copies.push(op);
   });
-  copies.sort((a, b) => (a.target < b.target ? -1 : 1));
+  if (!isSorted(copies)) copies.sort((a, b) => (a.target < b.target ? -1 : 1)); // a plan gives them sorted
 
   // Free space, before anything is written.
-  const sfs = await fsp.statfs(root);
+  const sfs = statfsSync(root);
   const block = Math.max(512, sfs.bsize);
   const round = (n: number) => Math.ceil(n / block) * block;
   const free = sfs.bavail * sfs.bsize;
@@ -205,18 +223,25 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const progress = (phase: ExecuteProgress['phase'], target?: string) =>
     opts.onProgress?.({ phase, done, total, bytes: res.bytes, totalBytes, target });
 
-  // The pending list is durable before anything is removed or renamed into place; the staged renames are prepared
-  // while it is written (`pendingWritten` is awaited right before each of those).
-  let pendingWritten: Promise<void> = Promise.resolve();
-  if (copies.length || removes.length) {
-    await fsp.mkdir(path.join(root, PROFILE_DIR), { recursive: true });
-    const pending: Pending = {
-      dirs: [...newDirs],
-      copies: copies.map((c) => ({ target: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values })),
-    };
-    pendingWritten = writeFileAtomic(pendingPath, JSON.stringify(pending));
-    pendingWritten.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  }
+  // The pending list is durable before anything is removed or renamed into place: `writePending()` runs right
+  // before each of those (written once, synchronously; the staged renames are prepared first).
+  let pendingState: { error: unknown } | undefined = copies.length || removes.length ? undefined : { error: undefined };
+  const writePending = () => {
+    if (!pendingState) {
+      pendingState = { error: undefined };
+      try {
+        mkdirSync(path.join(root, PROFILE_DIR), { recursive: true });
+        const pending: Pending = {
+          dirs: [...newDirs],
+          copies: copies.map((c) => ({ target: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values })),
+        };
+        writeFileAtomicSync(pendingPath, JSON.stringify(pending));
+      } catch (e) {
+        pendingState.error = e;
+      }
+    }
+    if (pendingState.error) throw pendingState.error;
+  };
 
   // Catalog writes: at most one at a time, every flushMs or flushEvery files.
   let lastFlush = Date.now();
@@ -257,7 +282,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   };
 
   // Removes first: they free space. Only files the catalog says we placed, and unchanged since.
-  if (removes.length) await pendingWritten;
+  if (removes.length) writePending();
   for (const r of removes) {
     if (stopped()) break;
     try {
@@ -356,14 +381,16 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     };
     const claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, batches.length)));
     const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, record: it.record })));
-    await pendingWritten;
-    const theirs = copier.take(renames, claims, { terms: CATALOG_TERMS, g: graphOf(profile.id), label: `s${runTag.slice(0, -1)}x` }, (b, out, texts) => {
+    // The thread is sent its renames once the pending list is durable (not if writing it failed).
+    const take = copier.take(renames, claims, { terms: CATALOG_TERMS, g: graphOf(profile.id), label: `s${runTag.slice(0, -1)}x` }, (b, out, texts) => {
       out.forEach((o, j) => {
         const { op, record } = batches[b].items[j];
         adoptCatalogRecord(profile.id, record, texts[j]);
         outcome(op, o, record);
       });
     });
+    writePending();
+    const theirs = take.send();
     for (let b = 0; b < batches.length && !stopped(); b++) {
       const staged = await batches[b].done;
       if (Atomics.compareExchange(claims, b, 0, 1) !== 0) break;
@@ -388,7 +415,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   };
   try {
     const unstaged = opts.staging && thread && thread === opts.staging.thread ? await placeStaged(opts.staging, thread) : small; // not with verifyHash
-    await pendingWritten;
+    writePending();
     for (let i = 0; i < unstaged.length && !stopped(); ) {
       const batch: CopyOp[] = [];
       for (let bytes = 0; i < unstaged.length && batch.length < 64 && bytes < 16 << 20; i++) {

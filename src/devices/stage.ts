@@ -3,7 +3,7 @@
 import { mkdirSync, promises as fsp, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { TEMP_PREFIX } from './catalog.js';
-import { CopyThread, type ThreadItem } from './copy-thread.js';
+import { CopyThread } from './copy-thread.js';
 import { PROFILE_DIR } from './profile.js';
 
 export const STAGING_DIR = `${PROFILE_DIR}/staging`;
@@ -102,8 +102,15 @@ export class Stager {
   send(): void {
     if (this.batch.length === 0 || !this.thread) return;
     const items = this.batch;
-    const run: ThreadItem[] = items.map((it) => ({ source: it.source, tmp: it.tmp, size: it.size }));
-    this.batches.push({ items, done: this.thread.run(run).then((out) => out.map((o) => o.ok)) });
+    const sources: string[] = [];
+    const tmps: string[] = [];
+    const sizes: number[] = [];
+    for (const it of items) {
+      sources.push(it.source);
+      tmps.push(it.tmp);
+      sizes.push(it.size);
+    }
+    this.batches.push({ items, done: this.thread.stage(sources, tmps, sizes) });
     this.batch = [];
     this.batchBytes = 0;
   }

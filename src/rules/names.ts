@@ -20,6 +20,13 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** DOS device names, reserved with or without an extension, in any case (`con`, `Com1.txt`, `LPT9 .x`). */
 const RESERVED = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³]|conin\$|conout\$)$/iu;
 
+/** Printable ASCII but `<>:"/\\|?*` (middle), and not a space or a dot (last). */
+const PLAIN_SEGMENT = /^(?! )(?!\.+$)[ !#-)+-.0-9;=@-[\]-{}~]{0,254}[!#-)+,\-0-9;=@-[\]-{}~]$/;
+const reservedHead = (s: string) => {
+  const dot = s.indexOf('.');
+  return (dot < 0 ? s : s.slice(0, dot)).trimEnd();
+};
+
 /** The longest name per filesystem: UTF-16 units on FAT/exFAT, UTF-8 bytes on posix (ext4, btrfs, tmpfs). */
 export const MAX_SEGMENT = 255;
 /** The longest relative path we produce, in UTF-16 units (FAT allows more; Windows tools choke far beyond). */
@@ -69,6 +76,9 @@ export function splitExtension(name: string): { stem: string; ext: string } {
  * never empty, `.` or `..` (those become `_`). Emoji are kept: they are legal in FAT long names.
  */
 export function legalSegment(name: string, fs: FileSystemKind): string {
+  // Printable ASCII without FAT's illegal characters, no leading space, no trailing dot or space, not only dots,
+  // at most 255 long: already legal everywhere unless a reserved DOS name on FAT (most names; no copies made).
+  if (PLAIN_SEGMENT.test(name) && (fs === 'posix' || !RESERVED.test(reservedHead(name)))) return name;
   let s = name.replace(LONE_SURROGATE, '_').normalize('NFC');
   s = trimEnds(s.replace(CONTROL, '_').replace(fs === 'posix' ? POSIX_ILLEGAL : FAT_ILLEGAL, '_'));
   if (measure(s, fs) > MAX_SEGMENT) s = shorten(s, MAX_SEGMENT, fs);

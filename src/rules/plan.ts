@@ -114,6 +114,10 @@ export function plan(input: PlanInput): Operation[] {
   // First, content already where it belongs (at its path or a suffixed variant) stays there.
   for (const w of wants) {
     let best: { entry: DeviceEntry; n: number } | undefined;
+    if (byContent.size === 0) {
+      pending.push(w);
+      continue;
+    }
     for (const entry of byContent.get(w.content) ?? []) {
       const key = keyOf.get(entry)!;
       if (taken.has(key)) continue;
@@ -136,18 +140,12 @@ export function plan(input: PlanInput): Operation[] {
       key = pathKey(target, fs);
     }
     taken.add(key);
-    const onDevice = byContent.get(w.content)?.[0]?.path;
+    const onDevice = byContent.size ? byContent.get(w.content)?.[0]?.path : undefined;
     if (onDevice !== undefined) movedTo.set(w.content, target);
-    copies.push({
-      kind: 'copy',
-      content: w.content,
-      ...(w.source !== undefined ? { source: w.source } : {}),
-      ...(onDevice !== undefined ? { deviceSource: onDevice } : {}),
-      target,
-      size: w.size,
-      rule: w.rule,
-      values: w.values,
-    });
+    const op: Operation & { kind: 'copy' } = { kind: 'copy', content: w.content, target, size: w.size, rule: w.rule, values: w.values };
+    if (w.source !== undefined) op.source = w.source;
+    if (onDevice !== undefined) op.deviceSource = onDevice;
+    copies.push(op);
   }
   const wanted = new Set(wants.map((w) => w.content));
   const removes: Array<Operation & { kind: 'remove' }> = [];
@@ -155,10 +153,15 @@ export function plan(input: PlanInput): Operation[] {
     if (!e.placedBy || kept.has(e)) continue;
     removes.push({ kind: 'remove', target: e.path, reason: removeReason(e, wanted, skipped, movedTo, profile, facts) });
   }
-  copies.sort((a, b) => cmp(a.target, b.target));
+  if (!sortedBy(copies, (c) => c.target)) copies.sort((a, b) => cmp(a.target, b.target));
   removes.sort((a, b) => cmp(a.target, b.target));
   skips.sort((a, b) => cmp(a.content, b.content));
   return [...copies, ...removes, ...skips];
+}
+
+function sortedBy<T>(list: readonly T[], key: (x: T) => string): boolean {
+  for (let i = 1; i < list.length; i++) if (cmp(key(list[i - 1]), key(list[i])) > 0) return false;
+  return true;
 }
 
 function removeReason(
@@ -274,7 +277,7 @@ function want(
   }
   const base = safeRelativePath([...folder, ...dirs, file], fs);
   const values: Record<string, string> = { kind: f.kind };
-  for (const field of templateFields(rule.segments)) values[field] = all[field];
+  for (const field of fieldsOf(rule)) values[field] = all[field];
   if (primary) {
     values.category = primary.label;
     values.categoryRule = primary.rule;
@@ -289,6 +292,13 @@ function want(
     size,
     ...(source ? { source: source.path } : {}),
   };
+}
+
+const ruleFields = new WeakMap<PlacementRule, Field[]>();
+function fieldsOf(rule: PlacementRule): Field[] {
+  let fields = ruleFields.get(rule);
+  if (!fields) ruleFields.set(rule, (fields = templateFields(rule.segments)));
+  return fields;
 }
 
 // A content's field values depend only on its facts, its primary category and its source file; worked out ahead
