@@ -1,13 +1,14 @@
-// The device catalog `.semsync/catalog.nq`: what semsync placed on a device, by which rule, from which metadata.
+// The device catalog `.semsync/catalog.trig`: what semsync placed on a device, by which rule, from which metadata.
 import { closeSync, fsyncSync, lstatSync, openSync, promises as fsp, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
 import type { DeviceEntry } from '../rules/types.js';
-import { recordLines, type CatalogTerms } from './copy-protocol.js';
 import { deviceIri, PROFILE_DIR } from './profile.js';
 
-export const CATALOG_FILE = '.semsync/catalog.nq';
+export const CATALOG_FILE = '.semsync/catalog.trig';
+/** Where versions before the TriG catalog kept it (N-Quads): read when there is no CATALOG_FILE, removed by the next write. */
+export const LEGACY_CATALOG_FILE = '.semsync/catalog.nq';
 export const TEMP_PREFIX = '.semsync-tmp-';
 
 /** One file semsync placed on a device. */
@@ -31,58 +32,55 @@ export interface Explanation extends CatalogRecord {
   device: string;
 }
 
-// JSON's string syntax is a subset of N-Triples' (\" \\ \n \r \t \b \f \uXXXX), and native.
+// JSON's string syntax is a subset of N-Triples' and Turtle's (\" \\ \n \r \t \b \f \uXXXX), and native.
 const lit = (s: string) => JSON.stringify(s);
 const IRI_ESC = /[\x00-\x20<>"{}|^`\\]/;
 const iri = (s: string) => '<' + (IRI_ESC.test(s) ? s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) : s) + '>';
 
-/** The terms a catalog record's quads use, in N-Quads form (see {@link recordLines}). */
-export const CATALOG_TERMS: CatalogTerms = {
-  rp: iri(SS('relativePath').value), interp: iri(NIE('interpretedAs').value), size: iri(NFO('fileSize').value),
-  placedBy: iri(SS('placedBy').value), placedAt: iri(SS('placedAt').value), tv: iri(SS('templateValues').value),
-  int: `^^${iri(XSD('integer').value)}`, dt: `^^${iri(XSD('dateTime').value)}`, json: `^^${iri(RDF('JSON').value)}`,
-};
-// Each record's quads are built once (records are replaced, never mutated) and kept as UTF-8 bytes, so frequent
-// rewrites only concatenate (the text itself is not kept: 10,000 records are ~12 MB the GC would copy around).
-const cache = new WeakMap<CatalogRecord, { g: string; bytes: Buffer }>();
+/** The prefixes a catalog (and a pending list) declares, in the order written. */
+const PREFIXES: ReadonlyArray<[string, string]> = [
+  ['ss', SS('').value], ['nie', NIE('').value], ['nfo', NFO('').value], ['xsd', XSD('').value], ['rdf', RDF('').value],
+];
+const PREFIX_TEXT = PREFIXES.map(([p, ns]) => `@prefix ${p}: <${ns}> .\n`).join('');
+
+// Each record's line is built once (records are replaced, never mutated) and kept as UTF-8 bytes, so frequent
+// rewrites only concatenate (the text itself is not kept: the GC would copy megabytes of strings around).
+const cache = new WeakMap<CatalogRecord, Buffer>();
 let fileSeq = 0;
 
-function recordBytes(g: string, r: CatalogRecord): Buffer {
-  const hit = cache.get(r);
-  if (hit && hit.g === g) return hit.bytes;
-  const f = `_:f${(fileSeq++).toString(36)}`;
-  const bytes = Buffer.from(recordLines(CATALOG_TERMS, g, f, r.path, r.content, r.size, r.rule, r.placedAt, JSON.stringify(r.values)));
-  cache.set(r, { g, bytes });
+/** A placed file's statements (one line of TriG, inside the device's graph): a blank node found by its ss:relativePath. */
+function recordLine(r: CatalogRecord): string {
+  return (
+    `_:f${(fileSeq++).toString(36)} ss:relativePath ${lit(r.path)} ; nie:interpretedAs ${iri(r.content)} ; nfo:fileSize ${integer(r.size)} ; ` +
+    `ss:placedBy ${iri(r.rule)} ; ss:placedAt ${lit(r.placedAt)}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON .\n`
+  );
+}
+const integer = (n: number) => (Number.isSafeInteger(n) ? String(n) : `${lit(String(n))}^^xsd:integer`);
+
+function recordBytes(r: CatalogRecord): Buffer {
+  let bytes = cache.get(r);
+  if (!bytes) cache.set(r, (bytes = Buffer.from(recordLine(r))));
   return bytes;
 }
 
-/** Take `bytes` (a record's quads built elsewhere by {@link recordLines}, with a blank node of its own) for `r`. */
-export function adoptCatalogRecord(deviceId: string, r: CatalogRecord, bytes: Buffer): void {
-  cache.set(r, { g: graphOf(deviceId), bytes });
+/** Build a record's catalog bytes ahead of a write (cached: a write of a catalog holding it only concatenates). */
+export function prepareCatalogRecord(r: CatalogRecord): void {
+  recordBytes(r);
 }
 
-/** The device's graph, as N-Quads writes it. */
+/** The device's graph IRI, as the catalog writes it. */
 export const graphOf = (deviceId: string) => iri(deviceIri(deviceId));
 
-/** Build a record's catalog bytes ahead of the write (cached: a write of a catalog holding it only concatenates). */
-export function prepareCatalogRecord(deviceId: string, r: CatalogRecord): void {
-  recordBytes(graphOf(deviceId), r);
-}
-
-function catalogHead(deviceId: string): string {
-  const g = graphOf(deviceId);
-  return `${g} ${iri(RDF('type').value)} ${iri(SS('Device').value)} ${g} .\n${g} ${iri(SS('deviceId').value)} ${lit(deviceId)} ${g} .\n`;
-}
-
-/** The catalog as bytes (what {@link serializeCatalog} gives, UTF-8). */
+/** The catalog (or a pending list) as TriG bytes: the prefixes, then the device's graph holding its records. */
 export function catalogBytes(deviceId: string, records: Iterable<CatalogRecord>): Buffer {
   const g = graphOf(deviceId);
-  const parts: Uint8Array[] = [Buffer.from(catalogHead(deviceId))];
-  for (const r of records) parts.push(recordBytes(g, r));
+  const parts: Uint8Array[] = [Buffer.from(`${PREFIX_TEXT}${g} {\n${g} a ss:Device ; ss:deviceId ${lit(deviceId)} .\n`)];
+  for (const r of records) parts.push(recordBytes(r));
+  parts.push(Buffer.from('}\n'));
   return Buffer.concat(parts);
 }
 
-/** N-Quads text for a device's catalog (one graph: the device's IRI). */
+/** TriG text for a device's catalog (one graph: the device's IRI). */
 export function serializeCatalog(deviceId: string, records: Iterable<CatalogRecord>): string {
   return catalogBytes(deviceId, records).toString('utf8');
 }
@@ -155,8 +153,74 @@ function quickQuads(text: string): Q[] | undefined {
   return out;
 }
 
-function n3Quads(text: string): Q[] {
-  return new n3.Parser({ format: 'N-Quads' }).parse(text).map((q) => ({
+/** A term in our TriG (an IRI, a blank node, a literal, a number, a prefixed name or `a`) at `i`, or undefined. */
+function tterm(line: string, i: number, prefixes: Map<string, string>): [string, number] | undefined {
+  const c = line[i];
+  if (c === '<' || c === '"') {
+    if (c === '<') return term(line, i);
+    const lt = term(line, i); // with a ^^<IRI> or @lang tag: taken there
+    if (!lt || !line.startsWith('^^', lt[1])) return lt;
+    const e = line.indexOf(' ', lt[1]);
+    return e < 0 ? undefined : [lt[0], e];
+  }
+  let e = line.indexOf(' ', i);
+  if (e < 0) e = line.length;
+  const word = line.slice(i, e);
+  if (c === '_' && line[i + 1] === ':') return [word, e];
+  if (/^[+-]?\d+$/.test(word)) return [word, e];
+  if (word === 'a') return [RDF('type').value, e];
+  const colon = word.indexOf(':');
+  const ns = colon < 0 ? undefined : prefixes.get(word.slice(0, colon));
+  return ns === undefined || !/^[\w-]*$/.test(word.slice(colon + 1)) ? undefined : [ns + word.slice(colon + 1), e];
+}
+
+/**
+ * Our own TriG (prefixes, one graph, a line per subject with `;` between its statements), fast; undefined if a line
+ * is not in that shape (then n3 parses it).
+ */
+function quickTrig(text: string): Q[] | undefined {
+  const out: Q[] = [];
+  const prefixes = new Map<string, string>();
+  let g: string | undefined;
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    if (line.startsWith('@prefix ')) {
+      const m = /^@prefix ([\w-]*): <([^<>"{}|^`\\\s]*)> \.$/.exec(line);
+      if (!m) return undefined;
+      prefixes.set(m[1], m[2]);
+      continue;
+    }
+    if (line === '}') {
+      if (g === undefined) return undefined;
+      g = undefined;
+      continue;
+    }
+    if (line.endsWith(' {')) {
+      const gt = g === undefined ? term(line, 0) : undefined;
+      if (!gt || gt[1] !== line.length - 2 || !line.startsWith('<')) return undefined;
+      g = gt[0];
+      continue;
+    }
+    const s = tterm(line, 0, prefixes);
+    if (!s) return undefined;
+    for (let k = s[1]; ; ) {
+      if (line[k] !== ' ') return undefined;
+      const p = tterm(line, k + 1, prefixes);
+      if (!p || line[p[1]] !== ' ') return undefined;
+      const o = tterm(line, p[1] + 1, prefixes);
+      if (!o) return undefined;
+      out.push({ s: s[0], p: p[0], o: o[0], g });
+      k = o[1];
+      if (line.startsWith(' ; ', k)) k += 2;
+      else if (line.slice(k) === ' .') break;
+      else return undefined;
+    }
+  }
+  return g === undefined ? out : undefined;
+}
+
+function n3Quads(text: string, format: 'TriG' | 'N-Quads'): Q[] {
+  return new n3.Parser({ format }).parse(text).map((q) => ({
     s: q.subject.termType === 'BlankNode' ? `_:${q.subject.value}` : q.subject.value,
     p: q.predicate.value,
     o: q.object.termType === 'BlankNode' ? `_:${q.object.value}` : q.object.value,
@@ -164,8 +228,14 @@ function n3Quads(text: string): Q[] {
   }));
 }
 
-/** Parse catalog N-Quads into records (files without a path, content or rule are ignored) and the device IRI. */
-export function parseCatalog(text: string): { device?: string; records: CatalogRecord[] } {
+/** Whether catalog text is TriG (what semsync writes now) rather than N-Quads (what it wrote before). */
+const isTrig = (text: string) => /^\s*(@prefix|@base|prefix|base)\b/i.test(text);
+
+/**
+ * Parse a catalog into records (files without a path, content or rule are ignored) and the device IRI: TriG as
+ * written now, or N-Quads as older versions wrote (`.semsync/catalog.nq`); a pending list has the same shape.
+ */
+export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(text) ? 'TriG' : 'N-Quads'): { device?: string; records: CatalogRecord[] } {
   const files = new Map<string, Partial<CatalogRecord> & { values: Record<string, string> }>();
   let device: string | undefined;
   const get = (s: string) => {
@@ -177,7 +247,8 @@ export function parseCatalog(text: string): { device?: string; records: CatalogR
     rp: SS('relativePath').value, interp: NIE('interpretedAs').value,
     size: NFO('fileSize').value, placedBy: SS('placedBy').value, placedAt: SS('placedAt').value, tv: SS('templateValues').value,
   };
-  for (const { s, p, o, g } of quickQuads(text) ?? n3Quads(text)) {
+  const quads = (format === 'TriG' ? quickTrig(text) : quickQuads(text)) ?? n3Quads(text, format);
+  for (const { s, p, o, g } of quads) {
     if (g) device ??= g;
     switch (p) {
       case P.rp: get(s).path = o.normalize('NFC'); break;
@@ -211,21 +282,29 @@ const statKey = (file: string) => {
   return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : undefined;
 };
 
+/** The catalog's file and text (the TriG catalog, else a legacy N-Quads one), or undefined when there is none. */
+async function catalogText(root: string): Promise<{ file: string; text: string; format: 'TriG' | 'N-Quads' } | undefined> {
+  for (const [name, format] of [[CATALOG_FILE, 'TriG'], [LEGACY_CATALOG_FILE, 'N-Quads']] as const) {
+    const file = path.join(root, name);
+    try {
+      return { file, text: await fsp.readFile(file, 'utf8'), format };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return undefined;
+}
+
 /** The catalog's records, by path; empty when the device has no catalog. */
 export async function readCatalogRecords(root: string): Promise<CatalogRecord[]> {
   const file = path.join(root, CATALOG_FILE);
   const key = statKey(file);
   const hit = parsed.get(file);
   if (key && hit?.key === key) return [...hit.records];
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const records = parseCatalog(text).records;
-  if (key && statKey(file) === key) parsed.set(file, { key, records: [...records] });
+  const found = await catalogText(root);
+  if (!found) return [];
+  const records = parseCatalog(found.text, found.format).records;
+  if (found.file === file && key && statKey(file) === key) parsed.set(file, { key, records: [...records] });
   return records;
 }
 
@@ -281,6 +360,19 @@ export async function writeCatalog(root: string, deviceId: string, records: Iter
   const list = [...records];
   parsed.delete(file);
   await writeFileAtomic(file, catalogBytes(deviceId, list));
+  const legacy = path.join(root, LEGACY_CATALOG_FILE);
+  if (statSync(legacy, { throwIfNoEntry: false })) {
+    // The new catalog's rename is made durable before the old one (which it replaces) goes.
+    const dir = openSync(path.join(root, PROFILE_DIR), 'r');
+    try {
+      fsyncSync(dir);
+    } catch {
+      // a filesystem that cannot sync a folder
+    } finally {
+      closeSync(dir);
+    }
+    rmSync(legacy, { force: true });
+  }
   const key = statKey(file);
   if (key) parsed.set(file, { key, records: list.map((r) => (r.path === r.path.normalize('NFC') ? r : { ...r, path: r.path.normalize('NFC') })) });
 }
@@ -353,14 +445,9 @@ export async function explainPath(root: string, relPath: string): Promise<Explan
   const abs = path.resolve(root, relPath);
   const rel = path.relative(path.resolve(root), abs).split(path.sep).join('/').normalize('NFC');
   if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  let text: string;
-  try {
-    text = await fsp.readFile(path.join(root, CATALOG_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const { device, records } = parseCatalog(text);
+  const found = await catalogText(root);
+  if (!found) return undefined;
+  const { device, records } = parseCatalog(found.text, found.format);
   const r = records.find((x) => x.path === rel) ?? records.find((x) => x.path.toLowerCase() === rel.toLowerCase());
   return r ? { ...r, device: device ?? '' } : undefined;
 }

@@ -1,5 +1,5 @@
-// What the placing thread and the copy thread (copy-worker.ts) say to each other, and the catalog record lines both
-// build. Imports nothing of ours, so the copy thread starts without loading the rest of the devices layer.
+// What the placing thread and the copy thread (copy-worker.ts) say to each other. Imports nothing of ours, so the
+// copy thread starts without loading the rest of the devices layer.
 
 /** Error codes that concern one file's name or content, not the device as a whole: the run goes on. */
 export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
@@ -28,41 +28,15 @@ export type RawOutcome =
   | { ok: false; error: RawError; retryAsync?: 'no-source' }
   | { ok: false; notTried: true };
 
-/** The terms a catalog record's quads use, in N-Quads form. */
-export interface CatalogTerms {
-  rp: string;
-  interp: string;
-  size: string;
-  placedBy: string;
-  placedAt: string;
-  tv: string;
-  int: string;
-  dt: string;
-  json: string;
-}
-
-/** How the copy thread builds catalog quads: the terms, the device's graph, a blank node prefix unique to the run. */
-export interface CatalogShape {
-  terms: CatalogTerms;
-  g: string;
-  label: string;
-}
-
 /** Rename staged files (columns joined by NUL: strings cross threads as a copy, objects do not). */
 export interface TakeRequest {
   t: 'take';
   id: number;
   flags: SharedArrayBuffer;
-  catalog: CatalogShape;
   /** Item count at the end of each batch. */
   ends: Int32Array;
-  placedAt: string;
   tmp: string;
   target: string;
-  path: string;
-  content: string;
-  rule: string;
-  values: string;
   sizes: Float64Array;
 }
 
@@ -82,20 +56,4 @@ export type CopyReply =
   | { id: number; out: RawOutcome[] }
   /** Per staged file: 1 if written and synced. */
   | { id: number; staged: Uint8Array }
-  | { id: number; batch: number; out: RawOutcome[]; bytes: ArrayBuffer; ends: number[] };
-
-/** A placed file's quads: a blank node `f` in the device's graph `g`, found by its ss:relativePath. */
-export function recordLines(
-  t: CatalogTerms, g: string, f: string,
-  path: string, contentIri: string, size: number, ruleIri: string, placedAt: string, valuesJson: string,
-): string {
-  const content = contentIri.replace(IRI_ESCAPES, encodeURIComponent); // urn:sha256:…: nothing to escape, no copy
-  const rule = ruleIri.replace(IRI_ESCAPES, encodeURIComponent);
-  return (
-    `${f} ${t.rp} ${JSON.stringify(path)} ${g} .\n${f} ${t.interp} <${content}> ${g} .\n${f} ${t.size} "${size}"${t.int} ${g} .\n` +
-    `${f} ${t.placedBy} <${rule}> ${g} .\n${f} ${t.placedAt} "${placedAt}"${t.dt} ${g} .\n` +
-    `${f} ${t.tv} ${JSON.stringify(valuesJson)}${t.json} ${g} .\n`
-  );
-}
-
-const IRI_ESCAPES = /[\x00-\x20<>"{}|^`\\]/g;
+  | { id: number; batch: number; out: RawOutcome[] };

@@ -2,17 +2,9 @@
 // keep the catalog and report progress while the device's syscalls run. Same batch semantics as copyBatchSync.
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../threads/index.js';
-import type { CatalogRecord } from './catalog.js';
-import type { CatalogShape, CopyReply, CopyRequest, RawOutcome, ThreadItem } from './copy-protocol.js';
+import type { CopyReply, CopyRequest, RawOutcome, ThreadItem } from './copy-protocol.js';
 
-export type { CatalogShape, ThreadItem } from './copy-protocol.js';
-
-/** A staged file to rename onto its target, and its catalog record (see {@link CopyThread.take}). */
-export interface StagedRename {
-  tmp: string;
-  target: string;
-  record: CatalogRecord;
-}
+export type { ThreadItem } from './copy-protocol.js';
 
 export type ThreadOutcome =
   | { ok: true; size: number }
@@ -33,7 +25,7 @@ export class CopyThread {
   private readonly worker: Worker;
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private readonly waiting = new Map<number, (out: ThreadOutcome[]) => void>();
-  private readonly taken = new Map<number, (batch: number, out: ThreadOutcome[], texts: Buffer[]) => void>();
+  private readonly taken = new Map<number, (batch: number, out: ThreadOutcome[]) => void>();
   private seq = 0;
   private exited: Error | undefined;
 
@@ -46,11 +38,7 @@ export class CopyThread {
         this.waiting.delete(m.id);
         return done?.(Array.from(m.staged, (ok): ThreadOutcome => (ok ? { ok: true, size: 0 } : { ok: false, notTried: true })));
       }
-      if ('batch' in m) {
-        const { ends, bytes } = m;
-        const texts = ends.map((end, i) => Buffer.from(bytes, i ? ends[i - 1] : 0, end - (i ? ends[i - 1] : 0)));
-        return this.taken.get(m.id)?.(m.batch, m.out.map(revive), texts);
-      }
+      if ('batch' in m) return this.taken.get(m.id)?.(m.batch, m.out.map(revive));
       this.taken.delete(m.id);
       const done = this.waiting.get(m.id);
       this.waiting.delete(m.id);
@@ -82,32 +70,24 @@ export class CopyThread {
   }
 
   /**
-   * Once done with what was sent before, rename staged files onto their targets, batch by batch from the last,
-   * claiming each in `claims` (0: free; the caller claims from the first up with 1, the thread takes 2) and stopping
-   * at the first batch the caller holds. `onBatch` gets each taken batch's outcomes (`notStaged`: its staging had
-   * failed, nothing was done) and its records' catalog quads (UTF-8). The message is built at once and sent by
-   * `send()` (once the pending list is durable), which resolves when the thread stops taking.
+   * Once done with what was sent before, rename staged files onto their targets (batch `b`: `tmp`/`target`/`sizes` from
+   * `ends[b - 1]` to `ends[b]`), batch by batch from the last, claiming each in `claims` (0: free; the caller claims
+   * from the first up with 1, the thread takes 2) and stopping at the first batch the caller holds. `onBatch` gets
+   * each taken batch's outcomes (`notStaged`: its staging had failed, nothing was done). The message is built at once
+   * and sent by `send()` (once the pending list is durable), which resolves when the thread stops taking.
    */
   take(
-    batches: StagedRename[][],
+    tmp: string[],
+    target: string[],
+    sizes: Float64Array,
+    ends: Int32Array,
     claims: Int32Array,
-    catalog: CatalogShape,
-    onBatch: (batch: number, out: ThreadOutcome[], texts: Buffer[]) => void,
+    onBatch: (batch: number, out: ThreadOutcome[]) => void,
   ): { send: () => Promise<void> } {
     if (this.exited) return { send: () => Promise.resolve() };
     const id = this.seq++;
-    // Columns joined by NUL (no path, IRI or JSON text holds one): strings cross threads as a copy, objects do not.
-    const all = batches.flat();
-    const ends = new Int32Array(batches.length);
-    batches.reduce((n, b, i) => (ends[i] = n + b.length), 0);
-    const col = (f: (r: StagedRename) => string) => all.map(f).join('\0');
-    const placedAt = all[0]?.record.placedAt ?? '';
-    if (all.some((r) => r.record.placedAt !== placedAt)) throw new CopyThreadError('records of one take share their placedAt');
-    const msg: CopyRequest = {
-      t: 'take', id, flags: claims.buffer as SharedArrayBuffer, catalog, ends, placedAt,
-      tmp: col((r) => r.tmp), target: col((r) => r.target), path: col((r) => r.record.path), content: col((r) => r.record.content),
-      rule: col((r) => r.record.rule), values: col((r) => JSON.stringify(r.record.values)), sizes: Float64Array.from(all, (r) => r.record.size),
-    };
+    // Columns joined by NUL (no path holds one): strings cross threads as a copy, objects do not.
+    const msg: CopyRequest = { t: 'take', id, flags: claims.buffer as SharedArrayBuffer, ends, tmp: tmp.join('\0'), target: target.join('\0'), sizes };
     const send = () =>
       new Promise<void>((resolve) => {
         if (this.exited) return resolve();

@@ -2,7 +2,7 @@
 // onto their targets from the last batch down while the placing thread takes them from the first up.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PER_FILE_CODES, recordLines, type CopyReply, type CopyRequest, type RawOutcome, type ThreadItem, type TakeRequest } from './copy-protocol.js';
+import { PER_FILE_CODES, type CopyReply, type CopyRequest, type RawOutcome, type ThreadItem, type TakeRequest } from './copy-protocol.js';
 
 const port = parentPort!;
 /** Set (to 1) by either thread: after a device error or a stop, nothing more is tried. */
@@ -109,14 +109,12 @@ function batch(items: ThreadItem[], fsync: boolean): RawOutcome[] {
 
 /**
  * Rename staged files onto their targets, from the last batch down, claiming each batch in the shared flags (1: the
- * placing thread's, 2: ours) and stopping at the first the placing thread holds; each batch's catalog quads are
- * built here and sent with its outcomes.
+ * placing thread's, 2: ours) and stopping at the first the placing thread holds; each batch's outcomes are sent.
  */
 function take(m: TakeRequest): void {
   const flags = new Int32Array(m.flags);
-  const c = m.catalog;
-  const [tmp, target, path, content, rule, values] = [m.tmp, m.target, m.path, m.content, m.rule, m.values].map((col) => col.split('\0'));
-  let n = 0;
+  const tmp = m.tmp.split('\0');
+  const target = m.target.split('\0');
   for (let b = m.ends.length - 1; b >= 0; b--) {
     if (stopped() || Atomics.compareExchange(flags, b, 0, 2) !== 0) break;
     const items: number[] = [];
@@ -133,13 +131,7 @@ function take(m: TakeRequest): void {
         return fail(e);
       }
     });
-    const texts = items.map((i) => Buffer.from(recordLines(c.terms, c.g, `_:${c.label}${(n++).toString(36)}`, path[i], content[i], m.sizes[i], rule[i], m.placedAt, values[i])));
-    const bytes = Buffer.allocUnsafeSlow(texts.reduce((sum, t) => sum + t.length, 0));
-    const ends: number[] = [];
-    let off = 0;
-    for (const t of texts) ends.push((off += t.copy(bytes, off)));
-    const ab = bytes.buffer as ArrayBuffer;
-    port.postMessage({ id: m.id, batch: b, out, bytes: ab, ends } satisfies CopyReply, [ab]);
+    port.postMessage({ id: m.id, batch: b, out } satisfies CopyReply);
   }
   port.postMessage({ id: m.id, out: [] } satisfies CopyReply);
 }

@@ -2,7 +2,7 @@
 import { mkdirSync, promises as fsp, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
-import { adoptCatalogRecord, CATALOG_FILE, CATALOG_TERMS, graphOf, TEMP_PREFIX, prepareCatalogRecord, readCatalogRecords, writeCatalog, writeFileAtomicSync, type CatalogRecord } from './catalog.js';
+import { CATALOG_FILE, catalogBytes, parseCatalog, TEMP_PREFIX, readCatalogRecords, writeCatalog, writeFileAtomicSync, type CatalogRecord } from './catalog.js';
 import { currentUser, deviceState, readClaims } from './claims.js';
 import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, unsafeTarget, type SourceLike } from './copy.js';
 import { CopyThread, type ThreadOutcome } from './copy-thread.js';
@@ -12,7 +12,13 @@ import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile } from './profile.js';
 
 type CopyOp = Extract<Operation, { kind: 'copy' }>;
 
-export const PENDING_FILE = '.semsync/pending.json';
+/**
+ * The run's pending list: the catalog records of every copy it makes (TriG, as the catalog), durable before anything
+ * is removed or renamed into place, removed once the catalog holds what the run did.
+ */
+export const PENDING_FILE = '.semsync/pending.trig';
+/** The pending list as versions before the TriG catalog wrote it (JSON); an interrupted run's is still finished. */
+export const LEGACY_PENDING_FILE = '.semsync/pending.json';
 /** Local files up to this size are copied in synchronous batches. */
 const SYNC_MAX_SIZE = STAGE_MAX_SIZE;
 /** From this many small files on, they are copied on a copy thread (it costs a thread start, ~20 ms). */
@@ -88,6 +94,22 @@ interface Pending {
   copies: { target: string; content: string; size: number; rule: string; values: Record<string, string> }[];
 }
 
+/** What an interrupted run's pending list says it was placing (either format), or undefined if there is none. */
+async function readPending(file: string, legacyFile: string): Promise<Pending | undefined> {
+  const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+  if (text !== undefined) {
+    let recs: CatalogRecord[];
+    try {
+      recs = parseCatalog(text, 'TriG').records;
+    } catch {
+      return undefined; // written atomically: unreadable means not ours to finish
+    }
+    const copies = recs.map((r) => ({ target: r.path, content: r.content, size: r.size, rule: r.rule, values: r.values }));
+    return { dirs: [...new Set(copies.map((c) => dirOf(c.target)))], copies };
+  }
+  return fsp.readFile(legacyFile, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
+}
+
 const dirOf = (t: string) => (t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '');
 const hexOf = (content: string) => /^urn:sha256:([0-9a-f]{64})$/i.exec(content)?.[1]?.toLowerCase();
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
@@ -121,7 +143,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
 
   // Finish what an interrupted run left: drop its temp files, catalogue the files it renamed into place.
   const pendingPath = path.join(root, PENDING_FILE);
-  const prev = await fsp.readFile(pendingPath, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
+  const legacyPendingPath = path.join(root, LEGACY_PENDING_FILE);
+  const prev = await readPending(pendingPath, legacyPendingPath);
   const unsafe = ops.map((o) => (o.kind === 'skip' ? undefined : unsafeTarget(o.target)));
   const planDirs = new Set<string>();
   for (let i = 0; i < ops.length; i++) {
@@ -177,7 +200,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const stats = ops.map((op, i) => {
     if (op.kind === 'skip' || unsafe[i]) return undefined;
     const dir = names(dirOf(op.target));
-    if (dir && !dir.has(fold(op.target.slice(op.target.lastIndexOf('/') + 1)))) return undefined;
+    if (dir && (dir.size === 0 || !dir.has(fold(op.target.slice(op.target.lastIndexOf('/') + 1))))) return undefined;
     return statSync(path.join(root, op.target), { throwIfNoEntry: false });
   });
   ops.forEach((op, i) => {
@@ -211,13 +234,27 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const block = Math.max(512, sfs.bsize);
   const round = (n: number) => Math.ceil(n / block) * block;
   const free = sfs.bavail * sfs.bsize;
-  const newDirs = new Set(copies.map((c) => dirOf(c.target)));
-  const stagedAlready = (c: CopyOp) => c.source !== undefined && opts.staging?.pathOf(c.content) !== undefined;
-  const need = copies.reduce((n, c) => n + (stagedAlready(c) ? 0 : round(c.size)), 0) + (copies.length ? (newDirs.size + 2) * block + round(copies.length * 1200) : 0);
+  // Each copy's catalog record is made here, before anything is placed: the pending list holds them. A small file
+  // placed in this run's batches keeps it (placed at the run's time); a large or fetched one gets its own when placed.
+  const runAt = now().toISOString();
+  const records: CatalogRecord[] = [];
+  const recordByOp = new Map<CopyOp, CatalogRecord>();
+  const newDirs = new Set<string>();
+  let need = 0;
+  let totalBytes = 0;
+  for (const c of copies) {
+    newDirs.add(dirOf(c.target));
+    if (c.source === undefined || opts.staging?.pathOf(c.content) === undefined) need += round(c.size); // staged: counted
+    totalBytes += c.size;
+    const r: CatalogRecord = { path: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values, placedAt: runAt };
+    records.push(r);
+    recordByOp.set(c, r);
+  }
+  const recordOf = (op: CopyOp, n: number) => (n === op.size ? recordByOp.get(op) : undefined);
+  if (copies.length) need += (newDirs.size + 2) * block + round(copies.length * 1200);
   const freed = removes.reduce((n, r) => n + round(r.size), 0);
   if (need > free + freed) throw new DeviceFullError(root, need, free + freed);
 
-  const totalBytes = copies.reduce((n, c) => n + c.size, 0);
   const total = copies.length + removes.length;
   let done = 0;
   const progress = (phase: ExecuteProgress['phase'], target?: string) =>
@@ -231,11 +268,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       pendingState = { error: undefined };
       try {
         mkdirSync(path.join(root, PROFILE_DIR), { recursive: true });
-        const pending: Pending = {
-          dirs: [...newDirs],
-          copies: copies.map((c) => ({ target: c.target, content: c.content, size: c.size, rule: c.rule, values: c.values })),
-        };
-        writeFileAtomicSync(pendingPath, JSON.stringify(pending));
+        // The records' bytes are built here once: the catalog writes then only concatenate them.
+        writeFileAtomicSync(pendingPath, catalogBytes(profile.id, records));
       } catch (e) {
         pendingState.error = e;
       }
@@ -306,8 +340,6 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const placed = (op: CopyOp, n: number, record?: CatalogRecord) => {
     const rec = record ?? { path: op.target, content: op.content, size: n, rule: op.rule, values: op.values, placedAt: now().toISOString() };
     catalog.set(op.target, rec);
-    // While the copy thread works (a no-op for records it built): the write then only concatenates.
-    if (thread) prepareCatalogRecord(profile.id, rec);
     dirty = true;
     unflushed++;
     res.copied++;
@@ -338,7 +370,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   // Many small files (or staged ones): on a copy thread, unless each is to be re-hashed (done here, in copyBatchSync).
   const thread = opts.verifyHash ? undefined : (opts.staging?.thread ?? (small.length >= THREAD_MIN_FILES ? new CopyThread(fsync) : undefined));
   const outcome = (ready: CopyOp[]) => (o: ThreadOutcome | ReturnType<typeof copyBatchSync>[number], j: number) => {
-    if (o.ok) return placed(ready[j], o.size);
+    if (o.ok) return placed(ready[j], o.size, recordOf(ready[j], o.size));
     if ('notTried' in o) return;
     if ('notStaged' in o) return; // not asked for outside staging
     if (o.retryAsync) asyncOps.push(ready[j]);
@@ -359,13 +391,16 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     }
     stager.send();
     // Per staged batch, the items this run places (`j`: the item's place in the staged batch).
-    const placedAt = now().toISOString();
-    const batches = stager.sent().map((b) => ({ done: b.done, items: b.items.flatMap((it, j) => {
-      const op = byContent.get(it.content);
-      if (!op) return [];
-      const record: CatalogRecord = { path: op.target, content: op.content, size: op.size, rule: op.rule, values: op.values, placedAt };
-      return [{ op, tmp: it.tmp, j, record }];
-    }) }));
+    type Item = { op: CopyOp; tmp: string; j: number; record: CatalogRecord };
+    const batches: { done: Promise<boolean[]>; items: Item[] }[] = [];
+    for (const b of stager.sent()) {
+      const items: Item[] = [];
+      for (let j = 0; j < b.items.length; j++) {
+        const op = byContent.get(b.items[j].content);
+        if (op) items.push({ op, tmp: b.items[j].tmp, j, record: recordByOp.get(op)! });
+      }
+      batches.push({ done: b.done, items });
+    }
     for (const d of new Set([...byContent.values()].map((op) => dirOf(op.target)))) {
       await ensureDir(d).catch((e: unknown) => {
         for (const b of batches) b.items = b.items.filter((it) => (dirOf(it.op.target) === d ? void failed(it.op, e) : true));
@@ -380,12 +415,22 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       else failed(op, o.error);
     };
     const claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, batches.length)));
-    const renames = batches.map((b) => b.items.map((it) => ({ tmp: it.tmp, target: rootSlash + it.op.target, record: it.record })));
+    const tmps: string[] = [];
+    const targets: string[] = [];
+    const sizes: number[] = [];
+    const ends = new Int32Array(batches.length);
+    batches.forEach((b, i) => {
+      for (const it of b.items) {
+        tmps.push(it.tmp);
+        targets.push(rootSlash + it.op.target);
+        sizes.push(it.op.size);
+      }
+      ends[i] = tmps.length;
+    });
     // The thread is sent its renames once the pending list is durable (not if writing it failed).
-    const take = copier.take(renames, claims, { terms: CATALOG_TERMS, g: graphOf(profile.id), label: `s${runTag.slice(0, -1)}x` }, (b, out, texts) => {
+    const take = copier.take(tmps, targets, Float64Array.from(sizes), ends, claims, (b, out) => {
       out.forEach((o, j) => {
         const { op, record } = batches[b].items[j];
-        adoptCatalogRecord(profile.id, record, texts[j]);
         outcome(op, o, record);
       });
     });
@@ -488,6 +533,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   if (fatal) throw new DeviceIoError(root, fatal.target, errCode(fatal.error), res, fatal.error);
   if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
   await fsp.rm(pendingPath, { force: true }).catch(() => undefined);
+  if (prev) await fsp.rm(legacyPendingPath, { force: true }).catch(() => undefined);
   progress('done');
   return res;
 }

@@ -16,8 +16,8 @@ export {
 } from './claims.js';
 export {
   readCatalog, readCatalogRecords, writeCatalog, parseCatalog, serializeCatalog, listDevice, walkDevice, explainPath,
-  CATALOG_FILE, TEMP_PREFIX, type CatalogRecord, type Explanation,
+  CATALOG_FILE, LEGACY_CATALOG_FILE, TEMP_PREFIX, type CatalogRecord, type Explanation,
 } from './catalog.js';
-export { executePlan, PENDING_FILE, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError } from './execute.js';
+export { executePlan, PENDING_FILE, LEGACY_PENDING_FILE, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError } from './execute.js';
 export { unsafeTarget, type SourceLike } from './copy.js';
 export { Stager, STAGING_DIR } from './stage.js';

@@ -12,7 +12,7 @@ export const STAGE_MAX_SIZE = 4 << 20;
 /** Staging starts once a plan has named this many files to stage (below it, a thread costs more than it saves). */
 export const STAGE_MIN_FILES = 256;
 const BATCH_FILES = 64;
-const HEX64 = /^[0-9a-f]{64}$/i;
+const HEX = /^[0-9a-f]+$/i; // 64 digits: checked by length
 const BATCH_BYTES = 16 << 20;
 
 /** Remove what an interrupted run left in the staging folder (never renamed anywhere: it is not on the device yet). */
@@ -61,7 +61,7 @@ export class Stager {
   add(content: string, source: string, size: number): void {
     if (size > STAGE_MAX_SIZE || this.failed || this.thread?.stopped) return;
     const hex = content.length === 75 && content.startsWith('urn:sha256:') ? content.slice(11) : '';
-    if (!HEX64.test(hex)) return;
+    if (!HEX.test(hex)) return;
     const item = { source, tmp: `${this.dir}${hex.toLowerCase()}`, size, content };
     if (!this.thread) {
       this.waiting.push(item);

@@ -13,7 +13,7 @@ import {
 } from '../rules/index.js';
 import {
   claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
-  readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, DeviceNotClaimedError, Stager,
+  readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
@@ -112,6 +112,7 @@ export class NodeDevices extends EventEmitter {
         const out = store.query(sparql, { format: 'tsv' });
         return out.kind === 'bindings' ? (out.serialized ?? '') : '';
       },
+      ...(store.scans ? { scan: (predicates: string[], each: (p: string, s: string, o: string) => void) => store.scan(predicates, each) } : {}),
     };
   }
 
@@ -223,7 +224,8 @@ export class NodeDevices extends EventEmitter {
     const facts = this.currentFacts();
     // An interrupted run (a pulled card) left files renamed into place but not catalogued: adopt them (checked by
     // hash) and drop its temp files first, so the plan sees them as ours instead of working around them.
-    if (!opts.dryRun && (await stat(path.join(root, PENDING_FILE)).catch(() => undefined))) {
+    const pendingLeft = async (f: string) => Boolean(await stat(path.join(root, f)).catch(() => undefined));
+    if (!opts.dryRun && ((await pendingLeft(PENDING_FILE)) || (await pendingLeft(LEGACY_PENDING_FILE)))) {
       await executePlan(root, [], { claims: this.node.paths.claims, user: this.user });
     }
     const listing = await listDevice(root);

@@ -47,7 +47,7 @@ export function categoryQuads(categories: Map<string, string[]>): Quad[] {
 /** Categorise already fetched facts; `ss:where` rules cost one query each. */
 export function categoriseFacts(
   graph: RuleGraph,
-  facts: Map<string, ContentFacts>,
+  facts: ReadonlyMap<string, ContentFacts>,
   rules: Rules,
 ): Map<string, Assigned[]> {
   const byKind = new Map<MediaKind, { main: CategoryRule[]; fallback: CategoryRule[] }>();

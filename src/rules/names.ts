@@ -20,8 +20,15 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** DOS device names, reserved with or without an extension, in any case (`con`, `Com1.txt`, `LPT9 .x`). */
 const RESERVED = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³]|conin\$|conout\$)$/iu;
 
-/** Printable ASCII but `<>:"/\\|?*` (middle), and not a space or a dot (last). */
-const PLAIN_SEGMENT = /^(?! )(?!\.+$)[ !#-)+-.0-9;=@-[\]-{}~]{0,254}[!#-)+,\-0-9;=@-[\]-{}~]$/;
+/** Printable ASCII but `<>:"/\\|?*`. */
+const PLAIN_CHARS = /^[ !#-)+-.0-9;=@-[\]-{}~]+$/;
+/** 1–255 plain characters, not starting with a space, not ending with a space or a dot (so not only dots). */
+function plainSegment(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > MAX_SEGMENT || s.charCodeAt(0) === 32) return false;
+  const last = s.charCodeAt(n - 1);
+  return last !== 32 && last !== 46 && PLAIN_CHARS.test(s);
+}
 const reservedHead = (s: string) => {
   const dot = s.indexOf('.');
   return (dot < 0 ? s : s.slice(0, dot)).trimEnd();
@@ -78,7 +85,7 @@ export function splitExtension(name: string): { stem: string; ext: string } {
 export function legalSegment(name: string, fs: FileSystemKind): string {
   // Printable ASCII without FAT's illegal characters, no leading space, no trailing dot or space, not only dots,
   // at most 255 long: already legal everywhere unless a reserved DOS name on FAT (most names; no copies made).
-  if (PLAIN_SEGMENT.test(name) && (fs === 'posix' || !RESERVED.test(reservedHead(name)))) return name;
+  if (plainSegment(name) && (fs === 'posix' || !RESERVED.test(reservedHead(name)))) return name;
   let s = name.replace(LONE_SURROGATE, '_').normalize('NFC');
   s = trimEnds(s.replace(CONTROL, '_').replace(fs === 'posix' ? POSIX_ILLEGAL : FAT_ILLEGAL, '_'));
   if (measure(s, fs) > MAX_SEGMENT) s = shorten(s, MAX_SEGMENT, fs);

@@ -63,8 +63,9 @@ export function plan(input: PlanInput): Operation[] {
   const fs = profile.filesystem;
   const kinds = KINDS.filter((k) => profile.accepts.includes(k));
   const all = input.facts ?? fetchFacts(graph, kinds);
-  const ordered = byIri(all).filter((f) => kinds.includes(f.kind));
-  const facts = new Map(ordered.map((f) => [f.iri, f]));
+  const everything = byIri(all);
+  const ordered = everything.some((f) => !kinds.includes(f.kind)) ? everything.filter((f) => kinds.includes(f.kind)) : everything;
+  const facts: ReadonlyMap<string, ContentFacts> = ordered === everything ? all : new Map(ordered.map((f) => [f.iri, f]));
   const categories = input.categories ?? categoriseFacts(graph, facts, rules);
   const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));
   const skips: Array<Operation & { kind: 'skip' }> = [];
@@ -147,10 +148,11 @@ export function plan(input: PlanInput): Operation[] {
     if (onDevice !== undefined) op.deviceSource = onDevice;
     copies.push(op);
   }
-  const wanted = new Set(wants.map((w) => w.content));
+  let wanted: Set<string> | undefined;
   const removes: Array<Operation & { kind: 'remove' }> = [];
   for (const e of listing) {
     if (!e.placedBy || kept.has(e)) continue;
+    wanted ??= new Set(wants.map((w) => w.content));
     removes.push({ kind: 'remove', target: e.path, reason: removeReason(e, wanted, skipped, movedTo, profile, facts) });
   }
   if (!sortedBy(copies, (c) => c.target)) copies.sort((a, b) => cmp(a.target, b.target));
@@ -170,7 +172,7 @@ function removeReason(
   skipped: Map<string, string>,
   movedTo: Map<string, string>,
   profile: DeviceProfile,
-  facts: Map<string, ContentFacts>,
+  facts: ReadonlyMap<string, ContentFacts>,
 ): string {
   if (!e.content) return 'placed by semsync, but the catalog does not say what it holds';
   const moved = movedTo.get(e.content);
@@ -283,15 +285,9 @@ function want(
     values.categoryRule = primary.rule;
   }
   const size = source?.size ?? Math.max(0, ...f.files.map((x) => x.size ?? 0));
-  return {
-    content: f.iri,
-    base,
-    baseKey: pathKey(base, fs),
-    rule: rule.iri,
-    values,
-    size,
-    ...(source ? { source: source.path } : {}),
-  };
+  const w: Want = { content: f.iri, base, baseKey: pathKey(base, fs), rule: rule.iri, values, size };
+  if (source) w.source = source.path;
+  return w;
 }
 
 const ruleFields = new WeakMap<PlacementRule, Field[]>();

@@ -68,9 +68,9 @@ describe('the copy thread', () => {
     for (const op of ops) expect(same(m.root, op)).toBe(true);
     await expect(fsp.stat(path.join(m.root, STAGING_DIR))).rejects.toThrow();
     expect(await readCatalog(m.root)).toHaveLength(ops.length);
-    // The catalog (quads built on the copy thread for staged content, here for the rest) is N-Quads any reader takes.
+    // The catalog (records made once for the pending list, then concatenated) is TriG any reader takes.
     const text = await fsp.readFile(path.join(m.root, CATALOG_FILE), 'utf8');
-    const quads = new n3.Parser({ format: 'N-Quads' }).parse(text);
+    const quads = new n3.Parser({ format: 'TriG' }).parse(text);
     expect(new Set(quads.filter((q) => q.predicate.value.endsWith('relativePath')).map((q) => q.subject.value)).size).toBe(ops.length);
     for (const op of [ops[0], ops[299], ops[399]]) expect(await explainPath(m.root, op.target)).toMatchObject({ content: op.content, rule: RULE, values: op.values, size: op.size });
   });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  claimDevice, DeviceFullError, DeviceIoError, executePlan, explainPath, listDevice, PENDING_FILE, readCatalog, TEMP_PREFIX, walkDevice,
+  CATALOG_FILE, claimDevice, DeviceFullError, DeviceIoError, executePlan, explainPath, LEGACY_CATALOG_FILE, LEGACY_PENDING_FILE, listDevice,
+  PENDING_FILE, readCatalog, serializeCatalog, TEMP_PREFIX, walkDevice,
 } from '../../src/devices/index.js';
 import type { Operation } from '../../src/rules/types.js';
 import { mountTmpfs, sha256Urn, tempDir, type Mounted, allFiles } from './mounts-helper.js';
@@ -178,7 +179,7 @@ describe('executePlan on a tmpfs', () => {
     expect((await readCatalog(m.root)).length).toBe(plan.length);
   });
 
-  it('catalogues files an interrupted run renamed into place, and removes its temp files', async () => {
+  it.each(['TriG', 'JSON (versions before the TriG catalog)'])('catalogues files an interrupted run renamed into place, and removes its temp files (pending list: %s)', async (format) => {
     const m = await device();
     const plan = corpusPlan();
     const [a, b] = plan;
@@ -188,13 +189,46 @@ describe('executePlan on a tmpfs', () => {
     await fsp.copyFile(a.source!, path.join(m.root, a.target));
     const tmp = path.join(path.dirname(path.join(m.root, b.target)), `${TEMP_PREFIX}0123456789abcdef`);
     await fsp.writeFile(tmp, 'half');
-    const pending = { dirs: [path.dirname(a.target), path.dirname(b.target)], copies: [a, b].map(({ target, content, size, rule, values }) => ({ target, content, size, rule, values })) };
-    await fsp.writeFile(path.join(m.root, PENDING_FILE), JSON.stringify(pending));
+    if (format === 'TriG') {
+      const records = [a, b].map(({ target, content, size, rule, values }) => ({ path: target, content, size, rule, values, placedAt: '2025-01-01T00:00:00.000Z' }));
+      await fsp.writeFile(path.join(m.root, PENDING_FILE), serializeCatalog('x', records));
+    } else {
+      const pending = { dirs: [path.dirname(a.target), path.dirname(b.target)], copies: [a, b].map(({ target, content, size, rule, values }) => ({ target, content, size, rule, values })) };
+      await fsp.writeFile(path.join(m.root, LEGACY_PENDING_FILE), JSON.stringify(pending));
+    }
     const r = await executePlan(m.root, [a, b]);
     expect(r).toMatchObject({ recovered: 1, tempRemoved: 1, copied: 1, skipped: 1 });
     await expect(fsp.stat(tmp)).rejects.toThrow();
     expect((await readCatalog(m.root)).map((e) => e.path).sort()).toEqual([a.target, b.target].sort());
     expect((await walkDevice(m.root)).map((e) => e.path).sort()).toEqual([a.target, b.target].sort());
     expect(sha256Urn(path.join(m.root, a.target))).toBe(a.content);
+    for (const f of [PENDING_FILE, LEGACY_PENDING_FILE]) await expect(fsp.stat(path.join(m.root, f))).rejects.toThrow();
+  });
+
+  it('reads an N-Quads catalog an older version left, and replaces it with the TriG catalog keeping its records', async () => {
+    const m = await device();
+    const [a, b] = corpusPlan();
+    // `a` was placed by an older version: its file and an N-Quads catalog that lists it.
+    await fsp.mkdir(path.dirname(path.join(m.root, a.target)), { recursive: true });
+    await fsp.copyFile(a.source!, path.join(m.root, a.target));
+    const g = '<https://w3id.org/semsync/id/device/dev-old>';
+    const nq = (p: string, o: string) => `_:old <${p}> ${o} ${g} .\n`;
+    await fsp.writeFile(path.join(m.root, LEGACY_CATALOG_FILE), [
+      nq('https://w3id.org/semsync/ns#relativePath', JSON.stringify(a.target)),
+      nq('http://www.semanticdesktop.org/ontologies/2007/01/19/nie#interpretedAs', `<${a.content}>`),
+      nq('http://www.semanticdesktop.org/ontologies/2007/03/22/nfo#fileSize', `"${a.size}"^^<http://www.w3.org/2001/XMLSchema#integer>`),
+      nq('https://w3id.org/semsync/ns#placedBy', `<${a.rule}>`),
+      nq('https://w3id.org/semsync/ns#placedAt', '"2024-05-06T07:08:09.000Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>'),
+      nq('https://w3id.org/semsync/ns#templateValues', `${JSON.stringify(JSON.stringify(a.values))}^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON>`),
+    ].join(''));
+    expect(await readCatalog(m.root)).toEqual([{ path: a.target, size: a.size, content: a.content, placedBy: a.rule }]);
+    expect((await listDevice(m.root)).find((e) => e.path === a.target)).toMatchObject({ content: a.content, placedBy: a.rule });
+    expect(await explainPath(m.root, a.target)).toMatchObject({ content: a.content, rule: a.rule, values: a.values, placedAt: '2024-05-06T07:08:09.000Z' });
+    const r = await executePlan(m.root, [a, b]);
+    expect(r).toMatchObject({ copied: 1, skipped: 1, errors: [] });
+    await expect(fsp.stat(path.join(m.root, LEGACY_CATALOG_FILE))).rejects.toThrow();
+    expect((await fsp.readFile(path.join(m.root, CATALOG_FILE), 'utf8')).startsWith('@prefix')).toBe(true);
+    expect(await explainPath(m.root, a.target)).toMatchObject({ content: a.content, placedAt: '2024-05-06T07:08:09.000Z' });
+    expect((await readCatalog(m.root)).map((e) => e.path).sort()).toEqual([a.target, b.target].sort());
   });
 });
