@@ -10,40 +10,73 @@ import type { PatternReach, Reach, Slot } from './reach.js';
 export interface PartText {
   predicate: string;
   graph: string;
-  buf: Buffer;
+  /** The part's bytes, or how to read them (then read only when a search needs the whole part). */
+  buf: Buffer | (() => Buffer);
+  /** The lines whose subject ('s') or object ('o') text is `value`, found without reading the part (part-index.ts). */
+  find?: (which: 's' | 'o', value: string) => Array<Omit<Line, 'part'>>;
+  /** About how many lines `find` would return (at least as many), without reading any. */
+  count?: (which: 's' | 'o', value: string) => number;
+}
+
+/** A part's bytes, read on first use. */
+export function partBytes(part: PartText): Buffer {
+  if (typeof part.buf === 'function') part.buf = part.buf();
+  return part.buf;
 }
 
 /** Up to this many values, lines are found by searching for each; beyond, by reading every line of the part once. */
 const NEEDLES_MAX = 16;
+/** Up to this many values, a part with an index finds their lines through it. */
+const FIND_MAX = 4096;
 
-interface Line {
+export interface Line {
   part: number;
   start: number;
   /** Past the newline. */
   end: number;
   s: string;
   o: string;
+  /** The line's text, with its newline. */
+  bytes: Buffer;
 }
 
-/** A line's subject and object text (lines are `S P O [G] .\n`; subjects hold no space). */
-function lineAt(parts: PartText[], part: number, start: number): Line | null {
-  const { buf, predicate, graph } = parts[part];
+/**
+ * Where the line at `start` ends and where its subject and object lie (lines are `S P O [G] .\n`; subjects hold no
+ * space; `predicate` and `graph` are the part's); null when the line does not have that shape.
+ */
+export function lineRange(buf: Buffer, start: number, predicateBytes: number, graphBytes: number): { end: number; sEnd: number; oStart: number; oEnd: number } | null {
   const nl = buf.indexOf(10, start);
   const end = nl < 0 ? buf.length : nl + 1;
   const sEnd = buf.indexOf(32, start);
   if (sEnd < 0 || sEnd >= end) return null;
-  const oStart = sEnd + 1 + Buffer.byteLength(predicate) + 1;
-  const oEnd = end - (nl < 0 ? 0 : 1) - 2 - (graph ? Buffer.byteLength(graph) + 1 : 0); // before `[ G] .`
+  const oStart = sEnd + 1 + predicateBytes + 1;
+  const oEnd = end - (nl < 0 ? 0 : 1) - 2 - (graphBytes ? graphBytes + 1 : 0); // before `[ G] .`
   if (oEnd <= oStart) return null;
-  return { part, start, end, s: buf.toString('utf8', start, sEnd), o: buf.toString('utf8', oStart, oEnd) };
+  return { end, sEnd, oStart, oEnd };
 }
 
-/** Lines of the parts of `p` whose slot `which` holds one of `values`. */
-function linesWith(parts: PartText[], ids: number[], which: 's' | 'o', values: Set<string>): Line[] {
+/** The line of `buf` at `start`: its extent, subject and object text. */
+export function parseLine(buf: Buffer, start: number, predicate: string, graph: string): Omit<Line, 'part'> | null {
+  const r = lineRange(buf, start, Buffer.byteLength(predicate), graph ? Buffer.byteLength(graph) : 0);
+  if (!r) return null;
+  return { start, end: r.end, s: buf.toString('utf8', start, r.sEnd), o: buf.toString('utf8', r.oStart, r.oEnd), bytes: buf.subarray(start, r.end) };
+}
+
+function lineAt(parts: PartText[], part: number, start: number): Line | null {
+  const x = parts[part];
+  const line = parseLine(partBytes(x), start, x.predicate, x.graph);
+  return line && { ...line, part };
+}
+
+/** Lines of the parts `ids` whose slot `which` holds one of `values`. */
+export function linesWith(parts: PartText[], ids: number[], which: 's' | 'o', values: Set<string>): Line[] {
   const out: Line[] = [];
   for (const id of ids) {
-    const { buf, predicate } = parts[id];
-    if (values.size <= NEEDLES_MAX) {
+    const { predicate, find } = parts[id];
+    if (find && values.size <= FIND_MAX) {
+      for (const v of values) for (const line of find(which, v)) out.push({ ...line, part: id });
+    } else if (values.size <= NEEDLES_MAX) {
+      const buf = partBytes(parts[id]);
       for (const v of values) {
         // `S P ` at a line start, or ` P O ` right after the subject (an object's text may recur inside a literal)
         const needle = Buffer.from(which === 's' ? `${v} ${predicate} ` : ` ${predicate} ${v} `);
@@ -55,6 +88,7 @@ function linesWith(parts: PartText[], ids: number[], which: 's' | 'o', values: S
         }
       }
     } else {
+      const buf = partBytes(parts[id]);
       for (let start = 0; start < buf.length; ) {
         const line = lineAt(parts, id, start);
         if (!line) break;
@@ -108,7 +142,13 @@ export function narrow(reach: Reach, parts: PartText[], dirty: Set<string>): Arr
     if (best < 0) break;
     const x = reach.patterns[best];
     const { ls, lo } = limits(x);
-    const bySubject = ls !== undefined && (lo === undefined || ls.size <= lo.size);
+    // By the side with fewer lines to read: with indexes, their counts; without, the fewer values to search for.
+    const cost = (which: 's' | 'o', values: Set<string>) =>
+      (idsOf.get(x.p) ?? []).reduce((n, id) => {
+        const count = parts[id].count;
+        return n + (count && values.size <= FIND_MAX ? [...values].reduce((m, v) => m + count(which, v), 0) : values.size);
+      }, 0);
+    const bySubject = ls !== undefined && (lo === undefined || cost('s', ls) <= cost('o', lo));
     const lines = linesWith(parts, idsOf.get(x.p) ?? [], bySubject ? 's' : 'o', bySubject ? ls! : lo!).filter((l) => (bySubject ? !lo || lo.has(l.o) : !ls || ls.has(l.s)));
     found[best] = lines;
     if (!x.joins) continue;
@@ -122,7 +162,7 @@ export function narrow(reach: Reach, parts: PartText[], dirty: Set<string>): Arr
   }
 
   // Patterns nothing limits need all their lines; the others keep the lines that fit the final domains.
-  const keep = new Map<number, Map<number, number>>(); // part → line start → end
+  const keep = new Map<number, Map<number, Buffer>>(); // part → line start → text
   reach.patterns.forEach((x, i) => {
     const lines = found[i];
     if (!lines) {
@@ -132,15 +172,15 @@ export function narrow(reach: Reach, parts: PartText[], dirty: Set<string>): Arr
     const { ls, lo } = limits(x);
     for (const l of lines) {
       if ((ls && !ls.has(l.s)) || (lo && !lo.has(l.o))) continue;
-      const m = keep.get(l.part) ?? new Map<number, number>();
-      m.set(l.start, l.end);
+      const m = keep.get(l.part) ?? new Map<number, Buffer>();
+      m.set(l.start, l.bytes);
       keep.set(l.part, m);
     }
   });
-  return parts.map((part, id) => {
+  return parts.map((_, id) => {
     if (whole.has(id)) return 'all';
     const m = keep.get(id);
     if (!m) return null;
-    return Buffer.concat([...m].sort((a, b) => a[0] - b[0]).map(([start, end]) => part.buf.subarray(start, end)));
+    return Buffer.concat([...m].sort((a, b) => a[0] - b[0]).map(([, bytes]) => bytes));
   });
 }

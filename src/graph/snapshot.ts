@@ -9,7 +9,7 @@ import { fsyncDir } from './changelog.js';
 import { CorruptSnapshotError } from './errors.js';
 import { isVersionVector } from './vv.js';
 import { linePredicate, reachesPredicate, type Reach } from './reach.js';
-import { narrow } from './narrow.js';
+import { narrow, partBytes } from './narrow.js';
 import { reserveWasmMemory } from './wasm-memory.js';
 import type { VersionVector } from './types.js';
 
@@ -21,7 +21,7 @@ const PARTS_AT_PREFIX = '# semsync-parts-at ';
 const PARTS_AT_BYTES = PARTS_AT_PREFIX.length + 16 + 1;
 
 /** One run of lines of one predicate in one graph: [predicate (N-Triples, '' for lines of another shape), byte offset, byte length, lines, graph (N-Triples, '' for the default graph)]. */
-type Part = [string, number, number, number, string];
+export type Part = [string, number, number, number, string];
 
 export interface SnapshotMeta {
   /** The patches the snapshot holds: everything up to this vector. */
@@ -44,7 +44,7 @@ function termText(t: oxigraph.Term): string {
 }
 
 /** Every graph of the store as N-Quads text, one chunk per graph (the default graph first), with the graph's text ('' for the default graph). */
-function* dumpGraphs(store: oxigraph.Store, graphs?: Array<oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph>): Generator<{ graph: string; text: string }> {
+export function* dumpGraphs(store: oxigraph.Store, graphs?: Array<oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph>): Generator<{ graph: string; text: string }> {
   const list = graphs ?? [oxigraph.defaultGraph(), ...namedGraphs(store)];
   for (const g of list) {
     const text = store.dump({ format: 'application/n-triples', from_graph_name: g });
@@ -74,14 +74,14 @@ async function listSnapshots(dir: string): Promise<string[]> {
 }
 
 /** Writes all of `text` and returns its length in bytes: a write on a filling disk may be short without an error (the next one then fails with ENOSPC). */
-async function writeAll(fh: fsp.FileHandle, text: string): Promise<number> {
-  const buf = Buffer.from(text, 'utf8');
+async function writeAll(fh: fsp.FileHandle, text: string | Buffer): Promise<number> {
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
   return buf.length;
 }
 
 /** The lines of one graph's N-Quads text (each with its newline), grouped by predicate in first-seen order. */
-function byPredicate(text: string): Map<string, string[]> {
+export function byPredicate(text: string): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (let pos = 0; pos < text.length; ) {
     let nl = text.indexOf('\n', pos);
@@ -96,26 +96,58 @@ function byPredicate(text: string): Map<string, string[]> {
   return groups;
 }
 
+/** One group of a snapshot's lines: one predicate's statements in one graph (N-Triples texts; '' for the default graph, or lines of another shape). */
+export interface PartData {
+  graph: string;
+  predicate: string;
+  data: Buffer | string;
+}
+
+/** The parts of `store`'s graphs, grouped by predicate within each graph. */
+function* storeParts(store: oxigraph.Store): Generator<PartData> {
+  for (const { graph, text } of dumpGraphs(store)) {
+    for (const [predicate, lines] of byPredicate(text)) yield { graph, predicate, data: lines.join('') };
+  }
+}
+
+function countLines(data: Buffer | string): number {
+  let n = 0;
+  if (typeof data === 'string') {
+    for (let i = data.indexOf('\n'); i >= 0; i = data.indexOf('\n', i + 1)) n++;
+  } else {
+    for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) n++;
+  }
+  return n;
+}
+
 /** Write a snapshot of `store` covering `vv` (temp file, fsync, rename, fsync dir); older snapshots are removed after. */
 export async function writeSnapshot(dir: string, store: oxigraph.Store, meta: Omit<SnapshotMeta, 'quads' | 'created'>): Promise<SnapshotInfo> {
+  return writeSnapshotParts(dir, { ...meta, quads: store.size }, storeParts(store));
+}
+
+/** Write a snapshot from its parts (each graph's predicates once; `meta.quads` lines in all), as writeSnapshot does. */
+export async function writeSnapshotParts(dir: string, meta: Omit<SnapshotMeta, 'created'>, parts: Iterable<PartData>): Promise<SnapshotInfo> {
   await fsp.mkdir(dir, { recursive: true });
   const existing = await listSnapshots(dir);
   const next = existing.length ? Number(SNAP_RE.exec(existing[existing.length - 1])![1]) + 1 : 1;
   const file = path.join(dir, `snapshot-${String(next).padStart(12, '0')}.nq`);
   const tmp = `${file}.tmp`;
-  const full: SnapshotMeta = { ...meta, quads: store.size, created: new Date().toISOString() };
+  const full: SnapshotMeta = { ...meta, created: new Date().toISOString() };
   const fh = await fsp.open(tmp, 'w');
   try {
     let offset = await writeAll(fh, `${HEADER_PREFIX}${JSON.stringify(full)}\n`);
-    const parts: Part[] = [];
-    for (const { graph, text } of dumpGraphs(store)) {
-      for (const [predicate, lines] of byPredicate(text)) {
-        const length = await writeAll(fh, lines.join(''));
-        parts.push([predicate, offset, length, lines.length, graph]);
-        offset += length;
-      }
+    const index: Part[] = [];
+    let quads = 0;
+    for (const { graph, predicate, data } of parts) {
+      const lines = countLines(data);
+      if (!lines) continue;
+      const length = await writeAll(fh, data);
+      index.push([predicate, offset, length, lines, graph]);
+      offset += length;
+      quads += lines;
     }
-    await writeAll(fh, `${PARTS_PREFIX}${JSON.stringify(parts)}\n${PARTS_AT_PREFIX}${String(offset).padStart(16, '0')}\n`);
+    if (quads !== full.quads) throw new Error(`a snapshot of ${full.quads} quads was given ${quads} lines`);
+    await writeAll(fh, `${PARTS_PREFIX}${JSON.stringify(index)}\n${PARTS_AT_PREFIX}${String(offset).padStart(16, '0')}\n`);
     await fh.sync();
   } catch (e) {
     await fh.close();
@@ -129,7 +161,7 @@ export async function writeSnapshot(dir: string, store: oxigraph.Store, meta: Om
   return { file, meta: full };
 }
 
-function readHeader(file: string): SnapshotMeta {
+export function readHeader(file: string): SnapshotMeta {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 16);
@@ -162,7 +194,7 @@ function* fileChunks(file: string, size = 8 << 20): Generator<Uint8Array> {
 }
 
 /** The snapshot's index of parts, when it has one that accounts for every line; null otherwise (an older snapshot). */
-function readParts(file: string, meta: SnapshotMeta): Part[] | null {
+export function readParts(file: string, meta: SnapshotMeta): Part[] | null {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
@@ -185,7 +217,7 @@ function readParts(file: string, meta: SnapshotMeta): Part[] | null {
   }
 }
 
-function readPart(fd: number, offset: number, length: number): Buffer {
+export function readPart(fd: number, offset: number, length: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   for (let got = 0; got < length; ) {
     const n = fs.readSync(fd, buf, got, length - got, offset + got);
@@ -200,13 +232,23 @@ function reachedChunks(file: string, parts: Part[], reach: Reach, dirty: Set<str
   const fd = fs.openSync(file, 'r');
   try {
     const read = parts.filter(([p]) => p === '' || reachesPredicate(reach, p)).map(([predicate, offset, length, , graph]) => ({ predicate, graph, buf: readPart(fd, offset, length) }));
-    const chosen = narrow(reach, read, dirty).map((x, i) => (x === 'all' ? read[i].buf : x)).filter((x): x is Buffer => x !== null && x.length > 0);
+    const chosen = narrow(reach, read, dirty).map((x, i) => (x === 'all' ? partBytes(read[i]) : x)).filter((x): x is Buffer => x !== null && x.length > 0);
     // A store holds ~4 bytes of wasm memory per byte of N-Quads text; reserving 3x gained as much as 4x, for less.
     reserveWasmMemory(3 * chosen.reduce((n, b) => n + b.length, 0));
     return chosen;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The newest snapshot, its header and its index of parts (null for a snapshot without one), without loading it; null when there is none. */
+export async function latestSnapshot(dir: string): Promise<{ file: string; meta: SnapshotMeta; parts: Part[] | null } | null> {
+  for (const n of await fsp.readdir(dir).catch(() => [] as string[])) if (n.endsWith('.nq.tmp')) await fsp.rm(path.join(dir, n), { force: true });
+  const names = await listSnapshots(dir);
+  if (!names.length) return null;
+  const file = path.join(dir, names[names.length - 1]);
+  const meta = readHeader(file);
+  return { file, meta, parts: readParts(file, meta) };
 }
 
 /** The newest snapshot's header (what it covers), without loading it; null when there is none. */

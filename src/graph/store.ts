@@ -11,12 +11,13 @@ import { exportChunks, exportToFile, rdfFormat, readQuads } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from './pidlock.js';
 import { runQuery, type QueryOutput } from './query.js';
-import { dumpChunks, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot } from './snapshot.js';
+import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot } from './snapshot.js';
+import { PagedGraph } from './paged.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { StateReplay, stateHeader, stateRecords } from './state.js';
-import { linePredicate, type Reach } from './reach.js';
+import { linePredicate, queryReach, type Reach } from './reach.js';
 import { applyNet, applyRows, netRows, presentRows } from './rows.js';
 
 export type { QueryOutput } from './query.js';
@@ -42,6 +43,15 @@ export interface OpenOptions {
    * whole store would, and refuses everything else (changes, exports, matches, snapshots).
    */
   reach?: Reach;
+  /**
+   * Keep the store on disk, and in memory only the changes since its snapshot and a working set, when the snapshot
+   * holds more than this many statements (default 500,000; paged.ts). A store opened smaller stays whole.
+   */
+  pagedAbove?: number;
+  /** Most statements a paged store's working set holds (default 320,000). */
+  workingSet?: number;
+  /** A paged store writes a snapshot once this many statements changed since the last (default 200,000). */
+  pagedChanges?: number;
 }
 
 export interface ImportOptions {
@@ -69,6 +79,12 @@ function oxToN3(t: oxigraph.Term): Term {
 }
 
 /** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
+/** A graph term's N-Triples text ('' for the default graph), as snapshots write it. */
+function graphText(g: Term): string {
+  if (g.termType === 'DefaultGraph') return '';
+  return g.termType === 'BlankNode' ? `_:${g.value}` : `<${g.value}>`;
+}
+
 function blankProblem(q: Quad): string | null {
   return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
     ? 'blank nodes are not stored (they cannot sync): derive a stable IRI, see vocab.ts'
@@ -81,6 +97,7 @@ export class GraphStore {
   private bytesSinceSnapshot = 0;
   /** Per author, the seq of its latest full-state record in the log (patches before it cannot be replayed to peers). */
   private stateAt = new Map<string, number>();
+  private readonly reaches = new Map<string, Reach | null>();
 
   private constructor(
     readonly nodeId: string,
@@ -91,6 +108,8 @@ export class GraphStore {
     private readonly log: ChangeLog,
     private readonly lock: PidLock,
     private readonly opts: OpenOptions,
+    /** A store too big to hold whole: on disk, with a working set in `ox` (paged.ts); null when `ox` holds everything. */
+    private readonly paged: PagedGraph | null,
   ) {}
 
   /** What recovery cut off the end of the log when the store was opened (a torn last record), if anything. */
@@ -108,9 +127,11 @@ export class GraphStore {
     try {
       const ox = new oxigraph.Store();
       const reach = opts.reach;
+      const latest = reach ? null : await latestSnapshot(dir);
+      const paged = latest?.parts && latest.meta.quads > (opts.pagedAbove ?? 500_000) ? new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: opts.workingSet }) : null;
       // For one query's reach, the log is read first: what it adds decides how far the snapshot may be narrowed.
-      const snap = reach ? null : await loadLatestSnapshot(dir, ox);
-      const head = reach ? await latestSnapshotMeta(dir) : snap?.meta;
+      const snap = reach || paged ? null : await loadLatestSnapshot(dir, ox);
+      const head = reach ? await latestSnapshotMeta(dir) : (latest?.meta ?? null);
       const pending: string[] = [];
       const vv: VersionVector = { ...(head?.vv ?? {}) };
       let clock = (head && parseHlc(head.hlc)) || HLC_ZERO;
@@ -118,7 +139,7 @@ export class GraphStore {
       const lastInLog = new Map<string, number>();
       const stateAt = new Map<string, number>();
       const states = new StateReplay();
-      const log = await ChangeLog.open(
+      const open = () => ChangeLog.open(
         path.join(dir, 'log'),
         (e, payload) => {
           const prev = lastInLog.get(e.author);
@@ -144,6 +165,7 @@ export class GraphStore {
           const text = payload.toString('utf8');
           for (const t of group ?? [text]) {
             if (reach) pending.push(t);
+            else if (paged) paged.apply(t);
             else applyRows(ox, t);
           }
           vv[e.author] = e.seq;
@@ -153,6 +175,7 @@ export class GraphStore {
         },
         { segmentBytes: opts.segmentBytes },
       );
+      const log = paged ? await paged.withPartsCached(open) : await open();
       if (reach) {
         // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
         const nets = pending.map(netRows);
@@ -161,7 +184,7 @@ export class GraphStore {
         await loadLatestSnapshot(dir, ox, reach, dirty);
         for (const net of nets) applyNet(ox, net, reach);
       }
-      const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts);
+      const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts, paged);
       // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
       store.bytesSinceSnapshot = snap && !snap.indexed ? Math.max(replayed, (4 << 20) + 1) : replayed;
       store.stateAt = stateAt;
@@ -173,7 +196,12 @@ export class GraphStore {
   }
 
   get size(): number {
-    return this.ox.size;
+    return this.paged ? this.paged.size : this.ox.size;
+  }
+
+  /** Statements held in memory: all of them, or a paged store's working set. */
+  get holding(): number {
+    return this.paged ? this.paged.holding : this.ox.size;
   }
 
   /** Whether this store holds only a query's reach (OpenOptions.reach). */
@@ -214,7 +242,7 @@ export class GraphStore {
     }
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const present = presentRows(this.ox, keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
+    const present = this.paged ? this.paged.present(keys) : presentRows(this.ox, keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
     const net: Change[] = [];
     const lines: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -230,7 +258,7 @@ export class GraphStore {
     const head = encodePatch({ ...patch, changes: [] });
     const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
     await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
-    applyRows(this.ox, text);
+    this.apply(text, true);
     this.vv[this.nodeId] = seq;
     this.clock = clock;
     await this.afterWrite(text.length);
@@ -249,7 +277,7 @@ export class GraphStore {
       if (patch.seq > have + 1) return 'gap';
       const text = encodePatch(patch);
       await this.log.append([{ payload: Buffer.from(text), author: patch.author, seq: patch.seq }]);
-      applyRows(this.ox, text);
+      this.apply(text);
       this.vv[patch.author] = patch.seq;
       this.clock = receive(this.clock, parseHlc(patch.hlc)!, Date.now());
       await this.afterWrite(text.length);
@@ -278,10 +306,9 @@ export class GraphStore {
       for (const q of quads) want.set(quadTerms(q), true);
       const rows: string[] = [];
       const prefix = graphIri(author, '').value;
-      const graphs = JSON.parse(this.ox.query('SELECT DISTINCT ?g WHERE { GRAPH ?g { } }', { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ g: { value: string } }> } };
-      for (const b of graphs.results.bindings) {
-        if (!b.g.value.startsWith(prefix)) continue;
-        for (const x of this.match(null, null, null, namedNode(b.g.value))) {
+      for (const g of this.graphNames()) {
+        if (!g.startsWith(prefix)) continue;
+        for (const x of this.match(null, null, null, namedNode(g))) {
           const k = quadTerms(x);
           if (want.has(k)) want.delete(k);
           else rows.push(`D ${k} .\n`);
@@ -291,7 +318,7 @@ export class GraphStore {
       const texts = stateRecords(author, seq, hlc, have, rows, this.opts.statePartBytes);
       rows.length = 0;
       await this.log.append(texts.map((t) => ({ payload: Buffer.from(t), author, seq })));
-      for (const t of texts) applyRows(this.ox, t);
+      for (const t of texts) this.apply(t, true);
       this.vv[author] = seq;
       this.stateAt.set(author, seq);
       this.clock = receive(this.clock, parseHlc(hlc)!, Date.now());
@@ -299,9 +326,23 @@ export class GraphStore {
     });
   }
 
+  /** Apply an encoded patch already logged. `known`: each of its rows changes something (checked against the store). */
+  private apply(text: string, known = false): void {
+    if (this.paged) this.paged.apply(text, known);
+    else applyRows(this.ox, text);
+  }
+
+  /** The IRIs of the named graphs that may hold statements. */
+  private graphNames(): string[] {
+    if (this.paged) return this.paged.graphs().filter((g) => g.startsWith('<')).map((g) => g.slice(1, -1));
+    const graphs = JSON.parse(this.ox.query('SELECT DISTINCT ?g WHERE { GRAPH ?g { } }', { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ g: { value: string } }> } };
+    return graphs.results.bindings.map((b) => b.g.value);
+  }
+
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
-    if (this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
+    const due = this.paged ? this.paged.changed >= (this.opts.pagedChanges ?? 200_000) : false;
+    if (due || this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
   }
 
   /** A snapshot only bounds recovery time: the change is already durable in the log, so a failure (a full disk) must not fail it; the next trigger retries. */
@@ -348,30 +389,79 @@ export class GraphStore {
       // A whole graph (or everything): dumped as text and parsed, ~50x faster than a wasm object per term.
       const out: Quad[] = [];
       const parser = () => new n3.Parser({ format: 'N-Quads' });
-      for (const text of dumpChunks(this.ox, g ? [t(g) as oxigraph.NamedNode | oxigraph.DefaultGraph] : undefined)) for (const x of parser().parse(text)) out.push(x);
+      const src = this.paged ? this.paged.storeFor(null, g ? graphText(g) : undefined) : this.ox;
+      for (const text of dumpChunks(src, g ? [t(g) as oxigraph.NamedNode | oxigraph.DefaultGraph] : undefined)) for (const x of parser().parse(text)) out.push(x);
+      this.paged?.release(src);
       return out;
     }
-    return this.ox.match(t(s), t(p), t(o), t(g)).map(
+    return (this.paged ? this.paged.match(t(s), t(p), t(o), t(g)) : this.ox.match(t(s), t(p), t(o), t(g))).map(
       (x) => quad(oxToN3(x.subject) as Quad['subject'], oxToN3(x.predicate) as Quad['predicate'], oxToN3(x.object) as Quad['object'], oxToN3(x.graph) as Quad['graph']),
     );
   }
 
+  /**
+   * Whether scan() streams statements from disk (a paged store): a flat read of whole predicates then costs no
+   * loading into memory. A whole store answers the same with a query.
+   */
+  get scans(): boolean {
+    return this.paged !== null;
+  }
+
+  /** Every statement of these predicates (IRIs), streamed from disk: `each(p, s, o)`, subject and object in N-Triples syntax. Paged stores only (see scans). */
+  scan(predicates: string[], each: (p: string, s: string, o: string) => void): void {
+    if (!this.paged) throw new StoreError('Only a paged store streams statements; query a whole store.');
+    this.paged.scan(predicates.map((p) => `<${p}>`), each);
+  }
+
   /** A read-only SPARQL 1.1 query over the union of all graphs, with our prefixes predeclared. */
   query(sparql: string, opts: { format?: ResultFormat } = {}): QueryOutput {
-    return runQuery(this.ox, sparql, opts.format);
+    if (!this.paged) return runQuery(this.ox, sparql, opts.format);
+    const src = this.paged.storeFor(this.reachOf(sparql), undefined, true);
+    try {
+      return runQuery(src, sparql, opts.format);
+    } finally {
+      this.paged.release(src);
+    }
+  }
+
+  /** A query's reach (reach.ts), remembered for the last few hundred queries: a paged store loads what it reaches. */
+  private reachOf(sparql: string): Reach | null {
+    let r = this.reaches.get(sparql);
+    if (r === undefined) {
+      r = queryReach(sparql);
+      if (this.reaches.size >= 256) this.reaches.delete(this.reaches.keys().next().value!);
+      this.reaches.set(sparql, r);
+    }
+    return r;
+  }
+
+  /** The store to export from: everything (or one graph) in one oxigraph store. */
+  private exportSource(graph?: string): oxigraph.Store {
+    if (!this.paged) return this.ox;
+    return this.paged.storeFor(null, graph === undefined ? undefined : graph.startsWith('_:') ? graph : `<${graph}>`);
   }
 
   /** Everything (or one graph, by IRI) as text in `format`. For big stores prefer exportTo. */
   export(format: ResultFormat, opts: { graph?: string } = {}): string {
     this.whole('export');
-    return [...exportChunks(this.ox, format, opts.graph)].join('');
+    const src = this.exportSource(opts.graph);
+    try {
+      return [...exportChunks(src, format, opts.graph)].join('');
+    } finally {
+      this.paged?.release(src);
+    }
   }
 
   /** Stream an export into a file, graph by graph. */
   exportTo(file: string, format: ResultFormat, opts: { graph?: string } = {}): Promise<void> {
     return this.exclusive(async () => {
       this.whole('export');
-      return exportToFile(this.ox, file, format, opts.graph);
+      const src = this.exportSource(opts.graph);
+      try {
+        return await exportToFile(src, file, format, opts.graph);
+      } finally {
+        this.paged?.release(src);
+      }
     });
   }
 
@@ -421,7 +511,9 @@ export class GraphStore {
   }
 
   private async snapshotNow(): Promise<void> {
-    await writeSnapshot(this.dir, this.ox, { vv: { ...this.vv }, hlc: formatHlc(this.clock) });
+    const meta = { vv: { ...this.vv }, hlc: formatHlc(this.clock) };
+    if (this.paged) await this.paged.snapshot(this.dir, meta);
+    else await writeSnapshot(this.dir, this.ox, meta);
     this.bytesSinceSnapshot = 0;
     await this.log.compact(this.vv, this.opts.keepSegments ?? 2);
   }
@@ -433,6 +525,7 @@ export class GraphStore {
       if (this.bytesSinceSnapshot > 4 << 20 && !this.partial) await this.snapshotBestEffort();
       await this.log.close();
     }).finally(() => {
+      this.paged?.close();
       this.closed = true;
       this.lock.release();
     });

@@ -8,6 +8,11 @@ export interface RuleGraph {
   select(sparql: string): Array<Record<string, Term>>;
   /** The same query's results as SPARQL TSV text, when the store can give it (much cheaper than term objects). */
   selectTsv?(sparql: string): string;
+  /**
+   * Every statement of these predicates (IRIs) as `each(p, s, o)`, subject and object in N-Triples syntax, when the
+   * store streams them from disk (a store too big to hold in memory): then preferred to a query.
+   */
+  scan?(predicates: string[], each: (p: string, s: string, o: string) => void): void;
 }
 
 /** The class each kind of media is typed with in the graph. */
@@ -163,6 +168,17 @@ function flat(
   }
 }
 
+const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+
+/** {@link flat} for a graph that streams statements (RuleGraph.scan): the same rows, IRI subjects only. */
+function scanned(graph: RuleGraph, predicates: string[], each: (group: string, subject: string, object: string, literal: boolean) => void): void {
+  graph.scan!(predicates, (p, s, o) => {
+    if (s.charCodeAt(0) !== 60) return;
+    const obj = tsvTerm(o);
+    if (obj) each(p.slice(1, -1), s.slice(1, -1), obj[0], obj[1]);
+  });
+}
+
 /**
  * The facts of every content of the given kinds, in two queries whatever the number of contents: the
  * contents by kind, then one scan of the predicates planning reads (joined here, not in SPARQL: flat scans
@@ -174,13 +190,15 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   if (kinds.length === 0) return out;
   const byClass = new Map<string, MediaKind>(kinds.map((k) => [KIND_CLASS[k], k]));
   const rank = (k: MediaKind): number => kinds.indexOf(k);
-  flat(graph, 'type', `VALUES ?type { ${kindValues(kinds)} } ?s a ?type . BIND("" AS ?o)`, (type, c) => {
+  const typed = (type: string, c: string) => {
     const kind = byClass.get(type);
     if (!kind) return;
     const seen = out.get(c);
     if (seen && rank(seen.kind) <= rank(kind)) return;
     out.set(c, { iri: c, kind, values: emptyValues(), files: [] });
-  });
+  };
+  if (graph.scan) scanned(graph, [RDF_TYPE], (_, s, o) => typed(o, s));
+  else flat(graph, 'type', `VALUES ?type { ${kindValues(kinds)} } ?s a ?type . BIND("" AS ?o)`, typed);
   if (out.size === 0) return out;
   const preds = Object.values(P).map((p) => `<${p}>`).join(' ');
   const nameOf = new Map<string, keyof typeof P>(Object.entries(P).map(([k, v]) => [v, k as keyof typeof P]));
@@ -197,7 +215,7 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   let lastP = '';
   let name: keyof typeof P | undefined;
   let other = new Map<string, string[]>();
-  flat(graph, 'p', `VALUES ?p { ${preds} } ?s ?p ?o .`, (p, subject, o, lit) => {
+  const fact = (p: string, subject: string, o: string, lit: boolean) => {
     if (p !== lastP) {
       lastP = p;
       name = nameOf.get(p);
@@ -219,7 +237,9 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
     } else if (!f && lit) {
       add(other, subject, o);
     }
-  });
+  };
+  if (graph.scan) scanned(graph, Object.values(P), fact);
+  else flat(graph, 'p', `VALUES ?p { ${preds} } ?s ?p ?o .`, fact);
   const lits = (name: keyof typeof P, s: string): string[] => text.get(name)?.get(s) ?? [];
   for (const [f, kind, o] of links) {
     if (kind === 'creator') f.values.creator.push(...lits('name', o));

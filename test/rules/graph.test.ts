@@ -1,7 +1,11 @@
 // Reading facts from the graph: packed queries survive hostile literals and blank nodes; precomputed facts reuse.
 import { describe, expect, it } from 'vitest';
+import n3 from 'n3';
 import { fetchFacts, loadDefaultRules, plan } from '../../src/rules/index.js';
-import { book, graphWith, profile, track } from './helpers.js';
+import type { RuleGraph } from '../../src/rules/graph.js';
+import { GraphStore } from '../../src/graph/store.js';
+import { tempDir } from '../graph/helpers.js';
+import { book, graphWith, photo, profile, track } from './helpers.js';
 
 describe('fetchFacts', () => {
   it('keeps literals with separators, percent signs and control characters intact', () => {
@@ -39,5 +43,42 @@ describe('fetchFacts', () => {
     expect(plan({ graph: none, rules, profile: dev, listing: [], sources: new Map(), facts })).toEqual(
       plan({ graph: g, rules, profile: dev, listing: [], sources: new Map() }),
     );
+  });
+
+  it('reads the same facts from a paged store\'s stream as from its queries, changes since the snapshot included', async () => {
+    const items = [
+      book({ id: 'a', title: 'A "quoted" \\ title\n', creators: ['P', 'Q'], subjects: ['SF', 'Science Fiction'] }),
+      book({ id: 'b', title: 'Café ✓', creators: ['P'], path: 'books/déjà vu.epub' }),
+      track({ id: 't', title: 'T', artist: 'Art', album: 'Alb', albumArtist: 'Various', track: 3, genres: ['jazz', 'Jazz'] }),
+      photo({ id: 'p', date: '2021-05-06T07:08:09.000Z', place: 'Paris' }),
+    ];
+    const quads = (...xs: Array<{ ttl: string }>) => new n3.Parser({ format: 'N-Quads' }).parse(graphWith(...xs).store.dump({ format: 'application/n-quads' }));
+    const dir = tempDir('facts-paged');
+    const whole = await GraphStore.open({ dir, nodeId: 'n0' });
+    await whole.commit(quads(...items).map((quad) => ({ op: 'A', quad })));
+    await whole.snapshot();
+    await whole.close();
+    const store = await GraphStore.open({ dir, nodeId: 'n0', pagedAbove: 0, workingSet: 10 });
+    try {
+      // after the snapshot: a new book, and one of the first book's subjects gone
+      await store.commit(quads(book({ id: 'c', title: 'C', creators: ['R'], subjects: ['Horror'] })).map((quad) => ({ op: 'A', quad })));
+      const sf = store.match(null, n3.DataFactory.namedNode('http://purl.org/dc/terms/subject'), n3.DataFactory.literal('SF'));
+      await store.commit(sf.map((quad) => ({ op: 'D', quad })));
+      expect(store.scans).toBe(true);
+      const queried: RuleGraph = {
+        select: (q) => { const out = store.query(q); return out.kind === 'bindings' ? out.rows : []; },
+        selectTsv: (q) => store.query(q, { format: 'tsv' }).serialized ?? '',
+      };
+      let scans = 0;
+      const streamed: RuleGraph = { ...queried, scan: (p, each) => { scans++; store.scan(p, each); } };
+      const kinds = ['ebook', 'music', 'photo'] as const;
+      const want = fetchFacts(queried, kinds);
+      expect(want.size).toBe(5);
+      expect(want.get(items[0].iri)?.values.subject).toEqual(['Science Fiction']);
+      expect(fetchFacts(streamed, kinds)).toEqual(want);
+      expect(scans).toBe(2);
+    } finally {
+      await store.close();
+    }
   });
 });

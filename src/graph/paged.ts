@@ -1,0 +1,527 @@
+// The paged graph: a store too big to hold whole in memory (oxigraph holds ~600 bytes per statement). The newest
+// snapshot stays on disk, its lines grouped by predicate (snapshot.ts); the changes since it are held in memory
+// (statements added, statements of the snapshot deleted); whole predicates are loaded into one oxigraph store, the
+// working set, when a query or a match needs them, and the least recently used leave it when it would pass its
+// budget. A query whose predicates do not fit runs on a store built for it alone, narrowed as a cold query is
+// (reach.ts, narrow.ts). Writing a snapshot merges the changes into the file's parts.
+import fs from 'node:fs';
+import oxigraph from 'oxigraph';
+import { lineRange, linesWith, narrow, partBytes, type PartText } from './narrow.js';
+import { PartIndex, forEachLine } from './part-index.js';
+import type { Reach, Slot } from './reach.js';
+import { netRows, presentRows } from './rows.js';
+import { byPredicate, dumpGraphs, namedGraphs, readPart, readParts, writeSnapshotParts, type Part, type PartData, type SnapshotMeta } from './snapshot.js';
+
+export interface PagedOptions {
+  /** Most statements the working set holds (default 320,000: ~200 MB of oxigraph memory). */
+  budget?: number;
+}
+
+/** A query narrowed to at most this much of the snapshot's text runs on a store of its own. */
+const NARROW_MAX = 1 << 20;
+/** Most statements the stores kept for narrowed queries hold in all. */
+const NARROWED_KEPT = 20_000;
+
+const NQUADS = { format: 'application/n-quads', lenient: true, no_transaction: true } as const;
+
+/** A term's N-Triples text as the snapshot writes it ('' for the default graph). */
+function termText(t: oxigraph.Term): string {
+  if (t.termType === 'NamedNode') return `<${t.value}>`;
+  if (t.termType === 'BlankNode') return `_:${t.value}`;
+  if (t.termType === 'DefaultGraph') return '';
+  return t.toString();
+}
+
+function graphTerm(text: string): oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph {
+  if (text === '') return oxigraph.defaultGraph();
+  return text.startsWith('_:') ? oxigraph.blankNode(text.slice(2)) : oxigraph.namedNode(text.slice(1, -1));
+}
+
+/** A constant whose text in the snapshot is certain (IRIs, plain strings; see reach.ts), else null: not narrowed by. */
+function certain(t: oxigraph.Term | null, variable: string): Slot {
+  if (!t) return { v: variable };
+  if (t.termType === 'NamedNode' && /^[^\s<>"{}|^`\\\x00-\x20\x7f]*$/u.test(t.value)) return { text: `<${t.value}>` };
+  if (t.termType === 'Literal' && !t.language && t.datatype.value === 'http://www.w3.org/2001/XMLSchema#string' && /^[^"\\\x00-\x1f\x7f]*$/u.test(t.value)) return { text: `"${t.value}"` };
+  return null;
+}
+
+/** Frees a store's wasm memory now rather than at a later garbage collection (oxigraph's glue has free(); its types do not say so). */
+function free(store: oxigraph.Store): void {
+  (store as unknown as { free(): void }).free();
+}
+
+function bump(m: Map<string, number>, k: string, by: number): void {
+  const n = (m.get(k) ?? 0) + by;
+  if (n) m.set(k, n);
+  else m.delete(k);
+}
+
+/**
+ * A row's terms (`s p o [g]`, N-Quads terms without the final dot): subject, predicate, object and graph ('' for
+ * the default graph). IRIs and blank nodes hold no space; a literal ends at its closing quote, datatype or tag.
+ */
+export function splitRow(row: string): [string, string, string, string] {
+  const a = row.indexOf(' ');
+  const b = row.indexOf(' ', a + 1);
+  let i = b + 1;
+  if (row[i] === '"') {
+    for (i++; i < row.length && row[i] !== '"'; ) i += row[i] === '\\' ? 2 : 1;
+    i++;
+    if (row[i] === '^') i = row.indexOf('>', i) + 1;
+    else if (row[i] === '@') while (i < row.length && row[i] !== ' ') i++;
+  } else {
+    i = row.indexOf(' ', i);
+    if (i < 0) i = row.length;
+  }
+  return [row.slice(0, a), row.slice(a + 1, b), row.slice(b + 1, i), row.slice(i + 1)];
+}
+
+function loadRows(store: oxigraph.Store, rows: string[]): void {
+  if (rows.length) store.load(Buffer.from(rows.join(' .\n') + ' .\n'), NQUADS);
+}
+
+function deleteRows(store: oxigraph.Store, rows: string[]): void {
+  if (rows.length) for (const q of oxigraph.parse(rows.join(' .\n') + ' .\n', { format: 'application/n-quads' })) store.delete(q);
+}
+
+/** A query's lines in the snapshot, per part: 'all' its lines, some (their text), or none. */
+interface Narrowed {
+  parts: Part[];
+  chosen: Array<'all' | Buffer | null>;
+  bytes: number;
+}
+
+interface Base {
+  file: string;
+  parts: Part[];
+  byPredicate: Map<string, Part[]>;
+  count: Map<string, number>;
+}
+
+export class PagedGraph {
+  /** The working set: whole predicates (their current statements), and the snapshot's lines of another shape. */
+  private readonly ox = new oxigraph.Store();
+  /** Statements held now that the snapshot lacks. */
+  private adds = new oxigraph.Store();
+  /** Statements of the snapshot deleted since. */
+  private dels = new oxigraph.Store();
+  private addCount = new Map<string, number>();
+  private delCount = new Map<string, number>();
+  private base!: Base;
+  /** Predicates in the working set, with their last use. */
+  private readonly resident = new Map<string, number>();
+  private uses = 0;
+  /** Parts read from the snapshot, kept while replaying the log (many patches look up the same parts). */
+  private cache: Map<Part, Buffer> | null = null;
+  /** The snapshot, open while it is the base. */
+  private fd = -1;
+  private indexes = new Map<Part, PartIndex>();
+  /**
+   * Stores built for narrowed queries, kept for the next run of the same query (by its reach, which the caller
+   * keeps per query text) until a change touches one of their predicates: at most NARROWED_KEPT statements in all.
+   */
+  private readonly kept = new Map<Reach, { store: oxigraph.Store; preds: Set<string> }>();
+  private keptQuads = 0;
+  readonly budget: number;
+  size: number;
+
+  constructor(file: string, parts: Part[], quads: number, opts: PagedOptions = {}) {
+    this.budget = opts.budget ?? 320_000;
+    this.size = quads;
+    this.rebase(file, parts);
+  }
+
+  private rebase(file: string, parts: Part[]): void {
+    const byPredicate = new Map<string, Part[]>();
+    const count = new Map<string, number>();
+    for (const part of parts) {
+      const list = byPredicate.get(part[0]);
+      if (list) list.push(part);
+      else byPredicate.set(part[0], [part]);
+      bump(count, part[0], part[3]);
+    }
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = fs.openSync(file, 'r');
+    this.indexes = new Map();
+    this.base = { file, parts, byPredicate, count };
+    this.adds = new oxigraph.Store();
+    this.dels = new oxigraph.Store();
+    this.addCount.clear();
+    this.delCount.clear();
+    // Lines of another shape (a subject that is not an IRI): none in a store that refuses blank nodes; kept whole.
+    if (!this.resident.has('') && byPredicate.has('')) {
+      const bufs = this.read(byPredicate.get('')!).map(partBytes);
+      this.ox.load(Buffer.concat(bufs), NQUADS);
+      this.resident.set('', Infinity);
+    }
+  }
+
+  /** Statements added or deleted since the snapshot. */
+  get changed(): number {
+    return this.adds.size + this.dels.size;
+  }
+
+  /** Statements the working set holds. */
+  get holding(): number {
+    let n = 0;
+    for (const p of this.resident.keys()) n += this.count(p);
+    return n;
+  }
+
+  /** Release the snapshot file. */
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Parts of the snapshot, each read only when a search needs all its lines, and indexed for finding a few. */
+  private read(parts: Part[]): PartText[] {
+    return parts.map((part) => {
+      const bytes = () => {
+        let buf = this.cache?.get(part);
+        if (!buf) {
+          buf = readPart(this.fd, part[1], part[2]);
+          this.cache?.set(part, buf);
+        }
+        return buf;
+      };
+      let index = this.indexes.get(part);
+      if (!index) {
+        index = new PartIndex(this.fd, part[1], part[2], part[0], part[4]);
+        this.indexes.set(part, index);
+      }
+      const found = index;
+      return { predicate: part[0], graph: part[4], buf: bytes, find: (which: 's' | 'o', value: string) => found.find(which, value), count: (which: 's' | 'o', value: string) => found.count(which, value) };
+    });
+  }
+
+  private count(p: string): number {
+    return (this.base.count.get(p) ?? 0) + (this.addCount.get(p) ?? 0);
+  }
+
+  private predicates(): string[] {
+    return [...new Set([...this.base.byPredicate.keys(), ...this.addCount.keys()])].filter((p) => p !== '');
+  }
+
+  /** Run `fn` with the snapshot's parts kept in memory once read (the log's replay). */
+  withPartsCached<T>(fn: () => T): T {
+    this.cache = new Map();
+    try {
+      return fn();
+    } finally {
+      this.cache = null;
+    }
+  }
+
+  /** Which of these rows (`s p o [g]`, N-Quads terms, no final dot) are held now, by index. */
+  present(keys: string[]): Set<number> {
+    const found = new Set<number>();
+    const rows = keys.map(splitRow);
+    /** The rows (of `ids`) `store` holds, compared as oxigraph compares terms. */
+    const held = (store: oxigraph.Store, ids: number[]) => {
+      const hit = presentRows(store, ids.map((i) => keys[i]), ids.map((i) => rows[i][3] === ''));
+      return ids.filter((_, j) => hit.has(j));
+    };
+    let rest: number[] = [];
+    const resident: number[] = [];
+    rows.forEach((r, i) => (this.resident.has(r[1]) ? resident : rest).push(i));
+    if (resident.length) for (const i of held(this.ox, resident)) found.add(i); // the working set is current
+    if (this.adds.size && rest.length) {
+      const added = new Set(held(this.adds, rest));
+      for (const i of added) found.add(i);
+      rest = rest.filter((i) => !added.has(i));
+    }
+    if (this.dels.size && rest.length) {
+      const deleted = new Set(held(this.dels, rest));
+      rest = rest.filter((i) => !deleted.has(i));
+    }
+    // The rest as the snapshot has them: per predicate, its lines about these subjects.
+    const byPredicate = new Map<string, number[]>();
+    for (const i of rest) {
+      const ids = byPredicate.get(rows[i][1]);
+      if (ids) ids.push(i);
+      else byPredicate.set(rows[i][1], [i]);
+    }
+    for (const [p, ids] of byPredicate) {
+      const parts = this.base.byPredicate.get(p);
+      if (!parts) continue;
+      const read = this.read(parts);
+      const lines = linesWith(read, read.map((_, k) => k), 's', new Set(ids.map((i) => rows[i][0])));
+      if (!lines.length) continue;
+      const tmp = new oxigraph.Store();
+      tmp.load(Buffer.concat(lines.map((l) => l.bytes)), NQUADS);
+      for (const i of held(tmp, ids)) found.add(i);
+      free(tmp);
+    }
+    return found;
+  }
+
+  /** Apply an encoded patch. `known`: every row changes something (a commit's rows, checked already). */
+  apply(text: string, known = false): void {
+    const net = netRows(text);
+    const strip = (r: string) => (r.endsWith(' .') ? r.slice(0, -2) : r);
+    let dels = net.dels.map(strip);
+    let adds = net.adds.map(strip);
+    if (!known) {
+      const had = this.present([...dels, ...adds]);
+      const n = dels.length;
+      dels = dels.filter((_, i) => had.has(i));
+      adds = adds.filter((_, i) => !had.has(n + i));
+    }
+    if (!dels.length && !adds.length) return;
+    const inDefault = (rs: string[]) => rs.map((r) => splitRow(r)[3] === '');
+    // A deletion takes back an addition since the snapshot, or deletes a statement of the snapshot.
+    const unadded = this.adds.size && dels.length ? presentRows(this.adds, dels, inDefault(dels)) : new Set<number>();
+    // An addition takes back a deletion since the snapshot, or adds a statement the snapshot lacks.
+    const undeleted = this.dels.size && adds.length ? presentRows(this.dels, adds, inDefault(adds)) : new Set<number>();
+    const split = (rs: string[], hit: Set<number>) => [rs.filter((_, i) => hit.has(i)), rs.filter((_, i) => !hit.has(i))];
+    const [takenBack, newDels] = split(dels, unadded);
+    const [restored, newAdds] = split(adds, undeleted);
+    deleteRows(this.adds, takenBack);
+    loadRows(this.dels, newDels);
+    deleteRows(this.dels, restored);
+    loadRows(this.adds, newAdds);
+    const count = (m: Map<string, number>, rs: string[], by: number) => {
+      for (const r of rs) bump(m, splitRow(r)[1], by);
+    };
+    count(this.addCount, takenBack, -1);
+    count(this.addCount, newAdds, 1);
+    count(this.delCount, newDels, 1);
+    count(this.delCount, restored, -1);
+    this.size += adds.length - dels.length;
+    const held = (rs: string[]) => rs.filter((r) => this.resident.has(splitRow(r)[1]));
+    deleteRows(this.ox, held(dels));
+    loadRows(this.ox, held(adds));
+    if (this.kept.size) this.changedPredicates(new Set([...dels, ...adds].map((r) => splitRow(r)[1])));
+  }
+  /**
+   * A store holding at least every statement `reach` can match (null: everything; `graph`: only that graph's,
+   * N-Triples text): the working set when its predicates fit the budget, else a store built for this alone.
+   * `again`: the same reach object will be asked for again (a query's, kept per text), so a narrowed store is kept.
+   */
+  storeFor(reach: Reach | null, graph?: string, again = false): oxigraph.Store {
+    const preds = reach ? [...new Set([...reach.all, ...reach.patterns.map((x) => x.p)])].filter((p) => this.count(p) > 0) : this.predicates();
+    if (preds.every((p) => this.resident.has(p))) {
+      this.hold(preds);
+      return this.ox;
+    }
+    const kept = reach && again && graph === undefined ? this.kept.get(reach) : undefined;
+    if (kept) {
+      this.kept.delete(reach!); // the most recently used last
+      this.kept.set(reach!, kept);
+      return kept.store;
+    }
+    // A query its constants narrow to a few lines: those lines alone (found through the parts' indexes).
+    const narrowed = reach ? this.narrowed(reach, preds, graph) : null;
+    if (narrowed && !narrowed.chosen.includes('all') && narrowed.bytes <= NARROW_MAX) {
+      const store = this.transient(narrowed, preds, graph);
+      if (again && graph === undefined) this.keep(reach!, store, preds);
+      return store;
+    }
+    const total = preds.reduce((n, p) => n + this.count(p), 0);
+    if (total + (this.base.count.get('') ?? 0) <= this.budget) {
+      this.hold(preds);
+      return this.ox;
+    }
+    return this.transient(narrowed ?? this.narrowed(null, preds, graph), preds, graph);
+  }
+
+  /** A store built for one use is freed at once (the working set and the kept stores stay). */
+  release(store: oxigraph.Store): void {
+    if (store !== this.ox && ![...this.kept.values()].some((k) => k.store === store)) free(store);
+  }
+
+  private keep(reach: Reach, store: oxigraph.Store, preds: string[]): void {
+    if (store.size > NARROWED_KEPT) return;
+    this.kept.set(reach, { store, preds: new Set(preds) });
+    this.keptQuads += store.size;
+    for (const [r, k] of this.kept) {
+      if (this.keptQuads <= NARROWED_KEPT || r === reach) break;
+      this.drop(r, k);
+    }
+  }
+
+  private drop(reach: Reach, k: { store: oxigraph.Store; preds: Set<string> }): void {
+    this.kept.delete(reach);
+    this.keptQuads -= k.store.size;
+    free(k.store);
+  }
+
+  /** Kept stores holding statements of these predicates are out of date. */
+  private changedPredicates(preds: Set<string>): void {
+    for (const [r, k] of this.kept) if ([...preds].some((p) => k.preds.has(p))) this.drop(r, k);
+  }
+
+  /** The statements matching a pattern (null: any). */
+  match(s: oxigraph.Term | null, p: oxigraph.Term | null, o: oxigraph.Term | null, g: oxigraph.Term | null): oxigraph.Quad[] {
+    const preds = p ? [termText(p)] : this.predicates();
+    const reach: Reach = { all: new Set(), patterns: preds.map((x) => ({ p: x, s: certain(s, '?s'), o: certain(o, '?o'), joins: false })) };
+    const t = (x: oxigraph.Term | null) => x as never;
+    const store = this.storeFor(reach, g ? termText(g) : undefined);
+    try {
+      return store.match(t(s), t(p), t(o), t(g));
+    } finally {
+      this.release(store);
+    }
+  }
+
+  /**
+   * Every statement of these predicates (N-Triples text), streamed from the snapshot and the changes since without
+   * loading them: `each(p, s, o)` with the subject's and object's N-Triples text (once per graph holding it).
+   */
+  scan(preds: string[], each: (p: string, s: string, o: string) => void): void {
+    const want = new Set(preds);
+    const rows = (store: oxigraph.Store) => {
+      const out: string[] = [];
+      for (const { text } of dumpGraphs(store)) for (const [p, lines] of byPredicate(text)) if (want.has(p)) out.push(...lines);
+      return out;
+    };
+    const deleted = new Set(preds.some((p) => this.delCount.has(p)) ? rows(this.dels) : []);
+    const emit = (predicate: string, graph: string) => {
+      const pBytes = Buffer.byteLength(predicate);
+      const gBytes = graph ? Buffer.byteLength(graph) : 0;
+      return (buf: Buffer, start: number) => {
+        const r = lineRange(buf, start, pBytes, gBytes);
+        if (!r || (deleted.size && deleted.has(buf.toString('utf8', start, r.end)))) return;
+        each(predicate, buf.toString('utf8', start, r.sEnd), buf.toString('utf8', r.oStart, r.oEnd));
+      };
+    };
+    for (const [predicate, offset, length, , graph] of this.base.parts) {
+      if (want.has(predicate)) forEachLine(this.fd, offset, length, emit(predicate, graph));
+    }
+    if (!preds.some((p) => this.addCount.has(p))) return;
+    for (const { graph, text } of dumpGraphs(this.adds)) {
+      for (const [p, lines] of byPredicate(text)) if (want.has(p)) for (const line of lines) emit(p, graph)(Buffer.from(line), 0);
+    }
+  }
+
+  /** The names of the graphs that may hold statements (N-Triples text; '' for the default graph). */
+  graphs(): string[] {
+    const out = new Set(this.base.parts.map((x) => x[4]));
+    for (const g of namedGraphs(this.adds)) out.add(termText(g));
+    return [...out];
+  }
+
+  /** Load whole predicates into the working set, making room by letting the least recently used go. */
+  private hold(preds: string[]): void {
+    const use = ++this.uses;
+    const want = new Set(preds);
+    const missing = preds.filter((p) => !this.resident.has(p));
+    for (const p of preds) if (this.resident.has(p)) this.resident.set(p, use);
+    if (!missing.length) return;
+    const need = missing.reduce((n, p) => n + this.count(p), 0);
+    let held = this.holding;
+    const lru = [...this.resident].filter(([p]) => p !== '' && !want.has(p)).sort((a, b) => a[1] - b[1]);
+    for (const [p] of lru) {
+      if (held + need <= this.budget) break;
+      held -= this.count(p);
+      this.evict(p);
+    }
+    const parts = missing.flatMap((p) => this.base.byPredicate.get(p) ?? []);
+    if (parts.length) this.ox.load(this.chunks(parts), NQUADS);
+    this.applyDelta(this.ox, new Set(missing));
+    for (const p of missing) this.resident.set(p, use);
+  }
+
+  /** The parts' text in slices of 1 MiB, read as loaded (a buffer of a whole part would stay in the process's memory after). */
+  private *chunks(parts: Part[]): Generator<Buffer> {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (const [, offset, length] of parts) {
+      for (let at = 0; at < length; ) {
+        const n = fs.readSync(this.fd, buf, 0, Math.min(buf.length, length - at), offset + at);
+        if (n === 0) throw new Error('a snapshot part ends early');
+        at += n;
+        yield buf.subarray(0, n);
+      }
+    }
+  }
+
+  private evict(p: string): void {
+    const iri = p.slice(1, -1);
+    this.ox.update(
+      `DELETE { ?s <${iri}> ?o } WHERE { ?s <${iri}> ?o FILTER(isIRI(?s)) } ;\n` +
+        `DELETE { GRAPH ?g { ?s <${iri}> ?o } } WHERE { GRAPH ?g { ?s <${iri}> ?o FILTER(isIRI(?s)) } }`,
+    );
+    this.resident.delete(p);
+  }
+
+  /** The changes since the snapshot to these predicates' statements, applied to a store holding the snapshot's. */
+  private applyDelta(store: oxigraph.Store, preds: Set<string>, graph?: string): void {
+    const g = graph === undefined ? null : graphTerm(graph);
+    for (const p of preds) {
+      if (!this.delCount.has(p)) continue;
+      for (const q of this.dels.match(null, oxigraph.namedNode(p.slice(1, -1)), null, g)) store.delete(q);
+    }
+    const added = [...preds].reduce((n, p) => n + (this.addCount.get(p) ?? 0), 0);
+    if (!added) return;
+    if (added < 10_000) {
+      for (const p of preds) if (this.addCount.has(p)) for (const q of this.adds.match(null, oxigraph.namedNode(p.slice(1, -1)), null, g)) store.add(q);
+      return;
+    }
+    const lines: string[] = [];
+    for (const { text } of dumpGraphs(this.adds, g ? [g] : undefined)) {
+      for (const [p, rows] of byPredicate(text)) if (preds.has(p)) lines.push(...rows);
+    }
+    if (lines.length) store.load(Buffer.from(lines.join('')), NQUADS);
+  }
+
+  /** The snapshot's lines `reach` may need (null: all of the predicates'), per part: 'all', some, or none. */
+  private narrowed(reach: Reach | null, preds: string[], graph?: string): Narrowed {
+    const want = new Set(preds);
+    const parts = this.base.parts.filter((x) => (x[0] === '' || want.has(x[0])) && (graph === undefined || x[4] === graph));
+    const chosen = reach ? narrow(reach, this.read(parts), new Set(this.addCount.keys())) : parts.map(() => 'all' as const);
+    return { parts, chosen, bytes: chosen.reduce((n, x) => n + (x instanceof Buffer ? x.length : 0), 0) };
+  }
+
+  /** A store for one use: the snapshot's lines narrowed for it (only `graph`'s when given) and the changes since. */
+  private transient(n: Narrowed, preds: string[], graph?: string): oxigraph.Store {
+    const self = this;
+    function* text(): Generator<Buffer> {
+      for (const [i, x] of n.chosen.entries()) {
+        if (x === 'all') yield* self.chunks([n.parts[i]]);
+        else if (x?.length) yield x;
+      }
+    }
+    const tmp = new oxigraph.Store();
+    if (n.chosen.some((x) => x !== null)) tmp.load(text(), NQUADS);
+    this.applyDelta(tmp, new Set(preds), graph);
+    return tmp;
+  }
+
+  /** Write a snapshot merging the changes into the parts of the current one; the changes are then empty. */
+  async snapshot(dir: string, meta: Omit<SnapshotMeta, 'quads' | 'created'>): Promise<void> {
+    const info = await writeSnapshotParts(dir, { ...meta, quads: this.size }, this.mergedParts());
+    const parts = readParts(info.file, info.meta);
+    if (!parts) throw new Error(`the snapshot just written (${info.file}) has no index of its parts`);
+    this.rebase(info.file, parts);
+  }
+
+  private *mergedParts(): Generator<PartData> {
+    const added = new Map<string, Map<string, string[]>>(); // graph → predicate → lines
+    for (const { graph, text } of dumpGraphs(this.adds)) added.set(graph, byPredicate(text));
+    const deleted = new Set<string>();
+    for (const q of this.dels.match(null, null, null, null)) deleted.add(`${termText(q.graph)} ${termText(q.predicate)}`);
+    const fd = fs.openSync(this.base.file, 'r');
+    try {
+      for (const [predicate, offset, length, , graph] of this.base.parts) {
+        let data: Buffer | string = readPart(fd, offset, length);
+        if (predicate !== '' && deleted.has(`${graph} ${predicate}`)) {
+          const tmp = new oxigraph.Store();
+          tmp.load(data, NQUADS);
+          for (const q of this.dels.match(null, oxigraph.namedNode(predicate.slice(1, -1)), null, graphTerm(graph))) tmp.delete(q);
+          data = [...dumpGraphs(tmp)].map((x) => x.text).join('');
+          free(tmp);
+        }
+        const more = added.get(graph)?.get(predicate);
+        if (more) {
+          added.get(graph)!.delete(predicate);
+          data = Buffer.concat([typeof data === 'string' ? Buffer.from(data) : data, Buffer.from(more.join(''))]);
+        }
+        yield { graph, predicate, data };
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    for (const [graph, byPred] of added) for (const [predicate, lines] of byPred) yield { graph, predicate, data: lines.join('') };
+  }
+}
