@@ -94,6 +94,8 @@ interface Narrowed {
 interface Base {
   file: string;
   parts: Part[];
+  /** Statements in the snapshot. */
+  quads: number;
   byPredicate: Map<string, Part[]>;
   count: Map<string, number>;
 }
@@ -128,10 +130,15 @@ export class PagedGraph {
   constructor(file: string, parts: Part[], quads: number, opts: PagedOptions = {}) {
     this.budget = opts.budget ?? 320_000;
     this.size = quads;
-    this.rebase(file, parts);
+    this.rebase(file, parts, quads);
   }
 
-  private rebase(file: string, parts: Part[]): void {
+  /** The snapshot the changes held are since: its file, index of parts and statements. */
+  get snapshot(): { file: string; parts: Part[]; quads: number } {
+    return { file: this.base.file, parts: this.base.parts, quads: this.base.quads };
+  }
+
+  private rebase(file: string, parts: Part[], quads: number): void {
     const byPredicate = new Map<string, Part[]>();
     const count = new Map<string, number>();
     for (const part of parts) {
@@ -143,7 +150,7 @@ export class PagedGraph {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = fs.openSync(file, 'r');
     this.indexes = new Map();
-    this.base = { file, parts, byPredicate, count };
+    this.base = { file, parts, quads, byPredicate, count };
     this.adds = new oxigraph.Store();
     this.dels = new oxigraph.Store();
     this.addCount.clear();
@@ -489,11 +496,11 @@ export class PagedGraph {
   }
 
   /** Write a snapshot merging the changes into the parts of the current one; the changes are then empty. */
-  async snapshot(dir: string, meta: Omit<SnapshotMeta, 'quads' | 'created'>): Promise<void> {
+  async writeSnapshot(dir: string, meta: Omit<SnapshotMeta, 'quads' | 'created'>): Promise<void> {
     const info = await writeSnapshotParts(dir, { ...meta, quads: this.size }, this.mergedParts());
     const parts = readParts(info.file, info.meta);
     if (!parts) throw new Error(`the snapshot just written (${info.file}) has no index of its parts`);
-    this.rebase(info.file, parts);
+    this.rebase(info.file, parts, info.meta.quads);
   }
 
   private *mergedParts(): Generator<PartData> {

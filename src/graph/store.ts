@@ -11,7 +11,7 @@ import { exportChunks, exportToFile, rdfFormat, readQuads } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from './pidlock.js';
 import { runQuery, type QueryOutput } from './query.js';
-import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot } from './snapshot.js';
+import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot, type Part } from './snapshot.js';
 import { PagedGraph } from './paged.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
@@ -98,6 +98,8 @@ export class GraphStore {
   /** Per author, the seq of its latest full-state record in the log (patches before it cannot be replayed to peers). */
   private stateAt = new Map<string, number>();
   private readonly reaches = new Map<string, Reach | null>();
+  /** The patches the newest snapshot holds (a paged store: what its changes are since). */
+  private snapshotVv: VersionVector = {};
 
   private constructor(
     readonly nodeId: string,
@@ -188,6 +190,7 @@ export class GraphStore {
       // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
       store.bytesSinceSnapshot = snap && !snap.indexed ? Math.max(replayed, (4 << 20) + 1) : replayed;
       store.stateAt = stateAt;
+      store.snapshotVv = { ...(head?.vv ?? {}) };
       return store;
     } catch (e) {
       got.lock.release();
@@ -400,6 +403,14 @@ export class GraphStore {
   }
 
   /**
+   * A paged store's snapshot (file, index of parts, statements) and the patches it holds, so that another thread
+   * can open its own paged replica and catch up with patchesSince(vv); null for a store held whole.
+   */
+  get pagedSnapshot(): { file: string; parts: Part[]; quads: number; vv: VersionVector } | null {
+    return this.paged ? { ...this.paged.snapshot, vv: { ...this.snapshotVv } } : null;
+  }
+
+  /**
    * Whether scan() streams statements from disk (a paged store): a flat read of whole predicates then costs no
    * loading into memory. A whole store answers the same with a query.
    */
@@ -512,7 +523,10 @@ export class GraphStore {
 
   private async snapshotNow(): Promise<void> {
     const meta = { vv: { ...this.vv }, hlc: formatHlc(this.clock) };
-    if (this.paged) await this.paged.snapshot(this.dir, meta);
+    if (this.paged) {
+      await this.paged.writeSnapshot(this.dir, meta);
+      this.snapshotVv = meta.vv;
+    }
     else await writeSnapshot(this.dir, this.ox, meta);
     this.bytesSinceSnapshot = 0;
     await this.log.compact(this.vv, this.opts.keepSegments ?? 2);

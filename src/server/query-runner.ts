@@ -50,6 +50,13 @@ export class WorkerRunner implements QueryRunner {
   readonly hardLimit = true;
   private worker: Worker | undefined;
   private vv: VersionVector = {};
+  /** The snapshot a paged replica reads (a paged store's; see GraphStore.pagedSnapshot). */
+  private snapshotFile: string | undefined;
+
+  /** What the replica holds: a paged view of the store's snapshot, or a whole copy (none before the first query). */
+  get replica(): 'paged' | 'whole' | 'none' {
+    return !this.worker ? 'none' : this.snapshotFile !== undefined ? 'paged' : 'whole';
+  }
   private nextId = 1;
   private readonly pending = new Map<number, (r: Reply) => void>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -107,21 +114,51 @@ export class WorkerRunner implements QueryRunner {
       for (const [id, done] of this.pending) done({ id, ok: false, name: 'Error', message: `query worker failed: ${err.message}` });
       if (this.worker === worker) this.worker = undefined;
     });
-    this.vv = this.store.versionVector();
-    const loaded = await this.call(worker, { type: 'load', nquads: this.store.export('nquads') });
-    if (loaded !== 'timeout' && !loaded.ok) throw new Error(loaded.message);
+    await this.load(worker);
     this.worker = worker;
     return worker;
   }
 
+  /**
+   * Loads the replica: a paged store's replica is paged too (its own working set over the same snapshot file,
+   * then the patches since), any other a whole copy.
+   */
+  private async load(worker: Worker, whole = false): Promise<void> {
+    let snap = whole ? null : this.store.pagedSnapshot;
+    let loaded: Reply | 'timeout' = 'timeout';
+    if (snap) {
+      for (let tries = 0; snap && tries < 3; tries++) {
+        this.vv = snap.vv;
+        this.snapshotFile = snap.file;
+        loaded = await this.call(worker, { type: 'paged', file: snap.file, parts: snap.parts, quads: snap.quads });
+        if (loaded !== 'timeout' && loaded.ok) break;
+        const next = this.store.pagedSnapshot; // a newer snapshot replaced that file meanwhile: open that one
+        snap = next && next.file !== snap.file ? next : null;
+      }
+    } else {
+      this.vv = this.store.versionVector();
+      this.snapshotFile = undefined;
+      loaded = await this.call(worker, { type: 'load', nquads: this.store.export('nquads') });
+    }
+    if (loaded !== 'timeout' && !loaded.ok) throw new Error(loaded.message);
+  }
+
   /** Sends the patches the replica lacks (or a full reload when the log was compacted past it). */
-  private async catchUp(worker: Worker): Promise<void> {
+  private async catchUp(worker: Worker, fresh = false): Promise<void> {
+    // A paged store that wrote a new snapshot: the replica starts again from it (its changes since are fewer).
+    if (this.snapshotFile !== undefined && this.store.pagedSnapshot?.file !== this.snapshotFile) await this.load(worker);
     const now = this.store.versionVector();
     if (sameVv(now, this.vv)) return;
     const patches = this.store.patchesSince(this.vv);
+    if (patches === null) {
+      // the log no longer reaches back to the replica (or, fresh from the snapshot, a full state was installed
+      // since it): a paged replica starts again from the snapshot, and if that is not enough, a whole copy
+      await this.load(worker, fresh);
+      if (!fresh) return this.catchUp(worker, true);
+      return;
+    }
     this.vv = now;
-    if (patches === null) await this.call(worker, { type: 'load', nquads: this.store.export('nquads') });
-    else for (const p of patches) worker.postMessage({ type: 'patch', text: encodePatch(p) });
+    for (const p of patches) worker.postMessage({ type: 'patch', text: encodePatch(p) });
   }
 
   async close(): Promise<void> {

@@ -2,11 +2,41 @@
 import { parentPort } from 'node:worker_threads';
 import oxigraph from 'oxigraph';
 import { runQuery } from '../graph/query.js';
+import { PagedGraph } from '../graph/paged.js';
+import { queryReach, type Reach } from '../graph/reach.js';
+import type { Part } from '../graph/snapshot.js';
 import type { ResultFormat } from '../graph/types.js';
 
-type Message = { type: 'load'; id: number; nquads: string } | { type: 'patch'; text: string } | { type: 'query'; id: number; sparql: string; format: ResultFormat };
+type Message =
+  | { type: 'load'; id: number; nquads: string }
+  | { type: 'paged'; id: number; file: string; parts: Part[]; quads: number }
+  | { type: 'patch'; text: string }
+  | { type: 'query'; id: number; sparql: string; format: ResultFormat };
 
 let store = new oxigraph.Store();
+/** A paged store's replica: its own working set over the same snapshot file (paged.ts). */
+let paged: PagedGraph | null = null;
+const reaches = new Map<string, Reach | null>();
+
+function reachOf(sparql: string): Reach | null {
+  let r = reaches.get(sparql);
+  if (r === undefined) {
+    r = queryReach(sparql);
+    if (reaches.size >= 256) reaches.delete(reaches.keys().next().value!);
+    reaches.set(sparql, r);
+  }
+  return r;
+}
+
+function query(sparql: string, format: ResultFormat): string {
+  if (!paged) return runQuery(store, sparql, format).serialized ?? '';
+  const src = paged.storeFor(reachOf(sparql), undefined, true);
+  try {
+    return runQuery(src, sparql, format).serialized ?? '';
+  } finally {
+    paged.release(src);
+  }
+}
 
 /** The net rows of an RDF Patch (the last operation on a quad wins), as the store applies them. */
 function applyPatch(text: string): void {
@@ -22,7 +52,19 @@ function applyPatch(text: string): void {
 }
 
 parentPort!.on('message', (m: Message) => {
-  if (m.type === 'load') {
+  if (m.type === 'paged') {
+    paged?.close();
+    reaches.clear();
+    try {
+      paged = new PagedGraph(m.file, m.parts, m.quads);
+      parentPort!.postMessage({ id: m.id, ok: true, text: '' });
+    } catch (err) {
+      paged = null;
+      parentPort!.postMessage({ id: m.id, ok: false, name: 'Error', message: `opening the replica: ${(err as Error).message}` });
+    }
+  } else if (m.type === 'load') {
+    paged?.close();
+    paged = null;
     store = new oxigraph.Store();
     try {
       if (m.nquads) store.load(Buffer.from(m.nquads), { format: 'application/n-quads', lenient: true, no_transaction: true });
@@ -31,11 +73,11 @@ parentPort!.on('message', (m: Message) => {
       parentPort!.postMessage({ id: m.id, ok: false, name: 'Error', message: `loading the replica: ${(err as Error).message}` });
     }
   } else if (m.type === 'patch') {
-    applyPatch(m.text);
+    if (paged) paged.apply(m.text);
+    else applyPatch(m.text);
   } else {
     try {
-      const out = runQuery(store, m.sparql, m.format);
-      parentPort!.postMessage({ id: m.id, ok: true, text: out.serialized ?? '' });
+      parentPort!.postMessage({ id: m.id, ok: true, text: query(m.sparql, m.format) });
     } catch (err) {
       const e = err as Error & { reason?: string; line?: number; column?: number };
       parentPort!.postMessage({ id: m.id, ok: false, name: e.name, message: e.message, reason: e.reason, line: e.line, column: e.column });

@@ -136,4 +136,36 @@ describe('query time limit (worker replica)', () => {
       await runner.close();
     }
   });
+
+  it('keeps a paged store\'s replica paged too, current across commits and a new snapshot', async () => {
+    const dir = tempDir('http-paged');
+    const whole = await GraphStore.open({ dir, nodeId: 'nodeA' });
+    await whole.commit(adds(0, 30));
+    await whole.snapshot();
+    await whole.close();
+    const paged = await GraphStore.open({ dir, nodeId: 'nodeA', pagedAbove: 0 });
+    const runner = new WorkerRunner(paged, 5000);
+    try {
+      expect(paged.pagedSnapshot).not.toBeNull();
+      const ask = async (q: string) => (await runner.run(q, 'csv')).text.trim().split(/\r?\n/).slice(1).sort();
+      const both = async (q: string) => expect(await ask(q)).toEqual(paged.query(q, { format: 'csv' }).serialized!.trim().split(/\r?\n/).slice(1).sort());
+      const queries = ['SELECT (COUNT(*) AS ?n) { ?s ?p ?o }', 'SELECT ?s WHERE { ?s dcterms:title "Title 3" }', 'SELECT ?s WHERE { ?s dcterms:title "Title 41" }', 'SELECT ?s ?t WHERE { ?s dcterms:title ?t }'];
+      for (const q of queries) await both(q);
+      expect(await ask(queries[0])).toEqual([String(paged.size)]);
+      expect(await ask(queries[1])).toEqual(['http://ex.org/thing/3']);
+      expect(runner.replica).toBe('paged');
+      await paged.commit(adds(30, 40));
+      await paged.commit(adds(0, 5).map((c) => ({ ...c, op: 'D' as const })));
+      for (const q of queries) await both(q);
+      await paged.snapshot(); // the replica moves to the new snapshot
+      await paged.commit(adds(40, 42));
+      for (const q of queries) await both(q);
+      expect(await ask(queries[0])).toEqual([String(paged.size)]);
+      expect(await ask(queries[1])).toEqual([]); // deleted after the snapshot its replica started from
+      expect(await ask(queries[2])).toEqual(['http://ex.org/thing/41']);
+    } finally {
+      await runner.close();
+      await paged.close();
+    }
+  });
 });
