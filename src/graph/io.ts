@@ -93,11 +93,16 @@ export function* exportChunks(store: oxigraph.Store, format: ResultFormat, graph
 
 /** Write an export to a file, graph by graph (a temp file renamed into place when complete). */
 export async function exportToFile(store: oxigraph.Store, file: string, format: ResultFormat, graph?: string): Promise<void> {
+  return writeChunks(file, exportChunks(store, format, graph));
+}
+
+/** Write text chunks to a file: a temp file, synced, renamed into place when complete (removed on failure). */
+export async function writeChunks(file: string, chunks: Iterable<string | Buffer>): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   const fh = await fsp.open(tmp, 'w');
   try {
-    for (const chunk of exportChunks(store, format, graph)) {
-      const buf = Buffer.from(chunk, 'utf8'); // written whole: a write on a filling disk may be short without an error
+    for (const chunk of chunks) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk; // written whole: a write on a filling disk may be short without an error
       for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
     }
     await fh.sync();

@@ -503,6 +503,11 @@ export class PagedGraph {
     this.rebase(info.file, parts, info.meta.quads);
   }
 
+  /** Everything (or one graph's, N-Triples text) as N-Quads text, streamed: the snapshot's parts with the changes merged. */
+  *nquads(graph?: string): Generator<Buffer | string> {
+    for (const part of this.mergedParts()) if (graph === undefined || part.graph === graph) yield part.data;
+  }
+
   private *mergedParts(): Generator<PartData> {
     const added = new Map<string, Map<string, string[]>>(); // graph → predicate → lines
     for (const { graph, text } of dumpGraphs(this.adds)) added.set(graph, byPredicate(text));

@@ -7,7 +7,7 @@ import type { Quad, Term } from '@rdfjs/types';
 import { ChangeLog, type TornTail } from './changelog.js';
 import { CorruptLogError, ImportError, PatchError, StoreError, StoreLockedError } from './errors.js';
 import { HLC_ZERO, formatHlc, maxHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
-import { exportChunks, exportToFile, rdfFormat, readQuads } from './io.js';
+import { exportChunks, exportToFile, rdfFormat, readQuads, writeChunks } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from './pidlock.js';
 import { runQuery, type QueryOutput } from './query.js';
@@ -449,12 +449,18 @@ export class GraphStore {
   /** The store to export from: everything (or one graph) in one oxigraph store. */
   private exportSource(graph?: string): oxigraph.Store {
     if (!this.paged) return this.ox;
-    return this.paged.storeFor(null, graph === undefined ? undefined : graph.startsWith('_:') ? graph : `<${graph}>`);
+    return this.paged.storeFor(null, this.graphArg(graph));
+  }
+
+  /** An export's graph (an IRI, or `_:` and a label) as N-Triples text. */
+  private graphArg(graph?: string): string | undefined {
+    return graph === undefined ? undefined : graph.startsWith('_:') ? graph : `<${graph}>`;
   }
 
   /** Everything (or one graph, by IRI) as text in `format`. For big stores prefer exportTo. */
   export(format: ResultFormat, opts: { graph?: string } = {}): string {
     this.whole('export');
+    if (this.paged && format === 'nquads') return [...this.paged.nquads(this.graphArg(opts.graph))].map((x) => x.toString()).join('');
     const src = this.exportSource(opts.graph);
     try {
       return [...exportChunks(src, format, opts.graph)].join('');
@@ -467,6 +473,7 @@ export class GraphStore {
   exportTo(file: string, format: ResultFormat, opts: { graph?: string } = {}): Promise<void> {
     return this.exclusive(async () => {
       this.whole('export');
+      if (this.paged && format === 'nquads') return writeChunks(file, this.paged.nquads(this.graphArg(opts.graph)));
       const src = this.exportSource(opts.graph);
       try {
         return await exportToFile(src, file, format, opts.graph);

@@ -124,6 +124,14 @@ describe('a paged store', () => {
       held = whole.match();
     }
     expect(p.export('nquads').split('\n').sort()).toEqual(whole.export('nquads').split('\n').sort());
+    for (const [format, graph] of [['nquads', G(1).value], ['trig', undefined], ['nquads', undefined]] as const) {
+      const out = (s: GraphStore) => path.join(dirs[1], `..`, `${path.basename(s.dir)}-${format}-${graph ? 'g' : 'all'}.out`);
+      await p.exportTo(out(p), format, { graph });
+      await whole.exportTo(out(whole), format, { graph });
+      const read = (f: string) => new n3.Parser({ format: format === 'trig' ? 'TriG' : 'N-Quads' }).parse(fs.readFileSync(f, 'utf8'));
+      expect(lines(read(out(p)))).toEqual(lines(read(out(whole))));
+      expect(read(out(p)).length).toBeGreaterThan(10);
+    }
     // A full state of another author replaces what its graphs hold.
     const state = whole.match(null, null, null, namedNode('https://w3id.org/semsync/id/graph/node1/share')).slice(0, 5);
     await whole.replaceAuthor('node1', 50, `${Date.now()}.0`, state);
