@@ -104,14 +104,14 @@ export class GraphStore {
   private constructor(
     readonly nodeId: string,
     readonly dir: string,
-    private readonly ox: oxigraph.Store,
+    private ox: oxigraph.Store,
     private vv: VersionVector,
     private clock: Hlc,
     private readonly log: ChangeLog,
     private readonly lock: PidLock,
     private readonly opts: OpenOptions,
     /** A store too big to hold whole: on disk, with a working set in `ox` (paged.ts); null when `ox` holds everything. */
-    private readonly paged: PagedGraph | null,
+    private paged: PagedGraph | null,
   ) {}
 
   /** What recovery cut off the end of the log when the store was opened (a torn last record), if anything. */
@@ -344,8 +344,27 @@ export class GraphStore {
 
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
+    if (!this.paged && !this.partial && this.ox.size > (this.opts.pagedAbove ?? 500_000)) return this.pageOut();
     const due = this.paged ? this.paged.changed >= (this.opts.pagedChanges ?? 200_000) : false;
     if (due || this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
+  }
+
+  /**
+   * A whole store grown past `pagedAbove` becomes paged: a snapshot, then everything but the working set leaves
+   * memory (oxigraph's freed memory then serves the working set and the changes; the process does not shrink).
+   */
+  private async pageOut(): Promise<void> {
+    try {
+      await this.snapshotNow();
+    } catch {
+      return; // a snapshot only bounds recovery (a full disk): stay whole, the next write tries again
+    }
+    const latest = await latestSnapshot(this.dir);
+    if (!latest?.parts || latest.meta.quads !== this.ox.size) return;
+    this.paged = new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: this.opts.workingSet });
+    this.snapshotVv = { ...latest.meta.vv };
+    (this.ox as unknown as { free(): void }).free();
+    this.ox = new oxigraph.Store();
   }
 
   /** A snapshot only bounds recovery time: the change is already durable in the log, so a failure (a full disk) must not fail it; the next trigger retries. */

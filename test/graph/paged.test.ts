@@ -155,6 +155,26 @@ describe('a paged store', () => {
     }
   });
 
+  it('becomes paged when a whole store grows past the limit, and stays so across a restart', async () => {
+    const dir = tempDir('paged-grow');
+    const all = corpus(7, 600);
+    const s = await openStore(dir, { pagedAbove: 300, workingSet: 150 });
+    await s.commit(all.slice(0, 250).map((quad) => ({ op: 'A', quad })));
+    expect(s.holding).toBe(s.size); // whole
+    await s.commit(all.slice(250).map((quad) => ({ op: 'A', quad })));
+    expect(s.holding).toBeLessThan(s.size); // paged: the snapshot on disk, nothing held yet
+    const whole = await openStore(tempDir('paged-grow-whole'));
+    await whole.commit(all.map((quad) => ({ op: 'A', quad })));
+    expect(answers(s)).toEqual(answers(whole));
+    await s.commit(all.slice(0, 40).map((quad) => ({ op: 'D', quad })));
+    await whole.commit(all.slice(0, 40).map((quad) => ({ op: 'D', quad })));
+    expect(answers(s)).toEqual(answers(whole));
+    await s.close();
+    const again = await openStore(dir, { pagedAbove: 300, workingSet: 150 });
+    expect(again.holding).toBe(0);
+    expect(answers(again)).toEqual(answers(whole));
+  });
+
   it('stays whole when the snapshot is small, and pages a big one', async () => {
     const { dirs } = await pair('paged-mode', 150);
     for (const s of open.splice(0)) await s.close();
