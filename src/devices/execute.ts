@@ -287,7 +287,9 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     dirty = false;
     unflushed = 0;
     lastFlush = Date.now();
-    flushing = writeCatalog(root, profile.id, [...catalog.values()].sort((a, b) => (a.path < b.path ? -1 : 1))).finally(() => (flushing = undefined));
+    // By path: the paths (unique) sorted natively (code unit order, as `<`), no comparator calls.
+    const sorted = [...catalog.keys()].sort().map((p) => catalog.get(p)!);
+    flushing = writeCatalog(root, profile.id, sorted).finally(() => (flushing = undefined));
     await flushing;
   };
   const maybeFlush = () => {

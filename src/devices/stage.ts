@@ -130,7 +130,8 @@ export class Stager {
     if (!this.thread) return;
     this.thread.stop();
     await Promise.allSettled(this.batches.map((b) => b.done));
-    await this.thread.close();
+    // Every batch is answered (and the run awaited its renames): the thread is idle; its exit is not waited for.
+    void this.thread.close().catch(() => undefined);
     await clearStaging(this.root).catch(() => undefined);
   }
 }

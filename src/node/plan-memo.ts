@@ -55,11 +55,33 @@ export class PlanMemo {
     const removes = new Set(ops.flatMap((o) => (o.kind === 'remove' ? [o.target] : [])));
     const clean = res.errors.length === 0 && res.skips.every((s) => s.reason === 'already in place') && res.copied === copies.length && res.removed === removes.size;
     if (!clean) return void this.plans.delete(root);
-    const byPath = new Map(last.listing.filter((e) => !removes.has(e.path)).map((e) => [e.path, e]));
-    for (const c of copies) byPath.set(c.target, { path: c.target, size: c.size, content: c.content, placedBy: c.rule });
-    const listing = [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    this.plans.set(root, { ...last, listing, ops: ops.filter((o) => o.kind === 'skip') });
+    const kept = removes.size ? last.listing.filter((e) => !removes.has(e.path)) : last.listing;
+    const added = copies.map((c): DeviceEntry => ({ path: c.target, size: c.size, content: c.content, placedBy: c.rule }));
+    this.plans.set(root, { ...last, listing: mergeByPath(kept, added), ops: ops.filter((o) => o.kind === 'skip') });
   }
+}
+
+const byPath = (a: DeviceEntry, b: DeviceEntry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+const sorted = (list: readonly DeviceEntry[]) => list.every((e, i) => i === 0 || list[i - 1].path < e.path);
+
+/** `kept` and `added` as one listing by path (an added entry replaces a kept one with its path): merged when both are sorted. */
+function mergeByPath(kept: readonly DeviceEntry[], added: DeviceEntry[]): DeviceEntry[] {
+  if (!sorted(kept) || !sorted(added)) {
+    const map = new Map(kept.map((e) => [e.path, e]));
+    for (const e of added) map.set(e.path, e);
+    return [...map.values()].sort(byPath);
+  }
+  const out: DeviceEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < kept.length || j < added.length) {
+    if (j === added.length || (i < kept.length && kept[i].path < added[j].path)) out.push(kept[i++]);
+    else {
+      if (i < kept.length && kept[i].path === added[j].path) i++;
+      out.push(added[j++]);
+    }
+  }
+  return out;
 }
 
 function sameListing(a: readonly DeviceEntry[], b: readonly DeviceEntry[]): boolean {

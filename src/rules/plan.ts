@@ -108,7 +108,7 @@ export function plan(input: PlanInput): Operation[] {
     }
   }
 
-  wants.sort((a, b) => cmp(a.baseKey, b.baseKey)); // stable: wants of one path stay in content order
+  sortWants(wants); // stable: wants of one path stay in content order
   const taken = new Set<string>();
   const kept = new Set<DeviceEntry>();
   const pending: Want[] = [];
@@ -159,6 +159,26 @@ export function plan(input: PlanInput): Operation[] {
   removes.sort((a, b) => cmp(a.target, b.target));
   skips.sort((a, b) => cmp(a.content, b.content));
   return [...copies, ...removes, ...skips];
+}
+
+/**
+ * Wants by base key, those of one key in content order (the order they come in): keys `baseKey NUL content` sorted
+ * natively (code unit order, as `cmp`; a legal path holds no NUL), without a comparator call per comparison.
+ */
+function sortWants(wants: Want[]): void {
+  const byKey = new Map<string, Want>();
+  const keys: string[] = [];
+  for (const w of wants) {
+    const k = `${w.baseKey}\0${w.content}`;
+    keys.push(k);
+    byKey.set(k, w);
+  }
+  if (byKey.size !== wants.length || !wants.every((w, i) => i === 0 || cmp(wants[i - 1].content, w.content) < 0)) {
+    wants.sort((a, b) => cmp(a.baseKey, b.baseKey));
+    return;
+  }
+  keys.sort();
+  keys.forEach((k, i) => (wants[i] = byKey.get(k)!));
 }
 
 function sortedBy<T>(list: readonly T[], key: (x: T) => string): boolean {
