@@ -10,7 +10,7 @@ import { ID } from './vocab.js';
 import { StoreError, ImportError } from './errors.js';
 import { GRAPH_MIME } from './query.js';
 import { dumpChunks } from './snapshot.js';
-import type { ResultFormat } from './types.js';
+import type { Change, ResultFormat } from './types.js';
 
 const { namedNode, quad } = n3.DataFactory;
 
@@ -160,4 +160,48 @@ export async function* readQuads(file: string, format: RdfFormat): AsyncGenerato
   } finally {
     input.destroy();
   }
+}
+
+export interface ImportOptions {
+  format?: string;
+  onProgress?: (quads: number) => void;
+  /** Quads per patch (default 10,000). */
+  batch?: number;
+}
+
+/**
+ * Read an RDF file and hand its quads to `commit` in batches (default-graph triples moved to `target`). The whole
+ * file is read once before anything is committed: a file rejected for bad syntax changes nothing (a second parse;
+ * memory stays bounded). `commit` answers whether the batch changed anything.
+ */
+export async function importInBatches(file: string, opts: ImportOptions, target: Quad['graph'], commit: (batch: Change[]) => Promise<boolean>): Promise<{ quads: number; patches: number }> {
+  const format = rdfFormat(file, opts.format);
+  const size = opts.batch ?? 10_000;
+  let quads = 0;
+  let patches = 0;
+  let batch: Change[] = [];
+  for await (const _ of readQuads(file, format)); // eslint-disable-line @typescript-eslint/no-unused-vars
+  const flush = async () => {
+    try {
+      if (await commit(batch)) patches++;
+    } catch (e) {
+      throw new ImportError(`Importing ${file} stopped after ${quads - batch.length} quads: ${(e as Error).message}`, file, quads - batch.length);
+    }
+    batch = [];
+    opts.onProgress?.(quads);
+  };
+  try {
+    for await (const q of readQuads(file, format)) {
+      batch.push({ op: 'A', quad: q.graph.termType === 'DefaultGraph' ? quad(q.subject, q.predicate, q.object, target) : q });
+      quads++;
+      if (batch.length >= size) await flush();
+    }
+  } catch (e) {
+    if (e instanceof ImportError && e.quads === 0 && quads > batch.length) {
+      throw new ImportError(`${e.message} (${quads - batch.length} quads before it were imported)`, file, quads - batch.length, e.line);
+    }
+    throw e;
+  }
+  if (batch.length) await flush();
+  return { quads, patches };
 }

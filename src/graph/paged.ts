@@ -9,8 +9,10 @@ import oxigraph from 'oxigraph';
 import { lineRange, linesWith, narrow, partBytes, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
 import type { Reach, Slot } from './reach.js';
-import { netRows, presentRows } from './rows.js';
-import { byPredicate, dumpGraphs, namedGraphs, readPart, readParts, writeSnapshotParts, type Part, type PartData, type SnapshotMeta } from './snapshot.js';
+import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
+import { Changes } from './changes.js';
+import { freeStore as free } from './wasm-memory.js';
+import { dumpGraphs, readPart, readParts, writeSnapshotParts, type Part, type PartData, type SnapshotMeta } from './snapshot.js';
 
 export interface PagedOptions {
   /** Most statements the working set holds (default 320,000: ~200 MB of oxigraph memory). */
@@ -32,56 +34,12 @@ function termText(t: oxigraph.Term): string {
   return t.toString();
 }
 
-function graphTerm(text: string): oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph {
-  if (text === '') return oxigraph.defaultGraph();
-  return text.startsWith('_:') ? oxigraph.blankNode(text.slice(2)) : oxigraph.namedNode(text.slice(1, -1));
-}
-
 /** A constant whose text in the snapshot is certain (IRIs, plain strings; see reach.ts), else null: not narrowed by. */
 function certain(t: oxigraph.Term | null, variable: string): Slot {
   if (!t) return { v: variable };
   if (t.termType === 'NamedNode' && /^[^\s<>"{}|^`\\\x00-\x20\x7f]*$/u.test(t.value)) return { text: `<${t.value}>` };
   if (t.termType === 'Literal' && !t.language && t.datatype.value === 'http://www.w3.org/2001/XMLSchema#string' && /^[^"\\\x00-\x1f\x7f]*$/u.test(t.value)) return { text: `"${t.value}"` };
   return null;
-}
-
-/** Frees a store's wasm memory now rather than at a later garbage collection (oxigraph's glue has free(); its types do not say so). */
-function free(store: oxigraph.Store): void {
-  (store as unknown as { free(): void }).free();
-}
-
-function bump(m: Map<string, number>, k: string, by: number): void {
-  const n = (m.get(k) ?? 0) + by;
-  if (n) m.set(k, n);
-  else m.delete(k);
-}
-
-/**
- * A row's terms (`s p o [g]`, N-Quads terms without the final dot): subject, predicate, object and graph ('' for
- * the default graph). IRIs and blank nodes hold no space; a literal ends at its closing quote, datatype or tag.
- */
-export function splitRow(row: string): [string, string, string, string] {
-  const a = row.indexOf(' ');
-  const b = row.indexOf(' ', a + 1);
-  let i = b + 1;
-  if (row[i] === '"') {
-    for (i++; i < row.length && row[i] !== '"'; ) i += row[i] === '\\' ? 2 : 1;
-    i++;
-    if (row[i] === '^') i = row.indexOf('>', i) + 1;
-    else if (row[i] === '@') while (i < row.length && row[i] !== ' ') i++;
-  } else {
-    i = row.indexOf(' ', i);
-    if (i < 0) i = row.length;
-  }
-  return [row.slice(0, a), row.slice(a + 1, b), row.slice(b + 1, i), row.slice(i + 1)];
-}
-
-function loadRows(store: oxigraph.Store, rows: string[]): void {
-  if (rows.length) store.load(Buffer.from(rows.join(' .\n') + ' .\n'), NQUADS);
-}
-
-function deleteRows(store: oxigraph.Store, rows: string[]): void {
-  if (rows.length) for (const q of oxigraph.parse(rows.join(' .\n') + ' .\n', { format: 'application/n-quads' })) store.delete(q);
 }
 
 /** A query's lines in the snapshot, per part: 'all' its lines, some (their text), or none. */
@@ -103,12 +61,8 @@ interface Base {
 export class PagedGraph {
   /** The working set: whole predicates (their current statements), and the snapshot's lines of another shape. */
   private readonly ox = new oxigraph.Store();
-  /** Statements held now that the snapshot lacks. */
-  private adds = new oxigraph.Store();
-  /** Statements of the snapshot deleted since. */
-  private dels = new oxigraph.Store();
-  private addCount = new Map<string, number>();
-  private delCount = new Map<string, number>();
+  /** What changed since the snapshot. */
+  private changes = new Changes();
   private base!: Base;
   /** Predicates in the working set, with their last use. */
   private readonly resident = new Map<string, number>();
@@ -145,16 +99,13 @@ export class PagedGraph {
       const list = byPredicate.get(part[0]);
       if (list) list.push(part);
       else byPredicate.set(part[0], [part]);
-      bump(count, part[0], part[3]);
+      count.set(part[0], (count.get(part[0]) ?? 0) + part[3]);
     }
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = fs.openSync(file, 'r');
     this.indexes = new Map();
     this.base = { file, parts, quads, byPredicate, count };
-    this.adds = new oxigraph.Store();
-    this.dels = new oxigraph.Store();
-    this.addCount.clear();
-    this.delCount.clear();
+    this.changes = new Changes();
     // Lines of another shape (a subject that is not an IRI): none in a store that refuses blank nodes; kept whole.
     if (!this.resident.has('') && byPredicate.has('')) {
       const bufs = this.read(byPredicate.get('')!).map(partBytes);
@@ -165,7 +116,7 @@ export class PagedGraph {
 
   /** Statements added or deleted since the snapshot. */
   get changed(): number {
-    return this.adds.size + this.dels.size;
+    return this.changes.size;
   }
 
   /** Statements the working set holds. */
@@ -203,11 +154,11 @@ export class PagedGraph {
   }
 
   private count(p: string): number {
-    return (this.base.count.get(p) ?? 0) + (this.addCount.get(p) ?? 0);
+    return (this.base.count.get(p) ?? 0) + this.changes.added(p);
   }
 
   private predicates(): string[] {
-    return [...new Set([...this.base.byPredicate.keys(), ...this.addCount.keys()])].filter((p) => p !== '');
+    return [...new Set([...this.base.byPredicate.keys(), ...this.changes.addedPredicates()])].filter((p) => p !== '');
   }
 
   /** Run `fn` with the snapshot's parts kept in memory once read (the log's replay). */
@@ -233,15 +184,14 @@ export class PagedGraph {
     const resident: number[] = [];
     rows.forEach((r, i) => (this.resident.has(r[1]) ? resident : rest).push(i));
     if (resident.length) for (const i of held(this.ox, resident)) found.add(i); // the working set is current
-    if (this.adds.size && rest.length) {
-      const added = new Set(held(this.adds, rest));
-      for (const i of added) found.add(i);
-      rest = rest.filter((i) => !added.has(i));
-    }
-    if (this.dels.size && rest.length) {
-      const deleted = new Set(held(this.dels, rest));
-      rest = rest.filter((i) => !deleted.has(i));
-    }
+    const since = (which: 'added' | 'deleted') => {
+      const hit = this.changes.holds(which, rest.map((i) => keys[i]));
+      const ids = new Set(rest.filter((_, j) => hit.has(j)));
+      rest = rest.filter((i) => !ids.has(i));
+      return ids;
+    };
+    for (const i of since('added')) found.add(i);
+    since('deleted');
     // The rest as the snapshot has them: per predicate, its lines about these subjects.
     const byPredicate = new Map<string, number[]>();
     for (const i of rest) {
@@ -276,25 +226,7 @@ export class PagedGraph {
       adds = adds.filter((_, i) => !had.has(n + i));
     }
     if (!dels.length && !adds.length) return;
-    const inDefault = (rs: string[]) => rs.map((r) => splitRow(r)[3] === '');
-    // A deletion takes back an addition since the snapshot, or deletes a statement of the snapshot.
-    const unadded = this.adds.size && dels.length ? presentRows(this.adds, dels, inDefault(dels)) : new Set<number>();
-    // An addition takes back a deletion since the snapshot, or adds a statement the snapshot lacks.
-    const undeleted = this.dels.size && adds.length ? presentRows(this.dels, adds, inDefault(adds)) : new Set<number>();
-    const split = (rs: string[], hit: Set<number>) => [rs.filter((_, i) => hit.has(i)), rs.filter((_, i) => !hit.has(i))];
-    const [takenBack, newDels] = split(dels, unadded);
-    const [restored, newAdds] = split(adds, undeleted);
-    deleteRows(this.adds, takenBack);
-    loadRows(this.dels, newDels);
-    deleteRows(this.dels, restored);
-    loadRows(this.adds, newAdds);
-    const count = (m: Map<string, number>, rs: string[], by: number) => {
-      for (const r of rs) bump(m, splitRow(r)[1], by);
-    };
-    count(this.addCount, takenBack, -1);
-    count(this.addCount, newAdds, 1);
-    count(this.delCount, newDels, 1);
-    count(this.delCount, restored, -1);
+    this.changes.record(dels, adds);
     this.size += adds.length - dels.length;
     const held = (rs: string[]) => rs.filter((r) => this.resident.has(splitRow(r)[1]));
     deleteRows(this.ox, held(dels));
@@ -378,12 +310,7 @@ export class PagedGraph {
    */
   scan(preds: string[], each: (p: string, s: string, o: string) => void): void {
     const want = new Set(preds);
-    const rows = (store: oxigraph.Store) => {
-      const out: string[] = [];
-      for (const { text } of dumpGraphs(store)) for (const [p, lines] of byPredicate(text)) if (want.has(p)) out.push(...lines);
-      return out;
-    };
-    const deleted = new Set(preds.some((p) => this.delCount.has(p)) ? rows(this.dels) : []);
+    const deleted = this.changes.deletedLines(want);
     const emit = (predicate: string, graph: string) => {
       const pBytes = Buffer.byteLength(predicate);
       const gBytes = graph ? Buffer.byteLength(graph) : 0;
@@ -396,16 +323,16 @@ export class PagedGraph {
     for (const [predicate, offset, length, , graph] of this.base.parts) {
       if (want.has(predicate)) forEachLine(this.fd, offset, length, emit(predicate, graph));
     }
-    if (!preds.some((p) => this.addCount.has(p))) return;
-    for (const { graph, text } of dumpGraphs(this.adds)) {
-      for (const [p, lines] of byPredicate(text)) if (want.has(p)) for (const line of lines) emit(p, graph)(Buffer.from(line), 0);
+    if (!preds.some((p) => this.changes.added(p))) return;
+    for (const [graph, byPred] of this.changes.addedLines()) {
+      for (const [p, lines] of byPred) if (want.has(p)) for (const line of lines) emit(p, graph)(Buffer.from(line), 0);
     }
   }
 
   /** The names of the graphs that may hold statements (N-Triples text; '' for the default graph). */
   graphs(): string[] {
     const out = new Set(this.base.parts.map((x) => x[4]));
-    for (const g of namedGraphs(this.adds)) out.add(termText(g));
+    for (const g of this.changes.graphs()) out.add(g);
     return [...out];
   }
 
@@ -426,7 +353,7 @@ export class PagedGraph {
     }
     const parts = missing.flatMap((p) => this.base.byPredicate.get(p) ?? []);
     if (parts.length) this.ox.load(this.chunks(parts), NQUADS);
-    this.applyDelta(this.ox, new Set(missing));
+    this.changes.applyTo(this.ox, new Set(missing));
     for (const p of missing) this.resident.set(p, use);
   }
 
@@ -452,31 +379,11 @@ export class PagedGraph {
     this.resident.delete(p);
   }
 
-  /** The changes since the snapshot to these predicates' statements, applied to a store holding the snapshot's. */
-  private applyDelta(store: oxigraph.Store, preds: Set<string>, graph?: string): void {
-    const g = graph === undefined ? null : graphTerm(graph);
-    for (const p of preds) {
-      if (!this.delCount.has(p)) continue;
-      for (const q of this.dels.match(null, oxigraph.namedNode(p.slice(1, -1)), null, g)) store.delete(q);
-    }
-    const added = [...preds].reduce((n, p) => n + (this.addCount.get(p) ?? 0), 0);
-    if (!added) return;
-    if (added < 10_000) {
-      for (const p of preds) if (this.addCount.has(p)) for (const q of this.adds.match(null, oxigraph.namedNode(p.slice(1, -1)), null, g)) store.add(q);
-      return;
-    }
-    const lines: string[] = [];
-    for (const { text } of dumpGraphs(this.adds, g ? [g] : undefined)) {
-      for (const [p, rows] of byPredicate(text)) if (preds.has(p)) lines.push(...rows);
-    }
-    if (lines.length) store.load(Buffer.from(lines.join('')), NQUADS);
-  }
-
   /** The snapshot's lines `reach` may need (null: all of the predicates'), per part: 'all', some, or none. */
   private narrowed(reach: Reach | null, preds: string[], graph?: string): Narrowed {
     const want = new Set(preds);
     const parts = this.base.parts.filter((x) => (x[0] === '' || want.has(x[0])) && (graph === undefined || x[4] === graph));
-    const chosen = reach ? narrow(reach, this.read(parts), new Set(this.addCount.keys())) : parts.map(() => 'all' as const);
+    const chosen = reach ? narrow(reach, this.read(parts), new Set(this.changes.addedPredicates())) : parts.map(() => 'all' as const);
     return { parts, chosen, bytes: chosen.reduce((n, x) => n + (x instanceof Buffer ? x.length : 0), 0) };
   }
 
@@ -491,7 +398,7 @@ export class PagedGraph {
     }
     const tmp = new oxigraph.Store();
     if (n.chosen.some((x) => x !== null)) tmp.load(text(), NQUADS);
-    this.applyDelta(tmp, new Set(preds), graph);
+    this.changes.applyTo(tmp, new Set(preds), graph);
     return tmp;
   }
 
@@ -509,10 +416,8 @@ export class PagedGraph {
   }
 
   private *mergedParts(): Generator<PartData> {
-    const added = new Map<string, Map<string, string[]>>(); // graph → predicate → lines
-    for (const { graph, text } of dumpGraphs(this.adds)) added.set(graph, byPredicate(text));
-    const deleted = new Set<string>();
-    for (const q of this.dels.match(null, null, null, null)) deleted.add(`${termText(q.graph)} ${termText(q.predicate)}`);
+    const added = this.changes.addedLines(); // graph → predicate → lines
+    const deleted = this.changes.deletedParts();
     const fd = fs.openSync(this.base.file, 'r');
     try {
       for (const [predicate, offset, length, , graph] of this.base.parts) {
@@ -520,7 +425,7 @@ export class PagedGraph {
         if (predicate !== '' && deleted.has(`${graph} ${predicate}`)) {
           const tmp = new oxigraph.Store();
           tmp.load(data, NQUADS);
-          for (const q of this.dels.match(null, oxigraph.namedNode(predicate.slice(1, -1)), null, graphTerm(graph))) tmp.delete(q);
+          this.changes.removeDeleted(tmp, predicate, graph);
           data = [...dumpGraphs(tmp)].map((x) => x.text).join('');
           free(tmp);
         }

@@ -77,3 +77,33 @@ function knownSubjects(ox: oxigraph.Store, keys: string[]): Set<string> | null {
   const r = JSON.parse(ox.query(q, { results_format: 'application/sparql-results+json', use_default_graph_as_union: true }) as string) as { results: { bindings: Array<{ s: { value: string } }> } };
   return new Set(r.results.bindings.map((b) => `<${b.s.value}>`));
 }
+
+/**
+ * A row's terms (`s p o [g]`, N-Quads terms without the final dot): subject, predicate, object and graph ('' for
+ * the default graph). IRIs and blank nodes hold no space; a literal ends at its closing quote, datatype or tag.
+ */
+export function splitRow(row: string): [string, string, string, string] {
+  const a = row.indexOf(' ');
+  const b = row.indexOf(' ', a + 1);
+  let i = b + 1;
+  if (row[i] === '"') {
+    for (i++; i < row.length && row[i] !== '"'; ) i += row[i] === '\\' ? 2 : 1;
+    i++;
+    if (row[i] === '^') i = row.indexOf('>', i) + 1;
+    else if (row[i] === '@') while (i < row.length && row[i] !== ' ') i++;
+  } else {
+    i = row.indexOf(' ', i);
+    if (i < 0) i = row.length;
+  }
+  return [row.slice(0, a), row.slice(a + 1, b), row.slice(b + 1, i), row.slice(i + 1)];
+}
+
+/** Add rows (`s p o [g]`, no final dot) to a store. */
+export function loadRows(store: oxigraph.Store, rows: string[]): void {
+  if (rows.length) store.load(Buffer.from(rows.join(' .\n') + ' .\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+}
+
+/** Delete rows (`s p o [g]`, no final dot) from a store. */
+export function deleteRows(store: oxigraph.Store, rows: string[]): void {
+  if (rows.length) for (const q of oxigraph.parse(rows.join(' .\n') + ' .\n', { format: 'application/n-quads' })) store.delete(q);
+}

@@ -5,9 +5,9 @@ import n3 from 'n3';
 import oxigraph from 'oxigraph';
 import type { Quad, Term } from '@rdfjs/types';
 import { ChangeLog, type TornTail } from './changelog.js';
-import { CorruptLogError, ImportError, PatchError, StoreError, StoreLockedError } from './errors.js';
-import { HLC_ZERO, formatHlc, maxHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
-import { exportChunks, exportToFile, rdfFormat, readQuads, writeChunks } from './io.js';
+import { PatchError, StoreError, StoreLockedError } from './errors.js';
+import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
+import { exportChunks, exportToFile, importInBatches, writeChunks, type ImportOptions } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from './pidlock.js';
 import { runQuery, type QueryOutput } from './query.js';
@@ -16,7 +16,9 @@ import { PagedGraph } from './paged.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
-import { StateReplay, stateHeader, stateRecords } from './state.js';
+import { stateRecords } from './state.js';
+import { replayLog } from './replay.js';
+import { freeStore } from './wasm-memory.js';
 import { linePredicate, queryReach, type Reach } from './reach.js';
 import { applyNet, applyRows, netRows, presentRows } from './rows.js';
 
@@ -54,12 +56,7 @@ export interface OpenOptions {
   pagedChanges?: number;
 }
 
-export interface ImportOptions {
-  format?: string;
-  onProgress?: (quads: number) => void;
-  /** Quads per patch (default 10,000). */
-  batch?: number;
-}
+export type { ImportOptions } from './io.js';
 
 function oxToN3(t: oxigraph.Term): Term {
   switch (t.termType) {
@@ -78,12 +75,13 @@ function oxToN3(t: oxigraph.Term): Term {
   }
 }
 
-/** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
 /** A graph term's N-Triples text ('' for the default graph), as snapshots write it. */
 function graphText(g: Term): string {
   if (g.termType === 'DefaultGraph') return '';
   return g.termType === 'BlankNode' ? `_:${g.value}` : `<${g.value}>`;
 }
+
+/** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
 
 function blankProblem(q: Quad): string | null {
   return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
@@ -135,49 +133,13 @@ export class GraphStore {
       const snap = reach || paged ? null : await loadLatestSnapshot(dir, ox);
       const head = reach ? await latestSnapshotMeta(dir) : (latest?.meta ?? null);
       const pending: string[] = [];
-      const vv: VersionVector = { ...(head?.vv ?? {}) };
-      let clock = (head && parseHlc(head.hlc)) || HLC_ZERO;
-      let replayed = 0;
-      const lastInLog = new Map<string, number>();
-      const stateAt = new Map<string, number>();
-      const states = new StateReplay();
-      const open = () => ChangeLog.open(
-        path.join(dir, 'log'),
-        (e, payload) => {
-          const prev = lastInLog.get(e.author);
-          const st = stateHeader(payload); // a full state (replaceAuthor) jumps from `base` to its seq, in 1..n parts
-          let group: string[] | undefined;
-          if (st) {
-            group = states.add(e.author, e.seq, st, payload.toString('utf8'));
-            if (!group) return; // more parts to come (or a group cut short by a crash: never applied)
-            stateAt.set(e.author, e.seq);
-          } else {
-            states.interrupt(e.author);
-          }
-          const base = st?.base;
-          if (prev !== undefined && (base === undefined ? e.seq !== prev + 1 : e.seq <= prev)) {
-            throw new CorruptLogError(`The change log holds patch ${e.seq} of ${e.author} right after patch ${prev}: a part of the log is missing.`, path.join(dir, 'log'), e.offset);
-          }
-          lastInLog.set(e.author, e.seq);
-          const have = vv[e.author] ?? 0;
-          if (e.seq <= have) return; // already in the snapshot
-          if (base === undefined ? e.seq !== have + 1 : base !== have) {
-            throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
-          }
-          const text = payload.toString('utf8');
-          for (const t of group ?? [text]) {
-            if (reach) pending.push(t);
-            else if (paged) paged.apply(t);
-            else applyRows(ox, t);
-          }
-          vv[e.author] = e.seq;
-          const h = parseHlc(/^H hlc "([^"]+)" \.$/m.exec(text)?.[1] ?? '');
-          if (h) clock = maxHlc(clock, h);
-          replayed += payload.length;
-        },
-        { segmentBytes: opts.segmentBytes },
-      );
-      const log = paged ? await paged.withPartsCached(open) : await open();
+      const apply = (t: string) => {
+        if (reach) pending.push(t);
+        else if (paged) paged.apply(t);
+        else applyRows(ox, t);
+      };
+      const replay = () => replayLog(dir, head, apply, opts.segmentBytes);
+      const { log, vv, clock, replayed, stateAt } = paged ? await paged.withPartsCached(replay) : await replay();
       if (reach) {
         // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
         const nets = pending.map(netRows);
@@ -363,7 +325,7 @@ export class GraphStore {
     if (!latest?.parts || latest.meta.quads !== this.ox.size) return;
     this.paged = new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: this.opts.workingSet });
     this.snapshotVv = { ...latest.meta.vv };
-    (this.ox as unknown as { free(): void }).free();
+    freeStore(this.ox);
     this.ox = new oxigraph.Store();
   }
 
@@ -505,38 +467,7 @@ export class GraphStore {
   /** Import an RDF file in batches (each a durable patch); default-graph triples go to this node's import graph. */
   async importFile(file: string, opts: ImportOptions = {}): Promise<{ quads: number; patches: number }> {
     this.whole('import');
-    const format = rdfFormat(file, opts.format);
-    const target = graphIri(this.nodeId, 'import');
-    const size = opts.batch ?? 10_000;
-    let quads = 0;
-    let patches = 0;
-    let batch: Change[] = [];
-    // Read the whole file once before committing anything: a file rejected for bad syntax must change nothing
-    // (it used to leave the batches before the error in the store). Costs a second parse; memory stays bounded.
-    for await (const _ of readQuads(file, format)); // eslint-disable-line @typescript-eslint/no-unused-vars
-    const flush = async () => {
-      try {
-        if (await this.commit(batch)) patches++;
-      } catch (e) {
-        throw new ImportError(`Importing ${file} stopped after ${quads - batch.length} quads: ${(e as Error).message}`, file, quads - batch.length);
-      }
-      batch = [];
-      opts.onProgress?.(quads);
-    };
-    try {
-      for await (const q of readQuads(file, format)) {
-        batch.push({ op: 'A', quad: q.graph.termType === 'DefaultGraph' ? quad(q.subject, q.predicate, q.object, target) : q });
-        quads++;
-        if (batch.length >= size) await flush();
-      }
-    } catch (e) {
-      if (e instanceof ImportError && e.quads === 0 && quads > batch.length) {
-        throw new ImportError(`${e.message} (${quads - batch.length} quads before it were imported)`, file, quads - batch.length, e.line);
-      }
-      throw e;
-    }
-    if (batch.length) await flush();
-    return { quads, patches };
+    return importInBatches(file, opts, graphIri(this.nodeId, 'import'), async (batch) => (await this.commit(batch)) !== null);
   }
 
   /** Write a snapshot covering everything so far and compact the log segments it covers. */

@@ -17,3 +17,8 @@ export function reserveWasmMemory(bytes: number): void {
     // expected: the parse error at the first byte
   }
 }
+
+/** Frees a store's wasm memory now rather than at a later garbage collection (oxigraph's glue has free(); its types do not say so). */
+export function freeStore(store: oxigraph.Store): void {
+  (store as unknown as { free(): void }).free();
+}

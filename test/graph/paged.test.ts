@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { GraphStore, type OpenOptions } from '../../src/graph/store.js';
-import { splitRow } from '../../src/graph/paged.js';
+import { splitRow } from '../../src/graph/rows.js';
 import type { Change } from '../../src/graph/types.js';
 import { DC, EX, QUERIES, XSD, canon, corpus, randomQueries } from './query-corpus.js';
 import { rng } from '../helpers/rng.js';
