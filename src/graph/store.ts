@@ -50,9 +50,9 @@ export interface OpenOptions {
    * holds more than this many statements (default 500,000; paged.ts). A store opened smaller stays whole.
    */
   pagedAbove?: number;
-  /** Most statements a paged store's working set holds (default 320,000). */
+  /** Most statements a paged store's working set holds (default 200,000). */
   workingSet?: number;
-  /** A paged store writes a snapshot once this many statements changed since the last (default 200,000). */
+  /** A paged store writes a snapshot once this many statements changed since the last (default 100,000: the changes are held in memory). */
   pagedChanges?: number;
 }
 
@@ -307,7 +307,7 @@ export class GraphStore {
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
     if (!this.paged && !this.partial && this.ox.size > (this.opts.pagedAbove ?? 500_000)) return this.pageOut();
-    const due = this.paged ? this.paged.changed >= (this.opts.pagedChanges ?? 200_000) : false;
+    const due = this.paged ? this.paged.changed >= (this.opts.pagedChanges ?? 100_000) : false;
     if (due || this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
   }
 
