@@ -6,7 +6,7 @@
 // (reach.ts, narrow.ts). Writing a snapshot merges the changes into the file's parts.
 import fs from 'node:fs';
 import oxigraph from 'oxigraph';
-import { lineRange, linesWith, narrow, partBytes, type PartText } from './narrow.js';
+import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
 import type { Reach, Slot } from './reach.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
@@ -60,7 +60,7 @@ interface Base {
 
 export class PagedGraph {
   /** The working set: whole predicates (their current statements), and the snapshot's lines of another shape. */
-  private readonly ox = new oxigraph.Store();
+  private ox = new oxigraph.Store();
   /** What changed since the snapshot. */
   private changes = new Changes();
   private base!: Base;
@@ -106,10 +106,13 @@ export class PagedGraph {
     this.indexes = new Map();
     this.base = { file, parts, quads, byPredicate, count };
     this.changes = new Changes();
-    // Lines of another shape (a subject that is not an IRI): none in a store that refuses blank nodes; kept whole.
+    this.loadOther(byPredicate);
+  }
+
+  /** Lines of another shape (a subject that is not an IRI): none in a store that refuses blank nodes; always held. */
+  private loadOther(byPredicate: Map<string, Part[]>): void {
     if (!this.resident.has('') && byPredicate.has('')) {
-      const bufs = this.read(byPredicate.get('')!).map(partBytes);
-      this.ox.load(Buffer.concat(bufs), NQUADS);
+      this.ox.load(this.chunks(byPredicate.get('')!), NQUADS);
       this.resident.set('', Infinity);
     }
   }
@@ -346,15 +349,30 @@ export class PagedGraph {
     const need = missing.reduce((n, p) => n + this.count(p), 0);
     let held = this.holding;
     const lru = [...this.resident].filter(([p]) => p !== '' && !want.has(p)).sort((a, b) => a[1] - b[1]);
+    const out = new Set<string>();
+    const ticks = new Map<string, number>(); // of the predicates loaded again
     for (const [p] of lru) {
       if (held + need <= this.budget) break;
       held -= this.count(p);
-      this.evict(p);
+      out.add(p);
+    }
+    if (out.size) {
+      // Deleting statements from oxigraph frees little of its memory (measured: deleting 100k and loading another
+      // 100k took more than holding both), a new store reuses all of it: the predicates kept are loaded again.
+      const kept = [...this.resident].filter(([p]) => p !== '' && !out.has(p));
+      free(this.ox);
+      this.ox = new oxigraph.Store();
+      this.resident.clear();
+      this.loadOther(this.base.byPredicate);
+      for (const [p, last] of kept) {
+        missing.push(p);
+        ticks.set(p, last);
+      }
     }
     const parts = missing.flatMap((p) => this.base.byPredicate.get(p) ?? []);
     if (parts.length) this.ox.load(this.chunks(parts), NQUADS);
     this.changes.applyTo(this.ox, new Set(missing));
-    for (const p of missing) this.resident.set(p, use);
+    for (const p of missing) this.resident.set(p, ticks.get(p) ?? use);
   }
 
   /** The parts' text in slices of 1 MiB, read as loaded (a buffer of a whole part would stay in the process's memory after). */
@@ -368,15 +386,6 @@ export class PagedGraph {
         yield buf.subarray(0, n);
       }
     }
-  }
-
-  private evict(p: string): void {
-    const iri = p.slice(1, -1);
-    this.ox.update(
-      `DELETE { ?s <${iri}> ?o } WHERE { ?s <${iri}> ?o FILTER(isIRI(?s)) } ;\n` +
-        `DELETE { GRAPH ?g { ?s <${iri}> ?o } } WHERE { GRAPH ?g { ?s <${iri}> ?o FILTER(isIRI(?s)) } }`,
-    );
-    this.resident.delete(p);
   }
 
   /** The snapshot's lines `reach` may need (null: all of the predicates'), per part: 'all', some, or none. */
