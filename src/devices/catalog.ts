@@ -56,11 +56,15 @@ let fileSeq = 0;
 
 /** A placed file's statements (one line of TriG, inside the device's graph): a blank node found by its ss:relativePath. */
 function recordLine(r: CatalogRecord): string {
+  // A run's records share their rule and time: those terms are written once per change.
+  if (r.rule !== last.rule) last.ruleTerm = iri((last.rule = r.rule));
+  if (r.placedAt !== last.placedAt) last.placedAtTerm = lit((last.placedAt = r.placedAt));
   return (
     `_:f${(fileSeq++).toString(36)} ss:relativePath ${lit(r.path)} ; nie:interpretedAs ${iri(r.content)} ; nfo:fileSize ${integer(r.size)} ; ` +
-    `ss:placedBy ${iri(r.rule)} ; ss:placedAt ${lit(r.placedAt)}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON .\n`
+    `ss:placedBy ${last.ruleTerm} ; ss:placedAt ${last.placedAtTerm}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON .\n`
   );
 }
+const last = { rule: '', ruleTerm: iri(''), placedAt: '', placedAtTerm: lit('') };
 const integer = (n: number) => (Number.isSafeInteger(n) ? String(n) : `${lit(String(n))}^^xsd:integer`);
 
 /** The bytes of each record (built for those that have none yet, together). */
@@ -413,7 +417,8 @@ export async function writeCatalog(root: string, deviceId: string, records: Iter
     rmSync(legacy, { force: true });
   }
   const key = statKey(file);
-  if (key) parsed.set(file, { key, records: list.map((r) => (r.path === r.path.normalize('NFC') ? r : { ...r, path: r.path.normalize('NFC') })) });
+  const nfc = (r: CatalogRecord) => (!NON_ASCII.test(r.path) || r.path === r.path.normalize('NFC') ? r : { ...r, path: r.path.normalize('NFC') });
+  if (key) parsed.set(file, { key, records: list.map(nfc) });
 }
 
 const SKIP_DIRS = new Set(['lost+found', 'System Volume Information', '$RECYCLE.BIN']);

@@ -110,7 +110,10 @@ async function readPending(file: string, legacyFile: string): Promise<Pending | 
   return fsp.readFile(legacyFile, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
 }
 
-const dirOf = (t: string) => (t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : '');
+const dirOf = (t: string) => {
+  const i = t.lastIndexOf('/');
+  return i < 0 ? '' : t.slice(0, i);
+};
 const hexOf = (content: string) => /^urn:sha256:([0-9a-f]{64})$/i.exec(content)?.[1]?.toLowerCase();
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 const statOf = (p: string) => fsp.stat(p).catch(() => undefined);
@@ -287,9 +290,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     dirty = false;
     unflushed = 0;
     lastFlush = Date.now();
-    // By path: the paths (unique) sorted natively (code unit order, as `<`), no comparator calls.
-    const sorted = [...catalog.keys()].sort().map((p) => catalog.get(p)!);
-    flushing = writeCatalog(root, profile.id, sorted).finally(() => (flushing = undefined));
+    flushing = writeCatalog(root, profile.id, [...catalog.values()].sort((a, b) => (a.path < b.path ? -1 : 1))).finally(() => (flushing = undefined));
     await flushing;
   };
   const maybeFlush = () => {

@@ -108,7 +108,7 @@ export function plan(input: PlanInput): Operation[] {
     }
   }
 
-  sortWants(wants); // stable: wants of one path stay in content order
+  wants.sort((a, b) => cmp(a.baseKey, b.baseKey)); // stable: wants of one path stay in content order
   const taken = new Set<string>();
   const kept = new Set<DeviceEntry>();
   const pending: Want[] = [];
@@ -159,26 +159,6 @@ export function plan(input: PlanInput): Operation[] {
   removes.sort((a, b) => cmp(a.target, b.target));
   skips.sort((a, b) => cmp(a.content, b.content));
   return [...copies, ...removes, ...skips];
-}
-
-/**
- * Wants by base key, those of one key in content order (the order they come in): keys `baseKey NUL content` sorted
- * natively (code unit order, as `cmp`; a legal path holds no NUL), without a comparator call per comparison.
- */
-function sortWants(wants: Want[]): void {
-  const byKey = new Map<string, Want>();
-  const keys: string[] = [];
-  for (const w of wants) {
-    const k = `${w.baseKey}\0${w.content}`;
-    keys.push(k);
-    byKey.set(k, w);
-  }
-  if (byKey.size !== wants.length || !wants.every((w, i) => i === 0 || cmp(wants[i - 1].content, w.content) < 0)) {
-    wants.sort((a, b) => cmp(a.baseKey, b.baseKey));
-    return;
-  }
-  keys.sort();
-  keys.forEach((k, i) => (wants[i] = byKey.get(k)!));
 }
 
 function sortedBy<T>(list: readonly T[], key: (x: T) => string): boolean {
@@ -287,17 +267,21 @@ function want(
   const all = cachedFieldValues(f, primary?.label, source?.path);
   const override = profile.folders[f.kind];
   const folder = override !== undefined ? override.split(/[/\\]/u).filter((s) => s !== '' && s !== '.') : rule.folder;
-  const rendered = rule.segments.map((s) => renderSegment(s, all));
   // A folder segment that renders empty (no month) is dropped.
-  let dirs = rendered.slice(0, -1).filter((s) => s.trim() !== '');
-  let file = rendered[rendered.length - 1];
+  const segments = rule.segments;
+  let dirs: string[] = [];
+  for (let i = 0; i < segments.length - 1; i++) {
+    const s = renderSegment(segments[i], all);
+    if (s.trim() !== '') dirs.push(s);
+  }
+  let file = renderSegment(segments[segments.length - 1], all);
   if (f.kind === 'music' && profile.folderDepth !== undefined && profile.folderDepth >= 0) {
     // Rhythmbox's folder_depth: keep that many folder levels; fold the deeper ones into the file name.
     const depth = Math.floor(profile.folderDepth);
     file = [...dirs.slice(depth), file].join(' - ');
     dirs = dirs.slice(0, depth);
   }
-  const base = safeRelativePath([...folder, ...dirs, file], fs);
+  const base = safeRelativePath(folder.length ? folder.concat(dirs, file) : (dirs.push(file), dirs), fs);
   const values: Record<string, string> = { kind: f.kind };
   for (const field of fieldsOf(rule)) values[field] = all[field];
   if (primary) {

@@ -78,6 +78,20 @@ export function templateFields(segments: TemplateSegment[]): Field[] {
  * after it (or, at the end, the one before it) with it, so no dangling " - " or "." remains.
  */
 export function renderSegment(segment: TemplateSegment, values: Partial<Record<Field, string>>): string {
+  // Every field has a value (the common case): nothing is dropped, the parts are joined as they are.
+  let out = '';
+  for (const p of segment) {
+    if ('literal' in p) out += p.literal;
+    else {
+      const v = values[p.field];
+      if (v === undefined || v === '') return renderDropping(segment, values);
+      out += v;
+    }
+  }
+  return out;
+}
+
+function renderDropping(segment: TemplateSegment, values: Partial<Record<Field, string>>): string {
   const parts: Array<{ text: string; field: boolean; drop: boolean }> = segment.map((p) =>
     'field' in p ? { text: values[p.field] ?? '', field: true, drop: false } : { text: p.literal, field: false, drop: false },
   );
