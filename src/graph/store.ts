@@ -75,6 +75,12 @@ function oxToN3(t: oxigraph.Term): Term {
   }
 }
 
+/** OpenOptions.pagedAbove, else $SEMSYNC_PAGED_ABOVE (a number: tests run whole suites paged with it), else 500,000. */
+function pagedAbove(opts: OpenOptions): number {
+  const env = Number(process.env.SEMSYNC_PAGED_ABOVE);
+  return opts.pagedAbove ?? (process.env.SEMSYNC_PAGED_ABOVE && Number.isFinite(env) ? env : 500_000);
+}
+
 /** A graph term's N-Triples text ('' for the default graph), as snapshots write it. */
 function graphText(g: Term): string {
   if (g.termType === 'DefaultGraph') return '';
@@ -128,7 +134,7 @@ export class GraphStore {
       const ox = new oxigraph.Store();
       const reach = opts.reach;
       const latest = reach ? null : await latestSnapshot(dir);
-      const paged = latest?.parts && latest.meta.quads > (opts.pagedAbove ?? 500_000) ? new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: opts.workingSet }) : null;
+      const paged = latest?.parts && latest.meta.quads > pagedAbove(opts) ? new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: opts.workingSet }) : null;
       // For one query's reach, the log is read first: what it adds decides how far the snapshot may be narrowed.
       const snap = reach || paged ? null : await loadLatestSnapshot(dir, ox);
       const head = reach ? await latestSnapshotMeta(dir) : (latest?.meta ?? null);
@@ -306,7 +312,7 @@ export class GraphStore {
 
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
-    if (!this.paged && !this.partial && this.ox.size > (this.opts.pagedAbove ?? 500_000)) return this.pageOut();
+    if (!this.paged && !this.partial && this.ox.size > pagedAbove(this.opts)) return this.pageOut();
     const due = this.paged ? this.paged.changed >= (this.opts.pagedChanges ?? 100_000) : false;
     if (due || this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
   }

@@ -147,7 +147,7 @@ describe('a store opened with a query\'s reach', () => {
 
   it('refuses changes, exports, matches and snapshots, and writes nothing on close', async () => {
     const dir = tempDir('reach-ro');
-    const s = await GraphStore.open({ dir, nodeId: 'node0' });
+    const s = await GraphStore.open({ dir, nodeId: 'node0', pagedAbove: Infinity }); // whole (and no snapshot) even under SEMSYNC_PAGED_ABOVE
     await s.commit(corpus(5, 50).map((q) => ({ op: 'A' as const, quad: q })));
     await s.close();
     const before = fs.readdirSync(path.join(dir, 'log')).map((n) => [n, fs.statSync(path.join(dir, 'log', n)).size]);
