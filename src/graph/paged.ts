@@ -1,9 +1,10 @@
-// The paged graph: a store too big to hold whole in memory (oxigraph holds ~600 bytes per statement). The newest
-// snapshot stays on disk, its lines grouped by predicate (snapshot.ts); the changes since it are held in memory
-// (statements added, statements of the snapshot deleted); whole predicates are loaded into one oxigraph store, the
-// working set, when a query or a match needs them, and the least recently used leave it when it would pass its
-// budget. A query whose predicates do not fit runs on a store built for it alone, narrowed as a cold query is
-// (reach.ts, narrow.ts). Writing a snapshot merges the changes into the file's parts.
+// The paged graph: a store too big to hold whole in memory (oxigraph holds ~600-850 bytes per statement). The
+// newest snapshot stays on disk, its lines grouped by predicate and graph (snapshot.ts); the changes since it are
+// held in memory (changes.ts); whole predicates load into one oxigraph store, the working set, when a query or a
+// match needs them, and the least recently used leave it when it would pass its budget. A query its constants
+// narrow to a few lines (reach.ts, narrow.ts; lines found through part-index.ts) runs on a store of those lines,
+// kept for the same query until a change touches its predicates; a query that reaches more than the working set
+// holds runs on a store built for it alone. Writing a snapshot merges the changes into the file's parts.
 import fs from 'node:fs';
 import oxigraph from 'oxigraph';
 import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
