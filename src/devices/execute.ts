@@ -290,7 +290,11 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     dirty = false;
     unflushed = 0;
     lastFlush = Date.now();
-    flushing = writeCatalog(root, profile.id, [...catalog.values()].sort((a, b) => (a.path < b.path ? -1 : 1))).finally(() => (flushing = undefined));
+    // By path. When the catalog holds only this run's records (a device filled for the first time), they are in
+    // target order already.
+    const ours = catalog.size <= records.length ? records.filter((r) => catalog.get(r.path) === r) : [];
+    const sorted = ours.length === catalog.size ? ours : [...catalog.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+    flushing = writeCatalog(root, profile.id, sorted).finally(() => (flushing = undefined));
     await flushing;
   };
   const maybeFlush = () => {
