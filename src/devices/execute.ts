@@ -150,10 +150,12 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const prev = await readPending(pendingPath, legacyPendingPath);
   const unsafe = ops.map((o) => (o.kind === 'skip' ? undefined : unsafeTarget(o.target)));
   const planDirs = new Set<string>();
-  for (let i = 0; i < ops.length; i++) {
-    const o = ops[i];
-    if (o.kind === 'copy' && !unsafe[i]) planDirs.add(dirOf(o.target));
-  }
+  const opDirs = ops.map((o, i) => {
+    if (o.kind === 'skip' || unsafe[i]) return '';
+    const d = dirOf(o.target);
+    if (o.kind === 'copy') planDirs.add(d);
+    return d;
+  });
   res.tempRemoved = await removeTempFiles(root, (prev?.dirs ?? []).filter((d) => !planDirs.has(d)));
   if (!opts.staging?.thread) await clearStaging(root);
   for (const c of prev?.copies ?? []) {
@@ -202,7 +204,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   for (const d of planDirs) names(d);
   const stats = ops.map((op, i) => {
     if (op.kind === 'skip' || unsafe[i]) return undefined;
-    const dir = names(dirOf(op.target));
+    const dir = names(opDirs[i]);
     if (dir && (dir.size === 0 || !dir.has(fold(op.target.slice(op.target.lastIndexOf('/') + 1))))) return undefined;
     return statSync(path.join(root, op.target), { throwIfNoEntry: false });
   });

@@ -255,7 +255,10 @@ export class NodeDevices extends EventEmitter {
     const fetch = this.fetcher?.();
     const skipped: PlaceSummary['skipped'] = [];
     const runnable: Operation[] = [];
+    const planned = { copy: 0, remove: 0, skip: 0 };
     for (const op of ops) {
+      if (op.kind === 'copy') planned.copy++;
+      else if (op.kind === 'remove') planned.remove++;
       if (op.kind === 'skip') skipped.push({ content: op.content, reason: op.reason });
       else if (op.kind === 'copy' && !op.source && !op.deviceSource && !fetch) {
         skipped.push({ target: op.target, content: op.content, reason: `${NOT_HERE} (no local copy, and no running peer node to fetch it from)` });
@@ -263,7 +266,7 @@ export class NodeDevices extends EventEmitter {
     }
     const summary: PlaceSummary = {
       device: profile.id, name: profile.name, root, dryRun: Boolean(opts.dryRun),
-      planned: { copy: ops.filter((o) => o.kind === 'copy').length, remove: ops.filter((o) => o.kind === 'remove').length, skip: skipped.length },
+      planned: { ...planned, skip: skipped.length },
       copied: 0, removed: 0, bytes: 0, skipped, errors: [],
       operations: runnable.filter((o): o is Exclude<Operation, { kind: 'skip' }> => o.kind !== 'skip'),
     };
