@@ -44,6 +44,8 @@ export interface TakeRequest {
 export interface StageRequest {
   t: 'stage';
   id: number;
+  /** The folder the files are staged in (made first). */
+  dir: string;
   sources: string;
   tmps: string;
   sizes: Float64Array;

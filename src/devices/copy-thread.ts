@@ -99,15 +99,15 @@ export class CopyThread {
   }
 
   /**
-   * Stage files (write and sync each `tmps[i]` from `sources[i]`, checked against `sizes[i]`; no rename): resolves
+   * Stage files (make `dir`, write and sync each `tmps[i]` in it from `sources[i]`, checked against `sizes[i]`; no rename): resolves
    * with whether each is staged. Columns, not objects: they cross threads cheaper.
    */
-  stage(sources: string[], tmps: string[], sizes: number[]): Promise<boolean[]> {
+  stage(dir: string, sources: string[], tmps: string[], sizes: number[]): Promise<boolean[]> {
     if (this.exited) return Promise.resolve(sources.map(() => false));
     const id = this.seq++;
     return new Promise((resolve) => {
       this.waiting.set(id, (out) => resolve(sources.map((_, i) => out[i]?.ok === true)));
-      this.worker.postMessage({ t: 'stage', id, sources: sources.join('\0'), tmps: tmps.join('\0'), sizes: Float64Array.from(sizes), fsync: this.fsync } satisfies CopyRequest);
+      this.worker.postMessage({ t: 'stage', id, dir, sources: sources.join('\0'), tmps: tmps.join('\0'), sizes: Float64Array.from(sizes), fsync: this.fsync } satisfies CopyRequest);
     });
   }
 

@@ -139,6 +139,11 @@ function take(m: TakeRequest): void {
 port.on('message', (m: CopyRequest) => {
   if (m.t === 'take') take(m);
   else if (m.t === 'stage') {
+    try {
+      fs.mkdirSync(m.dir, { recursive: true });
+    } catch {
+      // each file's write fails and says why: not staged, copied as usual
+    }
     const sources = m.sources.split('\0');
     const tmps = m.tmps.split('\0');
     const out = batch(sources.map((source, i) => ({ source, tmp: tmps[i], size: m.sizes[i] })), m.fsync);

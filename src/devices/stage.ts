@@ -54,7 +54,7 @@ export class Stager {
   private readonly dir: string; // the staging folder and the temp prefix
 
   constructor(readonly root: string, private readonly fsync: boolean) {
-    this.dir = `${path.join(root, STAGING_DIR)}/${TEMP_PREFIX}`;
+    this.dir = path.join(root, STAGING_DIR);
   }
 
   /** Stage `content`'s bytes from the local file `source` (small files only; once per content). */
@@ -62,7 +62,7 @@ export class Stager {
     if (size > STAGE_MAX_SIZE || this.failed || this.thread?.stopped) return;
     const hex = content.length === 75 && content.startsWith('urn:sha256:') ? content.slice(11) : '';
     if (!HEX.test(hex)) return;
-    const item = { source, tmp: `${this.dir}${hex.toLowerCase()}`, size, content };
+    const item = { source, tmp: hex.toLowerCase(), size, content }; // its path once it has a batch
     if (!this.thread) {
       this.waiting.push(item);
       if (this.waiting.length < STAGE_MIN_FILES || !this.start()) return;
@@ -92,6 +92,9 @@ export class Stager {
     const cost = Math.ceil(Math.max(1, item.size) / this.block) * this.block;
     if (cost > this.budget) return;
     this.budget -= cost;
+    // A folder per batch: the copy thread creates files in one while the placing thread renames out of another
+    // (one folder would be locked by both, for each create and each rename).
+    item.tmp = `${this.dir}/${this.batches.length.toString(36)}/${TEMP_PREFIX}${item.tmp}`;
     this.staged.set(item.content, item.tmp);
     this.batch.push(item);
     this.batchBytes += item.size;
@@ -110,7 +113,7 @@ export class Stager {
       tmps.push(it.tmp);
       sizes.push(it.size);
     }
-    this.batches.push({ items, done: this.thread.stage(sources, tmps, sizes) });
+    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes) });
     this.batch = [];
     this.batchBytes = 0;
   }
