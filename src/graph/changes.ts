@@ -89,10 +89,11 @@ export class Changes {
     if (lines.length) store.load(Buffer.from(lines.join('')), NQUADS);
   }
 
-  /** The added statements as lines, by graph and predicate (N-Triples text). */
-  addedLines(): Map<string, Map<string, string[]>> {
+  /** The added statements (only `graph`'s, N-Triples text, when given) as lines, by graph and predicate (N-Triples text). */
+  addedLines(graph?: string): Map<string, Map<string, string[]>> {
     const out = new Map<string, Map<string, string[]>>();
-    if (this.adds.size) for (const { graph, text } of dumpGraphs(this.adds)) out.set(graph, byPredicate(text));
+    if (!this.adds.size) return out;
+    for (const { graph: g, text } of dumpGraphs(this.adds, graph === undefined ? undefined : [graphTerm(graph)])) out.set(g, byPredicate(text));
     return out;
   }
 

@@ -204,8 +204,11 @@ export class PagedGraph {
       else byPredicate.set(rows[i][1], [i]);
     }
     for (const [p, ids] of byPredicate) {
-      const parts = this.base.byPredicate.get(p);
-      if (!parts) continue;
+      // only the parts of the rows' graphs (texts compared as written; one with an escape may be either)
+      const graphs = new Set(ids.map((i) => rows[i][3]));
+      const escaped = [...graphs].some((g) => g.includes('\\'));
+      const parts = this.base.byPredicate.get(p)?.filter((x) => escaped || x[4].includes('\\') || graphs.has(x[4]));
+      if (!parts?.length) continue;
       const read = this.read(parts);
       const lines = linesWith(read, read.map((_, k) => k), 's', new Set(ids.map((i) => rows[i][0])));
       if (!lines.length) continue;
@@ -422,15 +425,17 @@ export class PagedGraph {
 
   /** Everything (or one graph's, N-Triples text) as N-Quads text, streamed: the snapshot's parts with the changes merged. */
   *nquads(graph?: string): Generator<Buffer | string> {
-    for (const part of this.mergedParts()) if (graph === undefined || part.graph === graph) yield part.data;
+    for (const part of this.mergedParts(graph)) yield part.data;
   }
 
-  private *mergedParts(): Generator<PartData> {
-    const added = this.changes.addedLines(); // graph → predicate → lines
+  /** The snapshot's parts (only `graph`'s when given) with the changes merged, and the parts only changes hold. */
+  private *mergedParts(only?: string): Generator<PartData> {
+    const added = this.changes.addedLines(only); // graph → predicate → lines
     const deleted = this.changes.deletedParts();
     const fd = fs.openSync(this.base.file, 'r');
     try {
       for (const [predicate, offset, length, , graph] of this.base.parts) {
+        if (only !== undefined && graph !== only) continue;
         let data: Buffer | string = readPart(fd, offset, length);
         if (predicate !== '' && deleted.has(`${graph} ${predicate}`)) {
           const tmp = new oxigraph.Store();

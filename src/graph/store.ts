@@ -379,9 +379,9 @@ export class GraphStore {
       // A whole graph (or everything): dumped as text and parsed, ~50x faster than a wasm object per term.
       const out: Quad[] = [];
       const parser = () => new n3.Parser({ format: 'N-Quads' });
-      const src = this.paged ? this.paged.storeFor(null, g ? graphText(g) : undefined) : this.ox;
-      for (const text of dumpChunks(src, g ? [t(g) as oxigraph.NamedNode | oxigraph.DefaultGraph] : undefined)) for (const x of parser().parse(text)) out.push(x);
-      this.paged?.release(src);
+      // A paged store streams its parts with the changes merged (no store of them all is built).
+      const chunks = this.paged ? this.paged.nquads(g ? graphText(g) : undefined) : dumpChunks(this.ox, g ? [t(g) as oxigraph.NamedNode | oxigraph.DefaultGraph] : undefined);
+      for (const text of chunks) for (const x of parser().parse(text.toString())) out.push(x);
       return out;
     }
     return (this.paged ? this.paged.match(t(s), t(p), t(o), t(g)) : this.ox.match(t(s), t(p), t(o), t(g))).map(
