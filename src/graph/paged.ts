@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import oxigraph from 'oxigraph';
 import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
-import type { Reach, Slot } from './reach.js';
+import { constantText, type Reach, type Slot } from './reach.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
 import { Changes } from './changes.js';
 import { freeStore as free } from './wasm-memory.js';
@@ -38,9 +38,8 @@ function termText(t: oxigraph.Term): string {
 /** A constant whose text in the snapshot is certain (IRIs, plain strings; see reach.ts), else null: not narrowed by. */
 function certain(t: oxigraph.Term | null, variable: string): Slot {
   if (!t) return { v: variable };
-  if (t.termType === 'NamedNode' && /^[^\s<>"{}|^`\\\x00-\x20\x7f]*$/u.test(t.value)) return { text: `<${t.value}>` };
-  if (t.termType === 'Literal' && !t.language && t.datatype.value === 'http://www.w3.org/2001/XMLSchema#string' && /^[^"\\\x00-\x1f\x7f]*$/u.test(t.value)) return { text: `"${t.value}"` };
-  return null;
+  const text = constantText(t);
+  return text === undefined ? null : { text };
 }
 
 /** A query's lines in the snapshot, per part: 'all' its lines, some (their text), or none. */

@@ -45,10 +45,10 @@ class Unbounded extends Error {}
  * IRIs and plain strings only: their N-Triples text is the same however the store wrote them. Typed literals are
  * not (oxigraph writes numbers and dates in canonical form), nor are language tags (case).
  */
-function constantText(t: Node): string | undefined {
+export function constantText(t: { termType?: unknown; value?: unknown; language?: unknown; datatype?: unknown }): string | undefined {
   const value = t.value as string;
   if (t.termType === 'NamedNode') return /^[^\s<>"{}|^`\\\x00-\x20\x7f]*$/u.test(value) ? `<${value}>` : undefined;
-  if (t.termType === 'Literal' && !t.language && (t.datatype as Node | undefined)?.value === 'http://www.w3.org/2001/XMLSchema#string') {
+  if (t.termType === 'Literal' && !t.language && (t.datatype as { value?: string } | undefined)?.value === 'http://www.w3.org/2001/XMLSchema#string') {
     return /^[^"\\\x00-\x1f\x7f]*$/u.test(value) ? `"${value}"` : undefined;
   }
   return undefined;
