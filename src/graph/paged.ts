@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import oxigraph from 'oxigraph';
 import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
-import { constantText, type Reach, type Slot } from './reach.js';
+import { constantText, queryReach, type Reach, type Slot } from './reach.js';
+import { runQuery, type QueryOutput } from './query.js';
+import type { ResultFormat } from './types.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
 import { Changes } from './changes.js';
 import { freeStore as free } from './wasm-memory.js';
@@ -78,6 +80,8 @@ export class PagedGraph {
    */
   private readonly kept = new Map<Reach, { store: oxigraph.Store; preds: Set<string> }>();
   private keptQuads = 0;
+  /** Query texts' reaches (reach.ts), the most recent last. */
+  private readonly reaches = new Map<string, Reach | null>();
   readonly budget: number;
   size: number;
 
@@ -240,9 +244,28 @@ export class PagedGraph {
     if (this.kept.size) this.changedPredicates(new Set([...dels, ...adds].map((r) => splitRow(r)[1])));
   }
   /**
+   * A read-only SPARQL query (runQuery) over what it reaches. The reach of the last few hundred query texts is
+   * remembered, and with it the small store a narrowed query ran on.
+   */
+  query(sparql: string, format?: ResultFormat): QueryOutput {
+    let reach = this.reaches.get(sparql);
+    if (reach === undefined) {
+      reach = queryReach(sparql);
+      if (this.reaches.size >= 256) this.reaches.delete(this.reaches.keys().next().value!);
+      this.reaches.set(sparql, reach);
+    }
+    const src = this.storeFor(reach, undefined, true);
+    try {
+      return runQuery(src, sparql, format);
+    } finally {
+      this.release(src);
+    }
+  }
+
+  /**
    * A store holding at least every statement `reach` can match (null: everything; `graph`: only that graph's,
    * N-Triples text): the working set when its predicates fit the budget, else a store built for this alone.
-   * `again`: the same reach object will be asked for again (a query's, kept per text), so a narrowed store is kept.
+   * `again`: the same reach object will be asked for again (query() keeps one per text), so a narrowed store is kept.
    */
   storeFor(reach: Reach | null, graph?: string, again = false): oxigraph.Store {
     const preds = reach ? [...new Set([...reach.all, ...reach.patterns.map((x) => x.p)])].filter((p) => this.count(p) > 0) : this.predicates();

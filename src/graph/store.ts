@@ -19,7 +19,7 @@ import { graphAuthor, graphIri } from './vocab.js';
 import { stateRecords } from './state.js';
 import { replayLog } from './replay.js';
 import { freeStore } from './wasm-memory.js';
-import { linePredicate, queryReach, type Reach } from './reach.js';
+import { linePredicate, type Reach } from './reach.js';
 import { applyNet, applyRows, netRows, presentRows } from './rows.js';
 
 export type { QueryOutput } from './query.js';
@@ -101,7 +101,6 @@ export class GraphStore {
   private bytesSinceSnapshot = 0;
   /** Per author, the seq of its latest full-state record in the log (patches before it cannot be replayed to peers). */
   private stateAt = new Map<string, number>();
-  private readonly reaches = new Map<string, Reach | null>();
   /** The patches the newest snapshot holds (a paged store: what its changes are since). */
   private snapshotVv: VersionVector = {};
 
@@ -413,24 +412,7 @@ export class GraphStore {
 
   /** A read-only SPARQL 1.1 query over the union of all graphs, with our prefixes predeclared. */
   query(sparql: string, opts: { format?: ResultFormat } = {}): QueryOutput {
-    if (!this.paged) return runQuery(this.ox, sparql, opts.format);
-    const src = this.paged.storeFor(this.reachOf(sparql), undefined, true);
-    try {
-      return runQuery(src, sparql, opts.format);
-    } finally {
-      this.paged.release(src);
-    }
-  }
-
-  /** A query's reach (reach.ts), remembered for the last few hundred queries: a paged store loads what it reaches. */
-  private reachOf(sparql: string): Reach | null {
-    let r = this.reaches.get(sparql);
-    if (r === undefined) {
-      r = queryReach(sparql);
-      if (this.reaches.size >= 256) this.reaches.delete(this.reaches.keys().next().value!);
-      this.reaches.set(sparql, r);
-    }
-    return r;
+    return this.paged ? this.paged.query(sparql, opts.format) : runQuery(this.ox, sparql, opts.format);
   }
 
   /** The store to export from: everything (or one graph) in one oxigraph store. */

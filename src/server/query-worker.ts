@@ -3,7 +3,6 @@ import { parentPort } from 'node:worker_threads';
 import oxigraph from 'oxigraph';
 import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
-import { queryReach, type Reach } from '../graph/reach.js';
 import type { Part } from '../graph/snapshot.js';
 import type { ResultFormat } from '../graph/types.js';
 
@@ -16,26 +15,8 @@ type Message =
 let store = new oxigraph.Store();
 /** A paged store's replica: its own working set over the same snapshot file (paged.ts). */
 let paged: PagedGraph | null = null;
-const reaches = new Map<string, Reach | null>();
-
-function reachOf(sparql: string): Reach | null {
-  let r = reaches.get(sparql);
-  if (r === undefined) {
-    r = queryReach(sparql);
-    if (reaches.size >= 256) reaches.delete(reaches.keys().next().value!);
-    reaches.set(sparql, r);
-  }
-  return r;
-}
-
 function query(sparql: string, format: ResultFormat): string {
-  if (!paged) return runQuery(store, sparql, format).serialized ?? '';
-  const src = paged.storeFor(reachOf(sparql), undefined, true);
-  try {
-    return runQuery(src, sparql, format).serialized ?? '';
-  } finally {
-    paged.release(src);
-  }
+  return (paged ? paged.query(sparql, format) : runQuery(store, sparql, format)).serialized ?? '';
 }
 
 /** The net rows of an RDF Patch (the last operation on a quad wins), as the store applies them. */
@@ -54,7 +35,6 @@ function applyPatch(text: string): void {
 parentPort!.on('message', (m: Message) => {
   if (m.type === 'paged') {
     paged?.close();
-    reaches.clear();
     try {
       paged = new PagedGraph(m.file, m.parts, m.quads);
       parentPort!.postMessage({ id: m.id, ok: true, text: '' });
