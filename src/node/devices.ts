@@ -18,6 +18,7 @@ import {
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
 import { PlanMemo } from './plan-memo.js';
+import { makeTargetFolder } from './target-folder.js';
 import type { SemsyncNode } from './node.js';
 
 /** A device the user named that is not attached (or not known): exit 2. */
@@ -369,7 +370,7 @@ export class NodeDevices extends EventEmitter {
   /** Make a local folder a placement target: it is claimed for this user like a device and placed after scans. */
   async addTarget(dir: string, name?: string): Promise<DeviceRow> {
     const abs = path.resolve(dir);
-    await mkdir(abs, { recursive: true });
+    await makeTargetFolder(abs);
     const real = await realpath(abs);
     const targetName = name ?? (path.basename(real) || 'target');
     const cfg = this.node.config;
