@@ -7,7 +7,7 @@ import type { DeviceProfile, MediaKind } from '../rules/types.js';
 import { writeFileAtomic } from './catalog.js';
 import { DeviceForeignError } from './errors.js';
 import { listVolumes, readMountTable, stableDeviceId, type MountEntry } from './mounts.js';
-import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile, serializeDeviceTtl } from './profile.js';
+import { namingOf, PROFILE_DIR, PROFILE_FILE, readDeviceProfile, serializeDeviceTtl } from './profile.js';
 
 /** One device claimed on this machine. */
 export interface Claim {
@@ -160,7 +160,7 @@ export async function listDevices(opts: ListDevicesOptions): Promise<DeviceInfo[
         root: v.root,
         state: deviceState(profile, claims, user),
         fsType: v.fsType,
-        filesystem: v.filesystem,
+        filesystem: profile?.filesystem ?? namingOf(v.fsType), // the naming rules placement follows there
         kind: v.kind,
         free: st ? st.bavail * st.bsize : undefined,
         total: st ? st.blocks * st.bsize : undefined,

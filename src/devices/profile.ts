@@ -127,6 +127,8 @@ export interface DeviceTtlInfo {
   formats: Partial<Record<MediaKind, string[]>>;
   folders: Partial<Record<MediaKind, string>>;
   folderDepth?: number;
+  /** `ss:nameRules`: "posix" lets names use what FAT forbids; "fat" (the default on devices) keeps them FAT-legal. */
+  nameRules?: 'posix' | 'fat';
 }
 
 function lineOf(text: string, needle: string): number | undefined {
@@ -168,6 +170,12 @@ export function parseDeviceTtl(text: string, file = PROFILE_FILE): DeviceTtlInfo
   if (depth !== undefined) {
     if (!/^\d+$/.test(depth)) throw new DeviceProfileError(file, lineOf(text, 'folderDepth'), `ss:folderDepth must be a non-negative integer, got "${depth}"`);
     info.folderDepth = Number(depth);
+  }
+  const rules = lit(dev, SS('nameRules').value, 'ss:nameRules');
+  if (rules !== undefined) {
+    const r = rules.trim().toLowerCase();
+    if (r !== 'posix' && r !== 'fat') throw new DeviceProfileError(file, lineOf(text, 'nameRules'), `ss:nameRules must be "fat" or "posix", got "${rules}"`);
+    info.nameRules = r;
   }
   const kindOf = (t: Term): MediaKind => {
     const k = t.value.trim().toLowerCase();
@@ -232,6 +240,16 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The naming rules a device's files follow: FAT/exFAT-legal whatever the mount type says (players and phones over
+ * MTP refuse the rest even on tmpfs, ext4 or FUSE), unless its profile says `ss:nameRules "posix"`. An exFAT or
+ * NTFS mount keeps exFAT's (longer) limits.
+ */
+export function namingOf(fsType: string | undefined, declared?: 'posix' | 'fat'): DeviceProfile['filesystem'] {
+  if (declared === 'posix') return 'posix';
+  return fsType && filesystemOf(fsType) === 'exfat' ? 'exfat' : 'vfat';
+}
+
 export interface ReadProfileOptions {
   /** The mount table to use (default: read /proc/self/mountinfo). */
   mounts?: MountEntry[];
@@ -257,7 +275,7 @@ export async function readDeviceProfile(root: string, opts: ReadProfileOptions =
     accepts: ttl?.accepts.length ? [...ttl.accepts] : player ? ['music'] : [...MEDIA_KINDS],
     formats: { ...(ttl?.formats ?? {}) },
     folders: { ...(ttl?.folders ?? {}) },
-    filesystem: m ? filesystemOf(m.fsType) : 'posix',
+    filesystem: namingOf(m?.fsType, ttl?.nameRules),
     source: ttl ? ttlPath : playerPath,
   };
   if (ttl?.owner) profile.owner = ttl.owner;

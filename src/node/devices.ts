@@ -167,7 +167,7 @@ export class NodeDevices extends EventEmitter {
       rows.push({
         id: profile?.id ?? `host-${t.name}`, name: t.name, root: path.resolve(t.path),
         state: profile ? deviceState(profile, claims, this.user) : 'unclaimed', kind: 'target', fsType: 'folder',
-        filesystem: profile?.filesystem ?? 'posix', free: st ? st.bavail * st.bsize : undefined, total: st ? st.blocks * st.bsize : undefined,
+        filesystem: 'posix', free: st ? st.bavail * st.bsize : undefined, total: st ? st.blocks * st.bsize : undefined,
         ...(profile?.owner ? { owner: profile.owner } : {}), ...(profile ? { accepts: profile.accepts } : {}), ...(error ? { error } : {}),
       });
     }
@@ -216,6 +216,7 @@ export class NodeDevices extends EventEmitter {
     const root = dev.root;
     const profile = await readDeviceProfile(root); // DeviceProfileError names the file and line
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
+    if (dev.kind === 'target') profile.filesystem = 'posix'; // a host folder keeps POSIX names
     if (profile.owner && profile.owner !== this.user) throw new DeviceForeignError(root, profile.owner, this.user);
     const claims = await readClaims(this.node.paths.claims);
     if (deviceState(profile, claims, this.user) !== 'claimed') {

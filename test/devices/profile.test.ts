@@ -167,8 +167,24 @@ describe('readDeviceProfile', () => {
     await fsp.mkdir(path.join(d, '.semsync'));
     await fsp.writeFile(path.join(d, '.semsync/device.ttl'), serializeDeviceTtl({ id: 'p1', name: 'Player', owner: 'me', accepts: ['music', 'ebook'] }));
     const p = await readDeviceProfile(d, { mounts: [] });
-    expect(p).toMatchObject({ id: 'p1', name: 'Player', owner: 'me', formats: { music: ['audio/flac'] }, folders: { music: 'Tunes' }, filesystem: 'posix' });
+    expect(p).toMatchObject({ id: 'p1', name: 'Player', owner: 'me', formats: { music: ['audio/flac'] }, folders: { music: 'Tunes' }, filesystem: 'vfat' });
     expect(p!.accepts).toEqual(['music', 'ebook']);
+  });
+  it('gives a device FAT-legal names whatever its mount, POSIX only when device.ttl says ss:nameRules "posix"', async () => {
+    const d = await tempDir();
+    dirs.push(d);
+    await fsp.mkdir(path.join(d, '.semsync'));
+    const ttl = path.join(d, '.semsync/device.ttl');
+    const text = serializeDeviceTtl({ id: 'p2', name: 'Phone', accepts: ['music'] });
+    const tmpfs = [{ mountId: 1, parentId: 0, devId: '0:1', root: '/', mountPoint: d, mountOptions: ['rw'], fsType: 'tmpfs', source: 'tmpfs', superOptions: [] }];
+    await fsp.writeFile(ttl, text);
+    expect((await readDeviceProfile(d, { mounts: tmpfs }))!.filesystem).toBe('vfat');
+    const exfat = [{ ...tmpfs[0], fsType: 'exfat' }];
+    expect((await readDeviceProfile(d, { mounts: exfat }))!.filesystem).toBe('exfat');
+    await fsp.writeFile(ttl, text.replace('ss:deviceId', 'ss:nameRules "posix" ;\n  ss:deviceId'));
+    expect((await readDeviceProfile(d, { mounts: tmpfs }))!.filesystem).toBe('posix');
+    await fsp.writeFile(ttl, text.replace('ss:deviceId', 'ss:nameRules "ntfs" ;\n  ss:deviceId'));
+    await expect(readDeviceProfile(d, { mounts: tmpfs })).rejects.toThrow(/ss:nameRules must be "fat" or "posix", got "ntfs"/);
   });
   it('throws DeviceProfileError naming the file for a broken device.ttl', async () => {
     const d = await tempDir();

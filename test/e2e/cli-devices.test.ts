@@ -131,7 +131,8 @@ describe('semsync devices, place, explain through the CLI', () => {
     const s = await json<Summary>(home, 'place', 'Reader', '--json');
     expect(s.errors).toEqual([]);
     expect(s.copied).toBe(dry.planned.copy);
-    const want = expectedPaths('posix', ['epub', 'audio', 'photos']);
+    // A tmpfs reader gets FAT-legal names all the same: players and phones refuse the rest whatever the mount says.
+    const want = expectedPaths('vfat', ['epub', 'audio', 'photos']);
     const have = await files(reader.root);
     const missing: string[] = [];
     for (const [hash, p] of want) {
@@ -162,7 +163,7 @@ describe('semsync devices, place, explain through the CLI', () => {
     const rule = path.join(home, 'rules', 'mine.ttl');
     await writeFile(rule, `@prefix ss: <https://w3id.org/semsync/ns#> .\n<#flat> a ss:PlacementRule ; ss:kind "ebook" ; ss:priority 5 ; ss:folder "Books" ;\n  ss:template "{title} ({creator}).{ext}" .\n`);
     const dry = await json<Summary>(home, 'place', 'Reader', '--dry-run', '--json');
-    const ebooks = expectedPaths('posix', ['epub']).size;
+    const ebooks = expectedPaths('vfat', ['epub']).size;
     expect(dry.operations.filter((o) => o.kind === 'copy' && o.target.startsWith('Books/'))).toHaveLength(ebooks);
     expect(dry.operations.filter((o) => o.kind === 'remove' && o.target.startsWith('eBooks/'))).toHaveLength(ebooks);
     const s = await json<Summary>(home, 'place', 'Reader', '--json');
@@ -176,6 +177,43 @@ describe('semsync devices, place, explain through the CLI', () => {
     const back = await json<Summary>(home, 'place', 'Reader', '--json');
     expect(back).toMatchObject({ copied: ebooks, removed: ebooks });
   }, 60_000);
+});
+
+describe('a tmpfs player with .is_audio_player (as a phone over MTP or an ext4 player would be)', () => {
+  it('gets FAT-legal names inside the device from hostile tags, unless its profile says ss:nameRules "posix"', async () => {
+    const home = path.join(work, 'home-tmpfs-player');
+    const share = path.join(work, 'share-tmpfs-player');
+    await mkdir(share, { recursive: true });
+    const audio = await readFile(path.join(corpus, 'audio', 'notags.mp3'));
+    await writeFile(path.join(share, 'hostile.mp3'), makeMp3({ title: '../../../../etc/evil', artist: 'CON', album: 'What?: "Yes"*|<>. ', track: 7 }, audio));
+    await ok(home, 'share', 'add', share);
+    await ok(home, 'scan');
+    const media = path.join(work, 'media-tmpfs-player');
+    const player = await mountTmpfs(path.join(media, 'PHONE'), '16m');
+    mounts.push(player);
+    await writeFile(path.join(player.root, '.is_audio_player'), 'name=Phone\naudio_folders=Music/\noutput_formats=audio/mpeg\n');
+    await ok(home, 'devices', 'roots', 'add', media);
+    const row = (await json<Array<Row & { filesystem: string }>>(home, 'devices', '--json')).find((r) => r.root === player.root)!;
+    expect(row.filesystem).toBe('vfat');
+    await ok(home, 'devices', 'claim', player.root);
+    const s = await json<Summary>(home, 'place', 'Phone', '--json');
+    expect(s.errors).toEqual([]);
+    const placed = (await files(player.root)).filter((p) => p.endsWith('.mp3'));
+    expect(placed).toHaveLength(1);
+    for (const part of placed[0].split('/')) {
+      expect(part).not.toMatch(/[<>:"\\|?*\u0000-\u001f]|[. ]$|^(CON|PRN|AUX|NUL|COM\d|LPT\d)(\.|$)/i);
+    }
+    expect(placed[0].startsWith('Music/')).toBe(true);
+    expect(existsSync(path.join(work, 'etc'))).toBe(false);
+    // The person says the player takes POSIX names: the same tags keep ':' '?' and '"' (never '/').
+    const ttl = path.join(player.root, '.semsync', 'device.ttl');
+    await writeFile(ttl, (await readFile(ttl, 'utf8')).replace(/ss:deviceId/, 'ss:nameRules "posix" ;\n  ss:deviceId'));
+    const p2 = await json<Summary>(home, 'place', 'Phone', '--json');
+    expect(p2.errors).toEqual([]);
+    const posixNames = (await files(player.root)).filter((p) => p.endsWith('.mp3'));
+    expect(posixNames).toHaveLength(1);
+    expect(posixNames[0]).toMatch(/^Music\/CON\/What\?: "Yes"\*\|<>\/07 - /);
+  }, 120_000);
 });
 
 const noFat = fatUnavailable();
