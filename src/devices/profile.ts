@@ -129,6 +129,8 @@ export interface DeviceTtlInfo {
   folderDepth?: number;
   /** `ss:nameRules`: "posix" lets names use what FAT forbids; "fat" (the default on devices) keeps them FAT-legal. */
   nameRules?: 'posix' | 'fat';
+  /** `ss:mirror true`: placed files go when their content leaves the library (default: they stay). */
+  mirror?: boolean;
 }
 
 function lineOf(text: string, needle: string): number | undefined {
@@ -170,6 +172,11 @@ export function parseDeviceTtl(text: string, file = PROFILE_FILE): DeviceTtlInfo
   if (depth !== undefined) {
     if (!/^\d+$/.test(depth)) throw new DeviceProfileError(file, lineOf(text, 'folderDepth'), `ss:folderDepth must be a non-negative integer, got "${depth}"`);
     info.folderDepth = Number(depth);
+  }
+  const mirror = lit(dev, SS('mirror').value, 'ss:mirror');
+  if (mirror !== undefined) {
+    if (mirror !== 'true' && mirror !== 'false') throw new DeviceProfileError(file, lineOf(text, 'ss:mirror'), `ss:mirror must be true or false, got "${mirror}"`);
+    info.mirror = mirror === 'true';
   }
   const rules = lit(dev, SS('nameRules').value, 'ss:nameRules');
   if (rules !== undefined) {
@@ -279,6 +286,7 @@ export async function readDeviceProfile(root: string, opts: ReadProfileOptions =
     source: ttl ? ttlPath : playerPath,
   };
   if (ttl?.owner) profile.owner = ttl.owner;
+  if (ttl?.mirror) profile.mirror = true;
   if (ttl?.folderDepth !== undefined) profile.folderDepth = ttl.folderDepth;
   if (player) {
     if (!profile.accepts.includes('music') && !ttl?.accepts.length) profile.accepts.push('music');

@@ -54,7 +54,9 @@ interface Want {
  * reason), goes to the path its placement rule's template gives. A content already at that path, or at a
  * suffixed variant of it (`Title (2).epub`), stays. A path held by other content (or by a file we do not
  * know) gets the next free suffix ` (2)`, ` (3)`, ... (case-insensitively on FAT/exFAT). Files semsync placed
- * (`placedBy`) that no longer belong are removed; other files are never removed or overwritten.
+ * (`placedBy`) that the rules now put elsewhere, or that are second copies, are removed; content that left the
+ * library (its source went away) stays unless the profile mirrors (copy, not mirror); other files are never removed
+ * or overwritten.
  * Order: copies (by target), then removes (by target), then skips (by content). Executors must run the
  * removes after the copies: a copy may name a removed file as its `deviceSource`.
  */
@@ -152,6 +154,7 @@ export function plan(input: PlanInput): Operation[] {
   const removes: Array<Operation & { kind: 'remove' }> = [];
   for (const e of listing) {
     if (!e.placedBy || kept.has(e)) continue;
+    if (!profile.mirror && e.content && !facts.has(e.content) && !skipped.has(e.content)) continue; // the person's now
     wanted ??= new Set(wants.map((w) => w.content));
     removes.push({ kind: 'remove', target: e.path, reason: removeReason(e, wanted, skipped, movedTo, profile, facts) });
   }

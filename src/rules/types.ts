@@ -17,6 +17,12 @@ export interface DeviceProfile {
   folderDepth?: number;
   /** The filesystem's naming rules: 'vfat'/'exfat' are the strict ones; 'posix' only forbids '/' and NUL. */
   filesystem: 'vfat' | 'exfat' | 'posix';
+  /**
+   * Mirror the library (`ss:mirror true`): what semsync placed goes when its content leaves the library. Default
+   * (copy, not mirror): what semsync placed stays when its source goes away (a visitor leaves, a grant is revoked,
+   * the source is deleted); it belongs to the person now.
+   */
+  mirror?: boolean;
   /** Where the profile came from, for error messages. */
   source: string;
 }

@@ -1,4 +1,4 @@
-// The visiting tablet, end to end with the real CLI: A shares a sci-fi EPUB with B; B files it under Documents/eBooks/SciFi/ (fetched from A by hash); B's reader, plugged in later, gets it.
+// The visiting tablet, end to end with the real CLI: A shares a sci-fi EPUB with B; B files it under Documents/eBooks/SciFi/ (fetched from A by hash); B's reader, plugged in later, gets it; A revokes the grant and B's copies stay.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -73,6 +73,20 @@ describe('the visiting tablet', () => {
     const onReader = path.join(reader.root, 'eBooks', 'SciFi', 'Ann Author - The Star Road.epub');
     await until(() => existsSync(onReader), 'the reader gets the book under SciFi', log);
     expect(await sha(onReader)).toBe(await sha(path.join(tablet, 'star-road.epub')));
+
+    // The visitor leaves: A revokes the grant, B drops A's descriptions, and what B filed stays B's (copy, not mirror).
+    await ok(ha, 'share', 'revoke', 'Tablet', idB.peerId);
+    const titles = async () => {
+      const out = await ok(hb, 'query', 'SELECT (COUNT(*) AS ?n) WHERE { ?c dcterms:title "The Star Road" }', '--format', 'csv');
+      return Number(out.trim().split('\n')[1]);
+    };
+    let n = await titles();
+    for (const t = Date.now(); n > 0 && Date.now() - t < 45_000; n = await titles()) await new Promise((r) => setTimeout(r, 300));
+    expect(n, log()).toBe(0);
+    // B re-plans its targets and attached devices after every change: give it several rounds (it removed them in 1-6 s).
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(existsSync(filed), log()).toBe(true);
+    expect(existsSync(onReader), log()).toBe(true);
     for (const p of procs) p.kill('SIGTERM');
-  }, 120_000);
+  }, 180_000);
 });

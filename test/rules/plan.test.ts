@@ -209,7 +209,7 @@ describe('idempotence and change', () => {
     expect(plan({ graph: g, rules: changed, profile: dev, listing, sources: new Map() })).toEqual([]);
   });
 
-  it('content that left the library is removed; a second copy of ours is removed', () => {
+  it('content that left the library stays (copy, not mirror) unless the device mirrors; a second copy of ours is removed', () => {
     const a = book({ id: 'a', title: 'A', creators: ['X'], subjects: ['SF'] });
     const rule = 'https://w3id.org/semsync/rules/default#place-ebook';
     const listing: DeviceEntry[] = [
@@ -218,7 +218,9 @@ describe('idempotence and change', () => {
       { path: 'eBooks/SciFi/Gone.epub', size: 1, content: 'urn:sha256:99', placedBy: rule },
     ];
     const ops = plan({ graph: graphWith(a), rules, profile: profile(), listing, sources: new Map() });
-    expect(ops.map((o) => `${o.kind} ${'target' in o ? o.target : ''}`)).toEqual([
+    expect(ops.map((o) => `${o.kind} ${'target' in o ? o.target : ''}`)).toEqual(['remove eBooks/SciFi/X - A (2).epub']);
+    const mirrored = plan({ graph: graphWith(a), rules, profile: { ...profile(), mirror: true }, listing, sources: new Map() });
+    expect(mirrored.map((o) => `${o.kind} ${'target' in o ? o.target : ''}`)).toEqual([
       'remove eBooks/SciFi/Gone.epub',
       'remove eBooks/SciFi/X - A (2).epub',
     ]);
