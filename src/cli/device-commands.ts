@@ -43,14 +43,21 @@ function printDevices(rows: DeviceRow[]): void {
   if (unclaimed.length) console.log(`unclaimed devices are never written to; claim one with \`semsync devices claim ${unclaimed[0].id}\``);
 }
 
+/** How many skipped files each reason names on the terminal (--json lists all). */
+const SKIPS_SHOWN = 3;
+
 function printSummary(s: PlaceSummary): void {
   const verb = s.dryRun ? 'would copy' : 'copied';
   for (const op of s.operations) {
     if (s.dryRun) console.log(op.kind === 'copy' ? `copy   ${op.target}` : `remove ${op.target} (${op.reason})`);
   }
-  const skipLines = new Map<string, number>();
-  for (const k of s.skipped) skipLines.set(k.reason, (skipLines.get(k.reason) ?? 0) + 1);
-  for (const [reason, n] of skipLines) console.log(`skipped ${n}: ${reason}`);
+  const skipLines = new Map<string, string[]>();
+  for (const k of s.skipped) skipLines.set(k.reason, [...(skipLines.get(k.reason) ?? []), k.file ?? k.target ?? k.content ?? '?']);
+  for (const [reason, names] of skipLines) {
+    console.log(`skipped ${names.length}: ${reason}`);
+    for (const n of names.slice(0, SKIPS_SHOWN)) console.log(`  ${n}`);
+    if (names.length > SKIPS_SHOWN) console.log(`  … and ${names.length - SKIPS_SHOWN} more (all of them with --json)`);
+  }
   for (const e of s.errors) console.log(`error: ${e.target ?? e.content}: ${e.message}`);
   const copies = s.dryRun ? s.planned.copy : s.copied;
   const removes = s.dryRun ? s.planned.remove : s.removed;
@@ -110,9 +117,9 @@ export function registerDeviceCommands(program: Command): void {
 
   program
     .command('place <device>')
-    .description('plan a claimed device (or host target) from the rules, then copy and remove; a second run does nothing')
+    .description('plan a claimed device (or host target) from the rules, then copy and remove; a second run does nothing (--dry-run works on an unclaimed device too)')
     .option('--dry-run', 'print the plan, change nothing')
-    .option('--json', 'print JSON: {device, planned, copied, removed, skipped: [{target, content, reason}], errors, operations}')
+    .option('--json', 'print JSON: {device, planned, copied, removed, skipped: [{target, content, file, reason}], errors, operations}')
     .action(async (device: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api, local) => {
         const bar = progress('placing', !json(opts, cmd) && local !== undefined && process.stderr.isTTY === true);

@@ -7,7 +7,7 @@ export {
 } from './mounts.js';
 export { MountWatcher, watchMounts, type WatchOptions } from './watch.js';
 export {
-  readDeviceProfile, parseDeviceTtl, parseAudioPlayer, serializeDeviceTtl, normalizeMime, deviceIri,
+  readDeviceProfile, parseDeviceTtl, parseAudioPlayer, serializeDeviceTtl, normalizeMime, deviceIri, namingOf,
   PROFILE_FILE, AUDIO_PLAYER_FILE, MEDIA_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
 } from './profile.js';
 export {

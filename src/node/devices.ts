@@ -13,7 +13,7 @@ import {
 } from '../rules/index.js';
 import {
   claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
-  readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
+  readMountTable, stableDeviceId, DeviceForeignError, MEDIA_KINDS, namingOf, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
@@ -53,7 +53,7 @@ export interface PlaceSummary {
   removed: number;
   bytes: number;
   /** Why each content or file was not placed. */
-  skipped: Array<{ target?: string; content?: string; reason: string }>;
+  skipped: Array<{ target?: string; content?: string; file?: string; reason: string }>;
   errors: ExecuteError[];
   /** The plan's operations (every copy and remove; skips are in `skipped`). */
   operations: Array<Exclude<Operation, { kind: 'skip' }>>;
@@ -214,12 +214,13 @@ export class NodeDevices extends EventEmitter {
 
   private async placeAt(dev: DeviceRow, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal }): Promise<PlaceSummary> {
     const root = dev.root;
-    const profile = await readDeviceProfile(root); // DeviceProfileError names the file and line
+    const profile = (await readDeviceProfile(root)) ?? (opts.dryRun ? unclaimedProfile(dev) : undefined); // DeviceProfileError names the file and line
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
     if (dev.kind === 'target') profile.filesystem = 'posix'; // a host folder keeps POSIX names
     if (profile.owner && profile.owner !== this.user) throw new DeviceForeignError(root, profile.owner, this.user);
     const claims = await readClaims(this.node.paths.claims);
-    if (deviceState(profile, claims, this.user) !== 'claimed') {
+    // A dry run writes nothing, so it shows what an unclaimed device would get.
+    if (!opts.dryRun && deviceState(profile, claims, this.user) !== 'claimed') {
       throw new DeviceNotClaimedError(root, `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
     }
     const rules = this.rules(); // RuleFileError names the file and line
@@ -240,7 +241,9 @@ export class NodeDevices extends EventEmitter {
         if (!onDevice.has(c)) stager!.add(c, src, size);
       };
       const ops = this.planFor(root, rules, profile, listing, facts, stager && stage);
-      return await this.carryOut(dev, profile, ops, stager, opts);
+      const summary = await this.carryOut(dev, profile, ops, stager, opts);
+      for (const k of summary.skipped) if (k.content && !k.file) k.file = fileNameOf(facts.get(k.content));
+      return summary;
     } finally {
       await stager?.close();
     }
@@ -457,4 +460,14 @@ function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {
     ...(i.free !== undefined ? { free: i.free } : {}), ...(i.total !== undefined ? { total: i.total } : {}),
     ...(i.owner ? { owner: i.owner } : {}), ...(i.profile ? { accepts: i.profile.accepts } : {}), ...(i.error ? { error: i.error } : {}),
   };
+}
+
+/** What a dry run of a device with no profile plans with: every kind, any format, FAT-legal names. */
+function unclaimedProfile(dev: DeviceRow): DeviceProfile {
+  return { id: dev.id, name: dev.name, accepts: [...MEDIA_KINDS], formats: {}, folders: {}, filesystem: namingOf(dev.fsType), source: `${dev.root} (unclaimed)` };
+}
+
+/** A name a person recognises for a content: its first local file's path, else its title. */
+function fileNameOf(f: ContentFacts | undefined): string | undefined {
+  return f?.files[0]?.path ?? f?.values.title?.[0];
 }

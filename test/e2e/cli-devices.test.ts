@@ -120,7 +120,10 @@ describe('semsync devices, place, explain through the CLI', () => {
     const refused = await cli(home, 'place', row.id);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/not claimed.*semsync devices claim/);
+    const unclaimedDry = await json<Summary>(home, 'place', row.id, '--dry-run', '--json');
+    expect(unclaimedDry.planned.copy).toBe(expectedPaths('vfat', ['epub', 'audio', 'photos']).size);
     expect(await files(reader.root)).toEqual([]);
+    expect(existsSync(path.join(reader.root, '.semsync'))).toBe(false);
     expect((await cli(home, 'place', 'no-such-device')).code).toBe(2);
 
     const claimed = await json<Row>(home, 'devices', 'claim', row.id, '--name', 'Reader', '--json');
@@ -186,6 +189,7 @@ describe('a tmpfs player with .is_audio_player (as a phone over MTP or an ext4 p
     await mkdir(share, { recursive: true });
     const audio = await readFile(path.join(corpus, 'audio', 'notags.mp3'));
     await writeFile(path.join(share, 'hostile.mp3'), makeMp3({ title: '../../../../etc/evil', artist: 'CON', album: 'What?: "Yes"*|<>. ', track: 7 }, audio));
+    await cp(path.join(corpus, 'audio', 'flac.flac'), path.join(share, 'flac.flac'));
     await ok(home, 'share', 'add', share);
     await ok(home, 'scan');
     const media = path.join(work, 'media-tmpfs-player');
@@ -195,9 +199,20 @@ describe('a tmpfs player with .is_audio_player (as a phone over MTP or an ext4 p
     await ok(home, 'devices', 'roots', 'add', media);
     const row = (await json<Array<Row & { filesystem: string }>>(home, 'devices', '--json')).find((r) => r.root === player.root)!;
     expect(row.filesystem).toBe('vfat');
+    // A dry run of the unclaimed player shows the plan and writes nothing.
+    const dry = await json<Summary>(home, 'place', row.id, '--dry-run', '--json');
+    expect(dry.planned).toMatchObject({ copy: 1, skip: 1 }); // its .is_audio_player says MP3 only
+    expect(await files(player.root)).toEqual(['.is_audio_player']);
+    expect(existsSync(path.join(player.root, '.semsync'))).toBe(false);
+    expect((await cli(home, 'place', row.id)).code).toBe(2);
     await ok(home, 'devices', 'claim', player.root);
-    const s = await json<Summary>(home, 'place', 'Phone', '--json');
+    const s = await json<Summary & { skipped: Array<{ file?: string; reason: string }> }>(home, 'place', 'Phone', '--json');
     expect(s.errors).toEqual([]);
+    // The FLAC it does not play is named, in --json and on the terminal.
+    expect(s.skipped.map((k) => k.file)).toEqual(['flac.flac']);
+    expect(s.skipped[0].reason).toMatch(/format audio\/flac is not one Phone accepts/);
+    const text = await ok(home, 'place', 'Phone', '--dry-run');
+    expect(text).toMatch(/skipped 1: format audio\/flac .*\n  flac\.flac\n/);
     const placed = (await files(player.root)).filter((p) => p.endsWith('.mp3'));
     expect(placed).toHaveLength(1);
     for (const part of placed[0].split('/')) {
