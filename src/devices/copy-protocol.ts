@@ -2,7 +2,7 @@
 // copy thread starts without loading the rest of the devices layer.
 
 /** Error codes that concern one file's name or content, not the device as a whole: the run goes on. */
-export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
+export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG', 'ELOOP', 'EUNSAFE']);
 
 /**
  * One file to put on the device. `tmp` is written from `source` (checked against `size`) and synced, then renamed

@@ -38,7 +38,7 @@ function write(it: ThreadItem): { fd: number; size: number } | { err: RawOutcome
   }
   let fd = -1;
   try {
-    fd = fs.openSync(it.tmp, 'w');
+    fd = fs.openSync(it.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW);
     let size = 0;
     for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0; size += n) {
       for (let off = 0; off < n; ) off += fs.writeSync(fd, buf, off, n - off);

@@ -12,7 +12,7 @@ import {
   type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
-  claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
+  claimDevice, claimState, currentUser, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
   readMountTable, stableDeviceId, DeviceForeignError, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
@@ -40,6 +40,8 @@ export interface DeviceRow {
   owner?: string;
   accepts?: string[];
   error?: string;
+  /** Why a device carrying a claimed id is not that claim's device (another volume, a claim made before binding). */
+  note?: string;
 }
 
 export interface PlaceSummary {
@@ -163,9 +165,10 @@ export class NodeDevices extends EventEmitter {
         error = (e as Error).message;
       }
       const st = await statfs(t.path).catch(() => undefined);
+      const check = profile ? await claimState(this.node.paths.claims, t.path, profile, { user: this.user, claims, mounts }) : { state: 'unclaimed' as const };
       rows.push({
         id: profile?.id ?? `host-${t.name}`, name: t.name, root: path.resolve(t.path),
-        state: profile ? deviceState(profile, claims, this.user) : 'unclaimed', kind: 'target', fsType: 'folder',
+        state: check.state, kind: 'target', fsType: 'folder', ...(check.note ? { note: check.note } : {}),
         filesystem: profile?.filesystem ?? 'posix', free: st ? st.bavail * st.bsize : undefined, total: st ? st.blocks * st.bsize : undefined,
         ...(profile?.owner ? { owner: profile.owner } : {}), ...(profile ? { accepts: profile.accepts } : {}), ...(error ? { error } : {}),
       });
@@ -216,9 +219,9 @@ export class NodeDevices extends EventEmitter {
     const profile = await readDeviceProfile(root); // DeviceProfileError names the file and line
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
     if (profile.owner && profile.owner !== this.user) throw new DeviceForeignError(root, profile.owner, this.user);
-    const claims = await readClaims(this.node.paths.claims);
-    if (deviceState(profile, claims, this.user) !== 'claimed') {
-      throw new DeviceNotClaimedError(root, `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
+    const check = await claimState(this.node.paths.claims, root, profile, { user: this.user });
+    if (check.state !== 'claimed') {
+      throw new DeviceNotClaimedError(root, check.note ?? `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
     }
     const rules = this.rules(); // RuleFileError names the file and line
     const facts = this.currentFacts();
@@ -454,5 +457,6 @@ function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {
     id: i.id, name: i.name, root: i.root, state: i.state, kind, fsType: i.fsType, filesystem: i.filesystem,
     ...(i.free !== undefined ? { free: i.free } : {}), ...(i.total !== undefined ? { total: i.total } : {}),
     ...(i.owner ? { owner: i.owner } : {}), ...(i.profile ? { accepts: i.profile.accepts } : {}), ...(i.error ? { error: i.error } : {}),
+    ...(i.note ? { note: i.note } : {}),
   };
 }
