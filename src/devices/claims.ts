@@ -81,6 +81,8 @@ async function writeClaims(claimsPath: string, claims: ClaimsFile): Promise<void
 export interface ClaimCheck {
   state: DeviceState;
   note?: string;
+  /** The profile's id is claimed here for another volume: this one is announced as a new device, under its own id. */
+  otherVolume?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function claimState(
     return { state: 'unclaimed', note: `device ${profile.id} was claimed before claims were bound to the volume: claim it again (\`semsync devices claim ${profile.id}\`) to let semsync write to it` };
   }
   const problem = await bindingProblem(claimsPath, root, profile.id, claim.binding, opts.mounts);
-  return problem ? { state: 'unclaimed', note: `not the device claimed as ${profile.id}: ${problem}` } : { state: 'claimed' };
+  return problem ? { state: 'unclaimed', note: `not the device claimed as ${profile.id}: ${problem}`, otherVolume: true } : { state: 'claimed' };
 }
 
 export interface ClaimOptions {
@@ -194,7 +196,7 @@ export async function listDevices(opts: ListDevicesOptions): Promise<DeviceInfo[
       const st = await fsp.statfs(v.root).catch(() => undefined);
       const check = await claimState(opts.claims, v.root, profile, { user, claims, mounts });
       // A volume carrying another's claimed id is announced as a new device, under an id of its own.
-      const own = profile && !check.note ? profile.id : await stableDeviceId(v.root, mounts);
+      const own = profile && !check.otherVolume ? profile.id : await stableDeviceId(v.root, mounts);
       const info: DeviceInfo = {
         id: own,
         name: profile?.name ?? (path.basename(v.root) || v.root),
