@@ -158,9 +158,11 @@ export async function copyAtomic(p: CopyParams): Promise<number> {
   try {
     let hashed: string | undefined;
     if (typeof p.source === 'string') {
-      let streamed = false;
+      // To check a source against its content hash, its bytes are hashed on the way (streamed, not copyfile'd).
+      let streamed = p.verifyHash && p.sha256 !== undefined;
       try {
-        await fsp.copyFile(p.source, p.tmp, constants.COPYFILE_EXCL); // EXCL: never through a link at the temp name
+        if (streamed) hashed = await writeStream(createReadStream(p.source, { highWaterMark: 1 << 20 }), p.tmp, p.fsync);
+        else await fsp.copyFile(p.source, p.tmp, constants.COPYFILE_EXCL); // EXCL: never through a link at the temp name
       } catch (e) {
         const readable = await fsp.access(p.source).then(() => true, () => false);
         if (!readable) throw new SourceError(`cannot read ${p.source}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
@@ -177,7 +179,10 @@ export async function copyAtomic(p: CopyParams): Promise<number> {
     }
     const st = await fsp.stat(p.tmp);
     if (st.size !== p.size) throw new VerifyError(`size mismatch for ${p.target}: wrote ${st.size} bytes, expected ${p.size}`);
-    if (hashed && p.sha256 && hashed !== p.sha256) throw new VerifyError(`content mismatch for ${p.target}: sha256 ${hashed}, expected ${p.sha256}`);
+    if (hashed && p.sha256 && hashed !== p.sha256) {
+      const from = typeof p.source === 'string' ? p.source : 'the source';
+      throw new VerifyError(`content mismatch: ${from} has sha256 ${hashed}, not the content urn:sha256:${p.sha256} it was described with; not placed at ${p.target}`);
+    }
     await fsp.rename(p.tmp, p.target);
     return st.size;
   } catch (e) {
@@ -238,7 +243,10 @@ export function copyBatchSync(items: SyncItem[], fsync: boolean, verifyHash = fa
       }
       if (size !== it.size) throw new VerifyError(`size mismatch for ${it.target}: wrote ${size} bytes, expected ${it.size}`);
       const want = sha256?.(i);
-      if (h && want && h.digest('hex') !== want) throw new VerifyError(`content mismatch for ${it.target}: expected sha256 ${want}`);
+      const got = h && want ? h.digest('hex') : undefined;
+      if (got !== undefined && got !== want) {
+        throw new VerifyError(`content mismatch: ${it.source} has sha256 ${got}, not the content urn:sha256:${want} it was described with; not placed at ${it.target}`);
+      }
       open.push({ i, fd, size });
     } catch (e) {
       if (fd >= 0) closeSync(fd);

@@ -44,7 +44,11 @@ export interface ExecuteOptions {
   syncBatches?: boolean;
   /** fdatasync each file before its rename (default true). */
   fsync?: boolean;
-  /** Re-hash files copied from local paths (streams are always hashed on the way; default false). */
+  /**
+   * Hash local sources while copying them and refuse (a per-file VerifyError naming the source) one whose bytes are not
+   * the content's SHA-256, so no file reaches the device under a content it does not hold (default true; streams are
+   * always hashed on the way).
+   */
   verifyHash?: boolean;
   /**
    * Write the catalog at least this often while copying (ms, default 10000) or every `flushEvery` files (default
@@ -369,7 +373,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const small: CopyOp[] = [];
   for (const op of copies) (useSync && op.source && op.size <= SYNC_MAX_SIZE ? small : asyncOps).push(op);
   // Many small files (or staged ones): on a copy thread, unless each is to be re-hashed (done here, in copyBatchSync).
-  const thread = opts.verifyHash ? undefined : (opts.staging?.thread ?? (small.length >= THREAD_MIN_FILES ? new CopyThread(fsync) : undefined));
+  const verify = opts.verifyHash ?? true;
+  const thread = opts.staging?.thread ?? (small.length >= THREAD_MIN_FILES ? new CopyThread(fsync) : undefined);
   const outcome = (ready: CopyOp[]) => (o: ThreadOutcome | ReturnType<typeof copyBatchSync>[number], j: number) => {
     if (o.ok) return placed(ready[j], o.size, recordOf(ready[j], o.size));
     if ('notTried' in o) return;
@@ -460,7 +465,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     return rest.sort((a, b) => (a.target < b.target ? -1 : 1));
   };
   try {
-    const unstaged = opts.staging && thread && thread === opts.staging.thread ? await placeStaged(opts.staging, thread) : small; // not with verifyHash
+    const unstaged = opts.staging && thread && thread === opts.staging.thread ? await placeStaged(opts.staging, thread) : small;
     writePending();
     for (let i = 0; i < unstaged.length && !stopped(); ) {
       const batch: CopyOp[] = [];
@@ -474,9 +479,9 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
         else await ensureDir(dirOf(op.target)).then(() => ready.push(op), (e: unknown) => failed(op, e));
       }
       if (stopped()) break;
-      const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: rootSlash + op.target, size: op.size }));
+      const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: rootSlash + op.target, size: op.size, ...(verify ? { sha256: hexOf(op.content) } : {}) }));
       if (!thread) {
-        copyBatchSync(items, fsync, opts.verifyHash ?? false, (j) => hexOf(ready[j].content)).forEach(outcome(ready));
+        copyBatchSync(items, fsync, verify, (j) => hexOf(ready[j].content)).forEach(outcome(ready));
         await new Promise((r) => setImmediate(r));
         continue;
       }
@@ -515,7 +520,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
           size: op.size,
           sha256: hexOf(op.content),
           fsync,
-          verifyHash: opts.verifyHash ?? false,
+          verifyHash: verify,
         });
         placed(op, n);
       } catch (e) {

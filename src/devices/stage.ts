@@ -115,12 +115,14 @@ export class Stager {
     const sources: string[] = [];
     const tmps: string[] = [];
     const sizes: number[] = [];
+    const hashes: string[] = [];
     for (const it of items) {
       sources.push(it.source);
       tmps.push(it.tmp);
       sizes.push(it.size);
+      hashes.push(it.content.slice(11).toLowerCase()); // staged only with a urn:sha256: content: checked on the way
     }
-    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes) });
+    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes, hashes) });
     this.batch = [];
     this.batchBytes = 0;
   }

@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { mkdir, rm, stat, statfs, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
@@ -18,6 +17,7 @@ import {
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
 import { PlanMemo } from './plan-memo.js';
+import { localSources } from './sources.js';
 import type { SemsyncNode } from './node.js';
 
 /** A device the user named that is not attached (or not known): exit 2. */
@@ -329,26 +329,14 @@ export class NodeDevices extends EventEmitter {
     });
   }
 
-  /** Content IRI → a file in one of this node's shares holding it (files peers describe are not local sources). */
+  /**
+   * Content IRI → a file in one of this node's shares holding it: only files this node's own share graphs describe
+   * (never a file IRI a peer asserted), resolved as the scanner does (see sources.ts); hashed again while copied.
+   */
   private sources(facts: Map<string, ContentFacts>): Map<string, SourceFile> {
     const shares = JSON.stringify(this.node.config.shares.map((s) => s.path));
     if (this.sourcesCache?.facts === facts && this.sourcesCache.shares === shares) return this.sourcesCache.sources;
-    const roots = this.node.config.shares.map((s) => s.path.endsWith('/') ? s.path : s.path + '/');
-    const out = new Map<string, SourceFile>();
-    for (const f of facts.values()) {
-      for (const file of f.files) {
-        if (!file.iri.startsWith('file://')) continue;
-        let p: string;
-        try {
-          p = fileURLToPath(file.iri);
-        } catch {
-          continue;
-        }
-        if (!roots.some((r) => p.startsWith(r))) continue;
-        out.set(f.iri, { path: p, ...(file.size !== undefined ? { size: file.size } : {}) });
-        break;
-      }
-    }
+    const out = localSources(this.node, facts);
     this.sourcesCache = { facts, shares, sources: out };
     return out;
   }
