@@ -1,6 +1,6 @@
 // Hostile devices (issue 14, items 1, 2 and 11): a `.semsync` or a media folder that is a symbolic link to a host
 // folder, a pending list naming folders outside the device, a volume carrying a copied claimed profile, a huge profile.
-import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
@@ -36,7 +36,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const copyOp = (target: string, text: string) => ({
   kind: 'copy' as const, content: `urn:sha256:${sha(text)}`, target, size: bytes(text).length, rule: 'urn:x-test:rule', values: {},
 });
-const sha = (s: string) => execFileSync('sha256sum', { input: s }).toString().split(' ')[0];
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const hostUntouched = async (host: string) => {
   expect((await allFiles(host)).sort()).toEqual(['.semsync-tmp-precious', 'staging/keep.txt']);
 };
