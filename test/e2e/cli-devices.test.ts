@@ -317,6 +317,7 @@ describe('a host target with the running node', () => {
       expect(kobo.state).toBe('claimed');
       expect(rows.find((r) => r.root === impostor.root)).toMatchObject({ state: 'unclaimed' });
       expect(rows.find((r) => r.root === impostor.root)!.id).not.toBe(kobo.id);
+      expect(await ok(home, 'devices')).toContain(`${impostor.root}: not the device claimed as ${kobo.id}: it does not hold this node's claim secret`);
       const refused = await cli(home, 'place', impostor.root);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/not claimed: not the device claimed as/);
