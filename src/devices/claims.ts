@@ -196,7 +196,8 @@ export async function listDevices(opts: ListDevicesOptions): Promise<DeviceInfo[
       const st = await fsp.statfs(v.root).catch(() => undefined);
       const check = await claimState(opts.claims, v.root, profile, { user, claims, mounts });
       // A volume carrying another's claimed id is announced as a new device, under an id of its own.
-      const own = profile && !check.otherVolume ? profile.id : await stableDeviceId(v.root, mounts);
+      let own = profile && !check.otherVolume ? profile.id : await stableDeviceId(v.root, mounts);
+      if (check.otherVolume && own === profile?.id) own = await stableDeviceId(v.root, []); // the same FAT serial: by its path
       const info: DeviceInfo = {
         id: own,
         name: profile?.name ?? (path.basename(v.root) || v.root),

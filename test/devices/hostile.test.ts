@@ -141,6 +141,34 @@ describe('claims bound to the volume', () => {
     expect(again.find((d) => d.root === b.root)).toMatchObject({ id: pb.id, state: 'claimed' });
   });
 
+  it('a player with the same stable id (same FAT serial / mount source) as a claimed one is a new device with an id of its own', async () => {
+    const base = await tempDir('semsync-hostile-serial-');
+    cleanups.push(() => fsp.rm(base, { recursive: true, force: true }));
+    const media = path.join(base, 'media');
+    const [a, b] = [path.join(media, 'PLAYER-A'), path.join(media, 'PLAYER-B')];
+    const mounts = [a, b].map((mountPoint, i) => ({
+      mountId: 900 + i, parentId: 1, devId: `8:${i}`, root: '/', mountPoint, mountOptions: ['rw'], fsType: 'vfat', source: '/dev/sdz1', superOptions: [],
+    }));
+    for (const r of [a, b]) {
+      await fsp.mkdir(r, { recursive: true });
+      await fsp.writeFile(path.join(r, '.is_audio_player'), 'name=Clip\naudio_folders=MUSIC/\n');
+    }
+    const claims = path.join(base, 'home', 'devices.json');
+    const pa = await claimDevice(claims, a, { user: 'alice', mounts });
+    const rows = await listDevices({ claims, mediaRoots: [media], user: 'alice', mounts });
+    const rb = rows.find((d) => d.root === b)!;
+    expect(rows.find((d) => d.root === a)).toMatchObject({ id: pa.id, state: 'claimed' });
+    expect(rb.state).toBe('unclaimed');
+    expect(rb.id).not.toBe(pa.id);
+    expect(rb.note).toMatch(/does not hold this node's claim secret/);
+    await expect(executePlan(b, [copyOp('a.txt', 'a')], { claims, user: 'alice', readSource: () => bytes('a') })).rejects.toBeInstanceOf(DeviceNotClaimedError);
+    expect(await fsp.readdir(b)).toEqual(['.is_audio_player']);
+    const pb = await claimDevice(claims, b, { user: 'alice', mounts });
+    expect(pb.id).not.toBe(pa.id);
+    const after = await listDevices({ claims, mediaRoots: [media], user: 'alice', mounts });
+    expect([a, b].map((r) => after.find((d) => d.root === r)!.state)).toEqual(['claimed', 'claimed']);
+  });
+
   it('a claim made before binding is not trusted until made again (same id, then bound)', async () => {
     const { stick, claims } = await setup();
     const p = await claimDevice(claims, stick.root, { user: 'alice' });
