@@ -36,10 +36,8 @@ export async function nodeKey(claimsPath: string, create: boolean): Promise<Buff
   try {
     return await read();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !create) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (!create) return undefined;
   }
   await fsp.mkdir(path.dirname(file), { recursive: true });
   try {
