@@ -83,6 +83,8 @@ export interface ClaimCheck {
   note?: string;
   /** The profile's id is claimed here for another volume: this one is announced as a new device, under its own id. */
   otherVolume?: boolean;
+  /** Claimed here before claims were bound to the volume: not trusted until claimed again. */
+  unbound?: boolean;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function claimState(
   const claim = (opts.claims ?? (await readClaims(claimsPath))).devices[profile.id];
   if (!claim) return { state: 'unclaimed' };
   if (!claim.binding) {
-    return { state: 'unclaimed', note: `device ${profile.id} was claimed before claims were bound to the volume: claim it again (\`semsync devices claim ${profile.id}\`) to let semsync write to it` };
+    return { state: 'unclaimed', unbound: true, note: `device ${profile.id} was claimed before claims were bound to the volume: claim it again (\`semsync devices claim ${profile.id}\`) to let semsync write to it` };
   }
   const problem = await bindingProblem(claimsPath, root, profile.id, claim.binding, opts.mounts);
   return problem ? { state: 'unclaimed', note: `not the device claimed as ${profile.id}: ${problem}`, otherVolume: true } : { state: 'claimed' };

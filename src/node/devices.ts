@@ -219,7 +219,12 @@ export class NodeDevices extends EventEmitter {
     const profile = await readDeviceProfile(root); // DeviceProfileError names the file and line
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
     if (profile.owner && profile.owner !== this.user) throw new DeviceForeignError(root, profile.owner, this.user);
-    const check = await claimState(this.node.paths.claims, root, profile, { user: this.user });
+    let check = await claimState(this.node.paths.claims, root, profile, { user: this.user });
+    if (check.unbound && dev.kind === 'target') {
+      // A host target is named by its path in this node's config (nothing to impersonate): its claim is bound now.
+      await claimDevice(this.node.paths.claims, root, { user: this.user });
+      check = await claimState(this.node.paths.claims, root, profile, { user: this.user });
+    }
     if (check.state !== 'claimed') {
       throw new DeviceNotClaimedError(root, check.note ?? `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
     }

@@ -217,3 +217,18 @@ describe('placement sources (issue 14, item 3)', () => {
     expect(onCard).toEqual([]);
   });
 });
+
+describe('claims made before binding (issue 14, item 2)', () => {
+  it('a host target claimed by an older version is bound at its next placement (its path is in the config); a device would not be', async () => {
+    const l = await library(2);
+    libs.push(l);
+    const claims = JSON.parse(await fsp.readFile(l.node.paths.claims, 'utf8')) as { devices: Record<string, { binding?: unknown }> };
+    for (const c of Object.values(claims.devices)) delete c.binding;
+    await fsp.writeFile(l.node.paths.claims, JSON.stringify({ version: 1, devices: claims.devices }));
+    expect((await l.devices.list()).find((r) => r.kind === 'target')).toMatchObject({ state: 'unclaimed', note: expect.stringMatching(/claim it again/) });
+    expect((await l.devices.place(l.dev)).copied).toBe(2);
+    const now = JSON.parse(await fsp.readFile(l.node.paths.claims, 'utf8')) as { devices: Record<string, { binding?: { mac: string } }> };
+    expect(Object.values(now.devices).map((c) => typeof c.binding?.mac)).toEqual(['string']);
+    expect((await l.devices.list()).find((r) => r.kind === 'target')!.state).toBe('claimed');
+  });
+});
