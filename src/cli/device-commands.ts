@@ -36,9 +36,10 @@ function printDevices(rows: DeviceRow[]): void {
     console.log('no devices attached; removable media under /media, /run/media, /mnt or a media root (`semsync devices roots add DIR`) show here');
     return;
   }
-  const body = rows.map((r) => [r.id, r.name, r.root, r.state + (r.error ? ' (broken profile)' : ''), r.kind, r.filesystem, bytes(r.free)]);
+  const body = rows.map((r) => [r.id, r.name, r.root, r.state + (r.error ? ' (broken profile)' : r.note ? ' (see below)' : ''), r.kind, r.filesystem, bytes(r.free)]);
   console.log(table(['id', 'name', 'mount point', 'state', 'kind', 'names', 'free'], body));
   for (const r of rows) if (r.error) console.log(`${r.root}: ${r.error}`);
+  for (const r of rows) if (r.note) console.log(`${r.root}: ${r.note}`);
   const unclaimed = rows.filter((r) => r.state === 'unclaimed');
   if (unclaimed.length) console.log(`unclaimed devices are never written to; claim one with \`semsync devices claim ${unclaimed[0].id}\``);
 }

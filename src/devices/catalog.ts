@@ -4,6 +4,7 @@ import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
 import type { DeviceEntry } from '../rules/types.js';
+import { deviceDir, WRITE_NOFOLLOW } from './contain.js';
 import { deviceIri, PROFILE_DIR } from './profile.js';
 
 export const CATALOG_FILE = '.semsync/catalog.trig';
@@ -356,10 +357,10 @@ export async function readCatalog(root: string): Promise<DeviceEntry[]> {
   return (await readCatalogRecords(root)).map((r) => ({ path: r.path, size: r.size, content: r.content, placedBy: r.rule }));
 }
 
-/** Write a file atomically: temp file next to it, fsync, rename over. */
+/** Write a file atomically: temp file next to it (never opened through a symbolic link), fsync, rename over. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fsp.open(tmp, 'w');
+  const fh = await fsp.open(tmp, WRITE_NOFOLLOW);
   try {
     await fh.writeFile(data);
     await fh.sync().catch(() => undefined);
@@ -377,7 +378,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 /** {@link writeFileAtomic} without thread-pool round trips (each needs a turn of a busy event loop). */
 export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, WRITE_NOFOLLOW);
   try {
     writeFileSync(fd, data);
     try {
@@ -396,9 +397,9 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   }
 }
 
-/** Replace the device's catalog atomically. */
+/** Replace the device's catalog atomically. Throws DeviceEscapeError if `.semsync` is a symbolic link. */
 export async function writeCatalog(root: string, deviceId: string, records: Iterable<CatalogRecord>): Promise<void> {
-  await fsp.mkdir(path.join(root, PROFILE_DIR), { recursive: true });
+  deviceDir(root, PROFILE_DIR, true);
   const file = path.join(root, CATALOG_FILE);
   const list = [...records];
   parsed.delete(file);

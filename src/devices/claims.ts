@@ -4,7 +4,9 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeviceProfile, MediaKind } from '../rules/types.js';
+import { bindClaim, bindingProblem, type ClaimBinding } from './binding.js';
 import { writeFileAtomic } from './catalog.js';
+import { deviceDir } from './contain.js';
 import { DeviceForeignError } from './errors.js';
 import { listVolumes, readMountTable, stableDeviceId, type MountEntry } from './mounts.js';
 import { namingOf, PROFILE_DIR, PROFILE_FILE, readDeviceProfile, serializeDeviceTtl } from './profile.js';
@@ -17,10 +19,13 @@ export interface Claim {
   /** Where it was mounted when claimed or last seen. */
   root: string;
   claimedAt: string;
+  /** What the claim is bound to (see binding.ts); absent in claims made before binding: those must be made again. */
+  binding?: ClaimBinding;
 }
 
 export interface ClaimsFile {
-  version: 1;
+  /** 2 since claims are bound to the volume (a version 1 file is read; its claims are not trusted until made again). */
+  version: 1 | 2;
   devices: Record<string, Claim>;
 }
 
@@ -43,6 +48,8 @@ export interface DeviceInfo {
   profile?: DeviceProfile;
   /** Why the profile could not be read (a broken device.ttl), if so. */
   error?: string;
+  /** Why a device carrying a claimed id is not that claim's device (another volume, or a claim made before binding). */
+  note?: string;
 }
 
 /** The user this node acts for (the OS user, unless told). */
@@ -58,9 +65,9 @@ export function currentUser(): string {
 export async function readClaims(claimsPath: string): Promise<ClaimsFile> {
   try {
     const data = JSON.parse(await fsp.readFile(claimsPath, 'utf8')) as Partial<ClaimsFile>;
-    return { version: 1, devices: data.devices ?? {} };
+    return { version: 2, devices: data.devices ?? {} };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, devices: {} };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 2, devices: {} };
     throw e;
   }
 }
@@ -70,11 +77,34 @@ async function writeClaims(claimsPath: string, claims: ClaimsFile): Promise<void
   await writeFileAtomic(claimsPath, JSON.stringify(claims, null, 2) + '\n');
 }
 
-/** The state of a device for this user: foreign if its profile names another owner, claimed if claimed here. */
-export function deviceState(profile: DeviceProfile | undefined, claims: ClaimsFile, user = currentUser()): DeviceState {
-  if (profile?.owner && profile.owner !== user) return 'foreign';
-  if (profile && claims.devices[profile.id]) return 'claimed';
-  return 'unclaimed';
+/** A device's state for this user, and why a device carrying a claimed id is not claimed. */
+export interface ClaimCheck {
+  state: DeviceState;
+  note?: string;
+  /** The profile's id is claimed here for another volume: this one is announced as a new device, under its own id. */
+  otherVolume?: boolean;
+  /** Claimed here before claims were bound to the volume: not trusted until claimed again. */
+  unbound?: boolean;
+}
+
+/**
+ * The state of the device at `root` for `user`: foreign if its profile names another owner; claimed only if it was
+ * claimed here AND holds this node's claim secret on the same filesystem (see binding.ts); otherwise unclaimed, with
+ * a note when its id is claimed here for another volume or by a claim made before claims were bound.
+ */
+export async function claimState(
+  claimsPath: string, root: string, profile: DeviceProfile | undefined, opts: { user?: string; claims?: ClaimsFile; mounts?: MountEntry[] } = {},
+): Promise<ClaimCheck> {
+  const user = opts.user ?? currentUser();
+  if (profile?.owner && profile.owner !== user) return { state: 'foreign' };
+  if (!profile) return { state: 'unclaimed' };
+  const claim = (opts.claims ?? (await readClaims(claimsPath))).devices[profile.id];
+  if (!claim) return { state: 'unclaimed' };
+  if (!claim.binding) {
+    return { state: 'unclaimed', unbound: true, note: `device ${profile.id} was claimed before claims were bound to the volume: claim it again (\`semsync devices claim ${profile.id}\`) to let semsync write to it` };
+  }
+  const problem = await bindingProblem(claimsPath, root, profile.id, claim.binding, opts.mounts);
+  return problem ? { state: 'unclaimed', note: `not the device claimed as ${profile.id}: ${problem}`, otherVolume: true } : { state: 'claimed' };
 }
 
 export interface ClaimOptions {
@@ -89,33 +119,45 @@ export interface ClaimOptions {
 }
 
 /**
- * Claim the device at `root`: write `.semsync/device.ttl` (only if it has none; a new id, or the stable id of a
- * music player) and record the claim in `claimsPath`. Throws DeviceForeignError for another user's device.
+ * Claim the device at `root`: write `.semsync/device.ttl` if it has none (a new id, or the stable id of a music
+ * player), write this node's claim secret on it and record the claim, bound to that secret and the volume's
+ * identity, in `claimsPath`. A volume whose id is claimed here for another volume gets a new id (its device.ttl is
+ * rewritten): it is a new device. Throws DeviceForeignError for another user's device, DeviceEscapeError when
+ * `.semsync` is a symbolic link.
  */
 export async function claimDevice(claimsPath: string, root: string, opts: ClaimOptions = {}): Promise<DeviceProfile> {
   const user = opts.user ?? currentUser();
   const owner = opts.owner ?? user;
   const before = await readDeviceProfile(root, { mounts: opts.mounts });
   if (before?.owner && before.owner !== owner) throw new DeviceForeignError(root, before.owner, owner);
-  const hasTtl = await fsp.stat(path.join(root, PROFILE_FILE)).then(() => true, () => false);
-  if (!hasTtl) {
-    const id = before?.id ?? randomUUID();
+  const claims = await readClaims(claimsPath);
+  const hasTtl = await fsp.lstat(path.join(root, PROFILE_FILE)).then(() => true, () => false);
+  const existing = before ? claims.devices[before.id] : undefined;
+  // Claimed here already, and this is that volume: nothing to write on the device.
+  const same = existing?.binding && !(await bindingProblem(claimsPath, root, before!.id, existing.binding, opts.mounts));
+  // Another volume holds the claim of this id: this one is a new device with an id of its own.
+  const copy = existing?.binding !== undefined && !same;
+  if (!hasTtl || copy) {
+    const id = copy ? randomUUID() : (before?.id ?? randomUUID());
     const name = opts.name ?? before?.name ?? (path.basename(path.resolve(root)) || 'device');
     const accepts = opts.accepts ?? (before ? before.accepts : ['ebook', 'music', 'photo']);
-    await fsp.mkdir(path.join(root, PROFILE_DIR), { recursive: true });
-    await writeFileAtomic(path.join(root, PROFILE_FILE), serializeDeviceTtl({ id, name, owner, accepts }));
+    deviceDir(root, PROFILE_DIR, true);
+    const kept = copy && before ? { formats: before.formats, folders: before.folders, folderDepth: before.folderDepth } : {};
+    await writeFileAtomic(path.join(root, PROFILE_FILE), serializeDeviceTtl({ id, name, owner: before?.owner ?? owner, accepts, ...kept }));
   }
   const profile = await readDeviceProfile(root, { mounts: opts.mounts });
   if (!profile) throw new Error(`device ${root}: profile vanished while claiming`);
-  const claims = await readClaims(claimsPath);
-  claims.devices[profile.id] = {
+  const binding = same ? existing!.binding! : await bindClaim(claimsPath, root, profile.id, opts.mounts);
+  const now = await readClaims(claimsPath); // another claim may have been recorded meanwhile
+  now.devices[profile.id] = {
     id: profile.id,
     name: opts.name ?? profile.name,
     owner: profile.owner ?? owner,
     root: path.resolve(root),
-    claimedAt: new Date().toISOString(),
+    claimedAt: same ? existing!.claimedAt : new Date().toISOString(),
+    binding,
   };
-  await writeClaims(claimsPath, claims);
+  await writeClaims(claimsPath, now);
   return profile;
 }
 
@@ -154,11 +196,15 @@ export async function listDevices(opts: ListDevicesOptions): Promise<DeviceInfo[
         error = e instanceof Error ? e.message : String(e);
       }
       const st = await fsp.statfs(v.root).catch(() => undefined);
+      const check = await claimState(opts.claims, v.root, profile, { user, claims, mounts });
+      // A volume carrying another's claimed id is announced as a new device, under an id of its own.
+      let own = profile && !check.otherVolume ? profile.id : await stableDeviceId(v.root, mounts);
+      if (check.otherVolume && own === profile?.id) own = await stableDeviceId(v.root, []); // the same FAT serial: by its path
       const info: DeviceInfo = {
-        id: profile?.id ?? (await stableDeviceId(v.root, mounts)),
+        id: own,
         name: profile?.name ?? (path.basename(v.root) || v.root),
         root: v.root,
-        state: deviceState(profile, claims, user),
+        state: check.state,
         fsType: v.fsType,
         filesystem: profile?.filesystem ?? namingOf(v.fsType), // the naming rules placement follows there
         kind: v.kind,
@@ -168,6 +214,7 @@ export async function listDevices(opts: ListDevicesOptions): Promise<DeviceInfo[
       if (profile) info.profile = profile;
       if (profile?.owner) info.owner = profile.owner;
       if (error) info.error = error;
+      if (check.note) info.note = check.note;
       return info;
     }),
   );

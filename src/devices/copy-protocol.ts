@@ -2,7 +2,7 @@
 // copy thread starts without loading the rest of the devices layer.
 
 /** Error codes that concern one file's name or content, not the device as a whole: the run goes on. */
-export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG']);
+export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG', 'ELOOP', 'EUNSAFE']);
 
 /**
  * One file to put on the device. `tmp` is written from `source` (checked against `size`) and synced, then renamed
@@ -13,6 +13,8 @@ export interface ThreadItem {
   tmp: string;
   size: number;
   target?: string;
+  /** The content's SHA-256 (hex): the source is hashed while copied and refused (VerifyError) if it differs. */
+  sha256?: string;
 }
 
 /** An error as it crosses threads (name, code and message kept). */
@@ -49,6 +51,8 @@ export interface StageRequest {
   sources: string;
   tmps: string;
   sizes: Float64Array;
+  /** Each file's expected SHA-256 (hex; empty: not checked), joined by NUL. */
+  hashes: string;
   fsync: boolean;
 }
 

@@ -1,5 +1,6 @@
 // Copy thread entry (see copy-thread.ts): small files written, synced and renamed in batches; staged files renamed
 // onto their targets from the last batch down while the placing thread takes them from the first up.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PER_FILE_CODES, type CopyReply, type CopyRequest, type RawOutcome, type ThreadItem, type TakeRequest } from './copy-protocol.js';
@@ -38,13 +39,21 @@ function write(it: ThreadItem): { fd: number; size: number } | { err: RawOutcome
   }
   let fd = -1;
   try {
-    fd = fs.openSync(it.tmp, 'w');
+    fd = fs.openSync(it.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW);
     let size = 0;
+    const h = it.sha256 ? createHash('sha256') : undefined;
     for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0; size += n) {
+      h?.update(buf.subarray(0, n));
       for (let off = 0; off < n; ) off += fs.writeSync(fd, buf, off, n - off);
     }
     if (size !== it.size) {
       const e = new Error(`size mismatch for ${it.target ?? it.tmp}: wrote ${size} bytes, expected ${it.size}`);
+      e.name = 'VerifyError';
+      throw e;
+    }
+    const got = h?.digest('hex');
+    if (got !== undefined && got !== it.sha256) {
+      const e = new Error(`content mismatch: ${it.source} has sha256 ${got}, not the content urn:sha256:${it.sha256} it was described with; not placed`);
       e.name = 'VerifyError';
       throw e;
     }
@@ -146,7 +155,8 @@ port.on('message', (m: CopyRequest) => {
     }
     const sources = m.sources.split('\0');
     const tmps = m.tmps.split('\0');
-    const out = batch(sources.map((source, i) => ({ source, tmp: tmps[i], size: m.sizes[i] })), m.fsync);
+    const hashes = m.hashes.split('\0');
+    const out = batch(sources.map((source, i) => ({ source, tmp: tmps[i], size: m.sizes[i], ...(hashes[i] ? { sha256: hashes[i] } : {}) })), m.fsync);
     const staged = Uint8Array.from(out, (o) => (o.ok ? 1 : 0));
     port.postMessage({ id: m.id, staged } satisfies CopyReply, [staged.buffer]);
   }

@@ -1,10 +1,11 @@
 // Copying one file onto a device atomically (temp name in the target folder, fsync, rename) and target-path safety.
 import { createHash } from 'node:crypto';
 import {
-  closeSync, createReadStream, fdatasyncSync, openSync, promises as fsp, readSync, renameSync, rmSync, writeSync,
+  closeSync, constants, createReadStream, fdatasyncSync, openSync, promises as fsp, readSync, renameSync, rmSync, writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import { TEMP_PREFIX } from './catalog.js';
+import { deviceDir, unsafeRelative, WRITE_NOFOLLOW } from './contain.js';
 import { PER_FILE_CODES } from './copy-protocol.js';
 import { PROFILE_DIR } from './profile.js';
 
@@ -52,12 +53,25 @@ const PLAIN_TARGET = new RegExp(
   'i',
 );
 
-/** Remove leftover temp files of an interrupted run in these folders (relative to the root). */
-export async function removeTempFiles(root: string, dirs: Iterable<string>): Promise<number> {
+/**
+ * Remove leftover temp files of an interrupted run in these folders (relative to the root). The folder names come
+ * from the device (its pending list): a name that is not a plain relative path, or a folder reached through a
+ * symbolic link, is skipped, never read or cleaned.
+ */
+export async function removeTempFiles(root: string, dirs: Iterable<unknown>): Promise<number> {
   let n = 0;
+  const safe = (d: unknown): string | undefined => {
+    if (unsafeRelative(d)) return undefined;
+    try {
+      return deviceDir(root, d as string, false);
+    } catch {
+      return undefined;
+    }
+  };
   await Promise.all(
     [...new Set(dirs)].map(async (d) => {
-      const abs = path.join(root, d);
+      const abs = safe(d);
+      if (abs === undefined) return;
       const names = await fsp.readdir(abs).catch(() => [] as string[]);
       for (const name of names) {
         if (name.startsWith(TEMP_PREFIX)) {
@@ -67,9 +81,9 @@ export async function removeTempFiles(root: string, dirs: Iterable<string>): Pro
       }
     }),
   );
-  const sdir = path.join(root, PROFILE_DIR);
-  for (const name of await fsp.readdir(sdir).catch(() => [] as string[])) {
-    if (/\.tmp-\d+$/.test(name)) await fsp.rm(path.join(sdir, name), { force: true });
+  const sdir = safe(PROFILE_DIR);
+  for (const name of sdir === undefined ? [] : await fsp.readdir(sdir).catch(() => [] as string[])) {
+    if (/\.tmp-\d+$/.test(name)) await fsp.rm(path.join(sdir!, name), { force: true });
   }
   return n;
 }
@@ -112,7 +126,7 @@ async function datasync(fh: fsp.FileHandle): Promise<void> {
 /** Stream the source into `tmp` (hashing on the way); returns the SHA-256 hex of what was written. */
 async function writeStream(source: Exclude<SourceLike, string>, tmp: string, fsync: boolean): Promise<string> {
   const h = createHash('sha256');
-  const fh = await fsp.open(tmp, 'w');
+  const fh = await fsp.open(tmp, WRITE_NOFOLLOW);
   try {
     if (source instanceof Uint8Array) {
       h.update(source);
@@ -144,9 +158,11 @@ export async function copyAtomic(p: CopyParams): Promise<number> {
   try {
     let hashed: string | undefined;
     if (typeof p.source === 'string') {
-      let streamed = false;
+      // To check a source against its content hash, its bytes are hashed on the way (streamed, not copyfile'd).
+      let streamed = p.verifyHash && p.sha256 !== undefined;
       try {
-        await fsp.copyFile(p.source, p.tmp);
+        if (streamed) hashed = await writeStream(createReadStream(p.source, { highWaterMark: 1 << 20 }), p.tmp, p.fsync);
+        else await fsp.copyFile(p.source, p.tmp, constants.COPYFILE_EXCL); // EXCL: never through a link at the temp name
       } catch (e) {
         const readable = await fsp.access(p.source).then(() => true, () => false);
         if (!readable) throw new SourceError(`cannot read ${p.source}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
@@ -163,7 +179,10 @@ export async function copyAtomic(p: CopyParams): Promise<number> {
     }
     const st = await fsp.stat(p.tmp);
     if (st.size !== p.size) throw new VerifyError(`size mismatch for ${p.target}: wrote ${st.size} bytes, expected ${p.size}`);
-    if (hashed && p.sha256 && hashed !== p.sha256) throw new VerifyError(`content mismatch for ${p.target}: sha256 ${hashed}, expected ${p.sha256}`);
+    if (hashed && p.sha256 && hashed !== p.sha256) {
+      const from = typeof p.source === 'string' ? p.source : 'the source';
+      throw new VerifyError(`content mismatch: ${from} has sha256 ${hashed}, not the content urn:sha256:${p.sha256} it was described with; not placed at ${p.target}`);
+    }
     await fsp.rename(p.tmp, p.target);
     return st.size;
   } catch (e) {
@@ -215,7 +234,7 @@ export function copyBatchSync(items: SyncItem[], fsync: boolean, verifyHash = fa
     }
     let fd = -1;
     try {
-      fd = openSync(it.tmp, 'w');
+      fd = openSync(it.tmp, WRITE_NOFOLLOW);
       const h = verifyHash ? createHash('sha256') : undefined;
       let size = 0;
       for (let n; (n = readSync(src, buf, 0, buf.length, null)) > 0; size += n) {
@@ -224,7 +243,10 @@ export function copyBatchSync(items: SyncItem[], fsync: boolean, verifyHash = fa
       }
       if (size !== it.size) throw new VerifyError(`size mismatch for ${it.target}: wrote ${size} bytes, expected ${it.size}`);
       const want = sha256?.(i);
-      if (h && want && h.digest('hex') !== want) throw new VerifyError(`content mismatch for ${it.target}: expected sha256 ${want}`);
+      const got = h && want ? h.digest('hex') : undefined;
+      if (got !== undefined && got !== want) {
+        throw new VerifyError(`content mismatch: ${it.source} has sha256 ${got}, not the content urn:sha256:${want} it was described with; not placed at ${it.target}`);
+      }
       open.push({ i, fd, size });
     } catch (e) {
       if (fd >= 0) closeSync(fd);

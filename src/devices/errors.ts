@@ -64,3 +64,19 @@ export class DeviceIoError extends Error {
     super(`device ${root}: writing ${target} failed (${code ?? 'error'}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/**
+ * A path semsync was about to write, rename or delete on a device resolves outside the device root (a symbolic link
+ * on the device, or a name leaving it): refused, nothing done there. `code` is 'EUNSAFE'.
+ */
+export class DeviceEscapeError extends Error {
+  override readonly name = 'DeviceEscapeError';
+  readonly code = 'EUNSAFE';
+  constructor(
+    readonly root: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`device ${root}: refused to touch ${path}: ${reason}`);
+  }
+}

@@ -1,24 +1,20 @@
 // Executing a placement plan on a device: free-space check, atomic copies, removing only our own files, the catalog.
-import { mkdirSync, promises as fsp, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { promises as fsp, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
-import { CATALOG_FILE, catalogBytes, parseCatalog, TEMP_PREFIX, readCatalogRecords, writeCatalog, writeFileAtomicSync, type CatalogRecord } from './catalog.js';
-import { currentUser, deviceState, readClaims } from './claims.js';
+import { CATALOG_FILE, catalogBytes, TEMP_PREFIX, readCatalogRecords, writeCatalog, writeFileAtomicSync, type CatalogRecord } from './catalog.js';
+import { claimState, currentUser } from './claims.js';
 import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, unsafeTarget, type SourceLike } from './copy.js';
 import { CopyThread, type ThreadOutcome } from './copy-thread.js';
 import { clearStaging, STAGE_MAX_SIZE, type Stager } from './stage.js';
+import { deviceDir, deviceFileDir } from './contain.js';
 import { DeviceForeignError, DeviceFullError, DeviceIoError, DeviceNotClaimedError } from './errors.js';
+import { LEGACY_PENDING_FILE, PENDING_FILE, readPending } from './pending.js';
 import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile } from './profile.js';
 
 type CopyOp = Extract<Operation, { kind: 'copy' }>;
 
-/**
- * The run's pending list: the catalog records of every copy it makes (TriG, as the catalog), durable before anything
- * is removed or renamed into place, removed once the catalog holds what the run did.
- */
-export const PENDING_FILE = '.semsync/pending.trig';
-/** The pending list as versions before the TriG catalog wrote it (JSON); an interrupted run's is still finished. */
-export const LEGACY_PENDING_FILE = '.semsync/pending.json';
+export { PENDING_FILE, LEGACY_PENDING_FILE } from './pending.js';
 /** Local files up to this size are copied in synchronous batches. */
 const SYNC_MAX_SIZE = STAGE_MAX_SIZE;
 /** From this many small files on, they are copied on a copy thread (it costs a thread start, ~20 ms). */
@@ -48,7 +44,11 @@ export interface ExecuteOptions {
   syncBatches?: boolean;
   /** fdatasync each file before its rename (default true). */
   fsync?: boolean;
-  /** Re-hash files copied from local paths (streams are always hashed on the way; default false). */
+  /**
+   * Hash local sources while copying them and refuse (a per-file VerifyError naming the source) one whose bytes are not
+   * the content's SHA-256, so no file reaches the device under a content it does not hold (default true; streams are
+   * always hashed on the way).
+   */
   verifyHash?: boolean;
   /**
    * Write the catalog at least this often while copying (ms, default 10000) or every `flushEvery` files (default
@@ -89,27 +89,6 @@ export interface ExecuteResult {
   tempRemoved: number;
 }
 
-interface Pending {
-  dirs: string[];
-  copies: { target: string; content: string; size: number; rule: string; values: Record<string, string> }[];
-}
-
-/** What an interrupted run's pending list says it was placing (either format), or undefined if there is none. */
-async function readPending(file: string, legacyFile: string): Promise<Pending | undefined> {
-  const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
-  if (text !== undefined) {
-    let recs: CatalogRecord[];
-    try {
-      recs = parseCatalog(text, 'TriG').records;
-    } catch {
-      return undefined; // written atomically: unreadable means not ours to finish
-    }
-    const copies = recs.map((r) => ({ target: r.path, content: r.content, size: r.size, rule: r.rule, values: r.values }));
-    return { dirs: [...new Set(copies.map((c) => dirOf(c.target)))], copies };
-  }
-  return fsp.readFile(legacyFile, 'utf8').then((t) => JSON.parse(t) as Pending, () => undefined);
-}
-
 const dirOf = (t: string) => {
   const i = t.lastIndexOf('/');
   return i < 0 ? '' : t.slice(0, i);
@@ -117,6 +96,13 @@ const dirOf = (t: string) => {
 const hexOf = (content: string) => /^urn:sha256:([0-9a-f]{64})$/i.exec(content)?.[1]?.toLowerCase();
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 const statOf = (p: string) => fsp.stat(p).catch(() => undefined);
+const deviceFileDirOk = (root: string, rel: string) => {
+  try {
+    return deviceFileDir(root, rel) !== undefined;
+  } catch {
+    return false;
+  }
+};
 const isSorted = (ops: CopyOp[]) => {
   for (let i = 1; i < ops.length; i++) if (!(ops[i - 1].target < ops[i].target)) return false;
   return true;
@@ -130,6 +116,8 @@ const isSorted = (ops: CopyOp[]) => {
 export async function executePlan(rootIn: string, ops: Operation[], opts: ExecuteOptions = {}): Promise<ExecuteResult> {
   const root = path.resolve(rootIn);
   const res: ExecuteResult = { copied: 0, removed: 0, skipped: 0, bytes: 0, errors: [], skips: [], recovered: 0, tempRemoved: 0 };
+  // A `.semsync` that is a symbolic link (to a host folder) is refused before anything is read or written there.
+  deviceDir(root, PROFILE_DIR, false);
   if (!(await statOf(path.join(root, PROFILE_FILE)))) throw new DeviceNotClaimedError(root, `no ${PROFILE_FILE}`);
   const profile = await readDeviceProfile(root);
   if (!profile) throw new DeviceNotClaimedError(root, 'no profile');
@@ -137,8 +125,10 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   if (opts.claims || opts.user) {
     if (profile.owner && profile.owner !== user) throw new DeviceForeignError(root, profile.owner, user);
   }
-  if (opts.claims && deviceState(profile, await readClaims(opts.claims), user) !== 'claimed') {
-    throw new DeviceNotClaimedError(root, `device ${profile.id} is not claimed on this machine`);
+  if (opts.claims) {
+    // Checked before anything is written: claimed here, and this very volume (its claim secret, its filesystem).
+    const check = await claimState(opts.claims, root, profile, { user });
+    if (check.state !== 'claimed') throw new DeviceNotClaimedError(root, check.note ?? `device ${profile.id} is not claimed on this machine`);
   }
   const now = opts.now ?? (() => new Date());
   const catalog = new Map((await readCatalogRecords(root)).map((r) => [r.path, r]));
@@ -160,6 +150,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   if (!opts.staging?.thread) await clearStaging(root);
   for (const c of prev?.copies ?? []) {
     if (catalog.get(c.target)?.content === c.content || unsafeTarget(c.target)) continue;
+    if (!deviceFileDirOk(root, c.target)) continue;
     const st = await statOf(path.join(root, c.target));
     if (!st?.isFile() || st.size !== c.size) continue;
     if ((await hashFile(path.join(root, c.target)).catch(() => '')) !== hexOf(c.content)) continue;
@@ -187,6 +178,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       const temps: string[] = [];
       const abs = path.join(root, d);
       try {
+        deviceDir(root, d, false); // a folder reached through a link is not listed, nor cleaned
         list = new Set();
         for (const n of readdirSync(abs)) {
           if (planDirs.has(d) && n.startsWith(TEMP_PREFIX)) temps.push(n);
@@ -194,6 +186,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
         }
       } catch (e) {
         list = errCode(e) === 'ENOENT' ? new Set() : undefined; // undefined: stat each name
+        temps.length = 0;
       }
       for (const n of temps) rmSync(path.join(abs, n), { force: true });
       res.tempRemoved += temps.length;
@@ -272,7 +265,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     if (!pendingState) {
       pendingState = { error: undefined };
       try {
-        mkdirSync(path.join(root, PROFILE_DIR), { recursive: true });
+        deviceDir(root, PROFILE_DIR, true);
         // The records' bytes are built here once: the catalog writes then only concatenate them.
         writeFileAtomicSync(pendingPath, catalogBytes(profile.id, records));
       } catch (e) {
@@ -313,8 +306,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     if (!p) {
       // Synchronous (a mkdir and a realpath, once per folder): a thread-pool round trip each cost more.
       p = (async () => {
-        const abs = path.join(root, d);
-        mkdirSync(abs, { recursive: true });
+        // Each level made and checked (lstat: not a link) before the next: never a folder made through a link.
+        const abs = deviceDir(root, d, true)!;
         const real = realpathSync(abs);
         if (real !== rootReal && !real.startsWith(rootReal + '/')) throw Object.assign(new Error(`${d} leads outside the device`), { code: 'EUNSAFE' });
         dirsDone.add(d);
@@ -329,6 +322,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   for (const r of removes) {
     if (stopped()) break;
     try {
+      if (!deviceFileDir(root, r.path)) throw Object.assign(new Error(`${r.path}: its folder is gone`), { code: 'ENOENT' });
       await fsp.unlink(path.join(root, r.path));
       catalog.delete(r.path);
       dirty = true;
@@ -341,6 +335,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       if (errCode(e) === 'ENOENT') {
         catalog.delete(r.path);
         dirty = true;
+      } else if (errCode(e) === 'EUNSAFE') {
+        res.errors.push({ target: r.path, code: 'EUNSAFE', message: (e as Error).message });
       } else fatal = { target: r.path, error: e };
     }
   }
@@ -377,7 +373,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const small: CopyOp[] = [];
   for (const op of copies) (useSync && op.source && op.size <= SYNC_MAX_SIZE ? small : asyncOps).push(op);
   // Many small files (or staged ones): on a copy thread, unless each is to be re-hashed (done here, in copyBatchSync).
-  const thread = opts.verifyHash ? undefined : (opts.staging?.thread ?? (small.length >= THREAD_MIN_FILES ? new CopyThread(fsync) : undefined));
+  const verify = opts.verifyHash ?? true;
+  const thread = opts.staging?.thread ?? (small.length >= THREAD_MIN_FILES ? new CopyThread(fsync) : undefined);
   const outcome = (ready: CopyOp[]) => (o: ThreadOutcome | ReturnType<typeof copyBatchSync>[number], j: number) => {
     if (o.ok) return placed(ready[j], o.size, recordOf(ready[j], o.size));
     if ('notTried' in o) return;
@@ -468,7 +465,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     return rest.sort((a, b) => (a.target < b.target ? -1 : 1));
   };
   try {
-    const unstaged = opts.staging && thread && thread === opts.staging.thread ? await placeStaged(opts.staging, thread) : small; // not with verifyHash
+    const unstaged = opts.staging && thread && thread === opts.staging.thread ? await placeStaged(opts.staging, thread) : small;
     writePending();
     for (let i = 0; i < unstaged.length && !stopped(); ) {
       const batch: CopyOp[] = [];
@@ -482,9 +479,9 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
         else await ensureDir(dirOf(op.target)).then(() => ready.push(op), (e: unknown) => failed(op, e));
       }
       if (stopped()) break;
-      const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: rootSlash + op.target, size: op.size }));
+      const items = ready.map((op) => ({ source: op.source!, tmp: tmpOf(op), target: rootSlash + op.target, size: op.size, ...(verify ? { sha256: hexOf(op.content) } : {}) }));
       if (!thread) {
-        copyBatchSync(items, fsync, opts.verifyHash ?? false, (j) => hexOf(ready[j].content)).forEach(outcome(ready));
+        copyBatchSync(items, fsync, verify, (j) => hexOf(ready[j].content)).forEach(outcome(ready));
         await new Promise((r) => setImmediate(r));
         continue;
       }
@@ -523,7 +520,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
           size: op.size,
           sha256: hexOf(op.content),
           fsync,
-          verifyHash: opts.verifyHash ?? false,
+          verifyHash: verify,
         });
         placed(op, n);
       } catch (e) {

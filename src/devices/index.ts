@@ -1,6 +1,8 @@
 // Owns: mount watching, device profiles, claiming, executing placement plans.
 // May import: graph, rules.
-export { DeviceProfileError, DeviceFullError, DeviceForeignError, DeviceNotClaimedError, DeviceIoError } from './errors.js';
+export { DeviceProfileError, DeviceFullError, DeviceForeignError, DeviceNotClaimedError, DeviceIoError, DeviceEscapeError } from './errors.js';
+export { deviceDir, unsafeRelative } from './contain.js';
+export { nodeKeyPath, secretName, type ClaimBinding } from './binding.js';
 export {
   parseMountInfo, readMountTable, unescapeMountPath, mountFor, listVolumes, filesystemOf, filesystemUuid, stableDeviceId,
   MOUNTINFO, STANDARD_MEDIA_DIRS, type MountEntry, type Volume,
@@ -8,11 +10,11 @@ export {
 export { MountWatcher, watchMounts, type WatchOptions } from './watch.js';
 export {
   readDeviceProfile, parseDeviceTtl, parseAudioPlayer, serializeDeviceTtl, normalizeMime, deviceIri, namingOf,
-  PROFILE_FILE, AUDIO_PLAYER_FILE, MEDIA_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
+  PROFILE_FILE, PROFILE_MAX_BYTES, AUDIO_PLAYER_FILE, MEDIA_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
 } from './profile.js';
 export {
-  claimDevice, unclaimDevice, readClaims, listDevices, deviceState, currentUser,
-  type Claim, type ClaimsFile, type ClaimOptions, type DeviceInfo, type DeviceState, type ListDevicesOptions,
+  claimDevice, unclaimDevice, readClaims, listDevices, claimState, currentUser,
+  type Claim, type ClaimCheck, type ClaimsFile, type ClaimOptions, type DeviceInfo, type DeviceState, type ListDevicesOptions,
 } from './claims.js';
 export {
   readCatalog, readCatalogRecords, writeCatalog, parseCatalog, serializeCatalog, listDevice, walkDevice, explainPath,

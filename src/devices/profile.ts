@@ -5,6 +5,7 @@ import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { ID, RDF, RDFS, SS, XSD } from '../graph/vocab.js';
 import type { DeviceProfile, MediaKind } from '../rules/types.js';
+import { deviceDir, READ_NOFOLLOW } from './contain.js';
 import { DeviceProfileError } from './errors.js';
 import { filesystemOf, mountFor, readMountTable, stableDeviceId, type MountEntry } from './mounts.js';
 
@@ -12,6 +13,8 @@ export const PROFILE_DIR = '.semsync';
 export const PROFILE_FILE = '.semsync/device.ttl';
 export const AUDIO_PLAYER_FILE = '.is_audio_player';
 export const MEDIA_KINDS: MediaKind[] = ['ebook', 'music', 'photo'];
+/** The largest `device.ttl` or `.is_audio_player` read (a profile is a few hundred bytes; a bigger one is refused). */
+export const PROFILE_MAX_BYTES = 64 << 10;
 
 /** The IRI a device is named by in profiles and catalogs. */
 export function deviceIri(id: string): string {
@@ -238,11 +241,56 @@ export function serializeDeviceTtl(p: { id: string; name: string; owner?: string
   return lines.join('\n') + '\n';
 }
 
-async function readIfExists(file: string): Promise<string | undefined> {
+// Parsed profile files by path, with the file's identity (device, inode, size, times): a listing (every
+// `/api/state`) parses a device's files once per mount and change, not on every call. A refusal is kept too.
+type Parsed<T> = { key: string; value?: T; error?: Error };
+const parsedFiles = new Map<string, Parsed<unknown>>();
+const PARSED_MAX = 256;
+
+/**
+ * A device's own small file, parsed once per identity: undefined if absent. Never followed through a symbolic link
+ * (`.semsync` itself is checked by the caller); refused when bigger than {@link PROFILE_MAX_BYTES}.
+ */
+async function readDeviceFile<T>(file: string, parse: (text: string) => T): Promise<T | undefined> {
+  let st;
   try {
-    return await fsp.readFile(file, 'utf8');
+    st = await fsp.lstat(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const hit = parsedFiles.get(file) as Parsed<T> | undefined;
+  if (hit?.key === key) {
+    if (hit.error) throw hit.error;
+    return hit.value;
+  }
+  const keep = (p: Parsed<T>) => {
+    if (parsedFiles.size >= PARSED_MAX) parsedFiles.delete(parsedFiles.keys().next().value!);
+    parsedFiles.set(file, p);
+  };
+  try {
+    if (st.isSymbolicLink()) throw new DeviceProfileError(file, undefined, 'is a symbolic link; a device profile must be a plain file on the device');
+    if (!st.isFile()) throw new DeviceProfileError(file, undefined, 'is not a plain file');
+    if (st.size > PROFILE_MAX_BYTES) throw new DeviceProfileError(file, undefined, `is ${st.size} bytes; a device profile may be at most ${PROFILE_MAX_BYTES} bytes`);
+    const fh = await fsp.open(file, READ_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'ELOOP' ? new DeviceProfileError(file, undefined, 'is a symbolic link; a device profile must be a plain file on the device') : e;
+    });
+    let text: string;
+    try {
+      const buf = Buffer.alloc(PROFILE_MAX_BYTES + 1);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      if (bytesRead > PROFILE_MAX_BYTES) throw new DeviceProfileError(file, undefined, `is more than ${PROFILE_MAX_BYTES} bytes; a device profile may be at most ${PROFILE_MAX_BYTES} bytes`);
+      text = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+    const value = parse(text);
+    keep({ key, value });
+    return value;
+  } catch (e) {
+    if (e instanceof DeviceProfileError) keep({ key, error: e });
     throw e;
   }
 }
@@ -265,15 +313,26 @@ export interface ReadProfileOptions {
 /**
  * The profile of the device at `root`: `.semsync/device.ttl` if present, with `.is_audio_player` filling in what
  * it does not say about music; or `.is_audio_player` alone (with a stable id from the filesystem UUID or mount
- * source). Undefined when the device has neither. Throws DeviceProfileError for a broken file.
+ * source). Undefined when the device has neither. Throws DeviceProfileError for a broken, linked or too big file
+ * (each file is parsed once per identity: see readDeviceFile), DeviceEscapeError when `.semsync` is a link.
  */
 export async function readDeviceProfile(root: string, opts: ReadProfileOptions = {}): Promise<DeviceProfile | undefined> {
   const ttlPath = path.join(root, PROFILE_FILE);
   const playerPath = path.join(root, AUDIO_PLAYER_FILE);
-  const [ttlText, playerText] = await Promise.all([readIfExists(ttlPath), readIfExists(playerPath)]);
-  if (ttlText === undefined && playerText === undefined) return undefined;
-  const ttl = ttlText !== undefined ? parseDeviceTtl(ttlText, ttlPath) : undefined;
-  const player = playerText !== undefined ? parseAudioPlayer(playerText, playerPath) : undefined;
+  // A `.semsync` that is a symbolic link is refused (DeviceEscapeError): the profile would be another folder's.
+  const hasDir = (() => {
+    try {
+      return deviceDir(root, PROFILE_DIR, false) !== undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return false; // a file named .semsync: no profile
+      throw e;
+    }
+  })();
+  const [ttl, player] = await Promise.all([
+    hasDir ? readDeviceFile(ttlPath, (t) => parseDeviceTtl(t, ttlPath)) : undefined,
+    readDeviceFile(playerPath, (t) => parseAudioPlayer(t, playerPath)),
+  ]);
+  if (ttl === undefined && player === undefined) return undefined;
   const mounts = opts.mounts ?? (await readMountTable().catch(() => []));
   const m = mountFor(root, mounts);
   const profile: DeviceProfile = {

@@ -3,6 +3,7 @@
 import { mkdirSync, promises as fsp, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { TEMP_PREFIX } from './catalog.js';
+import { deviceDir } from './contain.js';
 import { CopyThread } from './copy-thread.js';
 import { PROFILE_DIR } from './profile.js';
 
@@ -15,8 +16,13 @@ const BATCH_FILES = 64;
 const HEX = /^[0-9a-f]+$/i; // 64 digits: checked by length
 const BATCH_BYTES = 16 << 20;
 
-/** Remove what an interrupted run left in the staging folder (never renamed anywhere: it is not on the device yet). */
+/**
+ * Remove what an interrupted run left in the staging folder (never renamed anywhere: it is not on the device yet).
+ * Throws DeviceEscapeError, removing nothing, when `.semsync` is a symbolic link (its `staging` would be another
+ * folder's); a `staging` that is itself a link is removed as a link (rm does not follow it).
+ */
 export async function clearStaging(root: string): Promise<void> {
+  if (!deviceDir(root, PROFILE_DIR, false)) return;
   await fsp.rm(path.join(root, STAGING_DIR), { recursive: true, force: true });
 }
 
@@ -74,8 +80,9 @@ export class Stager {
 
   private start(): boolean {
     try {
+      deviceDir(this.root, PROFILE_DIR, true);
       rmSync(path.join(this.root, STAGING_DIR), { recursive: true, force: true });
-      mkdirSync(path.join(this.root, STAGING_DIR), { recursive: true });
+      mkdirSync(path.join(this.root, STAGING_DIR));
       const sfs = statfsSync(this.root);
       this.budget = Math.floor(sfs.bavail * sfs.bsize * 0.9);
       this.block = Math.max(512, sfs.bsize);
@@ -108,12 +115,14 @@ export class Stager {
     const sources: string[] = [];
     const tmps: string[] = [];
     const sizes: number[] = [];
+    const hashes: string[] = [];
     for (const it of items) {
       sources.push(it.source);
       tmps.push(it.tmp);
       sizes.push(it.size);
+      hashes.push(it.content.slice(11).toLowerCase()); // staged only with a urn:sha256: content: checked on the way
     }
-    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes) });
+    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes, hashes) });
     this.batch = [];
     this.batchBytes = 0;
   }

@@ -1,6 +1,6 @@
 // The running node's device side: watches mounts and media roots, announces unclaimed devices, places claimed ones and host targets.
 import { EventEmitter } from 'node:events';
-import { MountWatcher, readDeviceProfile, readClaims, deviceState, DeviceIoError, type Volume } from '../devices/index.js';
+import { MountWatcher, readDeviceProfile, readClaims, claimState, DeviceIoError, type Volume } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
 import type { NodePeers } from './peers.js';
 import { devicesOf, type NodeDevices, type PlaceSummary } from './devices.js';
@@ -109,7 +109,7 @@ export class DeviceWatch extends EventEmitter {
   private async attached(v: Volume): Promise<void> {
     try {
       const profile = await readDeviceProfile(v.root);
-      const state = deviceState(profile, await readClaims(this.node.paths.claims), this.devices.user);
+      const { state, note } = await claimState(this.node.paths.claims, v.root, profile, { user: this.devices.user });
       if (state === 'foreign') {
         this.say(`device ${profile!.name} (${profile!.id}) attached at ${v.root}: owned by ${profile!.owner}; left alone`);
         return this.tell({ event: 'foreign', root: v.root, id: profile!.id, name: profile!.name });
@@ -117,8 +117,8 @@ export class DeviceWatch extends EventEmitter {
       if (state === 'unclaimed') {
         const row = await this.devices.find(v.root).catch(() => undefined);
         const id = row?.id ?? v.root;
-        this.say(`new device attached at ${v.root} (${v.fsType}, id ${id}): not claimed, nothing is written to it; \`semsync devices claim ${id}\` to let semsync fill it`);
-        return this.tell({ event: 'unclaimed', root: v.root, id, name: row?.name });
+        this.say(`new device attached at ${v.root} (${v.fsType}, id ${id}): not claimed, nothing is written to it; \`semsync devices claim ${id}\` to let semsync fill it${note ? ` (${note})` : ''}`);
+        return this.tell({ event: 'unclaimed', root: v.root, id, name: row?.name, ...(note ? { error: note } : {}) });
       }
       this.say(`device ${profile!.name} (${profile!.id}) attached at ${v.root}`);
       this.tell({ event: 'attached', root: v.root, id: profile!.id, name: profile!.name });
@@ -187,7 +187,8 @@ export class DeviceWatch extends EventEmitter {
     for (const v of this.watcher?.current() ?? []) {
       if (this.stopped) return;
       const profile = await readDeviceProfile(v.root).catch(() => undefined);
-      if (deviceState(profile, claims, this.devices.user) === 'claimed') await this.placeOne(v.root, 'changed');
+      const { state } = await claimState(this.node.paths.claims, v.root, profile, { user: this.devices.user, claims });
+      if (state === 'claimed') await this.placeOne(v.root, 'changed');
     }
   }
 }

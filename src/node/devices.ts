@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { mkdir, rm, stat, statfs, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
@@ -12,12 +11,13 @@ import {
   type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
-  claimDevice, currentUser, deviceState, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
+  claimDevice, claimState, currentUser, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
   readMountTable, stableDeviceId, DeviceForeignError, MEDIA_KINDS, namingOf, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
 import { PlanMemo } from './plan-memo.js';
+import { localSources } from './sources.js';
 import { makeTargetFolder } from './target-folder.js';
 import type { SemsyncNode } from './node.js';
 
@@ -41,6 +41,8 @@ export interface DeviceRow {
   owner?: string;
   accepts?: string[];
   error?: string;
+  /** Why a device carrying a claimed id is not that claim's device (another volume, a claim made before binding). */
+  note?: string;
 }
 
 export interface PlaceSummary {
@@ -164,9 +166,10 @@ export class NodeDevices extends EventEmitter {
         error = (e as Error).message;
       }
       const st = await statfs(t.path).catch(() => undefined);
+      const check = profile ? await claimState(this.node.paths.claims, t.path, profile, { user: this.user, claims, mounts }) : { state: 'unclaimed' as const };
       rows.push({
         id: profile?.id ?? `host-${t.name}`, name: t.name, root: path.resolve(t.path),
-        state: profile ? deviceState(profile, claims, this.user) : 'unclaimed', kind: 'target', fsType: 'folder',
+        state: check.state, kind: 'target', fsType: 'folder', ...(check.note ? { note: check.note } : {}),
         filesystem: 'posix', free: st ? st.bavail * st.bsize : undefined, total: st ? st.blocks * st.bsize : undefined,
         ...(profile?.owner ? { owner: profile.owner } : {}), ...(profile ? { accepts: profile.accepts } : {}), ...(error ? { error } : {}),
       });
@@ -218,10 +221,17 @@ export class NodeDevices extends EventEmitter {
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
     if (dev.kind === 'target') profile.filesystem = 'posix'; // a host folder keeps POSIX names
     if (profile.owner && profile.owner !== this.user) throw new DeviceForeignError(root, profile.owner, this.user);
-    const claims = await readClaims(this.node.paths.claims);
     // A dry run writes nothing, so it shows what an unclaimed device would get.
-    if (!opts.dryRun && deviceState(profile, claims, this.user) !== 'claimed') {
-      throw new DeviceNotClaimedError(root, `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
+    if (!opts.dryRun) {
+      let check = await claimState(this.node.paths.claims, root, profile, { user: this.user });
+      if (check.unbound && dev.kind === 'target') {
+        // A host target is named by its path in this node's config (nothing to impersonate): its claim is bound now.
+        await claimDevice(this.node.paths.claims, root, { user: this.user });
+        check = await claimState(this.node.paths.claims, root, profile, { user: this.user });
+      }
+      if (check.state !== 'claimed') {
+        throw new DeviceNotClaimedError(root, check.note ?? `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
+      }
     }
     const rules = this.rules(); // RuleFileError names the file and line
     const facts = this.currentFacts();
@@ -331,26 +341,14 @@ export class NodeDevices extends EventEmitter {
     });
   }
 
-  /** Content IRI → a file in one of this node's shares holding it (files peers describe are not local sources). */
+  /**
+   * Content IRI → a file in one of this node's shares holding it: only files this node's own share graphs describe
+   * (never a file IRI a peer asserted), resolved as the scanner does (see sources.ts); hashed again while copied.
+   */
   private sources(facts: Map<string, ContentFacts>): Map<string, SourceFile> {
     const shares = JSON.stringify(this.node.config.shares.map((s) => s.path));
     if (this.sourcesCache?.facts === facts && this.sourcesCache.shares === shares) return this.sourcesCache.sources;
-    const roots = this.node.config.shares.map((s) => s.path.endsWith('/') ? s.path : s.path + '/');
-    const out = new Map<string, SourceFile>();
-    for (const f of facts.values()) {
-      for (const file of f.files) {
-        if (!file.iri.startsWith('file://')) continue;
-        let p: string;
-        try {
-          p = fileURLToPath(file.iri);
-        } catch {
-          continue;
-        }
-        if (!roots.some((r) => p.startsWith(r))) continue;
-        out.set(f.iri, { path: p, ...(file.size !== undefined ? { size: file.size } : {}) });
-        break;
-      }
-    }
+    const out = localSources(this.node, facts);
     this.sourcesCache = { facts, shares, sources: out };
     return out;
   }
@@ -459,6 +457,7 @@ function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {
     id: i.id, name: i.name, root: i.root, state: i.state, kind, fsType: i.fsType, filesystem: i.filesystem,
     ...(i.free !== undefined ? { free: i.free } : {}), ...(i.total !== undefined ? { total: i.total } : {}),
     ...(i.owner ? { owner: i.owner } : {}), ...(i.profile ? { accepts: i.profile.accepts } : {}), ...(i.error ? { error: i.error } : {}),
+    ...(i.note ? { note: i.note } : {}),
   };
 }
 

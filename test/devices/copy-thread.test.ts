@@ -152,3 +152,31 @@ describe('the copy thread', () => {
     await expect(fsp.stat(path.join(m.root, STAGING_DIR))).rejects.toThrow();
   });
 });
+
+describe('sources checked against their content hash (issue 14, item 3)', () => {
+  it('a source whose bytes are not its content is refused per file on the copy thread, when staged and when large', async () => {
+    const m = await device();
+    const bad = ops.slice(0, 300).map((op) => ({ ...op }));
+    const wrong = path.join(base, 'wrong.bin');
+    await fsp.writeFile(wrong, randomBytes(bad[5].size)); // same size, other bytes
+    bad[5].source = wrong;
+    bad[250].source = wrong;
+    bad[250].size = bad[5].size;
+    const bigBytes = randomBytes(5 << 20);
+    const big = path.join(base, 'big.bin');
+    await fsp.writeFile(big, bigBytes);
+    const bigOp: Copy = { kind: 'copy', content: `urn:sha256:${'ab'.repeat(32)}`, source: big, target: 'Big/big.bin', size: bigBytes.length, rule: RULE, values: {} };
+    const stager = new Stager(m.root, true);
+    for (const op of bad.slice(200)) stager.add(op.content, op.source!, op.size); // 100: not enough to stage alone
+    for (const op of bad.slice(0, 200)) stager.add(op.content, op.source!, op.size);
+    expect(stager.thread).toBeDefined();
+    const r = await executePlan(m.root, [...bad, bigOp], { staging: stager }).finally(() => stager.close());
+    expect(r.copied).toBe(298);
+    expect(r.errors.map((e) => e.target).sort()).toEqual([bad[250].target, bad[5].target, 'Big/big.bin'].sort());
+    for (const e of r.errors) expect(e.message).toMatch(/content mismatch: .*(wrong|big)\.bin has sha256 [0-9a-f]{64}, not the content urn:sha256:/);
+    const placed = await allFiles(m.root);
+    expect(placed).not.toContain(bad[5].target);
+    expect(placed.some((f) => f.startsWith('Big/'))).toBe(false);
+    await expect(fsp.stat(path.join(m.root, STAGING_DIR))).rejects.toThrow();
+  });
+});

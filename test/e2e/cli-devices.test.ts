@@ -358,6 +358,24 @@ describe('a host target with the running node', () => {
       await until(() => existsSync(onReader), 'the reader gets the book');
       expect(await sha(onReader)).toBe(await sha(path.join(share, 'star-road.epub')));
       expect((await json<Summary>(home, 'place', 'Kobo', '--json')).operations).toEqual([]);
+      // A fresh volume carrying a copy of the claimed reader's device.ttl (issue 14, item 2): announced as a new,
+      // unclaimed device; nothing is written to it, by the running node or by \`place\`.
+      const impostor = await mountTmpfs(path.join(work, 'media-host', 'impostor'), '16m');
+      mounts.push(impostor);
+      await mkdir(path.join(impostor.root, '.semsync'));
+      await cp(path.join(reader.root, '.semsync', 'device.ttl'), path.join(impostor.root, '.semsync', 'device.ttl'));
+      await until(() => /new device attached at .*impostor.*not claimed.*not the device claimed as/.test(out), 'the impostor is announced as new');
+      const rows = await json<Row[]>(home, 'devices', '--json');
+      const kobo = rows.find((r) => r.root === reader.root)!;
+      expect(kobo.state).toBe('claimed');
+      expect(rows.find((r) => r.root === impostor.root)).toMatchObject({ state: 'unclaimed' });
+      expect(rows.find((r) => r.root === impostor.root)!.id).not.toBe(kobo.id);
+      expect(await ok(home, 'devices')).toContain(`${impostor.root}: not the device claimed as ${kobo.id}: it does not hold this node's claim secret`);
+      const refused = await cli(home, 'place', impostor.root);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/not claimed: not the device claimed as/);
+      await new Promise((r) => setTimeout(r, 1500)); // a few of the running node's device ticks
+      expect((await readdir(impostor.root, { recursive: true })).sort()).toEqual(['.semsync', '.semsync/device.ttl']);
     } finally {
       node.kill('SIGTERM');
       await new Promise((r) => (node.exitCode !== null ? r(null) : node.once('exit', r)));

@@ -176,3 +176,59 @@ describe('the running node\'s device watch', () => {
     }
   });
 });
+
+describe('placement sources (issue 14, item 3)', () => {
+  it('never copies a host file: not through a link in the share, not from a file IRI a peer asserted, not when the bytes changed', async () => {
+    const l = await library(0);
+    libs.push(l);
+    const src = path.join(l.base, 'pics');
+    const secret = randomBytes(3000);
+    await fsp.writeFile(path.join(l.base, 'secret.jpg'), secret);
+    await fsp.symlink(path.join(l.base, 'secret.jpg'), path.join(src, 'lnk.jpg')); // share/lnk -> a file outside the share
+    const photo = (graph: string, file: string, bytes: Buffer, year: number) => {
+      const g = namedNode(graph);
+      const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      const f = namedNode(pathToFileURL(file).href);
+      return [
+        quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
+        quad(f, NFO('fileSize'), literal(String(bytes.length), XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
+        quad(c, DCTERMS('date'), literal(`${year}-01-01T12:00:00`, XSD('dateTime')), g),
+      ].map((q) => ({ op: 'A' as const, quad: q }));
+    };
+    // A paired peer asserts, in its own graph, that our share's link holds the secret's content.
+    const peerGraph = graphIri('12D3KooWPeerPeerPeerPeerPeerPeerPeerPeerPeerPeer', 'share/theirs').value;
+    await l.node.store.commit(photo(peerGraph, path.join(src, 'lnk.jpg'), secret, 2001));
+    // Our own graph describing a link out of the share (the scanner never would) does not make it a source either.
+    const other = randomBytes(2500);
+    await fsp.writeFile(path.join(l.base, 'other.jpg'), other);
+    await fsp.symlink(path.join(l.base, 'other.jpg'), path.join(src, 'lnk2.jpg'));
+    const own = graphIri(l.node.nodeId, 'share/pics').value;
+    await l.node.store.commit(photo(own, path.join(src, 'lnk2.jpg'), other, 2002));
+    // A file we described, whose bytes changed since (same size): its content hash no longer holds.
+    const described = randomBytes(2048);
+    await fsp.writeFile(path.join(src, 'changed.jpg'), described);
+    await l.node.store.commit(photo(own, path.join(src, 'changed.jpg'), described, 2003));
+    await fsp.writeFile(path.join(src, 'changed.jpg'), randomBytes(2048));
+    const r = await l.devices.place(l.dev);
+    expect(r.copied).toBe(0);
+    expect(r.errors.map((e) => e.message)).toEqual([expect.stringMatching(new RegExp(`content mismatch: ${src}/changed\\.jpg has sha256 [0-9a-f]{64}, not the content urn:sha256:`))]);
+    expect(r.skipped.map((s) => s.reason).filter((x) => x.startsWith('not on this node'))).toHaveLength(2); // the secret and the other file: no local source
+    const onCard = await walkDevice(l.dev);
+    expect(onCard).toEqual([]);
+  });
+});
+
+describe('claims made before binding (issue 14, item 2)', () => {
+  it('a host target claimed by an older version is bound at its next placement (its path is in the config); a device would not be', async () => {
+    const l = await library(2);
+    libs.push(l);
+    const claims = JSON.parse(await fsp.readFile(l.node.paths.claims, 'utf8')) as { devices: Record<string, { binding?: unknown }> };
+    for (const c of Object.values(claims.devices)) delete c.binding;
+    await fsp.writeFile(l.node.paths.claims, JSON.stringify({ version: 1, devices: claims.devices }));
+    expect((await l.devices.list()).find((r) => r.kind === 'target')).toMatchObject({ state: 'unclaimed', note: expect.stringMatching(/claim it again/) });
+    expect((await l.devices.place(l.dev)).copied).toBe(2);
+    const now = JSON.parse(await fsp.readFile(l.node.paths.claims, 'utf8')) as { devices: Record<string, { binding?: { mac: string } }> };
+    expect(Object.values(now.devices).map((c) => typeof c.binding?.mac)).toEqual(['string']);
+    expect((await l.devices.list()).find((r) => r.kind === 'target')!.state).toBe('claimed');
+  });
+});
