@@ -11,7 +11,9 @@ import { filesystemOf, mountFor, readMountTable, stableDeviceId, type MountEntry
 export const PROFILE_DIR = '.semsync';
 export const PROFILE_FILE = '.semsync/device.ttl';
 export const AUDIO_PLAYER_FILE = '.is_audio_player';
-export const MEDIA_KINDS: MediaKind[] = ['ebook', 'music', 'photo'];
+export const MEDIA_KINDS: MediaKind[] = ['ebook', 'music', 'photo', 'document'];
+/** What a device takes when its profile does not say: media, not office documents (host targets take those too). */
+export const DEVICE_DEFAULT_KINDS: MediaKind[] = ['ebook', 'music', 'photo'];
 
 /** The IRI a device is named by in profiles and catalogs. */
 export function deviceIri(id: string): string {
@@ -254,7 +256,7 @@ export async function readDeviceProfile(root: string, opts: ReadProfileOptions =
   const profile: DeviceProfile = {
     id: ttl?.id ?? (await stableDeviceId(root, mounts)),
     name: ttl?.name ?? player?.name ?? (path.basename(path.resolve(root)) || 'device'),
-    accepts: ttl?.accepts.length ? [...ttl.accepts] : player ? ['music'] : [...MEDIA_KINDS],
+    accepts: ttl?.accepts.length ? [...ttl.accepts] : player ? ['music'] : [...DEVICE_DEFAULT_KINDS],
     formats: { ...(ttl?.formats ?? {}) },
     folders: { ...(ttl?.folders ?? {}) },
     filesystem: m ? filesystemOf(m.fsType) : 'posix',

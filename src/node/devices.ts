@@ -8,7 +8,7 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
 import {
-  categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, prepareFieldValues, userRulesFiles,
+  KINDS, categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, prepareFieldValues, userRulesFiles,
   type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
@@ -135,7 +135,7 @@ export class NodeDevices extends EventEmitter {
   /** Every content's planning facts, reused while the graph is unchanged. */
   currentFacts(): Map<string, ContentFacts> {
     const key = JSON.stringify(this.node.store.versionVector());
-    if (this.facts?.key !== key) this.facts = { key, facts: fetchFacts(this.graph, ['ebook', 'music', 'photo']) };
+    if (this.facts?.key !== key) this.facts = { key, facts: fetchFacts(this.graph, KINDS) };
     return this.facts.facts;
   }
 
@@ -379,7 +379,8 @@ export class NodeDevices extends EventEmitter {
     if (cfg.shares.some((s) => real === s.path || real.startsWith(s.path + '/') || s.path.startsWith(real + '/'))) {
       throw new UnknownDeviceError(`${real} overlaps a shared folder; a target must be outside the shares (placed copies would be described again)`);
     }
-    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user });
+    // A host target takes every kind, documents included (filed under Documents/<Category>/).
+    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user, accepts: [...KINDS] });
     await this.saveConfig({ ...cfg, hostTargets: [...cfg.hostTargets, { name: targetName, path: real }] });
     this.emit('targets-changed');
     return this.find(real);
