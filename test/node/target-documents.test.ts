@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('documents into a host target', () => {
-  it('files a PDF and an ODS from a share under Documents/<Category>/<Title>.<ext>', async () => {
+  it('files a PDF and an ODS from a share under Documents/<Category>/<Title>.<ext> (Documents: the target)', async () => {
     base = await fsp.mkdtemp(path.join(os.tmpdir(), 'semsync-target-docs-'));
     const share = path.join(base, 'tablet');
     await fsp.mkdir(share);
@@ -28,14 +28,14 @@ describe('documents into a host target', () => {
     await node.addShare(share, 'tablet');
     await node.scan(['tablet']);
     const devices = devicesOf(node);
-    const target = path.join(base, 'Documents-target');
+    const target = path.join(base, 'Documents'); // Ivan's ~/Documents
     await devices.addTarget(target, 'ivan');
     const r = await devices.place(target);
     expect(r.operations.map((o) => o.target).sort()).toEqual([
-      'Documents/Budget/Household Budget 2024.ods', // subject Finance, keywords Budget, Household
-      'Documents/Embedded/Rust for Embedded Systems.pdf', // subject Programming, keywords Rust, Embedded: the first by label
+      'Budget/Household Budget 2024.ods', // subject Finance, keywords Budget, Household
+      'Embedded/Rust for Embedded Systems.pdf', // subject Programming, keywords Rust, Embedded: the first by label
     ]);
-    expect(await fsp.readFile(path.join(target, 'Documents/Embedded/Rust for Embedded Systems.pdf'))).toEqual(await fsp.readFile(path.join(fixtures, 'slides.pdf')));
+    expect(await fsp.readFile(path.join(target, 'Embedded/Rust for Embedded Systems.pdf'))).toEqual(await fsp.readFile(path.join(fixtures, 'slides.pdf')));
     expect((await devices.place(target)).operations).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // Documents and photo places through the default rules, from what our extractors really say about real files:
-// documents are filed under Documents/<Category>/ on host targets, a reader that lists PDF gets PDFs, and a GPS
+// documents are filed under <Category>/ on host targets (the Documents folder), a reader that lists PDF gets PDFs, and a GPS
 // photo gets its place as a category (rule:photo-place) and in `{place}`.
 import { statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,16 +44,16 @@ describe('documents through the default rules', () => {
     g = graphOf(PREFIXES + (await described(names.map((n) => path.join(docs, n)))));
   });
 
-  it('a host target (every kind, POSIX names) files them under Documents/<Category>/<Title>.<ext>', () => {
+  it('a host target (every kind, POSIX names) files them under <Category>/<Title>.<ext> (the target is the Documents folder)', () => {
     const target = profile({ accepts: [...KINDS], filesystem: 'posix' });
     const ops = plan({ graph: g, rules, profile: target, listing: [], sources: new Map() });
     expect(ops.filter((o) => o.kind === 'skip')).toEqual([]);
     // Categories come from the subject and keywords; the first by label is the folder.
     expect(copies(ops)).toEqual([
-      'Documents/Astronomy/Orbital Mechanics of Small Satellites.odt',
-      'Documents/Astronomy/Orbital Mechanics of Small Satellites.pdf',
-      'Documents/Budget Household/Household Budget 2024.xlsx',
-      'Documents/Programming/Rust for Embedded Systems.pptx', // LibreOffice wrote the keywords as one: "Rust Embedded"
+      'Astronomy/Orbital Mechanics of Small Satellites.odt',
+      'Astronomy/Orbital Mechanics of Small Satellites.pdf',
+      'Budget Household/Household Budget 2024.xlsx',
+      'Programming/Rust for Embedded Systems.pptx', // LibreOffice wrote the keywords as one: "Rust Embedded"
     ]);
     const copy = ops.find((o) => o.kind === 'copy' && o.target.endsWith('.pdf')) as Operation & { kind: 'copy' };
     expect(copy.rule).toBe('https://w3id.org/semsync/rules/default#place-document');
@@ -68,7 +68,7 @@ describe('documents through the default rules', () => {
       writeFileSync(path.join(dir, 'b.odt'), bare('application/vnd.oasis.opendocument.text', 'Letter'));
       const g2 = graphOf(PREFIXES + (await described([path.join(dir, 'a.ods'), path.join(dir, 'b.odt')])));
       const ops = plan({ graph: g2, rules, profile: profile({ accepts: [...KINDS], filesystem: 'posix' }), listing: [], sources: new Map() });
-      expect(copies(ops)).toEqual(['Documents/General/Letter.odt', 'Documents/Spreadsheets/Sheet.ods']);
+      expect(copies(ops)).toEqual(['General/Letter.odt', 'Spreadsheets/Sheet.ods']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
