@@ -18,14 +18,16 @@ export const DOCUMENT_FORMATS: readonly string[] = [
 /**
  * The profile planning uses: when the device does not accept documents as such but its ebook formats name document
  * formats (a reader with `ss:format "application/epub+zip", "application/pdf"`), it accepts documents in those
- * formats only, placed in its ebook folder when it has one. Otherwise the profile as it is.
+ * formats only, placed in its ebook folder (the profile's, else `ebookRuleFolder`: the ebook placement rule's).
+ * Otherwise the profile as it is.
  */
-export function effectiveProfile(profile: DeviceProfile): DeviceProfile {
+export function effectiveProfile(profile: DeviceProfile, ebookRuleFolder?: string): DeviceProfile {
   if (profile.accepts.includes('document') || !profile.accepts.includes('ebook')) return profile;
   const docFormats = (profile.formats.ebook ?? []).map(canonicalMime).filter((m) => DOCUMENT_FORMATS.includes(m));
   if (docFormats.length === 0) return profile;
   const folders = { ...profile.folders };
-  if (folders.document === undefined && folders.ebook !== undefined) folders.document = folders.ebook;
+  const ebookFolder = folders.ebook ?? ebookRuleFolder;
+  if (folders.document === undefined && ebookFolder) folders.document = ebookFolder;
   return { ...profile, accepts: [...profile.accepts, 'document'], formats: { ...profile.formats, document: docFormats }, folders };
 }
 

@@ -61,7 +61,7 @@ interface Want {
  */
 export function plan(input: PlanInput): Operation[] {
   const { graph, rules, listing, sources } = input;
-  const profile = effectiveProfile(input.profile);
+  const profile = effectiveProfile(input.profile, placementRule(rules, 'ebook', input.profile, [])?.folder.join('/'));
   const fs = profile.filesystem;
   const kinds = KINDS.filter((k) => profile.accepts.includes(k));
   const all = input.facts ?? fetchFacts(graph, kinds);

@@ -79,6 +79,9 @@ describe('documents through the default rules', () => {
     const ops = plan({ graph: g, rules, profile: reader, listing: [], sources: new Map() });
     expect(copies(ops)).toEqual(['Books/Astronomy/Orbital Mechanics of Small Satellites.pdf']);
     expect(ops.filter((o) => o.kind === 'skip')).toEqual([]);
+    // Without a folder of its own: the ebook placement rule's folder, not loose category folders at the root.
+    const plain = profile({ accepts: ['ebook'], formats: { ebook: ['application/pdf'] } });
+    expect(copies(plan({ graph: g, rules, profile: plain, listing: [], sources: new Map() }))).toEqual(['eBooks/Astronomy/Orbital Mechanics of Small Satellites.pdf']);
   });
 
   it('a device that does not list a document format, or takes music only, gets no documents', () => {
