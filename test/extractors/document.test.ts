@@ -68,7 +68,8 @@ function theirs(t: Map<string, string[]>): Partial<Record<Field, string>> {
     title: one('XMP:Title', 'PDF:Title'),
     creator: creators.length ? people(creators) : undefined,
     subjects: words(many('XMP:Subject', 'PDF:Subject', 'XMP:Keyword', 'XMP:Keywords', 'XML:Keywords', 'PDF:Keywords')) || undefined,
-    description: one('XMP:Description'),
+    // A PDF's XMP dc:description mirrors its Info /Subject (the XMP mapping); we read /Subject as the subject.
+    description: pdf && one('XMP:Description') === one('PDF:Subject') ? undefined : one('XMP:Description'),
     language: one('XMP:Language', 'PDF:Language'),
     created: isoFromExif(one('XMP:Creation-date', 'XML:CreateDate', 'PDF:CreateDate', 'XMP:CreateDate')),
     modified: isoFromExif(one(pdf ? 'PDF:ModifyDate' : 'XMP:Date', 'XML:ModifyDate', 'XMP:ModifyDate')),
@@ -174,9 +175,51 @@ describe('hostile documents', () => {
     expect(half.errors.join('\n')).toMatch(/cannot read the Office Open XML file: OfficeZipError/);
   });
 
+  it('a PDF with XMP: XMP wins over the Info dictionary, /Lang and the page count are read', async () => {
+    const d = await read('xmp.pdf', minimalPdf());
+    const of = (p: string) => d.quads.filter((q) => q.predicate.value === p && q.subject.value.startsWith('urn:sha256:')).map((q) => q.object.value);
+    expect(d.errors).toEqual([]);
+    expect(of(DCTERMS('title').value)).toEqual(['Le titre XMP']);
+    expect(of(DCTERMS('description').value)).toEqual(['Une description']);
+    expect(of(DCTERMS('subject').value)).toEqual(['Sujet', 'alpha', 'beta']);
+    expect(of(DCTERMS('language').value)).toEqual(['fr-CA']);
+    expect(of(DCTERMS('created').value)).toEqual(['2021-04-05T06:07:08+02:00']);
+    expect(of(NFO('pageCount').value)).toEqual(['1']);
+    expect(d.quads.filter((q) => q.predicate.equals(FOAF('name'))).map((q) => q.object.value)).toEqual(['Marie Curie']);
+  });
+
   it('a PDF is read through byte ranges served from the file: the page count still comes out', async () => {
     const pdf = readFileSync(path.join(dir, 'slides.pdf'));
     const d = await read('slides-copy.pdf', pdf);
     expect(d.quads.find((q) => q.predicate.equals(NFO('pageCount')))?.object.value).toBe('3');
   });
 });
+
+/** A one-page PDF written by hand: Info says one thing, the XMP packet another (XMP wins), /Lang on the catalog. */
+function minimalPdf(): Buffer {
+  const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Le titre XMP</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>Marie Curie</rdf:li></rdf:Seq></dc:creator>
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">Une description</rdf:li></rdf:Alt></dc:description>
+<dc:subject><rdf:Bag><rdf:li>alpha</rdf:li><rdf:li>beta</rdf:li></rdf:Bag></dc:subject>
+</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R /Metadata 4 0 R /Lang (fr-CA) >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
+    `<< /Type /Metadata /Subtype /XML /Length ${Buffer.byteLength(xmp)} >>\nstream\n${xmp}\nendstream`,
+    "<< /Title (Info title) /Author (Pierre Curie) /Subject (Sujet) /Keywords (gamma) /CreationDate (D:20210405060708+02'00') >>",
+  ];
+  let out = '%PDF-1.7\n';
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(Buffer.byteLength(out));
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 5 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'utf8');
+}
