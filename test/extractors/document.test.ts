@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Quad } from '@rdfjs/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MEMBER_BYTES } from '../../src/extractors/document/zip.js';
+import { readPdf } from '../../src/extractors/document/pdf.js';
+import { memoryHandle } from '../../src/extractors/bytes.js';
 import { describeContent } from '../../src/extractors/index.js';
 import { DCTERMS, FOAF, NFO, contentIri } from '../../src/graph/vocab.js';
 import { zip } from '../helpers/make-media.js';
@@ -188,6 +190,20 @@ describe('hostile documents', () => {
     expect(d.quads.filter((q) => q.predicate.equals(FOAF('name'))).map((q) => q.object.value)).toEqual(['Marie Curie']);
   });
 
+  it('a 64 MB PDF costs the reads of its trailer, cross-reference table and the objects it names, not its size', async () => {
+    const big = minimalPdf(64 * 1024 * 1024);
+    let read = 0;
+    const handle = memoryHandle(big);
+    const counting = { ...handle, read: async (b: Uint8Array, o?: number, l?: number, p?: number | null) => {
+      const r = await handle.read(b, o, l, p);
+      read += r.bytesRead;
+      return r;
+    } } as unknown as typeof handle;
+    const meta = await readPdf(counting, big.length);
+    expect(meta.title).toBe('Le titre XMP');
+    expect(read).toBeLessThan(1024 * 1024);
+  });
+
   it('a PDF is read through byte ranges served from the file: the page count still comes out', async () => {
     const pdf = readFileSync(path.join(dir, 'slides.pdf'));
     const d = await read('slides-copy.pdf', pdf);
@@ -196,7 +212,7 @@ describe('hostile documents', () => {
 });
 
 /** A one-page PDF written by hand: Info says one thing, the XMP packet another (XMP wins), /Lang on the catalog. */
-function minimalPdf(): Buffer {
+function minimalPdf(padding = 0): Buffer {
   const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">Le titre XMP</rdf:li></rdf:Alt></dc:title>
@@ -210,6 +226,7 @@ function minimalPdf(): Buffer {
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
     `<< /Type /Metadata /Subtype /XML /Length ${Buffer.byteLength(xmp)} >>\nstream\n${xmp}\nendstream`,
     "<< /Title (Info title) /Author (Pierre Curie) /Subject (Sujet) /Keywords (gamma) /CreationDate (D:20210405060708+02'00') >>",
+    `<< /Length ${padding} >>\nstream\n${'x'.repeat(padding)}\nendstream`, // an object nothing refers to: bulk
   ];
   let out = '%PDF-1.7\n';
   const offsets: number[] = [];
