@@ -10,7 +10,7 @@ export {
 export { MountWatcher, watchMounts, type WatchOptions } from './watch.js';
 export {
   readDeviceProfile, parseDeviceTtl, parseAudioPlayer, serializeDeviceTtl, normalizeMime, deviceIri, namingOf,
-  PROFILE_FILE, PROFILE_MAX_BYTES, AUDIO_PLAYER_FILE, MEDIA_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
+  PROFILE_FILE, PROFILE_MAX_BYTES, AUDIO_PLAYER_FILE, MEDIA_KINDS, DEVICE_DEFAULT_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
 } from './profile.js';
 export {
   claimDevice, unclaimDevice, readClaims, listDevices, claimState, currentUser,

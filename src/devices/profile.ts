@@ -12,7 +12,9 @@ import { filesystemOf, mountFor, readMountTable, stableDeviceId, type MountEntry
 export const PROFILE_DIR = '.semsync';
 export const PROFILE_FILE = '.semsync/device.ttl';
 export const AUDIO_PLAYER_FILE = '.is_audio_player';
-export const MEDIA_KINDS: MediaKind[] = ['ebook', 'music', 'photo'];
+export const MEDIA_KINDS: MediaKind[] = ['ebook', 'music', 'photo', 'document'];
+/** What a device takes when its profile does not say: media, not office documents (host targets take those too). */
+export const DEVICE_DEFAULT_KINDS: MediaKind[] = ['ebook', 'music', 'photo'];
 /** The largest `device.ttl` or `.is_audio_player` read (a profile is a few hundred bytes; a bigger one is refused). */
 export const PROFILE_MAX_BYTES = 64 << 10;
 
@@ -338,7 +340,7 @@ export async function readDeviceProfile(root: string, opts: ReadProfileOptions =
   const profile: DeviceProfile = {
     id: ttl?.id ?? (await stableDeviceId(root, mounts)),
     name: ttl?.name ?? player?.name ?? (path.basename(path.resolve(root)) || 'device'),
-    accepts: ttl?.accepts.length ? [...ttl.accepts] : player ? ['music'] : [...MEDIA_KINDS],
+    accepts: ttl?.accepts.length ? [...ttl.accepts] : player ? ['music'] : [...DEVICE_DEFAULT_KINDS],
     formats: { ...(ttl?.formats ?? {}) },
     folders: { ...(ttl?.folders ?? {}) },
     filesystem: namingOf(m?.fsType, ttl?.nameRules),

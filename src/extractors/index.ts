@@ -1,4 +1,4 @@
-// Owns: bytes → quads, one folder per family (epub, audio, photo, vcard, ical, generic); registry.ts is the only list.
+// Owns: bytes → quads, one folder per family (epub, audio, photo, document, vcard, ical, generic); registry.ts is the only list.
 // May import: graph/vocab.
 export { describeContent, extractorFor, extractors, readHead } from './registry.js';
 export type { ContentDescription, DescribeOptions } from './registry.js';

@@ -2,6 +2,7 @@
 import { open } from 'node:fs/promises';
 import type { NamedNode, Quad } from '@rdfjs/types';
 import { audioExtractor } from './audio/index.js';
+import { documentExtractor } from './document/index.js';
 import { epubExtractor } from './epub/index.js';
 import { genericExtractor } from './generic/index.js';
 import { icalExtractor } from './ical/index.js';
@@ -11,7 +12,7 @@ import { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, mimeFromExtension, sniffMime } fro
 import type { Extractor } from './types.js';
 
 /** Every extractor, most specific first; the generic one accepts anything and comes last. */
-export const extractors: readonly Extractor[] = [epubExtractor, audioExtractor, photoExtractor, vcardExtractor, icalExtractor, genericExtractor];
+export const extractors: readonly Extractor[] = [epubExtractor, audioExtractor, photoExtractor, documentExtractor, vcardExtractor, icalExtractor, genericExtractor];
 
 /** The extractor for a (canonical) MIME type: the first that accepts it. */
 export function extractorFor(mime: string): Extractor {

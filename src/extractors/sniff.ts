@@ -54,7 +54,21 @@ const BY_EXTENSION: Record<string, string> = {
   '.txt': 'text/plain', '.md': 'text/markdown', '.html': 'text/html', '.htm': 'text/html', '.xml': 'application/xml',
   '.json': 'application/json', '.csv': 'text/csv', '.vcf': 'text/vcard', '.vcard': 'text/vcard', '.ics': 'text/calendar',
   '.ifb': 'text/calendar', '.ttl': 'text/turtle', '.nq': 'application/n-quads', '.nt': 'application/n-triples',
+  '.odt': 'application/vnd.oasis.opendocument.text', '.ods': 'application/vnd.oasis.opendocument.spreadsheet',
+  '.odp': 'application/vnd.oasis.opendocument.presentation', '.odg': 'application/vnd.oasis.opendocument.graphics',
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
 };
+
+/** Office formats that are zips: a zip the sniffer could not tell apart by its head is one of these by its name. */
+const OFFICE_ZIPS = new Set(Object.values(BY_EXTENSION).filter((m) => m.startsWith('application/vnd.o')));
+/** OOXML parts a zip's first members name (a DOCX's head may hold only `[Content_Types].xml` and `_rels/`). */
+const OOXML_HINTS: Array<[string, string]> = [
+  ['word/', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+  ['xl/', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ['ppt/', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+];
 
 /** The canonical form of a MIME type: parameters dropped, lower case, aliases resolved. */
 export function canonicalMime(mime: string): string {
@@ -112,6 +126,10 @@ export async function sniffMime(head: Uint8Array, path: string, size = head.leng
     if (mime === 'application/zip') {
       const latin = Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1');
       if (byName === 'application/epub+zip' || ZIP_EPUB_HINTS.some((h) => latin.includes(h))) return 'application/epub+zip';
+      if (byName && OFFICE_ZIPS.has(byName)) return byName;
+      const names = zipMemberNames(head);
+      const hint = names.includes('[Content_Types].xml') ? OOXML_HINTS.find(([part]) => names.some((n) => n.startsWith(part))) : undefined;
+      if (hint) return hint[1];
     }
     if (mime === 'application/vnd.ms-asf') {
       return byName === 'video/x-ms-wmv' || byName === 'video/x-ms-asf' ? byName : 'audio/x-ms-wma';
@@ -126,6 +144,19 @@ export async function sniffMime(head: Uint8Array, path: string, size = head.leng
       : TEXT_MIME;
   }
   return byName ?? BINARY_MIME;
+}
+
+/** The names in the zip local headers found in `head` (a zip's first members). */
+function zipMemberNames(head: Uint8Array): string[] {
+  const b = Buffer.from(head.buffer, head.byteOffset, head.length);
+  const names: string[] = [];
+  for (let pos = 0; pos + 30 <= b.length && b.readUInt32LE(pos) === 0x04034b50 && names.length < 64; ) {
+    const nameLen = b.readUInt16LE(pos + 26);
+    const extraLen = b.readUInt16LE(pos + 28);
+    names.push(b.toString('utf8', pos + 30, Math.min(b.length, pos + 30 + nameLen)));
+    pos += 30 + nameLen + extraLen + b.readUInt32LE(pos + 18);
+  }
+  return names;
 }
 
 /**

@@ -7,12 +7,12 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
 import {
-  categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, prepareFieldValues, userRulesFiles,
+  KINDS, categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, prepareFieldValues, userRulesFiles,
   type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
   claimDevice, claimState, currentUser, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
-  readMountTable, stableDeviceId, DeviceForeignError, MEDIA_KINDS, namingOf, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
+  readMountTable, stableDeviceId, DeviceForeignError, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
@@ -137,7 +137,7 @@ export class NodeDevices extends EventEmitter {
   /** Every content's planning facts, reused while the graph is unchanged. */
   currentFacts(): Map<string, ContentFacts> {
     const key = JSON.stringify(this.node.store.versionVector());
-    if (this.facts?.key !== key) this.facts = { key, facts: fetchFacts(this.graph, ['ebook', 'music', 'photo']) };
+    if (this.facts?.key !== key) this.facts = { key, facts: fetchFacts(this.graph, KINDS) };
     return this.facts.facts;
   }
 
@@ -381,7 +381,8 @@ export class NodeDevices extends EventEmitter {
     if (cfg.shares.some((s) => real === s.path || real.startsWith(s.path + '/') || s.path.startsWith(real + '/'))) {
       throw new UnknownDeviceError(`${real} overlaps a shared folder; a target must be outside the shares (placed copies would be described again)`);
     }
-    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user });
+    // A host target takes every kind, documents included (filed under Documents/<Category>/).
+    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user, accepts: [...KINDS] });
     await this.saveConfig({ ...cfg, hostTargets: [...cfg.hostTargets, { name: targetName, path: real }] });
     this.emit('targets-changed');
     return this.find(real);
@@ -463,7 +464,7 @@ function row(i: DeviceInfo, kind: DeviceRow['kind']): DeviceRow {
 
 /** What a dry run of a device with no profile plans with: every kind, any format, FAT-legal names. */
 function unclaimedProfile(dev: DeviceRow): DeviceProfile {
-  return { id: dev.id, name: dev.name, accepts: [...MEDIA_KINDS], formats: {}, folders: {}, filesystem: namingOf(dev.fsType), source: `${dev.root} (unclaimed)` };
+  return { id: dev.id, name: dev.name, accepts: [...DEVICE_DEFAULT_KINDS], formats: {}, folders: {}, filesystem: namingOf(dev.fsType), source: `${dev.root} (unclaimed)` };
 }
 
 /** A name a person recognises for a content: its first local file's path, else its title. */

@@ -9,6 +9,13 @@ import { FIELDS, type Field } from './template.js';
 const EXTENSIONS: Record<string, string> = {
   'application/epub+zip': 'epub',
   'application/pdf': 'pdf',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+  'application/vnd.oasis.opendocument.presentation': 'odp',
+  'application/vnd.oasis.opendocument.graphics': 'odg',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
   'application/x-mobipocket-ebook': 'mobi',
   'application/vnd.amazon.ebook': 'azw',
   'application/x-fictionbook+xml': 'fb2',

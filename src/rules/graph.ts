@@ -20,6 +20,7 @@ export const KIND_CLASS: Record<MediaKind, string> = {
   ebook: SS('EBook').value,
   music: NMM('MusicPiece').value,
   photo: NFO('Image').value,
+  document: NFO('Document').value,
 };
 
 /** One file the graph says holds a content. */

@@ -10,6 +10,7 @@ export {
   type PlacementRule,
   type Rules,
   defaultRulesFile,
+  KINDS,
   loadDefaultRules,
   loadRules,
   userRulesFiles,
@@ -28,3 +29,4 @@ export {
 export { FIELDS, type Field, parseTemplate } from './template.js';
 export { subjectKey } from './match.js';
 export { canonicalMime } from './fields.js';
+export { DOCUMENT_FORMATS, effectiveProfile } from './documents.js';

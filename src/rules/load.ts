@@ -10,7 +10,7 @@ import { RuleFileError } from './errors.js';
 import { subjectKey } from './match.js';
 import { parseTemplate, type TemplateSegment } from './template.js';
 
-export const KINDS: readonly MediaKind[] = ['ebook', 'music', 'photo'];
+export const KINDS: readonly MediaKind[] = ['ebook', 'music', 'photo', 'document'];
 export type DerivedFrom = 'genre' | 'subject' | 'year' | 'month' | 'place';
 const DERIVED: readonly DerivedFrom[] = ['genre', 'subject', 'year', 'month', 'place'];
 

@@ -2,6 +2,7 @@
 import type { DeviceEntry, DeviceProfile, MediaKind, Operation } from './types.js';
 import { categoriseFacts, type Assigned } from './categorise.js';
 import { canonicalMime, contentMime, fieldValues } from './fields.js';
+import { documentsByEbookFormats, effectiveProfile } from './documents.js';
 import { type ContentFacts, type RuleGraph, fetchFacts } from './graph.js';
 import { KINDS, cmp, type PlacementRule, type Rules } from './load.js';
 import { type FileSystemKind, pathKey, safeRelativePath, suffixedSegment } from './names.js';
@@ -61,12 +62,15 @@ interface Want {
  * removes after the copies: a copy may name a removed file as its `deviceSource`.
  */
 export function plan(input: PlanInput): Operation[] {
-  const { graph, rules, profile, listing, sources } = input;
+  const { graph, rules, listing, sources } = input;
+  const profile = effectiveProfile(input.profile, placementRule(rules, 'ebook', input.profile, [])?.folder.join('/'));
   const fs = profile.filesystem;
   const kinds = KINDS.filter((k) => profile.accepts.includes(k));
   const all = input.facts ?? fetchFacts(graph, kinds);
   const everything = byIri(all);
-  const ordered = everything.some((f) => !kinds.includes(f.kind)) ? everything.filter((f) => kinds.includes(f.kind)) : everything;
+  const docsByFormat = documentsByEbookFormats(input.profile, profile);
+  const placeable = (f: ContentFacts) => kinds.includes(f.kind) && !(docsByFormat && f.kind === 'document' && formatProblem(f, profile));
+  const ordered = everything.some((f) => !placeable(f)) ? everything.filter(placeable) : everything;
   const facts: ReadonlyMap<string, ContentFacts> = ordered === everything ? all : new Map(ordered.map((f) => [f.iri, f]));
   const categories = input.categories ?? categoriseFacts(graph, facts, rules);
   const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));

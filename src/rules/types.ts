@@ -7,7 +7,7 @@ export interface DeviceProfile {
   name: string;
   /** The user who claimed the device, if any. */
   owner?: string;
-  /** Kinds of media the device takes: 'ebook', 'music', 'photo' (others may follow). */
+  /** Kinds of media the device takes: 'ebook', 'music', 'photo', 'document'. */
   accepts: MediaKind[];
   /** MIME types the device plays or reads, per kind; an empty or missing list means any. */
   formats: Partial<Record<MediaKind, string[]>>;
@@ -27,7 +27,8 @@ export interface DeviceProfile {
   source: string;
 }
 
-export type MediaKind = 'ebook' | 'music' | 'photo';
+/** Kinds of content rules place; 'document' is PDF, ODF and OOXML (nfo:Document). */
+export type MediaKind = 'ebook' | 'music' | 'photo' | 'document';
 
 /** One file a device holds, as listed before planning. `placedBy` is set for files semsync placed itself. */
 export interface DeviceEntry {

@@ -45,12 +45,13 @@ export function mutate(src: Buffer, kind: Mutation, r: () => number): Buffer {
 /** The corpus files per family (the folder's extractor), skipping files over `maxBytes` to keep the run short. */
 export function corpusFiles(maxBytes = 800_000): Array<{ family: string; file: string }> {
   const out: Array<{ family: string; file: string }> = [];
-  const families: Array<[string, string]> = [['epub', 'epub'], ['audio', 'audio'], ['photo', 'photos'], ['vcard', 'pim/contacts'], ['ical', 'pim/calendars'], ['pim', 'pim/generated'], ['mixed', 'generated']];
+  const families: Array<[string, string]> = [['epub', 'epub'], ['audio', 'audio'], ['photo', 'photos'], ['vcard', 'pim/contacts'], ['ical', 'pim/calendars'], ['pim', 'pim/generated'], ['mixed', 'generated'],
+    ['document', path.join(repoRoot, 'test/extractors/fixtures/documents')]];
   for (const [family, dir] of families) {
     let names: string[] = [];
-    try { names = readdirSync(path.join(corpus, dir)); } catch { continue; }
+    try { names = readdirSync(path.resolve(corpus, dir)); } catch { continue; }
     for (const n of names.sort()) {
-      const file = path.join(corpus, dir, n);
+      const file = path.resolve(corpus, dir, n);
       const st = statSync(file);
       if (st.isFile() && st.size <= maxBytes && st.size > 0) out.push({ family, file });
     }

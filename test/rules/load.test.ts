@@ -30,7 +30,7 @@ function loadError(text: string): RuleFileError {
 describe('loadRules', () => {
   it('loads the defaults', () => {
     const rules = loadDefaultRules();
-    expect(rules.placementRules.map((r) => r.kind).sort()).toEqual(['ebook', 'music', 'photo']);
+    expect(rules.placementRules.map((r) => r.kind).sort()).toEqual(['document', 'ebook', 'music', 'photo']);
     expect(rules.categoryRules.some((r) => r.category === 'SciFi')).toBe(true);
   });
 

@@ -7,6 +7,7 @@ import { Describer, dateLiteral, normaliseOffset, textOf } from '../describe.js'
 import type { Extraction, Extractor, FileInput } from '../types.js';
 import { openInput } from '../bytes.js';
 import { headerSize } from './dimensions.js';
+import { describePlace } from './place.js';
 import { readXmp, xmpCoordinate } from './xmp.js';
 
 type Block = Record<string, unknown>;
@@ -153,6 +154,13 @@ function describePhoto(d: Describer, p: Parsed, header: { width: number; height:
     const alt = num(gps.GPSAltitude) ?? rational(x('exif:GPSAltitude')[0]);
     const ref = num(gps.GPSAltitudeRef) ?? num(x('exif:GPSAltitudeRef')[0]);
     if (alt !== undefined) d.double(GEO('alt'), ref === 1 ? -Math.abs(alt) : alt);
+    if (!(lat === 0 && long === 0)) {
+      try {
+        describePlace(d, lat, long);
+      } catch (e) {
+        d.errors.push(`cannot name the place: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   }
 
   // Title, description, creator, keywords: XMP first, then IPTC, then EXIF / PNG text.
