@@ -1,6 +1,7 @@
 // Federated SPARQL: a query with SERVICE <http://…> runs in comunica over the local store (an RDF/JS source) and the remote endpoints.
 import { createRequire, Module } from 'node:module';
 import { Readable } from 'node:stream';
+import sparqljs from 'sparqljs';
 import type { Quad, Term } from '@rdfjs/types';
 import { QueryError, QueryEvaluationError } from './errors.js';
 import { GRAPH_MIME, prelude, queryKind, type QueryOutput } from './query.js';
@@ -29,18 +30,34 @@ export interface FederateOptions {
   timeoutMs?: number;
 }
 
-/** The IRIs of the SERVICE clauses of a query (comments, strings and other IRIs skipped); empty for a plain query. */
+/**
+ * The IRIs of the SERVICE clauses of a query, read by the SPARQL parser (sparqljs, our prefixes predeclared): so
+ * `SERVICE<iri>` and `SERVICE e:sparql` count, and "service" in a string, a comment or an IRI does not. Empty for a
+ * plain query, and for one the parser cannot read (its error comes from the store, with a position). Linear in the
+ * query's length: the parser's lexer never backtracks over a run of characters.
+ */
 export function serviceUrls(sparql: string): string[] {
   if (!/service/i.test(sparql)) return [];
+  let parsed: unknown;
+  try {
+    // skipValidation (sparqljs 3.7; not in its types): the store validates, and reports with positions.
+    parsed = new sparqljs.Parser({ skipValidation: true } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql);
+  } catch {
+    return []; // not readable here (or too deep for the parser): not federated; the store says what is wrong
+  }
   const out: string[] = [];
-  const re = /#[^\n]*|"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^>\s]*>|\bSERVICE\s+(?:SILENT\s+)?<([^>\s]*)>/giy;
-  for (let i = 0; i < sparql.length; ) {
-    re.lastIndex = i;
-    const m = re.exec(sparql);
-    if (m) {
-      if (m[1] !== undefined && !out.includes(m[1])) out.push(m[1]);
-      i = re.lastIndex;
-    } else i++;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    const name = n.name as { termType?: string; value?: string } | undefined;
+    if (n.type === 'service' && name?.termType === 'NamedNode' && name.value && !out.includes(name.value)) out.push(name.value);
+    for (const [key, value] of Object.entries(n)) if (key !== 'prefixes') walk(value);
+  };
+  try {
+    walk(parsed);
+  } catch {
+    return []; // nested past the stack: not federated either
   }
   return out;
 }

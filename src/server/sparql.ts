@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import { queryKind } from '../graph/query.js';
 import { serviceUrls } from '../graph/federation.js';
 import type { ResultFormat } from '../graph/types.js';
-import { QueryTimeoutError, type QueryResult, type QueryRunner } from './query-runner.js';
+import { readBody } from './body.js';
+import { QueryQueueFullError, REFUSED, type QueryResult, type QueryRunner } from './query-runner.js';
 
 export interface SparqlOptions {
   runner: QueryRunner;
@@ -82,27 +83,6 @@ function problem(c: Context, status: 400 | 403 | 405 | 406 | 413 | 415 | 500 | 5
   return c.text(message.endsWith('\n') ? message : message + '\n', status);
 }
 
-async function readBody(c: Context, max: number): Promise<string | 'too-large'> {
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > max) return 'too-large';
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return 'too-large';
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The handler for GET and POST /sparql. */
 export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Response> {
   const max = opts.maxBytes ?? 1 << 20;
@@ -156,7 +136,8 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       if (site && site !== 'same-origin' && site !== 'none') return problem(c, 403, 'a query with SERVICE is not accepted from another site');
     }
     try {
-      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format);
+      // the client's going away drops the query (from the queue, or stops it in its worker)
+      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format, { signal: c.req.raw.signal });
       opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });
       c.header('content-type', `${MIME_OF[format]}; charset=utf-8`);
       c.header('vary', 'accept');
@@ -166,8 +147,9 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
     } catch (err) {
       const e = err as Error;
       const remote = e.name === 'FederationError' ? ((e as Error & { timedOut?: boolean }).timedOut ? 504 : 502) : undefined;
-      const status = remote ?? (e instanceof QueryTimeoutError ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500);
+      const status = remote ?? (REFUSED.includes(e.name) ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500);
       opts.onQuery?.({ kind, format, ms: 0, status, bytes: 0, error: e.message });
+      if (e instanceof QueryQueueFullError) c.header('retry-after', String(e.retryAfterS));
       return problem(c, status, e.message);
     }
   };
