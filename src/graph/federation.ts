@@ -28,16 +28,24 @@ export interface FederateOptions {
   format?: ResultFormat;
   /** The whole query's time limit in ms (default 30 s). */
   timeoutMs?: number;
+  /** Its SERVICE IRIs when already known (serviceUrls, e.g. from the query worker): the text is not read again for them. */
+  services?: string[];
 }
+
+/**
+ * The longest query that can be federated. sparqljs (here, and in comunica) reads ~0.3 MB a second: a megabyte would
+ * hold a thread for seconds. A longer query is never federated (the store then refuses its SERVICE).
+ */
+export const FEDERATED_MAX_CHARS = 64 * 1024;
 
 /**
  * The IRIs of the SERVICE clauses of a query, read by the SPARQL parser (sparqljs, our prefixes predeclared): so
  * `SERVICE<iri>` and `SERVICE e:sparql` count, and "service" in a string, a comment or an IRI does not. Empty for a
- * plain query, and for one the parser cannot read (its error comes from the store, with a position). Linear in the
- * query's length: the parser's lexer never backtracks over a run of characters.
+ * plain query, for one the parser cannot read (its error comes from the store, with a position), and for one longer
+ * than FEDERATED_MAX_CHARS. Linear in the query's length: the parser's lexer never backtracks over a run of characters.
  */
 export function serviceUrls(sparql: string): string[] {
-  if (!/service/i.test(sparql)) return [];
+  if (!/service/i.test(sparql) || sparql.length > FEDERATED_MAX_CHARS) return [];
   let parsed: unknown;
   try {
     // skipValidation (sparqljs 3.7; not in its types): the store validates, and reports with positions.
@@ -177,7 +185,7 @@ async function collect<T>(it: AsyncIterable<T> & Stream): Promise<T[]> {
 export async function federatedQuery(local: QuadSource, sparql: string, opts: FederateOptions = {}): Promise<QueryOutput> {
   const kind = queryKind(sparql);
   if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
-  const services = serviceUrls(sparql);
+  const services = opts.services ?? serviceUrls(sparql);
   const limit = opts.timeoutMs ?? 30_000;
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;

@@ -43,7 +43,8 @@ export interface NodeStatus {
  * no query of any size runs on the thread that holds the store.
  */
 export interface QueryService {
-  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number }): Promise<{ text: string }>;
+  /** `services`: not run, the query has SERVICE clauses (these endpoints) to be federated by the caller. */
+  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number }): Promise<{ text: string; services?: string[] }>;
   stats?(): object;
 }
 
@@ -156,9 +157,11 @@ export class LocalApi implements NodeApi {
 
   async query(sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number } = {}): Promise<QueryAnswer> {
     const fmt = format === 'table' ? {} : { format };
-    const federated = serviceUrls(sparql).length > 0;
-    if (!federated && this.queries) return this.queryInWorker(this.queries, sparql, format, opts);
-    const out = federated ? await federatedQuery(this.node.store, sparql, { ...fmt, timeoutMs: opts.timeoutMs }) : this.node.store.query(sparql, fmt);
+    // a running node's worker runs the query, or finds its SERVICE clauses (off this thread) for it to be federated here
+    const inWorker = this.queries ? await this.queryInWorker(this.queries, sparql, format, opts) : undefined;
+    if (inWorker && !('services' in inWorker)) return inWorker;
+    const services = inWorker?.services ?? serviceUrls(sparql);
+    const out = services.length ? await federatedQuery(this.node.store, sparql, { ...fmt, services, timeoutMs: opts.timeoutMs }) : this.node.store.query(sparql, fmt);
     if (out.serialized !== undefined) return { kind: 'text', text: withNewline(out.serialized) };
     if (out.kind === 'boolean') return { kind: 'text', text: `${out.value}\n` };
     if (out.kind === 'quads') return { kind: 'text', text: writeQuads(out.quads, 'Turtle') };
@@ -166,15 +169,15 @@ export class LocalApi implements NodeApi {
   }
 
   /** The same answers as in this thread, from the query worker: a table from SPARQL JSON, graphs re-serialised as Turtle. */
-  private async queryInWorker(queries: QueryService, sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number }): Promise<QueryAnswer> {
-    if (format !== 'table') return { kind: 'text', text: withNewline((await queries.run(sparql, format, opts)).text) };
+  private async queryInWorker(queries: QueryService, sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number }): Promise<QueryAnswer | { services: string[] }> {
     const kind = queryKind(sparql);
-    if (kind === 'construct' || kind === 'describe') {
-      const nt = (await queries.run(sparql, 'ntriples', opts)).text;
-      return { kind: 'text', text: writeQuads(new n3.Parser({ format: 'N-Triples' }).parse(nt), 'Turtle') };
-    }
+    const graph = kind === 'construct' || kind === 'describe';
+    const out = await queries.run(sparql, format !== 'table' ? format : graph ? 'ntriples' : 'json', opts);
+    if (out.services) return { services: out.services };
+    if (format !== 'table') return { kind: 'text', text: withNewline(out.text) };
+    if (graph) return { kind: 'text', text: writeQuads(new n3.Parser({ format: 'N-Triples' }).parse(out.text), 'Turtle') };
     type Cell = { type: string; value: unknown } | undefined;
-    const r = JSON.parse((await queries.run(sparql, 'json', opts)).text) as { head: { vars?: string[] }; boolean?: boolean; results?: { bindings: Array<Record<string, Cell>> } };
+    const r = JSON.parse(out.text) as { head: { vars?: string[] }; boolean?: boolean; results?: { bindings: Array<Record<string, Cell>> } };
     if (typeof r.boolean === 'boolean') return { kind: 'text', text: `${r.boolean}\n` };
     const vars = r.head.vars ?? [];
     const cell = (x: Cell) => (!x || typeof x.value !== 'string' ? '' : x.type === 'bnode' ? `_:${x.value}` : x.value);

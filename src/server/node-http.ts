@@ -59,9 +59,9 @@ export async function serveNodeHttp(node: SemsyncNode, api: NodeApi, opts: NodeH
       sparql: {
         runner,
         // SERVICE queries: comunica over this node's store (in this thread; the remote part is async) within the limit
-        federate: async (sparql, format) => {
+        federate: async (sparql, format, services) => {
           const t0 = performance.now();
-          const out = await federatedQuery(node.store, sparql, { format, timeoutMs: limit > 0 ? limit : undefined });
+          const out = await federatedQuery(node.store, sparql, { format, services, timeoutMs: limit > 0 ? limit : undefined });
           return { text: out.serialized ?? '', ms: performance.now() - t0 };
         },
         maxBytes: opts.maxBytes,

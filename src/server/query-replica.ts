@@ -7,7 +7,7 @@ import { encodePatch } from '../graph/patch.js';
 import type { ResultFormat, VersionVector } from '../graph/types.js';
 
 export type Reply =
-  | { id: number; ok: true; text: string; external?: number; vv?: VersionVector }
+  | { id: number; ok: true; text: string; external?: number; vv?: VersionVector; services?: string[] }
   | { id: number; ok: false; name: string; message: string; reason?: string; line?: number; column?: number; external?: number; broken?: boolean };
 
 /** How a query call ended when the worker did not answer it: stopped by the caller, over the memory limit, or the worker died. */

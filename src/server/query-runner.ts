@@ -1,15 +1,19 @@
 // Runs the node's untrusted queries (the endpoint's, and `semsync query` through a running node): in this thread (no
 // limits), or one at a time in a worker over a read replica, with a bounded queue, a time limit from the moment a
-// query arrives, a memory limit and a result size limit; a worker stopped for any of them is replaced.
+// query arrives, a memory limit and a result size limit; a worker stopped for any of them is replaced. A query with
+// SERVICE is recognised there too, and handed back to be federated.
 import type { GraphStore } from '../graph/store.js';
 import { QueryError, QueryEvaluationError } from '../graph/errors.js';
 import type { ResultFormat } from '../graph/types.js';
+import { serviceUrls } from '../graph/federation.js';
 import { Replica, type Reply } from './query-replica.js';
 
 export interface QueryResult {
   /** The serialised results in the asked format. */
   text: string;
   ms: number;
+  /** Not run: the query has SERVICE clauses (these endpoints) and is the caller's to federate. */
+  services?: string[];
 }
 
 export interface RunOptions {
@@ -94,6 +98,8 @@ export class InProcessRunner implements QueryRunner {
   constructor(private readonly store: GraphStore) {}
   async run(sparql: string, format: ResultFormat): Promise<QueryResult> {
     const t0 = performance.now();
+    const services = serviceUrls(sparql);
+    if (services.length) return { text: '', ms: 0, services };
     const out = this.store.query(sparql, { format });
     return { text: out.serialized ?? '', ms: performance.now() - t0 };
   }
@@ -236,7 +242,7 @@ export class WorkerRunner implements QueryRunner {
     if (!reply.ok && reply.broken) this.retire(replica, 'crashed');
     else if (((reply.external ?? 0) - replica.loadedExternal) / (1 << 20) > (this.opts.recycleMb ?? 256)) this.retire(replica, 'recycled');
     if (!reply.ok) throw replyError(reply);
-    return { text: reply.text, ms: performance.now() - t0 };
+    return { text: reply.text, ms: performance.now() - t0, ...(reply.services && { services: reply.services }) };
   }
 
   /** The live replica, loaded and current (a new one when there is none, or it cannot catch up). */

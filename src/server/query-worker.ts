@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import oxigraph from 'oxigraph';
 import { readHeader } from '../graph/snapshot.js';
+import { serviceUrls } from '../graph/federation.js';
 import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
 import type { Part } from '../graph/snapshot.js';
@@ -68,6 +69,9 @@ function healthy(): boolean {
 }
 
 function answer(m: Extract<Message, { type: 'query' }>): void {
+  // SERVICE is looked for here, off the node's thread (the parser takes seconds over a long query): the node federates it
+  const services = serviceUrls(m.sparql);
+  if (services.length) return void parentPort!.postMessage({ id: m.id, ok: true, text: '', services, external: process.memoryUsage().external });
   const text = query(m.sparql, m.format);
   const bytes = Buffer.byteLength(text);
   if (bytes > m.maxResultBytes) {

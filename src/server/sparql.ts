@@ -1,7 +1,6 @@
 // The SPARQL 1.1 Protocol at /sparql: GET and POST, content negotiation, read-only, size and time limits.
 import type { Context } from 'hono';
 import { queryKind } from '../graph/query.js';
-import { serviceUrls } from '../graph/federation.js';
 import type { ResultFormat } from '../graph/types.js';
 import { readBody } from './body.js';
 import { QueryQueueFullError, REFUSED, type QueryResult, type QueryRunner } from './query-runner.js';
@@ -11,7 +10,7 @@ export interface SparqlOptions {
   /** Largest accepted request body or query string, in bytes (default 1 MiB). */
   maxBytes?: number;
   /** Runs a query with SERVICE <http://…> clauses (comunica over this store and the remote endpoints); absent: refused. */
-  federate?: (sparql: string, format: ResultFormat) => Promise<QueryResult>;
+  federate?: (sparql: string, format: ResultFormat, services: string[]) => Promise<QueryResult>;
   /** Called after each query (for logs and metrics). */
   onQuery?: (q: { kind: string; format: ResultFormat; ms: number; status: number; bytes: number; error?: string }) => void;
 }
@@ -128,16 +127,14 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       const types = (graph ? GRAPH_TYPES : SELECT_TYPES).map(([m]) => m).join(', ');
       return problem(c, 406, `none of the accepted types can carry ${kind.toUpperCase()} results; ask for one of ${types}`);
     }
-    const federated = serviceUrls(query).length > 0;
-    if (federated) {
-      // SERVICE makes this node send requests: never on behalf of another site's page (a blind request forgery)
-      const site = c.req.header('sec-fetch-site');
-      if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
-      if (site && site !== 'same-origin' && site !== 'none') return problem(c, 403, 'a query with SERVICE is not accepted from another site');
-    }
     try {
       // the client's going away drops the query (from the queue, or stops it in its worker)
-      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format, { signal: c.req.raw.signal });
+      let out = await opts.runner.run(query, format, { signal: c.req.raw.signal });
+      if (out.services) {
+        // SERVICE makes this node send requests: the runner found it (off this thread); cross-site pages never get here
+        if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
+        out = await opts.federate(query, format, out.services);
+      }
       opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });
       c.header('content-type', `${MIME_OF[format]}; charset=utf-8`);
       c.header('vary', 'accept');

@@ -37,11 +37,15 @@ class GatedRunner implements QueryRunner {
   private readonly gate = new Promise<void>((r) => (this.release = r));
   private entered!: () => void;
   readonly reached = new Promise<void>((r) => (this.entered = r));
+  /** Whether queries are held (from the moment it is armed). */
+  armed = false;
   constructor(private readonly inner: QueryRunner) {}
   async run(sparql: string, format: ResultFormat): Promise<QueryResult> {
     this.calls.push(sparql);
-    this.entered();
-    await this.gate;
+    if (this.armed) {
+      this.entered();
+      await this.gate;
+    }
     return this.inner.run(sparql, format);
   }
   open(): void {
@@ -110,12 +114,13 @@ describe('cross-site requests and hostile queries over HTTP', () => {
 
   it('a query of 160,000 "<" with "service" gets its error, and /api/state answers while it is in flight', async () => {
     const query = `SELECT * WHERE { ?s ?p ?o } # service\n${'<'.repeat(160_000)}`;
+    gated.armed = true;
     let settled = false;
     const bad = fetch(`${base}/sparql`, { method: 'POST', body: new URLSearchParams({ query }) }).then((r) => {
       settled = true;
       return r;
     });
-    await gated.reached; // read, looked at for SERVICE (none: it does not parse), handed to the runner, held there
+    await gated.reached; // read and handed to the runner (which looks for SERVICE off the event loop), held there
     const state = await fetch(`${base}/api/state`);
     expect(state.status).toBe(200);
     expect(settled).toBe(false);
@@ -236,6 +241,23 @@ describe('query memory and result size', () => {
       expect(err).toBeInstanceOf(QueryResultTooLargeError);
       expect((err as Error).message).toMatch(/larger than the limit of .*--query-results/);
       expect((await runner.run('SELECT ?s WHERE { ?s ?p ?o } LIMIT 2', 'csv')).text.trim().split(/\r?\n/)).toHaveLength(3);
+      expect(runner.stats().workersStarted).toBe(1);
+    } finally {
+      await runner.close();
+    }
+  }, 60_000);
+});
+
+describe('SERVICE found off the node thread', () => {
+  it('the worker hands a SERVICE query back to be federated; past 64 KiB one is not federated and the store refuses its SERVICE', async () => {
+    const runner = new WorkerRunner(store, 30_000);
+    try {
+      const out = await runner.run('PREFIX e: <http://b.example/> SELECT * WHERE { SERVICE e:sparql { ?s ?p ?o } }', 'json');
+      expect(out.services).toEqual(['http://b.example/sparql']);
+      expect(out.text).toBe('');
+      const long = `SELECT * WHERE { SERVICE <http://b.example/sparql> { ?s ?p ?o } } # ${'x'.repeat(70_000)}`;
+      const err = await runner.run(long, 'json').catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
       expect(runner.stats().workersStarted).toBe(1);
     } finally {
       await runner.close();
