@@ -97,6 +97,7 @@ export class Replica {
 
   async terminate(): Promise<void> {
     this.dead ??= { stopped: 'crashed', message: 'the query worker was stopped' };
+    for (const done of this.pending.values()) done(this.dead);
     await this.worker.terminate();
   }
 
