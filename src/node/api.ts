@@ -6,6 +6,7 @@ import type { ResultFormat } from '../graph/types.js';
 import { PREFIXES } from '../graph/vocab.js';
 import { federatedQuery, serviceUrls } from '../graph/federation.js';
 import { queryKind } from '../graph/query.js';
+import { callContext } from './call-context.js';
 import { fileIri } from '../library/quads.js';
 import type { ScanSummary } from '../library/indexer.js';
 import type { ShareConfig } from './config.js';
@@ -44,7 +45,7 @@ export interface NodeStatus {
  */
 export interface QueryService {
   /** `services`: not run, the query has SERVICE clauses (these endpoints) to be federated by the caller. */
-  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number }): Promise<{ text: string; services?: string[] }>;
+  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<{ text: string; services?: string[] }>;
   stats?(): object;
 }
 
@@ -172,7 +173,8 @@ export class LocalApi implements NodeApi {
   private async queryInWorker(queries: QueryService, sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number }): Promise<QueryAnswer | { services: string[] }> {
     const kind = queryKind(sparql);
     const graph = kind === 'construct' || kind === 'describe';
-    const out = await queries.run(sparql, format !== 'table' ? format : graph ? 'ntriples' : 'json', opts);
+    const signal = callContext.getStore()?.signal; // a CLI that went away (Ctrl+C) drops its query
+    const out = await queries.run(sparql, format !== 'table' ? format : graph ? 'ntriples' : 'json', { ...opts, signal });
     if (out.services) return { services: out.services };
     if (format !== 'table') return { kind: 'text', text: withNewline(out.text) };
     if (graph) return { kind: 'text', text: writeQuads(new n3.Parser({ format: 'N-Triples' }).parse(out.text), 'Turtle') };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliSpawn, stop } from '../helpers/cli.js';
+import { until } from '../helpers/nodes.js';
 import { corpus, mountTmpfs, type Mounted } from '../devices/mounts-helper.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'semsync-resource-'));
@@ -114,6 +115,14 @@ describe('resource faults', () => {
       expect(status.queries.workersStarted).toBe(3);
       expect(status.memory.heapUsed).toBeLessThan(400 << 20); // nothing of the blown queries is left on the node's heap
       expect(status.memory.rss).toBeLessThan(1 << 30);
+
+      // a `semsync query` whose CLI is killed: its query is stopped in the worker, not run to its limit
+      const queries = async () => (JSON.parse((await cli(home, ['status', '--json'])).stdout) as { queries: { running: number; replaced: { aborted: number } } }).queries;
+      const slow = cliSpawn(home, ['query', '--timeout', '600000', 'SELECT (COUNT(*) AS ?n) { ?a ?p1 ?b . ?c ?p2 ?d . ?e ?p3 ?f . ?g ?p4 ?h }']);
+      await until(async () => (await queries()).running === 1, 60_000, 'the slow query running');
+      slow.child.kill('SIGKILL');
+      await until(async () => (await queries()).replaced.aborted === 1, 60_000, 'the abandoned query stopped');
+      expect((await queries()).running).toBe(0);
     } finally {
       await stop(node.child);
     }
