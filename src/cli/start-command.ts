@@ -15,7 +15,7 @@ export function registerStartCommand(program: Command): void {
     .option('--http-host <host>', 'HTTP address (default 127.0.0.1; anything else needs --token)')
     .option('--token [value]', 'require "Authorization: Bearer TOKEN" on HTTP (without a value: the one in HOME/run/http-token, made once)')
     .option('--no-http', 'serve no SPARQL endpoint and no dashboard')
-    .option('--query-timeout <ms>', 'stop a query (over HTTP, or `semsync query` to this node) this long after it arrived (default 30000; 0: no limits, no query worker)')
+    .option('--query-timeout <ms>', 'stop an HTTP query this long after it arrived (default 30000; `semsync query` has its own --timeout; 0: no limits and no query worker, for HTTP and `semsync query`)')
     .option('--query-memory <MB>', 'stop a query when the node grows by more than this while it runs (default 1024)')
     .option('--query-results <MB>', 'refuse query results larger than this (default 64)')
     .option('--query-queue <n>', 'queries that may wait for the query worker; more get 503 (default 16)')
