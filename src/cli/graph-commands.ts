@@ -17,7 +17,7 @@ export function registerGraphCommands(program: Command): void {
     .option('-f, --file <file>', 'read the query from a file')
     .option('--format <format>', `${QUERY_FORMATS.join('|')} (default: table; turtle for CONSTRUCT/DESCRIBE)`)
     .option('--json', 'the same as --format json')
-    .option('--timeout <ms>', 'time limit for a federated query (one with SERVICE <http://…/sparql>), in ms', '30000')
+    .option('--timeout <ms>', 'time limit in ms: for a federated query (one with SERVICE <http://…/sparql>), and for any query a running node answers', '30000')
     .action(async (text: string | undefined, opts: { file?: string; format?: string; json?: boolean; timeout: string }, cmd: Command) => {
       const sparql = opts.file ? await readFile(opts.file, 'utf8') : text;
       if (!sparql) fail('give a query, or --file FILE');

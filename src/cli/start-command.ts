@@ -15,10 +15,13 @@ export function registerStartCommand(program: Command): void {
     .option('--http-host <host>', 'HTTP address (default 127.0.0.1; anything else needs --token)')
     .option('--token [value]', 'require "Authorization: Bearer TOKEN" on HTTP (without a value: the one in HOME/run/http-token, made once)')
     .option('--no-http', 'serve no SPARQL endpoint and no dashboard')
-    .option('--query-timeout <ms>', 'stop SPARQL queries over HTTP after this long (default 30000; 0: no limit, no query worker)')
-    .action(async (opts: { listen?: string[]; mdns?: boolean; httpPort?: string; httpHost?: string; token?: string | boolean; http?: boolean; queryTimeout?: string }, cmd: Command) => {
+    .option('--query-timeout <ms>', 'stop an HTTP query this long after it arrived (default 30000; `semsync query` has its own --timeout; 0: no limits and no query worker, for HTTP and `semsync query`)')
+    .option('--query-memory <MB>', 'stop a query when the node grows by more than this while it runs (default 1024)')
+    .option('--query-results <MB>', 'refuse query results larger than this (default 64)')
+    .option('--query-queue <n>', 'queries that may wait for the query worker; more get 503 (default 16)')
+    .action(async (opts: StartOptions, cmd: Command) => {
       // Loaded here, not at the top: the other commands (and --help) need none of the node's parts.
-      const [{ LocalApi }, { NodeDaemon }, { serveControl }, { createLogger }, { serveNodeHttp }, { removeRunInfo, writeRunInfo }] = await Promise.all([
+      const [{ LocalApi }, { NodeDaemon }, { serveControl }, { createLogger }, { serveNodeHttp, nodeQueryRunner }, { removeRunInfo, writeRunInfo }] = await Promise.all([
         import('../node/api.js'),
         import('../node/daemon.js'),
         import('../server/control.js'),
@@ -57,21 +60,25 @@ export function registerStartCommand(program: Command): void {
           },
         });
         const api = new LocalApi(node, true, () => daemon.peers);
+        // one query worker for the endpoint and the control socket: no query runs on the thread that holds the store
+        const runner = nodeQueryRunner(node, queryLimits(opts));
+        if (runner.hardLimit) api.queries = runner;
         const control = await serveControl(node.paths.home, api);
         try {
           if (opts.http !== false) {
             const port = opts.httpPort === undefined ? undefined : Number(opts.httpPort);
             if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--http-port ${opts.httpPort}: not a port number (0-65535)`);
-            const queryTimeoutMs = opts.queryTimeout === undefined ? undefined : Number(opts.queryTimeout);
-            http = await serveNodeHttp(node, api, { host: opts.httpHost, port, token: opts.token, queryTimeoutMs, logger, startedAt });
+            http = await serveNodeHttp(node, api, { host: opts.httpHost, port, token: opts.token, queryTimeoutMs: queryLimits(opts).timeoutMs, runner, logger, startedAt });
           }
         } catch (err) {
           await control.close();
+          await runner.close();
           throw err;
         }
         await writeRunInfo(node.paths.home, { pid: process.pid, startedAt: new Date(startedAt).toISOString(), http: http && { url: http.url, host: http.host, port: http.port, tokenRequired: http.tokenRequired } });
         console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);
         if (http) console.log(`http ${http.url} (SPARQL at ${http.url}sparql${http.tokenRequired ? '; bearer token required' : ''})`);
+        if (http?.tokenFile) console.log(`http token in ${http.tokenFile} (send "Authorization: Bearer TOKEN"; in a browser open ${http.url}?token=TOKEN once)`);
         logger.info({ nodeId: node.nodeId, shares: node.config.shares.length }, 'node started');
         try {
           const started = daemon.start().then(() => {
@@ -85,6 +92,7 @@ export function registerStartCommand(program: Command): void {
         } finally {
           await http?.close();
           await control.close();
+          await runner.close();
           await daemon.stop();
           await removeRunInfo(node.paths.home);
           logger.info('stopped');
@@ -92,6 +100,36 @@ export function registerStartCommand(program: Command): void {
         }
       });
     });
+}
+
+interface StartOptions {
+  listen?: string[];
+  mdns?: boolean;
+  httpPort?: string;
+  httpHost?: string;
+  token?: string | boolean;
+  http?: boolean;
+  queryTimeout?: string;
+  queryMemory?: string;
+  queryResults?: string;
+  queryQueue?: string;
+}
+
+/** The query worker's limits from the options (UsageError for a value that is not a number). */
+function queryLimits(opts: StartOptions): { timeoutMs?: number; memoryMb?: number; maxResultBytes?: number; maxQueue?: number } {
+  const num = (v: string | undefined, flag: string, min: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${v}: not a whole number${min > 0 ? ` of at least ${min}` : ''}`);
+    return n;
+  };
+  const results = num(opts.queryResults, '--query-results', 1);
+  return {
+    timeoutMs: num(opts.queryTimeout, '--query-timeout', 0),
+    memoryMb: num(opts.queryMemory, '--query-memory', 16),
+    maxResultBytes: results === undefined ? undefined : results * (1 << 20),
+    maxQueue: num(opts.queryQueue, '--query-queue', 0),
+  };
 }
 
 /** Peer warnings on stderr; info and debug too with SEMSYNC_DEBUG. */

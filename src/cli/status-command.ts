@@ -41,6 +41,8 @@ export function registerStatusCommand(program: Command): void {
         shares: status.shares,
         peers: peers.map((p) => ({ peerId: p.peerId, name: p.name, state: p.state, connected: p.connected, grants: p.grants })),
         devices: devices.map((d) => ({ id: d.id, name: d.name, root: d.root, state: d.state, kind: d.kind })),
+        memory: status.memory,
+        queries: status.queries ?? null,
       };
       if (json) return printJson(out);
       const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

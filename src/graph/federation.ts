@@ -1,6 +1,7 @@
 // Federated SPARQL: a query with SERVICE <http://…> runs in comunica over the local store (an RDF/JS source) and the remote endpoints.
 import { createRequire, Module } from 'node:module';
 import { Readable } from 'node:stream';
+import sparqljs from 'sparqljs';
 import type { Quad, Term } from '@rdfjs/types';
 import { QueryError, QueryEvaluationError } from './errors.js';
 import { GRAPH_MIME, prelude, queryKind, type QueryOutput } from './query.js';
@@ -27,20 +28,44 @@ export interface FederateOptions {
   format?: ResultFormat;
   /** The whole query's time limit in ms (default 30 s). */
   timeoutMs?: number;
+  /** Its SERVICE IRIs when already known (serviceUrls, e.g. from the query worker): the text is not read again for them. */
+  services?: string[];
 }
 
-/** The IRIs of the SERVICE clauses of a query (comments, strings and other IRIs skipped); empty for a plain query. */
+/**
+ * The longest query that can be federated. sparqljs (here, and in comunica) reads ~0.3 MB a second: a megabyte would
+ * hold a thread for seconds. A longer query is never federated (the store then refuses its SERVICE).
+ */
+export const FEDERATED_MAX_CHARS = 64 * 1024;
+
+/**
+ * The IRIs of the SERVICE clauses of a query, read by the SPARQL parser (sparqljs, our prefixes predeclared): so
+ * `SERVICE<iri>` and `SERVICE e:sparql` count, and "service" in a string, a comment or an IRI does not. Empty for a
+ * plain query, for one the parser cannot read (its error comes from the store, with a position), and for one longer
+ * than FEDERATED_MAX_CHARS. Linear in the query's length: the parser's lexer never backtracks over a run of characters.
+ */
 export function serviceUrls(sparql: string): string[] {
-  if (!/service/i.test(sparql)) return [];
+  if (!/service/i.test(sparql) || sparql.length > FEDERATED_MAX_CHARS) return [];
+  let parsed: unknown;
+  try {
+    // skipValidation (sparqljs 3.7; not in its types): the store validates, and reports with positions.
+    parsed = new sparqljs.Parser({ skipValidation: true } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql);
+  } catch {
+    return []; // not readable here (or too deep for the parser): not federated; the store says what is wrong
+  }
   const out: string[] = [];
-  const re = /#[^\n]*|"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^>\s]*>|\bSERVICE\s+(?:SILENT\s+)?<([^>\s]*)>/giy;
-  for (let i = 0; i < sparql.length; ) {
-    re.lastIndex = i;
-    const m = re.exec(sparql);
-    if (m) {
-      if (m[1] !== undefined && !out.includes(m[1])) out.push(m[1]);
-      i = re.lastIndex;
-    } else i++;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    const name = n.name as { termType?: string; value?: string } | undefined;
+    if (n.type === 'service' && name?.termType === 'NamedNode' && name.value && !out.includes(name.value)) out.push(name.value);
+    for (const [key, value] of Object.entries(n)) if (key !== 'prefixes') walk(value);
+  };
+  try {
+    walk(parsed);
+  } catch {
+    return []; // nested past the stack: not federated either
   }
   return out;
 }
@@ -160,7 +185,7 @@ async function collect<T>(it: AsyncIterable<T> & Stream): Promise<T[]> {
 export async function federatedQuery(local: QuadSource, sparql: string, opts: FederateOptions = {}): Promise<QueryOutput> {
   const kind = queryKind(sparql);
   if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
-  const services = serviceUrls(sparql);
+  const services = opts.services ?? serviceUrls(sparql);
   const limit = opts.timeoutMs ?? 30_000;
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,8 @@ import type { Quad, Term } from '@rdfjs/types';
 import type { ResultFormat } from '../graph/types.js';
 import { PREFIXES } from '../graph/vocab.js';
 import { federatedQuery, serviceUrls } from '../graph/federation.js';
+import { queryKind } from '../graph/query.js';
+import { callContext } from './call-context.js';
 import { fileIri } from '../library/quads.js';
 import type { ScanSummary } from '../library/indexer.js';
 import type { ShareConfig } from './config.js';
@@ -31,6 +33,20 @@ export interface NodeStatus {
   shares: ShareConfig[];
   statements: number;
   versionVector: Record<string, number>;
+  /** The node process's memory (process.memoryUsage(): rss, heapUsed, external, in bytes). */
+  memory: { rss: number; heapUsed: number; external: number };
+  /** The query worker's counters (queued, workers started and replaced...), when the node runs one. */
+  queries?: Record<string, unknown>;
+}
+
+/**
+ * Where a running node sends queries: a worker with time, memory and result limits (src/server's WorkerRunner), so
+ * no query of any size runs on the thread that holds the store.
+ */
+export interface QueryService {
+  /** `services`: not run, the query has SERVICE clauses (these endpoints) to be federated by the caller. */
+  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<{ text: string; services?: string[] }>;
+  stats?(): object;
 }
 
 /** The calls the CLI (and the control socket) make. Every argument and result is JSON. */
@@ -90,6 +106,9 @@ export class LocalApi implements NodeApi {
 
   private ownPeers: Promise<NodePeers> | undefined;
 
+  /** Set by `semsync start`: the worker that runs the queries asked through the control socket. */
+  queries: QueryService | undefined;
+
   private async peersSide(): Promise<NodePeers> {
     const live = this.livePeers();
     if (live) return live;
@@ -116,6 +135,8 @@ export class LocalApi implements NodeApi {
       shares: this.node.config.shares,
       statements: this.node.store.size,
       versionVector: this.node.store.versionVector(),
+      memory: (({ rss, heapUsed, external }) => ({ rss, heapUsed, external }))(process.memoryUsage()),
+      queries: this.queries?.stats?.() as Record<string, unknown> | undefined,
     };
   }
 
@@ -137,13 +158,32 @@ export class LocalApi implements NodeApi {
 
   async query(sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number } = {}): Promise<QueryAnswer> {
     const fmt = format === 'table' ? {} : { format };
-    const out = serviceUrls(sparql).length
-      ? await federatedQuery(this.node.store, sparql, { ...fmt, timeoutMs: opts.timeoutMs })
-      : this.node.store.query(sparql, fmt);
+    // a running node's worker runs the query, or finds its SERVICE clauses (off this thread) for it to be federated here
+    const inWorker = this.queries ? await this.queryInWorker(this.queries, sparql, format, opts) : undefined;
+    if (inWorker && !('services' in inWorker)) return inWorker;
+    const services = inWorker?.services ?? serviceUrls(sparql);
+    const out = services.length ? await federatedQuery(this.node.store, sparql, { ...fmt, services, timeoutMs: opts.timeoutMs }) : this.node.store.query(sparql, fmt);
     if (out.serialized !== undefined) return { kind: 'text', text: withNewline(out.serialized) };
     if (out.kind === 'boolean') return { kind: 'text', text: `${out.value}\n` };
     if (out.kind === 'quads') return { kind: 'text', text: writeQuads(out.quads, 'Turtle') };
     return { kind: 'table', vars: out.vars, rows: out.rows.map((r) => out.vars.map((v) => termText(r[v]))) };
+  }
+
+  /** The same answers as in this thread, from the query worker: a table from SPARQL JSON, graphs re-serialised as Turtle. */
+  private async queryInWorker(queries: QueryService, sparql: string, format: 'table' | ResultFormat, opts: { timeoutMs?: number }): Promise<QueryAnswer | { services: string[] }> {
+    const kind = queryKind(sparql);
+    const graph = kind === 'construct' || kind === 'describe';
+    const signal = callContext.getStore()?.signal; // a CLI that went away (Ctrl+C) drops its query
+    const out = await queries.run(sparql, format !== 'table' ? format : graph ? 'ntriples' : 'json', { ...opts, signal });
+    if (out.services) return { services: out.services };
+    if (format !== 'table') return { kind: 'text', text: withNewline(out.text) };
+    if (graph) return { kind: 'text', text: writeQuads(new n3.Parser({ format: 'N-Triples' }).parse(out.text), 'Turtle') };
+    type Cell = { type: string; value: unknown } | undefined;
+    const r = JSON.parse(out.text) as { head: { vars?: string[] }; boolean?: boolean; results?: { bindings: Array<Record<string, Cell>> } };
+    if (typeof r.boolean === 'boolean') return { kind: 'text', text: `${r.boolean}\n` };
+    const vars = r.head.vars ?? [];
+    const cell = (x: Cell) => (!x || typeof x.value !== 'string' ? '' : x.type === 'bnode' ? `_:${x.value}` : x.value);
+    return { kind: 'table', vars, rows: (r.results?.bindings ?? []).map((b) => vars.map((v) => cell(b[v]))) };
   }
 
   async describe(file: string, format: 'turtle' | 'ntriples' | 'nquads'): Promise<string> {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeApi } from '../node/api.js';
+import { callContext } from '../node/call-context.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -59,8 +60,13 @@ async function handle(api: NodeApi, req: http.IncomingMessage, res: http.ServerR
   if (typeof fn !== 'function' || call.method.startsWith('_') || !Array.isArray(call.args)) {
     return reply(400, { ok: false, error: { name: 'UsageError', message: `no such call: ${String(call.method)}` } });
   }
+  // the caller (a CLI process) going away before its answer aborts the call's signal (a query is dropped)
+  const left = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) left.abort();
+  });
   try {
-    const result = await (fn as (...a: unknown[]) => Promise<unknown>).apply(api, call.args);
+    const result = await callContext.run({ signal: left.signal }, () => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, call.args));
     reply(200, { ok: true, result });
   } catch (err) {
     const e = err as Error;

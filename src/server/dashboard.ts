@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { readBody } from './body.js';
 import type { CsrfGuard } from './http.js';
 import type { DashboardState } from './dashboard-state.js';
 
@@ -14,6 +15,9 @@ export function uiDir(): string {
   const candidates = [path.join(here, 'ui'), path.resolve(here, '..', '..', '..', 'src', 'server', 'ui')];
   return candidates.find((d) => existsSync(path.join(d, 'index.html'))) ?? candidates[0];
 }
+
+/** A dashboard action's body is a few ids and names. */
+const MAX_ACTION_BYTES = 16 * 1024;
 
 const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript' };
 
@@ -95,11 +99,14 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
   const action = (fn: (body: Record<string, string>) => Promise<unknown>) => async (c: Context) => {
     const refused = guard.check(c);
     if (refused) return c.json({ ok: false, error: refused }, 403);
+    const text = await readBody(c, MAX_ACTION_BYTES);
+    if (text === 'too-large') return c.json({ ok: false, error: `the request is larger than ${MAX_ACTION_BYTES} bytes` }, 413);
     let body: Record<string, string>;
     try {
-      body = (await c.req.json()) as Record<string, string>;
+      body = JSON.parse(text) as Record<string, string>;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
     } catch {
-      return c.json({ ok: false, error: 'send a JSON body' }, 400);
+      return c.json({ ok: false, error: 'send a JSON object' }, 400);
     }
     try {
       const result = await fn(body);

@@ -16,7 +16,7 @@ export class HttpBindError extends Error {
 export interface HttpOptions {
   host: string;
   port: number;
-  /** Required (and checked on every request) when `host` is not a loopback address. */
+  /** Checked on every request, on any address; required when `host` is not a loopback address. */
   token?: string;
   sparql: SparqlOptions;
   /** Extra routes (the dashboard), given the CSRF guard for its state-changing requests. */
@@ -36,9 +36,13 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+export function tokenPath(home: string): string {
+  return path.join(home, 'run', 'http-token');
+}
+
 /** The token in HOME/run/http-token (0600), made on first use. */
 export async function tokenFromFile(home: string): Promise<string> {
-  const file = path.join(home, 'run', 'http-token');
+  const file = tokenPath(home);
   const have = await readFile(file, 'utf8').catch(() => '');
   if (have.trim()) return have.trim();
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -76,16 +80,41 @@ export class CsrfGuard {
     return createHmac('sha256', this.secret).update(id).digest('base64url');
   }
 
+  /**
+   * Whether a page at `origin` is this server's own: one of the addresses it was started with, or the address the
+   * request itself came to (its Host, already vouched for: an allowed name on loopback, the token elsewhere), so a
+   * page opened at the LAN address of a node on 0.0.0.0 can act.
+   */
+  allows(origin: string, c: Context): boolean {
+    if (this.origins.has(origin)) return true;
+    const host = c.req.header('host');
+    return Boolean(host) && origin === `http://${host}`;
+  }
+
   /** Why the request must be refused, or null when it may go on. */
   check(c: Context): string | null {
     const origin = c.req.header('origin');
     if (!origin) return 'no Origin header: state-changing requests come from the dashboard page';
-    if (!this.origins.has(origin)) return `cross-site request from ${origin} refused`;
+    if (!this.allows(origin, c)) return `cross-site request from ${origin} refused`;
     const id = getCookie(c, 'semsync_session');
     const sent = c.req.header('x-csrf-token') ?? '';
     if (!id || !sent || !same(sent, this.tokenFor(id))) return 'missing or wrong CSRF token: reload the dashboard';
     return null;
   }
+}
+
+/**
+ * Why a request sent by a page of another site is refused (Fetch Metadata, then Origin), or null. Browsers say
+ * where a request comes from; other clients (curl, roqet, comunica) send neither header and are not concerned.
+ * Only a top-level navigation to the dashboard page may come from elsewhere (a link to it).
+ */
+export function crossSite(c: Context, guard: CsrfGuard): string | null {
+  const site = c.req.header('sec-fetch-site');
+  const toPage = c.req.method === 'GET' && c.req.path === '/' && c.req.header('sec-fetch-mode') === 'navigate' && (c.req.header('sec-fetch-dest') ?? 'document') === 'document';
+  if (site && site !== 'same-origin' && site !== 'none' && !toPage) return `a request from another site (Sec-Fetch-Site: ${site}) is refused`;
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !toPage && !guard.allows(origin, c)) return `a request from the page ${origin} is refused: only this node's own pages may call it`;
+  return null;
 }
 
 export async function serveHttp(opts: HttpOptions): Promise<HttpServer> {
@@ -102,21 +131,25 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpServer> {
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${opts.host}:${port}`]);
 
   app.use('*', async (c, next) => {
+    // Headers only, before anything of the request is read or parsed.
     if (loopback) {
       // A page on another site cannot reach us through DNS rebinding: the Host must be our own.
       const host = c.req.header('host') ?? '';
       if (!allowedHosts().has(host)) return c.text(`unknown Host ${JSON.stringify(host)}; use http://127.0.0.1:${port}/\n`, 403);
-    } else {
+    }
+    if (opts.token) {
       const auth = c.req.header('authorization') ?? '';
       const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? getCookie(c, 'semsync_token') ?? '';
       const viaQuery = c.req.method === 'GET' && c.req.path === '/' ? new URL(c.req.url).searchParams.get('token') : null;
-      if (viaQuery && same(viaQuery, opts.token!)) {
+      if (viaQuery && same(viaQuery, opts.token)) {
         setCookie(c, 'semsync_token', viaQuery, { httpOnly: true, sameSite: 'Strict', path: '/' });
-      } else if (!bearer || !same(bearer, opts.token!)) {
+      } else if (!bearer || !same(bearer, opts.token)) {
         c.header('www-authenticate', 'Bearer realm="semsync"');
         return c.text('this node requires a token: send "Authorization: Bearer TOKEN" (the token is in HOME/run/http-token)\n', 401);
       }
     }
+    const refused = crossSite(c, guard);
+    if (refused) return c.text(refused + '\n', 403);
     c.header('x-content-type-options', 'nosniff');
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'no-referrer');
@@ -145,7 +178,7 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpServer> {
     url,
     host: opts.host,
     port,
-    tokenRequired: !loopback,
+    tokenRequired: Boolean(opts.token),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,28 +1,94 @@
-// Runs the endpoint's queries: in this thread (no hard time limit), or in a worker over a read replica that is killed past the limit.
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Runs the node's untrusted queries (the endpoint's, and `semsync query` through a running node): in this thread (no
+// limits), or one at a time in a worker over a read replica, with a bounded queue, a time limit from the moment a
+// query arrives, a memory limit and a result size limit; a worker stopped for any of them is replaced. A query with
+// SERVICE is recognised there too, and handed back to be federated.
 import type { GraphStore } from '../graph/store.js';
 import { QueryError, QueryEvaluationError } from '../graph/errors.js';
-import { encodePatch } from '../graph/patch.js';
-import type { ResultFormat, VersionVector } from '../graph/types.js';
+import type { ResultFormat } from '../graph/types.js';
+import { serviceUrls } from '../graph/federation.js';
+import { Replica, type Reply } from './query-replica.js';
 
 export interface QueryResult {
   /** The serialised results in the asked format. */
   text: string;
   ms: number;
+  /** Not run: the query has SERVICE clauses (these endpoints) and is the caller's to federate. */
+  services?: string[];
 }
 
+export interface RunOptions {
+  /** This query's time limit in ms, counted from its arrival (default: the runner's). */
+  timeoutMs?: number;
+  /** Aborted when the client went away: the query is dropped from the queue, or stopped. */
+  signal?: AbortSignal;
+}
+
+/** A query that took longer than its limit (counted from its arrival, waiting included) and was stopped or dropped. */
 export class QueryTimeoutError extends Error {
   override name = 'QueryTimeoutError';
-  constructor(readonly limitMs: number) {
-    super(`the query ran longer than the limit of ${limitMs} ms and was stopped; narrow it (LIMIT, more specific patterns)`);
+  constructor(
+    readonly limitMs: number,
+    readonly queued = false,
+  ) {
+    super(
+      queued
+        ? `the query waited for the ${limitMs} ms of its time limit behind other queries and was dropped; try again later`
+        : `the query ran longer than the limit of ${limitMs} ms and was stopped; narrow it (LIMIT, more specific patterns)`,
+    );
   }
+}
+
+/** Too many queries are waiting: try again after `retryAfterS`. */
+export class QueryQueueFullError extends Error {
+  override name = 'QueryQueueFullError';
+  constructor(
+    readonly limit: number,
+    readonly retryAfterS: number,
+  ) {
+    super(`${limit} queries are already waiting (the queue's limit); try again in ${retryAfterS} s`);
+  }
+}
+
+/** The query's client went away: it was dropped (or stopped). */
+export class QueryAbortedError extends Error {
+  override name = 'QueryAbortedError';
+  constructor() {
+    super('the client went away: the query was dropped');
+  }
+}
+
+/** The process grew past the memory limit while the query ran: it was stopped and its worker replaced. */
+export class QueryMemoryError extends Error {
+  override name = 'QueryMemoryError';
+  constructor(readonly limitMb: number) {
+    super(`the query needed more than the memory limit of ${limitMb} MB (--query-memory) and was stopped; narrow it (LIMIT, fewer joins, no huge strings)`);
+  }
+}
+
+/** The results were larger than the limit: refused whole. */
+export class QueryResultTooLargeError extends Error {
+  override name = 'QueryResultTooLargeError';
+}
+
+/** The errors that mean "this query asked too much of the node" (the endpoint answers 503). */
+export const REFUSED = ['QueryTimeoutError', 'QueryQueueFullError', 'QueryMemoryError', 'QueryResultTooLargeError', 'QueryAbortedError'];
+
+export interface RunnerStats {
+  /** Queries waiting, and running (0 or 1). */
+  queued: number;
+  running: number;
+  /** Workers started, and why earlier ones were replaced. */
+  workersStarted: number;
+  replaced: { timeout: number; memory: number; aborted: number; crashed: number; recycled: number };
+  /** Queries refused because the queue was full, and dropped because their client left or their time ran out while waiting. */
+  refused: number;
+  dropped: number;
 }
 
 export interface QueryRunner {
   readonly hardLimit: boolean;
-  run(sparql: string, format: ResultFormat): Promise<QueryResult>;
+  run(sparql: string, format: ResultFormat, opts?: RunOptions): Promise<QueryResult>;
+  stats?(): RunnerStats;
   close(): Promise<void>;
 }
 
@@ -32,153 +98,210 @@ export class InProcessRunner implements QueryRunner {
   constructor(private readonly store: GraphStore) {}
   async run(sparql: string, format: ResultFormat): Promise<QueryResult> {
     const t0 = performance.now();
+    const services = serviceUrls(sparql);
+    if (services.length) return { text: '', ms: 0, services };
     const out = this.store.query(sparql, { format });
     return { text: out.serialized ?? '', ms: performance.now() - t0 };
   }
   async close(): Promise<void> {}
 }
 
-type Reply = { id: number; ok: true; text: string } | { id: number; ok: false; name: string; message: string; reason?: string; line?: number; column?: number };
+
+export interface WorkerRunnerOptions {
+  /** Queries that may wait behind the running one (default 16); past it a query is refused at once. */
+  maxQueue?: number;
+  /** How much the process may grow while one query runs, in MB (default 1024). */
+  memoryMb?: number;
+  /** The largest serialised result, in bytes (default 64 MiB). */
+  maxResultBytes?: number;
+  /** A worker whose memory grew by more than this many MB over its loaded size is replaced after its query (default 256). */
+  recycleMb?: number;
+}
+
+interface Job {
+  sparql: string;
+  format: ResultFormat;
+  limitMs: number;
+  /** Aborted with 'timeout' when its time (from arrival) is up, 'aborted' when its client left. */
+  stop: AbortController;
+  resolve(r: QueryResult): void;
+  reject(e: Error): void;
+  cleanup(): void;
+  /** Stops its clock (while a new replica loads: not the query's doing); the returned function restarts it. */
+  pause(): () => void;
+}
 
 /**
- * A worker thread with its own oxigraph store: loaded from an N-Quads dump, kept current from the change log
- * (`patchesSince`) before every query, so a query sees every change acknowledged before it arrived. A query past
- * the limit gets the worker terminated (the only way to stop oxigraph mid-query) and a new replica is built.
- * Costs a second copy of the graph in memory.
+ * Queries one at a time in a worker thread with its own oxigraph replica (query-replica.ts), so a query can be
+ * stopped (by terminating the worker) without touching the node's store. The time limit counts from arrival, so a
+ * query that waited its whole limit is dropped unrun; a query whose client left is dropped, or stopped if running.
+ * A stopped, crashed or grown worker is replaced; the new one loads from disk in its own thread.
  */
 export class WorkerRunner implements QueryRunner {
   readonly hardLimit = true;
-  private worker: Worker | undefined;
-  private vv: VersionVector = {};
-  /** The snapshot a paged replica reads (a paged store's; see GraphStore.pagedSnapshot). */
-  private snapshotFile: string | undefined;
-
-  /** What the replica holds: a paged view of the store's snapshot, or a whole copy (none before the first query). */
-  get replica(): 'paged' | 'whole' | 'none' {
-    return !this.worker ? 'none' : this.snapshotFile !== undefined ? 'paged' : 'whole';
-  }
-  private nextId = 1;
-  private readonly pending = new Map<number, (r: Reply) => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private current: Replica | undefined;
+  private readonly waiting: Job[] = [];
+  private running: Job | undefined;
+  private closed = false;
+  private readonly counts: Omit<RunnerStats, 'queued' | 'running'> = {
+    workersStarted: 0,
+    replaced: { timeout: 0, memory: 0, aborted: 0, crashed: 0, recycled: 0 },
+    refused: 0,
+    dropped: 0,
+  };
 
   constructor(
     private readonly store: GraphStore,
     readonly limitMs: number,
+    private readonly opts: WorkerRunnerOptions = {},
   ) {}
 
-  run(sparql: string, format: ResultFormat): Promise<QueryResult> {
-    // one query at a time per replica: a query that times out must not take others down with it
-    const job = this.queue.then(() => this.runNow(sparql, format));
-    this.queue = job.catch(() => {});
-    return job;
+  /** What the replica holds: a paged view of the store's snapshot, or a whole copy (none before the first query). */
+  get replica(): 'paged' | 'whole' | 'none' {
+    return this.current?.alive ? this.current.kind : 'none';
   }
 
-  private async runNow(sparql: string, format: ResultFormat): Promise<QueryResult> {
-    const worker = await this.current();
-    await this.catchUp(worker);
-    const t0 = performance.now();
-    const reply = await this.call(worker, { type: 'query', sparql, format }, this.limitMs);
-    if (reply === 'timeout') {
-      this.worker = undefined;
-      await worker.terminate();
-      throw new QueryTimeoutError(this.limitMs);
-    }
-    if (!reply.ok) {
-      if (reply.name === 'QueryError') throw new QueryError(reply.reason ?? reply.message, reply.line ?? 0, reply.column ?? 0);
-      if (reply.name === 'QueryEvaluationError') throw new QueryEvaluationError(reply.reason ?? reply.message);
-      throw new Error(reply.message);
-    }
-    return { text: reply.text, ms: performance.now() - t0 };
+  get memoryMb(): number {
+    return this.opts.memoryMb ?? 1024;
   }
 
-  /** Posts a message and waits for its reply (or for `limitMs`, when given). */
-  private call(worker: Worker, msg: Record<string, unknown>, limitMs?: number): Promise<Reply | 'timeout'> {
-    const id = this.nextId++;
-    return new Promise<Reply | 'timeout'>((resolve) => {
-      const timer = limitMs === undefined ? undefined : setTimeout(() => resolve('timeout'), limitMs);
-      this.pending.set(id, (r) => {
+  stats(): RunnerStats {
+    return { queued: this.waiting.length, running: this.running ? 1 : 0, ...structuredClone(this.counts) };
+  }
+
+  run(sparql: string, format: ResultFormat, opts: RunOptions = {}): Promise<QueryResult> {
+    const limitMs = opts.timeoutMs ?? this.limitMs;
+    if (opts.signal?.aborted) return Promise.reject(new QueryAbortedError());
+    const max = this.opts.maxQueue ?? 16;
+    if (this.waiting.length >= max) {
+      this.counts.refused++;
+      return Promise.reject(new QueryQueueFullError(max, Math.max(1, Math.ceil(limitMs / 1000))));
+    }
+    return new Promise<QueryResult>((resolve, reject) => {
+      const stop = new AbortController();
+      let deadline = Date.now() + limitMs; // from arrival, not from when it starts
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => (timer = setTimeout(() => stop.abort('timeout'), Math.max(0, deadline - Date.now())));
+      arm();
+      const left = () => stop.abort('aborted');
+      opts.signal?.addEventListener('abort', left, { once: true });
+      const cleanup = () => {
         clearTimeout(timer);
-        resolve(r);
-      });
-      worker.postMessage({ ...msg, id });
-    }).finally(() => this.pending.delete(id));
-  }
-
-  /** The live worker, or a new one loaded with the whole store (its start and load are not counted against the limit). */
-  private async current(): Promise<Worker> {
-    if (this.worker) return this.worker;
-    const worker = newWorker();
-    worker.unref();
-    worker.on('message', (r: Reply) => this.pending.get(r.id)?.(r));
-    worker.on('error', (err) => {
-      for (const [id, done] of this.pending) done({ id, ok: false, name: 'Error', message: `query worker failed: ${err.message}` });
-      if (this.worker === worker) this.worker = undefined;
+        opts.signal?.removeEventListener('abort', left);
+      };
+      const pause = () => {
+        clearTimeout(timer);
+        const at = Date.now();
+        return () => {
+          deadline += Date.now() - at;
+          if (!stop.signal.aborted) arm();
+        };
+      };
+      const job: Job = { sparql, format, limitMs, stop, resolve, reject, cleanup, pause };
+      stop.signal.addEventListener('abort', () => this.dropIfWaiting(job), { once: true });
+      this.waiting.push(job);
+      this.pump();
     });
-    await this.load(worker);
-    this.worker = worker;
-    return worker;
   }
 
-  /**
-   * Loads the replica: a paged store's replica is paged too (its own working set over the same snapshot file,
-   * then the patches since), any other a whole copy.
-   */
-  private async load(worker: Worker, whole = false): Promise<void> {
-    let snap = whole ? null : this.store.pagedSnapshot;
-    let loaded: Reply | 'timeout' = 'timeout';
-    if (snap) {
-      for (let tries = 0; snap && tries < 3; tries++) {
-        this.vv = snap.vv;
-        this.snapshotFile = snap.file;
-        loaded = await this.call(worker, { type: 'paged', file: snap.file, parts: snap.parts, quads: snap.quads });
-        if (loaded !== 'timeout' && loaded.ok) break;
-        const next = this.store.pagedSnapshot; // a newer snapshot replaced that file meanwhile: open that one
-        snap = next && next.file !== snap.file ? next : null;
+  private dropIfWaiting(job: Job): void {
+    const i = this.waiting.indexOf(job);
+    if (i < 0) return; // running: the replica stops it
+    this.waiting.splice(i, 1);
+    this.counts.dropped++;
+    job.cleanup();
+    job.reject(job.stop.signal.reason === 'timeout' ? new QueryTimeoutError(job.limitMs, true) : new QueryAbortedError());
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    const job = this.waiting.shift();
+    if (!job) return;
+    this.running = job;
+    this.execute(job)
+      .then(job.resolve, job.reject)
+      .finally(() => {
+        job.cleanup();
+        this.running = undefined;
+        this.pump();
+      });
+  }
+
+  private async execute(job: Job): Promise<QueryResult> {
+    const replica = await this.ready(job);
+    const t0 = performance.now();
+    const reply = await replica.query(job.sparql, job.format, job.stop.signal);
+    if ('stopped' in reply) {
+      this.retire(replica, reply.stopped);
+      if (reply.stopped === 'timeout') throw new QueryTimeoutError(job.limitMs);
+      if (reply.stopped === 'aborted') throw new QueryAbortedError();
+      if (reply.stopped === 'memory') throw new QueryMemoryError(this.memoryMb);
+      throw new Error('message' in reply ? reply.message : 'the query worker stopped');
+    }
+    // a wasm instance that failed inside (a panic) may be broken; one that grew keeps that memory: start afresh
+    if (!reply.ok && reply.broken) this.retire(replica, 'crashed');
+    else if (((reply.external ?? 0) - replica.loadedExternal) / (1 << 20) > (this.opts.recycleMb ?? 256)) this.retire(replica, 'recycled');
+    if (!reply.ok) throw replyError(reply);
+    return { text: reply.text, ms: performance.now() - t0, ...(reply.services && { services: reply.services }) };
+  }
+
+  /** The live replica, loaded and current (a new one when there is none, or it cannot catch up). */
+  private async ready(job: Job): Promise<Replica> {
+    for (let tries = 0; ; tries++) {
+      if (!this.current?.alive) {
+        this.counts.workersStarted++;
+        this.current = new Replica(this.store, { memoryMb: this.memoryMb, maxResultBytes: this.opts.maxResultBytes ?? 64 << 20 });
       }
-    } else {
-      this.vv = this.store.versionVector();
-      this.snapshotFile = undefined;
-      loaded = await this.call(worker, { type: 'load', nquads: this.store.export('nquads') });
+      const r = this.current;
+      // The load does not count against the query's time; a client that leaves meanwhile drops its query, not the load.
+      const resume = job.pause();
+      try {
+        await untilStopped(r.ready, job);
+      } catch (err) {
+        if (!job.stop.signal.aborted) this.retire(r, 'crashed');
+        throw err;
+      } finally {
+        resume();
+      }
+      if (await r.catchUp()) return r;
+      this.retire(r, 'recycled'); // the log no longer reaches back to it (a full state since): a new replica
+      if (tries >= 1) throw new Error('the query replica cannot catch up with the change log');
     }
-    if (loaded !== 'timeout' && !loaded.ok) throw new Error(loaded.message);
   }
 
-  /** Sends the patches the replica lacks (or a full reload when the log was compacted past it). */
-  private async catchUp(worker: Worker, fresh = false): Promise<void> {
-    // A paged store that wrote a new snapshot: the replica starts again from it (its changes since are fewer).
-    if (this.snapshotFile !== undefined && this.store.pagedSnapshot?.file !== this.snapshotFile) await this.load(worker);
-    const now = this.store.versionVector();
-    if (sameVv(now, this.vv)) return;
-    const patches = this.store.patchesSince(this.vv);
-    if (patches === null) {
-      // the log no longer reaches back to the replica (or, fresh from the snapshot, a full state was installed
-      // since it): a paged replica starts again from the snapshot, and if that is not enough, a whole copy
-      await this.load(worker, fresh);
-      if (!fresh) return this.catchUp(worker, true);
-      return;
-    }
-    this.vv = now;
-    for (const p of patches) worker.postMessage({ type: 'patch', text: encodePatch(p) });
+  private retire(r: Replica, why: keyof RunnerStats['replaced']): void {
+    if (this.current === r) this.current = undefined;
+    this.counts.replaced[why]++;
+    void r.terminate();
   }
 
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    await w?.terminate();
+    this.closed = true;
+    for (const job of this.waiting.splice(0)) {
+      job.cleanup();
+      job.reject(new QueryAbortedError());
+    }
+    const r = this.current;
+    this.current = undefined;
+    await r?.terminate();
   }
 }
 
-function sameVv(a: VersionVector, b: VersionVector): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+/** `p`, or the job's own error when it is stopped first (p goes on). */
+function untilStopped<T>(p: Promise<T>, job: Job): Promise<T> {
+  const signal = job.stop.signal;
+  const stopped = () => (signal.reason === 'timeout' ? new QueryTimeoutError(job.limitMs) : new QueryAbortedError());
+  if (signal.aborted) return Promise.reject(stopped());
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(stopped());
+    signal.addEventListener('abort', onStop, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onStop));
+  });
 }
 
-/** The compiled worker next to this file; from the TypeScript sources (tests), the .ts one through tsx. */
-function newWorker(): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./query-worker.js', self));
-  const tsx = createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-  const entry = pathToFileURL(fileURLToPath(new URL('./query-worker.ts', self))).href;
-  const boot = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
+function replyError(reply: Extract<Reply, { ok: false }>): Error {
+  if (reply.name === 'QueryError') return new QueryError(reply.reason ?? reply.message, reply.line ?? 0, reply.column ?? 0);
+  if (reply.name === 'QueryEvaluationError') return new QueryEvaluationError(reply.reason ?? reply.message);
+  if (reply.name === 'QueryResultTooLargeError') return new QueryResultTooLargeError(reply.message);
+  return new Error(reply.message);
 }

@@ -1,6 +1,11 @@
-// The query worker's thread: a read replica of the graph (oxigraph), loaded from N-Quads and kept current by patches.
+// The query worker's thread: a read replica of the graph (oxigraph), loaded from the store's snapshot on disk (or
+// N-Quads) and kept current by patches; results past the size limit are refused here, before they cross threads.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import oxigraph from 'oxigraph';
+import { readHeader } from '../graph/snapshot.js';
+import { serviceUrls } from '../graph/federation.js';
 import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
 import type { Part } from '../graph/snapshot.js';
@@ -10,7 +15,14 @@ type Message =
   | { type: 'load'; id: number; nquads: string }
   | { type: 'paged'; id: number; file: string; parts: Part[]; quads: number }
   | { type: 'patch'; text: string }
-  | { type: 'query'; id: number; sparql: string; format: ResultFormat };
+  | { type: 'disk'; id: number; dir: string }
+  | { type: 'memory'; id: number }
+  | { type: 'query'; id: number; sparql: string; format: ResultFormat; maxResultBytes: number };
+
+/** A result past the size limit: refused whole (a partial result would look complete). */
+class QueryResultTooLargeError extends Error {
+  override name = 'QueryResultTooLargeError';
+}
 
 let store = new oxigraph.Store();
 /** A paged store's replica: its own working set over the same snapshot file (paged.ts). */
@@ -32,6 +44,43 @@ function applyPatch(text: string): void {
   if (adds.length) store.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
 }
 
+/** The store's newest snapshot (read only: the node's own thread writes and cleans that folder); its header's version vector. */
+function loadFromDisk(dir: string): { vv: Record<string, number> } {
+  const names = readdirSync(dir).filter((n) => /^snapshot-\d{12}\.nq$/.test(n)).sort();
+  paged?.close();
+  paged = null;
+  store = new oxigraph.Store();
+  if (!names.length) return { vv: {} };
+  const file = path.join(dir, names[names.length - 1]);
+  const meta = readHeader(file);
+  store.load(readFileSync(file), { format: 'application/n-quads', lenient: true, no_transaction: true });
+  if (store.size !== meta.quads) throw new Error(`the snapshot ${file} holds ${store.size} statements, its header says ${meta.quads}`);
+  return { vv: meta.vv };
+}
+
+/** Whether the replica still answers after a failure inside oxigraph (a panic can leave its wasm instance unusable). */
+function healthy(): boolean {
+  try {
+    query('ASK { }', 'json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function answer(m: Extract<Message, { type: 'query' }>): void {
+  // SERVICE is looked for here, off the node's thread (the parser takes seconds over a long query): the node federates it
+  const services = serviceUrls(m.sparql);
+  if (services.length) return void parentPort!.postMessage({ id: m.id, ok: true, text: '', services, external: process.memoryUsage().external });
+  const text = query(m.sparql, m.format);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > m.maxResultBytes) {
+    const mb = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
+    throw new QueryResultTooLargeError(`the results (${mb(bytes)}) are larger than the limit of ${mb(m.maxResultBytes)} (--query-results); narrow the query (LIMIT, fewer variables) or use semsync export`);
+  }
+  parentPort!.postMessage({ id: m.id, ok: true, text, external: process.memoryUsage().external });
+}
+
 parentPort!.on('message', (m: Message) => {
   if (m.type === 'paged') {
     paged?.close();
@@ -42,6 +91,14 @@ parentPort!.on('message', (m: Message) => {
       paged = null;
       parentPort!.postMessage({ id: m.id, ok: false, name: 'Error', message: `opening the replica: ${(err as Error).message}` });
     }
+  } else if (m.type === 'disk') {
+    try {
+      parentPort!.postMessage({ id: m.id, ok: true, text: '', ...loadFromDisk(m.dir) });
+    } catch (err) {
+      parentPort!.postMessage({ id: m.id, ok: false, name: 'Error', message: `loading the replica from ${m.dir}: ${(err as Error).message}` });
+    }
+  } else if (m.type === 'memory') {
+    parentPort!.postMessage({ id: m.id, ok: true, text: '', external: process.memoryUsage().external });
   } else if (m.type === 'load') {
     paged?.close();
     paged = null;
@@ -57,10 +114,11 @@ parentPort!.on('message', (m: Message) => {
     else applyPatch(m.text);
   } else {
     try {
-      parentPort!.postMessage({ id: m.id, ok: true, text: query(m.sparql, m.format) });
+      answer(m);
     } catch (err) {
       const e = err as Error & { reason?: string; line?: number; column?: number };
-      parentPort!.postMessage({ id: m.id, ok: false, name: e.name, message: e.message, reason: e.reason, line: e.line, column: e.column });
+      const broken = e.name !== 'QueryError' && e.name !== 'QueryResultTooLargeError' && !healthy();
+      parentPort!.postMessage({ id: m.id, ok: false, name: e.name, message: e.message, reason: e.reason, line: e.line, column: e.column, external: process.memoryUsage().external, broken });
     }
   }
 });

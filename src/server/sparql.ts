@@ -1,16 +1,16 @@
 // The SPARQL 1.1 Protocol at /sparql: GET and POST, content negotiation, read-only, size and time limits.
 import type { Context } from 'hono';
 import { queryKind } from '../graph/query.js';
-import { serviceUrls } from '../graph/federation.js';
 import type { ResultFormat } from '../graph/types.js';
-import { QueryTimeoutError, type QueryResult, type QueryRunner } from './query-runner.js';
+import { readBody } from './body.js';
+import { QueryQueueFullError, REFUSED, type QueryResult, type QueryRunner } from './query-runner.js';
 
 export interface SparqlOptions {
   runner: QueryRunner;
   /** Largest accepted request body or query string, in bytes (default 1 MiB). */
   maxBytes?: number;
   /** Runs a query with SERVICE <http://…> clauses (comunica over this store and the remote endpoints); absent: refused. */
-  federate?: (sparql: string, format: ResultFormat) => Promise<QueryResult>;
+  federate?: (sparql: string, format: ResultFormat, services: string[]) => Promise<QueryResult>;
   /** Called after each query (for logs and metrics). */
   onQuery?: (q: { kind: string; format: ResultFormat; ms: number; status: number; bytes: number; error?: string }) => void;
 }
@@ -82,27 +82,6 @@ function problem(c: Context, status: 400 | 403 | 405 | 406 | 413 | 415 | 500 | 5
   return c.text(message.endsWith('\n') ? message : message + '\n', status);
 }
 
-async function readBody(c: Context, max: number): Promise<string | 'too-large'> {
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > max) return 'too-large';
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return 'too-large';
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The handler for GET and POST /sparql. */
 export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Response> {
   const max = opts.maxBytes ?? 1 << 20;
@@ -148,15 +127,14 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       const types = (graph ? GRAPH_TYPES : SELECT_TYPES).map(([m]) => m).join(', ');
       return problem(c, 406, `none of the accepted types can carry ${kind.toUpperCase()} results; ask for one of ${types}`);
     }
-    const federated = serviceUrls(query).length > 0;
-    if (federated) {
-      // SERVICE makes this node send requests: never on behalf of another site's page (a blind request forgery)
-      const site = c.req.header('sec-fetch-site');
-      if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
-      if (site && site !== 'same-origin' && site !== 'none') return problem(c, 403, 'a query with SERVICE is not accepted from another site');
-    }
     try {
-      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format);
+      // the client's going away drops the query (from the queue, or stops it in its worker)
+      let out = await opts.runner.run(query, format, { signal: c.req.raw.signal });
+      if (out.services) {
+        // SERVICE makes this node send requests: the runner found it (off this thread); cross-site pages never get here
+        if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
+        out = await opts.federate(query, format, out.services);
+      }
       opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });
       c.header('content-type', `${MIME_OF[format]}; charset=utf-8`);
       c.header('vary', 'accept');
@@ -166,8 +144,9 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
     } catch (err) {
       const e = err as Error;
       const remote = e.name === 'FederationError' ? ((e as Error & { timedOut?: boolean }).timedOut ? 504 : 502) : undefined;
-      const status = remote ?? (e instanceof QueryTimeoutError ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500);
+      const status = remote ?? (REFUSED.includes(e.name) ? 503 : e.name === 'QueryError' || e.name === 'QueryEvaluationError' ? 400 : 500);
       opts.onQuery?.({ kind, format, ms: 0, status, bytes: 0, error: e.message });
+      if (e instanceof QueryQueueFullError) c.header('retry-after', String(e.retryAfterS));
       return problem(c, status, e.message);
     }
   };

@@ -1,11 +1,12 @@
 // The real CLI's `semsync start` as a child process: SPARQL with curl/roqet, the dashboard in headless Chromium, pairing, claiming, SIGTERM.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliSpawn, stop } from '../helpers/cli.js';
 import { startNode, type RunningNode } from '../helpers/nodes.js';
 
 const run = promisify(execFile);
@@ -74,7 +75,51 @@ describe('semsync start serves HTTP', () => {
     const res = await fetch(`${a!.url}api/pair`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: '{"peerId":"x"}' });
     expect(res.status).toBe(403);
   });
+
+  it('refuses a dashboard action body past its size limit with 413', async () => {
+    const page = await openPage(a!.url);
+    const big = JSON.stringify({ peerId: 'x', name: 'n'.repeat(1 << 20) });
+    const res = await fetch(`${a!.url}api/pair`, { method: 'POST', headers: page.headers(a!.url), body: big });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/larger than \d+ bytes/);
+  });
 });
+
+describe('on 0.0.0.0 with a token', () => {
+  it('prints where the token is, and the dashboard acts from the LAN address it was opened at', async () => {
+    const home = path.join(tmp, 'c');
+    const c = cliSpawn(home, ['start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0', '--http-host', '0.0.0.0', '--token']);
+    try {
+      await c.waitFor(/^ready$/m, 60_000);
+      const tokenFile = path.join(home, 'run', 'http-token');
+      expect(c.output()).toContain(`http token in ${tokenFile}`);
+      const token = (await readFile(tokenFile, 'utf8')).trim();
+      const port = /^http http:\/\/0\.0\.0\.0:(\d+)\//m.exec(c.output())![1];
+      // the address a browser on the LAN uses (this machine's own, or another loopback one when it has none)
+      const lan = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.2';
+      const base = `http://${lan}:${port}/`;
+      expect((await fetch(`${base}api/state`)).status).toBe(401);
+      const page = await openPage(`${base}?token=${token}`);
+      const idB = JSON.parse((await semsync(homeB, 'id', '--json')).stdout) as { peerId: string };
+      const res = await fetch(`${base}api/pair`, { method: 'POST', headers: page.headers(base), body: JSON.stringify({ peerId: idB.peerId, name: 'from the LAN' }) });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+      const other = await fetch(`${base}api/unpair`, { method: 'POST', headers: { ...page.headers(base), origin: 'http://192.0.2.99:7878' }, body: JSON.stringify({ peerId: idB.peerId }) });
+      expect(other.status).toBe(403); // another address's page still may not
+    } finally {
+      await stop(c.child);
+    }
+  }, 120_000);
+});
+
+/** Opens the dashboard page like a browser: its cookies and CSRF token, as the headers an action from it sends. */
+async function openPage(url: string): Promise<{ headers(base: string): Record<string, string> }> {
+  const res = await fetch(url, { redirect: 'manual' });
+  expect(res.status).toBe(200);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(await res.text())![1];
+  return { headers: (base) => ({ 'content-type': 'application/json', origin: base.replace(/\/$/, ''), cookie, 'x-csrf-token': csrf }) };
+}
 
 describe('the dashboard in headless Chromium', () => {
   it('runs a query, maps a photo, pairs node B and claims a device', async (ctx) => {

@@ -1,11 +1,12 @@
-// Resource faults through the CLI: a 1 MB device (DeviceFullError before writing) and a full home disk (a clean error, nothing acknowledged lost, the node keeps running).
+// Resource faults through the CLI: a 1 MB device (DeviceFullError before writing), a full home disk (a clean error, nothing acknowledged lost, the node keeps running), and a query that would take gigabytes (stopped at the limit, the node unharmed).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, cliSpawn, stop } from '../helpers/cli.js';
+import { until } from '../helpers/nodes.js';
 import { corpus, mountTmpfs, type Mounted } from '../devices/mounts-helper.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'semsync-resource-'));
@@ -83,4 +84,47 @@ describe('resource faults', () => {
     }
     expect(await titles(home, 'small')).toBe(500); // and after a restart from disk
   }, 180_000);
+
+  it('a cartesian CONCAT through a running node (HTTP and `semsync query`): stopped at the memory limit, the worker replaced, the node unharmed', async () => {
+    const home = path.join(work, 'home-query');
+    writeFileSync(path.join(work, 'cart.nt'), nt(3500, 'cart'));
+    expect((await cli(home, ['import', path.join(work, 'cart.nt')])).code).toBe(0);
+    // --token on loopback too (issue 14, item 14): the token file is made and named at start
+    const node = cliSpawn(home, ['start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0', '--token', '--query-memory', '96']);
+    try {
+      await node.waitFor(/^ready$/m, 60_000);
+      const tokenFile = path.join(home, 'run', 'http-token');
+      expect(node.output()).toContain(`http token in ${tokenFile}`);
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      const url = /^http (http:\/\/127\.0\.0\.1:\d+\/)/m.exec(node.output())![1];
+      const auth = { authorization: `Bearer ${token}` };
+      const huge = 'SELECT (GROUP_CONCAT(?x) AS ?all) WHERE { ?a ?p ?b . ?c ?q ?d . BIND(CONCAT(STR(?b), STR(?d), STR(?a)) AS ?x) }';
+      expect((await fetch(`${url}sparql?query=${encodeURIComponent('ASK {}')}`)).status).toBe(401);
+      const overHttp = await fetch(`${url}sparql`, { method: 'POST', body: new URLSearchParams({ query: huge }), headers: auth });
+      expect(overHttp.status).toBe(503);
+      expect(await overHttp.text()).toMatch(/memory limit of 96 MB/);
+      const overCli = await cli(home, ['query', '--format', 'json', huge], { timeoutMs: 120_000 });
+      expect(overCli.code).not.toBe(0);
+      expect(overCli.stderr).toMatch(/memory limit of 96 MB/);
+      // the node answers afterwards, over both ways in
+      expect(await titles(home, 'cart')).toBe(3500);
+      expect((await fetch(`${url}api/state`, { headers: auth })).status).toBe(200);
+      const status = JSON.parse((await cli(home, ['status', '--json'])).stdout) as { memory: { rss: number; heapUsed: number }; queries: { replaced: { memory: number }; workersStarted: number } };
+      expect(status.queries.replaced.memory).toBe(2); // one worker stopped per blown query, each replaced
+      expect(status.queries.workersStarted).toBe(3);
+      expect(status.memory.heapUsed).toBeLessThan(400 << 20); // nothing of the blown queries is left on the node's heap
+      expect(status.memory.rss).toBeLessThan(1 << 30);
+
+      // a `semsync query` whose CLI is killed: its query is stopped in the worker, not run to its limit
+      const queries = async () => (JSON.parse((await cli(home, ['status', '--json'])).stdout) as { queries: { running: number; replaced: { aborted: number } } }).queries;
+      const slow = cliSpawn(home, ['query', '--timeout', '600000', 'SELECT (COUNT(*) AS ?n) { ?a ?p1 ?b . ?c ?p2 ?d . ?e ?p3 ?f . ?g ?p4 ?h }']);
+      await until(async () => (await queries()).running === 1, 60_000, 'the slow query running');
+      slow.child.kill('SIGKILL');
+      await until(async () => (await queries()).replaced.aborted === 1, 60_000, 'the abandoned query stopped');
+      expect((await queries()).running).toBe(0);
+    } finally {
+      await stop(node.child);
+    }
+  }, 240_000);
 });

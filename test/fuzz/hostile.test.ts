@@ -1,4 +1,4 @@
-// Hostile input: broken rules files and device profiles (errors name the file), hostile vCard/iCal, EPUB zip bombs, a huge ID3 tag.
+// Hostile input: broken rules files and device profiles (errors name the file), hostile vCard/iCal, EPUB zip bombs, a huge ID3 tag, SPARQL text built to make a scanner backtrack.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DeviceProfileError } from '../../src/devices/errors.js';
 import { parseAudioPlayer, parseDeviceTtl, serializeDeviceTtl } from '../../src/devices/profile.js';
 import { describeContent } from '../../src/extractors/index.js';
+import { serviceUrls } from '../../src/graph/federation.js';
 import { contentIri } from '../../src/graph/vocab.js';
 import { RuleFileError } from '../../src/rules/errors.js';
 import { defaultRulesFile, loadRules } from '../../src/rules/load.js';
@@ -142,5 +143,20 @@ describe('EPUB zip bombs and huge tags', () => {
     const d = await describeBytes('huge-tag.mp3', Buffer.concat([head, frames, audio]), 30_000);
     expect(d.mime).toBe('audio/mpeg');
     expect(d.quads.length).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('SPARQL text built to make a scanner backtrack', () => {
+  it('finding SERVICE in 1 MiB runs of "<", quotes, comments, braces or SERVICE itself ends, federating nothing', () => {
+    const run = (s: string) => s.repeat(Math.ceil((1 << 20) / s.length)).slice(0, 1 << 20);
+    const units = ['<', '"', "'''", '#', '{', 'SERVICE ', 'SERVICE <', '<http://a/ ', '"\\', 'service<'];
+    const hostile = units.map((unit) => `SELECT * WHERE { SERVICE ${run(unit)} }`);
+    // a query ending in SERVICE after 55 KB of patterns is still read by the parser (a longer one is never federated)
+    const under = `SELECT * WHERE { ${'?s ?p ?o . '.repeat(5_000)} SERVICE <http://found.example/sparql> { ?s ?p ?o } }`;
+    hostile.push(under, under.replace('{ ?s', `{ ${'?s ?p ?o . '.repeat(1_000)} ?s`));
+    const found = hostile.map((q) => serviceUrls(q));
+    expect(found.slice(0, -2).every((x) => x.length === 0)).toBe(true);
+    expect(found.at(-2)).toEqual(['http://found.example/sparql']);
+    expect(found.at(-1)).toEqual([]);
   }, 60_000);
 });
