@@ -52,6 +52,8 @@ export interface OpenOptions {
   pagedAbove?: number;
   /** Most statements a paged store's working set holds (default 200,000). */
   workingSet?: number;
+  /** Where damaged bytes found on open are copied (default `<dir>/damaged`; the node uses `HOME/damaged`). */
+  damagedDir?: string;
   /** A paged store writes a snapshot once this many statements changed since the last (default 100,000: the changes are held in memory). */
   pagedChanges?: number;
 }
@@ -117,7 +119,7 @@ export class GraphStore {
     private paged: PagedGraph | null,
   ) {}
 
-  /** What recovery cut off the end of the log when the store was opened (a torn last record), if anything. */
+  /** An append that never finished at the end of the log when the store was opened (dropped; cut off unless opened for one query), if any. */
   get recoveredTornTail(): TornTail | null {
     return this.log.tornTail;
   }
@@ -143,7 +145,7 @@ export class GraphStore {
         else if (paged) paged.apply(t);
         else applyRows(ox, t);
       };
-      const replay = () => replayLog(dir, head, apply, opts.segmentBytes);
+      const replay = () => replayLog(dir, head, apply, { segmentBytes: opts.segmentBytes, readOnly: reach !== undefined, damagedDir: opts.damagedDir ?? path.join(dir, 'damaged') });
       const { log, vv, clock, replayed, stateAt } = paged ? await paged.withPartsCached(replay) : await replay();
       if (reach) {
         // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
@@ -154,8 +156,8 @@ export class GraphStore {
         for (const net of nets) applyNet(ox, net, reach);
       }
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts, paged);
-      // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
-      store.bytesSinceSnapshot = snap && !snap.indexed ? Math.max(replayed, (4 << 20) + 1) : replayed;
+      // A snapshot from before snapshots were indexed by predicate or checksummed is rewritten on close (cold queries need the index).
+      store.bytesSinceSnapshot = snap && !(snap.indexed && snap.checked) ? Math.max(replayed, (4 << 20) + 1) : replayed;
       store.stateAt = stateAt;
       store.snapshotVv = { ...(head?.vv ?? {}) };
       return store;
