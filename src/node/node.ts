@@ -17,6 +17,8 @@ export interface OpenNodeOptions {
   workers?: number;
   /** Load only the statements one query reaches (a read-only store for that query; see graph/reach.ts). */
   reach?: Reach;
+  /** Open the store to read only: nothing in it is written or truncated (`semsync query`, `export`). */
+  readOnly?: boolean;
 }
 
 export class ShareError extends Error {
@@ -87,7 +89,7 @@ export class SemsyncNode extends EventEmitter {
     const release = async () => lock.release();
     try {
       const config = await initHome(paths);
-      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach, damagedDir: paths.damaged });
+      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach, readOnly: options.readOnly, damagedDir: paths.damaged });
       const torn = store.recoveredTornTail;
       if (torn) {
         const line = `${new Date().toISOString()} the change log ${torn.file} ended in an append that never finished (${torn.bytes} bytes at byte ${torn.offset}: ${torn.reason}); it was never acknowledged and was ${torn.truncated ? 'dropped' : 'ignored'}.\n`;
