@@ -125,15 +125,17 @@ export class ChangeLog {
   private async damaged(file: string, buf: Buffer, off: number, reason: string, opts: LogOptions): Promise<CorruptLogError> {
     const hidden = recordsAfter(buf, off).length;
     let kept = '';
+    let where = '';
     try {
       kept = await keepAside(file, buf, off, opts.damagedDir ?? path.join(path.dirname(this.dir), 'damaged'));
+      where = `were copied to ${kept}`;
     } catch (e) {
-      kept = `(could not copy them aside: ${(e as Error).message})`;
+      where = `could not be copied aside (${(e as Error).message})`;
     }
     return new CorruptLogError(
       `The change log ${file} is damaged at byte ${off}: ${reason}. ` +
         `Acknowledged changes from there on cannot be read${hidden ? ` (${hidden} whole record${hidden === 1 ? '' : 's'} follow the damage)` : ''}. ` +
-        `Its ${buf.length - off} bytes from byte ${off} were copied to ${kept}; nothing was changed. ` +
+        `Its ${buf.length - off} bytes from byte ${off} ${where}; nothing was changed. ` +
         `Run \`semsync repair\` to keep what comes before the damage and set the rest aside (it reports what is lost), or restore the store folder from a backup.`,
       file,
       off,
