@@ -36,10 +36,10 @@ export const mounts = new Set<string>();
 export const kills = { n: 0 };
 
 /** Runs `semsync --home HOME ...args`; with `killAfterMs`, sends SIGKILL at that moment if it is still running. */
-export function semsync(home: string, args: string[], opts: { killAfterMs?: number; timeoutMs?: number } = {}): Promise<Run> {
+export function semsync(home: string, args: string[], opts: { killAfterMs?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [cliPath, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : process.env });
     children.add(child);
     let stdout = '';
     let stderr = '';

@@ -3,11 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { damagePhase } from './damage.js';
 import { canonical, copyTree, corpus, count, freePort, killNode, listFiles, mounts, ok, refill, semsync, sha256, startNode, tempDir, until, type Daemon } from './lib.js';
 
 /** One phase: `setup` once, then `trial` per fault; a trial returns a failure message, or undefined when recovery was complete. */
 export interface Phase {
   name: string;
+  /** Trials to run at least, whatever --trials says. */
+  minTrials?: number;
+  /** false: no trial kills a process (not topped up to reach a number of kills). */
+  kills?: false;
   setup(): Promise<void>;
   trial(i: number, rand: () => number): Promise<string | undefined>;
   teardown(): Promise<void>;
@@ -270,4 +275,4 @@ export function placePhase(): Phase {
 }
 
 /** Exported for the report: the phases in the order they run. */
-export const allPhases = () => [scanPhase(), importPhase(), syncPhase(), fetchPhase(), placePhase()];
+export const allPhases = () => [scanPhase(), importPhase(), syncPhase(), fetchPhase(), placePhase(), damagePhase()];

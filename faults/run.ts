@@ -1,4 +1,5 @@
-// `npm run faults [-- --quick] [--trials N] [--seed S] [--phase NAME] [--json FILE]`: SIGKILL real semsync processes, restart, verify; non-zero exit on any failure.
+// `npm run faults [-- --quick] [--trials N] [--seed S] [--phase NAME] [--json FILE]`: SIGKILL real semsync processes, restart, verify;
+// damage a store and check it is reported, never served, and repaired (damage phase); non-zero exit on any failure.
 import { existsSync, promises as fsp } from 'node:fs';
 import { allPhases, type Phase } from './phases.js';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +26,8 @@ async function runPhase(p: Phase, trials: number, seed: number): Promise<Figures
   try {
     await p.setup();
     // at least `trials` trials, and more (up to twice as many) until `trials` kills have hit a running process
-    for (let i = 0; f.trials < trials || (f.killed < trials && f.trials < 2 * trials); i++) {
+    const want = Math.max(trials, p.minTrials ?? 0);
+    for (let i = 0; f.trials < want || (p.kills !== false && f.killed < want && f.trials < 2 * want); i++) {
       const trialSeed = seed + i;
       let msg: string | undefined;
       const before = kills.n;

@@ -27,7 +27,7 @@ export function homeOf(cmd: Command): string {
  * Opens the node in this process for the duration of `fn` (taking the home's lock), and always closes it. With
  * `reach`, its store holds only what one query reaches (read-only; graph/reach.ts).
  */
-export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promise<T>, reach?: Reach): Promise<T> {
+export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promise<T>, reach?: Reach, readOnly = false): Promise<T> {
   // Loaded here, not at the top: `semsync --help` and calls to a running node need none of it.
   const { SemsyncNode } = await import('../node/node.js');
   // A big store takes seconds to load; on a terminal, say so after a second, and how to avoid it.
@@ -36,7 +36,7 @@ export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promi
     : undefined;
   let node: SemsyncNode;
   try {
-    node = await SemsyncNode.open({ home: homeOf(cmd), reach });
+    node = await SemsyncNode.open({ home: homeOf(cmd), reach, readOnly });
   } finally {
     clearTimeout(slow);
   }
@@ -50,14 +50,15 @@ export async function withNode<T>(cmd: Command, fn: (node: SemsyncNode) => Promi
 /**
  * Runs `fn` against the node: the running one (`semsync start`) through its control socket when there is one,
  * else the home opened in this process. `local` tells the command which, e.g. to show progress. `forQuery`: the
- * only thing `fn` does is ask this one query, so a home opened here loads only what the query reaches.
+ * only thing `fn` does is ask this one query, so a home opened here loads only what the query reaches. `readOnly`
+ * (the default with `forQuery`): a home opened here writes and truncates nothing in its store.
  */
-export async function withApi<T>(cmd: Command, fn: (api: NodeApi, local: SemsyncNode | undefined) => Promise<T>, forQuery?: string): Promise<T> {
+export async function withApi<T>(cmd: Command, fn: (api: NodeApi, local: SemsyncNode | undefined) => Promise<T>, forQuery?: string, readOnly = forQuery !== undefined): Promise<T> {
   const socket = controlSocketPath(homeOf(cmd));
   if (existsSync(socket) && (await reachable(socket))) return fn(remoteApi(socket), undefined);
   const { LocalApi } = await import('../node/api.js');
   const reach = forQuery === undefined ? undefined : ((await import('../graph/reach.js')).queryReach(forQuery) ?? undefined);
-  return withNode(cmd, (node) => fn(new LocalApi(node), node), reach);
+  return withNode(cmd, (node) => fn(new LocalApi(node), node), reach, readOnly);
 }
 
 /** Errors that are the user's input (a bad argument, query, file): exit 2. Anything else: exit 1. */

@@ -60,7 +60,7 @@ export function registerGraphCommands(program: Command): void {
         await writeFile(tmp, text);
         await rename(tmp, opts.out);
         console.error(`wrote ${opts.out}`);
-      });
+      }, undefined, true);
     });
 
   program

@@ -1,20 +1,20 @@
-// The change log: an append-only, segmented file of encoded patches, each record framed by length and CRC32, fsync'd per append.
+// The change log: an append-only, segmented file of encoded patches, each record framed by length, CRC32 and a commit marker (log-format.ts), fsync'd per append.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { CorruptLogError, StoreError } from './errors.js';
 import { peekPatch } from './patch.js';
+import { encodeRecord, judge, keepAside, MAX_RECORD, recordsAfter } from './log-format.js';
 
-const MAGIC = Buffer.from('SSPL', 'latin1');
-const HEADER = 12; // magic, u32 length, u32 crc32 of the payload
-const MAX_RECORD = 256 << 20;
 const SEGMENT_RE = /^(\d{12})\.log$/;
 
 /** Where one patch lives in the log. */
 export interface LogEntry {
   segment: number;
+  /** Where its record starts in the segment. */
   offset: number;
+  /** Where its payload starts (after the record's header, whose size depends on the record's version). */
+  payloadAt: number;
   length: number;
   author: string;
   seq: number;
@@ -23,32 +23,29 @@ export interface LogEntry {
 export interface LogOptions {
   /** Start a new segment once the current one is this big (default 16 MiB). */
   segmentBytes?: number;
+  /** Open to read only: nothing is truncated or created, and append() is refused (a `semsync query`). */
+  readOnly?: boolean;
+  /** Where damaged bytes are copied before the damage is reported (default: `<log folder>/../damaged`). */
+  damagedDir?: string;
 }
 
-/** What recovery did about a damaged last record. */
+/** An append that never finished at the end of the log (never acknowledged): dropped by a writer, ignored by a reader. */
 export interface TornTail {
   file: string;
   offset: number;
   bytes: number;
+  reason: string;
+  /** Whether it was cut off the file (a writer) or only left unread (a reader). */
+  truncated: boolean;
 }
 
-function segmentName(n: number): string {
+export function segmentName(n: number): string {
   return `${String(n).padStart(12, '0')}.log`;
 }
 
-function frameAt(buf: Buffer, off: number): { length: number } | null {
-  if (buf.length - off < HEADER) return null;
-  if (buf.compare(MAGIC, 0, 4, off, off + 4) !== 0) return null;
-  const length = buf.readUInt32BE(off + 4);
-  if (length > MAX_RECORD || off + HEADER + length > buf.length) return null;
-  if (zlib.crc32(buf.subarray(off + HEADER, off + HEADER + length)) !== buf.readUInt32BE(off + 8)) return null;
-  return { length };
-}
-
-/** True if any valid frame starts after `from`: then damage at `from` is in the middle, not at the end. */
-function validFrameAfter(buf: Buffer, from: number): boolean {
-  for (let p = buf.indexOf(MAGIC, from + 1); p >= 0; p = buf.indexOf(MAGIC, p + 1)) if (frameAt(buf, p)) return true;
-  return false;
+/** The segment files of a log folder, oldest first (names only). */
+export async function segmentNames(dir: string): Promise<string[]> {
+  return (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => SEGMENT_RE.test(n)).sort();
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -71,19 +68,24 @@ export class ChangeLog {
   private appended = 0;
   tornTail: TornTail | null = null;
 
+  private readonly readOnly: boolean;
+
   private constructor(readonly dir: string, segments: number[], opts: LogOptions) {
     this.segments = segments;
+    this.readOnly = opts.readOnly ?? false;
     this.current = segments.length ? segments[segments.length - 1] : 1;
     this.segmentBytes = opts.segmentBytes ?? 16 << 20;
   }
 
   /**
-   * Open (creating) the log in `dir`, checking every record. `onRecord` sees each record in order.
-   * A torn or corrupt last record is cut off (see tornTail); damage anywhere else throws CorruptLogError.
+   * Open (creating, unless read-only) the log in `dir`, checking every record. `onRecord` sees each record in order.
+   * An append that never finished at the end of the last segment is dropped (cut off by a writer, left by a reader;
+   * see tornTail). Anything else that is not a whole record (a checksum that fails, damage before the end) is copied
+   * into the damaged folder and throws CorruptLogError naming the file and offset: nothing is truncated.
    */
   static async open(dir: string, onRecord: (e: LogEntry, payload: Buffer) => void, opts: LogOptions = {}): Promise<ChangeLog> {
-    await fsp.mkdir(dir, { recursive: true });
-    const names = (await fsp.readdir(dir)).filter((n) => SEGMENT_RE.test(n)).sort();
+    if (!opts.readOnly) await fsp.mkdir(dir, { recursive: true });
+    const names = await segmentNames(dir);
     const log = new ChangeLog(dir, names.map((n) => Number(SEGMENT_RE.exec(n)![1])), opts);
     for (let i = 0; i < log.segments.length; i++) {
       const seg = log.segments[i];
@@ -92,35 +94,53 @@ export class ChangeLog {
       const last = i === log.segments.length - 1;
       let off = 0;
       while (off < buf.length) {
-        const f = frameAt(buf, off);
-        if (!f) {
-          const zeros = buf.subarray(off).every((b) => b === 0);
-          if (last && (zeros || !validFrameAfter(buf, off))) {
-            log.tornTail = { file, offset: off, bytes: buf.length - off };
-            await fsp.truncate(file, off);
-            break;
-          }
-          throw new CorruptLogError(
-            `The change log ${file} is damaged at byte ${off}, before its end: changes after that point cannot be trusted. ` +
-              `Keep a copy of the store folder, then restore it from a backup or a peer (move the damaged log segments aside to start from the last snapshot).`,
-            file,
-            off,
-          );
+        const j = judge(buf, off);
+        if (j.kind === 'record') {
+          const payload = buf.subarray(j.payloadAt, j.end - (j.version === 2 ? 4 : 0));
+          const head = peekPatch(payload.toString('utf8', 0, Math.min(payload.length, 4096)));
+          if (!head) throw await log.damaged(file, buf, off, 'a record that is not a patch', opts);
+          const e: LogEntry = { segment: seg, offset: off, payloadAt: j.payloadAt, length: j.length, author: head.author, seq: head.seq };
+          log.index(e);
+          onRecord(e, payload);
+          off = j.end;
+          continue;
         }
-        const payload = buf.subarray(off + HEADER, off + HEADER + f.length);
-        const head = peekPatch(payload.toString('utf8', 0, Math.min(payload.length, 4096)));
-        if (!head) throw new CorruptLogError(`The change log ${file} holds a record at byte ${off} that is not a patch.`, file, off);
-        const e: LogEntry = { segment: seg, offset: off, length: f.length, author: head.author, seq: head.seq };
-        log.index(e);
-        onRecord(e, payload);
-        off += HEADER + f.length;
+        if (j.kind === 'torn' && last) {
+          log.tornTail = { file, offset: off, bytes: buf.length - off, reason: j.reason, truncated: !opts.readOnly };
+          if (!opts.readOnly) await fsp.truncate(file, off);
+          break;
+        }
+        throw await log.damaged(file, buf, off, j.kind === 'torn' ? `a segment that ends inside a record (${j.reason}) before the last segment` : j.reason, opts);
       }
       if (last) log.size = Math.min(off, buf.length);
     }
+    if (opts.readOnly) return log;
     if (!log.segments.length) log.segments.push(log.current);
     log.fh = await fsp.open(path.join(dir, segmentName(log.current)), 'a');
     await fsyncDir(dir);
     return log;
+  }
+
+  /** The error for damage at `off` of `file`, once the bytes from there to its end are kept aside. */
+  private async damaged(file: string, buf: Buffer, off: number, reason: string, opts: LogOptions): Promise<CorruptLogError> {
+    const hidden = recordsAfter(buf, off).length;
+    let kept = '';
+    let where = '';
+    try {
+      kept = await keepAside(file, buf, off, opts.damagedDir ?? path.join(path.dirname(this.dir), 'damaged'));
+      where = `were copied to ${kept}`;
+    } catch (e) {
+      where = `could not be copied aside (${(e as Error).message})`;
+    }
+    return new CorruptLogError(
+      `The change log ${file} is damaged at byte ${off}: ${reason}. ` +
+        `Acknowledged changes from there on cannot be read${hidden ? ` (${hidden} whole record${hidden === 1 ? '' : 's'} follow the damage)` : ''}. ` +
+        `Its ${buf.length - off} bytes from byte ${off} ${where}; nothing was changed. ` +
+        `Run \`semsync repair\` to keep what comes before the damage and set the rest aside (it reports what is lost), or restore the store folder from a backup.`,
+      file,
+      off,
+      kept,
+    );
   }
 
   private index(e: LogEntry): void {
@@ -131,20 +151,17 @@ export class ChangeLog {
 
   /** Append records (one write, one fdatasync). Resolves once they are durable. */
   async append(records: Array<{ payload: Buffer; author: string; seq: number }>): Promise<LogEntry[]> {
-    if (!this.fh) throw new StoreError('The change log is closed.');
+    if (!this.fh) throw new StoreError(this.readOnly ? `The change log in ${this.dir} was opened to read only.` : 'The change log is closed.');
     if (this.size >= this.segmentBytes) await this.rotate();
     const frames: Buffer[] = [];
     const entries: LogEntry[] = [];
     let off = this.size;
     for (const r of records) {
       if (r.payload.length > MAX_RECORD) throw new StoreError(`A patch of ${r.payload.length} bytes is too large for the change log.`);
-      const h = Buffer.alloc(HEADER);
-      MAGIC.copy(h, 0);
-      h.writeUInt32BE(r.payload.length, 4);
-      h.writeUInt32BE(zlib.crc32(r.payload), 8);
-      frames.push(h, r.payload);
-      entries.push({ segment: this.current, offset: off, length: r.payload.length, author: r.author, seq: r.seq });
-      off += HEADER + r.payload.length;
+      const frame = encodeRecord(r.payload);
+      frames.push(frame);
+      entries.push({ segment: this.current, offset: off, payloadAt: off + frame.length - 4 - r.payload.length, length: r.payload.length, author: r.author, seq: r.seq });
+      off += frame.length;
     }
     const buf = Buffer.concat(frames);
     try {
@@ -178,7 +195,7 @@ export class ChangeLog {
       const buf = Buffer.alloc(e.length);
       let done = 0;
       while (done < e.length) {
-        const n = fs.readSync(fd, buf, done, e.length - done, e.offset + HEADER + done);
+        const n = fs.readSync(fd, buf, done, e.length - done, e.payloadAt + done);
         if (n === 0) throw new StoreError(`The change log segment ${e.segment} is shorter than its index says.`);
         done += n;
       }

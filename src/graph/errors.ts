@@ -16,7 +16,8 @@ export class StoreLockedError extends StoreError {
 /** The change log is damaged before its end: acknowledged changes after the damage cannot be trusted. */
 export class CorruptLogError extends StoreError {
   override name = 'CorruptLogError';
-  constructor(message: string, readonly file: string, readonly offset: number) {
+  /** `kept`: where the damaged bytes were copied ('' when nothing was). */
+  constructor(message: string, readonly file: string, readonly offset: number, readonly kept = '') {
     super(message);
   }
 }
@@ -26,6 +27,20 @@ export class CorruptSnapshotError extends StoreError {
   override name = 'CorruptSnapshotError';
   constructor(message: string, readonly file: string) {
     super(message);
+  }
+}
+
+/** The store has no snapshot, but its log was compacted: what the lost snapshot held before the log starts is gone. */
+export class MissingSnapshotError extends StoreError {
+  override name = 'MissingSnapshotError';
+  constructor(readonly dir: string, readonly author: string, readonly missingUpTo: number) {
+    super(
+      `The store ${dir} has no snapshot, but its change log was compacted: it starts ${author}'s patches after ${missingUpTo}, ` +
+        `so patches 1..${missingUpTo} were only in a snapshot that is gone (deleted or moved). Nothing was changed. ` +
+        `Put the snapshot back if you have it (a backup of the store folder recovers everything); otherwise \`semsync repair\` ` +
+        `rebuilds the store from what the log holds: this node's own later patches (statements that only the lost patches ` +
+        `added are lost, and it lists them by author and number); other nodes' graphs come again from peers.`,
+    );
   }
 }
 

@@ -6,6 +6,7 @@
 // kept for the same query until a change touches its predicates; a query that reaches more than the working set
 // holds runs on a store built for it alone. Writing a snapshot merges the changes into the file's parts.
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import oxigraph from 'oxigraph';
 import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
@@ -15,7 +16,7 @@ import type { ResultFormat } from './types.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
 import { Changes } from './changes.js';
 import { freeStore as free } from './wasm-memory.js';
-import { dumpGraphs, readPart, readParts, writeSnapshotParts, type Part, type PartData, type SnapshotMeta } from './snapshot.js';
+import { checkPart, crcOfRange, dumpGraphs, readPart, readParts, writeSnapshotParts, type Part, type PartData, type SnapshotMeta } from './snapshot.js';
 
 export interface PagedOptions {
   /** Most statements the working set holds (default 200,000: ~170 MB of oxigraph memory at ~850 bytes each). */
@@ -74,6 +75,8 @@ export class PagedGraph {
   /** The snapshot, open while it is the base. */
   private fd = -1;
   private indexes = new Map<Part, PartIndex>();
+  /** Parts whose bytes matched their checksum (each is checked before its first use: nothing damaged is served). */
+  private verified = new Set<Part>();
   /**
    * Stores built for narrowed queries, kept for the next run of the same query (by its reach, which the caller
    * keeps per query text) until a change touches one of their predicates: at most NARROWED_KEPT statements in all.
@@ -108,6 +111,7 @@ export class PagedGraph {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = fs.openSync(file, 'r');
     this.indexes = new Map();
+    this.verified = new Set();
     this.base = { file, parts, quads, byPredicate, count };
     this.changes = new Changes();
     this.loadOther(byPredicate);
@@ -139,8 +143,18 @@ export class PagedGraph {
     this.fd = -1;
   }
 
+  /** Throws CorruptSnapshotError, naming the file and the part, unless every one of `parts` matches its checksum. */
+  private check(parts: Iterable<Part>): void {
+    for (const part of parts) {
+      if (this.verified.has(part)) continue;
+      checkPart(this.base.file, part, crcOfRange(this.fd, part[1], part[2]));
+      this.verified.add(part);
+    }
+  }
+
   /** Parts of the snapshot, each read only when a search needs all its lines, and indexed for finding a few. */
   private read(parts: Part[]): PartText[] {
+    this.check(parts);
     return parts.map((part) => {
       const bytes = () => {
         let buf = this.cache?.get(part);
@@ -349,6 +363,7 @@ export class PagedGraph {
         each(predicate, buf.toString('utf8', start, r.sEnd), buf.toString('utf8', r.oStart, r.oEnd));
       };
     };
+    this.check(this.base.parts.filter((x) => want.has(x[0])));
     for (const [predicate, offset, length, , graph] of this.base.parts) {
       if (want.has(predicate)) forEachLine(this.fd, offset, length, emit(predicate, graph));
     }
@@ -403,6 +418,7 @@ export class PagedGraph {
 
   /** The parts' text in slices of 1 MiB, read as loaded (a buffer of a whole part would stay in the process's memory after). */
   private *chunks(parts: Part[]): Generator<Buffer> {
+    this.check(parts); // before anything is yielded: a store is never loaded with part of a damaged part
     const buf = Buffer.allocUnsafe(1 << 20);
     for (const [, offset, length] of parts) {
       for (let at = 0; at < length; ) {
@@ -456,9 +472,11 @@ export class PagedGraph {
     const deleted = this.changes.deletedParts();
     const fd = fs.openSync(this.base.file, 'r');
     try {
-      for (const [predicate, offset, length, , graph] of this.base.parts) {
+      for (const part of this.base.parts) {
+        const [predicate, offset, length, , graph] = part;
         if (only !== undefined && graph !== only) continue;
         let data: Buffer | string = readPart(fd, offset, length);
+        checkPart(this.base.file, part, zlib.crc32(data)); // an export or the next snapshot never carries a damaged part
         if (predicate !== '' && deleted.has(`${graph} ${predicate}`)) {
           const tmp = new oxigraph.Store();
           tmp.load(data, NQUADS);

@@ -1,8 +1,8 @@
 // Replaying the change log after a snapshot on open: each author's patches in sequence from where the snapshot
 // ends, full states (replaceAuthor) applied only whole, the clock and version vector carried forward.
 import path from 'node:path';
-import { ChangeLog } from './changelog.js';
-import { CorruptLogError } from './errors.js';
+import { ChangeLog, type LogOptions } from './changelog.js';
+import { CorruptLogError, MissingSnapshotError } from './errors.js';
 import { HLC_ZERO, maxHlc, parseHlc, type Hlc } from './hlc.js';
 import type { SnapshotMeta } from './snapshot.js';
 import { StateReplay, stateHeader } from './state.js';
@@ -20,7 +20,7 @@ export interface Replayed {
 }
 
 /** Open the log in `dir`/log and hand each patch past the snapshot `head` to `apply` (its encoded text), in order. */
-export async function replayLog(dir: string, head: SnapshotMeta | null, apply: (text: string) => void, segmentBytes?: number): Promise<Replayed> {
+export async function replayLog(dir: string, head: SnapshotMeta | null, apply: (text: string) => void, opts: LogOptions = {}): Promise<Replayed> {
   const vv: VersionVector = { ...(head?.vv ?? {}) };
   let clock = (head && parseHlc(head.hlc)) || HLC_ZERO;
   let replayed = 0;
@@ -48,6 +48,7 @@ export async function replayLog(dir: string, head: SnapshotMeta | null, apply: (
       const have = vv[e.author] ?? 0;
       if (e.seq <= have) return; // already in the snapshot
       if (base === undefined ? e.seq !== have + 1 : base !== have) {
+        if (!head) throw new MissingSnapshotError(dir, e.author, base ?? e.seq - 1);
         throw new CorruptLogError(`The change log starts ${e.author}'s patches at ${e.seq}, but the snapshot ends at ${have}: patches are missing.`, path.join(dir, 'log'), e.offset);
       }
       const text = payload.toString('utf8');
@@ -57,7 +58,7 @@ export async function replayLog(dir: string, head: SnapshotMeta | null, apply: (
       if (h) clock = maxHlc(clock, h);
       replayed += payload.length;
     },
-    { segmentBytes },
+    opts,
   );
   return { log, vv, clock, replayed, stateAt };
 }

@@ -52,6 +52,10 @@ export interface OpenOptions {
   pagedAbove?: number;
   /** Most statements a paged store's working set holds (default 200,000). */
   workingSet?: number;
+  /** Read only: the log is neither truncated nor appended to, no snapshot is written (a query's or an export's store). */
+  readOnly?: boolean;
+  /** Where damaged bytes found on open are copied (default `<dir>/damaged`; the node uses `HOME/damaged`). */
+  damagedDir?: string;
   /** A paged store writes a snapshot once this many statements changed since the last (default 100,000: the changes are held in memory). */
   pagedChanges?: number;
 }
@@ -117,7 +121,7 @@ export class GraphStore {
     private paged: PagedGraph | null,
   ) {}
 
-  /** What recovery cut off the end of the log when the store was opened (a torn last record), if anything. */
+  /** An append that never finished at the end of the log when the store was opened (dropped; cut off unless opened for one query), if any. */
   get recoveredTornTail(): TornTail | null {
     return this.log.tornTail;
   }
@@ -143,7 +147,7 @@ export class GraphStore {
         else if (paged) paged.apply(t);
         else applyRows(ox, t);
       };
-      const replay = () => replayLog(dir, head, apply, opts.segmentBytes);
+      const replay = () => replayLog(dir, head, apply, { segmentBytes: opts.segmentBytes, readOnly: reach !== undefined || opts.readOnly === true, damagedDir: opts.damagedDir ?? path.join(dir, 'damaged') });
       const { log, vv, clock, replayed, stateAt } = paged ? await paged.withPartsCached(replay) : await replay();
       if (reach) {
         // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
@@ -154,8 +158,8 @@ export class GraphStore {
         for (const net of nets) applyNet(ox, net, reach);
       }
       const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts, paged);
-      // A snapshot from before snapshots were indexed by predicate is rewritten on close (cold queries need the index).
-      store.bytesSinceSnapshot = snap && !snap.indexed ? Math.max(replayed, (4 << 20) + 1) : replayed;
+      // A snapshot from before snapshots were indexed by predicate or checksummed is rewritten on close (cold queries need the index).
+      store.bytesSinceSnapshot = snap && !(snap.indexed && snap.checked) ? Math.max(replayed, (4 << 20) + 1) : replayed;
       store.stateAt = stateAt;
       store.snapshotVv = { ...(head?.vv ?? {}) };
       return store;
@@ -180,7 +184,8 @@ export class GraphStore {
   }
 
   /** Refuses what a store holding only one query's reach cannot do right. */
-  private whole(what: string): void {
+  private whole(what: string, writes = false): void {
+    if (writes && this.opts.readOnly) throw new StoreError(`The store at ${this.dir} was opened to read only: it cannot ${what}.`);
     if (this.partial) throw new StoreError(`This store was opened for one query and holds only what it reaches: it cannot ${what}.`);
   }
 
@@ -195,7 +200,7 @@ export class GraphStore {
   commit(changes: Iterable<Change>): Promise<Patch | null> {
     const list = [...changes];
     return this.exclusive(async () => {
-      this.whole('take changes');
+      this.whole('take changes', true);
       return this.commitNow(list);
     });
   }
@@ -241,7 +246,7 @@ export class GraphStore {
     const problem = patchProblem(patch) ?? patch.changes.map((c) => blankProblem(c.quad)).find((x) => x) ?? null;
     if (problem) return Promise.reject(new PatchError(problem, 0));
     return this.exclusive(async () => {
-      this.whole('take changes');
+      this.whole('take changes', true);
       const have = this.vv[patch.author] ?? 0;
       if (patch.seq <= have) return 'duplicate';
       if (patch.seq > have + 1) return 'gap';
@@ -269,7 +274,7 @@ export class GraphStore {
     }).find((x) => x);
     if (problem) return Promise.reject(new PatchError(problem, 0));
     return this.exclusive(async () => {
-      this.whole('take changes');
+      this.whole('take changes', true);
       const have = this.vv[author] ?? 0;
       if (seq <= have) throw new StoreError(`A full state of ${author} at ${seq} is not ahead of the ${have} patches held.`);
       const want = new Map<string, true>();
@@ -454,14 +459,14 @@ export class GraphStore {
 
   /** Import an RDF file in batches (each a durable patch); default-graph triples go to this node's import graph. */
   async importFile(file: string, opts: ImportOptions = {}): Promise<{ quads: number; patches: number }> {
-    this.whole('import');
+    this.whole('import', true);
     return importInBatches(file, opts, graphIri(this.nodeId, 'import'), async (batch) => (await this.commit(batch)) !== null);
   }
 
   /** Write a snapshot covering everything so far and compact the log segments it covers. */
   snapshot(): Promise<void> {
     return this.exclusive(async () => {
-      this.whole('write a snapshot');
+      this.whole('write a snapshot', true);
       return this.snapshotNow();
     });
   }
@@ -481,7 +486,7 @@ export class GraphStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.exclusive(async () => {
-      if (this.bytesSinceSnapshot > 4 << 20 && !this.partial) await this.snapshotBestEffort();
+      if (this.bytesSinceSnapshot > 4 << 20 && !this.partial && !this.opts.readOnly) await this.snapshotBestEffort();
       await this.log.close();
     }).finally(() => {
       this.paged?.close();

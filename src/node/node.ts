@@ -1,7 +1,7 @@
 // Opens one node home: lock, identity, config, store, and the library's indexer; the composition root's core.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { appendFile, mkdir, realpath, stat } from 'node:fs/promises';
 import { GraphStore } from '../graph/store.js';
 import type { Reach } from '../graph/reach.js';
 import { DescribePool } from '../library/pool.js';
@@ -17,6 +17,8 @@ export interface OpenNodeOptions {
   workers?: number;
   /** Load only the statements one query reaches (a read-only store for that query; see graph/reach.ts). */
   reach?: Reach;
+  /** Open the store to read only: nothing in it is written or truncated (`semsync query`, `export`). */
+  readOnly?: boolean;
 }
 
 export class ShareError extends Error {
@@ -33,6 +35,8 @@ export interface HomePaths {
   claims: string;
   rules: string;
   run: string;
+  /** Damaged store bytes found on open, copied aside before the damage is reported. */
+  damaged: string;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -46,6 +50,7 @@ export function homePaths(home: string): HomePaths {
     claims: path.join(home, 'devices.json'),
     rules: path.join(home, 'rules'),
     run: path.join(home, 'run'),
+    damaged: path.join(home, 'damaged'),
   };
 }
 
@@ -84,7 +89,13 @@ export class SemsyncNode extends EventEmitter {
     const release = async () => lock.release();
     try {
       const config = await initHome(paths);
-      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach });
+      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach, readOnly: options.readOnly, damagedDir: paths.damaged });
+      const torn = store.recoveredTornTail;
+      if (torn) {
+        const line = `${new Date().toISOString()} the change log ${torn.file} ended in an append that never finished (${torn.bytes} bytes at byte ${torn.offset}: ${torn.reason}); it was never acknowledged and was ${torn.truncated ? 'dropped' : 'ignored'}.\n`;
+        process.stderr.write(`semsync: ${line.slice(line.indexOf(' ') + 1)}`);
+        await appendFile(path.join(paths.logs, 'store.log'), line).catch(() => undefined);
+      }
       return new SemsyncNode(paths, config, store, release, options.workers);
     } catch (err) {
       await release();

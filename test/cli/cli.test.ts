@@ -188,4 +188,34 @@ describe('semsync CLI', () => {
     expect(Number(JSON.parse(after.stdout).results.bindings[0].n.value)).toBe(200_000);
     void readFile;
   });
+
+  it('reports a damaged log record with file and offset, truncates nothing on a query, and `repair` recovers the rest', async () => {
+    const h = path.join(tmp, 'home-damage');
+    for (let i = 0; i < 3; i++) {
+      const f = path.join(tmp, `part${i}.nt`);
+      await writeFile(f, `<urn:x:s${i}> <urn:x:p> "value ${i}" .\n`);
+      expect((await cli(h, ['import', f])).code).toBe(0);
+    }
+    const help = await cli(h, ['repair', '--help']);
+    expect(help.stdout).toMatch(/--json/);
+    expect(JSON.parse((await cli(h, ['repair', '--json'])).stdout)).toMatchObject({ changed: false, lost: [] });
+    const seg = path.join(h, 'store', 'log', '000000000001.log');
+    const buf = await readFile(seg);
+    const last = buf.lastIndexOf('SSP2');
+    buf[buf.length - 12] ^= 0x20; // inside the last acknowledged record
+    await writeFile(seg, buf);
+    const q = await cli(h, ['query', 'SELECT ?o WHERE { ?s <urn:x:p> ?o }']);
+    expect(q.code).toBe(1);
+    expect(q.stderr).toContain(`${seg} is damaged at byte ${last}`);
+    expect(q.stderr).toMatch(/semsync repair/);
+    expect(await readFile(seg)).toEqual(buf); // a read truncates nothing
+    expect(await readFile(path.join(h, 'damaged', `000000000001.log.${last}`))).toEqual(buf.subarray(last));
+    const r = await cli(h, ['repair', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.logDamage).toMatchObject({ file: seg, offset: last });
+    expect(report.lost).toEqual([expect.objectContaining({ from: 3, to: 3 })]);
+    const after = await cli(h, ['query', '--json', 'SELECT ?o WHERE { ?s <urn:x:p> ?o }']);
+    expect(JSON.parse(after.stdout).results.bindings.map((b: { o: { value: string } }) => b.o.value).sort()).toEqual(['value 0', 'value 1']);
+  });
 });

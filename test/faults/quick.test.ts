@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('fault runner, quick form', () => {
-  it('kills scan, import, sync, fetch and place with SIGKILL and recovers every time', async () => {
+  it('kills scan, import, sync, fetch and place with SIGKILL and recovers every time; damages stores and sees each damage reported and repaired', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'faults', 'run.ts'), '--quick'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -18,6 +18,6 @@ describe('fault runner, quick form', () => {
     if (code !== 0) console.log(out);
     expect(out).toMatch(/total: \d+ trials, 0 failures/);
     expect(code).toBe(0);
-    for (const phase of ['scan', 'import', 'sync', 'fetch', 'place']) expect(out).toMatch(new RegExp(`^${phase}\\s+\\d+`, 'm'));
+    for (const phase of ['scan', 'import', 'sync', 'fetch', 'place', 'damage']) expect(out).toMatch(new RegExp(`^${phase}\\s+\\d+`, 'm'));
   }, 450_000);
 });

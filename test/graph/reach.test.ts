@@ -137,7 +137,7 @@ describe('a store opened with a query\'s reach', () => {
     const snap = fs.readdirSync(dir).find((n) => n.endsWith('.nq'))!;
     const file = path.join(dir, snap);
     const text = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, text.slice(0, text.indexOf('# semsync-parts '))); // as an older version wrote it
+    fs.writeFileSync(file, text.slice(0, text.indexOf('# semsync-parts ')).replace('# semsync-snapshot 2 ', '# semsync-snapshot 1 ')); // as an older version wrote it
     const partial = await GraphStore.open({ dir, nodeId: 'node0', reach: queryReach(QUERIES[0])! });
     open.push(partial);
     expect(partial.size).toBe(size); // no index: all of it
@@ -172,7 +172,7 @@ describe('an older snapshot', () => {
     await s.close();
     const snapshot = () => path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.nq'))!);
     const text = fs.readFileSync(snapshot(), 'utf8');
-    fs.writeFileSync(snapshot(), text.slice(0, text.indexOf('# semsync-parts ')));
+    fs.writeFileSync(snapshot(), text.slice(0, text.indexOf('# semsync-parts ')).replace('# semsync-snapshot 2 ', '# semsync-snapshot 1 '));
     await (await GraphStore.open({ dir, nodeId: 'node0', reach: queryReach(QUERIES[0])! })).close(); // a query's store writes nothing
     expect(fs.readFileSync(snapshot(), 'utf8')).not.toContain('# semsync-parts ');
     await (await GraphStore.open({ dir, nodeId: 'node0' })).close();
