@@ -114,6 +114,7 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       if ((url.search.length || 0) > max) return problem(c, 413, `the query is larger than ${max} bytes`);
       params = url.searchParams;
       query = params.get('query') ?? undefined;
+      if (params.getAll('query').length > 1) return problem(c, 400, 'more than one query parameter: send one query per request');
       if (params.has('update')) return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
     } else if (c.req.method === 'POST') {
       const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -125,6 +126,7 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
         const form = new URLSearchParams(body);
         if (form.has('update')) return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
         query = form.get('query') ?? undefined;
+        if (form.getAll('query').length + url.searchParams.getAll('query').length > 1) return problem(c, 400, 'more than one query parameter: send one query per request');
         for (const [k, v] of form) if (k !== 'query') params.append(k, v);
       } else if (type === 'application/sparql-query') {
         query = body;

@@ -12,7 +12,7 @@ export const QT = 'http://www.w3.org/2001/sw/DataAccess/tests/test-query#';
 const RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 
 export interface EvalTest {
-  /** `folder/name`, e.g. `property-path/pp16` (sparql10 and sparql11 share no folder names). */
+  /** `folder/name`, e.g. `property-path/pp16`; `sparql10/cast/cast-int` for a folder both versions have. */
   id: string;
   name: string;
   /** Files (absolute paths). */
@@ -83,14 +83,16 @@ export function evalTests(): EvalTest[] {
   const out: EvalTest[] = [];
   for (const m of manifests()) {
     const g = new Graph(m);
-    const folder = path.basename(path.dirname(m));
+    const dir = path.dirname(m);
+    const other = path.join(SUITE, path.basename(path.dirname(dir)) === 'sparql10' ? 'sparql11' : 'sparql10', path.basename(dir));
+    const folder = fs.existsSync(other) ? path.relative(SUITE, dir) : path.basename(dir);
     for (const entry of g.entries()) {
       if (!g.all(entry, `${RDF}type`).some((t) => t.value === `${MF}QueryEvaluationTest`)) continue;
       const action = g.one(entry, `${MF}action`)!;
       const result = g.one(entry, `${MF}result`);
       if (!result) continue;
       out.push({
-        id: `${folder}/${decodeURIComponent(entry.value.replace(/^.*#/, ''))}`,
+        id: `${folder.split(path.sep).join('/')}/${decodeURIComponent(entry.value.replace(/^.*#/, ''))}`,
         name: g.one(entry, `${MF}name`)?.value ?? '',
         query: file(g.one(action, `${QT}query`)!),
         data: g.all(action, `${QT}data`).map(file),

@@ -68,6 +68,14 @@ describe('SPARQL protocol', () => {
     expect(await res.text()).toMatch(/line 3, column \d+/);
   });
 
+  it('refuses two queries in one request with 400 (W3C protocol bad_multiple_queries)', async () => {
+    const get = await fetch(`${base}?query=${encodeURIComponent('ASK {}')}&query=${encodeURIComponent('SELECT * {}')}`);
+    expect(get.status).toBe(400);
+    expect(await get.text()).toMatch(/more than one query/);
+    const form = await fetch(base, { method: 'POST', body: new URLSearchParams([['query', 'ASK {}'], ['query', 'ASK {}']]) });
+    expect(form.status).toBe(400);
+  });
+
   it('is read-only: updates get 400 or 405', async () => {
     const asQuery = await fetch(base, { method: 'POST', body: new URLSearchParams({ query: 'INSERT DATA { <a:b> <a:c> <a:d> }' }) });
     expect(asQuery.status).toBe(400);
