@@ -3,6 +3,7 @@ import n3 from 'n3';
 import type oxigraph from 'oxigraph';
 import type { Quad, Term } from '@rdfjs/types';
 import { QueryError, QueryEvaluationError } from './errors.js';
+import { diagnose } from './query-errors.js';
 import { PREFIXES } from './vocab.js';
 import type { ResultFormat } from './types.js';
 
@@ -67,9 +68,9 @@ export function queryKind(sparql: string): QueryKind {
   return 'unknown';
 }
 
-function shorten(msg: string): string {
-  const first = msg.split('\n')[0];
-  return first.length > 200 ? first.slice(0, 200) + '…' : first;
+/** A message on one line, whole. */
+function oneLine(msg: string): string {
+  return msg.trim().replace(/\s*\n\s*/g, ' ');
 }
 
 function toQueryError(e: unknown, sparql: string): QueryError {
@@ -84,9 +85,10 @@ function toQueryError(e: unknown, sparql: string): QueryError {
     // oxigraph reports the furthest point it reached; inside a word, point at the word's start
     const word = /[\p{L}\p{N}_:?$-]/u;
     if (col <= chars.length && word.test(chars[col - 1])) while (col > 1 && word.test(chars[col - 2])) col--;
-    return new QueryError(shorten(m[3]), line, col);
+    const d = diagnose(sparql, line, col, m[3]);
+    return new QueryError(d.reason, d.line, d.column);
   }
-  return new QueryEvaluationError(shorten(msg));
+  return new QueryEvaluationError(oneLine(msg));
 }
 
 function jsonTerm(b: { type: string; value: unknown; 'xml:lang'?: string; datatype?: string }): Term {

@@ -6,6 +6,7 @@ import { GraphStore } from '../../src/graph/store.js';
 import { InProcessRunner, WorkerRunner } from '../../src/server/query-runner.js';
 import { serveHttp, HttpBindError, type HttpServer } from '../../src/server/http.js';
 import { adds, tempDir } from '../graph/helpers.js';
+import { MISTAKES } from '../graph/query-mistakes.js';
 
 let store: GraphStore;
 let server: HttpServer;
@@ -66,6 +67,14 @@ describe('SPARQL protocol', () => {
     const res = await fetch(`${base}?query=${encodeURIComponent('SELECT ?s WHERE {\n  ?s ?p ?o .\n  FILTR(?o)\n}')}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/line 3, column \d+/);
+  });
+
+  it('answers each syntax mistake with 400 and its message, whole, naming line, column and text', async () => {
+    for (const m of MISTAKES) {
+      const res = await fetch(base, { method: 'POST', body: m.query, headers: { 'content-type': 'application/sparql-query' } });
+      expect(res.status, m.what).toBe(400);
+      expect((await res.text()).trim(), m.what).toMatch(m.message);
+    }
   });
 
   it('refuses two queries in one request with 400 (W3C protocol bad_multiple_queries)', async () => {

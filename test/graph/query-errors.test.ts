@@ -1,0 +1,42 @@
+// SPARQL syntax errors for people: each mistake named in words, with its line, column and text, never cut short;
+// from the library, and from the `semsync query` binary (exit 2). The endpoint's 400 bodies: test/server/sparql.test.ts.
+import { describe, expect, it } from 'vitest';
+import oxigraph from 'oxigraph';
+import { runQuery } from '../../src/graph/query.js';
+import { QueryError } from '../../src/graph/errors.js';
+import { cli } from '../helpers/cli.js';
+import { tempDir } from './helpers.js';
+import { MISTAKES } from './query-mistakes.js';
+
+describe('SPARQL syntax errors', () => {
+  const store = new oxigraph.Store();
+  for (const m of MISTAKES) {
+    it(`names ${m.what}, with line and column`, () => {
+      let err: QueryError | undefined;
+      try {
+        runQuery(store, m.query);
+      } catch (e) {
+        err = e as QueryError;
+      }
+      expect(err).toBeInstanceOf(QueryError);
+      expect(err!.message).toMatch(m.message);
+      expect([err!.line, err!.column]).toEqual([m.line, m.column]);
+    });
+  }
+
+  it('keeps a long message whole, and does not flag valid VALUES blocks, paths or property lists', () => {
+    const long = `SELECT * WHERE { ?s ${'x'.repeat(300)}:y ?o }`;
+    expect(() => runQuery(store, long)).toThrow(new RegExp(`unknown prefix \`${'x'.repeat(300)}:\`.*write the full IRI$`));
+    const valid = 'SELECT * { VALUES ?a { 1 2 3 4 } ?s <a:b>/<a:c>* ?o ; <a:d> [ <a:p> ?x ; <a:q> (1 2) ] . OPTIONAL { ?a ?b ?c } ?x ?y ?z }';
+    expect(runQuery(store, valid).kind).toBe('bindings');
+  });
+
+  it('says the same through `semsync query`, exit 2, whole', async () => {
+    const home = tempDir('qerr-cli');
+    for (const m of MISTAKES.filter((x) => /prefix|keyword|unclosed brace|missing dot/.test(x.what))) {
+      const r = await cli(home, ['query', m.query]);
+      expect(r.code, m.what).toBe(2);
+      expect(r.stderr.trim().split('\n').some((l) => m.message.test(l.replace(/^semsync: /, ''))), `${m.what}: ${r.stderr}`).toBe(true);
+    }
+  });
+});
