@@ -15,7 +15,7 @@ export function uiDir(): string {
   return candidates.find((d) => existsSync(path.join(d, 'index.html'))) ?? candidates[0];
 }
 
-const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript' };
+const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript' };
 
 export interface DashboardRoutes {
   /** Tell open pages something changed (they get fresh state at once). */

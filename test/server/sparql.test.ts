@@ -7,6 +7,7 @@ import { InProcessRunner, WorkerRunner } from '../../src/server/query-runner.js'
 import { serveHttp, HttpBindError, type HttpServer } from '../../src/server/http.js';
 import { adds, tempDir } from '../graph/helpers.js';
 import { MISTAKES } from '../graph/query-mistakes.js';
+import { errorSpot } from '../../src/server/ui/query-error.js';
 
 let store: GraphStore;
 let server: HttpServer;
@@ -75,6 +76,15 @@ describe('SPARQL protocol', () => {
       expect(res.status, m.what).toBe(400);
       expect((await res.text()).trim(), m.what).toMatch(m.message);
     }
+  });
+
+  it("gives the dashboard editor the spot: the offending text selected and a caret under it", async () => {
+    const query = 'SELECT * WHERE {\n  ?s ?p ?o .\n  FILTR(?o)\n}';
+    const res = await fetch(base, { method: 'POST', body: query, headers: { 'content-type': 'application/sparql-query' } });
+    const spot = errorSpot(query, await res.text())!;
+    expect(query.slice(spot.start, spot.end)).toBe('FILTR');
+    expect(spot.excerpt).toBe('3 |   FILTR(?o)\n  |   ^^^^^');
+    expect(errorSpot(query, 'the query ran longer than the limit')).toBeNull();
   });
 
   it('refuses two queries in one request with 400 (W3C protocol bad_multiple_queries)', async () => {
