@@ -11,7 +11,7 @@ import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
 import { constantText, queryReach, type Reach, type Slot } from './reach.js';
 import { runQuery, type QueryOutput } from './query.js';
-import type { ResultFormat } from './types.js';
+import type { QueryContext, ResultFormat } from './types.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
 import { Changes } from './changes.js';
 import { freeStore as free } from './wasm-memory.js';
@@ -247,7 +247,7 @@ export class PagedGraph {
    * A read-only SPARQL query (runQuery) over what it reaches. The reach of the last few hundred query texts is
    * remembered, and with it the small store a narrowed query ran on.
    */
-  query(sparql: string, format?: ResultFormat): QueryOutput {
+  query(sparql: string, format?: ResultFormat, context?: QueryContext): QueryOutput {
     let reach = this.reaches.get(sparql);
     if (reach === undefined) {
       reach = queryReach(sparql);
@@ -256,7 +256,7 @@ export class PagedGraph {
     }
     const src = this.storeFor(reach, undefined, true);
     try {
-      return runQuery(src, sparql, format);
+      return runQuery(src, sparql, format, context);
     } finally {
       this.release(src);
     }

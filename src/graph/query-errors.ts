@@ -137,6 +137,13 @@ function triples(tokens: Token[], stop: { line: number; column: number }): Diagn
   return null;
 }
 
+/** A relative IRI in a query without BASE, when oxigraph could not resolve one. */
+function relativeIri(tokens: Token[], raw: string): Diagnosis | null {
+  if (!/IRI parsing failed/.test(raw) || tokens.some((t) => t.kind === 'word' && t.text.toUpperCase() === 'BASE')) return null;
+  const t = tokens.find((x) => x.kind === 'iri' && !/^<[a-z][a-z0-9+.-]*:/i.test(x.text));
+  return t ? at(t, `\`${t.text}\` is a relative IRI and the query has no BASE: write the full IRI (\`<http://…>\`) or add \`BASE <…>\` before the query`) : null;
+}
+
 /** A comparison or logical operator with nothing on its right (`FILTER(?o = )`). */
 function dangling(tokens: Token[]): Diagnosis | null {
   const i = tokens.findIndex((t, k) => t.kind === 'punct' && /^(=|!=|<|>|<=|>=|&&|\|\|)$/.test(t.text) && /^[)},]?$/.test(tokens[k + 1]?.text ?? '') && tokens[k + 1]?.kind !== 'string');
@@ -164,7 +171,7 @@ function expectation(raw: string): string {
  */
 export function diagnose(sparql: string, line: number, column: number, raw: string): Diagnosis {
   const tokens = tokenize(sparql);
-  const found = unterminated(tokens) ?? unknownPrefix(tokens) ?? unknownWord(tokens) ?? brackets(tokens) ?? dangling(tokens) ?? triples(tokens, { line, column });
+  const found = unterminated(tokens) ?? relativeIri(tokens, raw) ?? unknownPrefix(tokens) ?? unknownWord(tokens) ?? brackets(tokens) ?? dangling(tokens) ?? triples(tokens, { line, column });
   if (found) return found;
   const t = tokenAt(tokens, line, column);
   if (!t) return { reason: `the query cannot be read past here${expectation(raw)}`, line, column };

@@ -1,11 +1,11 @@
 // SPARQL execution over oxigraph: our prefixes, the union default graph, result formats, typed rows, errors with positions.
 import n3 from 'n3';
-import type oxigraph from 'oxigraph';
+import oxigraph from 'oxigraph';
 import type { Quad, Term } from '@rdfjs/types';
 import { QueryError, QueryEvaluationError } from './errors.js';
 import { diagnose } from './query-errors.js';
 import { PREFIXES } from './vocab.js';
-import type { ResultFormat } from './types.js';
+import type { QueryContext, ResultFormat } from './types.js';
 
 const { namedNode, blankNode, literal, quad } = n3.DataFactory;
 
@@ -161,13 +161,21 @@ function prepared(sparql: string): { kind: QueryKind; text: string } {
   return hit;
 }
 
-/** Run a read-only SPARQL query over the union of all graphs. */
-export function runQuery(store: oxigraph.Store, sparql: string, format?: ResultFormat): QueryOutput {
+/** oxigraph's query options for a context: its dataset, else the union of all graphs as the default graph; its base. */
+function contextOptions(context?: QueryContext): Record<string, unknown> {
+  const base = context?.base ? { base_iri: context.base } : {};
+  const d = context?.dataset;
+  if (!d) return { use_default_graph_as_union: true, ...base };
+  return { default_graph: d.defaultGraphs.map((g) => oxigraph.namedNode(g)), named_graphs: d.namedGraphs.map((g) => oxigraph.namedNode(g)), ...base };
+}
+
+/** Run a read-only SPARQL query over the union of all graphs (or over the context's dataset). */
+export function runQuery(store: oxigraph.Store, sparql: string, format?: ResultFormat, context?: QueryContext): QueryOutput {
   const { kind, text } = prepared(sparql);
   if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
   const run = (results_format: string): string => {
     try {
-      return store.query(text, { results_format, use_default_graph_as_union: true }) as string;
+      return store.query(text, { results_format, ...contextOptions(context) }) as string;
     } catch (e) {
       throw toQueryError(e, sparql);
     }

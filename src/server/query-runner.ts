@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { GraphStore } from '../graph/store.js';
 import { QueryError, QueryEvaluationError } from '../graph/errors.js';
 import { encodePatch } from '../graph/patch.js';
-import type { ResultFormat, VersionVector } from '../graph/types.js';
+import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.js';
 
 export interface QueryResult {
   /** The serialised results in the asked format. */
@@ -22,7 +22,7 @@ export class QueryTimeoutError extends Error {
 
 export interface QueryRunner {
   readonly hardLimit: boolean;
-  run(sparql: string, format: ResultFormat): Promise<QueryResult>;
+  run(sparql: string, format: ResultFormat, context?: QueryContext): Promise<QueryResult>;
   close(): Promise<void>;
 }
 
@@ -30,9 +30,9 @@ export interface QueryRunner {
 export class InProcessRunner implements QueryRunner {
   readonly hardLimit = false;
   constructor(private readonly store: GraphStore) {}
-  async run(sparql: string, format: ResultFormat): Promise<QueryResult> {
+  async run(sparql: string, format: ResultFormat, context?: QueryContext): Promise<QueryResult> {
     const t0 = performance.now();
-    const out = this.store.query(sparql, { format });
+    const out = this.store.query(sparql, { format, context });
     return { text: out.serialized ?? '', ms: performance.now() - t0 };
   }
   async close(): Promise<void> {}
@@ -66,18 +66,18 @@ export class WorkerRunner implements QueryRunner {
     readonly limitMs: number,
   ) {}
 
-  run(sparql: string, format: ResultFormat): Promise<QueryResult> {
+  run(sparql: string, format: ResultFormat, context?: QueryContext): Promise<QueryResult> {
     // one query at a time per replica: a query that times out must not take others down with it
-    const job = this.queue.then(() => this.runNow(sparql, format));
+    const job = this.queue.then(() => this.runNow(sparql, format, context));
     this.queue = job.catch(() => {});
     return job;
   }
 
-  private async runNow(sparql: string, format: ResultFormat): Promise<QueryResult> {
+  private async runNow(sparql: string, format: ResultFormat, context?: QueryContext): Promise<QueryResult> {
     const worker = await this.current();
     await this.catchUp(worker);
     const t0 = performance.now();
-    const reply = await this.call(worker, { type: 'query', sparql, format }, this.limitMs);
+    const reply = await this.call(worker, { type: 'query', sparql, format, context }, this.limitMs);
     if (reply === 'timeout') {
       this.worker = undefined;
       await worker.terminate();

@@ -4,19 +4,19 @@ import oxigraph from 'oxigraph';
 import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
 import type { Part } from '../graph/snapshot.js';
-import type { ResultFormat } from '../graph/types.js';
+import type { QueryContext, ResultFormat } from '../graph/types.js';
 
 type Message =
   | { type: 'load'; id: number; nquads: string }
   | { type: 'paged'; id: number; file: string; parts: Part[]; quads: number }
   | { type: 'patch'; text: string }
-  | { type: 'query'; id: number; sparql: string; format: ResultFormat };
+  | { type: 'query'; id: number; sparql: string; format: ResultFormat; context?: QueryContext };
 
 let store = new oxigraph.Store();
 /** A paged store's replica: its own working set over the same snapshot file (paged.ts). */
 let paged: PagedGraph | null = null;
-function query(sparql: string, format: ResultFormat): string {
-  return (paged ? paged.query(sparql, format) : runQuery(store, sparql, format)).serialized ?? '';
+function query(sparql: string, format: ResultFormat, context?: QueryContext): string {
+  return (paged ? paged.query(sparql, format, context) : runQuery(store, sparql, format, context)).serialized ?? '';
 }
 
 /** The net rows of an RDF Patch (the last operation on a quad wins), as the store applies them. */
@@ -57,7 +57,7 @@ parentPort!.on('message', (m: Message) => {
     else applyPatch(m.text);
   } else {
     try {
-      parentPort!.postMessage({ id: m.id, ok: true, text: query(m.sparql, m.format) });
+      parentPort!.postMessage({ id: m.id, ok: true, text: query(m.sparql, m.format, m.context) });
     } catch (err) {
       const e = err as Error & { reason?: string; line?: number; column?: number };
       parentPort!.postMessage({ id: m.id, ok: false, name: e.name, message: e.message, reason: e.reason, line: e.line, column: e.column });

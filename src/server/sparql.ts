@@ -138,9 +138,13 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       return problem(c, 405, 'use GET or POST');
     }
     if (query === undefined || !query.trim()) return problem(c, 400, 'no query: send the query as ?query=..., a form field query=, or an application/sparql-query body');
-    if (params.has('default-graph-uri') || params.has('named-graph-uri')) {
-      return problem(c, 400, 'default-graph-uri and named-graph-uri are not supported: the default graph is the union of all graphs; use GRAPH in the query');
-    }
+    // The Protocol's dataset: the default graph is the merge of default-graph-uri, GRAPH sees named-graph-uri.
+    const given = params.has('default-graph-uri') || params.has('named-graph-uri');
+    const dataset = given ? { defaultGraphs: params.getAll('default-graph-uri'), namedGraphs: params.getAll('named-graph-uri') } : undefined;
+    // A relative IRI in a query without BASE resolves against the endpoint's URL (the query's retrieval IRI).
+    const base = `${url.origin}${url.pathname}`;
+    const badGraph = [...(dataset?.defaultGraphs ?? []), ...(dataset?.namedGraphs ?? [])].find((g) => !/^[a-z][a-z0-9+.-]*:[^\s<>"{}|^`\\]*$/i.test(g));
+    if (badGraph !== undefined) return problem(c, 400, `default-graph-uri and named-graph-uri take absolute IRIs, not ${JSON.stringify(badGraph)}`);
     const kind = queryKind(query);
     if (kind === 'update') return problem(c, 400, 'this endpoint is read-only: this is a SPARQL update; send SELECT, ASK, CONSTRUCT or DESCRIBE');
     const graph = kind === 'construct' || kind === 'describe';
@@ -155,10 +159,11 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       // SERVICE makes this node send requests: never on behalf of another site's page (a blind request forgery)
       const site = c.req.header('sec-fetch-site');
       if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
+      if (dataset) return problem(c, 400, 'default-graph-uri and named-graph-uri are not supported with SERVICE');
       if (site && site !== 'same-origin' && site !== 'none') return problem(c, 403, 'a query with SERVICE is not accepted from another site');
     }
     try {
-      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format);
+      const out = federated ? await opts.federate!(query, format) : await opts.runner.run(query, format, { dataset, base });
       opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });
       c.header('content-type', `${MIME_OF[format]}; charset=utf-8`);
       c.header('vary', 'accept');

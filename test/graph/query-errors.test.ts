@@ -31,6 +31,10 @@ describe('SPARQL syntax errors', () => {
     expect(runQuery(store, valid).kind).toBe('bindings');
   });
 
+  it('names a relative IRI in a query without BASE', () => {
+    expect(() => runQuery(store, 'CONSTRUCT { <s> <http://a/p> 1 } WHERE {}')).toThrow(/line 1, column 13: `<s>` is a relative IRI and the query has no BASE/);
+  });
+
   it('says the same through `semsync query`, exit 2, whole', async () => {
     const home = tempDir('qerr-cli');
     for (const m of MISTAKES.filter((x) => /prefix|keyword|unclosed brace|missing dot/.test(x.what))) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphStore } from '../../src/graph/store.js';
 import { InProcessRunner, WorkerRunner } from '../../src/server/query-runner.js';
 import { serveHttp, HttpBindError, type HttpServer } from '../../src/server/http.js';
-import { adds, tempDir } from '../graph/helpers.js';
+import { adds, G, tempDir } from '../graph/helpers.js';
 import { MISTAKES } from '../graph/query-mistakes.js';
 import { errorSpot } from '../../src/server/ui/query-error.js';
 
@@ -85,6 +85,23 @@ describe('SPARQL protocol', () => {
     expect(query.slice(spot.start, spot.end)).toBe('FILTR');
     expect(spot.excerpt).toBe('3 |   FILTR(?o)\n  |   ^^^^^');
     expect(errorSpot(query, 'the query ran longer than the limit')).toBeNull();
+  });
+
+  it('takes the dataset from default-graph-uri and named-graph-uri, and the endpoint URL as base (W3C protocol)', async () => {
+    const count = async (qs: string) => {
+      const res = await fetch(`${base}?query=${encodeURIComponent('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }')}&${qs}`, { headers: { accept: 'text/csv' } });
+      expect(res.status).toBe(200);
+      return (await res.text()).split('\r\n')[1];
+    };
+    expect(await count(`default-graph-uri=${encodeURIComponent(G.value)}`)).toBe('20');
+    expect(await count(`default-graph-uri=${encodeURIComponent('http://example.org/none')}`)).toBe('0');
+    expect(await count(`named-graph-uri=${encodeURIComponent(G.value)}`)).toBe('0'); // an empty default graph
+    const graphs = await fetch(base, { method: 'POST', body: new URLSearchParams({ query: 'SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }', 'named-graph-uri': 'http://example.org/none' }), headers: { accept: 'text/csv' } });
+    expect((await graphs.text()).trim()).toBe('g');
+    const bad = await fetch(`${base}?query=ASK%20%7B%7D&default-graph-uri=not%20an%20iri`);
+    expect(bad.status).toBe(400);
+    const relative = await fetch(base, { method: 'POST', body: 'CONSTRUCT { <s> <p> 1 } WHERE {}', headers: { 'content-type': 'application/sparql-query', accept: 'application/n-triples' } });
+    expect(await relative.text()).toContain(`<${base.replace(/sparql$/, 's')}>`);
   });
 
   it('refuses two queries in one request with 400 (W3C protocol bad_multiple_queries)', async () => {
