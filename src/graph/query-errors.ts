@@ -29,7 +29,11 @@ function unknownPrefix(tokens: Token[]): Diagnosis | null {
   const t = tokens.find((x) => x.kind === 'pname' && !declared.has(x.text.split(':')[0]));
   if (!t) return null;
   const prefix = `${t.text.split(':')[0]}:`;
-  return at(t, `unknown prefix \`${prefix}\` in \`${t.text}\`: add \`PREFIX ${prefix} <…>\` before the query, or write the full IRI`);
+  const next = tokens[tokens.indexOf(t) + 1];
+  if (/^[a-z]+:$/i.test(t.text) && next?.text === '/' && next.line === t.line && next.column === t.column + t.text.length) {
+    return at(t, `an IRI is written in angle brackets: \`<${t.text}//…>\`, not \`${t.text}//…\``);
+  }
+  return at(t, `unknown prefix \`${prefix}\`${t.text === prefix ? '' : ` in \`${t.text}\``}: add \`PREFIX ${prefix} <…>\` before the query, or write the full IRI`);
 }
 
 function unknownWord(tokens: Token[]): Diagnosis | null {

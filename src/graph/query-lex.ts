@@ -100,6 +100,7 @@ function distance(a: string, b: string): number {
 /** The keyword `word` is most likely a misspelling of, if one is close enough. */
 export function closestKeyword(word: string): string | undefined {
   const w = word.toUpperCase();
+  if (w.length < 3) return undefined; // one or two letters are as close to many keywords
   const limit = Math.max(1, Math.floor(w.length / 3));
   let best: string | undefined;
   let bestD = limit + 1;
