@@ -248,11 +248,12 @@ export class PagedGraph {
    * remembered, and with it the small store a narrowed query ran on.
    */
   query(sparql: string, format?: ResultFormat, context?: QueryContext): QueryOutput {
-    let reach = this.reaches.get(sparql);
+    const key = context?.base ? `${context.base}\n${sparql}` : sparql;
+    let reach = this.reaches.get(key);
     if (reach === undefined) {
-      reach = queryReach(sparql);
+      reach = queryReach(sparql, context?.base);
       if (this.reaches.size >= 256) this.reaches.delete(this.reaches.keys().next().value!);
-      this.reaches.set(sparql, reach);
+      this.reaches.set(key, reach);
     }
     const src = this.storeFor(reach, undefined, true);
     try {

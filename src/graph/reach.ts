@@ -146,28 +146,28 @@ function hasTriples(node: unknown): boolean {
  * The store's own verdict on a query sparqljs could not read or will not bound: on an empty store, so a typo is
  * reported (QueryError, with its line and column) before seconds of loading. Anything else is left to the real run.
  */
-function refuseBadQuery(sparql: string): void {
+function refuseBadQuery(sparql: string, base?: string): void {
   try {
-    runQuery(new oxigraph.Store(), sparql, 'json');
+    runQuery(new oxigraph.Store(), sparql, 'json', { base });
   } catch (e) {
     if (e instanceof QueryError) throw e;
   }
 }
 
 /**
- * The reach of a query (our prefixes predeclared, as for the store); null when it may touch any statement, or
+ * The reach of a query (our prefixes predeclared, as for the store; relative IRIs against `base`); null when it may touch any statement, or
  * sparqljs cannot read it (it may be valid for oxigraph). Throws QueryError when the store would refuse it.
  */
-export function queryReach(sparql: string): Reach | null {
+export function queryReach(sparql: string, base?: string): Reach | null {
   let parsed: Node;
   try {
     // skipValidation (sparqljs 3.7; not in its types): the store validates, and reports with positions.
-    parsed = new sparqljs.Parser({ skipValidation: true } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql) as unknown as Node;
+    parsed = new sparqljs.Parser({ skipValidation: true, baseIRI: base } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql) as unknown as Node;
   } catch {
-    refuseBadQuery(sparql);
+    refuseBadQuery(sparql, base);
     return null;
   }
-  if (parsed.type !== 'query') refuseBadQuery(sparql); // an update: refused with its own message
+  if (parsed.type !== 'query') refuseBadQuery(sparql, base); // an update: refused with its own message
   if (parsed.type !== 'query' || parsed.queryType === 'DESCRIBE') return null;
   const reach: Reach = { all: new Set(), patterns: [] };
   // A WHERE of triples and FILTERs only is one basic graph pattern (a join of all its triples): those narrow each
