@@ -85,7 +85,12 @@ function toQueryError(e: unknown, sparql: string): QueryError {
     // oxigraph reports the furthest point it reached; inside a word, point at the word's start
     const word = /[\p{L}\p{N}_:?$-]/u;
     if (col <= chars.length && word.test(chars[col - 1])) while (col > 1 && word.test(chars[col - 2])) col--;
-    const d = diagnose(sparql, line, col, m[3]);
+    let d: { reason: string; line: number; column: number };
+    try {
+      d = diagnose(sparql, line, col, m[3]);
+    } catch {
+      d = { reason: oneLine(m[3]), line, column: col }; // the explanation failed: oxigraph's own words, whole
+    }
     return new QueryError(d.reason, d.line, d.column);
   }
   return new QueryEvaluationError(oneLine(msg));
