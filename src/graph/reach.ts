@@ -146,7 +146,7 @@ function hasTriples(node: unknown): boolean {
  * The store's own verdict on a query sparqljs could not read or will not bound: on an empty store, so a typo is
  * reported (QueryError, with its line and column) before seconds of loading. Anything else is left to the real run.
  */
-function refuseBadQuery(sparql: string, base?: string): void {
+export function refuseBadQuery(sparql: string, base?: string): void {
   try {
     runQuery(new oxigraph.Store(), sparql, 'json', { base });
   } catch (e) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import oxigraph from 'oxigraph';
 import { runQuery } from '../../src/graph/query.js';
+import { federatedQuery } from '../../src/graph/federation.js';
 import { QueryError } from '../../src/graph/errors.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from './helpers.js';
@@ -56,6 +57,11 @@ describe('SPARQL syntax errors', () => {
       }),
       { numRuns: 400, seed: 15 },
     );
+  });
+
+  it('names the mistake in a federated query (SERVICE) too, before any request', async () => {
+    const local = { match: () => [] } as unknown as Parameters<typeof federatedQuery>[0];
+    await expect(federatedQuery(local, 'SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s foo:bar ?o } }')).rejects.toThrow(/line 1, column 59: unknown prefix `foo:`/);
   });
 
   it('names a relative IRI in a query without BASE', () => {
