@@ -14,7 +14,7 @@ import { serveControl, controlSocketPath, type ControlServer } from '../../src/s
 import { serveNodeHttp, type NodeHttp } from '../../src/server/node-http.js';
 import { remoteApi } from '../../src/cli/remote.js';
 import type { EvalTest } from './manifest.js';
-import { fromNTriples, fromSrj, type Answer } from './results.js';
+import { fromNTriples, fromSrj, fromSrx, fromTurtle, type Answer } from './results.js';
 
 export const PATHS = ['library', 'cold', 'paged', 'node', 'http'] as const;
 export type PathName = (typeof PATHS)[number];
@@ -130,14 +130,21 @@ export class RunningNode {
     });
   }
 
-  /** The answer from /sparql over HTTP (POST application/sparql-query). */
-  viaHttp(c: Case): Promise<Outcome> {
+  /**
+   * The answer from /sparql over HTTP: POST application/sparql-query asking for JSON (N-Triples for graphs), or with
+   * `alternate`, GET ?query= asking for XML (Turtle for graphs), so both writers and both methods are graded.
+   */
+  viaHttp(c: Case, alternate = false): Promise<Outcome> {
     return attempt(async () => {
-      const accept = c.graph ? 'application/n-triples' : 'application/sparql-results+json';
-      const res = await fetch(`${this.http.url}sparql`, { method: 'POST', body: c.sparql, headers: { 'content-type': 'application/sparql-query', accept } });
+      const accept = c.graph ? (alternate ? 'text/turtle' : 'application/n-triples') : alternate ? 'application/sparql-results+xml' : 'application/sparql-results+json';
+      const url = `${this.http.url}sparql`;
+      const res = alternate
+        ? await fetch(`${url}?query=${encodeURIComponent(c.sparql)}`, { headers: { accept } })
+        : await fetch(url, { method: 'POST', body: c.sparql, headers: { 'content-type': 'application/sparql-query', accept } });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text}`);
-      return read(c, text);
+      if (!alternate) return read(c, text);
+      return c.graph ? fromTurtle(text) : fromSrx(text);
     });
   }
 

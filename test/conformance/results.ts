@@ -77,6 +77,11 @@ export function fromSrj(text: string): Answer {
   return { kind: 'bindings', rows: (r.results?.bindings ?? []).map((b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, term(v)]))) };
 }
 
+/** Turtle (semsync's CONSTRUCT answers over HTTP). */
+export function fromTurtle(text: string): Answer {
+  return graphAnswer(new n3.Parser({ format: 'Turtle', blankNodePrefix: '' }).parse(text));
+}
+
 /** N-Triples (semsync's CONSTRUCT answers). */
 export function fromNTriples(text: string): Answer {
   return graphAnswer(new n3.Parser({ format: 'N-Triples', blankNodePrefix: '' }).parse(text));
