@@ -5,6 +5,7 @@ import sparqljs from 'sparqljs';
 import type { Quad, Term } from '@rdfjs/types';
 import { QueryError, QueryEvaluationError } from './errors.js';
 import { GRAPH_MIME, prelude, queryKind, type QueryOutput } from './query.js';
+import { refuseBadQuery } from './reach.js';
 import type { ResultFormat } from './types.js';
 
 /** A remote endpoint failed, was unreachable, or did not answer in time. Names the service. */
@@ -185,6 +186,7 @@ async function collect<T>(it: AsyncIterable<T> & Stream): Promise<T[]> {
 export async function federatedQuery(local: QuadSource, sparql: string, opts: FederateOptions = {}): Promise<QueryOutput> {
   const kind = queryKind(sparql);
   if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
+  refuseBadQuery(sparql); // a typo is named in words, with its position, as for any other query
   const services = opts.services ?? serviceUrls(sparql);
   const limit = opts.timeoutMs ?? 30_000;
   const abort = new AbortController();

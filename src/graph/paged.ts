@@ -12,7 +12,7 @@ import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
 import { PartIndex, forEachLine } from './part-index.js';
 import { constantText, queryReach, type Reach, type Slot } from './reach.js';
 import { runQuery, type QueryOutput } from './query.js';
-import type { ResultFormat } from './types.js';
+import type { QueryContext, ResultFormat } from './types.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
 import { Changes } from './changes.js';
 import { freeStore as free } from './wasm-memory.js';
@@ -261,16 +261,17 @@ export class PagedGraph {
    * A read-only SPARQL query (runQuery) over what it reaches. The reach of the last few hundred query texts is
    * remembered, and with it the small store a narrowed query ran on.
    */
-  query(sparql: string, format?: ResultFormat): QueryOutput {
-    let reach = this.reaches.get(sparql);
+  query(sparql: string, format?: ResultFormat, context?: QueryContext): QueryOutput {
+    const key = context?.base ? `${context.base}\n${sparql}` : sparql;
+    let reach = this.reaches.get(key);
     if (reach === undefined) {
-      reach = queryReach(sparql);
+      reach = queryReach(sparql, context?.base);
       if (this.reaches.size >= 256) this.reaches.delete(this.reaches.keys().next().value!);
-      this.reaches.set(sparql, reach);
+      this.reaches.set(key, reach);
     }
     const src = this.storeFor(reach, undefined, true);
     try {
-      return runQuery(src, sparql, format);
+      return runQuery(src, sparql, format, context);
     } finally {
       this.release(src);
     }

@@ -1,10 +1,11 @@
 // SPARQL execution over oxigraph: our prefixes, the union default graph, result formats, typed rows, errors with positions.
 import n3 from 'n3';
-import type oxigraph from 'oxigraph';
+import oxigraph from 'oxigraph';
 import type { Quad, Term } from '@rdfjs/types';
 import { QueryError, QueryEvaluationError } from './errors.js';
+import { diagnose } from './query-errors.js';
 import { PREFIXES } from './vocab.js';
-import type { ResultFormat } from './types.js';
+import type { QueryContext, ResultFormat } from './types.js';
 
 const { namedNode, blankNode, literal, quad } = n3.DataFactory;
 
@@ -67,9 +68,9 @@ export function queryKind(sparql: string): QueryKind {
   return 'unknown';
 }
 
-function shorten(msg: string): string {
-  const first = msg.split('\n')[0];
-  return first.length > 200 ? first.slice(0, 200) + '…' : first;
+/** A message on one line, whole. */
+function oneLine(msg: string): string {
+  return msg.trim().replace(/\s*\n\s*/g, ' ');
 }
 
 function toQueryError(e: unknown, sparql: string): QueryError {
@@ -84,9 +85,15 @@ function toQueryError(e: unknown, sparql: string): QueryError {
     // oxigraph reports the furthest point it reached; inside a word, point at the word's start
     const word = /[\p{L}\p{N}_:?$-]/u;
     if (col <= chars.length && word.test(chars[col - 1])) while (col > 1 && word.test(chars[col - 2])) col--;
-    return new QueryError(shorten(m[3]), line, col);
+    let d: { reason: string; line: number; column: number };
+    try {
+      d = diagnose(sparql, line, col, m[3]);
+    } catch {
+      d = { reason: oneLine(m[3]), line, column: col }; // the explanation failed: oxigraph's own words, whole
+    }
+    return new QueryError(d.reason, d.line, d.column);
   }
-  return new QueryEvaluationError(shorten(msg));
+  return new QueryEvaluationError(oneLine(msg));
 }
 
 function jsonTerm(b: { type: string; value: unknown; 'xml:lang'?: string; datatype?: string }): Term {
@@ -159,13 +166,21 @@ function prepared(sparql: string): { kind: QueryKind; text: string } {
   return hit;
 }
 
-/** Run a read-only SPARQL query over the union of all graphs. */
-export function runQuery(store: oxigraph.Store, sparql: string, format?: ResultFormat): QueryOutput {
+/** oxigraph's query options for a context: its dataset, else the union of all graphs as the default graph; its base. */
+function contextOptions(context?: QueryContext): Record<string, unknown> {
+  const base = context?.base ? { base_iri: context.base } : {};
+  const d = context?.dataset;
+  if (!d) return { use_default_graph_as_union: true, ...base };
+  return { default_graph: d.defaultGraphs.map((g) => oxigraph.namedNode(g)), named_graphs: d.namedGraphs.map((g) => oxigraph.namedNode(g)), ...base };
+}
+
+/** Run a read-only SPARQL query over the union of all graphs (or over the context's dataset). */
+export function runQuery(store: oxigraph.Store, sparql: string, format?: ResultFormat, context?: QueryContext): QueryOutput {
   const { kind, text } = prepared(sparql);
   if (kind === 'update') throw new QueryError('this is a SPARQL update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) are accepted here', 1, 1);
   const run = (results_format: string): string => {
     try {
-      return store.query(text, { results_format, use_default_graph_as_union: true }) as string;
+      return store.query(text, { results_format, ...contextOptions(context) }) as string;
     } catch (e) {
       throw toQueryError(e, sparql);
     }

@@ -2,7 +2,7 @@
 // Read from the parsed query (sparqljs): every triple pattern with a constant predicate, its constant subject or
 // object where their text is certain, and its variables; narrow.ts then narrows the patterns of one basic graph
 // pattern by each other. A query whose reach cannot be bounded (a variable predicate, a negated property set,
-// DESCRIBE, SERVICE, an empty GRAPH ?g {}) reaches everything.
+// DESCRIBE, SERVICE, an empty GRAPH ?g {}, a path that can match zero steps between variables) reaches everything.
 import oxigraph from 'oxigraph';
 import sparqljs from 'sparqljs';
 import { QueryError } from './errors.js';
@@ -25,7 +25,10 @@ export interface PatternReach {
 
 /**
  * What a query can match: every statement of `all`'s predicates (property paths), and for each pattern the
- * statements that fit it. Loading any superset of that gives the same answers as loading everything.
+ * statements that fit it. Loading any superset of that gives the same answers as loading everything, because every
+ * answer the query can give is built from those statements: a query that can also answer from terms no statement
+ * of its predicates holds (a zero-length path: `?x foaf:knows* ?y` pairs every term of the graph with itself) is
+ * not bounded (queryReach returns null).
  */
 export interface Reach {
   all: Set<string>;
@@ -61,6 +64,32 @@ function slot(t: Node): Slot {
   return text === undefined ? null : { text };
 }
 
+/**
+ * Whether a property path matches zero steps too (`p*`, `p?`, a sequence of those, an alternative with one): it
+ * then pairs terms with themselves, and which terms depends on more than its predicates' statements (every subject
+ * and object of the graph when both ends are variables; every named graph inside GRAPH ?g).
+ */
+function zeroLength(path: Node): boolean {
+  if (path.type !== 'path') return false;
+  const items = path.items as Node[];
+  switch (path.pathType) {
+    case '*':
+    case '?':
+      return true;
+    case '/':
+      return items.every(zeroLength);
+    case '|':
+      return items.some(zeroLength);
+    case '^':
+    case '+':
+      return zeroLength(items[0]);
+    default:
+      return false;
+  }
+}
+
+const isVariable = (t: Node) => t.termType === 'Variable' || t.termType === 'BlankNode';
+
 /** The predicates of a property path: every one in full (a path step matches any of its statements). */
 function pathPredicates(path: Node, reach: Reach): void {
   if (path.termType === 'NamedNode') {
@@ -73,19 +102,23 @@ function pathPredicates(path: Node, reach: Reach): void {
   for (const item of path.items as Node[]) pathPredicates(item, reach);
 }
 
-function triple(t: Node, reach: Reach, joins: boolean): void {
+function triple(t: Node, reach: Reach, joins: boolean, inGraph: boolean): void {
   const p = t.predicate as Node;
   if (p.termType === 'Variable') throw new Unbounded();
-  if (p.type === 'path') return pathPredicates(p, reach);
+  if (p.type === 'path') {
+    // A zero-length match from a constant needs no statement, unless GRAPH ?g repeats it for every graph.
+    if (zeroLength(p) && (inGraph || (isVariable(t.subject as Node) && isVariable(t.object as Node)))) throw new Unbounded();
+    return pathPredicates(p, reach);
+  }
   const predicate = constantText(p);
   if (!predicate) throw new Unbounded();
   reach.patterns.push({ p: predicate, s: slot(t.subject as Node), o: slot(t.object as Node), joins });
 }
 
 /** Every pattern under `node`, wherever it sits (groups, OPTIONAL, UNION, MINUS, FILTER EXISTS, sub-queries). */
-function walk(node: unknown, reach: Reach, joins = false): void {
+function walk(node: unknown, reach: Reach, joins = false, inGraph = false): void {
   if (Array.isArray(node)) {
-    for (const x of node) walk(x, reach, joins);
+    for (const x of node) walk(x, reach, joins, inGraph);
     return;
   }
   if (!node || typeof node !== 'object') return;
@@ -94,10 +127,11 @@ function walk(node: unknown, reach: Reach, joins = false): void {
   // GRAPH ?g {} lists every graph, including those holding none of the loaded statements.
   if (n.type === 'graph' && !hasTriples(n.patterns)) throw new Unbounded();
   if (n.type === 'bgp') {
-    for (const t of n.triples as Node[]) triple(t, reach, joins);
+    for (const t of n.triples as Node[]) triple(t, reach, joins, inGraph);
     return;
   }
-  for (const [key, value] of Object.entries(n)) if (key !== 'template' && key !== 'prefixes') walk(value, reach);
+  const graph = inGraph || n.type === 'graph';
+  for (const [key, value] of Object.entries(n)) if (key !== 'template' && key !== 'prefixes') walk(value, reach, false, graph);
 }
 
 function hasTriples(node: unknown): boolean {
@@ -112,28 +146,28 @@ function hasTriples(node: unknown): boolean {
  * The store's own verdict on a query sparqljs could not read or will not bound: on an empty store, so a typo is
  * reported (QueryError, with its line and column) before seconds of loading. Anything else is left to the real run.
  */
-function refuseBadQuery(sparql: string): void {
+export function refuseBadQuery(sparql: string, base?: string): void {
   try {
-    runQuery(new oxigraph.Store(), sparql, 'json');
+    runQuery(new oxigraph.Store(), sparql, 'json', { base });
   } catch (e) {
     if (e instanceof QueryError) throw e;
   }
 }
 
 /**
- * The reach of a query (our prefixes predeclared, as for the store); null when it may touch any statement, or
+ * The reach of a query (our prefixes predeclared, as for the store; relative IRIs against `base`); null when it may touch any statement, or
  * sparqljs cannot read it (it may be valid for oxigraph). Throws QueryError when the store would refuse it.
  */
-export function queryReach(sparql: string): Reach | null {
+export function queryReach(sparql: string, base?: string): Reach | null {
   let parsed: Node;
   try {
     // skipValidation (sparqljs 3.7; not in its types): the store validates, and reports with positions.
-    parsed = new sparqljs.Parser({ skipValidation: true } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql) as unknown as Node;
+    parsed = new sparqljs.Parser({ skipValidation: true, baseIRI: base } as sparqljs.ParserOptions).parse(prelude(sparql) + sparql) as unknown as Node;
   } catch {
-    refuseBadQuery(sparql);
+    refuseBadQuery(sparql, base);
     return null;
   }
-  if (parsed.type !== 'query') refuseBadQuery(sparql); // an update: refused with its own message
+  if (parsed.type !== 'query') refuseBadQuery(sparql, base); // an update: refused with its own message
   if (parsed.type !== 'query' || parsed.queryType === 'DESCRIBE') return null;
   const reach: Reach = { all: new Set(), patterns: [] };
   // A WHERE of triples and FILTERs only is one basic graph pattern (a join of all its triples): those narrow each

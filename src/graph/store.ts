@@ -14,7 +14,7 @@ import { runQuery, type QueryOutput } from './query.js';
 import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot, type Part } from './snapshot.js';
 import { PagedGraph } from './paged.js';
 import { quadProblem, quadTerms } from './terms.js';
-import type { Change, Patch, ResultFormat, VersionVector } from './types.js';
+import type { Change, Patch, QueryContext, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { stateRecords } from './state.js';
 import { replayLog } from './replay.js';
@@ -415,9 +415,9 @@ export class GraphStore {
     this.paged.scan(predicates.map((p) => `<${p}>`), each);
   }
 
-  /** A read-only SPARQL 1.1 query over the union of all graphs, with our prefixes predeclared. */
-  query(sparql: string, opts: { format?: ResultFormat } = {}): QueryOutput {
-    return this.paged ? this.paged.query(sparql, opts.format) : runQuery(this.ox, sparql, opts.format);
+  /** A read-only SPARQL 1.1 query over the union of all graphs (or the context's dataset), with our prefixes predeclared. */
+  query(sparql: string, opts: { format?: ResultFormat; context?: QueryContext } = {}): QueryOutput {
+    return this.paged ? this.paged.query(sparql, opts.format, opts.context) : runQuery(this.ox, sparql, opts.format, opts.context);
   }
 
   /** The store to export from: everything (or one graph) in one oxigraph store. */

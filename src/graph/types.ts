@@ -25,3 +25,14 @@ export interface Patch {
 export type VersionVector = Record<string, number>;
 
 export type ResultFormat = 'json' | 'xml' | 'csv' | 'tsv' | 'turtle' | 'ntriples' | 'nquads' | 'trig' | 'jsonld';
+
+/**
+ * Where a query runs. `dataset`: as the SPARQL Protocol's `default-graph-uri` and `named-graph-uri` give it (IRIs),
+ * the default graph is the merge of `defaultGraphs` and GRAPH sees only `namedGraphs` (either empty when not
+ * given); without one, the default graph is the union of all graphs and GRAPH sees every graph. `base`: the IRI
+ * relative IRIs resolve against when the query has no BASE (an endpoint's URL).
+ */
+export interface QueryContext {
+  dataset?: { defaultGraphs: string[]; namedGraphs: string[] };
+  base?: string;
+}

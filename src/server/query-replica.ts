@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../threads/index.js';
 import type { GraphStore } from '../graph/store.js';
 import { encodePatch } from '../graph/patch.js';
-import type { ResultFormat, VersionVector } from '../graph/types.js';
+import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.js';
 
 export type Reply =
   | { id: number; ok: true; text: string; external?: number; vv?: VersionVector; services?: string[] }
@@ -72,7 +72,7 @@ export class Replica {
    * 'aborted'); the process growing past the memory limit stops it too. A stopped worker is terminated (the only
    * way to interrupt oxigraph): the caller starts a new replica.
    */
-  async query(sparql: string, format: ResultFormat, stop: AbortSignal): Promise<Reply | Stopped> {
+  async query(sparql: string, format: ResultFormat, stop: AbortSignal, context?: QueryContext): Promise<Reply | Stopped> {
     const base = process.memoryUsage.rss();
     const limit = this.limits.memoryMb * (1 << 20);
     let watch: NodeJS.Timeout | undefined;
@@ -86,7 +86,7 @@ export class Replica {
       else stop.addEventListener('abort', onStop, { once: true });
     });
     try {
-      const out = await Promise.race([this.call({ type: 'query', sparql, format, maxResultBytes: this.limits.maxResultBytes }), stopped]);
+      const out = await Promise.race([this.call({ type: 'query', sparql, format, maxResultBytes: this.limits.maxResultBytes, context }), stopped]);
       if ('stopped' in out) await this.terminate();
       return out;
     } finally {

@@ -4,7 +4,7 @@
 // SERVICE is recognised there too, and handed back to be federated.
 import type { GraphStore } from '../graph/store.js';
 import { QueryError, QueryEvaluationError } from '../graph/errors.js';
-import type { ResultFormat } from '../graph/types.js';
+import type { QueryContext, ResultFormat } from '../graph/types.js';
 import { serviceUrls } from '../graph/federation.js';
 import { Replica, type Reply } from './query-replica.js';
 
@@ -21,6 +21,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Aborted when the client went away: the query is dropped from the queue, or stopped. */
   signal?: AbortSignal;
+  /** The Protocol's dataset (default-graph-uri, named-graph-uri) and the base IRI for relative IRIs. */
+  context?: QueryContext;
 }
 
 /** A query that took longer than its limit (counted from its arrival, waiting included) and was stopped or dropped. */
@@ -96,11 +98,11 @@ export interface QueryRunner {
 export class InProcessRunner implements QueryRunner {
   readonly hardLimit = false;
   constructor(private readonly store: GraphStore) {}
-  async run(sparql: string, format: ResultFormat): Promise<QueryResult> {
+  async run(sparql: string, format: ResultFormat, opts: RunOptions = {}): Promise<QueryResult> {
     const t0 = performance.now();
     const services = serviceUrls(sparql);
     if (services.length) return { text: '', ms: 0, services };
-    const out = this.store.query(sparql, { format });
+    const out = this.store.query(sparql, { format, context: opts.context });
     return { text: out.serialized ?? '', ms: performance.now() - t0 };
   }
   async close(): Promise<void> {}
@@ -121,6 +123,7 @@ export interface WorkerRunnerOptions {
 interface Job {
   sparql: string;
   format: ResultFormat;
+  context?: QueryContext;
   limitMs: number;
   /** Aborted with 'timeout' when its time (from arrival) is up, 'aborted' when its client left. */
   stop: AbortController;
@@ -197,7 +200,7 @@ export class WorkerRunner implements QueryRunner {
           if (!stop.signal.aborted) arm();
         };
       };
-      const job: Job = { sparql, format, limitMs, stop, resolve, reject, cleanup, pause };
+      const job: Job = { sparql, format, context: opts.context, limitMs, stop, resolve, reject, cleanup, pause };
       stop.signal.addEventListener('abort', () => this.dropIfWaiting(job), { once: true });
       this.waiting.push(job);
       this.pump();
@@ -230,7 +233,7 @@ export class WorkerRunner implements QueryRunner {
   private async execute(job: Job): Promise<QueryResult> {
     const replica = await this.ready(job);
     const t0 = performance.now();
-    const reply = await replica.query(job.sparql, job.format, job.stop.signal);
+    const reply = await replica.query(job.sparql, job.format, job.stop.signal, job.context);
     if ('stopped' in reply) {
       this.retire(replica, reply.stopped);
       if (reply.stopped === 'timeout') throw new QueryTimeoutError(job.limitMs);

@@ -9,7 +9,7 @@ import { serviceUrls } from '../graph/federation.js';
 import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
 import type { Part } from '../graph/snapshot.js';
-import type { ResultFormat } from '../graph/types.js';
+import type { QueryContext, ResultFormat } from '../graph/types.js';
 
 type Message =
   | { type: 'load'; id: number; nquads: string }
@@ -17,7 +17,7 @@ type Message =
   | { type: 'patch'; text: string }
   | { type: 'disk'; id: number; dir: string }
   | { type: 'memory'; id: number }
-  | { type: 'query'; id: number; sparql: string; format: ResultFormat; maxResultBytes: number };
+  | { type: 'query'; id: number; sparql: string; format: ResultFormat; maxResultBytes: number; context?: QueryContext };
 
 /** A result past the size limit: refused whole (a partial result would look complete). */
 class QueryResultTooLargeError extends Error {
@@ -27,8 +27,8 @@ class QueryResultTooLargeError extends Error {
 let store = new oxigraph.Store();
 /** A paged store's replica: its own working set over the same snapshot file (paged.ts). */
 let paged: PagedGraph | null = null;
-function query(sparql: string, format: ResultFormat): string {
-  return (paged ? paged.query(sparql, format) : runQuery(store, sparql, format)).serialized ?? '';
+function query(sparql: string, format: ResultFormat, context?: QueryContext): string {
+  return (paged ? paged.query(sparql, format, context) : runQuery(store, sparql, format, context)).serialized ?? '';
 }
 
 /** The net rows of an RDF Patch (the last operation on a quad wins), as the store applies them. */
@@ -72,7 +72,7 @@ function answer(m: Extract<Message, { type: 'query' }>): void {
   // SERVICE is looked for here, off the node's thread (the parser takes seconds over a long query): the node federates it
   const services = serviceUrls(m.sparql);
   if (services.length) return void parentPort!.postMessage({ id: m.id, ok: true, text: '', services, external: process.memoryUsage().external });
-  const text = query(m.sparql, m.format);
+  const text = query(m.sparql, m.format, m.context);
   const bytes = Buffer.byteLength(text);
   if (bytes > m.maxResultBytes) {
     const mb = (n: number) => `${Math.round(n / (1 << 20))} MiB`;

@@ -93,6 +93,7 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       if ((url.search.length || 0) > max) return problem(c, 413, `the query is larger than ${max} bytes`);
       params = url.searchParams;
       query = params.get('query') ?? undefined;
+      if (params.getAll('query').length > 1) return problem(c, 400, 'more than one query parameter: send one query per request');
       if (params.has('update')) return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
     } else if (c.req.method === 'POST') {
       const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
@@ -104,6 +105,7 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
         const form = new URLSearchParams(body);
         if (form.has('update')) return problem(c, 405, 'this endpoint is read-only: SPARQL Update is not accepted');
         query = form.get('query') ?? undefined;
+        if (form.getAll('query').length + url.searchParams.getAll('query').length > 1) return problem(c, 400, 'more than one query parameter: send one query per request');
         for (const [k, v] of form) if (k !== 'query') params.append(k, v);
       } else if (type === 'application/sparql-query') {
         query = body;
@@ -115,9 +117,13 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
       return problem(c, 405, 'use GET or POST');
     }
     if (query === undefined || !query.trim()) return problem(c, 400, 'no query: send the query as ?query=..., a form field query=, or an application/sparql-query body');
-    if (params.has('default-graph-uri') || params.has('named-graph-uri')) {
-      return problem(c, 400, 'default-graph-uri and named-graph-uri are not supported: the default graph is the union of all graphs; use GRAPH in the query');
-    }
+    // The Protocol's dataset: the default graph is the merge of default-graph-uri, GRAPH sees named-graph-uri.
+    const given = params.has('default-graph-uri') || params.has('named-graph-uri');
+    const dataset = given ? { defaultGraphs: params.getAll('default-graph-uri'), namedGraphs: params.getAll('named-graph-uri') } : undefined;
+    // A relative IRI in a query without BASE resolves against the endpoint's URL (the query's retrieval IRI).
+    const base = `${url.origin}${url.pathname}`;
+    const badGraph = [...(dataset?.defaultGraphs ?? []), ...(dataset?.namedGraphs ?? [])].find((g) => !/^[a-z][a-z0-9+.-]*:[^\s<>"{}|^`\\]*$/i.test(g));
+    if (badGraph !== undefined) return problem(c, 400, `default-graph-uri and named-graph-uri take absolute IRIs, not ${JSON.stringify(badGraph)}`);
     const kind = queryKind(query);
     if (kind === 'update') return problem(c, 400, 'this endpoint is read-only: this is a SPARQL update; send SELECT, ASK, CONSTRUCT or DESCRIBE');
     const graph = kind === 'construct' || kind === 'describe';
@@ -129,10 +135,11 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
     }
     try {
       // the client's going away drops the query (from the queue, or stops it in its worker)
-      let out = await opts.runner.run(query, format, { signal: c.req.raw.signal });
+      let out = await opts.runner.run(query, format, { signal: c.req.raw.signal, context: { dataset, base } });
       if (out.services) {
         // SERVICE makes this node send requests: the runner found it (off this thread); cross-site pages never get here
         if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');
+        if (dataset) return problem(c, 400, 'default-graph-uri and named-graph-uri are not supported with SERVICE');
         out = await opts.federate(query, format, out.services);
       }
       opts.onQuery?.({ kind, format, ms: out.ms, status: 200, bytes: out.text.length });

@@ -99,6 +99,17 @@ describe('a paged store', () => {
     });
   }
 
+  it('answers within a dataset and resolves relative IRIs against a base, as the whole store does', async () => {
+    const { whole, paged } = await pair('paged-context', 5_000);
+    const first = whole.query('SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1') as { rows: Array<Record<string, Term>> };
+    const context = { dataset: { defaultGraphs: [first.rows[0].g.value], namedGraphs: [] }, base: 'http://example.org/endpoint' };
+    for (const q of ['SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }', 'SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }', 'CONSTRUCT { <s> <p> ?n } WHERE { { SELECT (COUNT(*) AS ?n) WHERE { ?s dcterms:title ?o } } }']) {
+      const format = q.startsWith('CONSTRUCT') ? 'ntriples' : 'csv';
+      expect(paged.query(q, { format, context }).serialized, q).toBe(whole.query(q, { format, context }).serialized);
+    }
+    expect(whole.query('CONSTRUCT { <s> <p> 1 } WHERE {}', { format: 'ntriples', context }).serialized).toContain('<http://example.org/s>');
+  });
+
   it('takes the same changes as the whole store, through commits, remote patches, snapshots and restarts', async () => {
     const { whole, paged, dirs } = await pair('paged-ops', 150);
     const random = rng(99);

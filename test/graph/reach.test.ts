@@ -56,6 +56,22 @@ describe('queryReach', () => {
     }
   });
 
+  it('is unbounded for a path that can match zero steps between variables or inside GRAPH (W3C pp16)', () => {
+    for (const q of [
+      `SELECT * WHERE { ?x <${EX}a>* ?y }`,
+      `SELECT * WHERE { ?x <${EX}a>? ?y }`,
+      `SELECT * WHERE { ?x (<${EX}a>*/<${EX}b>?) ?y }`,
+      `SELECT * WHERE { ?x (<${EX}a>|^<${EX}b>*) ?y }`,
+      `SELECT * WHERE { GRAPH ?g { <${EX}x> <${EX}a>* ?y } }`,
+    ]) {
+      expect(queryReach(q), q).toBeNull();
+    }
+    // one step at least, or a constant end outside GRAPH: the path's statements are enough
+    for (const q of [`SELECT * WHERE { ?x <${EX}a>+ ?y }`, `SELECT * WHERE { ?x <${EX}a>/<${EX}b>* ?y }`, `SELECT * WHERE { <${EX}x> <${EX}a>* ?y }`]) {
+      expect([...queryReach(q)!.all], q).toContain(`<${EX}a>`);
+    }
+  });
+
   it('refuses a query the store would refuse, with its position, before anything is loaded', () => {
     expect(() => queryReach('SELECT * WHERE {\n  ?s dcterms:title }')).toThrow(/line 2, column/);
     expect(() => queryReach(`INSERT DATA { <${EX}a> <${EX}b> <${EX}c> }`)).toThrow(/update/);

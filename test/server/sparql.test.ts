@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphStore } from '../../src/graph/store.js';
 import { InProcessRunner, WorkerRunner } from '../../src/server/query-runner.js';
 import { serveHttp, HttpBindError, type HttpServer } from '../../src/server/http.js';
-import { adds, tempDir } from '../graph/helpers.js';
+import { adds, G, tempDir } from '../graph/helpers.js';
+import { MISTAKES } from '../graph/query-mistakes.js';
+import { errorSpot } from '../../src/server/ui/query-error.js';
 
 let store: GraphStore;
 let server: HttpServer;
@@ -66,6 +68,48 @@ describe('SPARQL protocol', () => {
     const res = await fetch(`${base}?query=${encodeURIComponent('SELECT ?s WHERE {\n  ?s ?p ?o .\n  FILTR(?o)\n}')}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/line 3, column \d+/);
+  });
+
+  it('answers each syntax mistake with 400 and its message, whole, naming line, column and text', async () => {
+    for (const m of MISTAKES) {
+      const res = await fetch(base, { method: 'POST', body: m.query, headers: { 'content-type': 'application/sparql-query' } });
+      expect(res.status, m.what).toBe(400);
+      expect((await res.text()).trim(), m.what).toMatch(m.message);
+    }
+  });
+
+  it("gives the dashboard editor the spot: the offending text selected and a caret under it", async () => {
+    const query = 'SELECT * WHERE {\n  ?s ?p ?o .\n  FILTR(?o)\n}';
+    const res = await fetch(base, { method: 'POST', body: query, headers: { 'content-type': 'application/sparql-query' } });
+    const spot = errorSpot(query, await res.text())!;
+    expect(query.slice(spot.start, spot.end)).toBe('FILTR');
+    expect(spot.excerpt).toBe('3 |   FILTR(?o)\n  |   ^^^^^');
+    expect(errorSpot(query, 'the query ran longer than the limit')).toBeNull();
+  });
+
+  it('takes the dataset from default-graph-uri and named-graph-uri, and the endpoint URL as base (W3C protocol)', async () => {
+    const count = async (qs: string) => {
+      const res = await fetch(`${base}?query=${encodeURIComponent('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }')}&${qs}`, { headers: { accept: 'text/csv' } });
+      expect(res.status).toBe(200);
+      return (await res.text()).split('\r\n')[1];
+    };
+    expect(await count(`default-graph-uri=${encodeURIComponent(G.value)}`)).toBe('20');
+    expect(await count(`default-graph-uri=${encodeURIComponent('http://example.org/none')}`)).toBe('0');
+    expect(await count(`named-graph-uri=${encodeURIComponent(G.value)}`)).toBe('0'); // an empty default graph
+    const graphs = await fetch(base, { method: 'POST', body: new URLSearchParams({ query: 'SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }', 'named-graph-uri': 'http://example.org/none' }), headers: { accept: 'text/csv' } });
+    expect((await graphs.text()).trim()).toBe('g');
+    const bad = await fetch(`${base}?query=ASK%20%7B%7D&default-graph-uri=not%20an%20iri`);
+    expect(bad.status).toBe(400);
+    const relative = await fetch(base, { method: 'POST', body: 'CONSTRUCT { <s> <p> 1 } WHERE {}', headers: { 'content-type': 'application/sparql-query', accept: 'application/n-triples' } });
+    expect(await relative.text()).toContain(`<${base.replace(/sparql$/, 's')}>`);
+  });
+
+  it('refuses two queries in one request with 400 (W3C protocol bad_multiple_queries)', async () => {
+    const get = await fetch(`${base}?query=${encodeURIComponent('ASK {}')}&query=${encodeURIComponent('SELECT * {}')}`);
+    expect(get.status).toBe(400);
+    expect(await get.text()).toMatch(/more than one query/);
+    const form = await fetch(base, { method: 'POST', body: new URLSearchParams([['query', 'ASK {}'], ['query', 'ASK {}']]) });
+    expect(form.status).toBe(400);
   });
 
   it('is read-only: updates get 400 or 405', async () => {

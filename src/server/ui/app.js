@@ -1,5 +1,6 @@
 // The dashboard's behaviour: state over server-sent events, guarded actions, the library and map, the SPARQL editor.
 import { drawMap } from './map.js';
+import { errorSpot } from './query-error.js';
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
@@ -146,8 +147,14 @@ async function runQuery() {
   thead.replaceChildren();
   tbody.replaceChildren();
   if (!res.ok) {
-    $('query-error').textContent = text;
+    // the message, the offending line with a caret under the spot, and the spot selected in the editor
+    const spot = errorSpot(q, text);
+    $('query-error').textContent = spot ? `${text.trim()}\n\n${spot.excerpt}` : text;
     $('query-error').hidden = false;
+    if (spot) {
+      $('sparql').focus();
+      $('sparql').setSelectionRange(spot.start, spot.end);
+    }
     $('query-info').textContent = `error ${res.status}`;
     return;
   }
