@@ -30,7 +30,18 @@ export function tokenize(text: string): Token[] {
   const out: Token[] = [];
   let line = 1;
   let lineStart = 0;
-  const col = (i: number) => [...text.slice(lineStart, i)].length + 1;
+  // Columns count code points from the line's start, carried forward from the last token (linear in the text: a
+  // count from the line's start for each token was quadratic on a long line, minutes for 160,000 `<`).
+  let at = 0;
+  let atCol = 1;
+  const col = (i: number) => {
+    if (at < lineStart) [at, atCol] = [lineStart, 1];
+    for (; at < i; at++) {
+      const c = text.charCodeAt(at);
+      if (c < 0xdc00 || c > 0xdfff) atCol++; // a low surrogate is the second half of one code point
+    }
+    return atCol;
+  };
   const advance = (from: number, to: number) => {
     for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) {
       line++;

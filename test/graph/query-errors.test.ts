@@ -77,3 +77,13 @@ describe('SPARQL syntax errors', () => {
     }
   });
 });
+
+describe('tokenize (the error explainer\'s lexer)', () => {
+  it('counts columns in code points and stays linear on a long line (160,000 `<` took minutes when each token counted from the line start)', async () => {
+    const { tokenize } = await import('../../src/graph/query-lex.js');
+    expect(tokenize('a😀 <x> ?y\n  zz').map((t) => [t.text, t.line, t.column])).toEqual([['a', 1, 1], ['😀', 1, 2], ['<x>', 1, 4], ['?y', 1, 8], ['zz', 2, 3]]);
+    const long = tokenize(`SELECT * WHERE { ?s ?p ?o } # service\n${'<'.repeat(160_000)}`);
+    expect(long).toHaveLength(160_000 + 8);
+    expect(long.at(-1)).toMatchObject({ line: 2, column: 160_000 });
+  });
+});
