@@ -5,9 +5,9 @@ import type { GraphStore } from '../graph/store.js';
 import type { Change } from '../graph/types.js';
 import { ID, NFO, NIE } from '../graph/vocab.js';
 import type { DescribePool } from './pool.js';
-import { Batcher } from './batcher.js';
+import { Batcher, type BatchItem } from './batcher.js';
 import type { DescribeResult } from './describe.js';
-import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
+import { fileIri, fileQuads, shareGraph, shareQuads, storableQuads, type Share } from './quads.js';
 import { walkShare, walkShareFolders, type WalkEntry } from './walk.js';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -261,25 +261,27 @@ export class Indexer {
   /**
    * Commits the described files of one batch: new file quads, the old ones' difference, new contents; then collects
    * garbage. The store is asked once per batch which contents it holds, and only files that existed for their old quads.
+   * Each file's content quads are read and checked on their own: a file whose description the store would refuse is
+   * described without them (its error says why, and `report` names it), and the rest of the batch is committed.
    */
-  async commitBatch(share: Share, items: Array<{ entry: WalkEntry; result: DescribeResult; existed?: boolean }>): Promise<void> {
+  async commitBatch(share: Share, items: BatchItem[], report?: (e: { path: string; message: string }) => void): Promise<void> {
     const g = shareGraph(this.store.nodeId, share.name);
     const changes: Change[] = [];
     const dropped: Term[] = [];
-    const parser = new n3.Parser({ format: 'N-Quads' });
     const contentsAdded = this.presentContents(g, items.map((i) => `urn:sha256:${i.result.sha256}`));
     for (const { entry, result, existed } of items) {
       const iri = fileIri(entry.path);
-      const next = fileQuads(this.store.nodeId, share, { ...entry, size: result.size, mime: result.mime, sha256: result.sha256, errors: result.errors });
+      const content = `urn:sha256:${result.sha256}`;
+      const fresh = !contentsAdded.has(content);
+      contentsAdded.add(content);
+      const described = fresh ? contentQuads(g, result) : { quads: [], problem: undefined };
+      if (described.problem) report?.({ path: entry.path, message: described.problem });
+      const errors = described.problem ? [...result.errors, described.problem] : result.errors;
+      const next = fileQuads(this.store.nodeId, share, { ...entry, size: result.size, mime: result.mime, sha256: result.sha256, errors });
       const old = existed === false ? [] : this.store.match(iri, null, null, g);
       diffInto(changes, old, next);
       for (const q of old) if (q.predicate.equals(NIE('interpretedAs')) && !next.some((n) => n.object.equals(q.object))) dropped.push(q.object);
-      const content = `urn:sha256:${result.sha256}`;
-      if (contentsAdded.has(content)) continue;
-      contentsAdded.add(content);
-      for (const q of parser.parse(result.nquads)) {
-        changes.push({ op: 'A', quad: n3.DataFactory.quad(q.subject, q.predicate, q.object, g) });
-      }
+      for (const quad of described.quads) changes.push({ op: 'A', quad });
     }
     await this.store.commit(changes);
     const known = this.knownByGraph.get(g.value);
@@ -336,6 +338,20 @@ export class Indexer {
       pending = next;
     }
   }
+}
+
+/** A described file's content quads, in graph `g`; none and the reason when the text does not parse or the store would refuse a quad. */
+function contentQuads(g: NamedNode, result: DescribeResult): { quads: Quad[]; problem?: string } {
+  let parsed: Quad[];
+  try {
+    parsed = new n3.Parser({ format: 'N-Quads' }).parse(result.nquads);
+  } catch (err) {
+    return { quads: [], problem: `its description could not be stored (${(err as Error).message}); only its file facts are kept` };
+  }
+  const quads = parsed.map((q) => n3.DataFactory.quad(q.subject, q.predicate, q.object, g));
+  const { notes } = storableQuads(quads);
+  if (notes.length === 0) return { quads };
+  return { quads: [], problem: `its description could not be stored (${notes[0]}); only its file facts are kept` };
 }
 
 function diffInto(changes: Change[], old: Quad[], next: Quad[]): void {
