@@ -1,9 +1,10 @@
 // Keeps shares current while running: chokidar events, debounced, handed to the indexer as paths to re-read.
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Indexer, ScanSummary } from './indexer.js';
 import type { Share } from './quads.js';
-import { isIgnoredName } from './walk.js';
+import { isIgnoredName, isSemsyncHome } from './walk.js';
 
 export interface WatchOptions {
   /** Quiet time after the last event before the changed paths are re-read. */
@@ -29,7 +30,9 @@ export class ShareWatcher {
     const watcher = watch(share.root, {
       ignoreInitial: true,
       followSymlinks: false,
-      ignored: (p: string) => isIgnoredName(path.basename(p)),
+      // A semsync home inside the share (this node's own, under a shared ~) changes at every commit: watching it
+      // would rescan, commit, and see the commit, forever. Its folder is not watched (the scan says so once).
+      ignored: (p: string, stats?: Stats) => isIgnoredName(path.basename(p)) || ((!stats || stats.isDirectory()) && isSemsyncHome(p)),
       awaitWriteFinish: { stabilityThreshold: 80, pollInterval: 20 },
     });
     const queue = (p: string) => this.queue(share, p);

@@ -126,6 +126,10 @@ export class SemsyncNode extends EventEmitter {
     }
     if (this.config.shares.some((s) => s.name === shareName)) throw new ShareError(`a share named "${shareName}" exists already`);
     if (this.config.shares.some((s) => s.path === real)) throw new ShareError(`${real} is shared already`);
+    const home = await realpath(this.paths.home).catch(() => this.paths.home);
+    if (real === home || real.startsWith(home + path.sep)) {
+      throw new ShareError(`${real} is this node's home (or inside it): its store changes at every commit, so it cannot be shared`);
+    }
     const share = { name: shareName, path: real };
     this.config = { ...this.config, shares: [...this.config.shares, share] };
     await writeConfig(this.paths.config, this.config);
