@@ -7,6 +7,7 @@ import { PREFIXES } from '../graph/vocab.js';
 import { federatedQuery, serviceUrls } from '../graph/federation.js';
 import { fileIri } from '../library/quads.js';
 import type { ScanSummary } from '../library/indexer.js';
+import type { PendingWork } from '../library/retry.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import type { FetchResult, IdInfo, NodePeers, PeerEntry } from './peers.js';
@@ -31,6 +32,8 @@ export interface NodeStatus {
   shares: ShareConfig[];
   statements: number;
   versionVector: Record<string, number>;
+  /** Scans and changes waiting for a retry after a full disk. */
+  pending?: PendingWork[];
 }
 
 /** The calls the CLI (and the control socket) make. Every argument and result is JSON. */
@@ -116,6 +119,7 @@ export class LocalApi implements NodeApi {
       shares: this.node.config.shares,
       statements: this.node.store.size,
       versionVector: this.node.store.versionVector(),
+      pending: this.node.pendingWork(),
     };
   }
 

@@ -7,6 +7,7 @@ import type { Reach } from '../graph/reach.js';
 import { DescribePool } from '../library/pool.js';
 import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer.js';
 import type { Share } from '../library/quads.js';
+import type { PendingWork } from '../library/retry.js';
 import { lockHome, defaultHome } from './home.js';
 import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from './config.js';
 
@@ -65,6 +66,8 @@ export async function initHome(paths: HomePaths): Promise<NodeConfig> {
 export class SemsyncNode extends EventEmitter {
   private pool: DescribePool | undefined;
   private indexerInstance: Indexer | undefined;
+  /** Work waiting for a retry after a full disk (set by a running daemon; `semsync status` shows it). */
+  pendingWork: () => PendingWork[] = () => [];
 
   private constructor(
     readonly paths: HomePaths,
