@@ -99,7 +99,10 @@ export class ShareWatcher {
     this.running = this.running
       .then(() => this.indexer.update(share, paths))
       .then((summary) => {
-        this.failing.delete(share.name);
+        // changes seen while a retry waited or ran were only queued: their turn now
+        if (this.failing.delete(share.name) && this.pending.get(share.name)?.size && !this.timers.has(share.name)) {
+          this.timers.set(share.name, setTimeout(() => this.flush(share), this.options.debounceMs ?? 50));
+        }
         this.options.onUpdate?.(summary);
       })
       .catch((err) => {
