@@ -53,6 +53,23 @@ function isStale(file: string, owner: LockOwner | null): boolean {
   return owner.start !== undefined && start !== undefined && start !== owner.start;
 }
 
+/** The lock could not be written (a full disk, a read-only home): nothing is held. */
+export class LockWriteError extends Error {
+  override name = 'LockWriteError';
+  constructor(readonly file: string, readonly code: string | undefined, cause: Error) {
+    super(`cannot write the lock file ${file}: ${cause.message}${code === 'ENOSPC' ? ' (the disk is full: free some space and try again)' : ''}`, { cause });
+  }
+}
+
+function writeOwner(tmp: string, me: LockOwner, file: string): void {
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(me));
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new LockWriteError(file, (e as NodeJS.ErrnoException).code, e as Error);
+  }
+}
+
 /** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or undefined (no /proc, gone). */
 export function processStart(pid: number): string | undefined {
   try {
@@ -71,8 +88,8 @@ export function acquirePidLock(file: string): { lock: PidLock } | { owner: LockO
   const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), start: processStart(process.pid) };
   for (let attempt = 0; attempt < 5; attempt++) {
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    fs.writeFileSync(tmp, JSON.stringify(me));
     try {
+      writeOwner(tmp, me, file);
       fs.linkSync(tmp, file); // atomic: fails if the lock exists
       const lock: PidLock = {
         path: file,

@@ -1,7 +1,7 @@
 // Issue 14, item 15: a full home disk (a small tmpfs as the home) while a running node describes new files: the node
 // stays up, `semsync status` says what waits, and once space is back every file that arrived meanwhile is described.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,16 @@ describe('a full home disk under a running node', () => {
       await until(async () => (await described(home, share)) === 345, 70_000);
       expect(await described(home, share)).toBe(345);
       expect(node.child.exitCode).toBeNull();
+
+      // A disk so full that not even the lock can be written: a message naming the lock file, no temp file left.
+      expect(await stop(node.child)).toBe(0);
+      filler = await fill(home, 0);
+      const none = await cli(home, ['query', 'ASK {}']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain(`cannot write the lock file ${path.join(home, 'semsync.lock')}`);
+      expect(none.stderr).toMatch(/disk is full/);
+      expect(readdirSync(home).filter((f) => f.startsWith('semsync.lock'))).toEqual([]);
+      await rm(filler, { force: true });
     } finally {
       await stop(node.child);
     }
