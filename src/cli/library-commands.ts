@@ -96,6 +96,7 @@ export function printSummaries(summaries: ScanSummary[], json: boolean): void {
   }
   const total = { files: 0, added: 0, changed: 0, removed: 0, errors: 0 };
   for (const s of summaries) {
+    for (const e of s.skipped ?? []) process.stderr.write(`skipped: ${e.path}: ${e.message}\n`);
     for (const e of s.errors) process.stderr.write(`error: ${e.path}: ${e.message}\n`);
     total.files += s.files;
     total.added += s.added;

@@ -9,6 +9,7 @@ import { registerPimCommands } from './pim-commands.js';
 import { registerDeviceCommands } from './device-commands.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerRepairCommand } from './repair-command.js';
+import { registerUnlockCommand } from './unlock-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDeviceCommands(program);
   registerStatusCommand(program);
   registerRepairCommand(program);
+  registerUnlockCommand(program);
   return program;
 }
 

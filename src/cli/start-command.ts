@@ -39,6 +39,7 @@ export function registerStartCommand(program: Command): void {
         });
         const daemon = new NodeDaemon(node, {
           onScan: (s) => {
+            for (const e of s.skipped ?? []) console.log(`${s.share}: skipped ${e.path}: ${e.message}`);
             if (s.added + s.changed + s.removed + s.errors.length === 0) return;
             console.log(`${s.share}: files ${s.files}, added ${s.added}, changed ${s.changed}, removed ${s.removed}, errors ${s.errors.length}`);
             logger.info({ component: 'library', ...s, errors: s.errors.length }, 'scanned');

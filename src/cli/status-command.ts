@@ -39,6 +39,7 @@ export function registerStatusCommand(program: Command): void {
         statements: status.statements,
         http: run?.http ?? null,
         shares: status.shares,
+        pending: status.pending ?? [],
         peers: peers.map((p) => ({ peerId: p.peerId, name: p.name, state: p.state, connected: p.connected, grants: p.grants })),
         devices: devices.map((d) => ({ id: d.id, name: d.name, root: d.root, state: d.state, kind: d.kind })),
         memory: status.memory,
@@ -53,6 +54,10 @@ export function registerStatusCommand(program: Command): void {
       console.log(`statements  ${out.statements}`);
       console.log(`shares      ${out.shares.length ? out.shares.map((s) => s.name).join(', ') : 'none'}`);
       console.log(`peers       ${count(paired.length, 'paired peer')} (${paired.filter((p) => p.connected).length} connected), ${peers.length - paired.length} nearby`);
+      for (const p of out.pending) {
+        const what = p.kind === 'scan' ? `scan of ${p.share}` : `${count(p.paths ?? 0, 'changed path')} in ${p.share}`;
+        console.log(`pending     ${what}: ${p.error}; try ${p.attempts + 1} at ${p.retryAt}`);
+      }
       console.log(`devices     ${devices.length ? devices.map((d) => `${d.name} (${d.state})`).join(', ') : 'none attached'}`);
     });
 }

@@ -9,7 +9,10 @@ export class StoreError extends Error {
 export class StoreLockedError extends StoreError {
   override name = 'StoreLockedError';
   constructor(readonly dir: string, readonly pid: number) {
-    super(`The store at ${dir} is in use by process ${pid}. Stop that process (or wait for it to finish) and try again.`);
+    super(
+      `The store at ${dir} is in use by process ${pid} (lock file ${dir}/LOCK). Stop that process (or wait for it to finish) and try again; ` +
+        `if no semsync runs, \`semsync unlock\` checks that and removes the lock.`,
+    );
   }
 }
 

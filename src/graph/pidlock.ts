@@ -6,6 +6,8 @@ export interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  /** The process's start time (clock ticks since boot, /proc/PID/stat), so a pid reused by another process is told apart. */
+  start?: string;
 }
 
 export interface PidLock {
@@ -15,7 +17,7 @@ export interface PidLock {
 
 const held = new Map<string, PidLock>();
 
-function readOwner(file: string): LockOwner | null {
+export function readOwner(file: string): LockOwner | null {
   try {
     const o = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
     return typeof o.pid === 'number' && typeof o.host === 'string' ? o : null;
@@ -24,7 +26,7 @@ function readOwner(file: string): LockOwner | null {
   }
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -43,9 +45,39 @@ function isStale(file: string, owner: LockOwner | null): boolean {
       return true;
     }
   }
-  if (owner.host !== os.hostname()) return false; // another machine (a shared folder): never guess
+  if (owner.host !== os.hostname()) return false; // another machine (a shared folder), or this one renamed: never guess
   if (owner.pid === process.pid) return !held.has(file); // a previous process with our pid (containers)
-  return !alive(owner.pid);
+  if (!alive(owner.pid)) return true;
+  // alive: the same process, or another one that was given its pid since (after a crash and a reboot)
+  const start = processStart(owner.pid);
+  return owner.start !== undefined && start !== undefined && start !== owner.start;
+}
+
+/** The lock could not be written (a full disk, a read-only home): nothing is held. */
+export class LockWriteError extends Error {
+  override name = 'LockWriteError';
+  constructor(readonly file: string, readonly code: string | undefined, cause: Error) {
+    super(`cannot write the lock file ${file}: ${cause.message}${code === 'ENOSPC' ? ' (the disk is full: free some space and try again)' : ''}`, { cause });
+  }
+}
+
+function writeOwner(tmp: string, me: LockOwner, file: string): void {
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(me));
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new LockWriteError(file, (e as NodeJS.ErrnoException).code, e as Error);
+  }
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or undefined (no /proc, gone). */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -53,11 +85,11 @@ function isStale(file: string, owner: LockOwner | null): boolean {
  * The lock is released on `release()` and when this process exits normally.
  */
 export function acquirePidLock(file: string): { lock: PidLock } | { owner: LockOwner } {
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), start: processStart(process.pid) };
   for (let attempt = 0; attempt < 5; attempt++) {
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    fs.writeFileSync(tmp, JSON.stringify(me));
     try {
+      writeOwner(tmp, me, file);
       fs.linkSync(tmp, file); // atomic: fails if the lock exists
       const lock: PidLock = {
         path: file,
@@ -102,3 +134,58 @@ export function acquirePidLock(file: string): { lock: PidLock } | { owner: LockO
 process.once('exit', () => {
   for (const lock of [...held.values()]) lock.release();
 });
+
+/** A process's command line (/proc/PID/cmdline), or undefined (no /proc, gone, not ours to read). */
+export function processCommand(pid: number): string[] | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\u0000').filter((a) => a !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is known of the process a lock file names, for a person deciding whether to remove the lock. */
+export interface LockHolder {
+  owner: LockOwner | null;
+  /** 'same': the very process that took the lock runs (same pid and start time); 'running': a process with its pid runs; 'gone': none does. */
+  process: 'same' | 'running' | 'gone';
+  command?: string[];
+  /** The lock was taken on another host name (another machine sharing the folder, or this one renamed). */
+  otherHost: boolean;
+}
+
+export function lockHolder(file: string): LockHolder | null {
+  if (!fs.existsSync(file)) return null;
+  const owner = readOwner(file);
+  if (!owner) return { owner, process: 'gone', otherHost: false };
+  const start = processStart(owner.pid);
+  const running = owner.pid > 0 && owner.pid !== process.pid && alive(owner.pid);
+  const same = running && owner.start !== undefined && start === owner.start;
+  return { owner, process: same ? 'same' : running ? 'running' : 'gone', command: running ? processCommand(owner.pid) : undefined, otherHost: owner.host !== os.hostname() };
+}
+
+/**
+ * Removes the lock at `file` if it still names `owner` (moved aside first, so a process taking it meanwhile keeps
+ * its own). Returns false when the lock changed hands.
+ */
+export function breakLock(file: string, owner: LockOwner | null): boolean {
+  const aside = `${file}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw e;
+  }
+  const was = readOwner(aside);
+  if (JSON.stringify(was) !== JSON.stringify(owner)) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      /* a new owner took the lock meanwhile: theirs stays */
+    }
+    fs.rmSync(aside, { force: true });
+    return false;
+  }
+  fs.rmSync(aside, { force: true });
+  return true;
+}

@@ -11,7 +11,7 @@ export interface BatchItem {
 }
 
 export interface BatchCommitter {
-  commitBatch(share: Share, items: BatchItem[]): Promise<void>;
+  commitBatch(share: Share, items: BatchItem[], report?: (e: { path: string; message: string }) => void): Promise<void>;
 }
 
 /** Accumulates described files and commits them in batches. */
@@ -54,7 +54,7 @@ export class Batcher {
     this.items = [];
     if (items.length > 0) {
       this.queued++;
-      this.chain = this.chain.then(() => this.indexer.commitBatch(this.share, items)).finally(() => this.queued--);
+      this.chain = this.chain.then(() => this.indexer.commitBatch(this.share, items, this.report)).finally(() => this.queued--);
     }
     return this.chain;
   }

@@ -1,17 +1,17 @@
 // The incremental index: keeps one share's named graph equal to what its folder holds, reading only what changed.
 import n3 from 'n3';
-import type { NamedNode, Quad, Term } from '@rdfjs/types';
+import type { NamedNode, Term } from '@rdfjs/types';
 import type { GraphStore } from '../graph/store.js';
 import type { Change } from '../graph/types.js';
-import { ID, NFO, NIE } from '../graph/vocab.js';
+import { NFO, NIE } from '../graph/vocab.js';
 import type { DescribePool } from './pool.js';
-import { Batcher } from './batcher.js';
+import { Batcher, type BatchItem } from './batcher.js';
 import type { DescribeResult } from './describe.js';
 import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
-import { walkShare, walkShareFolders, type WalkEntry } from './walk.js';
+import { contentQuads, diffInto, isDerived, literalValue, pathOfIri, relPathOf } from './index-rows.js';
+import { insideHome, walkShare, walkShareFolders, type WalkEntry, type WalkProblem } from './walk.js';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 
 const { namedNode } = n3.DataFactory;
 
@@ -23,6 +23,8 @@ export interface ScanSummary {
   removed: number;
   unchanged: number;
   errors: Array<{ path: string; message: string }>;
+  /** Folders left out on purpose (a semsync home inside the share): each said once by this indexer, then silently. */
+  skipped?: Array<{ path: string; message: string }>;
 }
 
 export interface ScanProgress {
@@ -65,6 +67,8 @@ export class Indexer {
    * the graph by every commit of this indexer (the only writer of share graphs), so a rescan only walks and stats.
    */
   private readonly knownByGraph = new Map<string, Map<string, Known>>();
+  /** Skipped folders already said (see ScanSummary.skipped). */
+  private readonly told = new Set<string>();
 
   constructor(
     private readonly store: GraphStore,
@@ -82,10 +86,7 @@ export class Indexer {
   async scan(share: Share, onProgress: (p: ScanProgress) => void = () => {}, signal?: AbortSignal): Promise<ScanSummary> {
     const g = shareGraph(this.store.nodeId, share.name);
     const summary: ScanSummary = { share: share.name, files: 0, added: 0, changed: 0, removed: 0, unchanged: 0, errors: [] };
-    const report = (e: { path: string; message: string }) => {
-      summary.errors.push(e);
-      this.options.onError?.(e);
-    };
+    const report = this.reporter(summary);
     await this.store.commit(shareQuads(this.store.nodeId, share).map((quad) => ({ op: 'A' as const, quad })));
     const known = this.knownIndex(g);
     const unseen = new Set(known.keys());
@@ -137,13 +138,11 @@ export class Indexer {
   async update(share: Share, paths: string[]): Promise<ScanSummary> {
     const g = shareGraph(this.store.nodeId, share.name);
     const summary: ScanSummary = { share: share.name, files: 0, added: 0, changed: 0, removed: 0, unchanged: 0, errors: [] };
-    const report = (e: { path: string; message: string }) => {
-      summary.errors.push(e);
-      this.options.onError?.(e);
-    };
+    const report = this.reporter(summary);
     const batch = new Batcher(this, share, summary, report, this.batchFiles, this.batchMs);
     const gone: NamedNode[] = [];
     for (const p of new Set(paths)) {
+      if (insideHome(share.root, p)) continue; // a semsync home's own files (the walk said so once)
       const st = await stat(p).catch(() => undefined);
       const iri = fileIri(p);
       if (!st) {
@@ -176,6 +175,19 @@ export class Indexer {
     return summary;
   }
 
+  /** Where a scan's problems go: errors into the summary (and onError); a skipped folder once per indexer. */
+  private reporter(summary: ScanSummary): (e: WalkProblem) => void {
+    return (e) => {
+      if (!e.skipped) {
+        summary.errors.push(e);
+        this.options.onError?.(e);
+      } else if (!this.told.has(e.path)) {
+        this.told.add(e.path);
+        (summary.skipped ??= []).push({ path: e.path, message: e.message });
+      }
+    };
+  }
+
   /** Removes everything a share said (its whole graph). */
   async forget(share: Share): Promise<number> {
     const g = shareGraph(this.store.nodeId, share.name);
@@ -190,7 +202,7 @@ export class Indexer {
     folder: string,
     batch: Batcher,
     summary: ScanSummary,
-    report: (e: { path: string; message: string }) => void,
+    report: (e: WalkProblem) => void,
   ): Promise<NamedNode[]> {
     const g = shareGraph(this.store.nodeId, share.name);
     const seen = new Set<string>();
@@ -261,25 +273,27 @@ export class Indexer {
   /**
    * Commits the described files of one batch: new file quads, the old ones' difference, new contents; then collects
    * garbage. The store is asked once per batch which contents it holds, and only files that existed for their old quads.
+   * Each file's content quads are read and checked on their own: a file whose description the store would refuse is
+   * described without them (its error says why, and `report` names it), and the rest of the batch is committed.
    */
-  async commitBatch(share: Share, items: Array<{ entry: WalkEntry; result: DescribeResult; existed?: boolean }>): Promise<void> {
+  async commitBatch(share: Share, items: BatchItem[], report?: (e: { path: string; message: string }) => void): Promise<void> {
     const g = shareGraph(this.store.nodeId, share.name);
     const changes: Change[] = [];
     const dropped: Term[] = [];
-    const parser = new n3.Parser({ format: 'N-Quads' });
     const contentsAdded = this.presentContents(g, items.map((i) => `urn:sha256:${i.result.sha256}`));
     for (const { entry, result, existed } of items) {
       const iri = fileIri(entry.path);
-      const next = fileQuads(this.store.nodeId, share, { ...entry, size: result.size, mime: result.mime, sha256: result.sha256, errors: result.errors });
+      const content = `urn:sha256:${result.sha256}`;
+      const fresh = !contentsAdded.has(content);
+      contentsAdded.add(content);
+      const described = fresh ? contentQuads(g, result) : { quads: [], problem: undefined };
+      if (described.problem) report?.({ path: entry.path, message: described.problem });
+      const errors = described.problem ? [...result.errors, described.problem] : result.errors;
+      const next = fileQuads(this.store.nodeId, share, { ...entry, size: result.size, mime: result.mime, sha256: result.sha256, errors });
       const old = existed === false ? [] : this.store.match(iri, null, null, g);
       diffInto(changes, old, next);
       for (const q of old) if (q.predicate.equals(NIE('interpretedAs')) && !next.some((n) => n.object.equals(q.object))) dropped.push(q.object);
-      const content = `urn:sha256:${result.sha256}`;
-      if (contentsAdded.has(content)) continue;
-      contentsAdded.add(content);
-      for (const q of parser.parse(result.nquads)) {
-        changes.push({ op: 'A', quad: n3.DataFactory.quad(q.subject, q.predicate, q.object, g) });
-      }
+      for (const quad of described.quads) changes.push({ op: 'A', quad });
     }
     await this.store.commit(changes);
     const known = this.knownByGraph.get(g.value);
@@ -337,43 +351,3 @@ export class Indexer {
     }
   }
 }
-
-function diffInto(changes: Change[], old: Quad[], next: Quad[]): void {
-  const oldKeys = new Set(old.map(key));
-  const nextKeys = new Set(next.map(key));
-  for (const q of old) if (!nextKeys.has(key(q))) changes.push({ op: 'D', quad: q });
-  for (const q of next) if (!oldKeys.has(key(q))) changes.push({ op: 'A', quad: q });
-}
-
-function key(q: Quad): string {
-  const o = q.object;
-  const obj = o.termType === 'Literal' ? `"${o.value}"@${o.language}^^${o.datatype.value}` : `<${o.value}>`;
-  return `${q.subject.value} ${q.predicate.value} ${obj}`;
-}
-
-function isDerived(t: Term): boolean {
-  return t.termType === 'NamedNode' && t.value.startsWith(ID.iri) && !t.value.startsWith(ID.iri + 'share/');
-}
-
-/** The lexical value of a literal as SPARQL TSV writes it: `"v"`, `"v"^^<dt>`, or a bare number. */
-function literalValue(cell: string): string {
-  if (!cell.startsWith('"')) return cell;
-  return cell.slice(1, cell.lastIndexOf('"'));
-}
-
-function relPathOf(share: Share, p: string): string {
-  return p.slice(share.root.length).replace(/^[\\/]+/, '').split(/[\\/]/).join('/').normalize('NFC');
-}
-
-/** The path of a file IRI written by pathToFileURL: percent-decoding on POSIX (fileURLToPath costs ~5 µs a call). */
-function pathOfIri(iri: string): string {
-  if (path.sep === '/' && iri.startsWith('file:///')) {
-    try {
-      return decodeURIComponent(iri.slice(7));
-    } catch {
-      // not valid percent-encoding: let the URL parser say what it is
-    }
-  }
-  return fileURLToPath(iri);
-}
-

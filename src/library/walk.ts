@@ -1,5 +1,5 @@
 // Walks a share: every regular file below the root, never following a link out of the share.
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,7 +15,31 @@ export interface WalkEntry {
 export interface WalkProblem {
   path: string;
   message: string;
+  /** Not a problem: a folder left out on purpose (a semsync home), said so the person knows. */
+  skipped?: boolean;
 }
+
+/** What a folder holding these names is a semsync home by: its config and store, and its identity or lock. */
+export function looksLikeHome(names: ReadonlySet<string>): boolean {
+  return names.has('config.json') && names.has('store') && (names.has('identity.key') || names.has('semsync.lock'));
+}
+
+/** Is this folder a semsync home (this node's or another's)? Its store and logs change at every commit: never described. */
+export function isSemsyncHome(dir: string): boolean {
+  if (!existsSync(path.join(dir, 'config.json'))) return false;
+  return existsSync(path.join(dir, 'store')) && (existsSync(path.join(dir, 'identity.key')) || existsSync(path.join(dir, 'semsync.lock')));
+}
+
+/** Is `p` (below the share `root`) inside a semsync home, the root included? */
+export function insideHome(root: string, p: string): boolean {
+  for (let dir = path.dirname(p); dir.length >= root.length && dir.startsWith(root); dir = path.dirname(dir)) {
+    if (isSemsyncHome(dir)) return true;
+    if (dir === path.dirname(dir)) break;
+  }
+  return false;
+}
+
+export const HOME_SKIPPED = 'a semsync home (its store and logs change at every commit): not described';
 
 /** Names never described: our own temp files and device metadata folders. */
 export function isIgnoredName(name: string): boolean {
@@ -45,6 +69,10 @@ export async function* walkShareFolders(root: string, onProblem: (p: WalkProblem
       dirents = readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       onProblem({ path: dir, message: (err as Error).message });
+      continue;
+    }
+    if (looksLikeHome(new Set(dirents.map((d) => d.name)))) {
+      onProblem({ path: dir, message: HOME_SKIPPED, skipped: true });
       continue;
     }
     const subdirs: string[] = [];

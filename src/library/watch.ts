@@ -1,15 +1,24 @@
 // Keeps shares current while running: chokidar events, debounced, handed to the indexer as paths to re-read.
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Indexer, ScanSummary } from './indexer.js';
 import type { Share } from './quads.js';
-import { isIgnoredName } from './walk.js';
+import { isIgnoredName, isSemsyncHome } from './walk.js';
+import { backoffMs, isTransient, type PendingWork } from './retry.js';
 
 export interface WatchOptions {
   /** Quiet time after the last event before the changed paths are re-read. */
   debounceMs?: number;
+  /** First wait before re-reading changes whose update failed on a full disk (doubles up to a minute; default 1 s). */
+  retryMs?: number;
   onUpdate?: (summary: ScanSummary) => void;
   onError?: (err: Error) => void;
+}
+
+/** An update failed for a transient reason (a full disk); its changes are kept and retried. */
+export class UpdateDeferredError extends Error {
+  override name = 'UpdateDeferredError';
 }
 
 export class ShareWatcher {
@@ -17,6 +26,8 @@ export class ShareWatcher {
   private readonly pending = new Map<string, Set<string>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private running: Promise<unknown> = Promise.resolve();
+  /** Per share, the update that failed for a transient reason (a full disk): its paths wait in `pending` for the retry. */
+  private readonly failing = new Map<string, { error: string; attempts: number; retryAt: number }>();
 
   constructor(
     private readonly indexer: Indexer,
@@ -29,7 +40,9 @@ export class ShareWatcher {
     const watcher = watch(share.root, {
       ignoreInitial: true,
       followSymlinks: false,
-      ignored: (p: string) => isIgnoredName(path.basename(p)),
+      // A semsync home inside the share (this node's own, under a shared ~) changes at every commit: watching it
+      // would rescan, commit, and see the commit, forever. Its folder is not watched (the scan says so once).
+      ignored: (p: string, stats?: Stats) => isIgnoredName(path.basename(p)) || ((!stats || stats.isDirectory()) && isSemsyncHome(p)),
       awaitWriteFinish: { stabilityThreshold: 80, pollInterval: 20 },
     });
     const queue = (p: string) => this.queue(share, p);
@@ -45,6 +58,7 @@ export class ShareWatcher {
     clearTimeout(this.timers.get(shareName));
     this.timers.delete(shareName);
     this.pending.delete(shareName);
+    this.failing.delete(shareName);
   }
 
   /** Stops every watcher and waits for the update in progress. */
@@ -57,11 +71,24 @@ export class ShareWatcher {
     let set = this.pending.get(share.name);
     if (!set) this.pending.set(share.name, (set = new Set()));
     set.add(p);
+    if (this.failing.has(share.name)) return; // kept for the retry already scheduled
     clearTimeout(this.timers.get(share.name));
     this.timers.set(
       share.name,
       setTimeout(() => this.flush(share), this.options.debounceMs ?? 50),
     );
+  }
+
+  /** Changes that wait for a retry after a transient failure (a full disk), per share. */
+  pendingWork(): PendingWork[] {
+    return [...this.failing].map(([share, f]) => ({
+      share,
+      kind: 'changes' as const,
+      paths: this.pending.get(share)?.size ?? 0,
+      error: f.error,
+      attempts: f.attempts,
+      retryAt: new Date(f.retryAt).toISOString(),
+    }));
   }
 
   private flush(share: Share): void {
@@ -71,7 +98,30 @@ export class ShareWatcher {
     if (paths.length === 0) return;
     this.running = this.running
       .then(() => this.indexer.update(share, paths))
-      .then((summary) => this.options.onUpdate?.(summary))
-      .catch((err) => this.options.onError?.(err as Error));
+      .then((summary) => {
+        // changes seen while a retry waited or ran were only queued: their turn now
+        if (this.failing.delete(share.name) && this.pending.get(share.name)?.size && !this.timers.has(share.name)) {
+          this.timers.set(share.name, setTimeout(() => this.flush(share), this.options.debounceMs ?? 50));
+        }
+        this.options.onUpdate?.(summary);
+      })
+      .catch((err) => {
+        const note = isTransient(err) ? this.retryLater(share, paths, err as Error) : undefined;
+        this.options.onError?.(note ? new UpdateDeferredError(`${(err as Error).message} (${note})`, { cause: err }) : (err as Error));
+      });
+  }
+
+  /** Keeps the paths of a failed update and re-reads them after a back-off (what was committed before is skipped then). */
+  private retryLater(share: Share, paths: string[], err: Error): string | undefined {
+    if (!this.watchers.has(share.name)) return undefined;
+    let set = this.pending.get(share.name);
+    if (!set) this.pending.set(share.name, (set = new Set()));
+    for (const p of paths) set.add(p);
+    const attempts = (this.failing.get(share.name)?.attempts ?? 0) + 1;
+    const wait = backoffMs(attempts, this.options.retryMs ?? 1000);
+    this.failing.set(share.name, { error: err.message, attempts, retryAt: Date.now() + wait });
+    clearTimeout(this.timers.get(share.name));
+    this.timers.set(share.name, setTimeout(() => this.flush(share), wait));
+    return `${set.size} changed path(s) of share ${share.name} kept; retry ${attempts} in ${Math.round(wait / 1000)} s`;
   }
 }

@@ -9,6 +9,7 @@ import { queryKind } from '../graph/query.js';
 import { callContext } from './call-context.js';
 import { fileIri } from '../library/quads.js';
 import type { ScanSummary } from '../library/indexer.js';
+import type { PendingWork } from '../library/retry.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import type { FetchResult, IdInfo, NodePeers, PeerEntry } from './peers.js';
@@ -37,6 +38,8 @@ export interface NodeStatus {
   memory: { rss: number; heapUsed: number; external: number };
   /** The query worker's counters (queued, workers started and replaced...), when the node runs one. */
   queries?: Record<string, unknown>;
+  /** Scans and changes waiting for a retry after a full disk. */
+  pending?: PendingWork[];
 }
 
 /**
@@ -137,6 +140,7 @@ export class LocalApi implements NodeApi {
       versionVector: this.node.store.versionVector(),
       memory: (({ rss, heapUsed, external }) => ({ rss, heapUsed, external }))(process.memoryUsage()),
       queries: this.queries?.stats?.() as Record<string, unknown> | undefined,
+      pending: this.node.pendingWork(),
     };
   }
 

@@ -1,5 +1,6 @@
 // The running node's parts beside the store: keeps the shares described and watched; peers and devices join here.
 import { ShareWatcher, type ScanSummary } from '../library/index.js';
+import { backoffMs, isTransient, type PendingWork } from '../library/retry.js';
 import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import { NodePeers, type PeersOptions } from './peers.js';
@@ -30,10 +31,14 @@ export class NodeDaemon {
   peers: NodePeers | undefined;
   /** The device side (set once start() has started it). */
   devices: DeviceWatch | undefined;
+  /** Scans that failed for a transient reason (a full disk), by the shares they cover ('' for all): retried with back-off. */
+  private readonly scanRetries = new Map<string, { names?: string[]; attempts: number; error: string; retryAt: number; timer: NodeJS.Timeout }>();
 
   constructor(
     readonly node: SemsyncNode,
     private readonly events: DaemonEvents = {},
+    /** First wait before a scan or update that failed on a full disk is tried again (doubles up to a minute). */
+    private readonly retryMs = 1000,
   ) {}
 
   /** Watches every share, then scans them; resolves when the first scan is done. */
@@ -43,6 +48,7 @@ export class NodeDaemon {
     if (this.events.peers !== false) await this.startPeers(this.events.peers ?? {});
     await NodePim.for(this.node).start((line) => this.events.onPeer?.(line)); // periodic CalDAV/CardDAV syncs
     this.watcher = new ShareWatcher(this.node.indexer, {
+      retryMs: this.retryMs,
       onUpdate: (s) => {
         this.peers?.notifyCommit();
         this.events.onScan?.(s);
@@ -53,10 +59,8 @@ export class NodeDaemon {
     this.node.on('share-removed', this.onShareRemoved);
     // Watch first, then scan: a change made during the scan is not missed.
     for (const share of this.node.shares()) await this.watcher.add(share);
-    this.work = this.node.scan(undefined, undefined, this.abort.signal).then((all) => {
-      this.peers?.notifyCommit();
-      all.forEach((s) => this.events.onScan?.(s));
-    });
+    this.node.pendingWork = () => this.pendingWork();
+    this.work = this.scan(undefined);
     await this.work;
     if (this.events.devices !== false && this.started) {
       const devices = new DeviceWatch(this.node, { ...(this.events.devices ?? {}), say: (l) => this.events.onDevice?.(l), peers: () => this.peers });
@@ -70,6 +74,9 @@ export class NodeDaemon {
     if (!this.started) return;
     this.started = false;
     this.abort.abort();
+    for (const r of this.scanRetries.values()) clearTimeout(r.timer);
+    this.scanRetries.clear();
+    this.node.pendingWork = () => [];
     await this.devices?.stop().catch((err) => this.events.onError?.('devices', err as Error));
     this.node.off('share-added', this.onShareAdded);
     this.node.off('share-removed', this.onShareRemoved);
@@ -96,10 +103,47 @@ export class NodeDaemon {
     this.work = this.work
       .then(async () => {
         await this.watcher?.add(share);
-        const [summary] = await this.node.scan([name], undefined, this.abort.signal);
-        this.peers?.notifyCommit();
-        if (summary) this.events.onScan?.(summary);
+        await this.scan([name]);
       })
       .catch((err) => this.events.onError?.('scan', err as Error));
+  }
+
+  /** What waits for a retry after a full disk: changes the watcher saw, and whole scans. */
+  pendingWork(): PendingWork[] {
+    const scans = [...this.scanRetries.values()].map((r) => ({
+      share: r.names ? r.names.join(', ') : this.node.shares().map((s) => s.name).join(', '),
+      kind: 'scan' as const,
+      error: r.error,
+      attempts: r.attempts,
+      retryAt: new Date(r.retryAt).toISOString(),
+    }));
+    return [...scans, ...(this.watcher?.pendingWork() ?? [])];
+  }
+
+  /**
+   * Scans the shares (all, or the named ones). A failure never stops the node: it is said, and when it is transient
+   * (a full disk: the files that arrived meanwhile are not described yet) the scan is tried again with back-off.
+   */
+  private async scan(names: string[] | undefined): Promise<void> {
+    const key = names?.join('\u0000') ?? '';
+    try {
+      const all = await this.node.scan(names, undefined, this.abort.signal);
+      this.scanRetries.delete(key);
+      this.peers?.notifyCommit();
+      all.forEach((s) => this.events.onScan?.(s));
+    } catch (err) {
+      if (!this.started) return;
+      this.peers?.notifyCommit(); // the batches committed before the failure
+      const e = err as Error;
+      if (!isTransient(e)) return this.events.onError?.('scan', e);
+      const attempts = (this.scanRetries.get(key)?.attempts ?? 0) + 1;
+      const wait = backoffMs(attempts, this.retryMs);
+      const timer = setTimeout(() => {
+        this.work = this.work.then(() => this.scan(names)).catch((x) => this.events.onError?.('scan', x as Error));
+      }, wait);
+      timer.unref();
+      this.scanRetries.set(key, { names, attempts, error: e.message, retryAt: Date.now() + wait, timer });
+      this.events.onError?.('scan', new Error(`${e.message} (the scan is tried again in ${Math.round(wait / 1000)} s; \`semsync status\` shows what waits)`, { cause: e }));
+    }
   }
 }

@@ -42,12 +42,14 @@ export function ensureHome(home: string): HomeLayout {
 /** Another process holds the home. */
 export class HomeLockedError extends Error {
   override name = 'HomeLockedError';
-  constructor(readonly home: string, readonly pid: number, readonly host: string) {
+  constructor(readonly home: string, readonly pid: number, readonly host: string, readonly lockFile = path.join(home, 'semsync.lock')) {
     super(
       pid > 0
-        ? `The semsync home ${home} is in use by process ${pid}${host !== os.hostname() ? ` on ${host}` : ''}. ` +
-            `Stop that semsync (or wait for it to finish), or use another home with --home DIR.`
-        : `The semsync home ${home} is being locked by another process right now. Try again in a moment, or use another home with --home DIR.`,
+        ? `The semsync home ${home} is in use by process ${pid}${host !== os.hostname() ? ` on host ${host} (this host is ${os.hostname()})` : ''} (lock file ${lockFile}). ` +
+            `Stop that semsync (or wait for it to finish), or use another home with --home DIR. ` +
+            `If no semsync runs (it crashed, the machine was renamed, or its process id now belongs to another program), ` +
+            `\`semsync unlock\` checks that and removes the lock.`
+        : `The semsync home ${home} is being locked by another process right now (lock file ${lockFile}). Try again in a moment, or use another home with --home DIR.`,
     );
   }
 }
@@ -62,7 +64,7 @@ export function lockHomeSync(dir: string): HomeLock {
   const l = homeLayout(dir);
   fs.mkdirSync(l.home, { recursive: true });
   const got = acquirePidLock(l.lockFile);
-  if ('owner' in got) throw new HomeLockedError(l.home, got.owner.pid, got.owner.host);
+  if ('owner' in got) throw new HomeLockedError(l.home, got.owner.pid, got.owner.host, l.lockFile);
   const lock: PidLock = got.lock;
   return { home: l.home, release: () => lock.release() };
 }

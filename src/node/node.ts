@@ -7,6 +7,7 @@ import type { Reach } from '../graph/reach.js';
 import { DescribePool } from '../library/pool.js';
 import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer.js';
 import type { Share } from '../library/quads.js';
+import type { PendingWork } from '../library/retry.js';
 import { lockHome, defaultHome } from './home.js';
 import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from './config.js';
 
@@ -70,6 +71,8 @@ export async function initHome(paths: HomePaths): Promise<NodeConfig> {
 export class SemsyncNode extends EventEmitter {
   private pool: DescribePool | undefined;
   private indexerInstance: Indexer | undefined;
+  /** Work waiting for a retry after a full disk (set by a running daemon; `semsync status` shows it). */
+  pendingWork: () => PendingWork[] = () => [];
 
   private constructor(
     readonly paths: HomePaths,
@@ -137,6 +140,10 @@ export class SemsyncNode extends EventEmitter {
     }
     if (this.config.shares.some((s) => s.name === shareName)) throw new ShareError(`a share named "${shareName}" exists already`);
     if (this.config.shares.some((s) => s.path === real)) throw new ShareError(`${real} is shared already`);
+    const home = await realpath(this.paths.home).catch(() => this.paths.home);
+    if (real === home || real.startsWith(home + path.sep)) {
+      throw new ShareError(`${real} is this node's home (or inside it): its store changes at every commit, so it cannot be shared`);
+    }
     const share = { name: shareName, path: real };
     this.config = { ...this.config, shares: [...this.config.shares, share] };
     await writeConfig(this.paths.config, this.config);

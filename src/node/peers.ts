@@ -94,6 +94,7 @@ export class NodePeers {
       mdns: this.options.mdns ?? true,
       logger: this.options.logger,
       redialMs: this.options.redialMs,
+      stateSpillDir: await stateSpillDir(this.node.paths.home),
     });
     await peer.start();
     this.peer = peer;
@@ -224,4 +225,12 @@ export function withPeerSuffix(addr: string, peerId: string): string {
   const m = /\/p2p\/([^/]+)$/.exec(addr);
   if (m && m[1] !== peerId) throw new PeerCommandError(`the address ${addr} names peer ${m[1]}, not ${peerId}`);
   return m ? addr : `${addr.replace(/\/$/, '')}/p2p/${peerId}`;
+}
+
+/** HOME/tmp, where full states from peers wait while they arrive; what a crash left there is removed first. */
+async function stateSpillDir(home: string): Promise<string> {
+  const dir = path.join(home, 'tmp');
+  const { readdir, rm } = await import('node:fs/promises');
+  for (const f of await readdir(dir).catch(() => [] as string[])) if (/^state-.*\.nq$/.test(f)) await rm(path.join(dir, f), { force: true });
+  return dir;
 }

@@ -43,6 +43,10 @@ export interface PeerNodeInit {
   /** How often the store is checked for local commits not announced by {@link PeerNode.notifyCommit} (default 250 ms). */
   pollMs?: number;
   maxFrame?: number;
+  /** A folder for full states past 16 MiB while they arrive (temp files; default: held in memory). */
+  stateSpillDir?: string;
+  /** Most bytes of a full state from a peer (default 1 GiB). */
+  maxStateBytes?: number;
   /** For tests only: pause this long between file chunks served (to interrupt a transfer midway). */
   serveDelayMs?: number;
   /**
@@ -343,6 +347,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       trust: this.init.trust,
       codec: patchCodec,
       applyState: stateApplier(this.init.store),
+      spill: this.init.stateSpillDir ? { dir: this.init.stateSpillDir } : undefined,
+      maxStateBytes: this.init.maxStateBytes,
       bump: () => bumpOwnSeq(this.init.store, this.peerId),
       send: (m) => sendFrame(stream, encodeSync(m), maxFrame),
       close: () => {

@@ -19,6 +19,21 @@ export interface FetchProgress {
   size: number;
 }
 
+/** The largest file a fetch accepts (1 TiB): a peer announcing more is refused before anything is written. */
+export const MAX_FETCH_BYTES = 2 ** 40;
+/** Space left free on the target's disk after a fetch (so a fetch never fills it to the last byte). */
+const FREE_MARGIN = 1 << 20;
+
+/** Bytes free to this process on the disk holding `dir` (statfs), or undefined when the system cannot say. */
+async function freeBytes(dir: string): Promise<number | undefined> {
+  try {
+    const st = await fs.statfs(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Transfers with at least this much left to receive get a worker thread for the hash and the writes. */
 export const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 /** Bytes handed on but not yet written before the receiver waits. */
@@ -208,10 +223,29 @@ export class PartFile {
     return p;
   }
 
-  /** The size the sender announced; the sink is chosen by how much is left. */
-  async meta(size: number): Promise<void> {
+  /**
+   * The size the sender announced: refused over `maxBytes` or when the rest cannot fit in the free space of the
+   * target's disk (nothing is written then); the sink is chosen by how much is left.
+   */
+  async meta(size: number, maxBytes = MAX_FETCH_BYTES): Promise<void> {
+    if (size > maxBytes) {
+      await this.dropIfEmpty();
+      throw new FetchError(`${this.peerId} announced ${size} bytes for ${this.hash}, over the ${maxBytes}-byte bound; refused`);
+    }
+    const need = size - this.have;
+    const free = await freeBytes(path.dirname(this.part));
+    if (free !== undefined && need > free - FREE_MARGIN) {
+      await this.dropIfEmpty();
+      throw new FetchError(
+        `${this.hash} needs ${need} more bytes but ${path.dirname(this.part)} has ${free} free (keeping ${FREE_MARGIN} spare); free some space and fetch again`,
+      );
+    }
     this.size = size;
     this.sink = size - this.have >= WORKER_MIN_BYTES ? await WorkerSink.open(this.part, this.pool).catch(() => InlineSink.open(this.part)) : await InlineSink.open(this.part);
+  }
+
+  private async dropIfEmpty(): Promise<void> {
+    if (this.have === 0) await fs.rm(this.part, { force: true });
   }
 
   async chunk(sha256: Uint8Array, data: Uint8Array): Promise<void> {

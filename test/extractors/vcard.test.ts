@@ -91,3 +91,37 @@ describe('vCard bad input', () => {
     expect(d.errors.some((e) => /unreadable, skipped/.test(e))).toBe(true);
   });
 });
+
+describe('vCard URLs without a scheme (issue 14, item 7)', () => {
+  it('keeps `URL:homepage` and `URL:www.example.com` as text with a note, and an absolute URL as an IRI', () => {
+    const text = ['BEGIN:VCARD', 'VERSION:3.0', 'UID:urls-1', 'FN:Una Url', 'URL:homepage', 'URL:www.example.com', 'URL:https://example.org/a b', 'END:VCARD'].join('\r\n');
+    const [item] = readVcards(Buffer.from(text)).items;
+    const urls = item.quads.filter((q) => q.predicate.equals(VCARD('url'))).map((q) => `${q.object.termType} ${q.object.value}`);
+    expect(urls.sort()).toEqual(['Literal homepage', 'Literal www.example.com', 'NamedNode https://example.org/a%20b']);
+    expect(item.errors.join('\n')).toMatch(/URL "homepage" is not an absolute IRI: kept as text/);
+  });
+
+  it('the three corpus files with such URLs describe with no relative IRI', async () => {
+    for (const f of ['evolution2-3.0-umlauts.vcf', 'kaddressbook-2.1-8bit-geo.vcf', 'android-2.1-multi-qp.vcf']) {
+      const r = readCorpusFile(`pim/contacts/${f}`);
+      const iris = r.items.flatMap((i) => i.quads).flatMap((q) => [q.subject, q.object]).filter((t) => t.termType === 'NamedNode');
+      for (const t of iris) expect(t.value, f).toMatch(/^[A-Za-z][A-Za-z0-9+.-]*:/);
+    }
+  });
+});
+
+describe('a UID used twice in one file (found by the fuzz suite through the store)', () => {
+  it('the second vCard and the second VEVENT keep every term of their statements, under their own IRI', async () => {
+    const { readCalendars } = await import('../../src/extractors/ical/index.js');
+    const cards = readVcards(Buffer.from(['BEGIN:VCARD', 'VERSION:3.0', 'UID:twice', 'FN:First', 'N:One;First;;;', 'END:VCARD', 'BEGIN:VCARD', 'VERSION:3.0', 'UID:twice', 'FN:Second', 'N:Two;Second;;;', 'END:VCARD'].join('\r\n')));
+    const events = readCalendars(Buffer.from(['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:twice', 'SUMMARY:first', 'END:VEVENT', 'BEGIN:VEVENT', 'UID:twice', 'SUMMARY:second', 'END:VEVENT', 'END:VCALENDAR'].join('\r\n')));
+    for (const [first, second] of [cards.items, events.items]) {
+      expect(second.iri.value).toBe(`${first.iri.value}/dup-${second.iri.value.split('/dup-')[1]}`);
+      for (const q of second.quads) for (const t of [q.subject, q.predicate, q.object]) expect(t?.termType).toBeDefined();
+      expect(second.quads.every((q) => q.subject.value.startsWith(second.iri.value))).toBe(true);
+    }
+    const name = (i: (typeof cards.items)[number]) => i.quads.find((q) => q.predicate.equals(VCARD('family-name')))!;
+    expect(name(cards.items[1]).subject.value).toBe(`${cards.items[1].iri.value}/name`);
+    expect(name(cards.items[1]).object.value).toBe('Two');
+  });
+});

@@ -93,3 +93,36 @@ describe('part file', () => {
     expect((await readFile(`${out}.semsync-part`)).equals(bytes.subarray(0, 786432))).toBe(true);
   });
 });
+
+describe('announced sizes (issue 14, item 17)', () => {
+  it('refuses a size past the bound before writing anything', async () => {
+    const out = path.join(dir, 'huge.bin');
+    const p = await PartFile.open(out, 'peerX', 'ab'.repeat(32));
+    await expect(p.meta(2 ** 41)).rejects.toThrow(FetchError);
+    await expect(p.meta(2 ** 41)).rejects.toThrow(/peerX announced 2199023255552 bytes for a*b.*over the 1099511627776-byte bound; refused/);
+    await expect(stat(`${out}.semsync-part`)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a file that cannot fit in the free space of its disk (a 2 MB tmpfs), and a resumed part stays', async () => {
+    const { mountTmpfs } = await import('../devices/mounts-helper.js');
+    const m = await mountTmpfs(path.join(dir, 'small-disk'), '2m');
+    try {
+      if (m.kind !== 'tmpfs') return console.warn('cannot mount a tmpfs here: skipped');
+      const out = path.join(m.root, 'big.bin');
+      const p = await PartFile.open(out, 'peerY', 'cd'.repeat(32));
+      await expect(p.meta(10 * 1024 * 1024)).rejects.toThrow(/needs 10485760 more bytes but .*small-disk has \d+ free .*free some space and fetch again/);
+      await expect(stat(`${out}.semsync-part`)).rejects.toThrow(/ENOENT/); // nothing written
+      // a part from an earlier attempt is kept for the resume
+      await writeFile(`${out}.semsync-part`, randomBytes(1000));
+      const q = await PartFile.open(out, 'peerY', 'cd'.repeat(32));
+      await expect(q.meta(10 * 1024 * 1024)).rejects.toThrow(/needs 10484760 more bytes/);
+      expect((await stat(`${out}.semsync-part`)).size).toBe(1000);
+      // what fits is accepted
+      const r = await PartFile.open(path.join(m.root, 'small.bin'), 'peerY', 'ef'.repeat(32));
+      await r.meta(100 * 1024);
+      await r.close();
+    } finally {
+      await m.unmount();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // A small quad collector for PIM items: exact NFC strings (no white-space collapsing), IRIs escaped, no duplicates.
 import { createHash } from 'node:crypto';
 import n3 from 'n3';
-import type { Literal, NamedNode, Quad } from '@rdfjs/types';
+import type { Literal, NamedNode, Quad, Term } from '@rdfjs/types';
 import { NIE, RDF, SS, XSD } from '../../graph/vocab.js';
 
 const { literal, namedNode, quad } = n3.DataFactory;
@@ -43,18 +43,44 @@ export function plainText(value: unknown): string | undefined {
   return t === '' ? undefined : t;
 }
 
-/** An IRI from a scheme and a value: characters IRIs do not allow (space, `<>"{}|\^\``, controls) and `%` escaped. */
+/**
+ * An IRI from a scheme and a value: `%` and every character an IRI does not allow (space, `<>"{}|\^` and the backquote, `[]`,
+ * controls, U+FFFD and other non-characters, private use) percent-encoded as UTF-8; a second `#` too.
+ */
 export function iriFrom(scheme: string, value: string): NamedNode {
   return namedNode(scheme + escapeIri(value.normalize('NFC')));
 }
 
 export function escapeIri(s: string): string {
-  return s.replace(/[\u0000-\u0020<>"{}|\\^`%\u007f]/gu, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  let fragment = false;
+  return s.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/?]/gu, (c) => {
+    if (c === '#' && !fragment) {
+      fragment = true;
+      return c;
+    }
+    const cp = c.codePointAt(0)!;
+    if (isUcschar(cp)) return c;
+    if (cp >= 0xd800 && cp <= 0xdfff) return '%EF%BF%BD'; // a lone surrogate: U+FFFD, encoded
+    return [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  });
 }
 
-/** The inverse of {@link escapeIri} (for reading a mailto:/tel: IRI back). */
+/** RFC 3987 ucschar: the non-ASCII characters an IRI may hold as they are. */
+function isUcschar(cp: number): boolean {
+  if (cp >= 0xa0 && cp <= 0xd7ff) return true;
+  if ((cp >= 0xf900 && cp <= 0xfdcf) || (cp >= 0xfdf0 && cp <= 0xffef)) return true;
+  return cp >= 0x10000 && cp <= 0xefffd && (cp & 0xfffe) !== 0xfffe;
+}
+
+/** The inverse of {@link escapeIri} (for reading a mailto:/tel: IRI back): UTF-8 sequences decoded, a stray byte as is. */
 export function unescapeIri(s: string): string {
-  return s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    }
+  });
 }
 
 /** SHA-256 of a text's UTF-8 bytes, lower-case hex. */
@@ -78,4 +104,14 @@ export function addPimItems(q: QuadList, content: NamedNode, items: ReadonlyArra
     for (const x of item.quads) q.quads.push(x);
     errors.push(...item.errors);
   }
+}
+
+/**
+ * The quads of an item moved to another IRI: `from` and the resources below it (`from/name`, `from/adr/…`) become
+ * `to` and the same below it, as subjects and as objects. New quads: an n3 quad spread into an object loses its terms.
+ */
+export function renameItem(quads: readonly Quad[], from: NamedNode, to: NamedNode): Quad[] {
+  const below = from.value + '/';
+  const moved = (t: Term): Term => (t.termType === 'NamedNode' && (t.value === from.value || t.value.startsWith(below)) ? namedNode(to.value + t.value.slice(from.value.length)) : t);
+  return quads.map((q) => quad(moved(q.subject) as Quad['subject'], q.predicate, moved(q.object) as Quad['object'], q.graph));
 }

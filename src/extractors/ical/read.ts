@@ -5,7 +5,7 @@ import type { PimItem, PimRead } from '../vcard/read.js';
 import { blockText, decodeText, logicalLines, propName, splitBlocks, valueOf, type Block, type ContentLine } from './lines.js';
 import { KINDS, calendarItemIri, mapCalendarItem } from './map.js';
 import { parseComponentLines, rawValues } from './parse.js';
-import { QuadList, namedNode, sha256Hex } from './quads.js';
+import { QuadList, namedNode, renameItem, sha256Hex } from './quads.js';
 import { TimezoneTable } from './timezones.js';
 
 export interface CalendarRead extends PimRead {
@@ -45,7 +45,7 @@ export function readCalendars(bytes: Uint8Array): CalendarRead {
     if (used.has(item.iri.value)) {
       const again = namedNode(`${item.iri.value}/dup-${sha256Hex(item.sourceText).slice(0, 16)}`);
       item.errors.push(`the same UID (and RECURRENCE-ID) as an earlier item in this file: kept as ${again.value}`);
-      item.quads = item.quads.map((q) => (q.subject.equals(item.iri) ? ({ ...q, subject: again } as Quad) : q));
+      item.quads = renameItem(item.quads, item.iri, again);
       item.iri = again;
     }
     used.add(item.iri.value);

@@ -9,6 +9,9 @@ export const NAME_PARTS = ['family-name', 'given-name', 'additional-name', 'hono
 /** The ADR components, in order, and the vCard terms they map to. */
 export const ADR_PARTS = ['post-office-box', 'extended-address', 'street-address', 'locality', 'region', 'postal-code', 'country-name'] as const;
 
+/** A URL with a scheme (`https:`, `mailto:`, ...): what can become an IRI once its illegal characters are escaped. */
+const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
 /** The contact IRI of a vCard: from its UID, else from the hash of its source text. */
 export function contactIri(card: JCal | undefined, sourceText: string): NamedNode {
   const uid = card ? plainText(firstString(props(card, 'uid')[0])) : undefined;
@@ -82,7 +85,14 @@ export function mapContact(q: QuadList, s: NamedNode, card: JCal, sourceText: st
   for (const p of props(card, 'role')) q.text(s, VCARD('role'), textValue(p));
   for (const p of props(card, 'url')) {
     const v = plainText(p[3])?.trim().replace(/\\:/g, ':');
-    if (v) q.add(s, VCARD('url'), iriFrom('', v));
+    if (!v) continue;
+    // `URL:homepage` or `URL:www.example.com` (seen in Evolution, KAddressBook, Android exports) has no scheme: an IRI
+    // made of it would be relative, which no store accepts. It is kept as the text it is.
+    if (ABSOLUTE_URL.test(v)) q.add(s, VCARD('url'), iriFrom('', v));
+    else {
+      q.text(s, VCARD('url'), v);
+      errors.push(`URL ${JSON.stringify(v.length > 80 ? v.slice(0, 80) + '…' : v)} is not an absolute IRI: kept as text`);
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import type { NamedNode, Quad } from '@rdfjs/types';
 import { RDF, SS, VCARD } from '../../graph/vocab.js';
 import { logicalLines, splitBlocks, blockText, type ContentLine } from '../ical/lines.js';
 import { parseComponent } from '../ical/parse.js';
-import { QuadList, namedNode, sha256Hex } from '../ical/quads.js';
+import { QuadList, namedNode, renameItem, sha256Hex } from '../ical/quads.js';
 import { contactIri, mapContact } from './map.js';
 import { prepassLine } from './prepass.js';
 
@@ -43,7 +43,7 @@ export function readVcards(bytes: Uint8Array): PimRead {
     if (used.has(item.iri.value)) {
       const again = namedNode(`${item.iri.value}/dup-${sha256Hex(item.sourceText).slice(0, 16)}`);
       item.errors.push(`UID already used by an earlier vCard in this file: kept as ${again.value}`);
-      item.quads = item.quads.map((q) => (q.subject.equals(item.iri) ? { ...q, subject: again } as Quad : q));
+      item.quads = renameItem(item.quads, item.iri, again);
       item.iri = again;
     }
     used.add(item.iri.value);

@@ -6,6 +6,7 @@ import { authoredBy, filterPatch, quadFilter, type FilterContext } from '../filt
 import type { Logger, SyncProgress, SyncStore } from '../types.js';
 import { MIN_WIRE_VERSION, WIRE_VERSION, type RefuseReason, type SyncMsg } from './messages.js';
 import { MAX_INFLATED } from './compress.js';
+import { IncomingState, type StateSpillOptions } from './state-in.js';
 
 /** A protocol violation by the peer: logged with its id, the session closed, nothing applied. */
 export class ProtocolError extends Error {
@@ -53,6 +54,10 @@ export interface SessionOptions {
   bump?(): Promise<void>;
   /** Most quads a full-state transfer may carry (default 5,000,000). */
   maxStateQuads?: number;
+  /** Most bytes of N-Quads text a full-state transfer may carry (default 1 GiB). */
+  maxStateBytes?: number;
+  /** Where a full state past `spillAboveBytes` waits for its end (a temp file there; default: kept in memory). */
+  spill?: StateSpillOptions;
   /** Bytes of N-Quads per state chunk (default 512 KiB; must stay under the frame limit). */
   stateChunkBytes?: number;
   /** Largest piece of a patch per frame (default 1 MiB; must stay under the frame limit). */
@@ -77,7 +82,7 @@ export class SyncSession {
   private pendingAck = -1;
   private patchParts: Uint8Array[] = [];
   private patchPartBytes = 0;
-  private incoming: { seq: number; hlc: string; declared: number; quads: Quad[] } | undefined;
+  private incoming: IncomingState | undefined;
   private fullInFlight: { seq: number; shares: string[]; epoch?: number } | undefined;
   readonly remoteGrants: string[] = [];
 
@@ -113,6 +118,8 @@ export class SyncSession {
   close(reason: string): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    void this.incoming?.discard(); // a state cut off midway: its spilled text goes
+    this.incoming = undefined;
     this.o.close(reason);
   }
 
@@ -172,7 +179,7 @@ export class SyncSession {
       case 'state-begin':
         if (this.incoming) throw new ProtocolError('state-begin inside a state transfer');
         if (msg.quads > (this.o.maxStateQuads ?? 5_000_000)) throw new ProtocolError(`state of ${msg.quads} quads is over the limit`);
-        this.incoming = { seq: msg.seq, hlc: msg.hlc, declared: msg.quads, quads: [] };
+        this.incoming = new IncomingState(msg.seq, msg.hlc, msg.quads, this.o.maxStateBytes ?? 1 << 30, this.o.spill);
         return;
       case 'state-chunk':
         return this.onStateChunk(msg.text);
@@ -189,6 +196,10 @@ export class SyncSession {
     if (this.helloSeen) throw new ProtocolError('second hello');
     if (msg.node !== this.o.peer) throw new ProtocolError(`hello names ${msg.node}, but the connection is authenticated as ${this.o.peer}`);
     if (!this.o.trust.isPaired(this.o.peer)) return this.refuse('not-paired');
+    // A peer cannot hold more of our patches than we wrote: believing it would cost a commit and a full state at every
+    // connect (and our next patches would look like ones it holds). Nothing is committed or sent; the session closes.
+    const ours = this.o.store.versionVector()[this.o.self] ?? 0;
+    if (msg.have > ours) throw new ProtocolError(`hello claims ${msg.have} of our patches; we wrote ${ours} (a lying peer, or this home restored from an older copy)`);
     this.helloSeen = true;
     this.peerVersion = msg.v;
     this.theirLatest = msg.seq;
@@ -196,10 +207,8 @@ export class SyncSession {
     this.remoteGrants.splice(0, this.remoteGrants.length, ...msg.grants);
     await this.o.trust.setRemote(this.o.peer, 'accepted');
     this.o.onRemote?.('accepted');
-    const mine = this.o.store.versionVector()[this.o.self] ?? 0;
-    if (msg.have > mine) this.o.log.warn({ peer: this.o.peer, have: msg.have, mine }, 'peer holds more of our patches than we do; sending a full state');
-    this.sentUpTo = msg.have > mine ? -1 : msg.have;
-    await this.push(msg.have > mine);
+    this.sentUpTo = msg.have;
+    await this.push();
   }
 
   /** Send what the peer lacks of our own patches (after hello, and on every local commit). */
@@ -308,7 +317,7 @@ export class SyncSession {
     this.theirLatest = Math.max(this.theirLatest, patch.seq);
   }
 
-  private onStateChunk(text: string): void {
+  private async onStateChunk(text: string): Promise<void> {
     const inc = this.incoming;
     if (!inc) throw new ProtocolError('state-chunk outside a state transfer');
     let quads: Quad[];
@@ -321,16 +330,20 @@ export class SyncSession {
       if (q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode') throw new ProtocolError('blank node in state');
     }
     if (!authoredBy(this.o.peer, quads)) throw new ProtocolError("state quad outside the peer's own graphs");
-    if (inc.quads.length + quads.length > inc.declared) throw new ProtocolError('state carries more quads than announced');
-    for (const q of quads) inc.quads.push(q);
+    await inc.add(text, quads.length);
   }
 
   private async onStateEnd(): Promise<void> {
     const inc = this.incoming;
     if (!inc) throw new ProtocolError('state-end outside a state transfer');
-    if (inc.quads.length !== inc.declared) throw new ProtocolError(`state announced ${inc.declared} quads, carried ${inc.quads.length}`);
     this.incoming = undefined;
-    await this.o.applyState(this.o.peer, inc.seq, inc.hlc, inc.quads);
+    let quads: Quad[];
+    try {
+      quads = await inc.finish();
+    } finally {
+      await inc.discard();
+    }
+    await this.o.applyState(this.o.peer, inc.seq, inc.hlc, quads);
     this.pendingAck = Math.max(this.pendingAck, inc.seq);
     this.theirLatest = Math.max(this.theirLatest, inc.seq);
     this.o.onProgress?.({ peerId: this.o.peer, direction: 'in', seq: inc.seq, of: this.theirLatest, full: true });
