@@ -1,6 +1,6 @@
 // What servers refuse, repaired or dropped (with the reason) before an item leaves for a CalDAV/CardDAV server: a missing
 // UID, a VTIMEZONE without DTSTART, broken base64, property names with illegal characters, escapes in parameter values.
-import { foldLine, valueOf } from '../extractors/ical/lines.js';
+import { colonIndex, foldLine, valueOf } from '../extractors/ical/lines.js';
 import type { PimKindName } from './store.js';
 import { ianaVtimezone } from './vtimezone.js';
 
@@ -114,6 +114,20 @@ function repairTimezone(block: string[], notes: string[]): string[] {
   return out.filter((l, i) => !(l === 'DTSTART:19700101T000000' && /^DTSTART[:;]/i.test(out[i + 1] ?? '')));
 }
 
+/**
+ * A vCard 3/4 ADR whose components hold bare commas (iOS writes `Silicon Alley 5,`): semsync reads them as text, and
+ * so do EVCard and sabre, but vobject (Radicale) takes them for list separators and drops the empty part. Escaped,
+ * every reader keeps them.
+ */
+function escapeAdrCommas(line: string, notes: string[]): string {
+  const at = colonIndex(line);
+  const value = line.slice(at + 1);
+  const fixed = value.replace(/(?<!\\)((?:\\\\)*),/g, '$1\\,');
+  if (fixed === value) return line;
+  notes.push('ADR: bare commas escaped (a server would read them as list separators and drop text)');
+  return line.slice(0, at + 1) + fixed;
+}
+
 /** Remembers whether a vCard has an FN, and the best stand-in from N, ORG, EMAIL or TEL (in that order). */
 function noteName(top: { fn?: boolean; alt?: string; altRank?: number }, line: string): void {
   const m = /^(?:[A-Za-z0-9-]+\.)?(FN|N|ORG|EMAIL|TEL)[;:]/i.exec(line);
@@ -144,7 +158,7 @@ function unfold(text: string): string[] {
 export function repairForServer(kind: PimKindName, text: string, uid: string): Repaired {
   const notes: string[] = [];
   const out: string[] = [];
-  const stack: Array<{ name: string; at: number; uid: boolean; fn?: boolean; alt?: string; altRank?: number }> = [];
+  const stack: Array<{ name: string; at: number; uid: boolean; fn?: boolean; alt?: string; altRank?: number; v3?: boolean }> = [];
   let tz: string[] | undefined;
   for (const line of unfold(text)) {
     if (tz) {
@@ -186,7 +200,8 @@ export function repairForServer(kind: PimKindName, text: string, uid: string): R
       if (top) top.uid = true;
     }
     if (top?.name === 'VCARD') noteName(top, line);
-    const fixed = repairLine(line, notes);
+    if (top?.name === 'VCARD' && /^VERSION:\s*[34]\.0\s*$/i.test(line)) top.v3 = true;
+    const fixed = repairLine(top?.v3 && /^(?:[A-Za-z0-9-]+\.)?ADR[;:]/i.test(line) ? escapeAdrCommas(line, notes) : line, notes);
     if (fixed !== undefined) out.push(fixed);
   }
   return { text: out.map(foldLine).join(''), notes };
