@@ -15,9 +15,12 @@ export async function readJson<T>(file: string, fallback: T): Promise<T> {
   }
 }
 
+let writes = 0;
+
+/** Writes `value` as JSON through a temp file of its own (two writes of one file at once must not share a temp name). */
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${++writes}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
   await fs.rename(tmp, file);
 }

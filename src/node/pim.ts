@@ -200,7 +200,7 @@ export class NodePim {
       const s = this.state;
       if (s && (s.resync[peer] ?? 0) <= epoch && s.resync[peer] !== undefined) {
         delete s.resync[peer];
-        void writeJson(path.join(this.dir, 'state.json'), s);
+        void writeJson(path.join(this.dir, 'state.json'), s).catch(() => {}); // written again at the next change
       }
     };
     await this.checkAdmissions();
