@@ -10,6 +10,9 @@ import { backoffMs, massDeleteCheck, type DavSyncReport, type DavSyncState, type
 
 const revOf = (i: MergedItem) => `${i.rev}@${i.author}`;
 
+/** Requests in flight at once while sending. */
+const PARALLEL = 4;
+
 export interface PushContext {
   client: DavClient;
   coll: DavCollection;
@@ -75,11 +78,11 @@ export function pushGuard(c: Omit<PushContext, 'client' | 'state' | 'now'>, list
 export async function pushLocal(c: PushContext): Promise<void> {
   const failed = (c.state.collections[hrefKey(c.coll.url)].failed ??= {});
   const { report, st } = c;
-  for (const { item, op, key } of planPush(c)) {
+  const one = async ({ item, op, key }: Op): Promise<void> => {
     const f = failed[item.master];
     if (op !== 'delete' && f && f.rev === revOf(item) && f.next > c.now) {
       report.failed.push({ name: f.name, uid: f.uid, href: f.href, reason: f.reason, nextTry: new Date(f.next).toISOString() });
-      continue;
+      return;
     }
     const entry = key ? st[key] : undefined;
     const href = entry?.href ?? c.client.resolve(objectName(item.master, c.coll.kind), c.coll.url.replace(/\/?$/, '/'));
@@ -91,13 +94,13 @@ export async function pushLocal(c: PushContext): Promise<void> {
           delete st[key!];
           report.deletedThere++;
         }
-        continue;
+        return;
       }
       const out = outgoingText(c.view, item, c.policy);
       report.errors.push(...out.notes.map((n) => `${describe(item).uid}: ${n}`));
       if (out.text === undefined) {
         report.withheld++;
-        continue;
+        return;
       }
       const r = await c.client.put(href, out.text, c.coll.kind, entry?.etag);
       if (r === 'precondition') report.retry++;
@@ -116,7 +119,15 @@ export async function pushLocal(c: PushContext): Promise<void> {
       failed[item.master] = rec;
       report.failed.push({ name, uid, href, reason: err.message, nextTry: new Date(rec.next).toISOString() });
     }
-  }
+  };
+  // A few requests at once (as vdirsyncer does): the server's latency overlaps; each item's bookkeeping is its own.
+  const ops = planPush(c);
+  let next = 0;
+  let fatal: unknown;
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, ops.length) }, async () => {
+    while (next < ops.length && fatal === undefined) await one(ops[next++]).catch((err: unknown) => void (fatal ??= err));
+  }));
+  if (fatal !== undefined) throw fatal; // the server is gone or refuses us: stop, the state so far is kept
   for (const master of Object.keys(failed)) {
     const item = c.view.items.get(master);
     if (!item || !c.allowed(item)) delete failed[master]; // deleted or withheld since: nothing to send any more
