@@ -87,6 +87,29 @@ describe('a hostile or careless DAV server', () => {
     }
   });
 
+  it('a bare server URL: /.well-known/caldav (a same-origin redirect), the principal, its home set, the calendars in it', async () => {
+    const srv = await server((req, url) => {
+      if (req.url === '/.well-known/caldav') return { status: 301, headers: { location: `${url}/dav/principals/alice/` } };
+      if (req.method !== 'PROPFIND') return { status: 404 };
+      if (req.url === '/dav/principals/alice/') return multistatus([{ href: '/dav/principals/alice/', props: '<d:resourcetype><d:principal/></d:resourcetype><d:current-user-principal><d:href>/dav/principals/alice/</d:href></d:current-user-principal><c:calendar-home-set><d:href>/dav/cal/alice/</d:href></c:calendar-home-set>' }]);
+      if (req.url === '/dav/cal/alice/') {
+        return multistatus([
+          { href: '/dav/cal/alice/', props: '<d:resourcetype><d:collection/></d:resourcetype>' },
+          { href: '/dav/cal/alice/work%40home/', props: '<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>Work</d:displayname>' },
+        ]);
+      }
+      return { status: 404 };
+    });
+    try {
+      const found = await discover(new DavClient(`${srv.url}/`, { user: 'alice', password: 'x' }));
+      expect(found.collections).toEqual([{ url: `${srv.url}/dav/cal/alice/work%40home/`, kind: 'calendar', name: 'Work' }]);
+      expect(srv.requests.map((r) => r.url)).toContain('/.well-known/caldav');
+      expect(collector.requests).toEqual([]);
+    } finally {
+      srv.close();
+    }
+  });
+
   it('an account with no collection, where the server refuses to create one: a message that says what to do', async () => {
     const bare = await server((req) =>
       req.method === 'PROPFIND' ? multistatus([{ href: '/dav/', props: '<d:resourcetype><d:collection/></d:resourcetype>' }]) : { status: 403 });
