@@ -1,6 +1,6 @@
 // A small CalDAV/CardDAV client on tsdav's request helpers: PROPFIND listings that say whether they are complete, multiget,
 // conditional PUT/DELETE, MKCALENDAR/extended MKCOL; every request stays on the account's origin (hrefs and redirects).
-import { addressBookMultiGet, calendarMultiGet, createObject, deleteObject, propfind, updateObject } from 'tsdav';
+import { addressBookMultiGet, calendarMultiGet, createObject, deleteObject, propfind, syncCollection, updateObject } from 'tsdav';
 import type { PimKindName } from '../pim/store.js';
 import { hrefKey, isLoopback } from './href.js';
 
@@ -146,6 +146,41 @@ export class DavClient {
       items.set(key, { href: r.href, etag: str(r.props?.getetag) ?? '' });
     }
     return { items, complete: complete && sawSelf };
+  }
+
+  /** The collection's current sync token (RFC 6578), or undefined when it offers none. */
+  async syncToken(collection: string): Promise<string | undefined> {
+    const rs = await this.propfind(collection, { 'd:sync-token': {} }, '0');
+    return rs.map((r) => (r.ok ? str(r.props?.syncToken) : undefined)).find((t) => !!t);
+  }
+
+  /**
+   * What changed since `token` (RFC 6578 sync-collection): changed objects with their ETags, removed hrefs, and the
+   * new token. Undefined when the server cannot answer that (no support, an expired token, a truncated answer): the
+   * caller then lists the whole collection.
+   */
+  async changesSince(collection: string, token: string): Promise<{ token: string; changed: Map<string, Listed>; removed: Set<string> } | undefined> {
+    const what = `sync-collection ${collection}`;
+    const rs = (await this.call(what, (o) => syncCollection({ url: collection, props: { 'd:getetag': {} }, syncLevel: 1, syncToken: token, ...o }))) as Resp[];
+    const raw = rs[0]?.raw as { multistatus?: { syncToken?: unknown } } | undefined;
+    const next = str(raw?.multistatus?.syncToken);
+    if (!next || !rs.every(isMultistatus)) return undefined;
+    const self = hrefKey(collection).replace(/\/$/, '');
+    const changed = new Map<string, Listed>();
+    const removed = new Set<string>();
+    for (const r of rs) {
+      if (r.href === undefined) continue;
+      const href = this.resolve(str(r.href) ?? '', collection);
+      const key = hrefKey(href);
+      if (key.replace(/\/$/, '') === self) {
+        if (r.status === 507) return undefined; // truncated: more changes than one answer holds
+        continue;
+      }
+      if (!key.startsWith(self + '/') || key.endsWith('/')) continue;
+      if (r.status === 404) removed.add(key);
+      else if (r.ok) changed.set(key, { href, etag: str(r.props?.getetag) ?? '' });
+    }
+    return { token: next, changed, removed };
   }
 
   /** The objects at `hrefs` (batches of 200 per REPORT multiget), keyed by hrefKey. Objects gone meanwhile are left out. */

@@ -33,6 +33,8 @@ export interface CollectionState {
   items: Record<string, SyncedItem>;
   /** master → why it is not on the server. */
   failed?: Record<string, FailureRecord>;
+  /** RFC 6578 token the items above agree with (the next sync asks only for what changed since). */
+  syncToken?: string;
 }
 
 export interface DavSyncState {

@@ -144,12 +144,31 @@ function goneFromServer(listing: Listing, st: Record<string, SyncedItem>, landed
   return gone;
 }
 
+/**
+ * The collection's objects: with a sync token, what we knew plus the changes since it (RFC 6578: removals are named
+ * by the server, which is proof); without one, or when the server cannot answer for it, a full PROPFIND listing
+ * (the token is read first, so a change made during the listing is reported again next time, never missed).
+ */
+async function listCollection(client: DavClient, coll: DavCollection, st: Record<string, SyncedItem>, token?: string): Promise<{ listing: Listing; token?: string }> {
+  const delta = token ? await client.changesSince(coll.url, token).catch(() => undefined) : undefined;
+  if (delta) {
+    const items = new Map(Object.entries(st).map(([k, e]) => [k, { href: e.href, etag: e.etag }]));
+    for (const [k, l] of delta.changed) items.set(k, l);
+    for (const k of delta.removed) items.delete(k);
+    return { listing: { items, complete: true }, token: delta.token };
+  }
+  const fresh = await client.syncToken(coll.url).catch(() => undefined);
+  const listing = await client.list(coll.url);
+  return { listing, token: listing.complete ? fresh : undefined }; // after an incomplete listing, the next sync lists all again
+}
+
 export async function syncCollection(store: PimStore, client: DavClient, coll: DavCollection, state: DavSyncState, opts: DavSyncOptions = {}): Promise<DavSyncReport> {
   const kind = coll.kind;
   const report: DavSyncReport = { collection: coll.url, kind, pulled: 0, pushed: 0, deletedHere: 0, deletedThere: 0, conflicts: 0, withheld: 0, retry: 0, errors: [], failed: [] };
   const st = collectionState(state, coll);
+  const cs = state.collections[hrefKey(coll.url)];
   const known = Object.keys(st).length;
-  const listing = await client.list(coll.url);
+  const { listing, token } = await listCollection(client, coll, st, cs.syncToken);
   if (!listing.complete) report.errors.push(`${coll.url}: the server's listing was incomplete; nothing is deleted here on its account this time`);
   let view = mergedView(store, kind);
   const allowed = (i: MergedItem) => !i.deleted && allowedGroup(opts.policy, i.quads, i.master);
@@ -177,5 +196,7 @@ export async function syncCollection(store: PimStore, client: DavClient, coll: D
     st[at.key] = { master, href: at.href, etag: at.etag, rev: pulled.pushBack.has(master) ? '' : revOf(item), allowed: item ? allowed(item) : true };
   }
   await pushLocal({ ...ctx, client, view, state, now: opts.now ?? Date.now() });
+  if (token) cs.syncToken = token;
+  else delete cs.syncToken;
   return report;
 }
