@@ -24,6 +24,8 @@ export interface PushContext {
   allowed: (i: MergedItem) => boolean;
   /** Masters the server's version of which was just taken (nothing to send). */
   serverTouched: Set<string>;
+  /** May an item this collection does not hold be created in it (the account's primary collection of its kind, and no other collection holds it)? */
+  mayCreate: (master: string) => boolean;
   now: number;
 }
 
@@ -40,8 +42,9 @@ export function planPush(c: Omit<PushContext, 'client' | 'state' | 'now'>, count
     if (entry && entry.rev === revOf(item)) continue;
     const ok = c.allowed(item);
     if (!entry || !key) {
-      if (ok) ops.push({ item, op: 'create' });
-      else if (!item.deleted && count) c.report.withheld++;
+      if (ok) {
+        if (c.mayCreate(item.master)) ops.push({ item, op: 'create' });
+      } else if (!item.deleted && count) c.report.withheld++;
     } else if (ok) ops.push({ item, op: 'update', key });
     else if (!item.deleted && entry.allowed === false) {
       if (count) c.report.withheld++; // it came from this server and is withheld from going back: the server keeps its own copy

@@ -39,6 +39,8 @@ export interface CollectionState {
 
 export interface DavSyncState {
   collections: Record<string, CollectionState>;
+  /** Per kind, the collection (hrefKey) new local items go to; other collections keep only what they hold. */
+  primary?: Partial<Record<'contacts' | 'calendar', string>>;
   /** The last sync of the account: when, and what came of it. */
   last?: { at: number; ok: boolean; summary: string };
 }

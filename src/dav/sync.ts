@@ -20,6 +20,10 @@ export interface DavSyncOptions {
   allowMassDelete?: boolean;
   /** Now, in ms (failures back off from it). */
   now?: number;
+  /** May a local item this collection does not hold be created in it (default: yes)? */
+  mayCreate?: (master: string) => boolean;
+  /** Items gone from the collection are put here instead of deleted (the account deletes them unless another collection holds them). */
+  pending?: Map<string, { kind: PimKindName; report: DavSyncReport }>;
 }
 
 export const revOf = (i: MergedItem | undefined): string => (i ? `${i.rev}@${i.author}` : '');
@@ -67,11 +71,37 @@ export function collectionState(state: DavSyncState, coll: DavCollection): Recor
 }
 
 /** Syncs the given collections; each is independent (one failing does not stop the others). */
+/**
+ * Syncs the given collections; each is independent (one failing does not stop the others). An account with several
+ * calendars (or address books) sends a new local item to one of them, its primary (the first found, kept in the
+ * state); every collection keeps syncing the items it holds, so an event from the Work calendar is not copied into Home.
+ */
 export async function syncAccount(store: PimStore, client: DavClient, state: DavSyncState, collections: DavCollection[], opts: DavSyncOptions = {}): Promise<DavSyncReport[]> {
+  const primary = (state.primary ??= {});
+  for (const kind of ['contacts', 'calendar'] as const) {
+    const keys = collections.filter((c) => c.kind === kind).map((c) => hrefKey(c.url));
+    if (!keys.length) delete primary[kind];
+    else if (!primary[kind] || !keys.includes(primary[kind]!)) primary[kind] = keys[0];
+  }
   const out: DavSyncReport[] = [];
+  const pending = new Map<string, { kind: PimKindName; report: DavSyncReport }>();
   for (const c of collections) {
-    out.push(await syncCollection(store, client, c, state, opts));
+    const self = hrefKey(c.url);
+    let elsewhere: Set<string> | undefined;
+    const heldElsewhere = (master: string) => {
+      elsewhere ??= new Set(Object.entries(state.collections).filter(([k, cs]) => k !== self && cs.kind === c.kind).flatMap(([, cs]) => Object.values(cs.items).map((e) => e.master)));
+      return elsewhere.has(master);
+    };
+    out.push(await syncCollection(store, client, c, state, { ...opts, pending, mayCreate: (m) => primary[c.kind] === self && !heldElsewhere(m) && !pending.has(m) }));
     await opts.onState?.(state);
+  }
+  // Gone from one collection and held by none: deleted here. Held by another (moved between calendars): kept.
+  const held = new Set(Object.values(state.collections).flatMap((cs) => Object.values(cs.items).map((e) => e.master)));
+  for (const kind of ['contacts', 'calendar'] as const) {
+    const remove = [...pending].filter(([m, p]) => p.kind === kind && !held.has(m)).map(([m]) => m);
+    if (!remove.length) continue;
+    const w = await writeItems(store, kind, [], { remove });
+    for (const m of w.deleted) pending.get(m)!.report.deletedHere++;
   }
   return out;
 }
@@ -177,19 +207,21 @@ export async function syncCollection(store: PimStore, client: DavClient, coll: D
   const before = { ...st };
   const gone = goneFromServer(listing, st, pulled.landed, view);
   const serverTouched = new Set([...pulled.landed.keys()].filter((m) => !pulled.pushBack.has(m)));
-  const ctx = { coll, view, st, report, policy: opts.policy, allowed, serverTouched };
+  const ctx = { coll, view, st, report, policy: opts.policy, allowed, serverTouched, mayCreate: opts.mayCreate ?? (() => true) };
   const stop = opts.allowMassDelete ? undefined : (massDeleteCheck('here', gone.length, known, coll.url) ?? pushGuard(ctx, listing.items.size));
   if (stop) {
     Object.assign(st, before);
     report.stopped = stop;
     return report;
   }
-  if (pulled.incoming.length || gone.length) {
-    const w = await writeItems(store, kind, pulled.incoming, { remove: gone });
+  const deferred = opts.pending !== undefined; // the account decides, once every collection is listed (a move between two is no deletion)
+  if (pulled.incoming.length || (gone.length && !deferred)) {
+    const w = await writeItems(store, kind, pulled.incoming, { remove: deferred ? [] : gone });
     report.deletedHere += w.deleted.length;
     if (pulled.timezones.length) await writeItems(store, kind, [], { timezones: pulled.timezones });
     view = mergedView(store, kind);
   }
+  if (deferred) for (const m of gone) (opts.pending!.set(m, { kind, report }), serverTouched.add(m));
   for (const [master, at] of pulled.landed) {
     const item = view.items.get(master);
     for (const [k, e] of Object.entries(st)) if (e.master === master && k !== at.key) delete st[k];
