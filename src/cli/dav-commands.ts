@@ -85,9 +85,12 @@ export function registerDavCommands(program: Command): void {
             for (const e of r.errors) console.error(`  ${e}`);
           }
         }
+        // Exit 0 only when everything allowed is on both sides.
         const failed = reports.reduce((n, r) => n + r.failed.length, 0);
         const stopped = reports.filter((r) => r.stopped).length;
-        if (failed || stopped) throw new DavSyncIncompleteError(`${failed ? `${failed} item(s) not on the server` : ''}${failed && stopped ? ', ' : ''}${stopped ? `${stopped} collection(s) not synced` : ''}; see \`semsync dav status\``);
+        const retry = reports.reduce((n, r) => n + r.retry, 0);
+        const why = [failed && `${failed} item(s) not on the server`, stopped && `${stopped} collection(s) not synced`, retry && `${retry} item(s) changed on the server during the sync (the next sync settles them)`].filter(Boolean);
+        if (why.length) throw new DavSyncIncompleteError(`${why.join(', ')}; see \`semsync dav status\``);
       });
     });
   dav
