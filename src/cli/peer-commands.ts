@@ -69,11 +69,15 @@ export function registerPeerCommands(program: Command): void {
     .description('trust a peer on this side; nothing flows until the other side pairs this node too (until then it shows as waiting)')
     .option('--addr <multiaddr>', 'where to reach it, e.g. /ip4/192.168.1.20/tcp/4001 (repeatable; not needed when it is nearby on the LAN)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--name <name>', 'a name to show for it')
+    .option('--work', 'its contacts/calendar policy: a work node (no Personal contacts, no private events, no birthdays)')
+    .option('--personal', 'its contacts/calendar policy: the person\'s own node (everything may go)')
     .option('--json', 'print JSON')
-    .action(async (peerId: string, opts: { addr?: string[]; name?: string; json?: boolean }, cmd: Command) => {
+    .action(async (peerId: string, opts: { addr?: string[]; name?: string; json?: boolean; work?: boolean; personal?: boolean }, cmd: Command) => {
       checkPeerId(peerId);
+      if (opts.work && opts.personal) throw new UsageError('give --work or --personal, not both');
       await withApi(cmd, async (api) => {
         const p = await asUsage(() => api.pair(peerId, { addr: opts.addr, name: opts.name }));
+        if (opts.work || opts.personal) await asUsage(() => api.policySet(peerId, { work: !!opts.work }));
         if (json(opts, cmd)) return printJson(p);
         console.log(`paired ${peerId}${p.name ? ` (${p.name})` : ''}: ${p.state}`);
         if (p.state !== 'paired') {
@@ -81,6 +85,8 @@ export function registerPeerCommands(program: Command): void {
           console.log(`on the other node run: semsync pair ${me.peerId}${me.addrs[0] ? ` --addr ${me.addrs[0]}` : ''}`);
         }
         if (p.grants.length === 0) console.log(`it gets no shares yet: \`semsync share grant SHARE ${peerId}\``);
+        if (opts.work || opts.personal) console.log(`contacts and calendars: policy ${opts.work ? 'work' : 'personal'}`);
+        else if (!(await api.policyList()).some((e) => e.target === peerId)) console.log(`it gets no contacts or calendars until you choose its policy: \`semsync policy set ${peerId} --work\` (or --personal)`);
       });
     });
 

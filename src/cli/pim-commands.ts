@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { globals, withApi } from './context.js';
 import { printJson, table, UsageError } from './output.js';
+import { registerDavCommands } from './dav-commands.js';
 
 const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
 
@@ -78,7 +79,7 @@ export function registerPimCommands(program: Command): void {
       await withApi(cmd, async (api) => {
         const list = await api.policyList();
         if (json(opts, cmd)) return printJson(list);
-        if (!list.length) return console.log('no policies: every paired peer gets all contacts and events (`semsync policy set PEER --work` to hold personal ones back)');
+        if (!list.length) return console.log('no policies: paired peers get no contacts or events until their policy is chosen (`semsync policy set PEER --work|--personal`)');
         console.log(table(['target', 'work', 'keeps back'], list.map((e) => [e.target, e.policy?.work ? 'yes' : 'no', excludesText(e.excludes)])));
       });
     });
@@ -118,50 +119,5 @@ export function registerPimCommands(program: Command): void {
       });
     });
 
-  const dav = program.command('dav').description('CalDAV/CardDAV servers: two-way sync of the contacts and calendar (a running node syncs each periodically)');
-  dav
-    .command('add <url>')
-    .description('add a server account (URL of the user\'s home, or of one calendar/address book)')
-    .option('--name <name>', 'a name for it (default: the host)')
-    .option('--user <user>', 'user name (HTTP Basic)')
-    .option('--password-file <file>', 'a file holding the password (kept there, read at each sync)')
-    .option('--policy <work|file.json>', '"work" (see `semsync policy set --work`) or a policy file')
-    .option('--interval <seconds>', 'seconds between syncs in a running node (default 300)')
-    .action(async (url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: string; interval?: string }, cmd: Command) => {
-      let pol: unknown;
-      if (opts.policy === 'work') pol = 'work';
-      else if (opts.policy) pol = JSON.parse(await readFile(opts.policy, 'utf8').catch((err: Error) => { throw new UsageError(`${opts.policy}: ${err.message}`); }));
-      const intervalS = opts.interval === undefined ? undefined : Number(opts.interval);
-      if (intervalS !== undefined && !(intervalS > 0)) throw new UsageError('--interval wants a number of seconds');
-      await withApi(cmd, async (api) => {
-        const a = await asUsage(() => api.davAdd(url, { name: opts.name, user: opts.user, passwordFile: opts.passwordFile, policy: pol, intervalS }, process.cwd()));
-        console.log(`added ${a.name} (${a.url})${a.policy ? `, policy ${JSON.stringify(a.policy)}` : ''}; \`semsync dav sync ${a.name}\` to sync now`);
-      });
-    });
-  dav
-    .command('list')
-    .option('--json', 'print JSON')
-    .description('the server accounts')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      await withApi(cmd, async (api) => {
-        const list = await api.davList();
-        if (json(opts, cmd)) return printJson(list);
-        if (!list.length) return console.log('no servers; `semsync dav add URL --user U --password-file F`');
-        console.log(table(['name', 'url', 'user', 'policy'], list.map((a) => [a.name, a.url, a.user ?? '', a.policy ? JSON.stringify(a.policy) : ''])));
-      });
-    });
-  dav
-    .command('sync [name]')
-    .option('--json', 'print JSON: [{collection, kind, pulled, pushed, deletedHere, deletedThere, conflicts, withheld, retry, errors}]')
-    .description('sync with one server (or all) now: server changes come in, local ones go out (policy permitting), deletions both ways')
-    .action(async (name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      await withApi(cmd, async (api) => {
-        const reports = await asUsage(() => api.davSync(name));
-        if (json(opts, cmd)) return printJson(reports);
-        for (const r of reports) {
-          console.log(`${r.collection}: pulled ${r.pulled}, pushed ${r.pushed}, deleted here ${r.deletedHere}, deleted there ${r.deletedThere}, conflicts ${r.conflicts}, withheld ${r.withheld}${r.retry ? `, retry ${r.retry}` : ''}`);
-          for (const e of r.errors) console.error(`  ${e}`);
-        }
-      });
-    });
+  registerDavCommands(program);
 }

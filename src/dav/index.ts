@@ -1,4 +1,7 @@
-// Owns: CalDAV/CardDAV: the HTTP client (on tsdav's request helpers) and two-way sync of the merged PIM view with a server.
+// Owns: CalDAV/CardDAV: the HTTP client (on tsdav's request helpers, same-origin only), discovery, and two-way sync of the merged PIM view with a server.
 // May import: graph, pim (and tsdav).
-export { DavClient, DavError, type DavCollection, type DavObject } from './client.js';
-export { conflictCopy, syncAccount, syncCollection, textTime, type DavSyncOptions, type DavSyncReport, type DavSyncState, type SyncedItem } from './sync.js';
+export { DavClient, DavError, type DavClientOptions, type DavCollection, type DavObject, type Listing } from './client.js';
+export { createDefaults, discover, type Discovery } from './discover.js';
+export { hrefKey, isInside, isLoopback, objectName, sameHref } from './href.js';
+export { conflictCopy, syncAccount, syncCollection, textTime, type DavSyncOptions } from './sync.js';
+export { MASS_DELETE, massDeleteCheck, type DavSyncReport, type DavSyncState, type FailureRecord, type ItemFailure, type SyncedItem } from './state.js';

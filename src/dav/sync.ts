@@ -1,50 +1,32 @@
-// Two-way sync of the merged PIM view with one CalDAV/CardDAV account: ETags for the server side, revisions for ours, LWW with conflict copies.
+// Two-way sync of the merged PIM view with one CalDAV/CardDAV collection: ETags for the server side, revisions for ours,
+// LWW with conflict copies. Nothing is deleted without proof: a complete listing compared by normalised href.
 import { createHash } from 'node:crypto';
 import type { Quad } from '@rdfjs/types';
 import { SS } from '../graph/vocab.js';
-import { allowedItem, type PimPolicy } from '../pim/policy.js';
-import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../pim/store.js';
-import { DavClient, type DavCollection } from './client.js';
-
-/** What the last sync agreed on for one server object. `rev` is the merged view's `<revision>@<author>` then. */
-export interface SyncedItem {
-  master: string;
-  etag: string;
-  rev: string;
-  /** The policy let it reach this server at the last sync (false: it came from there and is withheld from going back). */
-  allowed?: boolean;
-}
-
-export interface DavSyncState {
-  collections: Record<string, { kind: PimKindName; items: Record<string, SyncedItem> }>;
-}
-
-export interface DavSyncReport {
-  collection: string;
-  kind: PimKindName;
-  /** Items taken from the server (new or changed there). */
-  pulled: number;
-  /** Items written to the server. */
-  pushed: number;
-  deletedHere: number;
-  deletedThere: number;
-  conflicts: number;
-  /** Local items the policy keeps from this server. */
-  withheld: number;
-  /** Writes refused because the object changed meanwhile (resolved next sync). */
-  retry: number;
-  errors: string[];
-}
+import { allowedGroup, type PimPolicy } from '../pim/policy.js';
+import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/store.js';
+import { type DavClient, type DavCollection, type Listing } from './client.js';
+import { hrefKey } from './href.js';
+import { pushGuard, pushLocal } from './outgoing.js';
+import { massDeleteCheck, type DavSyncReport, type DavSyncState, type SyncedItem } from './state.js';
 
 export interface DavSyncOptions {
   policy?: PimPolicy;
-  /** Only these collections (default: every one the account URL lists). */
+  /** Only these collections (default: every one discovery finds). */
   collections?: DavCollection[];
   /** Called after each collection with the state so far (the caller persists it). */
   onState?: (state: DavSyncState) => Promise<void>;
+  /** Go ahead with a sync that would delete more than the guard allows (see {@link massDeleteCheck}). */
+  allowMassDelete?: boolean;
+  /** Now, in ms (failures back off from it). */
+  now?: number;
+  /** May a local item this collection does not hold be created in it (default: yes)? */
+  mayCreate?: (master: string) => boolean;
+  /** Items gone from the collection are put here instead of deleted (the account deletes them unless another collection holds them). */
+  pending?: Map<string, { kind: PimKindName; report: DavSyncReport }>;
 }
 
-const revOf = (i: MergedItem | undefined) => (i ? `${i.rev}@${i.author}` : '');
+export const revOf = (i: MergedItem | undefined): string => (i ? `${i.rev}@${i.author}` : '');
 
 /** The modelled content of an item (source text, revision and tombstone marks aside), to tell a real edit from a re-serialisation. */
 function content(quads: readonly Quad[]): string {
@@ -72,142 +54,181 @@ export function conflictCopy(kind: PimKindName, text: string): ItemGroup | undef
   return readPimBytes(kind, Buffer.from(copied)).groups[0];
 }
 
-function objectName(master: string, kind: PimKindName): string {
-  const tail = decodeURIComponent(master.slice(master.lastIndexOf('/') + 1));
-  const safe = tail.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 120) || createHash('sha256').update(master).digest('hex').slice(0, 16);
-  return `${safe}.${kind === 'calendar' ? 'ics' : 'vcf'}`;
+/** The state of one collection, keyed by normalised href; a state written by an older semsync (raw hrefs) is re-keyed. */
+export function collectionState(state: DavSyncState, coll: DavCollection): Record<string, SyncedItem> {
+  const key = hrefKey(coll.url);
+  let c = state.collections[key];
+  for (const [k, v] of Object.entries(state.collections)) {
+    if (k === key || hrefKey(k) !== key) continue;
+    c = { ...v, items: { ...v.items, ...(c?.items ?? {}) } };
+    delete state.collections[k];
+  }
+  c ??= { kind: coll.kind, items: {} };
+  const items: Record<string, SyncedItem> = {};
+  for (const [k, v] of Object.entries(c.items)) items[hrefKey(k)] = { ...v, href: v.href ?? k };
+  state.collections[key] = { ...c, url: coll.url, items };
+  return items;
 }
 
-/** Syncs every collection of the account; each is independent (one failing does not stop the others). */
-export async function syncAccount(store: PimStore, client: DavClient, state: DavSyncState, opts: DavSyncOptions = {}): Promise<DavSyncReport[]> {
-  const collections = opts.collections ?? (await client.collections());
+/** Syncs the given collections; each is independent (one failing does not stop the others). */
+/**
+ * Syncs the given collections; each is independent (one failing does not stop the others). An account with several
+ * calendars (or address books) sends a new local item to one of them, its primary (the first found, kept in the
+ * state); every collection keeps syncing the items it holds, so an event from the Work calendar is not copied into Home.
+ */
+export async function syncAccount(store: PimStore, client: DavClient, state: DavSyncState, collections: DavCollection[], opts: DavSyncOptions = {}): Promise<DavSyncReport[]> {
+  const primary = (state.primary ??= {});
+  for (const kind of ['contacts', 'calendar'] as const) {
+    const keys = collections.filter((c) => c.kind === kind).map((c) => hrefKey(c.url));
+    if (!keys.length) delete primary[kind];
+    else if (!primary[kind] || !keys.includes(primary[kind]!)) primary[kind] = keys[0];
+  }
   const out: DavSyncReport[] = [];
+  const pending = new Map<string, { kind: PimKindName; report: DavSyncReport }>();
   for (const c of collections) {
-    out.push(await syncCollection(store, client, c, state, opts.policy));
+    const self = hrefKey(c.url);
+    let elsewhere: Set<string> | undefined;
+    const heldElsewhere = (master: string) => {
+      elsewhere ??= new Set(Object.entries(state.collections).filter(([k, cs]) => k !== self && cs.kind === c.kind).flatMap(([, cs]) => Object.values(cs.items).map((e) => e.master)));
+      return elsewhere.has(master);
+    };
+    out.push(await syncCollection(store, client, c, state, { ...opts, pending, mayCreate: (m) => primary[c.kind] === self && !heldElsewhere(m) && !pending.has(m) }));
     await opts.onState?.(state);
+  }
+  // Gone from one collection and held by none: deleted here. Held by another (moved between calendars): kept.
+  const held = new Set(Object.values(state.collections).flatMap((cs) => Object.values(cs.items).map((e) => e.master)));
+  for (const kind of ['contacts', 'calendar'] as const) {
+    const remove = [...pending].filter(([m, p]) => p.kind === kind && !held.has(m)).map(([m]) => m);
+    if (!remove.length) continue;
+    const w = await writeItems(store, kind, [], { remove });
+    for (const m of w.deleted) pending.get(m)!.report.deletedHere++;
   }
   return out;
 }
 
-export async function syncCollection(store: PimStore, client: DavClient, coll: DavCollection, state: DavSyncState, policy?: PimPolicy): Promise<DavSyncReport> {
-  const kind = coll.kind;
-  const report: DavSyncReport = { collection: coll.url, kind, pulled: 0, pushed: 0, deletedHere: 0, deletedThere: 0, conflicts: 0, withheld: 0, retry: 0, errors: [] };
-  const st = (state.collections[coll.url] ??= { kind, items: {} }).items;
-  const listing = await client.etags(coll.url);
-  let view = mergedView(store, kind);
-  const hrefOf = new Map(Object.entries(st).map(([href, e]) => [e.master, href]));
-  const allowed = (i: MergedItem) => !i.deleted && allowedItem(policy, i.quads.filter((q) => q.subject.value === i.master));
+interface Pulled {
+  incoming: ItemGroup[];
+  /** Masters whose local version won a conflict (written over the server's below). */
+  pushBack: Set<string>;
+  /** Masters the server sent this time: master → where. */
+  landed: Map<string, { key: string; href: string; etag: string }>;
+  /** VTIMEZONE quads of the server's calendars. */
+  timezones: Quad[];
+}
 
-  // 1. The server side: new and changed objects come in (or conflict), objects gone from the server go here.
-  const changed = [...listing].filter(([href, etag]) => st[href]?.etag !== etag || !etag).map(([href]) => href);
+/** The server's new and changed objects: taken, or a conflict (the later change wins, the loser becomes a copy). */
+async function pull(client: DavClient, coll: DavCollection, listing: Listing, st: Record<string, SyncedItem>, view: ReturnType<typeof mergedView>, report: DavSyncReport): Promise<Pulled> {
+  const kind = coll.kind;
+  const changed = [...listing.items].filter(([key, l]) => st[key]?.etag !== l.etag || !l.etag).map(([, l]) => l.href);
   const fetched = await client.multiget(coll.url, kind, changed);
-  const incoming: ItemGroup[] = [];
-  const pushBack = new Set<string>(); // masters whose local version won a conflict
-  const serverTouched = new Set<string>();
-  const landed = new Map<string, { href: string; etag: string }>();
-  for (const [href, obj] of fetched) {
+  const out: Pulled = { incoming: [], pushBack: new Set(), landed: new Map(), timezones: [] };
+  for (const [key, obj] of fetched) {
     const read = readPimBytes(kind, Buffer.from(obj.text));
-    report.errors.push(...read.errors.map((e) => `${href}: ${e}`));
+    report.errors.push(...read.errors.map((e) => `${obj.href}: ${e}`));
     const group = read.groups[0];
     if (!group) continue;
-    const entry = st[href];
+    const entry = st[key];
     const local = view.items.get(group.master);
-    serverTouched.add(group.master);
-    landed.set(group.master, { href, etag: obj.etag });
+    out.landed.set(group.master, { key, href: obj.href, etag: obj.etag });
     const localChanged = entry ? revOf(local) !== entry.rev : !!local && !local.deleted;
     if (!localChanged || !local || local.deleted || content(local.quads) === content(group.quads)) {
       // Nothing changed here (or an edit beats our deletion, or both made the same change): the server's version.
       if (!local || local.deleted || content(local.quads) !== content(group.quads)) {
-        incoming.push(group);
+        out.incoming.push(group);
         report.pulled++;
       }
       continue;
     }
-    // Both changed: the later change wins (server: LAST-MODIFIED/REV/DTSTAMP; here: the revision clock); the loser becomes a copy.
     report.conflicts++;
     const serverTime = textTime(obj.text) ?? 0;
     const localTime = Number(local.rev.split('.')[0]);
     if (serverTime > localTime) {
-      incoming.push(group);
+      out.incoming.push(group);
       const copy = conflictCopy(kind, exportItems(view, [local.master]));
-      if (copy) incoming.push(copy);
+      if (copy) out.incoming.push(copy);
       report.pulled++;
     } else {
       const copy = conflictCopy(kind, obj.text);
-      if (copy) incoming.push(copy);
-      pushBack.add(group.master);
+      if (copy) out.incoming.push(copy);
+      out.pushBack.add(group.master);
     }
   }
-  const gone: string[] = [];
-  for (const [href, entry] of Object.entries(st)) {
-    if (listing.has(href)) continue;
-    const local = view.items.get(entry.master);
-    if (local && !local.deleted && revOf(local) !== entry.rev) {
-      delete st[href]; // changed here since: an edit beats the server's deletion, so it is written again below
-      hrefOf.delete(entry.master);
-      continue;
-    }
-    if (local && !local.deleted) gone.push(entry.master);
-    delete st[href];
-    hrefOf.delete(entry.master);
-  }
-  if (incoming.length || gone.length) {
-    const w = await writeItems(store, kind, incoming, { remove: gone, timezones: [] });
-    report.deletedHere += w.deleted.length;
-    // Time zones the server's calendars refer to.
-    const tz = [...fetched.values()].flatMap((o) => (kind === 'calendar' ? readPimBytes(kind, Buffer.from(o.text)).timezones : []));
-    if (tz.length) await writeItems(store, kind, [], { timezones: tz });
-    view = mergedView(store, kind);
-  }
-  for (const [master, at] of landed) {
-    const item = view.items.get(master);
-    // A local version that won a conflict is written over the server's (If-Match its ETag) below.
-    st[at.href] = { master, etag: at.etag, rev: pushBack.has(master) ? '' : revOf(item), allowed: item ? allowed(item) : true };
-    hrefOf.set(master, at.href);
-  }
-
-  // 2. Our side: new and changed items go out (policy permitting); deleted or newly withheld ones are deleted there.
-  for (const item of view.items.values()) {
-    const href = hrefOf.get(item.master);
-    const entry = href ? st[href] : undefined;
-    if (serverTouched.has(item.master) && !pushBack.has(item.master)) continue;
-    if (entry && entry.rev === revOf(item) && !pushBack.has(item.master)) continue;
-    const ok = allowed(item);
-    if (!ok && !item.deleted && !entry) report.withheld++;
-    try {
-      if (!entry || !href) {
-        if (!ok) continue;
-        const url = new URL(objectName(item.master, kind), coll.url).href;
-        const etag = await client.put(url, exportItems(view, [item.master], policy), kind);
-        if (etag === 'precondition') report.retry++;
-        else {
-          st[url] = { master: item.master, etag, rev: revOf(item), allowed: true };
-          report.pushed++;
-        }
-      } else if (!ok && !item.deleted && entry.allowed === false) {
-        report.withheld++; // it came from this server and is withheld from going back: the server keeps its own copy
-        entry.rev = revOf(item);
-      } else if (!ok) {
-        const r = await client.remove(href, entry.etag);
-        if (r === 'precondition') report.retry++;
-        else {
-          delete st[href];
-          report.deletedThere++;
-        }
-      } else {
-        const etag = await client.put(href, exportItems(view, [item.master], policy), kind, entry.etag);
-        if (etag === 'precondition') report.retry++;
-        else {
-          st[href] = { master: item.master, etag, rev: revOf(item), allowed: true };
-          report.pushed++;
-        }
-      }
-    } catch (err) {
-      report.errors.push((err as Error).message);
-      if ((err as { status?: number }).status === undefined) throw err; // the server is gone: stop, retry later
-    }
-  }
-  return report;
+  if (kind === 'calendar') out.timezones = [...fetched.values()].flatMap((o) => readPimBytes(kind, Buffer.from(o.text)).timezones);
+  return out;
 }
 
-export type { MergedView };
+/**
+ * Known objects the server no longer lists. Only a complete listing is proof; an object that moved (its item came back
+ * under another href) is not gone; an item edited here since is written again instead of deleted.
+ */
+function goneFromServer(listing: Listing, st: Record<string, SyncedItem>, landed: Pulled['landed'], view: ReturnType<typeof mergedView>): string[] {
+  const gone: string[] = [];
+  if (!listing.complete) return gone;
+  for (const [key, entry] of Object.entries(st)) {
+    if (listing.items.has(key)) continue;
+    const local = view.items.get(entry.master);
+    delete st[key];
+    if (landed.has(entry.master)) continue;
+    if (local && !local.deleted && revOf(local) === entry.rev) gone.push(entry.master);
+  }
+  return gone;
+}
+
+/**
+ * The collection's objects: with a sync token, what we knew plus the changes since it (RFC 6578: removals are named
+ * by the server, which is proof); without one, or when the server cannot answer for it, a full PROPFIND listing
+ * (the token is read first, so a change made during the listing is reported again next time, never missed).
+ */
+async function listCollection(client: DavClient, coll: DavCollection, st: Record<string, SyncedItem>, token?: string): Promise<{ listing: Listing; token?: string }> {
+  const delta = token ? await client.changesSince(coll.url, token).catch(() => undefined) : undefined;
+  if (delta) {
+    const items = new Map(Object.entries(st).map(([k, e]) => [k, { href: e.href, etag: e.etag }]));
+    for (const [k, l] of delta.changed) items.set(k, l);
+    for (const k of delta.removed) items.delete(k);
+    return { listing: { items, complete: true }, token: delta.token };
+  }
+  const fresh = await client.syncToken(coll.url).catch(() => undefined);
+  const listing = await client.list(coll.url);
+  return { listing, token: listing.complete ? fresh : undefined }; // after an incomplete listing, the next sync lists all again
+}
+
+export async function syncCollection(store: PimStore, client: DavClient, coll: DavCollection, state: DavSyncState, opts: DavSyncOptions = {}): Promise<DavSyncReport> {
+  const kind = coll.kind;
+  const report: DavSyncReport = { collection: coll.url, kind, pulled: 0, pushed: 0, deletedHere: 0, deletedThere: 0, conflicts: 0, withheld: 0, retry: 0, errors: [], failed: [] };
+  const st = collectionState(state, coll);
+  const cs = state.collections[hrefKey(coll.url)];
+  const known = Object.keys(st).length;
+  const { listing, token } = await listCollection(client, coll, st, cs.syncToken);
+  if (!listing.complete) report.errors.push(`${coll.url}: the server's listing was incomplete; nothing is deleted here on its account this time`);
+  let view = mergedView(store, kind);
+  const allowed = (i: MergedItem) => !i.deleted && allowedGroup(opts.policy, i.quads, i.master);
+
+  const pulled = await pull(client, coll, listing, st, view, report);
+  const before = { ...st };
+  const gone = goneFromServer(listing, st, pulled.landed, view);
+  const serverTouched = new Set([...pulled.landed.keys()].filter((m) => !pulled.pushBack.has(m)));
+  const ctx = { coll, view, st, report, policy: opts.policy, allowed, serverTouched, mayCreate: opts.mayCreate ?? (() => true) };
+  const stop = opts.allowMassDelete ? undefined : (massDeleteCheck('here', gone.length, known, coll.url) ?? pushGuard(ctx, listing.items.size));
+  if (stop) {
+    Object.assign(st, before);
+    report.stopped = stop;
+    return report;
+  }
+  const deferred = opts.pending !== undefined; // the account decides, once every collection is listed (a move between two is no deletion)
+  if (pulled.incoming.length || (gone.length && !deferred)) {
+    const w = await writeItems(store, kind, pulled.incoming, { remove: deferred ? [] : gone });
+    report.deletedHere += w.deleted.length;
+    if (pulled.timezones.length) await writeItems(store, kind, [], { timezones: pulled.timezones });
+    view = mergedView(store, kind);
+  }
+  if (deferred) for (const m of gone) (opts.pending!.set(m, { kind, report }), serverTouched.add(m));
+  for (const [master, at] of pulled.landed) {
+    const item = view.items.get(master);
+    for (const [k, e] of Object.entries(st)) if (e.master === master && k !== at.key) delete st[k];
+    st[at.key] = { master, href: at.href, etag: at.etag, rev: pulled.pushBack.has(master) ? '' : revOf(item), allowed: item ? allowed(item) : true };
+  }
+  await pushLocal({ ...ctx, client, view, state, now: opts.now ?? Date.now() });
+  if (token) cs.syncToken = token;
+  else delete cs.syncToken;
+  return report;
+}

@@ -15,7 +15,7 @@ import type { SemsyncNode } from './node.js';
 import type { FetchResult, IdInfo, NodePeers, PeerEntry } from './peers.js';
 import type { ExecuteProgress } from '../devices/index.js';
 import type { DeviceRow, ExplainAnswer, NodeDevices, PlaceSummary } from './devices.js';
-import type { DavAccount, NodePim, PimImportReport, PolicyEntry } from './pim.js';
+import type { DavAccount, DavAccountStatus, DavAddOptions, NodePim, PimImportReport, PolicyEntry } from './pim.js';
 import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
 
@@ -93,9 +93,12 @@ export interface NodeApi {
   policyShow(target: string): Promise<PolicyEntry>;
   /** `policy`: a policy object (see src/pim/policy.ts), or null to clear. */
   policySet(target: string, policy: unknown): Promise<PolicyEntry>;
-  davAdd(url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: unknown; intervalS?: number }, cwd: string): Promise<DavAccount>;
+  davAdd(url: string, opts: DavAddOptions, cwd: string): Promise<DavAccount>;
+  davRemove(name: string): Promise<DavAccount>;
   davList(): Promise<DavAccount[]>;
-  davSync(name?: string): Promise<DavSyncReport[]>;
+  davSync(name?: string, opts?: { allowMassDelete?: boolean }): Promise<DavSyncReport[]>;
+  /** Each account's last sync, its result and the items that failed. */
+  davStatus(): Promise<DavAccountStatus[]>;
 }
 
 /** The API served straight from an open node (in this process). */
@@ -257,16 +260,24 @@ export class LocalApi implements NodeApi {
     return (await this.pim()).policySet(target, policy);
   }
 
-  async davAdd(url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: unknown; intervalS?: number }, cwd: string) {
-    return (await this.pim()).davAdd(url, opts, cwd);
+  async davAdd(url: string, opts: DavAddOptions, cwd: string) {
+    return (await this.pim()).dav.add(url, opts, cwd);
+  }
+
+  async davRemove(name: string) {
+    return (await this.pim()).dav.remove(name);
+  }
+
+  async davStatus() {
+    return (await this.pim()).dav.status();
   }
 
   async davList() {
-    return (await this.pim()).davAccounts();
+    return (await this.pim()).dav.accounts();
   }
 
-  async davSync(name?: string) {
-    return (await this.pim()).davSync(name);
+  async davSync(name?: string, opts?: { allowMassDelete?: boolean }) {
+    return (await this.pim()).dav.sync(name, opts);
   }
 
   async deviceList() {

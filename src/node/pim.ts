@@ -3,16 +3,16 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { graphAuthor, pimItemOf } from '../graph/vocab.js';
+import { ICAL, graphAuthor, pimItemOf } from '../graph/vocab.js';
 import { allowedItem, effectiveExclusions, parsePolicy, policyHook, type PimPolicy } from '../pim/policy.js';
 import { exportItems, liveMasters, mergedView, pimKindOf, readPimBytes, writeItems, type PimKindName } from '../pim/store.js';
-import { DavClient, DavError, syncAccount, type DavSyncReport, type DavSyncState } from '../dav/index.js';
 import type { SemsyncNode } from './node.js';
 import type { NodePeers } from './peers.js';
+import { NodeDav } from './pim-dav.js';
+import { PimError, readJson, writeJson } from './pim-files.js';
 
-export class PimError extends Error {
-  override name = 'UsageError';
-}
+export { PimError } from './pim-files.js';
+export type { DavAccount, DavAccountStatus, DavAddOptions } from './pim-dav.js';
 
 export interface PimImportReport {
   file: string;
@@ -33,16 +33,6 @@ export interface PolicyEntry {
   excludes: ReturnType<typeof effectiveExclusions>;
 }
 
-export interface DavAccount {
-  name: string;
-  url: string;
-  user?: string;
-  passwordFile?: string;
-  policy?: PimPolicy;
-  /** Seconds between syncs in a running node (default 300). */
-  intervalS?: number;
-}
-
 interface PimState {
   /** peer id → the epoch of the full state it needs (a policy or an item's admission changed). */
   resync: Record<string, number>;
@@ -54,31 +44,18 @@ const instances = new WeakMap<SemsyncNode, NodePim>();
 const w = new n3.Writer({ format: 'N-Quads' });
 const key = (q: Quad) => w.quadToString(q.subject, q.predicate, q.object, q.graph);
 
-async function readJson<T>(file: string, fallback: T): Promise<T> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
-    throw new PimError(`${file}: ${(err as Error).message}`);
-  }
-}
-
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-  await fs.rename(tmp, file);
-}
-
 /** One per open node (`NodePim.for(node)`): the CLI's calls and the running node's hooks share it. */
 export class NodePim {
   private peers: NodePeers | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private davQueue: Promise<unknown> = Promise.resolve();
   private state: PimState | undefined;
   private policies: Record<string, PimPolicy> | undefined;
+  /** The CalDAV/CardDAV accounts. */
+  readonly dav: NodeDav;
 
-  private constructor(readonly node: SemsyncNode) {}
+  private constructor(readonly node: SemsyncNode) {
+    this.dav = new NodeDav(node, path.join(node.paths.home, 'pim'), () => this.afterLocalChange());
+  }
 
   static for(node: SemsyncNode): NodePim {
     let p = instances.get(node);
@@ -162,12 +139,12 @@ export class NodePim {
   async policyList(): Promise<PolicyEntry[]> {
     const peers = await this.peerPolicies();
     const out = Object.entries(peers).map(([id, p]) => this.entry(id, p));
-    for (const a of await this.davAccounts()) out.push(this.entry(`dav:${a.name}`, a.policy));
+    for (const a of await this.dav.accounts()) out.push(this.entry(`dav:${a.name}`, a.policy));
     return out;
   }
 
   async policyShow(target: string): Promise<PolicyEntry> {
-    if (target.startsWith('dav:')) return this.entry(target, (await this.davAccount(target.slice(4))).policy);
+    if (target.startsWith('dav:')) return this.entry(target, (await this.dav.account(target.slice(4))).policy);
     return this.entry(target, (await this.peerPolicies())[target]);
   }
 
@@ -175,11 +152,11 @@ export class NodePim {
   async policySet(target: string, value: unknown): Promise<PolicyEntry> {
     const policy = value === null ? undefined : parsePolicy(value);
     if (target.startsWith('dav:')) {
-      const accounts = await this.davAccounts();
+      const accounts = await this.dav.accounts();
       const a = accounts.find((x) => x.name === target.slice(4));
       if (!a) throw new PimError(`no CalDAV/CardDAV account "${target.slice(4)}"; see \`semsync dav list\``);
       a.policy = policy;
-      await writeJson(path.join(this.dir, 'dav.json'), accounts);
+      await this.dav.saveAccounts(accounts);
       return this.entry(target, policy);
     }
     const { assertPeerId } = await import('../peers/index.js');
@@ -203,7 +180,11 @@ export class NodePim {
     const store = this.node.store;
     const self = this.node.nodeId;
     const own = (iri: string) => store.match(n3.DataFactory.namedNode(iri), null, null, null).filter((q) => graphAuthor(q.graph.value) === self);
-    const hook = policyHook((peer) => this.policies?.[peer], own);
+    const overrides = (master: string) => {
+      const uid = decodeURIComponent(master.slice(master.lastIndexOf('/') + 1));
+      return store.match(null, ICAL('uid'), n3.DataFactory.literal(uid), null).filter((q) => q.subject.value.startsWith(master + '/rid-') && graphAuthor(q.graph.value) === self).flatMap((q) => own(q.subject.value));
+    };
+    const hook = policyHook((peer) => this.policies?.[peer], own, overrides);
     let seen = -1;
     const trust = peers.trust as typeof peers.trust & { resyncWanted?: (p: string) => number; resyncDone?: (p: string, e: number) => void };
     trust.policy = (peer, q) => {
@@ -219,30 +200,22 @@ export class NodePim {
       const s = this.state;
       if (s && (s.resync[peer] ?? 0) <= epoch && s.resync[peer] !== undefined) {
         delete s.resync[peer];
-        void writeJson(path.join(this.dir, 'state.json'), s);
+        void writeJson(path.join(this.dir, 'state.json'), s).catch(() => {}); // written again at the next change
       }
     };
     await this.checkAdmissions();
     this.timers.push(setInterval(() => void this.checkAdmissions().catch(() => {}), 500));
   }
 
-  /** Starts periodic CalDAV/CardDAV syncs (a running node). */
+  /** Starts periodic CalDAV/CardDAV syncs (a running node); accounts added or removed later are followed at once. */
   async start(onLog: (line: string) => void = () => {}): Promise<void> {
-    for (const a of await this.davAccounts()) {
-      const every = Math.max(1, a.intervalS ?? 300) * 1000;
-      const run = () => void this.davSync(a.name).then(
-        (rs) => rs.forEach((r) => (r.pulled + r.pushed + r.deletedHere + r.deletedThere + r.conflicts > 0 || r.errors.length) && onLog(`dav ${a.name}: ${summary(r)}`)),
-        (err: Error) => onLog(`dav ${a.name}: ${err.message}`),
-      );
-      this.timers.push(setTimeout(run, 1000));
-      this.timers.push(setInterval(run, every));
-    }
+    this.dav.start(onLog);
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await this.davQueue.catch(() => {});
+    await this.dav.stop();
     this.peers = undefined;
   }
 
@@ -296,64 +269,6 @@ export class NodePim {
     if (flipped.size) await this.markResync([...flipped]);
     else await writeJson(path.join(this.dir, 'state.json'), s);
   }
-
-  // ---- CalDAV / CardDAV ----
-
-  async davAccounts(): Promise<DavAccount[]> {
-    return readJson<DavAccount[]>(path.join(this.dir, 'dav.json'), []);
-  }
-
-  private async davAccount(name: string): Promise<DavAccount> {
-    const a = (await this.davAccounts()).find((x) => x.name === name);
-    if (!a) throw new PimError(`no CalDAV/CardDAV account "${name}"; see \`semsync dav list\``);
-    return a;
-  }
-
-  async davAdd(url: string, opts: { name?: string; user?: string; passwordFile?: string; policy?: unknown; intervalS?: number }, cwd: string): Promise<DavAccount> {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new PimError(`not a URL: ${JSON.stringify(url)} (e.g. https://dav.example.com/user/)`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PimError(`${url}: only http(s) servers`);
-    const accounts = await this.davAccounts();
-    const name = opts.name ?? u.host.replace(/[^A-Za-z0-9.-]/g, '_');
-    if (accounts.some((a) => a.name === name)) throw new PimError(`an account named "${name}" exists already (pick another with --name)`);
-    const passwordFile = opts.passwordFile ? path.resolve(cwd, opts.passwordFile) : undefined;
-    if (passwordFile) await fs.access(passwordFile).catch(() => { throw new PimError(`${passwordFile}: cannot read the password file`); });
-    const policy = opts.policy === 'work' ? { work: true } : opts.policy === undefined ? undefined : parsePolicy(opts.policy);
-    const a: DavAccount = { name, url: u.href.endsWith('/') ? u.href : u.href + '/', user: opts.user, passwordFile, policy, intervalS: opts.intervalS };
-    await writeJson(path.join(this.dir, 'dav.json'), [...accounts, a]);
-    return a;
-  }
-
-  /** Syncs one account (or all); runs one at a time. A failing server throws a DavError; what was synced before stays. */
-  davSync(name?: string): Promise<DavSyncReport[]> {
-    const job = this.davQueue.then(async () => {
-      const accounts = name ? [await this.davAccount(name)] : await this.davAccounts();
-      const out: DavSyncReport[] = [];
-      for (const a of accounts) {
-        const password = a.passwordFile ? (await fs.readFile(a.passwordFile, 'utf8')).replace(/\r?\n$/, '') : undefined;
-        const client = new DavClient(a.url, a.user, password);
-        const file = path.join(this.dir, `dav-${a.name}.json`);
-        const state = await readJson<DavSyncState>(file, { collections: {} });
-        try {
-          out.push(...(await syncAccount(this.node.store, client, state, { policy: a.policy, onState: (s) => writeJson(file, s) })));
-        } catch (err) {
-          await writeJson(file, state);
-          if (err instanceof DavError) throw new DavError(`account ${a.name}: ${err.message}`, err.status);
-          throw err;
-        }
-      }
-      await this.afterLocalChange();
-      return out;
-    });
-    this.davQueue = job.catch(() => {});
-    return job;
-  }
 }
 
-export function summary(r: DavSyncReport): string {
-  return `${r.collection}: pulled ${r.pulled}, pushed ${r.pushed}, deleted here ${r.deletedHere}, deleted there ${r.deletedThere}, conflicts ${r.conflicts}, withheld ${r.withheld}${r.retry ? `, retry ${r.retry}` : ''}${r.errors.length ? `, errors ${r.errors.length}` : ''}`;
-}
+export { summary } from './pim-dav.js';

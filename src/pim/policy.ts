@@ -103,6 +103,25 @@ export function allowedItem(policy: PimPolicy | undefined, itemQuads: readonly Q
   return true;
 }
 
+/**
+ * May this item group (a contact, or a calendar item with its overrides) leave? A master that is no component of its own
+ * (a series stored only as RECURRENCE-ID overrides, as Google's birthday calendar writes it) is judged by its overrides:
+ * it may leave only when one of them may, so that its IRI, UID and revision never leave alone.
+ */
+export function allowedGroup(policy: PimPolicy | undefined, quads: readonly Quad[], master: string): boolean {
+  const own = quads.filter((q) => q.subject.value === master);
+  if (!policy || own.some((q) => q.predicate.equals(RDF('type')))) return allowedItem(policy, own);
+  const overrides = new Map<string, Quad[]>();
+  for (const q of quads) {
+    if (q.subject.value === master || pimItemOf(q.subject.value)?.item !== q.subject.value) continue;
+    const list = overrides.get(q.subject.value);
+    if (list) list.push(q);
+    else overrides.set(q.subject.value, [q]);
+  }
+  const typed = [...overrides.values()].filter((qs) => qs.some((q) => q.predicate.equals(RDF('type'))));
+  return typed.length ? typed.some((qs) => allowedItem(policy, qs)) : allowedItem(policy, own);
+}
+
 /** A birthday event: a Birthday(s) category, or a UID that says so (Google's and KAddressBook's birthday calendars). */
 export function isBirthdayEvent(categories: string[], uids: string[]): boolean {
   return categories.some((c) => /^birthdays?$/i.test(c.trim())) || uids.some((u) => /birthday/i.test(u));
@@ -136,7 +155,9 @@ export function filterQuads(policy: PimPolicy | undefined, quads: readonly Quad[
   const allowed = (iri: string) => {
     let ok = decision.get(iri);
     if (ok === undefined) {
-      ok = allowedItem(policy, bySubject.get(iri) ?? []);
+      const own = bySubject.get(iri) ?? [];
+      const master = pimItemOf(iri)?.master === iri && !own.some((q) => q.predicate.equals(RDF('type')));
+      ok = master ? allowedGroup(policy, [...own, ...overridesIn(bySubject, iri)], iri) : allowedItem(policy, own);
       decision.set(iri, ok);
     }
     return ok;
@@ -149,6 +170,13 @@ export function filterQuads(policy: PimPolicy | undefined, quads: readonly Quad[
     if (birthdayField === 'rewrite') out.push(quad(q.subject, q.predicate, literal(withoutBirthday(q.object.value)), q.graph));
     else out.push(q);
   }
+  return out;
+}
+
+/** The quads of a master's overrides (`<master>/rid-…`) among quads grouped by subject. */
+function overridesIn(bySubject: Map<string, Quad[]>, master: string): Quad[] {
+  const out: Quad[] = [];
+  for (const [s, qs] of bySubject) if (s.startsWith(master + '/rid-') && pimItemOf(s)?.item === s) out.push(...qs);
   return out;
 }
 
@@ -173,6 +201,9 @@ export function withoutBirthday(text: string): string {
     .join('\n');
 }
 
+/** A node's PIM graph (`…/graph/<node>/pim/contacts|calendar`): time zones and items alike are withheld from a peer without a policy. */
+const PIM_GRAPH = /\/graph\/[^/]+\/pim\/(contacts|calendar)$/;
+
 /** A per-peer policy hook `(peerId, quad) => boolean` (the peers' sender-side filter), caching item decisions. */
 export interface PolicyHook {
   (peerId: string, q: Quad): boolean;
@@ -181,24 +212,33 @@ export interface PolicyHook {
 }
 
 /**
- * Builds the hook. `policyFor(peerId)` gives the peer's policy (undefined: everything may go); `itemQuads(iri)`
+ * Builds the hook. `policyFor(peerId)` gives the peer's policy (undefined: not chosen yet, so no PIM quad goes); `itemQuads(iri)`
  * gives an item's current quads (subject = the item). Quad by quad it cannot rewrite a literal, so with birthdays
  * excluded it drops a contact's vcard:bday and, when that holds a BDAY, its ss:sourceText (the receiver then
  * exports the contact from its modelled fields); {@link filterQuads} rewrites the text instead.
  */
-export function policyHook(policyFor: (peerId: string) => PimPolicy | undefined, itemQuads: (iri: string) => readonly Quad[]): PolicyHook {
+export function policyHook(
+  policyFor: (peerId: string) => PimPolicy | undefined,
+  itemQuads: (iri: string) => readonly Quad[],
+  /** The quads of a master's overrides (needed to judge a master that is no component of its own). */
+  overrideQuads: (master: string) => readonly Quad[] = () => [],
+): PolicyHook {
   const cache = new Map<string, Map<string, boolean>>();
   const hook = ((peerId: string, q: Quad): boolean => {
     const items = itemsOf(q);
-    if (items.length === 0) return true;
+    const inPim = PIM_GRAPH.test(q.graph.value);
+    if (items.length === 0 && !inPim) return true;
     const policy = policyFor(peerId);
-    if (!policy) return true;
+    if (!policy) return false; // privacy by default: no contact or event goes to a peer whose policy is not chosen yet
+    if (items.length === 0) return true;
     let perPeer = cache.get(peerId);
     if (!perPeer) cache.set(peerId, (perPeer = new Map()));
     for (const iri of items) {
       let ok = perPeer.get(iri);
       if (ok === undefined) {
-        ok = allowedItem(policy, itemQuads(iri));
+        const own = itemQuads(iri);
+        const bare = pimItemOf(iri)?.master === iri && !own.some((q) => q.predicate.equals(RDF('type')));
+        ok = bare ? allowedGroup(policy, [...own, ...overrideQuads(iri)], iri) : allowedItem(policy, own);
         perPeer.set(iri, ok);
       }
       if (!ok) return false;

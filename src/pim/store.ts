@@ -90,6 +90,7 @@ const w = new n3.Writer({ format: 'N-Quads' });
 const keyOf = (q: Quad) => w.quadToString(q.subject, q.predicate, q.object);
 const REV = SS('revision');
 const DELETED = SS('deleted');
+const SOURCE = SS('sourceText');
 /** Kept in a tombstone so a deleted item is judged by a privacy policy as the item was. */
 const POLICY_FIELDS = [RDF('type'), ICAL('class'), ICAL('categories'), ICAL('uid'), VCARD('category'), SS('class')];
 
@@ -127,7 +128,8 @@ export interface WriteResult {
 /**
  * Upserts item groups into this node's graph for `kind`: an item whose quads (revision aside) are the same is left
  * alone; a new or changed one replaces what the graph held for it and gets a new `ss:revision`. `remove` masters
- * become tombstones (`ss:deleted true`, a revision, and the type/class/categories the policy judges by).
+ * become tombstones (`ss:deleted true`, a revision, the type/class/categories the policy judges by, and the item's
+ * source text, so that a deletion can be undone).
  * Commits in batches of `batch` items.
  */
 export async function writeItems(store: PimStore, kind: PimKindName, groups: ItemGroup[], opts: { remove?: string[]; timezones?: Quad[]; batch?: number } = {}): Promise<WriteResult> {
@@ -172,7 +174,9 @@ export async function writeItems(store: PimStore, kind: PimKindName, groups: Ite
     if (old.some((q) => q.predicate.equals(DELETED))) continue;
     lastRev = nextRevision(store, lastRev);
     const m = namedNode(master);
-    const keep = old.filter((q) => q.subject.value === master && POLICY_FIELDS.some((p) => q.predicate.equals(p)));
+    // The policy fields (so the tombstone is judged as the item was) and the item's text, master and overrides (so the
+    // deletion can be undone: what was deleted is still in the graph, under the tombstone).
+    const keep = old.filter((q) => (q.subject.value === master && POLICY_FIELDS.some((p) => q.predicate.equals(p))) || (q.predicate.equals(SOURCE) && pimItemOf(q.subject.value)?.item === q.subject.value));
     replace(old, [...keep, quad(m, DELETED, literal('true', n3.DataFactory.namedNode('http://www.w3.org/2001/XMLSchema#boolean')), g), quad(m, REV, literal(lastRev), g)]);
     res.deleted.push(master);
     if (++pending >= (opts.batch ?? 2000)) await flush();

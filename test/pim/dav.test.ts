@@ -1,5 +1,5 @@
 // CalDAV/CardDAV two-way sync through the real CLI against Radicale: policy before PUT, edits and deletions both ways, conflicts, a dead server.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,24 @@ describe.skipIf(!!missing)('dav sync with Radicale (CLI)', () => {
     expect(cal).toMatch(/UID:office-party-conflict-[0-9a-f]{8}/);
     expect(cal).toContain('SUMMARY:Office party (server)');
     expect(await storageText(r.storage)).toContain('Office party (laptop)');
+  });
+
+  it('an item the server refuses: named with its UID and the server\'s reason, exit 1, listed by dav status, not retried at once', async () => {
+    await writeFile(path.join(home, 'bad.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:bad-rrule@x\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240110T100000Z\r\nRRULE:FREQ=SOMETIMES\r\nSUMMARY:Never on the server\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+    await ok('pim', 'import', path.join(home, 'bad.ics'));
+    for (let i = 0; i < 2; i++) {
+      const res = await cli(home, ['dav', 'sync', 'company']);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/not sent: Never on the server \(UID bad-rrule@x\): the server answered 400[^\n]*; next try after/);
+      expect(res.stderr).toMatch(/1 item\(s\) not on the server; see `semsync dav status`/);
+    }
+    const st = JSON.parse(await ok('dav', 'status', '--json')) as Array<{ name: string; ok: boolean; failures: Array<{ uid: string; reason: string }> }>;
+    expect(st.find((a) => a.name === 'company')).toMatchObject({ ok: false, failures: [{ uid: 'bad-rrule@x' }] });
+    // Backed off: the second sync did not try it again.
+    const state = JSON.parse(await readFile(path.join(home, 'pim', 'dav-company.json'), 'utf8')) as { collections: Record<string, { failed?: Record<string, { tries: number }> }> };
+    expect(Object.values(state.collections).flatMap((c) => Object.values(c.failed ?? {})).map((f) => f.tries)).toEqual([1]);
+    await ok('pim', 'remove', '--calendar', 'bad-rrule@x');
+    expect((await cli(home, ['dav', 'sync', 'company'])).code).toBe(0);
   });
 
   it('a server that is down: a clear error, exit 1, nothing lost locally', async () => {

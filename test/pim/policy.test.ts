@@ -3,8 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Quad } from '@rdfjs/types';
 import { ICAL, SS, VCARD, pimItemOf } from '../../src/graph/vocab.js';
 import { exportVcf } from '../../src/pim/export.js';
-import { PolicyError, allowedItem, filterQuads, parsePolicy, policyHook, type PimPolicy } from '../../src/pim/policy.js';
-import { readCorpusFile } from './corpus.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import n3 from 'n3';
+import { PolicyError, allowedGroup, allowedItem, filterQuads, parsePolicy, policyHook, type PimPolicy } from '../../src/pim/policy.js';
+import { readPimBytes } from '../../src/pim/store.js';
+import { PIM_DIR, readCorpusFile } from './corpus.js';
 import type { readCalendars } from '../../src/extractors/ical/index.js';
 
 const work: PimPolicy = parsePolicy('{ "work": true, "exclude": { "contactCategories": ["Personal"], "eventClasses": ["PRIVATE","CONFIDENTIAL"], "birthdays": true } }');
@@ -95,5 +99,35 @@ describe('a work policy', () => {
     expect(value(events, s, ICAL('class').value)).toBe('PRIVATE');
     expect(allowedItem(work, about(events, s))).toBe(false);
     expect(allowedItem(personal, about(events, s))).toBe(true);
+  });
+});
+
+describe('a series stored only as overrides (Google birthdays)', () => {
+  const GRAPH = n3.DataFactory.namedNode('https://w3id.org/semsync/id/graph/nodeA/pim/calendar');
+  const read = readPimBytes('calendar', readFileSync(path.join(PIM_DIR, 'calendars', 'google-birthdays.ics')));
+  const bare = read.groups.find((g) => !g.quads.some((q) => q.subject.value === g.master))!;
+  // As the store holds it: every quad in the node's calendar graph, the master carrying only its revision.
+  const quads = [...bare.quads, n3.DataFactory.quad(n3.DataFactory.namedNode(bare.master), SS('revision'), n3.DataFactory.literal('1.0'))].map((q) => n3.DataFactory.quad(q.subject, q.predicate, q.object, GRAPH));
+  const about = (iri: string) => quads.filter((q) => q.subject.value === iri);
+  const overrides = (master: string) => quads.filter((q) => q.subject.value.startsWith(master + '/rid-'));
+  const masterQuads = about(bare.master);
+
+  it('the master (its IRI, UID, revision) is withheld with its overrides, from a work peer and a work server', () => {
+    expect(masterQuads.length).toBe(1);
+    expect(allowedGroup(work, quads, bare.master)).toBe(false);
+    expect(allowedGroup(personal, quads, bare.master)).toBe(true);
+    expect(filterQuads(work, quads)).toEqual([]);
+    const hook = policyHook((peer) => (peer === 'work' ? work : peer === 'phone' ? personal : undefined), about, overrides);
+    expect(masterQuads.every((q) => !hook('work', q))).toBe(true);
+    expect(quads.every((q) => hook('phone', q))).toBe(true);
+  });
+
+  it('a peer whose policy is not chosen yet gets no PIM quad at all (items and time zones)', () => {
+    const hook = policyHook(() => undefined, about, overrides);
+    expect(quads.some((q) => hook('stranger', q))).toBe(false);
+    const tz = n3.DataFactory.quad(n3.DataFactory.namedNode('https://w3id.org/semsync/id/timezone/abc'), SS('sourceText'), n3.DataFactory.literal('BEGIN:VTIMEZONE'), GRAPH);
+    expect(hook('stranger', tz)).toBe(false);
+    const file = n3.DataFactory.quad(n3.DataFactory.namedNode('file:///x.epub'), SS('x'), n3.DataFactory.literal('y'), n3.DataFactory.namedNode('https://w3id.org/semsync/id/graph/nodeA/share/Books'));
+    expect(hook('stranger', file)).toBe(true);
   });
 });

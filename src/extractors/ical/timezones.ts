@@ -133,6 +133,12 @@ function validZone(zone: string): boolean {
   return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone) && formatFor(zone) !== null;
 }
 
+/** The offset in seconds of an IANA zone at the UTC instant `ms` (undefined for a zone Intl does not know). */
+export function ianaOffsetAt(zone: string, ms: number): number | undefined {
+  const f = validZone(zone) ? formatFor(zone) : null;
+  return f ? offsetAt(f, ms) : undefined;
+}
+
 /** The offset in seconds of zone at the UTC instant `ms`. */
 function offsetAt(f: Intl.DateTimeFormat, ms: number): number {
   const name = f.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';

@@ -65,8 +65,9 @@ export function mapContact(q: QuadList, s: NamedNode, card: JCal, sourceText: st
   }
   for (const p of props(card, 'categories')) for (const v of values(p)) q.text(s, VCARD('category'), unescapeSemicolons(v));
   for (const p of props(card, 'class')) q.text(s, SS('class'), plainText(p[3])?.trim().toUpperCase());
+  const escapedGeo = /^(?:[\w-]+\.)?GEO(?:;[^:\n]*)?:\s*([+-]?[\d.]+)\s*\\;\s*([+-]?[\d.]+)\s*$/im.exec(sourceText); // `lat\;lon` (Radicale writes a 2.1 GEO back so)
   for (const p of props(card, 'geo')) {
-    const g = geoOf(p);
+    const g = geoOf(p) ?? (escapedGeo ? geoOf(['geo', {}, 'text', `${escapedGeo[1]};${escapedGeo[2]}`] as unknown as JProp) : undefined);
     if (!g) {
       errors.push(`unreadable GEO ${JSON.stringify(p[3])}`);
       continue;
