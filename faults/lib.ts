@@ -127,7 +127,25 @@ export async function copyTree(from: string, to: string): Promise<void> {
 }
 
 /** Empties a folder (a mount point stays mounted) and fills it with a copy of `from`. */
-export async function refill(dir: string, from: string): Promise<void> {
-  for (const e of await fsp.readdir(dir)) await fsp.rm(path.join(dir, e), { recursive: true, force: true });
-  for (const e of await fsp.readdir(from)) await fsp.cp(path.join(from, e), path.join(dir, e), { recursive: true, preserveTimestamps: true });
+export async function refill(dir: string, from: string, keep: (rel: string) => boolean = () => false): Promise<void> {
+  await clearExcept(dir, '', keep);
+  await fsp.cp(from, dir, { recursive: true, preserveTimestamps: true, filter: (src) => !keep(path.relative(from, src)) });
+}
+
+/** Removes everything under `dir` but the paths `keep` names (relative, '/'-separated) and the folders holding them. */
+async function clearExcept(dir: string, rel: string, keep: (rel: string) => boolean): Promise<void> {
+  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (keep(r)) continue;
+    if (e.isDirectory() && (await hasKept(dir, r, keep))) await clearExcept(dir, r, keep);
+    else await fsp.rm(path.join(dir, r), { recursive: true, force: true });
+  }
+}
+
+async function hasKept(dir: string, rel: string, keep: (rel: string) => boolean): Promise<boolean> {
+  for (const e of await fsp.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = `${rel}/${e.name}`;
+    if (keep(r) || (e.isDirectory() && (await hasKept(dir, r, keep)))) return true;
+  }
+  return false;
 }

@@ -252,7 +252,9 @@ export function placePhase(): Phase {
       if (want.size < 300) throw new Error(`reference placement placed only ${want.size} files`);
     },
     async trial(_i, rand) {
-      await refill(dev, path.join(work, 'dev0'));
+      // The claim's secret file stays the one written at claim time: a copy of it is a new file, which is how a
+      // cloned stick looks (src/devices/binding.ts), so the device would rightly not be the claimed one.
+      await refill(dev, path.join(work, 'dev0'), (rel) => /^\.semsync\/claim-[0-9a-f]+$/.test(rel));
       await copyTree(path.join(work, 'home0'), home);
       await semsync(home, ['place', 'Dev', '--json'], { killAfterMs: Math.floor(rand() * placeMs * 1.1) });
       for (const f of await listFiles(dev, '.semsync/')) {
