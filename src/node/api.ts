@@ -48,7 +48,7 @@ export interface NodeStatus {
  */
 export interface QueryService {
   /** `services`: not run, the query has SERVICE clauses (these endpoints) to be federated by the caller. */
-  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<{ text: string; services?: string[] }>;
+  run(sparql: string, format: ResultFormat, opts?: { timeoutMs?: number; signal?: AbortSignal; federate?: boolean }): Promise<{ text: string; services?: string[] }>;
   stats?(): object;
 }
 
@@ -181,7 +181,8 @@ export class LocalApi implements NodeApi {
     const kind = queryKind(sparql);
     const graph = kind === 'construct' || kind === 'describe';
     const signal = callContext.getStore()?.signal; // a CLI that went away (Ctrl+C) drops its query
-    const out = await queries.run(sparql, format !== 'table' ? format : graph ? 'ntriples' : 'json', { ...opts, signal });
+    // a SERVICE query is federated in the worker as well: no query of any size runs on the thread that holds the store
+    const out = await queries.run(sparql, format !== 'table' ? format : graph ? 'ntriples' : 'json', { ...opts, signal, federate: true });
     if (out.services) return { services: out.services };
     if (format !== 'table') return { kind: 'text', text: withNewline(out.text) };
     if (graph) return { kind: 'text', text: writeQuads(new n3.Parser({ format: 'N-Triples' }).parse(out.text), 'Turtle') };

@@ -8,7 +8,7 @@ import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.j
 
 export type Reply =
   | { id: number; ok: true; text: string; external?: number; vv?: VersionVector; services?: string[] }
-  | { id: number; ok: false; name: string; message: string; reason?: string; line?: number; column?: number; external?: number; broken?: boolean };
+  | { id: number; ok: false; name: string; message: string; reason?: string; line?: number; column?: number; external?: number; broken?: boolean; services?: string[]; timedOut?: boolean };
 
 /** How a query call ended when the worker did not answer it: stopped by the caller, over the memory limit, or the worker died. */
 export type Stopped = { stopped: 'timeout' | 'aborted' | 'memory' } | { stopped: 'crashed'; message: string };
@@ -72,7 +72,7 @@ export class Replica {
    * 'aborted'); the process growing past the memory limit stops it too. A stopped worker is terminated (the only
    * way to interrupt oxigraph): the caller starts a new replica.
    */
-  async query(sparql: string, format: ResultFormat, stop: AbortSignal, context?: QueryContext): Promise<Reply | Stopped> {
+  async query(sparql: string, format: ResultFormat, stop: AbortSignal, context?: QueryContext, federate?: { timeoutMs: number }): Promise<Reply | Stopped> {
     const base = process.memoryUsage.rss();
     const limit = this.limits.memoryMb * (1 << 20);
     let watch: NodeJS.Timeout | undefined;
@@ -86,7 +86,7 @@ export class Replica {
       else stop.addEventListener('abort', onStop, { once: true });
     });
     try {
-      const out = await Promise.race([this.call({ type: 'query', sparql, format, maxResultBytes: this.limits.maxResultBytes, context }), stopped]);
+      const out = await Promise.race([this.call({ type: 'query', sparql, format, maxResultBytes: this.limits.maxResultBytes, context, federate: Boolean(federate), timeoutMs: federate?.timeoutMs }), stopped]);
       if ('stopped' in out) await this.terminate();
       return out;
     } finally {

@@ -5,7 +5,7 @@
 import type { GraphStore } from '../graph/store.js';
 import { QueryError, QueryEvaluationError } from '../graph/errors.js';
 import type { QueryContext, ResultFormat } from '../graph/types.js';
-import { serviceUrls } from '../graph/federation.js';
+import { FederationError, serviceUrls } from '../graph/federation.js';
 import { Replica, type Reply } from './query-replica.js';
 
 export interface QueryResult {
@@ -23,6 +23,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The Protocol's dataset (default-graph-uri, named-graph-uri) and the base IRI for relative IRIs. */
   context?: QueryContext;
+  /** Federate a query with SERVICE in the worker (comunica over the replica); otherwise its endpoints come back. */
+  federate?: boolean;
 }
 
 /** A query that took longer than its limit (counted from its arrival, waiting included) and was stopped or dropped. */
@@ -124,6 +126,7 @@ interface Job {
   sparql: string;
   format: ResultFormat;
   context?: QueryContext;
+  federate?: boolean;
   limitMs: number;
   /** Aborted with 'timeout' when its time (from arrival) is up, 'aborted' when its client left. */
   stop: AbortController;
@@ -200,7 +203,7 @@ export class WorkerRunner implements QueryRunner {
           if (!stop.signal.aborted) arm();
         };
       };
-      const job: Job = { sparql, format, context: opts.context, limitMs, stop, resolve, reject, cleanup, pause };
+      const job: Job = { sparql, format, context: opts.context, federate: opts.federate, limitMs, stop, resolve, reject, cleanup, pause };
       stop.signal.addEventListener('abort', () => this.dropIfWaiting(job), { once: true });
       this.waiting.push(job);
       this.pump();
@@ -233,7 +236,7 @@ export class WorkerRunner implements QueryRunner {
   private async execute(job: Job): Promise<QueryResult> {
     const replica = await this.ready(job);
     const t0 = performance.now();
-    const reply = await replica.query(job.sparql, job.format, job.stop.signal, job.context);
+    const reply = await replica.query(job.sparql, job.format, job.stop.signal, job.context, job.federate ? { timeoutMs: job.limitMs } : undefined);
     if ('stopped' in reply) {
       this.retire(replica, reply.stopped);
       if (reply.stopped === 'timeout') throw new QueryTimeoutError(job.limitMs);
@@ -306,5 +309,6 @@ function replyError(reply: Extract<Reply, { ok: false }>): Error {
   if (reply.name === 'QueryError') return new QueryError(reply.reason ?? reply.message, reply.line ?? 0, reply.column ?? 0);
   if (reply.name === 'QueryEvaluationError') return new QueryEvaluationError(reply.reason ?? reply.message);
   if (reply.name === 'QueryResultTooLargeError') return new QueryResultTooLargeError(reply.message);
+  if (reply.name === 'FederationError') return new FederationError(reply.message, reply.services ?? [], reply.timedOut);
   return new Error(reply.message);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import oxigraph from 'oxigraph';
 import { readHeader } from '../graph/snapshot.js';
-import { serviceUrls } from '../graph/federation.js';
+import { federatedQuery, serviceUrls, type QuadSource } from '../graph/federation.js';
 import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
 import type { Part } from '../graph/snapshot.js';
@@ -17,7 +17,7 @@ type Message =
   | { type: 'patch'; text: string }
   | { type: 'disk'; id: number; dir: string }
   | { type: 'memory'; id: number }
-  | { type: 'query'; id: number; sparql: string; format: ResultFormat; maxResultBytes: number; context?: QueryContext };
+  | { type: 'query'; id: number; sparql: string; format: ResultFormat; maxResultBytes: number; context?: QueryContext; federate?: boolean; timeoutMs?: number };
 
 /** A result past the size limit: refused whole (a partial result would look complete). */
 class QueryResultTooLargeError extends Error {
@@ -68,17 +68,26 @@ function healthy(): boolean {
   }
 }
 
-function answer(m: Extract<Message, { type: 'query' }>): void {
-  // SERVICE is looked for here, off the node's thread (the parser takes seconds over a long query): the node federates it
+async function answer(m: Extract<Message, { type: 'query' }>): Promise<void> {
+  // SERVICE is looked for here, off the node's thread (the parser takes seconds over a long query), and federated
+  // here too (comunica over this replica), under the same time and memory limits as any query; a caller that may
+  // not federate gets the endpoints back to refuse it.
   const services = serviceUrls(m.sparql);
-  if (services.length) return void parentPort!.postMessage({ id: m.id, ok: true, text: '', services, external: process.memoryUsage().external });
-  const text = query(m.sparql, m.format, m.context);
+  if (services.length && !m.federate) return void parentPort!.postMessage({ id: m.id, ok: true, text: '', services, external: process.memoryUsage().external });
+  const text = services.length ? await federated(m, services) : query(m.sparql, m.format, m.context);
   const bytes = Buffer.byteLength(text);
   if (bytes > m.maxResultBytes) {
     const mb = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
     throw new QueryResultTooLargeError(`the results (${mb(bytes)}) are larger than the limit of ${mb(m.maxResultBytes)} (--query-results); narrow the query (LIMIT, fewer variables) or use semsync export`);
   }
   parentPort!.postMessage({ id: m.id, ok: true, text, external: process.memoryUsage().external });
+}
+
+/** A SERVICE query, in comunica over this replica (the local part) and the remote endpoints. */
+async function federated(m: Extract<Message, { type: 'query' }>, services: string[]): Promise<string> {
+  const local = (paged ?? store) as unknown as QuadSource;
+  const out = await federatedQuery(local, m.sparql, { format: m.format, services, timeoutMs: m.timeoutMs });
+  return out.serialized ?? '';
 }
 
 parentPort!.on('message', (m: Message) => {
@@ -113,12 +122,10 @@ parentPort!.on('message', (m: Message) => {
     if (paged) paged.apply(m.text);
     else applyPatch(m.text);
   } else {
-    try {
-      answer(m);
-    } catch (err) {
-      const e = err as Error & { reason?: string; line?: number; column?: number };
-      const broken = e.name !== 'QueryError' && e.name !== 'QueryResultTooLargeError' && !healthy();
-      parentPort!.postMessage({ id: m.id, ok: false, name: e.name, message: e.message, reason: e.reason, line: e.line, column: e.column, external: process.memoryUsage().external, broken });
-    }
+    answer(m).catch((err) => {
+      const e = err as Error & { reason?: string; line?: number; column?: number; services?: string[]; timedOut?: boolean };
+      const broken = !['QueryError', 'QueryResultTooLargeError', 'FederationError'].includes(e.name) && !healthy();
+      parentPort!.postMessage({ id: m.id, ok: false, name: e.name, message: e.message, reason: e.reason, line: e.line, column: e.column, services: e.services, timedOut: e.timedOut, external: process.memoryUsage().external, broken });
+    });
   }
 });

@@ -135,7 +135,8 @@ export function sparqlHandler(opts: SparqlOptions): (c: Context) => Promise<Resp
     }
     try {
       // the client's going away drops the query (from the queue, or stops it in its worker)
-      let out = await opts.runner.run(query, format, { signal: c.req.raw.signal, context: { dataset, base } });
+      // a SERVICE query is federated in the worker too, under the same limits, when this endpoint federates at all
+      let out = await opts.runner.run(query, format, { signal: c.req.raw.signal, context: { dataset, base }, federate: Boolean(opts.federate) && !dataset });
       if (out.services) {
         // SERVICE makes this node send requests: the runner found it (off this thread); cross-site pages never get here
         if (!opts.federate) return problem(c, 400, 'SERVICE (federated queries) is not enabled on this endpoint');

@@ -264,3 +264,66 @@ describe('SERVICE found off the node thread', () => {
     }
   }, 60_000);
 });
+
+/** A SPARQL endpoint on 127.0.0.1 that answers every SELECT with `n` bindings of ?r ?rp ?ro (COUNT and ASK as comunica asks them). */
+async function fixedEndpoint(n: number): Promise<{ url: string; close(): Promise<void>; requests: () => number }> {
+  const http = await import('node:http');
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      requests++;
+      const q = `${new URL(req.url!, 'http://x').searchParams.get('query') ?? ''}${new URLSearchParams(body).get('query') ?? body}`;
+      if (!q.trim()) return res.writeHead(400).end('no query'); // what a probe without a query gets from a real endpoint
+      res.setHeader('content-type', 'application/sparql-results+json');
+      if (/\bASK\b/i.test(q)) return res.end(JSON.stringify({ head: {}, boolean: true }));
+      const count = /COUNT\s*\(/i.test(q);
+      const bindings = count
+        ? [{ [/AS\s+\?(\w+)/i.exec(q)?.[1] ?? 'count']: { type: 'literal', value: String(n), datatype: 'http://www.w3.org/2001/XMLSchema#integer' } }]
+        : Array.from({ length: n }, (_, i) => ({ r: { type: 'uri', value: `http://remote.example/r/${i}` }, rp: { type: 'uri', value: 'http://remote.example/p' }, ro: { type: 'literal', value: `remote value ${i} ${'y'.repeat(40)}` } }));
+      res.end(JSON.stringify({ head: { vars: count ? [Object.keys(bindings[0])[0]] : ['r', 'rp', 'ro'] }, results: { bindings } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/sparql`, requests: () => requests, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('SERVICE queries in the query worker', () => {
+  it('federates in the worker when asked (remote answers come back, no endpoints handed out), else hands the endpoints back', async () => {
+    const remote = await fixedEndpoint(3);
+    const runner = new WorkerRunner(store, 60_000);
+    try {
+      const q = `SELECT ?ro WHERE { SERVICE <${remote.url}> { ?r ?rp ?ro } } ORDER BY ?ro`;
+      const handed = await runner.run(q, 'csv');
+      expect(handed.services).toEqual([remote.url]);
+      expect(remote.requests()).toBe(0);
+      const done = await runner.run(q, 'csv', { federate: true });
+      expect(done.services).toBeUndefined();
+      expect(done.text.trim().split(/\r?\n/).slice(1)).toEqual([0, 1, 2].map((i) => `remote value ${i} ${'y'.repeat(40)}`));
+      expect(remote.requests()).toBeGreaterThan(0);
+    } finally {
+      await runner.close();
+      await remote.close();
+    }
+  }, 60_000);
+
+  it('a federated cartesian join is stopped in the worker (memory), not on the node\'s thread, and the next query is answered', async () => {
+    const remote = await fixedEndpoint(3000);
+    const runner = new WorkerRunner(store, 120_000, { memoryMb: 96 });
+    const heapBefore = process.memoryUsage().heapUsed;
+    try {
+      const huge = `SELECT (GROUP_CONCAT(?x) AS ?all) WHERE { SERVICE <${remote.url}> { ?r ?rp ?ro } ?a ?p ?b . BIND(CONCAT(STR(?ro), STR(?b)) AS ?x) }`;
+      const err = await runner.run(huge, 'json', { federate: true }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      const { replaced } = runner.stats();
+      expect(replaced.memory + replaced.crashed).toBe(1); // the worker that held it is gone
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 << 20);
+      expect((await runner.run(COUNT, 'csv')).text).toMatch(/\n3501/);
+    } finally {
+      await runner.close();
+      await remote.close();
+    }
+  }, 120_000);
+});
