@@ -94,6 +94,9 @@ export class NodePeers {
       mdns: this.options.mdns ?? true,
       logger: this.options.logger,
       redialMs: this.options.redialMs,
+      // Device and target catalogs (`device/<id>`) go to every paired peer, as PIM does: they are the person's own
+      // copies, and "where is each copy" must answer on every node (docs/decisions.md "Every copy in the graph").
+      pairedSources: ['pim/', 'device/'], // the peers layer's default is ['pim/']
     });
     await peer.start();
     this.peer = peer;

@@ -1,0 +1,105 @@
+// Every copy in the graph: each device and host target this node has seen has a named graph of its copies (its
+// catalog) in the node's store, `…/graph/<nodeId>/device/<deviceId>`, loaded when it attaches and after each
+// placement, kept (marked detached) when it goes. Synced to paired peers (see docs/decisions.md "Every copy in the graph").
+import { lstatSync, statSync } from 'node:fs';
+import path from 'node:path';
+import n3 from 'n3';
+import type { Quad } from '@rdfjs/types';
+import { graphIri } from '../graph/vocab.js';
+import { CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
+import type { SemsyncNode } from './node.js';
+
+/** What `load` needs of an attached device (a `DeviceRow`'s fields). */
+export interface SeenRow {
+  id: string;
+  name: string;
+  root: string;
+  kind: string;
+  fsType: string;
+  free?: number;
+  total?: number;
+  mirror?: boolean;
+}
+
+interface Loaded {
+  graph: string;
+  seen: DeviceSeen;
+  /** What identifies the catalog and the device's facts as loaded: unchanged → nothing to do. */
+  stamp: string;
+  quads: Map<string, Quad>;
+}
+
+const keyOf = (q: Quad) =>
+  `${q.subject.value}\u0000${q.predicate.value}\u0000${q.object.termType}\u0000${q.object.value}\u0000${q.object.termType === 'Literal' ? q.object.datatype.value : ''}`;
+
+export class DeviceGraphs {
+  private readonly loaded = new Map<string, Loaded>(); // by graph IRI
+  private readonly byRoot = new Map<string, string>(); // attached root → graph IRI
+
+  constructor(private readonly node: SemsyncNode) {}
+
+  /** The graph IRI of a device's catalog on this node. */
+  graphOf(id: string): string {
+    return graphIri(this.node.nodeId, deviceGraphSource(id)).value;
+  }
+
+  /**
+   * Load the catalog of the device at `row.root` (attached now) into its graph: what changed since the last load is
+   * committed (nothing when the catalog file and the device's facts are the same). Reads only; a `.semsync` that is
+   * a symbolic link is refused (DeviceEscapeError). Returns the number of statements added and removed.
+   */
+  async load(row: SeenRow, now = new Date()): Promise<{ added: number; removed: number }> {
+    const root = path.resolve(row.root);
+    deviceDir(root, PROFILE_DIR, false);
+    const file = path.join(root, CATALOG_FILE);
+    const lst = lstatSync(file, { throwIfNoEntry: false });
+    if (lst?.isSymbolicLink()) return { added: 0, removed: 0 }; // never read through a link
+    const st = lst ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    const graph = this.graphOf(row.id);
+    const stamp = JSON.stringify([row.id, row.name, row.kind, row.fsType, row.root, Boolean(row.mirror), st ? [st.ino, st.size, st.mtimeMs, st.ctimeMs] : null]);
+    this.byRoot.set(root, graph);
+    const last = this.loaded.get(graph);
+    if (last?.stamp === stamp && last.seen.attached) return { added: 0, removed: 0 };
+    const records = await readCatalogRecords(root);
+    const seen: DeviceSeen = {
+      id: row.id, label: row.name, kind: row.kind, fsType: row.fsType, root, lastSeen: now.toISOString(), attached: true,
+      ...(row.free !== undefined ? { free: row.free } : {}), ...(row.total !== undefined ? { total: row.total } : {}),
+      ...(row.mirror ? { mirror: true } : {}),
+    };
+    const quads = catalogGraphQuads(graph, seen, records);
+    return this.replace(graph, seen, stamp, quads);
+  }
+
+  /** The device that was attached at `root` is gone: its graph stays, marked detached (`ss:attached false`). */
+  async detached(rootIn: string, now = new Date()): Promise<boolean> {
+    const root = path.resolve(rootIn);
+    const graph = this.byRoot.get(root);
+    if (!graph) return false;
+    this.byRoot.delete(root);
+    const last = this.loaded.get(graph);
+    if (!last) return false;
+    const seen = { ...last.seen, attached: false, lastSeen: now.toISOString() };
+    const quads = new Map(last.quads);
+    for (const q of deviceQuads(graph, last.seen)) quads.delete(keyOf(q));
+    const next = [...quads.values(), ...deviceQuads(graph, seen)];
+    await this.replace(graph, seen, last.stamp, next);
+    return true;
+  }
+
+  private async replace(graph: string, seen: DeviceSeen, stamp: string, quads: Quad[]): Promise<{ added: number; removed: number }> {
+    const store = this.node.store;
+    const want = new Map<string, Quad>();
+    for (const q of quads) want.set(keyOf(q), q);
+    let have = this.loaded.get(graph)?.quads;
+    if (!have) {
+      have = new Map();
+      for (const q of store.match(null, null, null, n3.DataFactory.namedNode(graph))) have.set(keyOf(q), q);
+    }
+    const changes: Array<{ op: 'A' | 'D'; quad: Quad }> = [];
+    for (const [k, q] of have) if (!want.has(k)) changes.push({ op: 'D', quad: q });
+    for (const [k, q] of want) if (!have.has(k)) changes.push({ op: 'A', quad: q });
+    if (changes.length) await store.commit(changes);
+    this.loaded.set(graph, { graph, seen, stamp, quads: want });
+    return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
+  }
+}
