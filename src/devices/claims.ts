@@ -156,7 +156,7 @@ export async function claimDevice(claimsPath: string, root: string, opts: ClaimO
     const mirror = opts.mirror ?? kept.mirror;
     await writeFileAtomic(
       path.join(root, PROFILE_FILE),
-      serializeDeviceTtl({ id, name, owner: before?.owner ?? owner, accepts, ...kept, formats, ...(mirror ? { mirror } : {}) }),
+      serializeDeviceTtl({ id, name, owner: before?.owner ?? owner, accepts, ...kept, formats, mirror }),
     );
   }
   const profile = await readDeviceProfile(root, { mounts: opts.mounts });
