@@ -30,6 +30,11 @@ export interface CatalogRecord {
    * back (`semsync place --restore` does). Such a record describes no file on the device.
    */
   removedAt?: string;
+  /**
+   * When the person put the file back from the trash (ISO 8601): it is theirs now, never removed or moved by semsync
+   * (not even in mirror mode), and still a copy of its content.
+   */
+  restoredAt?: string;
 }
 
 /** The answer to "why is this file here". */
@@ -68,7 +73,8 @@ function recordLine(r: CatalogRecord): string {
   return (
     `_:f${(fileSeq++).toString(36)} ss:relativePath ${lit(r.path)} ; nie:interpretedAs ${iri(r.content)} ; nfo:fileSize ${integer(r.size)} ; ` +
     `ss:placedBy ${last.ruleTerm} ; ss:placedAt ${last.placedAtTerm}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON` +
-    (r.removedAt ? ` ; ss:removedByPerson ${lit(r.removedAt)}^^xsd:dateTime .\n` : ' .\n')
+    (r.removedAt ? ` ; ss:removedByPerson ${lit(r.removedAt)}^^xsd:dateTime` : '') +
+    (r.restoredAt ? ` ; ss:restoredAt ${lit(r.restoredAt)}^^xsd:dateTime .\n` : ' .\n')
   );
 }
 const last = { rule: '', ruleTerm: iri(''), placedAt: '', placedAtTerm: lit('') };
@@ -296,7 +302,7 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
   const P = {
     rp: SS('relativePath').value, interp: NIE('interpretedAs').value,
     size: NFO('fileSize').value, placedBy: SS('placedBy').value, placedAt: SS('placedAt').value, tv: SS('templateValues').value,
-    removed: SS('removedByPerson').value,
+    removed: SS('removedByPerson').value, restored: SS('restoredAt').value,
   };
   const quads = (format === 'TriG' ? quickTrig(text) : quickQuads(text)) ?? n3Quads(text, format);
   for (const { s, p, o, g } of quads) {
@@ -308,6 +314,7 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
       case P.placedBy: get(s).rule = o; break;
       case P.placedAt: get(s).placedAt = o; break;
       case P.removed: get(s).removedAt = o; break;
+      case P.restored: get(s).restoredAt = o; break;
       case P.tv: {
         try {
           const v = JSON.parse(o) as unknown;
@@ -324,6 +331,7 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
     if (!f.path || !f.content || !f.rule) continue;
     const r: CatalogRecord = { path: f.path, content: f.content, size: f.size ?? 0, rule: f.rule, values: f.values, placedAt: f.placedAt ?? '' };
     if (f.removedAt) r.removedAt = f.removedAt;
+    if (f.restoredAt) r.restoredAt = f.restoredAt;
     records.push(r);
   }
   return { device, records };
@@ -491,7 +499,7 @@ export async function listDevice(root: string): Promise<DeviceEntry[]> {
   let byFolded: Map<string, CatalogRecord> | undefined; // only when a name differs in case (FAT): rare
   return files.map((f) => {
     const r = byPath.get(f.path) ?? (byFolded ??= new Map(records.map((x) => [x.path.toLowerCase(), x]))).get(f.path.toLowerCase());
-    if (r && r.size === f.size) return { path: f.path, size: f.size, content: r.content, placedBy: r.rule };
+    if (r && r.size === f.size) return r.restoredAt ? { path: f.path, size: f.size, content: r.content } : { path: f.path, size: f.size, content: r.content, placedBy: r.rule };
     return { path: f.path, size: f.size };
   });
 }

@@ -141,6 +141,7 @@ export function moveToTrash(root: string, rec: CatalogRecord, where: TrashPlace,
   const id = `${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
   const base: Omit<TrashEntry, 'file'> = { ...rec, id, trashedAt: now.toISOString(), reason };
   delete (base as Partial<TrashEntry>).removedAt;
+  delete (base as Partial<TrashEntry>).restoredAt;
   if (where.kind === 'xdg') return { ...base, ...toXdg(where.dir, abs, now) };
   const dir = deviceDir(root, `${TRASH_DIR}/files`, true)!;
   const file = path.join(dir, id);
@@ -226,7 +227,9 @@ export async function restoreTrash(root: string, deviceId: string, ids: string[]
     const ids2 = new Set(done.map((e) => e.id));
     await writeTrash(root, entries.filter((e) => !ids2.has(e.id)));
     const records = new Map((await readCatalogRecords(root)).map((r) => [r.path, r]));
-    for (const e of done) records.set(e.path, { path: e.path, content: e.content, size: e.size, rule: e.rule, values: e.values, placedAt: e.placedAt });
+    const at = new Date().toISOString();
+    // Put back by the person: theirs now (semsync never removes it again, not even in mirror mode).
+    for (const e of done) records.set(e.path, { path: e.path, content: e.content, size: e.size, rule: e.rule, values: e.values, placedAt: e.placedAt, restoredAt: at });
     await writeCatalog(root, deviceId, [...records.values()].sort((a, b) => (a.path < b.path ? -1 : 1)));
   }
   return { restored: done, errors };

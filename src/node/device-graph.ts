@@ -71,14 +71,15 @@ export class DeviceGraphs {
   }
 
   /** The device that was attached at `root` is gone: its graph stays, marked detached (`ss:attached false`). */
-  async detached(rootIn: string, now = new Date()): Promise<boolean> {
+  async detached(rootIn: string): Promise<boolean> {
     const root = path.resolve(rootIn);
     const graph = this.byRoot.get(root);
     if (!graph) return false;
     this.byRoot.delete(root);
     const last = this.loaded.get(graph);
     if (!last) return false;
-    const seen = { ...last.seen, attached: false, lastSeen: now.toISOString() };
+    // ss:lastSeen stays the last time this node looked at it attached: another node that sees it later is fresher.
+    const seen = { ...last.seen, attached: false };
     const quads = new Map(last.quads);
     for (const q of deviceQuads(graph, last.seen)) quads.delete(keyOf(q));
     const next = [...quads.values(), ...deviceQuads(graph, seen)];
