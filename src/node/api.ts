@@ -249,6 +249,7 @@ export class LocalApi implements NodeApi {
       return await devices.place(device, opts);
     } finally {
       devices.fetcher = undefined;
+      await devices.graphsSettled(); // the catalog graph is in the store before this process closes it
     }
   }
 

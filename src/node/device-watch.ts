@@ -87,6 +87,7 @@ export class DeviceWatch extends EventEmitter {
     this.devices.off('claimed', this.onClaimed);
     this.devices.fetcher = undefined;
     await this.refreshing?.catch(() => undefined);
+    await this.devices.graphsSettled();
   }
 
   private async restartWatcher(): Promise<void> {

@@ -311,14 +311,28 @@ export class NodeDevices extends EventEmitter {
     }
   }
 
-  /** After a placement: the trash drops what is older than its keeping time, and the catalog graph is brought up to date. */
+  /**
+   * After a placement: the trash drops what is older than its keeping time, and the catalog graph is brought up to
+   * date in the background (a 10,000-file catalog is seconds of commits; the placement does not wait for it, see
+   * {@link graphsSettled}).
+   */
   private async afterRun(dev: DeviceRow, profile: DeviceProfile): Promise<void> {
     try {
       await emptyTrash(dev.root, { olderThanDays: TRASH_DAYS });
     } catch (e) {
       this.emit('log', `${dev.name}: cannot empty its trash: ${(e as Error).message}`);
     }
-    await this.loadGraph(dev, profile);
+    this.graphWork = this.graphWork.then(() => this.loadGraph(dev, profile));
+  }
+
+  private graphWork: Promise<void> = Promise.resolve();
+
+  /** Resolves once every catalog graph load queued by a placement is done. */
+  async graphsSettled(): Promise<void> {
+    for (let w = this.graphWork; ; w = this.graphWork) {
+      await w;
+      if (w === this.graphWork) return;
+    }
   }
 
   /** Load the catalog of an attached device or target into its graph; a failure is logged, never thrown. */

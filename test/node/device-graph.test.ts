@@ -65,6 +65,12 @@ function copies(label: string): string[] {
     return rel;
   });
 }
+/** Place, then wait for the catalog graph (loaded in the background after a placement). */
+async function placed(root: string) {
+  const r = await devices.place(root);
+  await devices.graphsSettled();
+  return r;
+}
 const ask = (q: string) => {
   const out = node.store.query(`PREFIX ss: <https://w3id.org/semsync/ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ${q}`);
   return out.kind === 'boolean' ? out.value : undefined;
@@ -72,7 +78,7 @@ const ask = (q: string) => {
 
 describe('every copy in the graph', () => {
   it('a placement loads the target\'s catalog into its own graph; describe PATH works for a copy', async () => {
-    expect((await devices.place(card)).copied).toBe(3);
+    expect((await placed(card)).copied).toBe(3);
     expect(copies('card')).toEqual(['Photos/2020/01/p0.jpg', 'Photos/2021/02/p1.jpg', 'Photos/2022/03/p2.jpg']);
     const id = (await devices.find(card)).id;
     const g = graphIri(node.nodeId, `device/${id}`).value;
@@ -84,7 +90,7 @@ describe('every copy in the graph', () => {
 
   it('a file the person deleted by hand leaves the graph and is remembered, not copied back', async () => {
     await fsp.rm(path.join(card, 'Photos/2020/01/p0.jpg'));
-    const r = await devices.place(card);
+    const r = await placed(card);
     expect(r.copied).toBe(0);
     expect(copies('card')).toEqual(['Photos/2021/02/p1.jpg', 'Photos/2022/03/p2.jpg']);
     expect((await readCatalogRecords(card)).find((x) => x.path === 'Photos/2020/01/p0.jpg')?.removedAt).toBeTruthy();
@@ -92,7 +98,7 @@ describe('every copy in the graph', () => {
 
   it('mirror mode: a copy whose source left goes to the XDG trash, and `trash restore` brings it back into place and into the graph', async () => {
     await node.store.commit(photos.get('p2.jpg')!.map((q) => ({ op: 'D' as const, quad: q })));
-    const r = await devices.place(card);
+    const r = await placed(card);
     expect(r.removed).toBe(1);
     expect(copies('card')).toEqual(['Photos/2021/02/p1.jpg']);
     const listed = await api.trashList('card');
