@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { DCTERMS, FOAF, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri, personIri } from '../graph/vocab.js';
+import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../graph/vocab.js';
 import type { CatalogRecord } from './catalog.js';
 import { deviceIri } from './profile.js';
 
@@ -54,11 +54,13 @@ export function deviceQuads(graph: string, d: DeviceSeen): Quad[] {
 
 /**
  * Every copy on the device as statements in `graph`: `<file:///mount/path> a nfo:FileDataObject ; nie:interpretedAs
- * <urn:sha256:…> ; nfo:fileSize N ; ss:onDevice <device> ; ss:relativePath "…" ; ss:placedBy <rule>`, and what the
- * node keeps knowing of the content once its source is gone (title, creator, category: the catalog's template values).
- * Records of files the person deleted are not copies and are left out.
+ * <urn:sha256:…> ; nfo:fileSize N ; ss:onDevice <device> ; ss:relativePath "…" ; ss:placedBy <rule>`. For a content
+ * the node does not describe (`known` says which it does: the caller copies those descriptions), its title and
+ * category from the catalog's template values. Records of files the person deleted are not copies and are left out.
  */
-export function catalogGraphQuads(graph: string, d: DeviceSeen, records: readonly CatalogRecord[]): Quad[] {
+export function catalogGraphQuads(
+  graph: string, d: DeviceSeen, records: readonly CatalogRecord[], known: { titled: ReadonlySet<string>; categorised: ReadonlySet<string> } = { titled: new Set(), categorised: new Set() },
+): Quad[] {
   const g = namedNode(graph);
   const dev = namedNode(deviceIri(d.id));
   const out = deviceQuads(graph, d);
@@ -71,11 +73,9 @@ export function catalogGraphQuads(graph: string, d: DeviceSeen, records: readonl
   const relP = SS('relativePath');
   const byP = SS('placedBy');
   const titleP = DCTERMS('title');
-  const creatorP = DCTERMS('creator');
   const catP = SS('category');
   const integer = XSD('integer');
   const contents = new Set<string>();
-  const people = new Set<string>();
   const labels = new Set<string>();
   const rules = new Map<string, n3.NamedNode>();
   for (const r of records) {
@@ -91,17 +91,9 @@ export function catalogGraphQuads(graph: string, d: DeviceSeen, records: readonl
     if (contents.has(r.content)) continue;
     contents.add(r.content);
     const v = r.values;
-    if (v.title) out.push(quad(c, titleP, literal(v.title), g));
-    const creator = v.creator || v.albumartist || v.artist;
-    if (creator) {
-      const p = personIri(creator);
-      out.push(quad(c, creatorP, p, g));
-      if (!people.has(p.value)) {
-        people.add(p.value);
-        out.push(quad(p, typeP, FOAF('Person'), g), quad(p, FOAF('name'), literal(creator), g));
-      }
-    }
-    if (v.category) {
+    // A template's creator is a formatted string ("A & B", "A et al."), not a person: only the title and category.
+    if (v.title && !known.titled.has(r.content)) out.push(quad(c, titleP, literal(v.title), g));
+    if (v.category && !known.categorised.has(r.content)) {
       out.push(quad(c, catP, categoryIri(v.category), g));
       labels.add(v.category);
     }

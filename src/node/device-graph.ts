@@ -5,7 +5,7 @@ import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { graphIri } from '../graph/vocab.js';
+import { DCTERMS, FOAF, NFO, RDFS, SS, graphIri } from '../graph/vocab.js';
 import { CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
 
@@ -28,6 +28,15 @@ interface Loaded {
   stamp: string;
   quads: Map<string, Quad>;
 }
+
+const { namedNode, quad } = n3.DataFactory;
+const TITLE = DCTERMS('title');
+const CREATOR = DCTERMS('creator');
+const CATEGORY = SS('category');
+const NAME = FOAF('name');
+const LABEL = RDFS('label');
+/** What the node copies of a content's description into a device's graph. */
+const ADOPTED = [TITLE, CREATOR, DCTERMS('subject'), DCTERMS('date'), DCTERMS('language'), NFO('genre'), CATEGORY];
 
 const keyOf = (q: Quad) =>
   `${q.subject.value}\u0000${q.predicate.value}\u0000${q.object.termType}\u0000${q.object.value}\u0000${q.object.termType === 'Literal' ? q.object.datatype.value : ''}`;
@@ -66,8 +75,50 @@ export class DeviceGraphs {
       ...(row.free !== undefined ? { free: row.free } : {}), ...(row.total !== undefined ? { total: row.total } : {}),
       ...(row.mirror ? { mirror: true } : {}),
     };
-    const quads = catalogGraphQuads(graph, seen, records);
+    const contents = new Set(records.flatMap((r) => (r.removedAt ? [] : [r.content])));
+    const { quads: described, titled, categorised } = this.describe(graph, contents);
+    const quads = catalogGraphQuads(graph, seen, records, { titled, categorised });
+    for (const q of described) quads.push(q);
     return this.replace(graph, seen, stamp, quads);
+  }
+
+  /**
+   * Adoption: what the store says of the copies' contents (title, creators, subjects, date, language, genre, category,
+   * the creators' names), copied into the device's graph, so the node keeps describing a copy, with the same values,
+   * once its source is gone (a visitor left, a grant was revoked). The same values as the source's: planning, which
+   * reads them from every graph, sees no difference. No rdf:type: content only copies describe is not "in the library".
+   */
+  private describe(graph: string, contents: ReadonlySet<string>): { quads: Quad[]; titled: Set<string>; categorised: Set<string> } {
+    const store = this.node.store;
+    const g = namedNode(graph);
+    const out: Quad[] = [];
+    const titled = new Set<string>();
+    const categorised = new Set<string>();
+    const people = new Set<string>();
+    const labels = new Set<string>();
+    const seen = new Set<string>();
+    const push = (q: Quad) => {
+      const k = keyOf(q);
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(quad(q.subject, q.predicate, q.object, g));
+      }
+    };
+    if (contents.size === 0) return { quads: out, titled, categorised };
+    for (const p of ADOPTED) {
+      for (const q of store.match(null, p, null, null)) {
+        const c = q.subject.value;
+        if (q.subject.termType !== 'NamedNode' || !contents.has(c)) continue;
+        if (q.object.termType === 'BlankNode') continue;
+        push(q);
+        if (p === TITLE) titled.add(c);
+        else if (p === CATEGORY) (categorised.add(c), labels.add(q.object.value));
+        else if (p === CREATOR && q.object.termType === 'NamedNode') people.add(q.object.value);
+      }
+    }
+    for (const iri of people) for (const q of store.match(namedNode(iri), NAME, null, null)) push(q);
+    for (const iri of labels) for (const q of store.match(namedNode(iri), LABEL, null, null)) push(q);
+    return { quads: out, titled, categorised };
   }
 
   /** The device that was attached at `root` is gone: its graph stays, marked detached (`ss:attached false`). */

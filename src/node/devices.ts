@@ -480,6 +480,8 @@ export class NodeDevices extends EventEmitter {
     const next = cfg.hostTargets.filter((t) => t.name !== name && path.resolve(t.path) !== path.resolve(name));
     if (next.length === cfg.hostTargets.length) return false;
     await this.saveConfig({ ...cfg, hostTargets: next });
+    // Its files stay, and so does its catalog graph: no longer placed, so marked detached.
+    for (const t of cfg.hostTargets) if (!next.includes(t)) await this.graphs.detached(t.path).catch(() => false);
     this.emit('targets-changed');
     return true;
   }

@@ -40,7 +40,7 @@ async function until(done: () => boolean | Promise<boolean>, what: string, log: 
 
 /** The query contract's example: every sci-fi book, and where each copy is (the freshest view of each device). */
 export const EVERY_SCIFI_COPY = `
-SELECT ?title ?file ?device ?attached ?node WHERE {
+SELECT DISTINCT ?title ?file ?device ?attached ?node WHERE {
   ?book ss:category/rdfs:label "SciFi" ; dcterms:title ?title .
   GRAPH ?g { ?file nie:interpretedAs ?book . OPTIONAL { ?file ss:onDevice ?dev } }
   OPTIONAL { GRAPH ?g { ?dev rdfs:label ?device ; ss:attached ?attached ; ss:lastSeen ?seen } }

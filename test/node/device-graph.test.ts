@@ -85,7 +85,8 @@ describe('every copy in the graph', () => {
     expect(ask(`ASK { GRAPH <${g}> { ?d a ss:Device ; ss:attached true ; ss:deviceKind "target" ; ss:freeSpace ?f ; ss:lastSeen ?t ; ss:mirror true } }`)).toBe(true);
     const text = await api.describe(path.join(card, 'Photos/2021/02/p1.jpg'), 'nquads');
     expect(text).toContain(g);
-    expect(text).toContain('interpretedAs');
+    expect(text).toContain('interpretedAs');    // Copies are not the content's files for planning (never a name, a format or a source).
+    for (const f of devices.currentFacts().values()) expect(f.files.every((x) => !x.iri.startsWith(pathToFileURL(card).href))).toBe(true);
   });
 
   it('a file the person deleted by hand leaves the graph and is remembered, not copied back', async () => {
@@ -97,7 +98,10 @@ describe('every copy in the graph', () => {
   });
 
   it('mirror mode: a copy whose source left goes to the XDG trash, and `trash restore` brings it back into place and into the graph', async () => {
+    const c2 = photos.get('p2.jpg')![1].object.value;
     await node.store.commit(photos.get('p2.jpg')!.map((q) => ({ op: 'D' as const, quad: q })));
+    // Adopted: the node still describes the content its copy holds (its date, copied from the share into the card's graph).
+    expect(ask(`ASK { <${c2}> <http://purl.org/dc/terms/date> ?d }`)).toBe(true);
     const r = await placed(card);
     expect(r.removed).toBe(1);
     expect(copies('card')).toEqual(['Photos/2021/02/p1.jpg']);
