@@ -3,6 +3,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { claimDevice, writeCatalog, type CatalogRecord } from '../src/devices/index.js';
+import { DeviceGraphs } from '../src/node/device-graph.js';
 import { devicesOf } from '../src/node/devices.js';
 import { SemsyncNode } from '../src/node/node.js';
 import { dataDir, fmt, record, time } from './lib.js';
@@ -34,6 +35,8 @@ export async function benchCatalogGraph(count = 10_000): Promise<void> {
     await devices.graphs.detached(dev);
     const again = await time(() => devices.graphs.load(row));
     record({ what: `the same device attached again (unchanged catalog: ${again.value.added} added, ${again.value.removed} removed)`, ours: fmt.ms(again.ms), anchorName: '', anchor: '', ratio: '', goal: '(reference)' });
+    const fresh = await time(() => new DeviceGraphs(node).load(row));
+    record({ what: `the same device attached to a restarted node (the graph read back from the store and compared: ${fresh.value.added} added, ${fresh.value.removed} removed)`, ours: fmt.ms(fresh.ms), anchorName: '', anchor: '', ratio: '', goal: '(reference)' });
   } finally {
     await node.close();
     await rm(base, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export interface DeviceSeen {
   attached: boolean;
   /** `ss:mirror true` in its profile. */
   mirror?: boolean;
+  /** Which catalog (and device facts) the graph was loaded from (`ss:catalogVersion`): unchanged → nothing to load. */
+  version?: string;
 }
 
 /** The source part of a device's graph name (`…/graph/<nodeId>/device/<id>`). */
@@ -49,6 +51,7 @@ export function deviceQuads(graph: string, d: DeviceSeen): Quad[] {
   if (d.free !== undefined) out.push(quad(dev, SS('freeSpace'), literal(String(d.free), XSD('integer')), g));
   if (d.total !== undefined) out.push(quad(dev, SS('capacity'), literal(String(d.total), XSD('integer')), g));
   if (d.mirror) out.push(quad(dev, SS('mirror'), literal('true', XSD('boolean')), g));
+  if (d.version) out.push(quad(dev, SS('catalogVersion'), literal(d.version), g));
   return out;
 }
 

@@ -1,12 +1,13 @@
 // Every copy in the graph: each device and host target this node has seen has a named graph of its copies (its
 // catalog) in the node's store, `…/graph/<nodeId>/device/<deviceId>`, loaded when it attaches and after each
 // placement, kept (marked detached) when it goes. Synced to paired peers (see docs/decisions.md "Every copy in the graph").
+import { createHash } from 'node:crypto';
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { DCTERMS, FOAF, NFO, RDFS, SS, graphIri } from '../graph/vocab.js';
-import { CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
+import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, graphIri } from '../graph/vocab.js';
+import { CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
 
 /** What `load` needs of an attached device (a `DeviceRow`'s fields). */
@@ -26,11 +27,13 @@ interface Loaded {
   seen: DeviceSeen;
   /** What identifies the catalog and the device's facts as loaded: unchanged → nothing to do. */
   stamp: string;
-  quads: Map<string, Quad>;
+  /** What the graph holds (undefined: not read back from the store yet). */
+  quads: Map<string, Quad> | undefined;
 }
 
 const { namedNode, quad } = n3.DataFactory;
 const TITLE = DCTERMS('title');
+const VERSION = SS('catalogVersion').value;
 const CREATOR = DCTERMS('creator');
 const CATEGORY = SS('category');
 const NAME = FOAF('name');
@@ -65,16 +68,29 @@ export class DeviceGraphs {
     if (lst?.isSymbolicLink()) return { added: 0, removed: 0 }; // never read through a link
     const st = lst ? statSync(file, { throwIfNoEntry: false }) : undefined;
     const graph = this.graphOf(row.id);
-    const stamp = JSON.stringify([row.id, row.name, row.kind, row.fsType, row.root, Boolean(row.mirror), st ? [st.ino, st.size, st.mtimeMs, st.ctimeMs] : null]);
+    const stamp = createHash('sha256')
+      .update(JSON.stringify([row.id, row.name, row.kind, row.fsType, row.root, Boolean(row.mirror), st ? [st.ino, st.size, st.mtimeMs, st.ctimeMs] : null]))
+      .digest('hex').slice(0, 24);
     this.byRoot.set(root, graph);
     const last = this.loaded.get(graph);
     if (last?.stamp === stamp && last.seen.attached) return { added: 0, removed: 0 };
-    const records = await readCatalogRecords(root);
     const seen: DeviceSeen = {
       id: row.id, label: row.name, kind: row.kind, fsType: row.fsType, root, lastSeen: now.toISOString(), attached: true,
       ...(row.free !== undefined ? { free: row.free } : {}), ...(row.total !== undefined ? { total: row.total } : {}),
-      ...(row.mirror ? { mirror: true } : {}),
+      ...(row.mirror ? { mirror: true } : {}), version: stamp,
     };
+    // Plugged in again with the catalog it had: only the device's own statements change.
+    if (last?.stamp === stamp) return this.swapDevice(last, seen);
+    if (!last) {
+      // A node started again: the graph in the store says which catalog it was loaded from.
+      const held = this.node.store.match(namedNode(deviceIri(row.id)), null, null, namedNode(graph));
+      if (held.some((q) => q.predicate.value === VERSION && q.object.value === stamp)) {
+        const loaded: Loaded = { graph, seen, stamp, quads: undefined };
+        this.loaded.set(graph, loaded);
+        return this.swapDevice(loaded, seen, held);
+      }
+    }
+    const records = await readCatalogRecords(root);
     const contents = new Set(records.flatMap((r) => (r.removedAt ? [] : [r.content])));
     const { quads: described, titled, categorised } = this.describe(graph, contents);
     const quads = catalogGraphQuads(graph, seen, records, { titled, categorised });
@@ -117,7 +133,10 @@ export class DeviceGraphs {
       }
     }
     for (const iri of people) for (const q of store.match(namedNode(iri), NAME, null, null)) push(q);
-    for (const iri of labels) for (const q of store.match(namedNode(iri), LABEL, null, null)) push(q);
+    for (const iri of labels) {
+      push(quad(namedNode(iri), RDF('type'), SS('Category')));
+      for (const q of store.match(namedNode(iri), LABEL, null, null)) push(q);
+    }
     return { quads: out, titled, categorised };
   }
 
@@ -130,12 +149,24 @@ export class DeviceGraphs {
     const last = this.loaded.get(graph);
     if (!last) return false;
     // ss:lastSeen stays the last time this node looked at it attached: another node that sees it later is fresher.
-    const seen = { ...last.seen, attached: false };
-    const quads = new Map(last.quads);
-    for (const q of deviceQuads(graph, last.seen)) quads.delete(keyOf(q));
-    const next = [...quads.values(), ...deviceQuads(graph, seen)];
-    await this.replace(graph, seen, last.stamp, next);
+    await this.swapDevice(last, { ...last.seen, attached: false });
     return true;
+  }
+
+  /** Replace the device's own statements in a loaded graph (its copies unchanged). */
+  private async swapDevice(last: Loaded, seen: DeviceSeen, held?: Quad[]): Promise<{ added: number; removed: number }> {
+    const before = new Map((held ?? deviceQuads(last.graph, last.seen)).map((q) => [keyOf(q), q]));
+    const after = new Map(deviceQuads(last.graph, seen).map((q) => [keyOf(q), q]));
+    const changes: Array<{ op: 'A' | 'D'; quad: Quad }> = [];
+    for (const [k, q] of before) if (!after.has(k)) changes.push({ op: 'D', quad: q });
+    for (const [k, q] of after) if (!before.has(k)) changes.push({ op: 'A', quad: q });
+    if (changes.length) await this.node.store.commit(changes);
+    for (const c of changes) {
+      if (c.op === 'D') last.quads?.delete(keyOf(c.quad));
+      else last.quads?.set(keyOf(c.quad), c.quad);
+    }
+    last.seen = seen;
+    return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
   }
 
   private async replace(graph: string, seen: DeviceSeen, stamp: string, quads: Quad[]): Promise<{ added: number; removed: number }> {
