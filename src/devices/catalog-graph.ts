@@ -6,6 +6,7 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../graph/vocab.js';
 import type { CatalogRecord } from './catalog.js';
+import { unsafeRelative } from './contain.js';
 import { deviceIri } from './profile.js';
 
 const { quad, namedNode, literal } = n3.DataFactory;
@@ -82,7 +83,8 @@ export function catalogGraphQuads(
   const labels = new Set<string>();
   const rules = new Map<string, n3.NamedNode>();
   for (const r of records) {
-    if (r.removedAt) continue;
+    // A catalog comes from the device (maybe not ours): only plain relative paths, content hashes and IRIs.
+    if (r.removedAt || unsafeRelative(r.path) || r.path === '' || !CONTENT.test(r.content) || !IRI.test(r.rule)) continue;
     const f = namedNode(base + r.path.split('/').map(encodeSegment).join('/'));
     const c = namedNode(r.content);
     let rule = rules.get(r.rule);
@@ -104,6 +106,9 @@ export function catalogGraphQuads(
   for (const l of labels) out.push(quad(categoryIri(l), typeP, SS('Category'), g), quad(categoryIri(l), RDFS('label'), literal(l), g));
   return out;
 }
+
+const CONTENT = /^urn:sha256:[0-9a-f]{64}$/;
+const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]{1,2000}$/;
 
 // As url.pathToFileURL encodes a path segment (so the IRI is the one `semsync describe PATH` looks up).
 const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;

@@ -2,12 +2,12 @@
 // catalog) in the node's store, `…/graph/<nodeId>/device/<deviceId>`, loaded when it attaches and after each
 // placement, kept (marked detached) when it goes. Synced to paired peers (see docs/decisions.md "Every copy in the graph").
 import { createHash } from 'node:crypto';
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, graphIri } from '../graph/vocab.js';
-import { CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
+import { CATALOG_FILE, LEGACY_CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
 
 /** What `load` needs of an attached device (a `DeviceRow`'s fields). */
@@ -41,6 +41,14 @@ const LABEL = RDFS('label');
 /** What the node copies of a content's description into a device's graph. */
 const ADOPTED = [TITLE, CREATOR, DCTERMS('subject'), DCTERMS('date'), DCTERMS('language'), NFO('genre'), CATEGORY];
 
+/** The biggest catalog loaded into the graph (a 10,000-file catalog is ~5 MB; a device that is not ours may say anything). */
+export const CATALOG_GRAPH_MAX_BYTES = 128 << 20;
+
+/** A device's catalog that is not loaded into the graph (too big). */
+export class CatalogGraphError extends Error {
+  override name = 'CatalogGraphError';
+}
+
 const keyOf = (q: Quad) =>
   `${q.subject.value}\u0000${q.predicate.value}\u0000${q.object.termType}\u0000${q.object.value}\u0000${q.object.termType === 'Literal' ? q.object.datatype.value : ''}`;
 
@@ -64,9 +72,14 @@ export class DeviceGraphs {
     const root = path.resolve(row.root);
     deviceDir(root, PROFILE_DIR, false);
     const file = path.join(root, CATALOG_FILE);
-    const lst = lstatSync(file, { throwIfNoEntry: false });
-    if (lst?.isSymbolicLink()) return { added: 0, removed: 0 }; // never read through a link
-    const st = lst ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    let st: ReturnType<typeof lstatSync>;
+    for (const f of [path.join(root, LEGACY_CATALOG_FILE), file]) {
+      st = lstatSync(f, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink()) throw new CatalogGraphError(`${f} is a symbolic link; not read`);
+      if (st && st.size > CATALOG_GRAPH_MAX_BYTES) {
+        throw new CatalogGraphError(`${f} is ${st.size} bytes; a catalog of at most ${CATALOG_GRAPH_MAX_BYTES} bytes is loaded into the graph (left out)`);
+      }
+    }
     const graph = this.graphOf(row.id);
     const stamp = createHash('sha256')
       .update(JSON.stringify([row.id, row.name, row.kind, row.fsType, row.root, Boolean(row.mirror), st ? [st.ino, st.size, st.mtimeMs, st.ctimeMs] : null]))

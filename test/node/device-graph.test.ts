@@ -7,7 +7,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDeviceTtl, PROFILE_FILE, readCatalogRecords } from '../../src/devices/index.js';
+import { parseDeviceTtl, PROFILE_FILE, readCatalogRecords, serializeCatalog } from '../../src/devices/index.js';
+import { CatalogGraphError } from '../../src/node/device-graph.js';
 import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../../src/graph/vocab.js';
 import { LocalApi } from '../../src/node/api.js';
 import { devicesOf, type NodeDevices } from '../../src/node/devices.js';
@@ -143,5 +144,30 @@ describe('claiming as a person expects', () => {
     await expect(devices.claim(media, { formats: ['epub'] })).rejects.toThrow(/not a MIME type/);
     expect((await devices.claim(media, { mirror: false })).state).toBe('claimed');
     expect(parseDeviceTtl(await fsp.readFile(path.join(media, PROFILE_FILE), 'utf8')).mirror).toBeUndefined();
+  });
+});
+
+describe('a catalog from a device that is not ours', () => {
+  it('only plain relative paths, content hashes and IRIs become copies; a linked or oversized catalog is not read', async () => {
+    const stick = path.join(base, 'stick');
+    await fsp.mkdir(path.join(stick, '.semsync'), { recursive: true });
+    const good = `urn:sha256:${'a'.repeat(64)}`;
+    const rec = (p: string, content: string, rule = 'urn:x:rule') => ({ path: p, content, size: 1, rule, values: { title: 'T' }, placedAt: '' });
+    await fsp.writeFile(path.join(stick, '.semsync', 'catalog.trig'), serializeCatalog('stick', [
+      rec('ok/a.epub', good), rec('../../etc/passwd', good), rec('/etc/shadow', good), rec('b.epub', 'urn:sha256:zz'), rec('c.epub', good, 'not an iri'),
+    ]));
+    const row = { id: 'stick', name: 'Stick', root: stick, kind: 'mount', fsType: 'vfat' };
+    await devices.graphs.load(row);
+    expect(copies('Stick')).toEqual(['ok/a.epub']);
+    await fsp.rm(path.join(stick, '.semsync', 'catalog.trig'));
+    await fsp.writeFile(path.join(base, 'host-file.trig'), 'x');
+    await fsp.symlink(path.join(base, 'host-file.trig'), path.join(stick, '.semsync', 'catalog.trig'));
+    await expect(devices.graphs.load(row)).rejects.toBeInstanceOf(CatalogGraphError);
+    await fsp.rm(path.join(stick, '.semsync', 'catalog.trig'));
+    const big = await fsp.open(path.join(stick, '.semsync', 'catalog.trig'), 'w');
+    await big.truncate(200 << 20); // sparse: 200 MiB said, nothing read
+    await big.close();
+    await expect(devices.graphs.load(row)).rejects.toThrow(/at most 134217728 bytes/);
+    expect(copies('Stick')).toEqual(['ok/a.epub']); // what was loaded before stays
   });
 });
