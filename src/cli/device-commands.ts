@@ -6,7 +6,7 @@ import { printJson, table, UsageError } from './output.js';
 import { progress } from './progress.js';
 
 /** What the user named or asked wrongly (unknown device, not claimed, foreign, broken profile or rules file): exit 2. */
-const INPUT = new Set(['UnknownDeviceError', 'DeviceNotClaimedError', 'DeviceForeignError', 'DeviceProfileError', 'RuleFileError', 'RuleEvaluationError', 'TargetFolderError', 'TrashRestoreError']);
+const INPUT = new Set(['UnknownDeviceError', 'DeviceNotClaimedError', 'DeviceForeignError', 'DeviceProfileError', 'RuleFileError', 'RuleEvaluationError', 'TargetFolderError', 'TrashRestoreError', 'ClaimRequestError']);
 
 async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   try {

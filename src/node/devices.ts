@@ -8,7 +8,7 @@ import type { Quad } from '@rdfjs/types';
 import { graphIri } from '../graph/vocab.js';
 import {
   categoriseFacts, categoryQuads, defaultRulesFile, fetchFacts, loadDefaultRules, plan, prepareFieldValues, userRulesFiles,
-  type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type MediaKind, type Operation, type RuleGraph, type Rules, type SourceFile,
+  type Assigned, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type RuleGraph, type Rules, type SourceFile,
 } from '../rules/index.js';
 import {
   claimDevice, claimState, currentUser, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
@@ -17,7 +17,10 @@ import {
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
+import { claimOptions, type ClaimRequest } from './device-claim.js';
 import { DeviceGraphs } from './device-graph.js';
+
+export type { ClaimRequest } from './device-claim.js';
 import { PlanMemo } from './plan-memo.js';
 import { localSources } from './sources.js';
 import { makeTargetFolder } from './target-folder.js';
@@ -75,30 +78,6 @@ export interface ExplainAnswer {
   placedAt: string;
   /** What this node's graph says about the content now (title, creator, subject, genre, date...), if it knows it. */
   metadata?: Record<string, string[]>;
-}
-
-/** What `semsync devices claim` asks for besides the claim. */
-export interface ClaimRequest {
-  name?: string;
-  owner?: string;
-  /** Kinds it takes: ebook, music, photo. */
-  accepts?: string[];
-  /** MIME types it takes; each goes to its kind (audio/* music, image/* photo, the rest ebook). */
-  formats?: string[];
-  /** Mirror the library (ss:mirror true) or not (false: copy, the default). */
-  mirror?: boolean;
-}
-
-/** A MIME list as the profile's formats per kind. */
-function formatsByKind(list: string[]): Partial<Record<MediaKind, string[]>> {
-  const out: Partial<Record<MediaKind, string[]>> = {};
-  for (const raw of list) {
-    const m = raw.trim().toLowerCase();
-    if (!/^[a-z0-9][\w.+-]*\/[\w.+-]+$/.test(m)) throw new UnknownDeviceError(`--formats: "${raw}" is not a MIME type (e.g. application/epub+zip)`);
-    const kind: MediaKind = m.startsWith('audio/') ? 'music' : m.startsWith('image/') ? 'photo' : 'ebook';
-    (out[kind] ??= []).push(m);
-  }
-  return out;
 }
 
 export interface PlaceOptions {
@@ -237,16 +216,7 @@ export class NodeDevices extends EventEmitter {
    */
   async claim(idOrPath: string, opts: ClaimRequest = {}): Promise<DeviceRow> {
     const dev = await this.find(idOrPath);
-    const accepts = opts.accepts?.map((k) => {
-      const kind = k.trim().toLowerCase();
-      if (!(MEDIA_KINDS as string[]).includes(kind)) throw new UnknownDeviceError(`--accepts: unknown kind "${k}" (one of ${MEDIA_KINDS.join(', ')})`);
-      return kind as MediaKind;
-    });
-    const formats = opts.formats ? formatsByKind(opts.formats) : undefined;
-    await claimDevice(this.node.paths.claims, dev.root, {
-      name: opts.name, owner: opts.owner, user: this.user,
-      ...(accepts ? { accepts } : {}), ...(formats ? { formats } : {}), ...(opts.mirror !== undefined ? { mirror: opts.mirror } : {}),
-    });
+    await claimDevice(this.node.paths.claims, dev.root, { ...claimOptions(opts), user: this.user });
     this.emit('claimed', dev.root);
     return this.find(dev.root);
   }
