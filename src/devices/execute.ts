@@ -262,9 +262,17 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   const recordOf = (op: CopyOp, n: number) => (n === op.size ? recordByOp.get(op) : undefined);
   if (copies.length) need += (newDirs.size + 2) * block + round(copies.length * 1200);
   // A device's own trash keeps what is removed on the device: its oldest entries give way when space is short.
-  const trash = opts.trash ?? ({ kind: 'device' } as const);
-  let freed = trash && trash.kind === 'device' ? 0 : removes.reduce((n, r) => n + round(r.size), 0);
-  if (need > free + freed && trash && trash.kind === 'device') freed += await makeRoom(root, need - free - freed);
+  let trash = opts.trash ?? ({ kind: 'device' } as const);
+  const removedBytes = removes.reduce((n, r) => n + round(r.size), 0);
+  let freed = trash && trash.kind === 'device' ? 0 : removedBytes;
+  if (need > free + freed && trash && trash.kind === 'device') {
+    freed += await makeRoom(root, need - free - freed);
+    // No room to keep this run's removed files as well: they are deleted outright, as before there was a trash.
+    if (need > free + freed && removedBytes > 0) {
+      trash = false;
+      freed += removedBytes;
+    }
+  }
   if (need > free + freed) throw new DeviceFullError(root, need, free + freed);
 
   const total = copies.length + removes.length;

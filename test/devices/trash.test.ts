@@ -8,7 +8,7 @@ import {
   claimDevice, emptyTrash, executePlan, readCatalogRecords, readTrash, restoreTrash, TRASH_INDEX, walkDevice, xdgTrashDir,
 } from '../../src/devices/index.js';
 import type { Operation } from '../../src/rules/types.js';
-import { tempDir } from './mounts-helper.js';
+import { mountTmpfs, tempDir } from './mounts-helper.js';
 
 let base: string;
 beforeAll(async () => {
@@ -115,6 +115,38 @@ describe('the device trash', () => {
     expect(failed?.message ?? JSON.stringify(r)).toMatch(/symbolic link/);
     expect(await fsp.readdir(elsewhere)).toEqual([]);
     expect(readFileSync(path.join(d.root, 'f.txt'), 'utf8')).toBe('bytes of f.txt');
+  });
+});
+
+describe('a device short of space', () => {
+  it('its oldest trashed files give way; with no trash left to free, a run\'s removed files are deleted outright', async () => {
+    const m = await mountTmpfs(path.join(base, 'small'), '1m');
+    if (m.kind !== 'tmpfs') return void console.warn('[trash test] no tmpfs: skipped');
+    try {
+      const claims = path.join(base, 'claims-small.json');
+      await claimDevice(claims, m.root, { user: 'alice' });
+      const src = path.join(base, 'small-src');
+      await fsp.mkdir(src, { recursive: true });
+      const op = async (name: string, fill: number): Promise<Operation> => {
+        const bytes = Buffer.alloc(600 << 10, fill);
+        await fsp.writeFile(path.join(src, name), bytes);
+        return { kind: 'copy', content: `urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`, source: path.join(src, name), target: name, size: bytes.length, rule: RULE, values: {} };
+      };
+      const opts = { claims, user: 'alice' };
+      expect((await executePlan(m.root, [await op('a.bin', 1)], opts)).copied).toBe(1);
+      // A rule's move: a.bin goes, b.bin comes; 600 KiB + 600 KiB do not fit in 1 MiB, so a.bin is not kept in the trash.
+      const moved = await executePlan(m.root, [await op('b.bin', 2), remove('a.bin')], opts);
+      expect(moved).toMatchObject({ copied: 1, removed: 1, errors: [] });
+      expect(moved.trashed).toEqual([]);
+      expect((await walkDevice(m.root)).map((f) => f.path)).toEqual(['b.bin']);
+      // With room, a removed file is trashed; the next copy that needs the room takes it from the trash.
+      expect((await executePlan(m.root, [remove('b.bin')], opts)).trashed.map((t) => t.path)).toEqual(['b.bin']);
+      expect((await readTrash(m.root)).map((t) => t.path)).toEqual(['b.bin']);
+      expect((await executePlan(m.root, [await op('c.bin', 3)], opts)).copied).toBe(1);
+      expect(await readTrash(m.root)).toEqual([]);
+    } finally {
+      await m.unmount();
+    }
   });
 });
 
