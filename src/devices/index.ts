@@ -25,7 +25,7 @@ export { executePlan, PENDING_FILE, LEGACY_PENDING_FILE, type ExecuteOptions, ty
 export { unsafeTarget, type SourceLike } from './copy.js';
 export { Stager, STAGING_DIR } from './stage.js';
 export {
-  moveToTrash, addToTrash, readTrash, emptyTrash, restoreTrash, makeRoom, xdgTrashDir, TrashRestoreError,
+  moveToTrash, addToTrash, trashedFile, readTrash, emptyTrash, restoreTrash, makeRoom, xdgTrashDir, TrashRestoreError,
   TRASH_DIR, TRASH_INDEX, TRASH_DAYS, type TrashEntry, type TrashPlace,
 } from './trash.js';
 export { catalogGraphQuads, deviceQuads, deviceGraphSource, type DeviceSeen } from './catalog-graph.js';

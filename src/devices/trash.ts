@@ -28,7 +28,10 @@ export interface TrashEntry extends CatalogRecord {
   trashedAt: string;
   /** Why semsync removed it (the plan's reason). */
   reason: string;
-  /** Where its bytes are now (absolute). */
+  /**
+   * Where its bytes are now: absolute in the XDG trash; on a device, `.semsync/trash/files/<id>` relative to its root
+   * (the device may be mounted elsewhere later; the index's word is not taken: the name is derived from the id).
+   */
   file: string;
   /** The XDG `.trashinfo` file, for a host target's trash. */
   info?: string;
@@ -57,7 +60,9 @@ export async function readTrash(root: string): Promise<TrashEntry[]> {
   if (!deviceDir(root, TRASH_DIR, false)) return [];
   try {
     const data = JSON.parse(await fsp.readFile(path.join(root, TRASH_INDEX), 'utf8')) as { entries?: TrashEntry[] };
-    return Array.isArray(data.entries) ? data.entries.filter((e) => e && typeof e.id === 'string' && !unsafeRelative(e.path) && e.path !== '') : [];
+    return Array.isArray(data.entries)
+      ? data.entries.filter((e) => e && typeof e.id === 'string' && /^[\w-]{1,64}$/.test(e.id) && typeof e.file === 'string' && !unsafeRelative(e.path) && e.path !== '')
+      : [];
   } catch {
     return [];
   }
@@ -144,9 +149,8 @@ export function moveToTrash(root: string, rec: CatalogRecord, where: TrashPlace,
   delete (base as Partial<TrashEntry>).restoredAt;
   if (where.kind === 'xdg') return { ...base, ...toXdg(where.dir, abs, now) };
   const dir = deviceDir(root, `${TRASH_DIR}/files`, true)!;
-  const file = path.join(dir, id);
-  renameSync(abs, file);
-  return { ...base, file };
+  renameSync(abs, path.join(dir, id));
+  return { ...base, file: `${TRASH_DIR}/files/${id}` };
 }
 
 /** Record trashed files in the target's trash index. */
@@ -171,18 +175,26 @@ export async function emptyTrash(root: string, opts: { olderThanDays?: number; i
   return gone;
 }
 
-/** Delete a trashed file's bytes (and its .trashinfo); a device's only below its own trash folder. */
-function removeTrashed(root: string, e: TrashEntry): void {
+/**
+ * Where a trashed file's bytes are: in the XDG trash only as `files/NAME` beside its `info/NAME.trashinfo`; on a device
+ * only in its own trash folder, by id. Undefined for anything else (a hostile index).
+ */
+export function trashedFile(root: string, e: TrashEntry): string | undefined {
   if (e.info) {
     const dir = path.dirname(path.dirname(e.info));
-    if (path.basename(e.info).endsWith('.trashinfo') && path.dirname(e.file) === path.join(dir, 'files')) {
-      rmSync(e.file, { force: true });
-      rmSync(e.info, { force: true });
-    }
-    return;
+    const ok = path.isAbsolute(e.info) && path.basename(e.info) === `${path.basename(e.file)}.trashinfo` && path.dirname(e.file) === path.join(dir, 'files');
+    return ok ? e.file : undefined;
   }
   const dir = deviceDir(root, `${TRASH_DIR}/files`, false);
-  if (dir && path.dirname(e.file) === dir) rmSync(e.file, { force: true });
+  return dir ? path.join(dir, e.id) : undefined;
+}
+
+/** Delete a trashed file's bytes (and its .trashinfo). */
+function removeTrashed(root: string, e: TrashEntry): void {
+  const file = trashedFile(root, e);
+  if (!file) return;
+  rmSync(file, { force: true });
+  if (e.info) rmSync(e.info, { force: true });
 }
 
 /** Free at least `bytes` on a device by deleting its oldest trashed files; returns the bytes freed. */
@@ -215,8 +227,9 @@ export async function restoreTrash(root: string, deviceId: string, ids: string[]
       const dir = deviceDir(root, i < 0 ? '' : e.path.slice(0, i), true)!;
       const target = path.join(dir, e.path.slice(i + 1));
       if (lstatSync(target, { throwIfNoEntry: false })) throw new Error(`${e.path} exists again`);
-      if (!lstatSync(e.file, { throwIfNoEntry: false })?.isFile()) throw new Error(`its bytes are gone from ${e.file}`);
-      move(e.file, target);
+      const file = trashedFile(root, e);
+      if (!file || !lstatSync(file, { throwIfNoEntry: false })?.isFile()) throw new Error(`its bytes are gone from ${file ?? e.file}`);
+      move(file, target);
       if (e.info) rmSync(e.info, { force: true });
       done.push(e);
     } catch (err) {

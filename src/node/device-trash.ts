@@ -1,5 +1,5 @@
 // `semsync trash list|restore|empty`: what semsync removed from attached devices and host targets (see src/devices/trash.ts).
-import { emptyTrash, readDeviceProfile, readTrash, restoreTrash, type TrashEntry } from '../devices/index.js';
+import { emptyTrash, readDeviceProfile, readTrash, restoreTrash, trashedFile, type TrashEntry } from '../devices/index.js';
 import type { DeviceRow, NodeDevices } from './devices.js';
 
 /** A trashed file as the CLI lists it. */
@@ -18,7 +18,8 @@ export interface TrashRow {
 }
 
 const rowOf = (d: DeviceRow, e: TrashEntry): TrashRow => ({
-  id: e.id, device: d.id, deviceName: d.name, path: e.path, content: e.content, size: e.size, trashedAt: e.trashedAt, reason: e.reason, file: e.file,
+  id: e.id, device: d.id, deviceName: d.name, path: e.path, content: e.content, size: e.size, trashedAt: e.trashedAt, reason: e.reason,
+  file: trashedFile(d.root, e) ?? e.file,
 });
 
 class NodeTrash {

@@ -52,13 +52,16 @@ describe('the device trash', () => {
     expect((await walkDevice(d.root)).map((f) => f.path)).toEqual(['Books/b.epub']);
     const [e] = await readTrash(d.root);
     expect(e).toMatchObject({ path: 'Books/a.epub', content: d.contents.get('Books/a.epub'), reason: 'mirror: its source left the library', rule: RULE });
-    expect(e.file.startsWith(path.join(d.root, '.semsync', 'trash', 'files') + '/')).toBe(true);
-    expect(readFileSync(e.file, 'utf8')).toBe('bytes of Books/a.epub');
+    expect(e.file).toBe(`.semsync/trash/files/${e.id}`); // relative: the device may be mounted elsewhere later
+    expect(readFileSync(path.join(d.root, e.file), 'utf8')).toBe('bytes of Books/a.epub');
     expect((await readCatalogRecords(d.root)).map((x) => x.path)).toEqual(['Books/b.epub']);
 
-    const back = await restoreTrash(d.root, 'dev', [e.id]);
+    const moved = `${d.root}-elsewhere`; // plugged in at another mount point
+    await fsp.rename(d.root, moved);
+    const back = await restoreTrash(moved, 'dev', [e.id]);
     expect(back.errors).toEqual([]);
-    expect(readFileSync(path.join(d.root, 'Books/a.epub'), 'utf8')).toBe('bytes of Books/a.epub');
+    expect(readFileSync(path.join(moved, 'Books/a.epub'), 'utf8')).toBe('bytes of Books/a.epub');
+    d.root = moved;
     expect((await readCatalogRecords(d.root)).map((x) => [x.path, x.content])).toEqual([
       ['Books/a.epub', d.contents.get('Books/a.epub')], ['Books/b.epub', d.contents.get('Books/b.epub')],
     ]);
@@ -83,10 +86,10 @@ describe('the device trash', () => {
     await executePlan(d.root, [remove('new.jpg')], { claims: d.claims, user: 'alice' });
     const [old, fresh] = await readTrash(d.root);
     expect((await emptyTrash(d.root, { olderThanDays: 30 })).map((x) => x.path)).toEqual(['old.jpg']);
-    await expect(fsp.stat(old.file)).rejects.toThrow();
+    await expect(fsp.stat(path.join(d.root, old.file))).rejects.toThrow();
     expect((await readTrash(d.root)).map((x) => x.path)).toEqual(['new.jpg']);
     expect((await emptyTrash(d.root)).map((x) => x.path)).toEqual(['new.jpg']);
-    await expect(fsp.stat(fresh.file)).rejects.toThrow();
+    await expect(fsp.stat(path.join(d.root, fresh.file))).rejects.toThrow();
   });
 
   it('a hostile trash index (paths leaving the device, files outside its trash) neither restores nor deletes outside', async () => {
@@ -100,7 +103,10 @@ describe('the device trash', () => {
     ];
     await fsp.mkdir(path.join(d.root, '.semsync', 'trash'), { recursive: true });
     await fsp.writeFile(path.join(d.root, TRASH_INDEX), JSON.stringify({ entries: hostile }));
-    expect((await readTrash(d.root)).map((e) => e.id)).toEqual(['b', 'c']); // a path leaving the device is dropped
+    hostile.push({ ...hostile[1], id: '../../host-secret' });
+    await fsp.writeFile(path.join(d.root, TRASH_INDEX), JSON.stringify({ entries: hostile }));
+    expect((await readTrash(d.root)).map((e) => e.id)).toEqual(['b', 'c']); // a path or an id leaving the device is dropped
+    expect((await restoreTrash(d.root, 'dev', 'all')).restored).toEqual([]); // bytes only from the device's own trash
     await emptyTrash(d.root);
     expect(readFileSync(outside, 'utf8')).toBe('host file'); // not below the device's trash, nor a .trashinfo: not deleted
   });
