@@ -4,7 +4,7 @@
 // its catalog; the example query of docs/query-contract.md lists every copy on B and on C; A revokes the grant and
 // deletes a book: Ivan's copies stay and B's graph still knows them; the Mirror copies are in the XDG trash and restore.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,14 @@ SELECT DISTINCT ?title ?file ?device ?attached ?node WHERE {
   BIND (STRBEFORE(STRAFTER(STR(?g), "/graph/"), "/") AS ?node)
 }`;
 
+/** The first file below `dir` whose name contains `part`. */
+function findUnder(dir: string, part: string): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.includes(part)) return path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+  }
+  return undefined;
+}
+
 interface Copy { title: string; file: string; device: string; attached: string; node: string }
 async function copies(home: string): Promise<Copy[]> {
   const out = JSON.parse(await ok(home, 'query', EVERY_SCIFI_COPY, '--format', 'json')) as { results: { bindings: Array<Record<string, { value: string }>> } };
@@ -90,6 +98,17 @@ describe('every copy known, copy not mirror, across three nodes', () => {
     const filed = path.join(docs, 'eBooks', 'SciFi', 'Ann Author - The Star Road.epub');
     const mirrored = path.join(mirror, 'eBooks', 'SciFi', 'Ann Author - The Star Road.epub');
     await until(() => existsSync(filed) && existsSync(mirrored), 'B files the book into Documents and Mirror', log);
+
+    // A book Ivan deletes from his Documents by hand is not filed again; `place --restore` brings it back.
+    await until(() => findUnder(docs, 'Old Rome') !== undefined, 'B files Old Rome', log);
+    const rome = findUnder(docs, 'Old Rome')!;
+    await rm(rome);
+    const again = JSON.parse(await ok(hb, 'place', 'Documents', '--json')) as { copied: number; skipped: Array<{ reason: string; file?: string }> };
+    expect(again.copied).toBe(0);
+    expect(again.skipped.some((k) => /removed from the device by hand/.test(k.reason))).toBe(true);
+    expect(existsSync(rome)).toBe(false);
+    expect((JSON.parse(await ok(hb, 'place', 'Documents', '--restore', '--json')) as { copied: number }).copied).toBe(1);
+    expect(existsSync(rome)).toBe(true);
 
     // The reader: claimed with what it takes, filled.
     const readerB = path.join(work, 'B-media', 'reader');
