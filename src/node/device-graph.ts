@@ -49,6 +49,9 @@ export class CatalogGraphError extends Error {
   override name = 'CatalogGraphError';
 }
 
+/** Statements per commit when a catalog is loaded. */
+const COMMIT_PART = 10_000;
+
 const keyOf = (q: Quad) =>
   `${q.subject.value}\u0000${q.predicate.value}\u0000${q.object.termType}\u0000${q.object.value}\u0000${q.object.termType === 'Literal' ? q.object.datatype.value : ''}`;
 
@@ -194,7 +197,11 @@ export class DeviceGraphs {
     const changes: Array<{ op: 'A' | 'D'; quad: Quad }> = [];
     for (const [k, q] of have) if (!want.has(k)) changes.push({ op: 'D', quad: q });
     for (const [k, q] of want) if (!have.has(k)) changes.push({ op: 'A', quad: q });
-    if (changes.length) await store.commit(changes);
+    // In parts, so a big catalog does not hold the store for seconds at once; the device's own statements (with its
+    // ss:catalogVersion) go last, so a load cut short is never taken for a complete one.
+    const dev = deviceIri(seen.id);
+    changes.sort((x, y) => Number(x.quad.subject.value === dev) - Number(y.quad.subject.value === dev));
+    for (let i = 0; i < changes.length; i += COMMIT_PART) await store.commit(changes.slice(i, i + COMMIT_PART));
     this.loaded.set(graph, { graph, seen, stamp, quads: want });
     return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
   }
