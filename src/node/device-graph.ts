@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, graphIri } from '../graph/vocab.js';
+import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, XSD, graphIri } from '../graph/vocab.js';
 import { CATALOG_FILE, LEGACY_CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
 
@@ -31,7 +32,7 @@ interface Loaded {
   quads: Map<string, Quad> | undefined;
 }
 
-const { namedNode, quad } = n3.DataFactory;
+const { namedNode, quad, literal } = n3.DataFactory;
 const TITLE = DCTERMS('title');
 const VERSION = SS('catalogVersion').value;
 const CREATOR = DCTERMS('creator');
@@ -167,6 +168,30 @@ export class DeviceGraphs {
     // ss:lastSeen stays the last time this node looked at it attached: another node that sees it later is fresher.
     await this.swapDevice(last, { ...last.seen, attached: false });
     return true;
+  }
+
+  /**
+   * At start: this node's device graphs that say `ss:attached true` for a device that is not attached now (it was
+   * unplugged while the node was stopped) are marked detached. `attachedRoots`: the devices and targets attached now.
+   */
+  async detachMissing(attachedRoots: readonly string[]): Promise<number> {
+    const prefix = graphIri(this.node.nodeId, 'device/').value;
+    const here = new Set(attachedRoots.map((r) => pathToFileURL(path.resolve(r)).href));
+    const out = this.node.store.query(
+      `SELECT ?g ?d ?m WHERE { GRAPH ?g { ?d <${SS('attached').value}> true ; <${SS('mountPoint').value}> ?m } FILTER(STRSTARTS(STR(?g), ${JSON.stringify(prefix)})) }`,
+    );
+    if (out.kind !== 'bindings') return 0;
+    const changes: Array<{ op: 'A' | 'D'; quad: Quad }> = [];
+    for (const r of out.rows) {
+      if (!r.g || !r.d || !r.m || here.has(r.m.value)) continue;
+      const g = namedNode(r.g.value);
+      const d = namedNode(r.d.value);
+      changes.push({ op: 'D', quad: quad(d, SS('attached'), literal('true', XSD('boolean')), g) });
+      changes.push({ op: 'A', quad: quad(d, SS('attached'), literal('false', XSD('boolean')), g) });
+      this.loaded.delete(r.g.value); // read back from the store at its next load
+    }
+    if (changes.length) await this.node.store.commit(changes);
+    return changes.length / 2;
   }
 
   /** Replace the device's own statements in a loaded graph (its copies unchanged). */

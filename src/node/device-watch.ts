@@ -66,6 +66,10 @@ export class DeviceWatch extends EventEmitter {
     this.devices.on('targets-changed', this.onTargets);
     this.devices.on('claimed', this.onClaimed);
     await this.restartWatcher();
+    // A device unplugged while the node was stopped: its graph says detached now.
+    const attachedNow = [...(this.watcher?.current() ?? []).map((v) => v.root), ...this.node.config.hostTargets.map((t) => t.path)];
+    const gone = await this.devices.graphs.detachMissing(attachedNow).catch(() => 0);
+    if (gone) this.say(`devices: ${gone} device(s) unplugged while the node was stopped marked detached`);
     // Host targets and attached devices are brought up to date now, then whenever the graph or the rules change.
     this.schedule();
     const tick = () => {
