@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // What semsync removes from host targets goes to the XDG trash: tests (and the CLIs they spawn) use their own.
+    env: { XDG_DATA_HOME: path.join(os.tmpdir(), `semsync-test-xdg-${process.pid}`) },
   },
 });

@@ -14,6 +14,7 @@ async function load(): Promise<Record<string, Bench>> {
   const optional: Array<[string, string, string]> = [
     ['peers', './peers.js', 'benchPeers'],
     ['devices', './devices.js', 'benchDevices'],
+    ['catalog', './catalog-graph.js', 'benchCatalogGraph'],
     ['http', './http.js', 'benchHttp'],
     ['pim', './pim.js', 'benchPim'],
   ];

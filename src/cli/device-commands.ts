@@ -6,7 +6,7 @@ import { printJson, table, UsageError } from './output.js';
 import { progress } from './progress.js';
 
 /** What the user named or asked wrongly (unknown device, not claimed, foreign, broken profile or rules file): exit 2. */
-const INPUT = new Set(['UnknownDeviceError', 'DeviceNotClaimedError', 'DeviceForeignError', 'DeviceProfileError', 'RuleFileError', 'RuleEvaluationError', 'TargetFolderError']);
+const INPUT = new Set(['UnknownDeviceError', 'DeviceNotClaimedError', 'DeviceForeignError', 'DeviceProfileError', 'RuleFileError', 'RuleEvaluationError', 'TargetFolderError', 'TrashRestoreError', 'ClaimRequestError']);
 
 async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -17,6 +17,7 @@ async function asUsage<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
 const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
 
 export function bytes(n: number | undefined): string {
@@ -80,15 +81,21 @@ export function registerDeviceCommands(program: Command): void {
 
   devices
     .command('claim <device>')
-    .description('let semsync fill a device (by the id `semsync devices` shows, its name, or its mount point): writes .semsync/device.ttl if it has none')
-    .option('--name <name>', 'a name for it')
+    .description('let semsync fill a device (by the id `semsync devices` shows, its name, or its mount point): writes its profile .semsync/device.ttl (what was asked, else what it had, else everything)')
+    .option('--name <name>', 'a name for it (renames a device claimed before)')
     .option('--owner <user>', 'who owns it (default: you); a device owned by someone else is left alone')
+    .option('--accepts <kinds>', 'what it takes: ebook,music,photo (comma-separated)', list)
+    .option('--formats <mimes>', 'the formats it reads or plays, e.g. application/epub+zip,audio/mpeg (each to its kind)', list)
+    .option('--mirror', 'mirror the library: what semsync placed goes (to its trash) when its source goes away')
+    .option('--no-mirror', 'copy, not mirror (the default): what semsync placed stays when its source goes away')
     .option('--json', 'print JSON: the device')
-    .action(async (device: string, opts: { name?: string; owner?: string; json?: boolean }, cmd: Command) => {
+    .action(async (device: string, opts: { name?: string; owner?: string; accepts?: string[]; formats?: string[]; mirror?: boolean; json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api) => {
-        const row = await asUsage(() => api.deviceClaim(device, { name: opts.name, owner: opts.owner }));
+        const mirror = cmd.getOptionValueSource('mirror') === 'cli' ? opts.mirror : undefined;
+        const req = { name: opts.name, owner: opts.owner, ...(opts.accepts ? { accepts: opts.accepts } : {}), ...(opts.formats ? { formats: opts.formats } : {}), ...(mirror !== undefined ? { mirror } : {}) };
+        const row = await asUsage(() => api.deviceClaim(device, req));
         if (json(opts, cmd)) return printJson(row);
-        console.log(`claimed ${row.name} (${row.id}) at ${row.root}; \`semsync place ${row.id}\` fills it (a running node does it on every attach)`);
+        console.log(`claimed ${row.name} (${row.id}) at ${row.root}${row.accepts ? `, takes ${row.accepts.join(', ')}` : ''}; \`semsync place ${row.id}\` fills it (a running node does it on every attach)`);
       });
     });
 
@@ -120,16 +127,17 @@ export function registerDeviceCommands(program: Command): void {
     .command('place <device>')
     .description('plan a claimed device (or host target) from the rules, then copy and remove; a second run does nothing (--dry-run works on an unclaimed device too)')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--restore', 'place again the files you deleted from the device by hand (otherwise they are not copied back)')
     .option('--json', 'print JSON: {device, planned, copied, removed, skipped: [{target, content, file, reason}], errors, operations}')
-    .action(async (device: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (device: string, opts: { dryRun?: boolean; restore?: boolean; json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api, local) => {
         const bar = progress('placing', !json(opts, cmd) && local !== undefined && process.stderr.isTTY === true);
         let s: PlaceSummary;
         try {
           s = await asUsage(() =>
             local
-              ? (api as import('../node/api.js').LocalApi).place(device, { dryRun: opts.dryRun, onProgress: (p) => bar.update(p.done, p.total, p.target ?? '') })
-              : api.place(device, { dryRun: opts.dryRun }),
+              ? (api as import('../node/api.js').LocalApi).place(device, { dryRun: opts.dryRun, restore: opts.restore, onProgress: (p) => bar.update(p.done, p.total, p.target ?? '') })
+              : api.place(device, { dryRun: opts.dryRun, restore: opts.restore }),
           );
         } finally {
           bar.stop();
@@ -167,10 +175,11 @@ export function registerDeviceCommands(program: Command): void {
     .command('add <dir>')
     .description('make DIR a placement target (created if missing; claimed for you; every kind, POSIX names)')
     .option('--name <name>', 'a name for it (default: the folder name)')
+    .option('--mirror', 'mirror the library: what semsync filed goes (to the trash) when its source goes away (default: it stays)')
     .option('--json', 'print JSON')
-    .action(async (dir: string, opts: { name?: string; json?: boolean }, cmd: Command) => {
+    .action(async (dir: string, opts: { name?: string; mirror?: boolean; json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api) => {
-        const row = await asUsage(() => api.targetAdd(dir, opts.name));
+        const row = await asUsage(() => api.targetAdd(dir, opts.name, opts.mirror ? { mirror: true } : {}));
         if (json(opts, cmd)) return printJson(row);
         console.log(`target ${row.name} (${row.id}) at ${row.root}; \`semsync place ${row.name}\` fills it now (a running node does it after every change)`);
       });
@@ -193,6 +202,58 @@ export function registerDeviceCommands(program: Command): void {
       await withApi(cmd, async (api) => {
         if (!(await api.targetRemove(name))) throw new UsageError(`no target named "${name}"; see \`semsync target list\``);
         console.log(`removed target ${name}; its files stay`);
+      });
+    });
+  registerTrashCommands(program);
+}
+
+function registerTrashCommands(program: Command): void {
+  const trash = program
+    .command('trash')
+    .description(`what semsync removed from devices (their .semsync/trash/) and host targets (your XDG trash), kept 30 days`);
+  trash
+    .command('list')
+    .description('the trashed files of attached devices and host targets (or of one)')
+    .option('--device <device>', 'only this device or target')
+    .option('--json', 'print JSON: [{id, device, deviceName, path, content, size, trashedAt, reason, file}]')
+    .action(async (opts: { device?: string; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const rows = await asUsage(() => api.trashList(opts.device));
+        if (json(opts, cmd)) return printJson(rows);
+        if (rows.length === 0) return console.log('the trash is empty');
+        console.log(table(['id', 'device', 'path', 'removed', 'why'], rows.map((r) => [r.id, r.deviceName, r.path, r.trashedAt, r.reason])));
+      });
+    });
+  trash
+    .command('restore [ids...]')
+    .description('put trashed files back where they were (and into the catalog): by id, or --all')
+    .option('--all', 'every trashed file')
+    .option('--device <device>', 'only this device or target')
+    .option('--json', 'print JSON: {restored, errors}')
+    .action(async (ids: string[], opts: { all?: boolean; device?: string; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        if (!opts.all && ids.length === 0) throw new UsageError('name the ids to restore (see `semsync trash list`), or --all');
+        const r = await asUsage(() => api.trashRestore(opts.all ? 'all' : ids, opts.device));
+        if (json(opts, cmd)) printJson(r);
+        else {
+          for (const x of r.restored) console.log(`restored ${x.path} on ${x.deviceName}`);
+          for (const e of r.errors) console.log(`error: ${e}`);
+        }
+        if (r.errors.length) process.exitCode = 1;
+      });
+    });
+  trash
+    .command('empty')
+    .description('delete trashed files for good (all, or older than --older-than DAYS)')
+    .option('--older-than <days>', 'only those trashed more than DAYS days ago', Number)
+    .option('--device <device>', 'only this device or target')
+    .option('--json', 'print JSON: the deleted entries')
+    .action(async (opts: { olderThan?: number; device?: string; json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        if (opts.olderThan !== undefined && !(opts.olderThan >= 0)) throw new UsageError('--older-than takes a number of days');
+        const rows = await asUsage(() => api.trashEmpty({ device: opts.device, ...(opts.olderThan !== undefined ? { olderThanDays: opts.olderThan } : {}) }));
+        if (json(opts, cmd)) return printJson(rows);
+        console.log(`deleted ${rows.length} trashed file(s)`);
       });
     });
 }

@@ -25,6 +25,16 @@ export interface CatalogRecord {
   values: Record<string, string>;
   /** When it was placed (ISO 8601). */
   placedAt: string;
+  /**
+   * When semsync found the file gone from the device (ISO 8601): the person deleted it by hand, so it is not copied
+   * back (`semsync place --restore` does). Such a record describes no file on the device.
+   */
+  removedAt?: string;
+  /**
+   * When the person put the file back from the trash (ISO 8601): it is theirs now, never removed or moved by semsync
+   * (not even in mirror mode), and still a copy of its content.
+   */
+  restoredAt?: string;
 }
 
 /** The answer to "why is this file here". */
@@ -62,7 +72,9 @@ function recordLine(r: CatalogRecord): string {
   if (r.placedAt !== last.placedAt) last.placedAtTerm = lit((last.placedAt = r.placedAt));
   return (
     `_:f${(fileSeq++).toString(36)} ss:relativePath ${lit(r.path)} ; nie:interpretedAs ${iri(r.content)} ; nfo:fileSize ${integer(r.size)} ; ` +
-    `ss:placedBy ${last.ruleTerm} ; ss:placedAt ${last.placedAtTerm}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON .\n`
+    `ss:placedBy ${last.ruleTerm} ; ss:placedAt ${last.placedAtTerm}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON` +
+    (r.removedAt ? ` ; ss:removedByPerson ${lit(r.removedAt)}^^xsd:dateTime` : '') +
+    (r.restoredAt ? ` ; ss:restoredAt ${lit(r.restoredAt)}^^xsd:dateTime .\n` : ' .\n')
   );
 }
 const last = { rule: '', ruleTerm: iri(''), placedAt: '', placedAtTerm: lit('') };
@@ -290,6 +302,7 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
   const P = {
     rp: SS('relativePath').value, interp: NIE('interpretedAs').value,
     size: NFO('fileSize').value, placedBy: SS('placedBy').value, placedAt: SS('placedAt').value, tv: SS('templateValues').value,
+    removed: SS('removedByPerson').value, restored: SS('restoredAt').value,
   };
   const quads = (format === 'TriG' ? quickTrig(text) : quickQuads(text)) ?? n3Quads(text, format);
   for (const { s, p, o, g } of quads) {
@@ -300,6 +313,8 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
       case P.size: get(s).size = Number(o); break;
       case P.placedBy: get(s).rule = o; break;
       case P.placedAt: get(s).placedAt = o; break;
+      case P.removed: get(s).removedAt = o; break;
+      case P.restored: get(s).restoredAt = o; break;
       case P.tv: {
         try {
           const v = JSON.parse(o) as unknown;
@@ -314,7 +329,10 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
   const records: CatalogRecord[] = [];
   for (const f of files.values()) {
     if (!f.path || !f.content || !f.rule) continue;
-    records.push({ path: f.path, content: f.content, size: f.size ?? 0, rule: f.rule, values: f.values, placedAt: f.placedAt ?? '' });
+    const r: CatalogRecord = { path: f.path, content: f.content, size: f.size ?? 0, rule: f.rule, values: f.values, placedAt: f.placedAt ?? '' };
+    if (f.removedAt) r.removedAt = f.removedAt;
+    if (f.restoredAt) r.restoredAt = f.restoredAt;
+    records.push(r);
   }
   return { device, records };
 }
@@ -354,7 +372,7 @@ export async function readCatalogRecords(root: string): Promise<CatalogRecord[]>
 
 /** What the catalog says semsync placed on the device (not checked against the files; see {@link listDevice}). */
 export async function readCatalog(root: string): Promise<DeviceEntry[]> {
-  return (await readCatalogRecords(root)).map((r) => ({ path: r.path, size: r.size, content: r.content, placedBy: r.rule }));
+  return (await readCatalogRecords(root)).filter((r) => !r.removedAt).map((r) => ({ path: r.path, size: r.size, content: r.content, placedBy: r.rule }));
 }
 
 /** Write a file atomically: temp file next to it (never opened through a symbolic link), fsync, rename over. */
@@ -475,12 +493,13 @@ export async function walkDevice(root: string): Promise<{ path: string; size: nu
  * where the catalog placed that file and its size still matches (a file the user replaced counts as theirs).
  */
 export async function listDevice(root: string): Promise<DeviceEntry[]> {
-  const [files, records] = await Promise.all([walkDevice(root), readCatalogRecords(root)]);
+  const [files, all] = await Promise.all([walkDevice(root), readCatalogRecords(root)]);
+  const records = all.some((r) => r.removedAt) ? all.filter((r) => !r.removedAt) : all;
   const byPath = new Map(records.map((r) => [r.path, r]));
   let byFolded: Map<string, CatalogRecord> | undefined; // only when a name differs in case (FAT): rare
   return files.map((f) => {
     const r = byPath.get(f.path) ?? (byFolded ??= new Map(records.map((x) => [x.path.toLowerCase(), x]))).get(f.path.toLowerCase());
-    if (r && r.size === f.size) return { path: f.path, size: f.size, content: r.content, placedBy: r.rule };
+    if (r && r.size === f.size) return r.restoredAt ? { path: f.path, size: f.size, content: r.content } : { path: f.path, size: f.size, content: r.content, placedBy: r.rule };
     return { path: f.path, size: f.size };
   });
 }
@@ -493,6 +512,8 @@ export async function explainPath(root: string, relPath: string): Promise<Explan
   const found = await catalogText(root);
   if (!found) return undefined;
   const { device, records } = parseCatalog(found.text, found.format);
-  const r = records.find((x) => x.path === rel) ?? records.find((x) => x.path.toLowerCase() === rel.toLowerCase());
+  const live = records.filter((x) => !x.removedAt);
+  const r = live.find((x) => x.path === rel) ?? live.find((x) => x.path.toLowerCase() === rel.toLowerCase());
   return r ? { ...r, device: device ?? '' } : undefined;
 }
+

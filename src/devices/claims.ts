@@ -113,6 +113,10 @@ export interface ClaimOptions {
   owner?: string;
   /** What it takes (default: what the profile says; a music player takes music; anything else takes everything). */
   accepts?: MediaKind[];
+  /** MIME types it takes, per kind (replacing the profile's for each kind named). */
+  formats?: Partial<Record<MediaKind, string[]>>;
+  /** `ss:mirror true`: what semsync placed goes when its content leaves the library (default: it stays). */
+  mirror?: boolean;
   /** The user claiming (default: the OS user); a device owned by someone else cannot be claimed. */
   user?: string;
   mounts?: MountEntry[];
@@ -137,13 +141,23 @@ export async function claimDevice(claimsPath: string, root: string, opts: ClaimO
   const same = existing?.binding && !(await bindingProblem(claimsPath, root, before!.id, existing.binding, opts.mounts));
   // Another volume holds the claim of this id: this one is a new device with an id of its own.
   const copy = existing?.binding !== undefined && !same;
-  if (!hasTtl || copy) {
+  // What the person asked for now (a name, kinds, formats, mirroring) is written, never silently ignored.
+  const asked = opts.name !== undefined || opts.accepts !== undefined || opts.formats !== undefined || opts.mirror !== undefined;
+  if (!hasTtl || copy || (asked && profileChanges(before, opts))) {
     const id = copy ? randomUUID() : (before?.id ?? randomUUID());
     const name = opts.name ?? before?.name ?? (path.basename(path.resolve(root)) || 'device');
     const accepts = opts.accepts ?? (before ? before.accepts : ['ebook', 'music', 'photo']);
     deviceDir(root, PROFILE_DIR, true);
-    const kept = copy && before ? { formats: before.formats, folders: before.folders, folderDepth: before.folderDepth } : {};
-    await writeFileAtomic(path.join(root, PROFILE_FILE), serializeDeviceTtl({ id, name, owner: before?.owner ?? owner, accepts, ...kept }));
+    // A profile rewritten (a copy's new id, or what was asked) keeps what it said; a new one starts plain.
+    const kept: { formats?: DeviceProfile['formats']; folders?: DeviceProfile['folders']; folderDepth?: number; mirror?: boolean; nameRules?: 'posix' } = before && (copy || hasTtl)
+      ? { formats: before.formats, folders: before.folders, folderDepth: before.folderDepth, mirror: before.mirror, ...(before.filesystem === 'posix' ? { nameRules: 'posix' as const } : {}) }
+      : {};
+    const formats = { ...(kept.formats ?? {}), ...(opts.formats ?? {}) };
+    const mirror = opts.mirror ?? kept.mirror;
+    await writeFileAtomic(
+      path.join(root, PROFILE_FILE),
+      serializeDeviceTtl({ id, name, owner: before?.owner ?? owner, accepts, ...kept, formats, mirror }),
+    );
   }
   const profile = await readDeviceProfile(root, { mounts: opts.mounts });
   if (!profile) throw new Error(`device ${root}: profile vanished while claiming`);
@@ -159,6 +173,16 @@ export async function claimDevice(claimsPath: string, root: string, opts: ClaimO
   };
   await writeClaims(claimsPath, now);
   return profile;
+}
+
+/** Whether what was asked differs from the profile as it is. */
+function profileChanges(before: DeviceProfile | undefined, opts: ClaimOptions): boolean {
+  if (!before) return true;
+  if (opts.name !== undefined && opts.name !== before.name) return true;
+  if (opts.accepts !== undefined && [...opts.accepts].sort().join() !== [...before.accepts].sort().join()) return true;
+  if (opts.mirror !== undefined && opts.mirror !== Boolean(before.mirror)) return true;
+  for (const [k, list] of Object.entries(opts.formats ?? {})) if ((list ?? []).join() !== (before.formats[k as MediaKind] ?? []).join()) return true;
+  return false;
 }
 
 /** Forget a claim made on this machine (the device's own files are not touched). */

@@ -11,6 +11,7 @@ import { deviceDir, deviceFileDir } from './contain.js';
 import { DeviceForeignError, DeviceFullError, DeviceIoError, DeviceNotClaimedError } from './errors.js';
 import { LEGACY_PENDING_FILE, PENDING_FILE, readPending } from './pending.js';
 import { PROFILE_DIR, PROFILE_FILE, readDeviceProfile } from './profile.js';
+import { addToTrash, makeRoom, moveToTrash, TRASH_INDEX, type TrashEntry, type TrashPlace } from './trash.js';
 
 type CopyOp = Extract<Operation, { kind: 'copy' }>;
 
@@ -64,6 +65,11 @@ export interface ExecuteOptions {
    */
   staging?: Stager;
   now?: () => Date;
+  /**
+   * Where removed files go (default: the device's own trash, `.semsync/trash/`; a host target passes the XDG trash).
+   * `false` deletes them outright.
+   */
+  trash?: TrashPlace | false;
 }
 
 export interface ExecuteError {
@@ -87,6 +93,8 @@ export interface ExecuteResult {
   recovered: number;
   /** Leftover temp files removed. */
   tempRemoved: number;
+  /** Removed files moved to the trash. */
+  trashed: TrashEntry[];
 }
 
 const dirOf = (t: string) => {
@@ -115,7 +123,7 @@ const isSorted = (ops: CopyOp[]) => {
  */
 export async function executePlan(rootIn: string, ops: Operation[], opts: ExecuteOptions = {}): Promise<ExecuteResult> {
   const root = path.resolve(rootIn);
-  const res: ExecuteResult = { copied: 0, removed: 0, skipped: 0, bytes: 0, errors: [], skips: [], recovered: 0, tempRemoved: 0 };
+  const res: ExecuteResult = { copied: 0, removed: 0, skipped: 0, bytes: 0, errors: [], skips: [], recovered: 0, tempRemoved: 0, trashed: [] };
   // A `.semsync` that is a symbolic link (to a host folder) is refused before anything is read or written there.
   deviceDir(root, PROFILE_DIR, false);
   if (!(await statOf(path.join(root, PROFILE_FILE)))) throw new DeviceNotClaimedError(root, `no ${PROFILE_FILE}`);
@@ -162,6 +170,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   // Sort the plan: what is already in place, what to copy, what to remove.
   const copies: CopyOp[] = [];
   const removes: CatalogRecord[] = [];
+  const removeReasons = new Map<string, string>();
   const seen = new Set<string>();
   const skip = (reason: string, target?: string, content?: string) => {
     res.skipped++;
@@ -206,7 +215,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     const bad = unsafe[i];
     if (bad) return void res.errors.push({ target: op.target, code: 'EUNSAFE', message: `refused: ${bad}` });
     const st = stats[i];
-    const rec = catalog.get(op.target);
+    const found = catalog.get(op.target);
+    const rec = found?.removedAt ? undefined : found; // removed by the person: no file of ours there
     if (op.kind === 'remove') {
       if (!rec) return skip(`not placed by semsync, left alone (${op.reason})`, op.target);
       if (!st) {
@@ -215,6 +225,7 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
         return;
       }
       if (st.size !== rec.size) return skip('changed on the device since semsync placed it, left alone', op.target);
+      removeReasons.set(rec.path, op.reason);
       return void removes.push(rec);
     }
     if (seen.has(op.target)) return void res.errors.push({ target: op.target, content: op.content, code: 'EDUP', message: 'two copies to the same target' });
@@ -250,7 +261,18 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
   }
   const recordOf = (op: CopyOp, n: number) => (n === op.size ? recordByOp.get(op) : undefined);
   if (copies.length) need += (newDirs.size + 2) * block + round(copies.length * 1200);
-  const freed = removes.reduce((n, r) => n + round(r.size), 0);
+  // A device's own trash keeps what is removed on the device: its oldest entries give way when space is short.
+  let trash = opts.trash ?? ({ kind: 'device' } as const);
+  const removedBytes = removes.reduce((n, r) => n + round(r.size), 0);
+  let freed = trash && trash.kind === 'device' ? 0 : removedBytes;
+  if (need > free + freed && trash && trash.kind === 'device') {
+    freed += await makeRoom(root, need - free - freed);
+    // No room to keep this run's removed files as well: they are deleted outright, as before there was a trash.
+    if (need > free + freed && removedBytes > 0) {
+      trash = false;
+      freed += removedBytes;
+    }
+  }
   if (need > free + freed) throw new DeviceFullError(root, need, free + freed);
 
   const total = copies.length + removes.length;
@@ -323,7 +345,8 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
     if (stopped()) break;
     try {
       if (!deviceFileDir(root, r.path)) throw Object.assign(new Error(`${r.path}: its folder is gone`), { code: 'ENOENT' });
-      await fsp.unlink(path.join(root, r.path));
+      if (trash) res.trashed.push(moveToTrash(root, r, trash, removeReasons.get(r.path) ?? 'removed by semsync', now()));
+      else await fsp.unlink(path.join(root, r.path));
       catalog.delete(r.path);
       dirty = true;
       unflushed++;
@@ -338,6 +361,14 @@ export async function executePlan(rootIn: string, ops: Operation[], opts: Execut
       } else if (errCode(e) === 'EUNSAFE') {
         res.errors.push({ target: r.path, code: 'EUNSAFE', message: (e as Error).message });
       } else fatal = { target: r.path, error: e };
+    }
+  }
+
+  if (res.trashed.length) {
+    try {
+      await addToTrash(root, res.trashed);
+    } catch (e) {
+      fatal ??= { target: TRASH_INDEX, error: e };
     }
   }
 

@@ -10,7 +10,7 @@ export {
 export { MountWatcher, watchMounts, type WatchOptions } from './watch.js';
 export {
   readDeviceProfile, parseDeviceTtl, parseAudioPlayer, serializeDeviceTtl, normalizeMime, deviceIri, namingOf,
-  PROFILE_FILE, PROFILE_MAX_BYTES, AUDIO_PLAYER_FILE, MEDIA_KINDS, DEVICE_DEFAULT_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
+  PROFILE_DIR, PROFILE_FILE, PROFILE_MAX_BYTES, AUDIO_PLAYER_FILE, MEDIA_KINDS, DEVICE_DEFAULT_KINDS, type AudioPlayerInfo, type DeviceTtlInfo, type ReadProfileOptions,
 } from './profile.js';
 export {
   claimDevice, unclaimDevice, readClaims, listDevices, claimState, currentUser,
@@ -20,6 +20,12 @@ export {
   readCatalog, readCatalogRecords, writeCatalog, parseCatalog, serializeCatalog, listDevice, walkDevice, explainPath,
   CATALOG_FILE, LEGACY_CATALOG_FILE, TEMP_PREFIX, type CatalogRecord, type Explanation,
 } from './catalog.js';
+export { noteRemovedByPerson } from './removed.js';
 export { executePlan, PENDING_FILE, LEGACY_PENDING_FILE, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError } from './execute.js';
 export { unsafeTarget, type SourceLike } from './copy.js';
 export { Stager, STAGING_DIR } from './stage.js';
+export {
+  moveToTrash, addToTrash, trashedFile, readTrash, emptyTrash, restoreTrash, makeRoom, xdgTrashDir, TrashRestoreError,
+  TRASH_DIR, TRASH_INDEX, TRASH_DAYS, type TrashEntry, type TrashPlace,
+} from './trash.js';
+export { catalogGraphQuads, deviceQuads, deviceGraphSource, type DeviceSeen } from './catalog-graph.js';

@@ -217,7 +217,10 @@ export function parseDeviceTtl(text: string, file = PROFILE_FILE): DeviceTtlInfo
 }
 
 /** device.ttl text for a profile (what `claimDevice` writes). */
-export function serializeDeviceTtl(p: { id: string; name: string; owner?: string; accepts: MediaKind[]; formats?: DeviceProfile['formats']; folders?: DeviceProfile['folders']; folderDepth?: number }): string {
+export function serializeDeviceTtl(p: {
+  id: string; name: string; owner?: string; accepts: MediaKind[]; formats?: DeviceProfile['formats']; folders?: DeviceProfile['folders'];
+  folderDepth?: number; mirror?: boolean; nameRules?: 'posix' | 'fat';
+}): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     `@prefix ss: <${SS.iri}> .`,
@@ -230,6 +233,8 @@ export function serializeDeviceTtl(p: { id: string; name: string; owner?: string
   ];
   if (p.owner) lines.push(`  ss:owner ${q(p.owner)} ;`);
   if (p.folderDepth !== undefined) lines.push(`  ss:folderDepth ${p.folderDepth} ;`);
+  if (p.mirror) lines.push('  ss:mirror true ;');
+  if (p.nameRules) lines.push(`  ss:nameRules ${q(p.nameRules)} ;`);
   const acc = p.accepts.map((k) => {
     const parts = [`ss:kind ${q(k)}`];
     const folder = p.folders?.[k];

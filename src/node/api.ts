@@ -14,7 +14,8 @@ import type { ShareConfig } from './config.js';
 import type { SemsyncNode } from './node.js';
 import type { FetchResult, IdInfo, NodePeers, PeerEntry } from './peers.js';
 import type { ExecuteProgress } from '../devices/index.js';
-import type { DeviceRow, ExplainAnswer, NodeDevices, PlaceSummary } from './devices.js';
+import type { ClaimRequest, DeviceRow, ExplainAnswer, NodeDevices, PlaceSummary } from './devices.js';
+import { trashOf, type TrashRow } from './device-trash.js';
 import type { DavAccount, DavAccountStatus, DavAddOptions, NodePim, PimImportReport, PolicyEntry } from './pim.js';
 import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
@@ -75,10 +76,14 @@ export interface NodeApi {
   fetch(hash: string, out: string | undefined, cwd: string): Promise<FetchResult>;
   /** Devices (see src/node/devices.ts): attached devices and host targets; claim; place; explain; targets; media roots. */
   deviceList(): Promise<DeviceRow[]>;
-  deviceClaim(idOrPath: string, opts?: { name?: string; owner?: string }): Promise<DeviceRow>;
-  place(device: string, opts?: { dryRun?: boolean }): Promise<PlaceSummary>;
+  deviceClaim(idOrPath: string, opts?: ClaimRequest): Promise<DeviceRow>;
+  place(device: string, opts?: { dryRun?: boolean; restore?: boolean }): Promise<PlaceSummary>;
   explain(file: string): Promise<ExplainAnswer>;
-  targetAdd(dir: string, name?: string): Promise<DeviceRow>;
+  targetAdd(dir: string, name?: string, opts?: { mirror?: boolean }): Promise<DeviceRow>;
+  /** The trash of attached devices and host targets (what semsync removed, kept 30 days). */
+  trashList(device?: string): Promise<TrashRow[]>;
+  trashRestore(ids: string[] | 'all', device?: string): Promise<{ restored: TrashRow[]; errors: string[] }>;
+  trashEmpty(opts?: { device?: string; olderThanDays?: number }): Promise<TrashRow[]>;
   targetList(): Promise<Array<{ name: string; path: string }>>;
   targetRemove(name: string): Promise<boolean>;
   mediaRootAdd(dir: string): Promise<string[]>;
@@ -285,12 +290,12 @@ export class LocalApi implements NodeApi {
     return (await this.devices()).list();
   }
 
-  async deviceClaim(idOrPath: string, opts: { name?: string; owner?: string } = {}) {
+  async deviceClaim(idOrPath: string, opts: ClaimRequest = {}) {
     return (await this.devices()).claim(idOrPath, opts);
   }
 
   /** Plans and places (categories refreshed first). Without a running node, content held only by peers is fetched by a short-lived peer node. */
-  async place(device: string, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void } = {}) {
+  async place(device: string, opts: { dryRun?: boolean; restore?: boolean; onProgress?: (p: ExecuteProgress) => void } = {}) {
     const devices = (await this.devices());
     if (!opts.dryRun) await devices.refreshCategories();
     if (devices.fetcher || this.running) return devices.place(device, opts);
@@ -300,6 +305,7 @@ export class LocalApi implements NodeApi {
       return await devices.place(device, opts);
     } finally {
       devices.fetcher = undefined;
+      await devices.graphsSettled(); // the catalog graph is in the store before this process closes it
     }
   }
 
@@ -307,8 +313,20 @@ export class LocalApi implements NodeApi {
     return (await this.devices()).explain(file);
   }
 
-  async targetAdd(dir: string, name?: string) {
-    return (await this.devices()).addTarget(dir, name);
+  async targetAdd(dir: string, name?: string, opts: { mirror?: boolean } = {}) {
+    return (await this.devices()).addTarget(dir, name, opts);
+  }
+
+  async trashList(device?: string) {
+    return trashOf(await this.devices()).list(device);
+  }
+
+  async trashRestore(ids: string[] | 'all', device?: string) {
+    return trashOf(await this.devices()).restore(ids, device);
+  }
+
+  async trashEmpty(opts: { device?: string; olderThanDays?: number } = {}) {
+    return trashOf(await this.devices()).empty(opts);
   }
 
   async targetList() {

@@ -66,6 +66,10 @@ export class DeviceWatch extends EventEmitter {
     this.devices.on('targets-changed', this.onTargets);
     this.devices.on('claimed', this.onClaimed);
     await this.restartWatcher();
+    // A device unplugged while the node was stopped: its graph says detached now.
+    const attachedNow = [...(this.watcher?.current() ?? []).map((v) => v.root), ...this.node.config.hostTargets.map((t) => t.path)];
+    const gone = await this.devices.graphs.detachMissing(attachedNow).catch(() => 0);
+    if (gone) this.say(`devices: ${gone} device(s) unplugged while the node was stopped marked detached`);
     // Host targets and attached devices are brought up to date now, then whenever the graph or the rules change.
     this.schedule();
     const tick = () => {
@@ -87,6 +91,7 @@ export class DeviceWatch extends EventEmitter {
     this.devices.off('claimed', this.onClaimed);
     this.devices.fetcher = undefined;
     await this.refreshing?.catch(() => undefined);
+    await this.devices.graphsSettled();
   }
 
   private async restartWatcher(): Promise<void> {
@@ -100,6 +105,8 @@ export class DeviceWatch extends EventEmitter {
       if (targets.has(v.root)) return;
       this.say(`device at ${v.root} detached`);
       this.tell({ event: 'detached', root: v.root });
+      // Its catalog graph stays, marked detached: the copies on it are still the person's, somewhere.
+      void this.devices.graphs.detached(v.root).catch((e: unknown) => this.say(`device at ${v.root}: ${(e as Error).message}`));
     });
     w.on('error', (e) => this.say(`devices: cannot read the mount table: ${e.message}`));
     this.watcher = w;
@@ -114,11 +121,15 @@ export class DeviceWatch extends EventEmitter {
         this.say(`device ${profile!.name} (${profile!.id}) attached at ${v.root}: owned by ${profile!.owner}; left alone`);
         return this.tell({ event: 'foreign', root: v.root, id: profile!.id, name: profile!.name });
       }
+      // What is on it goes into the graph, claimed here or not (read only): a reader claimed on another of the
+      // person's nodes shows its copies here too.
+      const row = profile ? await this.devices.find(v.root).catch(() => undefined) : undefined;
+      if (row) await this.devices.loadGraph(row, profile);
       if (state === 'unclaimed') {
-        const row = await this.devices.find(v.root).catch(() => undefined);
-        const id = row?.id ?? v.root;
+        const found = row ?? (await this.devices.find(v.root).catch(() => undefined));
+        const id = found?.id ?? v.root;
         this.say(`new device attached at ${v.root} (${v.fsType}, id ${id}): not claimed, nothing is written to it; \`semsync devices claim ${id}\` to let semsync fill it${note ? ` (${note})` : ''}`);
-        return this.tell({ event: 'unclaimed', root: v.root, id, name: row?.name, ...(note ? { error: note } : {}) });
+        return this.tell({ event: 'unclaimed', root: v.root, id, name: found?.name, ...(note ? { error: note } : {}) });
       }
       this.say(`device ${profile!.name} (${profile!.id}) attached at ${v.root}`);
       this.tell({ event: 'attached', root: v.root, id: profile!.id, name: profile!.name });

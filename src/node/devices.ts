@@ -13,9 +13,14 @@ import {
 import {
   claimDevice, claimState, currentUser, executePlan, explainPath, listDevice, listDevices, readClaims, readDeviceProfile,
   readMountTable, stableDeviceId, DeviceForeignError, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE, LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager,
+  noteRemovedByPerson, emptyTrash, xdgTrashDir, TRASH_DAYS,
   type DeviceInfo, type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
 import { writeConfig } from './config.js';
+import { claimOptions, type ClaimRequest } from './device-claim.js';
+import { DeviceGraphs } from './device-graph.js';
+
+export type { ClaimRequest } from './device-claim.js';
 import { PlanMemo } from './plan-memo.js';
 import { localSources } from './sources.js';
 import { makeTargetFolder } from './target-folder.js';
@@ -75,6 +80,14 @@ export interface ExplainAnswer {
   metadata?: Record<string, string[]>;
 }
 
+export interface PlaceOptions {
+  dryRun?: boolean;
+  /** Place again what the person deleted from the device by hand (the catalog's memory of it is dropped). */
+  restore?: boolean;
+  onProgress?: (p: ExecuteProgress) => void;
+  signal?: AbortSignal;
+}
+
 /** Fetches a content's bytes from a peer into `out` (a file path); throws if no peer has it. */
 export type ContentFetcher = (hash: string, out: string) => Promise<void>;
 
@@ -99,9 +112,12 @@ export class NodeDevices extends EventEmitter {
   private sourcesCache: { facts: Map<string, ContentFacts>; shares: string; sources: Map<string, SourceFile> } | undefined;
   private readonly plans = new PlanMemo();
   private locks = new Map<string, Promise<unknown>>();
+  /** Each device's and target's catalog as a graph in the store (see device-graph.ts). */
+  readonly graphs: DeviceGraphs;
 
   constructor(readonly node: SemsyncNode) {
     super();
+    this.graphs = new DeviceGraphs(node);
   }
 
   get graph(): RuleGraph {
@@ -194,16 +210,19 @@ export class NodeDevices extends EventEmitter {
     throw new UnknownDeviceError(`no attached device or target "${idOrPath}"; attached: ${known}. See \`semsync devices\`.`);
   }
 
-  /** Claim a device for this user (writes its .semsync/device.ttl if it has none, records the claim here). */
-  async claim(idOrPath: string, opts: { name?: string; owner?: string } = {}): Promise<DeviceRow> {
+  /**
+   * Claim a device for this user (writes its .semsync/device.ttl if it has none, or what was asked: a name, kinds,
+   * formats, mirroring) and record the claim here.
+   */
+  async claim(idOrPath: string, opts: ClaimRequest = {}): Promise<DeviceRow> {
     const dev = await this.find(idOrPath);
-    await claimDevice(this.node.paths.claims, dev.root, { name: opts.name, owner: opts.owner, user: this.user });
+    await claimDevice(this.node.paths.claims, dev.root, { ...claimOptions(opts), user: this.user });
     this.emit('claimed', dev.root);
     return this.find(dev.root);
   }
 
   /** Plan a device and (unless dryRun) carry the plan out. One placement per device at a time. */
-  async place(idOrPath: string, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal } = {}): Promise<PlaceSummary> {
+  async place(idOrPath: string, opts: PlaceOptions = {}): Promise<PlaceSummary> {
     const dev = await this.find(idOrPath);
     return this.locked(dev.root, () => this.placeAt(dev, opts));
   }
@@ -215,7 +234,7 @@ export class NodeDevices extends EventEmitter {
     return run;
   }
 
-  private async placeAt(dev: DeviceRow, opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal }): Promise<PlaceSummary> {
+  private async placeAt(dev: DeviceRow, opts: PlaceOptions): Promise<PlaceSummary> {
     const root = dev.root;
     const profile = (await readDeviceProfile(root)) ?? (opts.dryRun ? unclaimedProfile(dev) : undefined); // DeviceProfileError names the file and line
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
@@ -242,6 +261,8 @@ export class NodeDevices extends EventEmitter {
       await executePlan(root, [], { claims: this.node.paths.claims, user: this.user });
     }
     const listing = await listDevice(root);
+    // Files the person deleted by hand are remembered in the catalog and not copied back (unless restoring).
+    const removed = await noteRemovedByPerson(root, profile.id, listing, { write: !opts.dryRun, forget: opts.restore });
     // While the plan is made, the copy thread already stages the bytes of new content (see src/devices/stage.ts).
     const stager = opts.dryRun ? undefined : new Stager(root, dev.kind !== 'target');
     try {
@@ -250,12 +271,46 @@ export class NodeDevices extends EventEmitter {
         onDevice ??= new Set(listing.flatMap((e) => (e.content ? [e.content] : [])));
         if (!onDevice.has(c)) stager!.add(c, src, size);
       };
-      const ops = this.planFor(root, rules, profile, listing, facts, stager && stage);
+      const ops = this.planFor(root, rules, profile, listing, facts, removed, stager && stage);
       const summary = await this.carryOut(dev, profile, ops, stager, opts);
       for (const k of summary.skipped) if (k.content && !k.file) k.file = fileNameOf(facts.get(k.content));
+      if (!opts.dryRun) await this.afterRun(dev, profile);
       return summary;
     } finally {
       await stager?.close();
+    }
+  }
+
+  /**
+   * After a placement: the trash drops what is older than its keeping time, and the catalog graph is brought up to
+   * date in the background (a 10,000-file catalog is seconds of commits; the placement does not wait for it, see
+   * {@link graphsSettled}).
+   */
+  private async afterRun(dev: DeviceRow, profile: DeviceProfile): Promise<void> {
+    try {
+      await emptyTrash(dev.root, { olderThanDays: TRASH_DAYS });
+    } catch (e) {
+      this.emit('log', `${dev.name}: cannot empty its trash: ${(e as Error).message}`);
+    }
+    this.graphWork = this.graphWork.then(() => this.loadGraph(dev, profile));
+  }
+
+  private graphWork: Promise<void> = Promise.resolve();
+
+  /** Resolves once every catalog graph load queued by a placement is done. */
+  async graphsSettled(): Promise<void> {
+    for (let w = this.graphWork; ; w = this.graphWork) {
+      await w;
+      if (w === this.graphWork) return;
+    }
+  }
+
+  /** Load the catalog of an attached device or target into its graph; a failure is logged, never thrown. */
+  async loadGraph(dev: DeviceRow, profile?: DeviceProfile): Promise<void> {
+    try {
+      await this.graphs.load({ ...dev, ...(profile?.mirror ? { mirror: true } : {}) });
+    } catch (e) {
+      this.emit('log', `${dev.name}: cannot load its catalog into the graph: ${(e as Error).message}`);
     }
   }
 
@@ -264,7 +319,7 @@ export class NodeDevices extends EventEmitter {
     profile: DeviceProfile,
     ops: Operation[],
     stager: Stager | undefined,
-    opts: { dryRun?: boolean; onProgress?: (p: ExecuteProgress) => void; signal?: AbortSignal },
+    opts: PlaceOptions,
   ): Promise<PlaceSummary> {
     const root = dev.root;
     const fetch = this.fetcher?.();
@@ -294,6 +349,8 @@ export class NodeDevices extends EventEmitter {
         user: this.user,
         // Host targets live on the machine's own disk: fsync per file buys little there (see docs/decisions.md).
         fsync: dev.kind !== 'target',
+        // What semsync removes goes to a trash: the device's own, or the user's XDG trash for a host folder.
+        trash: dev.kind === 'target' ? { kind: 'xdg', dir: xdgTrashDir() } : { kind: 'device' },
         onProgress: opts.onProgress,
         signal: opts.signal,
         ...(stager ? { staging: stager } : {}),
@@ -331,13 +388,14 @@ export class NodeDevices extends EventEmitter {
    */
   private planFor(
     root: string, rules: Rules, profile: DeviceProfile, listing: readonly DeviceEntry[], facts: Map<string, ContentFacts>,
-    onPlace?: (content: string, source: string, size: number) => void,
+    removedByPerson: ReadonlySet<string>, onPlace?: (content: string, source: string, size: number) => void,
   ): Operation[] {
     const sources = this.sources(facts);
-    const inputs = { graph: JSON.stringify(this.node.store.versionVector()), rules, profile: JSON.stringify(profile), sources };
+    const removed = [...removedByPerson].sort().join(' ');
+    const inputs = { graph: JSON.stringify(this.node.store.versionVector()), rules, profile: JSON.stringify(profile), sources, removed };
     return this.plans.plan(root, inputs, listing, () => {
       const categories = this.categoriesOf(facts, rules);
-      return plan({ graph: this.graph, rules, profile, listing, sources, facts, categories, ...(onPlace ? { onPlace } : {}) });
+      return plan({ graph: this.graph, rules, profile, listing, sources, facts, categories, removedByPerson, ...(onPlace ? { onPlace } : {}) });
     });
   }
 
@@ -370,7 +428,7 @@ export class NodeDevices extends EventEmitter {
   }
 
   /** Make a local folder a placement target: it is claimed for this user like a device and placed after scans. */
-  async addTarget(dir: string, name?: string): Promise<DeviceRow> {
+  async addTarget(dir: string, name?: string, opts: { mirror?: boolean } = {}): Promise<DeviceRow> {
     const abs = path.resolve(dir);
     await makeTargetFolder(abs);
     const real = await realpath(abs);
@@ -382,7 +440,7 @@ export class NodeDevices extends EventEmitter {
       throw new UnknownDeviceError(`${real} overlaps a shared folder; a target must be outside the shares (placed copies would be described again)`);
     }
     // A host target takes every kind, documents included (filed under Documents/<Category>/).
-    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user, accepts: [...KINDS] });
+    await claimDevice(this.node.paths.claims, real, { name: targetName, owner: this.user, user: this.user, accepts: [...KINDS], ...(opts.mirror ? { mirror: true } : {}) });
     await this.saveConfig({ ...cfg, hostTargets: [...cfg.hostTargets, { name: targetName, path: real }] });
     this.emit('targets-changed');
     return this.find(real);
@@ -393,6 +451,8 @@ export class NodeDevices extends EventEmitter {
     const next = cfg.hostTargets.filter((t) => t.name !== name && path.resolve(t.path) !== path.resolve(name));
     if (next.length === cfg.hostTargets.length) return false;
     await this.saveConfig({ ...cfg, hostTargets: next });
+    // Its files stay, and so does its catalog graph: no longer placed, so marked detached.
+    for (const t of cfg.hostTargets) if (!next.includes(t)) await this.graphs.detached(t.path).catch(() => false);
     this.emit('targets-changed');
     return true;
   }

@@ -11,6 +11,9 @@ import type { NodePeers } from './peers.js';
 import { NodeDav } from './pim-dav.js';
 import { PimError, readJson, writeJson } from './pim-files.js';
 
+/** The graphs of a node's device and target catalogs (src/node/device-graph.ts). */
+const DEVICE_GRAPH = /\/graph\/[^/]+\/device\//;
+
 export { PimError } from './pim-files.js';
 export type { DavAccount, DavAccountStatus, DavAddOptions } from './pim-dav.js';
 
@@ -193,6 +196,9 @@ export class NodePim {
         hook.invalidate(); // judged on the item as it is now: a cached decision may be stale
         seen = seq;
       }
+      // Device and target catalogs (where each copy is) go only to the person's own nodes: those whose policy was
+      // chosen (personal or work), never to a visitor paired for a share alone.
+      if (DEVICE_GRAPH.test(q.graph.value)) return this.policies?.[peer] !== undefined;
       return hook(peer, q);
     };
     trust.resyncWanted = (peer) => this.state?.resync[peer] ?? 0;

@@ -10,6 +10,8 @@ export interface PlanInputs {
   /** The device profile, as JSON. */
   profile: string;
   sources: Map<string, SourceFile>;
+  /** What the person deleted from the device by hand (content IRIs, sorted, space-separated). */
+  removed: string;
 }
 
 interface Entry extends PlanInputs {
@@ -33,7 +35,7 @@ export class PlanMemo {
     const last = this.plans.get(root);
     if (
       last && last.graph === inputs.graph && last.rules === inputs.rules && last.profile === inputs.profile &&
-      last.sources === inputs.sources && sameListing(last.listing, listing)
+      last.sources === inputs.sources && last.removed === inputs.removed && sameListing(last.listing, listing)
     ) {
       return last.ops;
     }

@@ -79,6 +79,7 @@ const P = {
   interpretedAs: NIE('interpretedAs').value,
   fileSize: NFO('fileSize').value,
   relativePath: SS('relativePath').value,
+  onDevice: SS('onDevice').value,
 } as const;
 
 function kindValues(kinds: readonly MediaKind[]): string {
@@ -208,6 +209,8 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   const links: Array<[ContentFacts, 'creator' | 'place' | 'album', string]> = [];
   const albumArtists = new Map<string, string[]>();
   const files: Array<[string, ContentFacts]> = [];
+  // Copies on devices and targets (a device's catalog graph): not the content's files (never a name, a format or a source).
+  const copies = new Set<string>();
   const add = (m: Map<string, string[]>, k: string, v: string) => {
     const list = m.get(k);
     if (list) list.push(v);
@@ -228,6 +231,8 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
     if (name === 'interpretedAs') {
       const c = lit ? undefined : out.get(o);
       if (c) files.push([subject, c]);
+    } else if (name === 'onDevice') {
+      copies.add(subject);
     } else if (name === 'albumArtist') {
       if (!lit) add(albumArtists, subject, o);
     } else if (f && (name === 'creator' || name === 'place' || name === 'album')) {
@@ -260,7 +265,7 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   }
   const seenFiles = new Set<string>();
   for (const [file, facts] of files) {
-    if (seenFiles.has(`${facts.iri} ${file}`)) continue;
+    if (seenFiles.has(`${facts.iri} ${file}`) || copies.has(file)) continue;
     seenFiles.add(`${facts.iri} ${file}`);
     const size = Number(lits('fileSize', file)[0]);
     const path = lits('relativePath', file).sort()[0];

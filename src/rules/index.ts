@@ -16,7 +16,7 @@ export {
   userRulesFiles,
 } from './load.js';
 export { type Assigned, categorise, categoryQuads, categoriseFacts } from './categorise.js';
-export { type PlanInput, type SourceFile, placementRule, plan, prepareFieldValues, suffixedPath } from './plan.js';
+export { type PlanInput, type SourceFile, placementRule, plan, prepareFieldValues, suffixedPath, REMOVED_BY_PERSON } from './plan.js';
 export {
   type FileSystemKind,
   MAX_PATH,

@@ -38,7 +38,15 @@ export interface PlanInput {
    * node keeps them while the graph is unchanged): saves the pass. Omit it to categorise here.
    */
   categories?: ReadonlyMap<string, Assigned[]>;
+  /**
+   * Content the person deleted from the device by hand (the catalog remembers it): not copied back, a 'skip' with
+   * the reason instead. Omit it (`semsync place --restore`) to place such content again.
+   */
+  removedByPerson?: ReadonlySet<string>;
 }
+
+/** The skip reason of content the person deleted from the device by hand. */
+export const REMOVED_BY_PERSON = 'removed from the device by hand; `semsync place --restore` brings it back';
 
 interface Want {
   content: string;
@@ -77,8 +85,9 @@ export function plan(input: PlanInput): Operation[] {
   const skips: Array<Operation & { kind: 'skip' }> = [];
   const skipped = new Map<string, string>();
   const wants: Want[] = [];
+  const removedByPerson = input.removedByPerson;
   for (const f of ordered) {
-    const reason = formatProblem(f, profile);
+    const reason = removedByPerson?.has(f.iri) ? REMOVED_BY_PERSON : formatProblem(f, profile);
     if (reason) {
       skips.push({ kind: 'skip', content: f.iri, reason });
       skipped.set(f.iri, reason);

@@ -77,7 +77,8 @@ describe('the visiting tablet', () => {
     // The visitor leaves: A revokes the grant, B drops A's descriptions, and what B filed stays B's (copy, not mirror).
     await ok(ha, 'share', 'revoke', 'Tablet', idB.peerId);
     const titles = async () => {
-      const out = await ok(hb, 'query', 'SELECT (COUNT(*) AS ?n) WHERE { ?c dcterms:title "The Star Road" }', '--format', 'csv');
+      // A's share graph (B keeps describing its own copies in their catalog graphs: adoption).
+      const out = await ok(hb, 'query', `SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c dcterms:title "The Star Road" } FILTER(CONTAINS(STR(?g), "${idA.peerId}/share/")) }`, '--format', 'csv');
       return Number(out.trim().split('\n')[1]);
     };
     let n = await titles();
@@ -87,6 +88,8 @@ describe('the visiting tablet', () => {
     await new Promise((r) => setTimeout(r, 10_000));
     expect(existsSync(filed), log()).toBe(true);
     expect(existsSync(onReader), log()).toBe(true);
+    const adopted = await ok(hb, 'query', 'SELECT DISTINCT ?t WHERE { ?f ss:onDevice ?d ; nie:interpretedAs ?c . ?c dcterms:title ?t }', '--format', 'csv');
+    expect(adopted.trim().split('\n').slice(1)).toEqual(['The Star Road']); // B still describes the copies it kept
     for (const p of procs) p.kill('SIGTERM');
   }, 180_000);
 });

@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceWatch } from '../../src/node/device-watch.js';
-import { walkDevice } from '../../src/devices/index.js';
+import { readCatalogRecords, walkDevice } from '../../src/devices/index.js';
+import { REMOVED_BY_PERSON } from '../../src/rules/index.js';
 import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../../src/graph/vocab.js';
 import { devicesOf, type NodeDevices } from '../../src/node/devices.js';
 import { SemsyncNode } from '../../src/node/node.js';
@@ -78,13 +79,20 @@ beforeAll(async () => {
 });
 
 describe('placing again from a running node', () => {
-  it('a second run plans nothing; a file removed by hand is planned and copied again', async () => {
+  it('a second run plans nothing; a file removed by hand is not copied back (remembered), until place --restore', async () => {
     expect((await devices.place(dev)).copied).toBe(5);
     expect((await devices.place(dev)).operations).toEqual([]);
     await fsp.rm(path.join(dev, 'Photos/2022/03/p2.jpg'));
     const again = await devices.place(dev);
-    expect(again.operations.map((o) => o.target)).toEqual(['Photos/2022/03/p2.jpg']);
-    expect(again.copied).toBe(1);
+    expect(again.operations).toEqual([]);
+    expect(again.skipped.map((k) => [path.basename(k.file ?? ''), k.reason])).toEqual([['p2.jpg', REMOVED_BY_PERSON]]);
+    // The catalog remembers it: a new process (no memo) does not copy it back either.
+    expect((await readCatalogRecords(dev)).filter((r) => r.removedAt).map((r) => r.path)).toEqual(['Photos/2022/03/p2.jpg']);
+    expect((await devices.place(dev)).operations).toEqual([]);
+    const back = await devices.place(dev, { restore: true });
+    expect(back.operations.map((o) => o.target)).toEqual(['Photos/2022/03/p2.jpg']);
+    expect(back.copied).toBe(1);
+    expect((await readCatalogRecords(dev)).filter((r) => r.removedAt)).toEqual([]);
     expect((await devices.place(dev)).operations).toEqual([]);
   });
 
