@@ -8,6 +8,7 @@ import { registerPeerCommands } from './peer-commands.js';
 import { registerPimCommands } from './pim-commands.js';
 import { registerDeviceCommands } from './device-commands.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerDavServeCommands } from './dav-serve-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPimCommands(program);
   registerDeviceCommands(program);
   registerStatusCommand(program);
+  registerDavServeCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { SemsyncNode } from '../node/node.js';
 import type { DeviceEvent } from '../node/device-watch.js';
 import { DashboardState } from './dashboard-state.js';
 import { dashboardRoutes } from './dashboard.js';
+import { mountDav, nodeDavServer } from './dav-mount.js';
 import { serveHttp, tokenFromFile, isLoopback, type HttpServer } from './http.js';
 import { InProcessRunner, WorkerRunner, type QueryRunner } from './query-runner.js';
 import { federatedQuery } from '../graph/federation.js';
@@ -57,6 +58,7 @@ export async function serveNodeHttp(node: SemsyncNode, api: NodeApi, opts: NodeH
       },
       routes: (app, guard) => {
         routes = dashboardRoutes(app, guard, state, (msg, f) => log?.info(f ?? {}, msg));
+        mountDav(app, nodeDavServer(node, (msg, f) => log?.info(f ?? {}, msg)));
       },
       log: (msg, f) => log?.error(f ?? {}, msg),
     });

@@ -1,0 +1,256 @@
+// The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
+import type { PimKindName, PimStore } from '../../pim/store.js';
+import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
+import { deleteResource, putResource } from './write.js';
+import { report } from './report.js';
+import { listing, TextCache, type Listing } from './resources.js';
+import { AccountStates, observe, syncToken, type AccountState } from './state.js';
+import { requested, response, type PropContext, type Target } from './props.js';
+import { DavRequestError, errorBody, multistatus, NS, parseXml, type XmlElement } from './xml.js';
+
+export interface DavServerOptions {
+  store: PimStore;
+  /** The node's home: accounts and per-account state live in HOME/dav-server/. */
+  home: string;
+  /** Where the tree is mounted (default `/dav/`). */
+  prefix?: string;
+  /** Largest PUT body (default 1 MiB); larger: 413. */
+  maxBody?: number;
+  /** Largest PROPFIND/REPORT body (default 256 KiB). */
+  maxXml?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const KINDS: Record<string, PimKindName> = { calendar: 'calendar', contacts: 'contacts' };
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT';
+
+type Path = { depth: 0 } | { depth: 1; account: string } | { depth: 2; account: string; kind: PimKindName } | { depth: 3; account: string; kind: PimKindName; name: string };
+
+export class DavServer {
+  readonly prefix: string;
+  readonly accounts: DavAccounts;
+  private readonly auth: DavAuth;
+  private readonly states: AccountStates;
+  private readonly cache = new TextCache();
+  private readonly maxBody: number;
+  private readonly maxXml: number;
+
+  constructor(private readonly opts: DavServerOptions) {
+    this.prefix = opts.prefix ?? '/dav/';
+    this.accounts = new DavAccounts(opts.home);
+    this.auth = new DavAuth(this.accounts);
+    this.states = new AccountStates(opts.home);
+    this.maxBody = opts.maxBody ?? 1024 * 1024;
+    this.maxXml = opts.maxXml ?? 256 * 1024;
+  }
+
+  /** Answers one request; `remote` (the client's address) keys the failed-login back-off. */
+  async handle(req: Request, remote = ''): Promise<Response> {
+    const url = new URL(req.url);
+    if (/^\/\.well-known\/(caldav|carddav)\/?$/.test(url.pathname)) return new Response(null, { status: 301, headers: { location: this.prefix } });
+    if (req.method === 'OPTIONS') return new Response(null, { status: 200, headers: { dav: '1, 3, calendar-access, addressbook', allow: ALLOW } });
+    const who = await this.auth.check(req.headers.get('authorization') ?? undefined, remote);
+    if (!who) return new Response('sign in with an account made by `semsync dav serve add NAME`\n', { status: 401, headers: { 'www-authenticate': 'Basic realm="semsync", charset="UTF-8"' } });
+    if ('wait' in who) return new Response('too many failed sign-ins: wait\n', { status: 429, headers: { 'retry-after': String(who.wait) } });
+    try {
+      return await this.route(req, url, who.account);
+    } catch (err) {
+      if (err instanceof DavRequestError) {
+        this.opts.log?.('dav request refused', { method: req.method, path: url.pathname, status: err.status, reason: err.message });
+        if (err.precondition) return new Response(errorBody(err.precondition.ns, err.precondition.name), { status: err.status, headers: { 'content-type': 'application/xml; charset=utf-8', 'x-semsync-reason': encodeURIComponent(err.message) } });
+        return new Response(err.message + '\n', { status: err.status });
+      }
+      throw err;
+    }
+  }
+
+  private parsePath(pathname: string): Path {
+    if (!pathname.startsWith(this.prefix)) {
+      if (pathname + '/' === this.prefix) return { depth: 0 };
+      throw new DavRequestError('not found', 404);
+    }
+    const segs = pathname.slice(this.prefix.length).split('/');
+    if (segs[segs.length - 1] === '') segs.pop();
+    const names = segs.map((s) => {
+      let d: string;
+      try {
+        d = decodeURIComponent(s);
+      } catch {
+        throw new DavRequestError(`bad path segment ${JSON.stringify(s)}`, 400);
+      }
+      if (d === '' || d === '.' || d === '..' || /[/\\\0]/.test(d)) throw new DavRequestError(`bad path segment ${JSON.stringify(s)}`, 400);
+      return d;
+    });
+    if (names.length === 0) return { depth: 0 };
+    if (names.length === 1) return { depth: 1, account: names[0] };
+    const kind = KINDS[names[1]];
+    if (!kind || names.length > 3) throw new DavRequestError('not found', 404);
+    if (names.length === 2) return { depth: 2, account: names[0], kind };
+    return { depth: 3, account: names[0], kind, name: names[2] };
+  }
+
+  private async route(req: Request, url: URL, account: ServedAccount): Promise<Response> {
+    const path = this.parsePath(url.pathname);
+    if (path.depth > 0 && (path as { account: string }).account !== account.name) throw new DavRequestError("another account's data", 403);
+    const ctx: PropContext = { prefix: this.prefix, account: account.name, maxBody: this.maxBody };
+    switch (req.method) {
+      case 'PROPFIND':
+        return this.propfind(req, path, account, ctx);
+      case 'REPORT':
+        if (path.depth !== 2) throw new DavRequestError('REPORT on a collection', 403, { ns: NS.dav, name: 'supported-report' });
+        return this.report(req, path.kind, account, ctx);
+      case 'GET':
+      case 'HEAD':
+        return this.get(req, path, account);
+      case 'PUT':
+        if (path.depth !== 3) throw new DavRequestError('PUT a resource inside /dav/ACCOUNT/calendar/ or /contacts/', 405);
+        return this.put(req, path, account);
+      case 'DELETE':
+        if (path.depth !== 3) throw new DavRequestError('collections cannot be deleted', 403);
+        return this.delete(req, path, account);
+      case 'PROPPATCH':
+        return this.proppatch(req, url.pathname);
+      case 'MKCALENDAR':
+      case 'MKCOL':
+        throw new DavRequestError('this server has one calendar and one address book per account; new collections cannot be made', 403);
+      default:
+        return new Response(`${req.method} is not supported\n`, { status: 405, headers: { allow: ALLOW } });
+    }
+  }
+
+  /** The account's view of a collection, recorded in its change log (the token moves only when what it sees moves). */
+  private view(account: ServedAccount, s: AccountState, kind: PimKindName): { list: Listing; changed: boolean } {
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache);
+    const changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
+    return { list, changed };
+  }
+
+  private collectionTarget(s: AccountState, kind: PimKindName): Target {
+    const log = s.collections[kind];
+    return { type: 'collection', kind, ctag: `${s.epoch}-${log.counter}`, token: syncToken(s, log) };
+  }
+
+  private async propfind(req: Request, path: Path, account: ServedAccount, ctx: PropContext): Promise<Response> {
+    const body = await this.xmlBody(req);
+    const { props, names } = requested(body);
+    const depth = (req.headers.get('depth') ?? '1') === '0' ? 0 : 1;
+    const text = await this.states.with(account.name, async (s) => {
+      const out: string[] = [];
+      let changed = false;
+      const coll = (kind: PimKindName, members: boolean) => {
+        const v = this.view(account, s, kind);
+        changed ||= v.changed;
+        out.push(response(ctx, this.collectionTarget(s, kind), props, names));
+        if (members) for (const res of v.list.byName.values()) out.push(response(ctx, { type: 'resource', kind, res }, props, names));
+        return v.list;
+      };
+      if (path.depth === 0) {
+        out.push(response(ctx, { type: 'root' }, props, names));
+        if (depth) out.push(response(ctx, { type: 'home' }, props, names));
+      } else if (path.depth === 1) {
+        out.push(response(ctx, { type: 'home' }, props, names));
+        if (depth) for (const kind of ['calendar', 'contacts'] as const) coll(kind, false);
+      } else if (path.depth === 2) coll(path.kind, depth === 1);
+      else {
+        const v = this.view(account, s, path.kind);
+        changed = v.changed;
+        const res = v.list.byName.get(path.name);
+        if (!res) throw new DavRequestError(`${path.name}: no such resource`, 404);
+        out.push(response(ctx, { type: 'resource', kind: path.kind, res }, props, names));
+      }
+      return { value: multistatus(out), changed };
+    });
+    return xmlResponse(text);
+  }
+
+  private async report(req: Request, kind: PimKindName, account: ServedAccount, ctx: PropContext): Promise<Response> {
+    const body = await this.xmlBody(req);
+    if (!body) throw new DavRequestError('REPORT needs a body');
+    const text = await this.states.with(account.name, async (s) => {
+      const v = this.view(account, s, kind);
+      return { value: report({ ctx, kind, list: v.list, state: s, log: s.collections[kind], body }), changed: v.changed };
+    });
+    return xmlResponse(text);
+  }
+
+  private async get(req: Request, path: Path, account: ServedAccount): Promise<Response> {
+    if (path.depth !== 3) return new Response(req.method === 'HEAD' ? null : 'semsync CalDAV/CardDAV: add this address to your calendar or contacts app\n', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    const res = await this.states.with(account.name, async (s) => {
+      const v = this.view(account, s, path.kind);
+      return { value: v.list.byName.get(path.name), changed: v.changed };
+    });
+    if (!res) throw new DavRequestError(`${path.name}: no such resource`, 404);
+    const type = path.kind === 'calendar' ? 'text/calendar; charset=utf-8' : 'text/vcard; charset=utf-8';
+    return new Response(req.method === 'HEAD' ? null : res.text, { status: 200, headers: { 'content-type': type, etag: res.etag } });
+  }
+
+  private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
+    const text = await this.body(req, this.maxBody);
+    const r = await this.states.with(account.name, async (s) => {
+      const { list } = this.view(account, s, path.kind);
+      const out = await putResource(this.opts.store, account.policy, s, list, {
+        kind: path.kind,
+        name: path.name,
+        text,
+        ifMatch: req.headers.get('if-match') ?? undefined,
+        ifNoneMatch: req.headers.get('if-none-match') ?? undefined,
+      });
+      this.view(account, s, path.kind);
+      return { value: out, changed: true };
+    });
+    this.opts.log?.('dav put', { account: account.name, kind: path.kind, name: path.name, status: r.status });
+    return new Response(null, { status: r.status, headers: r.etag ? { etag: r.etag } : {} });
+  }
+
+  private async delete(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
+    await this.states.with(account.name, async (s) => {
+      const { list } = this.view(account, s, path.kind);
+      await deleteResource(this.opts.store, s, list, path.name, req.headers.get('if-match') ?? undefined);
+      this.view(account, s, path.kind);
+      return { value: undefined, changed: true };
+    });
+    this.opts.log?.('dav delete', { account: account.name, kind: path.kind, name: path.name });
+    return new Response(null, { status: 204 });
+  }
+
+  /** Properties are not writable (names and colours are the app's): each one set or removed is answered 403. */
+  private async proppatch(req: Request, pathname: string): Promise<Response> {
+    const body = await this.xmlBody(req);
+    const props = (body?.children ?? []).flatMap((op) => op.children.filter((p) => p.name === 'prop' && p.ns === NS.dav).flatMap((p) => p.children));
+    const { el, esc } = await import('./xml.js');
+    const stat = el(NS.dav, 'propstat', el(NS.dav, 'prop', props.map((p) => el(p.ns, p.name)).join('')) + el(NS.dav, 'status', 'HTTP/1.1 403 Forbidden'));
+    return xmlResponse(multistatus([el(NS.dav, 'response', el(NS.dav, 'href', esc(pathname)) + (props.length ? stat : ''))]));
+  }
+
+  private async xmlBody(req: Request): Promise<XmlElement | undefined> {
+    const text = await this.body(req, this.maxXml);
+    return text.trim() ? parseXml(text) : undefined;
+  }
+
+  /** The body as text, refused past `limit` bytes (413) before it is all read. */
+  private async body(req: Request, limit: number): Promise<string> {
+    const declared = Number(req.headers.get('content-length') ?? '0');
+    if (declared > limit) throw new DavRequestError(`request body over ${limit} bytes`, 413);
+    if (!req.body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new DavRequestError(`request body over ${limit} bytes`, 413);
+      }
+      chunks.push(value);
+    }
+    const bytes = Buffer.concat(chunks);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    return text;
+  }
+}
+
+function xmlResponse(text: string): Response {
+  return new Response(text, { status: 207, headers: { 'content-type': 'application/xml; charset=utf-8' } });
+}
