@@ -6,7 +6,7 @@ import { printJson, table } from './output.js';
 const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
 
 async function accounts(cmd: Command) {
-  const { DavAccounts } = await import('../dav/index.js');
+  const { DavAccounts } = await import('../dav/server/index.js');
   return new DavAccounts(homeOf(cmd));
 }
 
@@ -25,7 +25,7 @@ export function registerDavServeCommands(program: Command): void {
     .option('--policy <policy>', 'what it may see and change: personal (everything), work (no private/confidential events, no Personal contacts, no birthdays) or a policy JSON file', 'personal')
     .option('--json', 'print JSON: {name, password, url, policy}')
     .action(async (name: string, opts: { policy: string; json?: boolean }, cmd: Command) => {
-      const { policyFromArg } = await import('../dav/index.js');
+      const { policyFromArg } = await import('../dav/server/index.js');
       const policy = await policyFromArg(opts.policy, process.cwd());
       const { account, password } = await (await accounts(cmd)).add(name, policy);
       const url = await address(cmd, account.name);

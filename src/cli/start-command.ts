@@ -16,7 +16,8 @@ export function registerStartCommand(program: Command): void {
     .option('--token [value]', 'require "Authorization: Bearer TOKEN" on HTTP (without a value: the one in HOME/run/http-token, made once)')
     .option('--no-http', 'serve no SPARQL endpoint and no dashboard')
     .option('--query-timeout <ms>', 'stop SPARQL queries over HTTP after this long (default 30000; 0: no limit, no query worker)')
-    .action(async (opts: { listen?: string[]; mdns?: boolean; httpPort?: string; httpHost?: string; token?: string | boolean; http?: boolean; queryTimeout?: string }, cmd: Command) => {
+    .option('--dav-listen <host:port>', 'also serve CalDAV/CardDAV (only) over HTTPS with this node\'s own certificate, e.g. 0.0.0.0:8443, for phones on the LAN')
+    .action(async (opts: { listen?: string[]; mdns?: boolean; httpPort?: string; httpHost?: string; token?: string | boolean; http?: boolean; queryTimeout?: string; davListen?: string }, cmd: Command) => {
       // Loaded here, not at the top: the other commands (and --help) need none of the node's parts.
       const [{ LocalApi }, { NodeDaemon }, { serveControl }, { createLogger }, { serveNodeHttp }, { removeRunInfo, writeRunInfo }] = await Promise.all([
         import('../node/api.js'),
@@ -30,6 +31,7 @@ export function registerStartCommand(program: Command): void {
         const startedAt = Date.now();
         const logger = createLogger(node.paths.home);
         let http: NodeHttp | undefined;
+        let davTls: { url: string; fingerprint: string; close(): Promise<void> } | undefined;
         const stopped = new Promise<string>((resolve) => {
           process.once('SIGINT', () => resolve('SIGINT'));
           process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -65,13 +67,16 @@ export function registerStartCommand(program: Command): void {
             const queryTimeoutMs = opts.queryTimeout === undefined ? undefined : Number(opts.queryTimeout);
             http = await serveNodeHttp(node, api, { host: opts.httpHost, port, token: opts.token, queryTimeoutMs, logger, startedAt });
           }
+          if (opts.davListen) davTls = await (await import('../server/dav-mount.js')).serveDavTls(node, opts.davListen, (msg, f) => logger.info({ component: 'dav', ...f }, msg));
         } catch (err) {
+          await http?.close();
           await control.close();
           throw err;
         }
         await writeRunInfo(node.paths.home, { pid: process.pid, startedAt: new Date(startedAt).toISOString(), http: http && { url: http.url, host: http.host, port: http.port, tokenRequired: http.tokenRequired } });
         console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);
         if (http) console.log(`http ${http.url} (SPARQL at ${http.url}sparql${http.tokenRequired ? '; bearer token required' : ''})`);
+        if (davTls) console.log(`dav ${davTls.url} (HTTPS; certificate SHA-256 ${davTls.fingerprint})`);
         logger.info({ nodeId: node.nodeId, shares: node.config.shares.length }, 'node started');
         try {
           const started = daemon.start().then(() => {
@@ -84,6 +89,7 @@ export function registerStartCommand(program: Command): void {
           logger.info({ signal }, 'stopping');
         } finally {
           await http?.close();
+          await davTls?.close();
           await control.close();
           await daemon.stop();
           await removeRunInfo(node.paths.home);

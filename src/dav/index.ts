@@ -2,4 +2,4 @@
 // May import: graph, pim (and tsdav).
 export { DavClient, DavError, type DavCollection, type DavObject } from './client.js';
 export { conflictCopy, syncAccount, syncCollection, textTime, type DavSyncOptions, type DavSyncReport, type DavSyncState, type SyncedItem } from './sync.js';
-export { DavServer, DavAccounts, DavAccountError, DavAuth, DavRequestError, policyFromArg, type DavServerOptions, type ServedAccount } from './server/index.js';
+export { DavServer, DavAccounts, DavAccountError, DavAuth, DavRequestError, policyFromArg, certificateFingerprint, ensureCertificate, DavCertificateError, type DavServerOptions, type ServedAccount } from './server/index.js';

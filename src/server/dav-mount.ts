@@ -1,7 +1,14 @@
-// Mounts the node's CalDAV/CardDAV server (src/dav/server) on a hono app: /dav/ and the RFC 6764 /.well-known/ redirects.
-import type { Context, Hono } from 'hono';
-import { DavServer } from '../dav/index.js';
+// Mounts the node's CalDAV/CardDAV server (src/dav/server) on the node's HTTP server (/dav/ and the RFC 6764 /.well-known/
+// redirects), and serves it alone over HTTPS for `semsync start --dav-listen HOST:PORT` (phones on the LAN).
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Hono, type Context } from 'hono';
+import { serve, type ServerType } from '@hono/node-server';
+import { DavServer, ensureCertificate } from '../dav/index.js';
 import type { SemsyncNode } from '../node/node.js';
+import { HttpBindError } from './http.js';
+
+type Log = (msg: string, f?: Record<string, unknown>) => void;
 
 export function remoteOf(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
@@ -13,6 +20,58 @@ export function mountDav(app: Hono, dav: DavServer): void {
   for (const p of ['/dav', '/dav/*', '/.well-known/caldav', '/.well-known/carddav']) app.all(p, handler);
 }
 
-export function nodeDavServer(node: SemsyncNode, log?: (msg: string, f?: Record<string, unknown>) => void): DavServer {
-  return new DavServer({ store: node.store, home: node.paths.home, log });
+const servers = new WeakMap<SemsyncNode, DavServer>();
+
+/** One DAV server per node, whichever listener asks (accounts' state is written by one owner). */
+export function nodeDavServer(node: SemsyncNode, log?: Log): DavServer {
+  let s = servers.get(node);
+  if (!s) servers.set(node, (s = new DavServer({ store: node.store, home: node.paths.home, log })));
+  return s;
+}
+
+export interface DavTls {
+  url: string;
+  fingerprint: string;
+  close(): Promise<void>;
+}
+
+/** `HOST:PORT` (or `[v6]:PORT`) → its parts; a usage error names what is wrong. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
+  const port = Number(m?.[3]);
+  if (!m || !(port >= 0 && port < 65536)) throw new HttpBindError(`--dav-listen ${listen}: give HOST:PORT, e.g. 0.0.0.0:8443`);
+  return { host: m[1] ?? m[2], port };
+}
+
+/** HTTPS with the node's own certificate, serving only /dav/ and /.well-known/ (no SPARQL, no dashboard). */
+export async function serveDavTls(node: SemsyncNode, listen: string, log?: Log): Promise<DavTls> {
+  const { host, port } = parseListen(listen);
+  const cert = await ensureCertificate(node.paths.home);
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    c.header('strict-transport-security', 'max-age=31536000');
+    c.header('x-content-type-options', 'nosniff');
+    await next();
+  });
+  mountDav(app, nodeDavServer(node, log));
+  app.notFound((c) => c.text('not found\n', 404));
+  app.onError((err, c) => {
+    log?.('dav error', { err: err.message, path: c.req.path });
+    return c.text('internal error\n', 500);
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port, createServer: https.createServer, serverOptions: { key: cert.key, cert: cert.cert } }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new HttpBindError(`cannot serve DAV on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`)));
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `https://${shown}:${bound}/dav/`,
+    fingerprint: cert.fingerprint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as import('node:http').Server).closeAllConnections?.();
+      }),
+  };
 }
