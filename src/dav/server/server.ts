@@ -32,6 +32,8 @@ export class DavServer {
   private readonly auth: DavAuth;
   private readonly states: AccountStates;
   private readonly cache = new TextCache();
+  /** account/kind → the listing made at a store version (reads between two commits reuse it; a write drops it). */
+  private readonly listings = new Map<string, { key: string; list: Listing }>();
   private readonly maxBody: number;
   private readonly maxXml: number;
 
@@ -119,8 +121,13 @@ export class DavServer {
   }
 
   /** The account's view of a collection, recorded in its change log (the token moves only when what it sees moves). */
-  private view(account: ServedAccount, s: AccountState, kind: PimKindName): { list: Listing; changed: boolean } {
+  private view(account: ServedAccount, s: AccountState, kind: PimKindName, fresh = false): { list: Listing; changed: boolean } {
+    const id = `${account.name}/${kind}`;
+    const key = `${JSON.stringify(this.opts.store.versionVector())}|${JSON.stringify(account.policy ?? null)}|${account.created}`;
+    const hit = this.listings.get(id);
+    if (hit && hit.key === key && !fresh) return { list: hit.list, changed: false };
     const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache);
+    this.listings.set(id, { key, list });
     const changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
     return { list, changed };
   }
@@ -134,7 +141,7 @@ export class DavServer {
     const body = await this.xmlBody(req);
     const { props, names } = requested(body);
     const depth = (req.headers.get('depth') ?? '1') === '0' ? 0 : 1;
-    const text = await this.states.with(account.name, async (s) => {
+    const text = await this.states.with(account.name, account.created, async (s) => {
       const out: string[] = [];
       let changed = false;
       const coll = (kind: PimKindName, members: boolean) => {
@@ -166,7 +173,7 @@ export class DavServer {
   private async report(req: Request, kind: PimKindName, account: ServedAccount, ctx: PropContext): Promise<Response> {
     const body = await this.xmlBody(req);
     if (!body) throw new DavRequestError('REPORT needs a body');
-    const text = await this.states.with(account.name, async (s) => {
+    const text = await this.states.with(account.name, account.created, async (s) => {
       const v = this.view(account, s, kind);
       return { value: report({ ctx, kind, list: v.list, state: s, log: s.collections[kind], body }), changed: v.changed };
     });
@@ -175,7 +182,7 @@ export class DavServer {
 
   private async get(req: Request, path: Path, account: ServedAccount): Promise<Response> {
     if (path.depth !== 3) return new Response(req.method === 'HEAD' ? null : 'semsync CalDAV/CardDAV: add this address to your calendar or contacts app\n', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    const res = await this.states.with(account.name, async (s) => {
+    const res = await this.states.with(account.name, account.created, async (s) => {
       const v = this.view(account, s, path.kind);
       return { value: v.list.byName.get(path.name), changed: v.changed };
     });
@@ -186,7 +193,7 @@ export class DavServer {
 
   private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
     const text = await this.body(req, this.maxBody);
-    const r = await this.states.with(account.name, async (s) => {
+    const r = await this.states.with(account.name, account.created, async (s) => {
       const { list } = this.view(account, s, path.kind);
       const out = await putResource(this.opts.store, account.policy, s, list, {
         kind: path.kind,
@@ -195,7 +202,7 @@ export class DavServer {
         ifMatch: req.headers.get('if-match') ?? undefined,
         ifNoneMatch: req.headers.get('if-none-match') ?? undefined,
       });
-      this.view(account, s, path.kind);
+      this.view(account, s, path.kind, true);
       return { value: out, changed: true };
     });
     this.opts.log?.('dav put', { account: account.name, kind: path.kind, name: path.name, status: r.status });
@@ -203,10 +210,10 @@ export class DavServer {
   }
 
   private async delete(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
-    await this.states.with(account.name, async (s) => {
+    await this.states.with(account.name, account.created, async (s) => {
       const { list } = this.view(account, s, path.kind);
       await deleteResource(this.opts.store, s, list, path.name, req.headers.get('if-match') ?? undefined);
-      this.view(account, s, path.kind);
+      this.view(account, s, path.kind, true);
       return { value: undefined, changed: true };
     });
     this.opts.log?.('dav delete', { account: account.name, kind: path.kind, name: path.name });

@@ -15,6 +15,8 @@ export interface CollectionLog {
 }
 
 export interface AccountState {
+  /** The account's creation time: an account removed and made again under the same name starts afresh. */
+  account?: string;
   /** Made with the state: a token from another state (a reset home) is refused, not misread. */
   epoch: string;
   collections: Record<PimKindName, CollectionLog>;
@@ -41,7 +43,7 @@ export class AccountStates {
   }
 
   /** Runs `fn` with the account's state, one call at a time per account; saves when `fn` says it changed. */
-  with<T>(account: string, fn: (s: AccountState) => Promise<{ value: T; changed: boolean }>): Promise<T> {
+  with<T>(account: string, created: string, fn: (s: AccountState) => Promise<{ value: T; changed: boolean }>): Promise<T> {
     const prev = this.queues.get(account) ?? Promise.resolve();
     const job = prev.then(async () => {
       let s = this.loaded.get(account);
@@ -49,18 +51,20 @@ export class AccountStates {
         s = await readJsonFile<AccountState>(this.file(account), newState());
         this.loaded.set(account, s);
       }
+      let reset = false;
+      if (s.account !== created) {
+        s = { ...newState(), account: created };
+        this.loaded.set(account, s);
+        reset = true;
+      }
       const r = await fn(s);
-      if (r.changed) await writeJsonFile(this.file(account), s);
+      if (r.changed || reset) await writeJsonFile(this.file(account), s);
       return r.value;
     });
     this.queues.set(account, job.catch(() => {}));
     return job;
   }
 
-  /** Forgets an account's state (it was removed). */
-  drop(account: string): void {
-    this.loaded.delete(account);
-  }
 }
 
 /**
