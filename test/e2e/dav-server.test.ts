@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, killAllNodes, ok, startNode, stopNode, type RunningNode } from '../helpers/nodes.js';
+import { json, killAllNodes, ok, startNode, stopNode, until, type RunningNode } from '../helpers/nodes.js';
 import { caldavMissing, runCaldavScript, uidsOf, Vdirsyncer, vdirsyncerMissing } from '../helpers/dav-clients.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -131,6 +131,31 @@ describe.skipIf(!!missing)('the node serves CalDAV/CardDAV to real clients', () 
     await phone.sync();
     expect(uidCounts(await workphone.files('calendar')).has('ev-standup')).toBe(false);
     expect(all(await phone.files('calendar'))).toMatch(/UID:ev-standup[\s\S]*?CLASS:PRIVATE|CLASS:PRIVATE[\s\S]*?UID:ev-standup/);
+  }, 120_000);
+
+  it("carries a client's edit to a paired node, and the paired node's edit to the client at its next sync", async () => {
+    const desk = await startNode(path.join(work, 'desk'));
+    try {
+      await ok(node.home, 'policy', 'set', desk.peerId, '--personal');
+      await ok(desk.home, 'policy', 'set', node.peerId, '--personal');
+      await ok(node.home, 'pair', desk.peerId, '--addr', desk.addr);
+      await ok(desk.home, 'pair', node.peerId, '--addr', node.addr);
+      const text = (summary: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//paired//EN\r\nBEGIN:VEVENT\r\nUID:paired-1\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250701T100000Z\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+      await writeFile(path.join(phone.calendar, 'paired-1.ics'), text('Written on the phone'));
+      await phone.sync();
+      await until(async () => (await ok(desk.home, 'pim', 'export', '--calendar')).includes('SUMMARY:Written on the phone'), 30_000, 'the phone edit on the paired node');
+      const edit = path.join(work, 'desk-edit.ics');
+      await writeFile(edit, text('Changed on the desk'));
+      await ok(desk.home, 'pim', 'import', edit);
+      await until(async () => (await exportOf('calendar')).includes('SUMMARY:Changed on the desk'), 30_000, 'the desk edit on the laptop');
+      await phone.sync();
+      const local = await phone.files('calendar');
+      expect(uidCounts(local).get('paired-1')).toBe(1);
+      expect(all(local)).toContain('SUMMARY:Changed on the desk');
+      expect(all(local)).not.toContain('SUMMARY:Written on the phone');
+    } finally {
+      await stopNode(desk);
+    }
   }, 120_000);
 
   it.skipIf(!!caldavMissing())('python3-caldav creates, edits and deletes an event, a task and a journal', async () => {

@@ -58,7 +58,7 @@ export class TextCache {
  * the one that write made (lossless: no phantom change on the client), else exported from the graph (source text
  * with the fields edited elsewhere rewritten) under the account's policy.
  */
-export function listing(store: PimStore, kind: PimKindName, account: string, policy: PimPolicy | undefined, state: AccountState, cache: TextCache): Listing {
+export function listing(store: PimStore, kind: PimKindName, account: string, policy: PimPolicy | undefined, state: AccountState, cache: TextCache, onError?: (master: string, err: Error) => void): Listing {
   const view = mergedView(store, kind);
   const byName = new Map<string, Resource>();
   const byMaster = new Map<string, Resource>();
@@ -70,7 +70,13 @@ export function listing(store: PimStore, kind: PimKindName, account: string, pol
     const rev = revOf(item);
     const written = state.written[master];
     const own = written?.rev === rev && written.policy === policyKey ? written.text : undefined;
-    const text = cache.get(account, master, `${rev}|${policyKey}|${own === undefined ? 'e' : 'w'}`, () => own ?? exportItems(view, [master], policy));
+    let text: string;
+    try {
+      text = cache.get(account, master, `${rev}|${policyKey}|${own === undefined ? 'e' : 'w'}`, () => own ?? exportItems(view, [master], policy));
+    } catch (err) {
+      onError?.(master, err as Error); // one item that cannot be written out must not hide the others
+      continue;
+    }
     let name = state.names[master] ?? derivedName(master, kind);
     if (byName.has(name)) name = name.replace(/(\.[a-z]+)$/, `-${createHash('sha256').update(master).digest('hex').slice(0, 8)}$1`);
     const r: Resource = { name, master, rev, text, etag: etagOf(text), quads: item.quads.filter((q) => q.subject.value === master) };

@@ -126,7 +126,7 @@ export class DavServer {
     const key = `${JSON.stringify(this.opts.store.versionVector())}|${JSON.stringify(account.policy ?? null)}|${account.created}`;
     const hit = this.listings.get(id);
     if (hit && hit.key === key && !fresh) return { list: hit.list, changed: false };
-    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache);
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, (master, err) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message }));
     this.listings.set(id, { key, list });
     const changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
     return { list, changed };
