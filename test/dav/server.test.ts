@@ -155,6 +155,21 @@ describe('writes, ETags and sync tokens', () => {
     expect((await req('phone', 'REPORT', '/dav/phone/calendar/', syncReport('https://w3id.org/semsync/ns/dav-sync/ffff-1'))).status).toBe(403);
   });
 
+  it('serves an item read without a UID with one, so a client can edit it in place', async () => {
+    const read = readPimBytes('contacts', Buffer.from('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Uid\r\nN:Uid;No;;;\r\nEND:VCARD\r\n'));
+    await writeItems(store, 'contacts', read.groups);
+    const master = read.groups[0].master;
+    const name = master.slice(master.lastIndexOf('/') + 1);
+    const got = await req('phone', 'GET', `/dav/phone/contacts/${name}.vcf`);
+    const text = await got.text();
+    expect(text).toContain(`UID:${name}\r\n`);
+    const put = await req('phone', 'PUT', `/dav/phone/contacts/${name}.vcf`, text.replace('FN:No Uid', 'FN:Now Named'), { 'if-match': got.headers.get('etag')! });
+    expect(put.status).toBe(204);
+    const item = mergedView(store, 'contacts').items.get(master)!;
+    expect(item.quads.some((q) => q.object.value === 'Now Named')).toBe(true);
+    expect([...mergedView(store, 'contacts').items.values()].filter((i) => !i.deleted && i.quads.some((q) => q.object.value === 'Now Named'))).toHaveLength(1);
+  });
+
   it('answers calendar-multiget and a calendar-query by component and time range', async () => {
     const multi = `<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><d:href>/dav/phone/calendar/ev-standup.ics</d:href><d:href>/dav/phone/calendar/nope.ics</d:href></c:calendar-multiget>`;
     const m = await (await req('phone', 'REPORT', '/dav/phone/calendar/', multi)).text();

@@ -38,6 +38,18 @@ export function visible(policy: PimPolicy | undefined, item: MergedItem): boolea
   return !item.deleted && allowedItem(policy, item.quads.filter((q) => q.subject.value === item.master));
 }
 
+/**
+ * An item read without a UID (its IRI ends in `sha256-<hex>`) is served with `UID:sha256-<hex>`, which reads back as
+ * the same IRI: so a client's edit of it (PUT with that UID) updates the item instead of being refused for lacking one.
+ */
+export function withUid(text: string, master: string): string {
+  const tail = master.slice(master.lastIndexOf('/') + 1);
+  if (!/^sha256-[0-9a-f]+$/.test(tail)) return text;
+  return text.replace(/^(BEGIN:(?:VCARD|VEVENT|VTODO|VJOURNAL)\r?\n)((?:(?!^END:)[\s\S])*?)(?=^(?:END|BEGIN):)/m, (m, begin: string, body: string) =>
+    /^UID[;:]/m.test(body) ? m : `${begin}${body}UID:${tail}\r\n`,
+  );
+}
+
 /** Texts already made, per account (an export parses the item's source text: worth keeping). */
 export class TextCache {
   private byAccount = new Map<string, Map<string, { key: string; text: string }>>();
@@ -72,7 +84,7 @@ export function listing(store: PimStore, kind: PimKindName, account: string, pol
     const own = written?.rev === rev && written.policy === policyKey ? written.text : undefined;
     let text: string;
     try {
-      text = cache.get(account, master, `${rev}|${policyKey}|${own === undefined ? 'e' : 'w'}`, () => own ?? exportItems(view, [master], policy));
+      text = cache.get(account, master, `${rev}|${policyKey}|${own === undefined ? 'e' : 'w'}`, () => own ?? withUid(exportItems(view, [master], policy), master));
     } catch (err) {
       onError?.(master, err as Error); // one item that cannot be written out must not hide the others
       continue;

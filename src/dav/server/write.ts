@@ -65,7 +65,7 @@ export async function putResource(store: PimStore, policy: PimPolicy | undefined
   if (problems.length) throw precondition(`invalid ${kind === 'calendar' ? 'iCalendar' : 'vCard'}: ${problems.slice(0, 3).join('; ')}`, dataError, dataNs);
   if (read.groups.length !== 1) throw precondition(`one item per resource (this has ${read.groups.length})`, kind === 'calendar' ? 'valid-calendar-object-resource' : dataError, dataNs);
   const group = read.groups[0];
-  if (/\/sha256-[0-9a-f]+$/.test(group.master)) throw precondition('the item has no UID', kind === 'calendar' ? 'valid-calendar-object-resource' : dataError, dataNs);
+  if (!/^UID[;:]/im.test(text)) throw precondition('the item has no UID', kind === 'calendar' ? 'valid-calendar-object-resource' : dataError, dataNs);
   const master = group.master;
   const existing = list.view.items.get(master);
   if (existing && !existing.deleted && !visible(policy, existing)) throw precondition('this account may not write that item', 'need-privileges', NS.dav);
