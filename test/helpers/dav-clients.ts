@@ -84,3 +84,64 @@ export async function runCaldavScript(dir: string, script: string, args: string[
 export function uidsOf(text: string): string[] {
   return [...text.matchAll(/^UID(?:;[^:\r\n]*)?:([^\r\n]*)/gm)].map((m) => m[1]);
 }
+
+export function syncevolutionMissing(): string | undefined {
+  return spawnSync('sh', ['-c', 'command -v syncevolution']).status === 0 ? undefined : 'syncevolution is not installed (apt-get install -y syncevolution)';
+}
+
+/**
+ * SyncEvolution (the SyncML engine's CalDAV/CardDAV side) syncing a node's account with two local folders of files, one
+ * item per file (its `file` backend), in its own HOME/XDG folders under `dir` (no keyring: the password is in its config).
+ */
+export class SyncEvolution {
+  readonly calendar: string;
+  readonly contacts: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly dir: string) {
+    this.calendar = path.join(dir, 'cal');
+    this.contacts = path.join(dir, 'card');
+    this.env = { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'cfg'), XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'cache'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' };
+  }
+
+  private async run(...args: string[]): Promise<string> {
+    const r = await exec('syncevolution', args, { env: this.env });
+    const out = r.stdout + r.stderr;
+    if (r.code !== 0 || /\[ERROR\]/.test(out)) throw new Error(`syncevolution ${args.filter((a) => !a.startsWith('password=')).join(' ')} exited ${r.code}: ${out}`);
+    return out;
+  }
+
+  async setup(davUrl: string, user: string, password: string): Promise<void> {
+    await mkdir(this.calendar, { recursive: true });
+    await mkdir(this.contacts, { recursive: true });
+    await this.run('--configure', '--keyring=no', '--template', 'webdav', `username=${user}`, `password=${password}`, `syncURL=${davUrl}`, 'target-config@semsync', 'calendar', 'addressbook');
+    await this.run('--configure', '--keyring=no', '--template', 'SyncEvolution_Client', 'sync=none', 'syncURL=local://@semsync', 'username=', 'password=', 'semsync');
+    await this.run('--configure', '--keyring=no', 'sync=two-way', 'backend=file', `database=file://${this.calendar}`, 'databaseFormat=text/calendar', 'semsync', 'calendar');
+    await this.run('--configure', '--keyring=no', 'sync=two-way', 'backend=file', `database=file://${this.contacts}`, 'databaseFormat=text/vcard', 'semsync', 'addressbook');
+    await this.run('--sync', 'refresh-from-remote', 'semsync', 'calendar', 'addressbook');
+  }
+
+  /** A two-way sync; the rows of its change table for calendar and address book (local NEW/MOD/DEL, remote NEW/MOD/DEL). */
+  async sync(): Promise<Record<string, number[]>> {
+    const out = await this.run('semsync', 'calendar', 'addressbook');
+    const rows: Record<string, number[]> = {};
+    for (const m of out.matchAll(/^\|\s+(calendar|addressbook)\s+\|([\d\s|]+)\|\s*$/gm)) rows[m[1]] = m[2].split('|').map((x) => Number(x.trim()));
+    return rows;
+  }
+
+  async files(which: 'calendar' | 'contacts'): Promise<Map<string, string>> {
+    const dir = which === 'calendar' ? this.calendar : this.contacts;
+    const out = new Map<string, string>();
+    for (const name of (await readdir(dir)).sort()) out.set(name, await readFile(path.join(dir, name), 'utf8'));
+    return out;
+  }
+}
+
+/** UID plus RECURRENCE-ID of each event/task/journal in a text (SyncEvolution keeps each override in a file of its own). */
+export function componentKeys(text: string): string[] {
+  return [...text.matchAll(/^BEGIN:(VEVENT|VTODO|VJOURNAL)\r?\n([\s\S]*?)^END:\1/gm)].map((m) => {
+    const uid = /^UID(?:;[^:\r\n]*)?:([^\r\n]*)/m.exec(m[2])?.[1] ?? '';
+    const rid = /^RECURRENCE-ID(?:;[^:\r\n]*)?:([^\r\n]*)/m.exec(m[2])?.[1] ?? '';
+    return `${uid} ${rid}`;
+  });
+}
