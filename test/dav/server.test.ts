@@ -76,6 +76,28 @@ describe('discovery', () => {
   });
 });
 
+describe('accounts', () => {
+  it('stops the old password after passwd, refuses a removed account, and gives a re-made account a fresh sync state', async () => {
+    pw.tablet = (await dav.accounts.add('tablet', undefined)).password;
+    const first = await req('tablet', 'PROPFIND', '/dav/tablet/calendar/', PROPS, { depth: '0' });
+    expect(first.status).toBe(207);
+    const token = tokenOf(await first.text());
+    const old = pw.tablet;
+    pw.tablet = await dav.accounts.passwd('tablet');
+    expect(pw.tablet).not.toBe(old);
+    expect((await req('tablet', 'PROPFIND', '/dav/tablet/', undefined, { depth: '0' })).status).toBe(207);
+    pw.tablet = old;
+    expect((await req('tablet', 'PROPFIND', '/dav/tablet/', undefined, { depth: '0' })).status).toBe(401);
+    await dav.accounts.remove('tablet');
+    pw.tablet = (await dav.accounts.add('tablet', { work: true })).password;
+    const again = tokenOf(await (await req('tablet', 'PROPFIND', '/dav/tablet/calendar/', PROPS, { depth: '0' })).text());
+    expect(again).not.toBe(token);
+    expect((await req('tablet', 'REPORT', '/dav/tablet/calendar/', syncReport(token))).status).toBe(403);
+    await expect(dav.accounts.add('tablet', undefined)).rejects.toThrow(/exists already/);
+    await expect(dav.accounts.add('../x', undefined)).rejects.toThrow(/account name/);
+  });
+});
+
 describe('privacy: what a work account sees', () => {
   it('lists no private event and no Personal contact for workphone, and no birthday in a contact', async () => {
     const cal = await (await req('workphone', 'PROPFIND', '/dav/workphone/calendar/', PROPS, { depth: '1' })).text();
