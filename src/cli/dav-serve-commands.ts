@@ -38,13 +38,16 @@ export function registerDavServeCommands(program: Command): void {
     });
   serve
     .command('list')
-    .description('the accounts and their policies')
-    .option('--json', 'print JSON: [{name, policy, created}]')
+    .description('the accounts, their policies, and when a device last synced with each (and its User-Agent)')
+    .option('--json', 'print JSON: [{name, policy, created, lastSeen, device}]')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const list = (await (await accounts(cmd)).list()).map((a) => ({ name: a.name, policy: a.policy ?? null, created: a.created }));
+      const { lastSeenOf } = await import('../dav/server/index.js');
+      const list = [];
+      for (const a of await (await accounts(cmd)).list()) list.push({ name: a.name, policy: a.policy ?? null, created: a.created, ...(await lastSeenOf(homeOf(cmd), a.name)) });
       if (json(opts, cmd)) return printJson(list);
       if (!list.length) return console.log('no accounts; `semsync dav serve add NAME --policy personal|work|FILE` makes one');
-      console.log(table(['NAME', 'POLICY', 'CREATED'], list.map((a) => [a.name, a.policy ? JSON.stringify(a.policy) : 'personal', a.created])));
+      const rows = list.map((a) => [a.name, a.policy ? JSON.stringify(a.policy) : 'personal', a.created, a.lastSeen ?? 'never', a.device ?? '']);
+      console.log(table(['NAME', 'POLICY', 'CREATED', 'LAST SYNC', 'DEVICE'], rows));
     });
   serve
     .command('remove <name>')

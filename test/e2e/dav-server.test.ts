@@ -81,6 +81,9 @@ describe.skipIf(!!missing)('the node serves CalDAV/CardDAV to real clients', () 
     expect(all(wk)).toContain('work-carol');
     expect(wc.size).toBeLessThan(pc.size);
     expect(wc.size).toBeGreaterThan(10);
+    const seen = await json<{ name: string; lastSeen?: string; device?: string }[]>(node.home, 'dav', 'serve', 'list', '--json');
+    expect(seen.find((a) => a.name === 'phone')?.device).toMatch(/vdirsyncer/i);
+    expect(Date.parse(seen.find((a) => a.name === 'workphone')?.lastSeen ?? '')).toBeGreaterThan(Date.now() - 600_000);
   }, 120_000);
 
   it('syncs both ways over several rounds: creates, edits and deletes land in the graph and come back; nothing duplicated, no phantom change', async () => {
@@ -143,11 +146,11 @@ describe.skipIf(!!missing)('the node serves CalDAV/CardDAV to real clients', () 
       const text = (summary: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//paired//EN\r\nBEGIN:VEVENT\r\nUID:paired-1\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250701T100000Z\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
       await writeFile(path.join(phone.calendar, 'paired-1.ics'), text('Written on the phone'));
       await phone.sync();
-      await until(async () => (await ok(desk.home, 'pim', 'export', '--calendar')).includes('SUMMARY:Written on the phone'), 30_000, 'the phone edit on the paired node');
+      await until(async () => (await ok(desk.home, 'pim', 'export', '--calendar')).includes('SUMMARY:Written on the phone'), 90_000, 'the phone edit on the paired node');
       const edit = path.join(work, 'desk-edit.ics');
       await writeFile(edit, text('Changed on the desk'));
       await ok(desk.home, 'pim', 'import', edit);
-      await until(async () => (await exportOf('calendar')).includes('SUMMARY:Changed on the desk'), 30_000, 'the desk edit on the laptop');
+      await until(async () => (await exportOf('calendar')).includes('SUMMARY:Changed on the desk'), 90_000, 'the desk edit on the laptop');
       await phone.sync();
       const local = await phone.files('calendar');
       expect(uidCounts(local).get('paired-1')).toBe(1);
@@ -156,7 +159,7 @@ describe.skipIf(!!missing)('the node serves CalDAV/CardDAV to real clients', () 
     } finally {
       await stopNode(desk);
     }
-  }, 120_000);
+  }, 240_000);
 
   it.skipIf(!!caldavMissing())('python3-caldav creates, edits and deletes an event, a task and a journal', async () => {
     const script = `

@@ -4,7 +4,7 @@ import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
 import { report } from './report.js';
 import { listing, TextCache, type Listing } from './resources.js';
-import { AccountStates, observe, syncToken, type AccountState } from './state.js';
+import { AccountStates, observe, syncToken, touch, type AccountState } from './state.js';
 import { requested, response, type PropContext, type Target } from './props.js';
 import { DavRequestError, errorBody, multistatus, NS, parseXml, type XmlElement } from './xml.js';
 
@@ -55,6 +55,8 @@ export class DavServer {
     if (!who) return new Response('sign in with an account made by `semsync dav serve add NAME`\n', { status: 401, headers: { 'www-authenticate': 'Basic realm="semsync", charset="UTF-8"' } });
     if ('wait' in who) return new Response('too many failed sign-ins: wait\n', { status: 429, headers: { 'retry-after': String(who.wait) } });
     try {
+      const device = req.headers.get('user-agent') ?? '';
+      await this.states.with(who.account.name, who.account.created, async (s) => ({ value: undefined, changed: touch(s, device) }));
       return await this.route(req, url, who.account);
     } catch (err) {
       if (err instanceof DavRequestError) {

@@ -17,6 +17,9 @@ export interface CollectionLog {
 export interface AccountState {
   /** The account's creation time: an account removed and made again under the same name starts afresh. */
   account?: string;
+  /** When a device last signed in with this account (saved at most once a minute), and its User-Agent then. */
+  lastSeen?: string;
+  device?: string;
   /** Made with the state: a token from another state (a reset home) is refused, not misread. */
   epoch: string;
   collections: Record<PimKindName, CollectionLog>;
@@ -65,6 +68,22 @@ export class AccountStates {
     return job;
   }
 
+}
+
+/** The last sign-in of an account as saved (for `semsync dav serve list`). */
+export async function lastSeenOf(home: string, account: string): Promise<{ lastSeen?: string; device?: string }> {
+  const s = await readJsonFile<Partial<AccountState>>(path.join(home, 'dav-server', 'state', `${account}.json`), {});
+  return { lastSeen: s.lastSeen, device: s.device };
+}
+
+/** Notes a sign-in; true when it is worth saving (the device changed, or the last saved one is a minute old). */
+export function touch(s: AccountState, device: string, now = new Date()): boolean {
+  const stale = !s.lastSeen || now.getTime() - Date.parse(s.lastSeen) > 60_000 || s.device !== device;
+  if (stale) {
+    s.lastSeen = now.toISOString();
+    s.device = device.slice(0, 200);
+  }
+  return stale;
 }
 
 /**
