@@ -130,7 +130,16 @@ export class DavServer {
     if (hit && hit.key === key && !fresh) return { list: hit.list, changed: false };
     const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, (master, err) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message }));
     this.listings.set(id, { key, list });
-    const changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
+    let changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
+    // What this account wrote, and the names it chose, are kept only for items that still exist.
+    for (const master of new Set([...Object.keys(s.written), ...Object.keys(s.names)])) {
+      const item = list.view.items.get(master);
+      if (list.view.kind === kindOfMaster(master) && (!item || item.deleted)) {
+        delete s.written[master];
+        delete s.names[master];
+        changed = true;
+      }
+    }
     return { list, changed };
   }
 
@@ -258,6 +267,10 @@ export class DavServer {
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
     return text;
   }
+}
+
+function kindOfMaster(master: string): PimKindName {
+  return /\/id\/contact\//.test(master) ? 'contacts' : 'calendar';
 }
 
 function xmlResponse(text: string): Response {

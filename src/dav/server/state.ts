@@ -12,6 +12,8 @@ export interface CollectionLog {
   items: Record<string, { etag: string; at: number }>;
   /** name → the counter when it left the listing. */
   removed: Record<string, number>;
+  /** Removals up to this counter were forgotten (the log is bounded): older tokens are refused. */
+  floor?: number;
 }
 
 export interface AccountState {
@@ -90,7 +92,7 @@ export function touch(s: AccountState, device: string, now = new Date()): boolea
  * Records a listing (name → ETag) in the log: anything new, changed or gone moves the counter once and is stamped
  * with it. Returns whether the log changed.
  */
-export function observe(log: CollectionLog, listing: Map<string, string>): boolean {
+export function observe(log: CollectionLog, listing: Map<string, string>, maxRemoved = 10_000): boolean {
   const changed: string[] = [];
   for (const [name, etag] of listing) if (log.items[name]?.etag !== etag) changed.push(name);
   const gone = Object.keys(log.items).filter((n) => !listing.has(n));
@@ -103,6 +105,14 @@ export function observe(log: CollectionLog, listing: Map<string, string>): boole
   for (const name of gone) {
     delete log.items[name];
     log.removed[name] = at;
+  }
+  const removed = Object.entries(log.removed);
+  if (removed.length > maxRemoved) {
+    // Forget the older half; a client holding a token from before then syncs again from the start (403 valid-sync-token).
+    removed.sort((a, b) => a[1] - b[1]);
+    const drop = removed.slice(0, removed.length - Math.floor(maxRemoved / 2));
+    for (const [name] of drop) delete log.removed[name];
+    log.floor = Math.max(log.floor ?? 0, drop[drop.length - 1][1]);
   }
   return true;
 }
@@ -119,5 +129,5 @@ export function tokenCounter(s: AccountState, log: CollectionLog, token: string)
   const m = /^(?:https:\/\/w3id\.org\/semsync\/ns\/dav-sync\/)?([0-9a-f]+)-(\d+)$/.exec(token.trim());
   if (!m || m[1] !== s.epoch) return undefined;
   const n = Number(m[2]);
-  return n <= log.counter ? n : undefined;
+  return n <= log.counter && n >= (log.floor ?? 0) ? n : undefined;
 }
