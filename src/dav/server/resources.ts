@@ -70,8 +70,8 @@ export class TextCache {
  * the one that write made (lossless: no phantom change on the client), else exported from the graph (source text
  * with the fields edited elsewhere rewritten) under the account's policy.
  */
-export function listing(store: PimStore, kind: PimKindName, account: string, policy: PimPolicy | undefined, state: AccountState, cache: TextCache, onError?: (master: string, err: Error) => void): Listing {
-  const view = mergedView(store, kind);
+export function listing(store: PimStore, kind: PimKindName, account: string, policy: PimPolicy | undefined, state: AccountState, cache: TextCache, onError?: (master: string, err: Error) => void, merged?: MergedView): Listing {
+  const view = merged ?? mergedView(store, kind);
   const byName = new Map<string, Resource>();
   const byMaster = new Map<string, Resource>();
   const policyKey = JSON.stringify(policy ?? null);

@@ -1,5 +1,6 @@
 // The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
-import type { PimKindName, PimStore } from '../../pim/store.js';
+import { mergedView, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+import type { Patch, VersionVector } from '../../graph/types.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
 import { report } from './report.js';
@@ -9,7 +10,8 @@ import { requested, response, type PropContext, type Target } from './props.js';
 import { DavRequestError, errorBody, multistatus, NS, parseXml, type XmlElement } from './xml.js';
 
 export interface DavServerOptions {
-  store: PimStore;
+  /** The node's store; with `patchesSince` (GraphStore has it) a change to contacts does not rebuild the calendar's listings. */
+  store: PimStore & { patchesSince?(vv: VersionVector): Patch[] | null };
   /** The node's home: accounts and per-account state live in HOME/dav-server/. */
   home: string;
   /** Where the tree is mounted (default `/dav/`). */
@@ -33,7 +35,8 @@ export class DavServer {
   private readonly states: AccountStates;
   private readonly cache = new TextCache();
   /** account/kind → the listing made at a store version (reads between two commits reuse it; a write drops it). */
-  private readonly listings = new Map<string, { key: string; list: Listing }>();
+  private readonly listings = new Map<string, { vv: VersionVector; conf: string; list: Listing }>();
+  private readonly views = new Map<PimKindName, { key: string; view: MergedView }>();
   private readonly maxBody: number;
   private readonly maxXml: number;
 
@@ -125,11 +128,16 @@ export class DavServer {
   /** The account's view of a collection, recorded in its change log (the token moves only when what it sees moves). */
   private view(account: ServedAccount, s: AccountState, kind: PimKindName, fresh = false): { list: Listing; changed: boolean } {
     const id = `${account.name}/${kind}`;
-    const key = `${JSON.stringify(this.opts.store.versionVector())}|${JSON.stringify(account.policy ?? null)}|${account.created}`;
+    const vv = this.opts.store.versionVector();
+    const conf = `${JSON.stringify(account.policy ?? null)}|${account.created}`;
     const hit = this.listings.get(id);
-    if (hit && hit.key === key && !fresh) return { list: hit.list, changed: false };
-    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, (master, err) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message }));
-    this.listings.set(id, { key, list });
+    if (hit && !fresh && hit.conf === conf && this.untouched(hit.vv, vv, kind)) {
+      hit.vv = vv;
+      return { list: hit.list, changed: false };
+    }
+    const onError = (master: string, err: Error) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message });
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, this.merged(kind, vv));
+    this.listings.set(id, { vv, conf, list });
     let changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
     // What this account wrote, and the names it chose, are kept only for items that still exist.
     for (const master of new Set([...Object.keys(s.written), ...Object.keys(s.names)])) {
@@ -141,6 +149,30 @@ export class DavServer {
       }
     }
     return { list, changed };
+  }
+
+  /** Nothing since `from` touched this kind's PIM graphs (the store's change log says; when it cannot, false). */
+  private untouched(from: VersionVector, to: VersionVector, kind: PimKindName): boolean {
+    if (JSON.stringify(from) === JSON.stringify(to)) return true;
+    let patches: Patch[] | null | undefined;
+    try {
+      patches = this.opts.store.patchesSince?.(from);
+    } catch {
+      return false;
+    }
+    if (!patches) return false;
+    const tail = `/pim/${kind}`;
+    return !patches.some((p) => p.changes.some((c) => c.quad.graph.value.endsWith(tail)));
+  }
+
+  /** The merged view of a kind at a store version, shared by every account. */
+  private merged(kind: PimKindName, vv: VersionVector): MergedView {
+    const key = JSON.stringify(vv);
+    const hit = this.views.get(kind);
+    if (hit?.key === key) return hit.view;
+    const view = mergedView(this.opts.store, kind);
+    this.views.set(kind, { key, view });
+    return view;
   }
 
   private collectionTarget(s: AccountState, kind: PimKindName): Target {
