@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import { DavServer, ensureCertificate } from '../dav/index.js';
+import { lastSeenOf } from '../dav/server/index.js';
 import type { SemsyncNode } from '../node/node.js';
 import { HttpBindError } from './http.js';
 
@@ -22,11 +23,27 @@ export function mountDav(app: Hono, dav: DavServer): void {
 
 const servers = new WeakMap<SemsyncNode, DavServer>();
 
+/** What the dashboard shows of the DAV server: the accounts with their last sync, the addresses, the certificate. */
+export async function davDashboard(node: SemsyncNode, httpUrl: string | undefined): Promise<Record<string, unknown>> {
+  const dav = nodeDavServer(node);
+  const accounts = [];
+  for (const a of await dav.accounts.list()) accounts.push({ name: a.name, policy: a.policy ? (a.policy.work ? 'work' : 'custom') : 'personal', created: a.created, ...(await lastSeenOf(node.paths.home, a.name)) });
+  const tls = davTlsOf(node);
+  return { accounts, address: httpUrl ? `${httpUrl}dav/` : undefined, tls: tls ?? null };
+}
+
 /** One DAV server per node, whichever listener asks (accounts' state is written by one owner). */
 export function nodeDavServer(node: SemsyncNode, log?: Log): DavServer {
   let s = servers.get(node);
   if (!s) servers.set(node, (s = new DavServer({ store: node.store, home: node.paths.home, log })));
   return s;
+}
+
+const tlsOf = new WeakMap<SemsyncNode, { url: string; fingerprint: string }>();
+
+/** The node's HTTPS DAV listener, when it runs (for the dashboard). */
+export function davTlsOf(node: SemsyncNode): { url: string; fingerprint: string } | undefined {
+  return tlsOf.get(node);
 }
 
 export interface DavTls {
@@ -65,11 +82,14 @@ export async function serveDavTls(node: SemsyncNode, listen: string, log?: Log):
   });
   const bound = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `https://${shown}:${bound}/dav/`;
+  tlsOf.set(node, { url, fingerprint: cert.fingerprint });
   return {
-    url: `https://${shown}:${bound}/dav/`,
+    url,
     fingerprint: cert.fingerprint,
     close: () =>
       new Promise<void>((resolve) => {
+        tlsOf.delete(node);
         server.close(() => resolve());
         (server as import('node:http').Server).closeAllConnections?.();
       }),

@@ -49,6 +49,14 @@ describe.skipIf(noOpenssl)('DAV over HTTPS', () => {
     expect(pem).toContain('BEGIN CERTIFICATE');
   });
 
+  it('shows the accounts, the addresses and the fingerprint on the dashboard', async () => {
+    const state = (await (await fetch(`${node.url}api/state`)).json()) as { dav: { address: string; tls: { url: string; fingerprint: string }; accounts: { name: string; policy: string }[] } };
+    expect(state.dav.address).toBe(`${node.url}dav/`);
+    expect(state.dav.tls).toEqual({ url: url.href, fingerprint });
+    expect(state.dav.accounts.map((a) => [a.name, a.policy])).toEqual([['phone', 'personal']]);
+    expect(JSON.stringify(state)).not.toContain(password);
+  });
+
   it('serves only DAV there: no SPARQL endpoint, no dashboard; Basic auth required', async () => {
     const ca = await readFile(path.join(node.home, 'dav-server', 'tls', 'cert.pem'), 'utf8');
     const get = (p: string, auth?: string) =>
