@@ -138,6 +138,16 @@ describe('privacy: what a work account sees', () => {
     expect(await (await req('workphone', 'GET', '/dav/workphone/contacts/work-carol.vcf')).text()).toBe(text);
   });
 
+  it('answers free-busy with the visible events only', async () => {
+    const q = '<c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"><c:time-range start="20240101T000000Z" end="20240105T000000Z"/></c:free-busy-query>';
+    const work = await (await req('workphone', 'REPORT', '/dav/workphone/calendar/', q)).text();
+    const phone = await (await req('phone', 'REPORT', '/dav/phone/calendar/', q)).text();
+    expect(work).toContain('FREEBUSY;FBTYPE=BUSY:20240102T090000Z/20240102T091500Z');
+    expect(work).toContain('FREEBUSY;FBTYPE=BUSY:20240104T100000Z/20240104T110000Z');
+    expect(work).not.toContain('20240103T150000Z');
+    expect(phone).toContain('FREEBUSY;FBTYPE=BUSY:20240103T150000Z/20240103T160000Z');
+  });
+
   it('refuses a write of an item its policy hides, or of a hidden item by its UID, and changes nothing', async () => {
     const vv = JSON.stringify(store.versionVector());
     const hidden = await req('workphone', 'PUT', '/dav/workphone/calendar/x.ics', event('ev-doctor', 'overwritten'), { 'if-none-match': '*' });

@@ -33,10 +33,11 @@ export function targetHref(c: PropContext, t: Target): string {
 }
 
 const REPORTS: Record<PimKindName, [string, string][]> = {
-  calendar: [[NS.cal, 'calendar-multiget'], [NS.cal, 'calendar-query'], [NS.dav, 'sync-collection']],
+  calendar: [[NS.cal, 'calendar-multiget'], [NS.cal, 'calendar-query'], [NS.cal, 'free-busy-query'], [NS.dav, 'sync-collection']],
   contacts: [[NS.card, 'addressbook-multiget'], [NS.card, 'addressbook-query'], [NS.dav, 'sync-collection']],
 };
 const PRIVILEGES = ['read', 'write', 'write-content', 'write-properties', 'bind', 'unbind', 'read-current-user-privilege-set'];
+const CAL_PRIVILEGES = ['read-free-busy'];
 
 /** A live property's value as XML (inner content), or undefined when the target has no such property. */
 export function propValue(c: PropContext, t: Target, p: PropName): string | undefined {
@@ -64,7 +65,7 @@ export function propValue(c: PropContext, t: Target, p: PropName): string | unde
       if (t.type === 'home') return esc(c.account);
       return t.type === 'root' ? 'semsync' : undefined;
     case `${NS.dav}|current-user-privilege-set`:
-      return PRIVILEGES.map((x) => el(NS.dav, 'privilege', el(NS.dav, x))).join('');
+      return PRIVILEGES.map((x) => el(NS.dav, 'privilege', el(NS.dav, x))).join('') + (t.type === 'collection' && t.kind === 'calendar' ? CAL_PRIVILEGES.map((x) => el(NS.dav, 'privilege', el(NS.cal, x))).join('') : '');
     case `${NS.dav}|supported-report-set`:
       return t.type === 'collection' ? REPORTS[t.kind].map(([ns, n]) => el(NS.dav, 'supported-report', el(NS.dav, 'report', el(ns, n)))).join('') : undefined;
     case `${NS.dav}|getetag`:

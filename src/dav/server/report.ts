@@ -92,6 +92,44 @@ function durationMs(d: string | undefined): number {
   return m[1] ? -ms : ms;
 }
 
+/** The item's [start, end) in ms, when it has a start (end: DTEND, else DTSTART+DURATION, else a day for a DATE). */
+function span(res: Resource): [number, number] | undefined {
+  const t = (p: string) => {
+    const v = value(res, p);
+    return v === undefined ? undefined : Date.parse(v);
+  };
+  const s = t('dtstart');
+  if (s === undefined || Number.isNaN(s)) return undefined;
+  const allDay = /^\d{4}-\d\d-\d\d$/.test(value(res, 'dtstart') ?? '');
+  const e = t('dtend') ?? (value(res, 'duration') ? s + durationMs(value(res, 'duration')) : allDay ? s + 86_400_000 : s);
+  return [s, e];
+}
+
+const utc = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/**
+ * RFC 4791 free-busy-query: a VFREEBUSY of the account's visible, opaque, not cancelled events in the range (a
+ * withheld event is not busy time here either: it would tell that something is there). Recurring events count by
+ * their first occurrence only (occurrences are not expanded).
+ */
+export function freeBusy(list: Listing, body: XmlElement): string {
+  const range = child(body, NS.cal, 'time-range');
+  const start = icalTime(range?.attrs.start);
+  const end = icalTime(range?.attrs.end);
+  if (start === undefined || end === undefined || end <= start) throw new DavRequestError('free-busy-query needs a time-range with start and end', 400);
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//semsync//semsync//EN', 'BEGIN:VFREEBUSY', `DTSTAMP:${utc(Date.now())}`, `DTSTART:${utc(start)}`, `DTEND:${utc(end)}`];
+  for (const res of list.byName.values()) {
+    if (componentOf(res) !== 'vevent') continue;
+    const props = unfoldText(res.text);
+    if (props.some((p) => p.name === 'TRANSP' && /TRANSPARENT/i.test(p.value)) || /CANCELLED/i.test(value(res, 'status') ?? '')) continue;
+    const sp = span(res);
+    if (!sp || sp[0] >= end || sp[1] <= start || sp[1] <= sp[0]) continue;
+    const type = /TENTATIVE/i.test(value(res, 'status') ?? '') ? 'BUSY-TENTATIVE' : 'BUSY';
+    lines.push(`FREEBUSY;FBTYPE=${type}:${utc(Math.max(sp[0], start))}/${utc(Math.min(sp[1], end))}`);
+  }
+  return [...lines, 'END:VFREEBUSY', 'END:VCALENDAR', ''].join('\r\n');
+}
+
 /** Does the item overlap [start, end)? Recurring items always match (their occurrences are not expanded here). */
 function inRange(res: Resource, start: number, end: number): boolean {
   if (value(res, 'rrule') || value(res, 'rdate')) return true;

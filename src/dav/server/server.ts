@@ -3,7 +3,7 @@ import { mergedView, type MergedView, type PimKindName, type PimStore } from '..
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
-import { report } from './report.js';
+import { freeBusy, report } from './report.js';
 import { listing, TextCache, type Listing } from './resources.js';
 import { AccountStates, observe, syncToken, touch, type AccountState } from './state.js';
 import { requested, response, type PropContext, type Target } from './props.js';
@@ -216,6 +216,13 @@ export class DavServer {
   private async report(req: Request, kind: PimKindName, account: ServedAccount, ctx: PropContext): Promise<Response> {
     const body = await this.xmlBody(req);
     if (!body) throw new DavRequestError('REPORT needs a body');
+    if (body.ns === NS.cal && body.name === 'free-busy-query' && kind === 'calendar') {
+      const ics = await this.states.with(account.name, account.created, async (s) => {
+        const v = this.view(account, s, kind);
+        return { value: freeBusy(v.list, body), changed: v.changed };
+      });
+      return new Response(ics, { status: 200, headers: { 'content-type': 'text/calendar; charset=utf-8' } });
+    }
     const text = await this.states.with(account.name, account.created, async (s) => {
       const v = this.view(account, s, kind);
       return { value: report({ ctx, kind, list: v.list, state: s, log: s.collections[kind], body }), changed: v.changed };
