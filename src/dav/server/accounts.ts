@@ -159,6 +159,7 @@ export class DavAuth {
       return { account };
     }
     const count = (f?.count ?? 0) + 1;
+    if (this.failures.size >= 10_000 && !f) this.failures.delete(this.failures.keys().next().value!); // bounded: the oldest goes
     // Three tries free, then 1 s, 2 s, 4 s ... up to 5 minutes between tries.
     this.failures.set(key, { count, until: count > 3 ? this.now() + Math.min(300_000, 1000 * 2 ** (count - 4)) : 0 });
     return null;
