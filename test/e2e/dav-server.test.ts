@@ -124,7 +124,7 @@ describe.skipIf(!!missing)('the node serves CalDAV/CardDAV to real clients', () 
     }
   }, 300_000);
 
-  it('takes an event off the work phone when the laptop makes it private, and keeps it on the phone', async () => {
+  it('takes an event off the work phone when the laptop makes it private (keeping it on the phone), and back when public', async () => {
     const agenda = await readFile(path.join(fixtures, 'agenda.ics'), 'utf8');
     const file = path.join(work, 'agenda-private.ics');
     const standup = agenda.split(/(?=BEGIN:VEVENT)/).find((b) => b.includes('UID:ev-standup'))!;
@@ -134,6 +134,14 @@ describe.skipIf(!!missing)('the node serves CalDAV/CardDAV to real clients', () 
     await phone.sync();
     expect(uidCounts(await workphone.files('calendar')).has('ev-standup')).toBe(false);
     expect(all(await phone.files('calendar'))).toMatch(/UID:ev-standup[\s\S]*?CLASS:PRIVATE|CLASS:PRIVATE[\s\S]*?UID:ev-standup/);
+    // Public again: back on the work phone, once.
+    const back = path.join(work, 'agenda-public.ics');
+    await writeFile(back, agenda.replace(standup, standup.replace('SUMMARY:', 'SUMMARY:Public again: ')));
+    await ok(node.home, 'pim', 'import', back);
+    await workphone.sync();
+    const wc = await workphone.files('calendar');
+    expect(uidCounts(wc).get('ev-standup')).toBe(1);
+    expect(all(wc)).toContain('SUMMARY:Public again: ');
   }, 120_000);
 
   it("carries a client's edit to a paired node, and the paired node's edit to the client at its next sync", async () => {
