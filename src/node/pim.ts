@@ -65,7 +65,7 @@ async function readJson<T>(file: string, fallback: T): Promise<T> {
 
 async function writeJson(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`; // concurrent writers never share a temp file
   await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
   await fs.rename(tmp, file);
 }
