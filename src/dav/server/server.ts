@@ -7,7 +7,7 @@ import { freeBusy, report } from './report.js';
 import { listing, TextCache, type Listing } from './resources.js';
 import { AccountStates, observe, syncToken, touch, type AccountState } from './state.js';
 import { requested, response, type PropContext, type Target } from './props.js';
-import { DavRequestError, errorBody, multistatus, NS, parseXml, type XmlElement } from './xml.js';
+import { DavRequestError, el, errorBody, esc, multistatus, NS, parseXml, type XmlElement } from './xml.js';
 
 export interface DavServerOptions {
   /** The node's store; with `patchesSince` (GraphStore has it) a change to contacts does not rebuild the calendar's listings. */
@@ -274,7 +274,6 @@ export class DavServer {
   private async proppatch(req: Request, pathname: string): Promise<Response> {
     const body = await this.xmlBody(req);
     const props = (body?.children ?? []).flatMap((op) => op.children.filter((p) => p.name === 'prop' && p.ns === NS.dav).flatMap((p) => p.children));
-    const { el, esc } = await import('./xml.js');
     const stat = el(NS.dav, 'propstat', el(NS.dav, 'prop', props.map((p) => el(p.ns, p.name)).join('')) + el(NS.dav, 'status', 'HTTP/1.1 403 Forbidden'));
     return xmlResponse(multistatus([el(NS.dav, 'response', el(NS.dav, 'href', esc(pathname)) + (props.length ? stat : ''))]));
   }
