@@ -10,6 +10,7 @@ import { registerDeviceCommands } from './device-commands.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerRepairCommand } from './repair-command.js';
 import { registerUnlockCommand } from './unlock-command.js';
+import { registerDavServeCommands } from './dav-serve-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerRepairCommand(program);
   registerUnlockCommand(program);
+  registerDavServeCommands(program);
   return program;
 }
 

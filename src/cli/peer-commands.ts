@@ -1,7 +1,7 @@
 // `semsync id`, `peers`, `pair`, `unpair`, `fetch` and `share grant/revoke`: trust, grants and files between peers.
 import type { Command } from 'commander';
 import type { NodeApi } from '../node/api.js';
-import { globals, withApi } from './context.js';
+import { globals, homeOf, withApi } from './context.js';
 import { printJson, table, UsageError } from './output.js';
 
 /** Base58btc peer ids: Ed25519 (`12D3KooW…`) or RSA/sha256 (`Qm…`). The node checks the multihash itself. */
@@ -39,14 +39,16 @@ export function registerPeerCommands(program: Command): void {
   program
     .command('id')
     .description("this node's peer id and listen addresses (the running node's, else the configured ones); give them to the other node's `semsync pair`")
-    .option('--json', 'print JSON: {peerId, addrs, running}')
+    .option('--json', 'print JSON: {peerId, addrs, running, davCertificateSha256?}')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api) => {
         const id = await api.id();
-        if (json(opts, cmd)) return printJson(id);
+        const fingerprint = await (await import('../dav/server/certificate.js')).certificateFingerprint(homeOf(cmd));
+        if (json(opts, cmd)) return printJson(fingerprint ? { ...id, davCertificateSha256: fingerprint } : id);
         console.log(id.peerId);
         const label = id.running ? 'listening on' : 'configured (not running)';
         for (const a of id.addrs) console.log(`${label} ${a}`);
+        if (fingerprint) console.log(`dav certificate SHA-256 ${fingerprint}`);
       });
     });
 

@@ -19,6 +19,7 @@ export function registerStartCommand(program: Command): void {
     .option('--query-memory <MB>', 'stop a query when the node grows by more than this while it runs (default 1024)')
     .option('--query-results <MB>', 'refuse query results larger than this (default 64)')
     .option('--query-queue <n>', 'queries that may wait for the query worker; more get 503 (default 16)')
+    .option('--dav-listen <host:port>', 'also serve CalDAV/CardDAV (only) over HTTPS with this node\'s own certificate, e.g. 0.0.0.0:8443, for phones on the LAN')
     .action(async (opts: StartOptions, cmd: Command) => {
       // Loaded here, not at the top: the other commands (and --help) need none of the node's parts.
       const [{ LocalApi }, { NodeDaemon }, { serveControl }, { createLogger }, { serveNodeHttp, nodeQueryRunner }, { removeRunInfo, writeRunInfo }] = await Promise.all([
@@ -33,6 +34,7 @@ export function registerStartCommand(program: Command): void {
         const startedAt = Date.now();
         const logger = createLogger(node.paths.home);
         let http: NodeHttp | undefined;
+        let davTls: { url: string; fingerprint: string; close(): Promise<void> } | undefined;
         const stopped = new Promise<string>((resolve) => {
           process.once('SIGINT', () => resolve('SIGINT'));
           process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -71,7 +73,9 @@ export function registerStartCommand(program: Command): void {
             if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--http-port ${opts.httpPort}: not a port number (0-65535)`);
             http = await serveNodeHttp(node, api, { host: opts.httpHost, port, token: opts.token, queryTimeoutMs: queryLimits(opts).timeoutMs, runner, logger, startedAt });
           }
+          if (opts.davListen) davTls = await (await import('../server/dav-mount.js')).serveDavTls(node, opts.davListen, (msg, f) => logger.info({ component: 'dav', ...f }, msg));
         } catch (err) {
+          await http?.close();
           await control.close();
           await runner.close();
           throw err;
@@ -80,6 +84,7 @@ export function registerStartCommand(program: Command): void {
         console.log(`node ${node.nodeId} running; home ${node.paths.home}; ${node.config.shares.length} share(s)`);
         if (http) console.log(`http ${http.url} (SPARQL at ${http.url}sparql${http.tokenRequired ? '; bearer token required' : ''})`);
         if (http?.tokenFile) console.log(`http token in ${http.tokenFile} (send "Authorization: Bearer TOKEN"; in a browser open ${http.url}?token=TOKEN once)`);
+        if (davTls) console.log(`dav ${davTls.url} (HTTPS; certificate SHA-256 ${davTls.fingerprint})`);
         logger.info({ nodeId: node.nodeId, shares: node.config.shares.length }, 'node started');
         try {
           const started = daemon.start().then(() => {
@@ -92,6 +97,7 @@ export function registerStartCommand(program: Command): void {
           logger.info({ signal }, 'stopping');
         } finally {
           await http?.close();
+          await davTls?.close();
           await control.close();
           await runner.close();
           await daemon.stop();
@@ -114,6 +120,7 @@ interface StartOptions {
   queryMemory?: string;
   queryResults?: string;
   queryQueue?: string;
+  davListen?: string;
 }
 
 /** The query worker's limits from the options (UsageError for a value that is not a number). */

@@ -8,6 +8,7 @@ import type { DeviceRow, PlaceSummary } from '../node/devices.js';
 import type { DeviceEvent } from '../node/device-watch.js';
 import type { PeerEntry } from '../node/peers.js';
 import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
+import { davDashboard } from './dav-mount.js';
 
 export interface LibraryItem {
   content: string;
@@ -81,6 +82,7 @@ export class DashboardState {
       devices,
       activity: this.activity,
       versionVector: status.versionVector,
+      dav: await davDashboard(this.init.node, this.init.http?.()?.url).catch(() => null),
     };
   }
 

@@ -117,6 +117,11 @@ export function crossSite(c: Context, guard: CsrfGuard): string | null {
   return null;
 }
 
+/** The CalDAV/CardDAV server's paths (src/dav/server): it authenticates each request itself. */
+function isDavPath(p: string): boolean {
+  return p === '/dav' || p.startsWith('/dav/') || p === '/.well-known/caldav' || p === '/.well-known/carddav';
+}
+
 export async function serveHttp(opts: HttpOptions): Promise<HttpServer> {
   const loopback = isLoopback(opts.host);
   if (!loopback && !opts.token) {
@@ -137,7 +142,8 @@ export async function serveHttp(opts: HttpOptions): Promise<HttpServer> {
       const host = c.req.header('host') ?? '';
       if (!allowedHosts().has(host)) return c.text(`unknown Host ${JSON.stringify(host)}; use http://127.0.0.1:${port}/\n`, 403);
     }
-    if (opts.token) {
+    // CalDAV/CardDAV clients (phones, apps) sign in with their account's password (Basic), not the node's token.
+    if (opts.token && !isDavPath(c.req.path)) {
       const auth = c.req.header('authorization') ?? '';
       const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? getCookie(c, 'semsync_token') ?? '';
       const viaQuery = c.req.method === 'GET' && c.req.path === '/' ? new URL(c.req.url).searchParams.get('token') : null;

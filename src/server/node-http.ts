@@ -4,7 +4,8 @@ import type { SemsyncNode } from '../node/node.js';
 import type { DeviceEvent } from '../node/device-watch.js';
 import { DashboardState } from './dashboard-state.js';
 import { dashboardRoutes } from './dashboard.js';
-import { serveHttp, tokenFromFile, tokenPath, type HttpServer } from './http.js';
+import { mountDav, nodeDavServer } from './dav-mount.js';
+import { serveHttp, tokenFromFile, tokenPath, isLoopback, type HttpServer } from './http.js';
 import { InProcessRunner, WorkerRunner, type QueryRunner, type WorkerRunnerOptions } from './query-runner.js';
 import { federatedQuery } from '../graph/federation.js';
 import type { Logger } from './log.js';
@@ -69,6 +70,7 @@ export async function serveNodeHttp(node: SemsyncNode, api: NodeApi, opts: NodeH
       },
       routes: (app, guard) => {
         routes = dashboardRoutes(app, guard, state, (msg, f) => log?.info(f ?? {}, msg));
+        mountDav(app, nodeDavServer(node, (msg, f) => log?.info(f ?? {}, msg)));
       },
       log: (msg, f) => log?.error(f ?? {}, msg),
     });

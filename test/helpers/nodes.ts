@@ -57,8 +57,8 @@ const running = new Set<ChildProcess>();
  * `semsync start` on `home`, resolved once it printed `ready`. `echoStderr` copies its stderr to ours, prefixed with
  * the home's name (for tests whose failures are hard to read without the node's log); otherwise stderr joins `out`.
  */
-export async function startNode(home: string, opts: { echoStderr?: boolean } = {}): Promise<RunningNode> {
-  const proc = spawn(process.execPath, [cliEntry, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0'], {
+export async function startNode(home: string, opts: { echoStderr?: boolean; args?: string[] } = {}): Promise<RunningNode> {
+  const proc = spawn(process.execPath, [cliEntry, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--http-port', '0', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(proc);

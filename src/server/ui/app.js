@@ -83,6 +83,17 @@ function renderActivity(list) {
     h('li', {}, h('span', { class: 'muted' }, e.at.slice(11, 19)), ' ', h('span', { class: 'grow' }, `${e.name ?? e.root}: ${e.event}${e.placed ? ` (${e.placed.copied} copied, ${e.placed.removed} removed, ${e.placed.errors} error(s))` : ''}${e.error ? `: ${e.error}` : ''}`))));
 }
 
+function renderDav(d) {
+  if (!d) return;
+  $('dav-address').replaceChildren(
+    `CalDAV/CardDAV: ${d.address ?? '(no HTTP)'}`,
+    ...(d.tls ? [h('br'), `LAN (HTTPS): ${d.tls.url}`, h('br'), h('span', { title: 'compare this with what the phone shows' }, `certificate SHA-256 ${d.tls.fingerprint}`)] : []),
+  );
+  $('dav-accounts').replaceChildren(...(d.accounts.length ? d.accounts.map((a) =>
+    h('li', { 'data-account': a.name }, h('span', { class: 'grow' }, a.name, ' ', h('span', { class: 'badge' }, a.policy)),
+      h('span', { class: 'muted', title: a.device ?? '' }, a.lastSeen ? `last sync ${a.lastSeen.slice(0, 16).replace('T', ' ')}${a.device ? ` · ${a.device.split(' ')[0]}` : ''}` : 'never synced'))) : [h('li', { class: 'muted' }, 'no accounts')]));
+}
+
 function render() {
   if (!state) return;
   const n = state.node;
@@ -93,6 +104,7 @@ function render() {
   renderShares(state.shares, state.peers);
   renderDevices(state.devices);
   renderActivity(state.activity ?? []);
+  renderDav(state.dav);
 }
 
 function renderLibrary() {

@@ -1,0 +1,316 @@
+// The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
+import { mergedView, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+import type { Patch, VersionVector } from '../../graph/types.js';
+import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
+import { deleteResource, putResource } from './write.js';
+import { freeBusy, report } from './report.js';
+import { listing, TextCache, type Listing } from './resources.js';
+import { AccountStates, observe, syncToken, touch, type AccountState } from './state.js';
+import { requested, response, type PropContext, type Target } from './props.js';
+import { DavRequestError, el, errorBody, esc, multistatus, NS, parseXml, type XmlElement } from './xml.js';
+
+export interface DavServerOptions {
+  /** The node's store; with `patchesSince` (GraphStore has it) a change to contacts does not rebuild the calendar's listings. */
+  store: PimStore & { patchesSince?(vv: VersionVector): Patch[] | null };
+  /** The node's home: accounts and per-account state live in HOME/dav-server/. */
+  home: string;
+  /** Where the tree is mounted (default `/dav/`). */
+  prefix?: string;
+  /** Largest PUT body (default 1 MiB); larger: 413. */
+  maxBody?: number;
+  /** Largest PROPFIND/REPORT body (default 256 KiB). */
+  maxXml?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+const KINDS: Record<string, PimKindName> = { calendar: 'calendar', contacts: 'contacts' };
+const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT';
+
+type Path = { depth: 0 } | { depth: 1; account: string } | { depth: 2; account: string; kind: PimKindName } | { depth: 3; account: string; kind: PimKindName; name: string };
+
+export class DavServer {
+  readonly prefix: string;
+  readonly accounts: DavAccounts;
+  private readonly auth: DavAuth;
+  private readonly states: AccountStates;
+  private readonly cache = new TextCache();
+  /** account/kind → the listing made at a store version (reads between two commits reuse it; a write drops it). */
+  private readonly listings = new Map<string, { vv: VersionVector; conf: string; list: Listing }>();
+  private readonly views = new Map<PimKindName, { key: string; view: MergedView }>();
+  private readonly maxBody: number;
+  private readonly maxXml: number;
+
+  constructor(private readonly opts: DavServerOptions) {
+    this.prefix = opts.prefix ?? '/dav/';
+    this.accounts = new DavAccounts(opts.home);
+    this.auth = new DavAuth(this.accounts);
+    this.states = new AccountStates(opts.home);
+    this.maxBody = opts.maxBody ?? 1024 * 1024;
+    this.maxXml = opts.maxXml ?? 256 * 1024;
+  }
+
+  /** Answers one request; `remote` (the client's address) keys the failed-login back-off. */
+  async handle(req: Request, remote = ''): Promise<Response> {
+    const url = new URL(req.url);
+    if (/^\/\.well-known\/(caldav|carddav)\/?$/.test(url.pathname)) return new Response(null, { status: 301, headers: { location: this.prefix } });
+    if (req.method === 'OPTIONS') return new Response(null, { status: 200, headers: { dav: '1, 3, calendar-access, addressbook', allow: ALLOW } });
+    const who = await this.auth.check(req.headers.get('authorization') ?? undefined, remote);
+    if (!who) return new Response('sign in with an account made by `semsync dav serve add NAME`\n', { status: 401, headers: { 'www-authenticate': 'Basic realm="semsync", charset="UTF-8"' } });
+    if ('wait' in who) return new Response('too many failed sign-ins: wait\n', { status: 429, headers: { 'retry-after': String(who.wait) } });
+    try {
+      const device = req.headers.get('user-agent') ?? '';
+      await this.states.with(who.account.name, who.account.created, async (s) => ({ value: undefined, changed: touch(s, device) }));
+      return await this.route(req, url, who.account);
+    } catch (err) {
+      if (err instanceof DavRequestError) {
+        this.opts.log?.('dav request refused', { method: req.method, path: url.pathname, status: err.status, reason: err.message });
+        if (err.precondition) return new Response(errorBody(err.precondition.ns, err.precondition.name), { status: err.status, headers: { 'content-type': 'application/xml; charset=utf-8', 'x-semsync-reason': encodeURIComponent(err.message) } });
+        return new Response(err.message + '\n', { status: err.status });
+      }
+      throw err;
+    }
+  }
+
+  private parsePath(pathname: string): Path {
+    if (!pathname.startsWith(this.prefix)) {
+      if (pathname + '/' === this.prefix) return { depth: 0 };
+      throw new DavRequestError('not found', 404);
+    }
+    const segs = pathname.slice(this.prefix.length).split('/');
+    if (segs[segs.length - 1] === '') segs.pop();
+    const names = segs.map((s) => {
+      let d: string;
+      try {
+        d = decodeURIComponent(s);
+      } catch {
+        throw new DavRequestError(`bad path segment ${JSON.stringify(s)}`, 400);
+      }
+      if (d === '' || d === '.' || d === '..' || /[/\\\0]/.test(d)) throw new DavRequestError(`bad path segment ${JSON.stringify(s)}`, 400);
+      return d;
+    });
+    if (names.length === 0) return { depth: 0 };
+    if (names.length === 1) return { depth: 1, account: names[0] };
+    const kind = KINDS[names[1]];
+    if (!kind || names.length > 3) throw new DavRequestError('not found', 404);
+    if (names.length === 2) return { depth: 2, account: names[0], kind };
+    return { depth: 3, account: names[0], kind, name: names[2] };
+  }
+
+  private async route(req: Request, url: URL, account: ServedAccount): Promise<Response> {
+    const path = this.parsePath(url.pathname);
+    if (path.depth > 0 && (path as { account: string }).account !== account.name) throw new DavRequestError("another account's data", 403);
+    const ctx: PropContext = { prefix: this.prefix, account: account.name, maxBody: this.maxBody };
+    switch (req.method) {
+      case 'PROPFIND':
+        return this.propfind(req, path, account, ctx);
+      case 'REPORT':
+        if (path.depth !== 2) throw new DavRequestError('REPORT on a collection', 403, { ns: NS.dav, name: 'supported-report' });
+        return this.report(req, path.kind, account, ctx);
+      case 'GET':
+      case 'HEAD':
+        return this.get(req, path, account);
+      case 'PUT':
+        if (path.depth !== 3) throw new DavRequestError('PUT a resource inside /dav/ACCOUNT/calendar/ or /contacts/', 405);
+        return this.put(req, path, account);
+      case 'DELETE':
+        if (path.depth !== 3) throw new DavRequestError('collections cannot be deleted', 403);
+        return this.delete(req, path, account);
+      case 'PROPPATCH':
+        return this.proppatch(req, url.pathname);
+      case 'MKCALENDAR':
+      case 'MKCOL':
+        throw new DavRequestError('this server has one calendar and one address book per account; new collections cannot be made', 403);
+      default:
+        return new Response(`${req.method} is not supported\n`, { status: 405, headers: { allow: ALLOW } });
+    }
+  }
+
+  /** The account's view of a collection, recorded in its change log (the token moves only when what it sees moves). */
+  private view(account: ServedAccount, s: AccountState, kind: PimKindName, fresh = false): { list: Listing; changed: boolean } {
+    const id = `${account.name}/${kind}`;
+    const vv = this.opts.store.versionVector();
+    const conf = `${JSON.stringify(account.policy ?? null)}|${account.created}`;
+    const hit = this.listings.get(id);
+    if (hit && !fresh && hit.conf === conf && this.untouched(hit.vv, vv, kind)) {
+      hit.vv = vv;
+      return { list: hit.list, changed: false };
+    }
+    const onError = (master: string, err: Error) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message });
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, this.merged(kind, vv));
+    this.listings.set(id, { vv, conf, list });
+    let changed = observe(s.collections[kind], new Map([...list.byName.values()].map((r) => [r.name, r.etag])));
+    // What this account wrote, and the names it chose, are kept only for items that still exist.
+    for (const master of new Set([...Object.keys(s.written), ...Object.keys(s.names)])) {
+      const item = list.view.items.get(master);
+      if (list.view.kind === kindOfMaster(master) && (!item || item.deleted)) {
+        delete s.written[master];
+        delete s.names[master];
+        changed = true;
+      }
+    }
+    return { list, changed };
+  }
+
+  /** Nothing since `from` touched this kind's PIM graphs (the store's change log says; when it cannot, false). */
+  private untouched(from: VersionVector, to: VersionVector, kind: PimKindName): boolean {
+    if (JSON.stringify(from) === JSON.stringify(to)) return true;
+    let patches: Patch[] | null | undefined;
+    try {
+      patches = this.opts.store.patchesSince?.(from);
+    } catch {
+      return false;
+    }
+    if (!patches) return false;
+    const tail = `/pim/${kind}`;
+    return !patches.some((p) => p.changes.some((c) => c.quad.graph.value.endsWith(tail)));
+  }
+
+  /** The merged view of a kind at a store version, shared by every account. */
+  private merged(kind: PimKindName, vv: VersionVector): MergedView {
+    const key = JSON.stringify(vv);
+    const hit = this.views.get(kind);
+    if (hit?.key === key) return hit.view;
+    const view = mergedView(this.opts.store, kind);
+    this.views.set(kind, { key, view });
+    return view;
+  }
+
+  private collectionTarget(s: AccountState, kind: PimKindName): Target {
+    const log = s.collections[kind];
+    return { type: 'collection', kind, ctag: `${s.epoch}-${log.counter}`, token: syncToken(s, log) };
+  }
+
+  private async propfind(req: Request, path: Path, account: ServedAccount, ctx: PropContext): Promise<Response> {
+    const body = await this.xmlBody(req);
+    const { props, names } = requested(body);
+    const depth = (req.headers.get('depth') ?? '1') === '0' ? 0 : 1;
+    const text = await this.states.with(account.name, account.created, async (s) => {
+      const out: string[] = [];
+      let changed = false;
+      const coll = (kind: PimKindName, members: boolean) => {
+        const v = this.view(account, s, kind);
+        changed ||= v.changed;
+        out.push(response(ctx, this.collectionTarget(s, kind), props, names));
+        if (members) for (const res of v.list.byName.values()) out.push(response(ctx, { type: 'resource', kind, res }, props, names));
+        return v.list;
+      };
+      if (path.depth === 0) {
+        out.push(response(ctx, { type: 'root' }, props, names));
+        if (depth) out.push(response(ctx, { type: 'home' }, props, names));
+      } else if (path.depth === 1) {
+        out.push(response(ctx, { type: 'home' }, props, names));
+        if (depth) for (const kind of ['calendar', 'contacts'] as const) coll(kind, false);
+      } else if (path.depth === 2) coll(path.kind, depth === 1);
+      else {
+        const v = this.view(account, s, path.kind);
+        changed = v.changed;
+        const res = v.list.byName.get(path.name);
+        if (!res) throw new DavRequestError(`${path.name}: no such resource`, 404);
+        out.push(response(ctx, { type: 'resource', kind: path.kind, res }, props, names));
+      }
+      return { value: multistatus(out), changed };
+    });
+    return xmlResponse(text);
+  }
+
+  private async report(req: Request, kind: PimKindName, account: ServedAccount, ctx: PropContext): Promise<Response> {
+    const body = await this.xmlBody(req);
+    if (!body) throw new DavRequestError('REPORT needs a body');
+    if (body.ns === NS.cal && body.name === 'free-busy-query' && kind === 'calendar') {
+      const ics = await this.states.with(account.name, account.created, async (s) => {
+        const v = this.view(account, s, kind);
+        return { value: freeBusy(v.list, body), changed: v.changed };
+      });
+      return new Response(ics, { status: 200, headers: { 'content-type': 'text/calendar; charset=utf-8' } });
+    }
+    const text = await this.states.with(account.name, account.created, async (s) => {
+      const v = this.view(account, s, kind);
+      return { value: report({ ctx, kind, list: v.list, state: s, log: s.collections[kind], body }), changed: v.changed };
+    });
+    return xmlResponse(text);
+  }
+
+  private async get(req: Request, path: Path, account: ServedAccount): Promise<Response> {
+    if (path.depth !== 3) return new Response(req.method === 'HEAD' ? null : 'semsync CalDAV/CardDAV: add this address to your calendar or contacts app\n', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    const res = await this.states.with(account.name, account.created, async (s) => {
+      const v = this.view(account, s, path.kind);
+      return { value: v.list.byName.get(path.name), changed: v.changed };
+    });
+    if (!res) throw new DavRequestError(`${path.name}: no such resource`, 404);
+    const type = path.kind === 'calendar' ? 'text/calendar; charset=utf-8' : 'text/vcard; charset=utf-8';
+    return new Response(req.method === 'HEAD' ? null : res.text, { status: 200, headers: { 'content-type': type, etag: res.etag } });
+  }
+
+  private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
+    const text = await this.body(req, this.maxBody);
+    const r = await this.states.with(account.name, account.created, async (s) => {
+      const { list } = this.view(account, s, path.kind);
+      const out = await putResource(this.opts.store, account.policy, s, list, {
+        kind: path.kind,
+        name: path.name,
+        text,
+        ifMatch: req.headers.get('if-match') ?? undefined,
+        ifNoneMatch: req.headers.get('if-none-match') ?? undefined,
+      });
+      this.view(account, s, path.kind, true);
+      return { value: out, changed: true };
+    });
+    this.opts.log?.('dav put', { account: account.name, kind: path.kind, name: path.name, status: r.status });
+    return new Response(null, { status: r.status, headers: r.etag ? { etag: r.etag } : {} });
+  }
+
+  private async delete(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
+    await this.states.with(account.name, account.created, async (s) => {
+      const { list } = this.view(account, s, path.kind);
+      await deleteResource(this.opts.store, s, list, path.name, req.headers.get('if-match') ?? undefined);
+      this.view(account, s, path.kind, true);
+      return { value: undefined, changed: true };
+    });
+    this.opts.log?.('dav delete', { account: account.name, kind: path.kind, name: path.name });
+    return new Response(null, { status: 204 });
+  }
+
+  /** Properties are not writable (names and colours are the app's): each one set or removed is answered 403. */
+  private async proppatch(req: Request, pathname: string): Promise<Response> {
+    const body = await this.xmlBody(req);
+    const props = (body?.children ?? []).flatMap((op) => op.children.filter((p) => p.name === 'prop' && p.ns === NS.dav).flatMap((p) => p.children));
+    const stat = el(NS.dav, 'propstat', el(NS.dav, 'prop', props.map((p) => el(p.ns, p.name)).join('')) + el(NS.dav, 'status', 'HTTP/1.1 403 Forbidden'));
+    return xmlResponse(multistatus([el(NS.dav, 'response', el(NS.dav, 'href', esc(pathname)) + (props.length ? stat : ''))]));
+  }
+
+  private async xmlBody(req: Request): Promise<XmlElement | undefined> {
+    const text = await this.body(req, this.maxXml);
+    return text.trim() ? parseXml(text) : undefined;
+  }
+
+  /** The body as text, refused past `limit` bytes (413) before it is all read. */
+  private async body(req: Request, limit: number): Promise<string> {
+    const declared = Number(req.headers.get('content-length') ?? '0');
+    if (declared > limit) throw new DavRequestError(`request body over ${limit} bytes`, 413);
+    if (!req.body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new DavRequestError(`request body over ${limit} bytes`, 413);
+      }
+      chunks.push(value);
+    }
+    const bytes = Buffer.concat(chunks);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    return text;
+  }
+}
+
+function kindOfMaster(master: string): PimKindName {
+  return /\/id\/contact\//.test(master) ? 'contacts' : 'calendar';
+}
+
+function xmlResponse(text: string): Response {
+  return new Response(text, { status: 207, headers: { 'content-type': 'application/xml; charset=utf-8' } });
+}

@@ -1,0 +1,97 @@
+// Mounts the node's CalDAV/CardDAV server (src/dav/server) on the node's HTTP server (/dav/ and the RFC 6764 /.well-known/
+// redirects), and serves it alone over HTTPS for `semsync start --dav-listen HOST:PORT` (phones on the LAN).
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Hono, type Context } from 'hono';
+import { serve, type ServerType } from '@hono/node-server';
+import { DavServer, ensureCertificate } from '../dav/index.js';
+import { lastSeenOf } from '../dav/server/index.js';
+import type { SemsyncNode } from '../node/node.js';
+import { HttpBindError } from './http.js';
+
+type Log = (msg: string, f?: Record<string, unknown>) => void;
+
+export function remoteOf(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? '';
+}
+
+export function mountDav(app: Hono, dav: DavServer): void {
+  const handler = (c: Context) => dav.handle(c.req.raw, remoteOf(c));
+  for (const p of ['/dav', '/dav/*', '/.well-known/caldav', '/.well-known/carddav']) app.all(p, handler);
+}
+
+const servers = new WeakMap<SemsyncNode, DavServer>();
+
+/** What the dashboard shows of the DAV server: the accounts with their last sync, the addresses, the certificate. */
+export async function davDashboard(node: SemsyncNode, httpUrl: string | undefined): Promise<Record<string, unknown>> {
+  const dav = nodeDavServer(node);
+  const accounts = [];
+  for (const a of await dav.accounts.list()) accounts.push({ name: a.name, policy: a.policy ? (a.policy.work ? 'work' : 'custom') : 'personal', created: a.created, ...(await lastSeenOf(node.paths.home, a.name)) });
+  const tls = davTlsOf(node);
+  return { accounts, address: httpUrl ? `${httpUrl}dav/` : undefined, tls: tls ?? null };
+}
+
+/** One DAV server per node, whichever listener asks (accounts' state is written by one owner). */
+export function nodeDavServer(node: SemsyncNode, log?: Log): DavServer {
+  let s = servers.get(node);
+  if (!s) servers.set(node, (s = new DavServer({ store: node.store, home: node.paths.home, log })));
+  return s;
+}
+
+const tlsOf = new WeakMap<SemsyncNode, { url: string; fingerprint: string }>();
+
+/** The node's HTTPS DAV listener, when it runs (for the dashboard). */
+export function davTlsOf(node: SemsyncNode): { url: string; fingerprint: string } | undefined {
+  return tlsOf.get(node);
+}
+
+export interface DavTls {
+  url: string;
+  fingerprint: string;
+  close(): Promise<void>;
+}
+
+/** `HOST:PORT` (or `[v6]:PORT`) → its parts; a usage error names what is wrong. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
+  const port = Number(m?.[3]);
+  if (!m || !(port >= 0 && port < 65536)) throw new HttpBindError(`--dav-listen ${listen}: give HOST:PORT, e.g. 0.0.0.0:8443`);
+  return { host: m[1] ?? m[2], port };
+}
+
+/** HTTPS with the node's own certificate, serving only /dav/ and /.well-known/ (no SPARQL, no dashboard). */
+export async function serveDavTls(node: SemsyncNode, listen: string, log?: Log): Promise<DavTls> {
+  const { host, port } = parseListen(listen);
+  const cert = await ensureCertificate(node.paths.home);
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    c.header('strict-transport-security', 'max-age=31536000');
+    c.header('x-content-type-options', 'nosniff');
+    await next();
+  });
+  mountDav(app, nodeDavServer(node, log));
+  app.notFound((c) => c.text('not found\n', 404));
+  app.onError((err, c) => {
+    log?.('dav error', { err: err.message, path: c.req.path });
+    return c.text('internal error\n', 500);
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port, createServer: https.createServer, serverOptions: { key: cert.key, cert: cert.cert } }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new HttpBindError(`cannot serve DAV on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`)));
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `https://${shown}:${bound}/dav/`;
+  tlsOf.set(node, { url, fingerprint: cert.fingerprint });
+  return {
+    url,
+    fingerprint: cert.fingerprint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        tlsOf.delete(node);
+        server.close(() => resolve());
+        (server as import('node:http').Server).closeAllConnections?.();
+      }),
+  };
+}
