@@ -42,7 +42,21 @@ export interface DavSyncState {
   /** Per kind, the collection (hrefKey) new local items go to; other collections keep only what they hold. */
   primary?: Partial<Record<'contacts' | 'calendar', string>>;
   /** The last sync of the account: when, and what came of it. */
-  last?: { at: number; ok: boolean; summary: string };
+  last?: { at: number; ok: boolean; summary: string; result?: DavSyncResult; counts?: DavSyncCounts; stopped?: string[] };
+}
+
+/** How the last sync of an account ended: everything through, something not (an item, or the server), or the mass-deletion guard. */
+export type DavSyncResult = 'ok' | 'failed' | 'stopped';
+
+/** The last sync's totals over the account's collections. */
+export interface DavSyncCounts {
+  pulled: number;
+  pushed: number;
+  deletedHere: number;
+  deletedThere: number;
+  conflicts: number;
+  withheld: number;
+  failed: number;
 }
 
 export interface ItemFailure {

@@ -2,7 +2,7 @@
 // remove and sync at once), and each account's last result and failing items (`dav status`).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createDefaults, discover, DavClient, DavError, hrefKey, isInside, isLoopback, syncAccount, type DavSyncReport, type DavSyncState, type ItemFailure } from '../dav/index.js';
+import { createDefaults, discover, DavClient, DavError, hrefKey, isInside, isLoopback, syncAccount, type DavSyncCounts, type DavSyncReport, type DavSyncResult, type DavSyncState, type ItemFailure } from '../dav/index.js';
 import { parsePolicy, type PimPolicy } from '../pim/policy.js';
 import type { SemsyncNode } from './node.js';
 import { PimError, readJson, writeJson } from './pim-files.js';
@@ -35,6 +35,14 @@ export interface DavAccountStatus {
   lastSync?: string;
   ok?: boolean;
   summary?: string;
+  /** `ok`, `failed` (an item or the server), or `stopped` (the mass-deletion guard), with the totals and the guard's messages. */
+  result?: DavSyncResult;
+  counts?: DavSyncCounts;
+  stopped?: string[];
+  /** `personal` (no policy), `work`, or `custom` (a policy file). */
+  policy: 'personal' | 'work' | 'custom';
+  /** A sync of it runs now. */
+  syncing: boolean;
   /** Items that are not on the server, by collection, with the server's reason and the next attempt. */
   failures: Array<ItemFailure & { collection: string }>;
 }
@@ -44,6 +52,7 @@ export class NodeDav {
   private timer: NodeJS.Timeout | undefined;
   private due = new Map<string, number>();
   private onLog: (line: string) => void = () => {};
+  private syncing = new Set<string>();
 
   constructor(
     private readonly node: SemsyncNode,
@@ -125,6 +134,15 @@ export class NodeDav {
   private async syncOne(a: DavAccount, all: DavAccount[], allowMassDelete?: boolean): Promise<DavSyncReport[]> {
     const password = a.passwordFile ? (await fs.readFile(a.passwordFile, 'utf8')).replace(/\r?\n$/, '') : undefined;
     const file = this.stateFile(a.name);
+    this.syncing.add(a.name);
+    try {
+      return await this.syncWith(a, all, file, password, allowMassDelete);
+    } finally {
+      this.syncing.delete(a.name);
+    }
+  }
+
+  private async syncWith(a: DavAccount, all: DavAccount[], file: string, password: string | undefined, allowMassDelete?: boolean): Promise<DavSyncReport[]> {
     const state = await readJson<DavSyncState>(file, { collections: {} });
     const others = await Promise.all(all.filter((x) => x.name !== a.name).map(async (x) => ({ name: x.name, st: await readJson<DavSyncState>(this.stateFile(x.name), { collections: {} }) })));
     try {
@@ -137,13 +155,12 @@ export class NodeDav {
         reports.push({ collection: c.url, kind: c.kind, pulled: 0, pushed: 0, deletedHere: 0, deletedThere: 0, conflicts: 0, withheld: 0, retry: 0, failed: [], errors: [], stopped: `skipped: the account "${owner}" syncs this collection already (overlapping accounts)` });
       }
       for (const r of reports) if (found.created.some((c) => c.url === r.collection)) r.created = true;
-      const bad = reports.filter((r) => r.failed.length || r.stopped);
-      state.last = { at: Date.now(), ok: bad.length === 0, summary: reports.map(summary).join('; ') };
+      state.last = lastOf(reports);
       await writeJson(file, state);
       await this.afterChange();
       return reports;
     } catch (err) {
-      state.last = { at: Date.now(), ok: false, summary: (err as Error).message };
+      state.last = { at: Date.now(), ok: false, summary: (err as Error).message, result: 'failed' };
       await writeJson(file, state);
       if (err instanceof DavError) throw new DavError(`account ${a.name}: ${err.message}`, err.status);
       throw err;
@@ -156,7 +173,9 @@ export class NodeDav {
       const st = await readJson<DavSyncState>(this.stateFile(a.name), { collections: {} });
       const failures = Object.values(st.collections).flatMap((c) =>
         Object.values(c.failed ?? {}).map((f) => ({ collection: c.url ?? '', name: f.name, uid: f.uid, href: f.href, reason: f.reason, nextTry: new Date(f.next).toISOString() })));
-      out.push({ name: a.name, url: a.url, lastSync: st.last ? new Date(st.last.at).toISOString() : undefined, ok: st.last?.ok, summary: st.last?.summary, failures });
+      const l = st.last;
+      const policy = a.policy ? (a.policy.work && !a.policy.exclude ? 'work' : 'custom') : 'personal';
+      out.push({ name: a.name, url: a.url, lastSync: l ? new Date(l.at).toISOString() : undefined, ok: l?.ok, summary: l?.summary, result: l?.result, counts: l?.counts, stopped: l?.stopped, policy, syncing: this.syncing.has(a.name), failures });
     }
     return out;
   }
@@ -203,6 +222,17 @@ export class NodeDav {
       this.ticking = false;
     }
   }
+}
+
+/** What an account's state keeps of a sync: when, its result, the totals, the guard's messages, a one-line summary. */
+export function lastOf(reports: DavSyncReport[]): NonNullable<DavSyncState['last']> {
+  const sum = (f: (r: DavSyncReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const counts: DavSyncCounts = { pulled: sum((r) => r.pulled), pushed: sum((r) => r.pushed), deletedHere: sum((r) => r.deletedHere), deletedThere: sum((r) => r.deletedThere), conflicts: sum((r) => r.conflicts), withheld: sum((r) => r.withheld), failed: sum((r) => r.failed.length) };
+  const stopped = reports.flatMap((r) => (r.stopped ? [`${r.collection}: ${r.stopped}`] : []));
+  const guard = reports.some((r) => r.stopped?.startsWith('stopped:'));
+  const bad = counts.failed > 0 || stopped.length > 0;
+  const result: DavSyncResult = guard ? 'stopped' : bad ? 'failed' : 'ok';
+  return { at: Date.now(), ok: !bad, summary: reports.map(summary).join('; '), result, counts, ...(stopped.length ? { stopped } : {}) };
 }
 
 export function summary(r: DavSyncReport): string {

@@ -9,6 +9,7 @@ import type { DeviceEvent } from '../node/device-watch.js';
 import type { PeerEntry } from '../node/peers.js';
 import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 import { davDashboard } from './dav-mount.js';
+import { davClientRows, davClientSync } from './dashboard-dav-clients.js';
 
 export interface LibraryItem {
   content: string;
@@ -80,6 +81,7 @@ export class DashboardState {
       shares: status.shares.map((s) => ({ ...s, grantedTo: grants[s.name] ?? [] })),
       peers: { nearby: peers.filter((p) => p.state === 'nearby'), paired: peers.filter((p) => p.state !== 'nearby') },
       devices,
+      davClients: await davClientRows(this.init.api),
       activity: this.activity,
       versionVector: status.versionVector,
       dav: await davDashboard(this.init.node, this.init.http?.()?.url).catch(() => null),
@@ -164,6 +166,11 @@ export class DashboardState {
 
   async claim(deviceId: string, name?: string): Promise<unknown> {
     return this.init.api.deviceClaim(deviceId, { name });
+  }
+
+  /** "Sync now" for a CalDAV/CardDAV account (`semsync dav sync NAME`). */
+  async davClientSync(name: unknown): Promise<unknown> {
+    return davClientSync(this.init.api, name);
   }
 }
 

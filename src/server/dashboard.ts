@@ -117,6 +117,7 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
       return c.json({ ok: false, error: (err as Error).message }, 400);
     }
   };
+  app.post('/api/dav-client-sync', action((b) => state.davClientSync(b.name)));
   app.post('/api/pair', action((b) => state.pair(b.peerId, b.name || undefined)));
   app.post('/api/unpair', action((b) => state.unpair(b.peerId)));
   app.post('/api/grant', action((b) => state.grant(b.share, b.peerId, String(b.on) !== 'false')));

@@ -94,6 +94,60 @@ function renderDav(d) {
       h('span', { class: 'muted', title: a.device ?? '' }, a.lastSeen ? `last sync ${a.lastSeen.slice(0, 16).replace('T', ' ')}${a.device ? ` · ${a.device.split(' ')[0]}` : ''}` : 'never synced'))) : [h('li', { class: 'muted' }, 'no accounts')]));
 }
 
+// ---- Calendar and contact servers (the node's CalDAV/CardDAV accounts, `semsync dav add`) ----
+
+const RESULT = { ok: ['ok', 'on'], failed: ['failed', 'bad'], stopped: ['stopped by the mass-delete guard', 'warn'] };
+const pad = (n) => String(n).padStart(2, '0');
+/** A local date and time with seconds (the ISO time, in UTC, in its title). */
+const when = (iso) => { const d = new Date(iso); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; };
+const syncingNow = new Set();
+
+async function davClientSync(name) {
+  syncingNow.add(name);
+  if (state) renderDavClients(state.davClients);
+  try {
+    await act('/api/dav-client-sync', { name });
+  } finally {
+    syncingNow.delete(name);
+    if (state) renderDavClients(state.davClients);
+  }
+}
+
+function davClientCounts(c) {
+  if (!c) return '';
+  const parts = [`${c.pushed} uploaded`, `${c.pulled} downloaded`, `deleted ${c.deletedHere} here, ${c.deletedThere} there`];
+  if (c.conflicts) parts.push(`${c.conflicts} conflict(s)`);
+  if (c.withheld) parts.push(`${c.withheld} withheld by the policy`);
+  return parts.join(' · ');
+}
+
+function davClientFailures(list) {
+  if (!list.length) return [];
+  const shown = list.slice(0, 20);
+  return [h('h3', {}, `${list.length} item(s) not on the server`),
+    h('ul', { class: 'failures' }, ...shown.map((f) =>
+      h('li', { 'data-uid': f.uid }, h('strong', {}, f.name || '(no name)'), ' ', h('span', { class: 'muted' }, 'UID '), h('code', {}, f.uid),
+        h('div', { class: 'reason', title: f.reason }, f.reason.length > 300 ? `${f.reason.slice(0, 300)}…` : f.reason),
+        f.nextTry ? h('div', { class: 'muted', title: f.nextTry }, `next try after ${when(f.nextTry)}`) : '')),
+      list.length > shown.length ? h('li', { class: 'muted' }, `and ${list.length - shown.length} more: semsync dav status`) : '')];
+}
+
+function renderDavClients(list) {
+  if (!list) return;
+  $('dav-client-accounts').replaceChildren(...(list.length ? list.map((a) => {
+    const busy = a.syncing || syncingNow.has(a.name);
+    const [label, tone] = RESULT[a.result] ?? ['never synced', ''];
+    return h('li', { class: 'dav-client', 'data-dav-client': a.name },
+      h('div', { class: 'row' }, h('strong', {}, a.name), h('span', { class: 'badge' }, a.policy),
+        h('span', { class: `badge result ${busy ? '' : tone}` }, busy ? 'syncing…' : label), h('span', { class: 'grow' }),
+        h('button', { class: 'secondary sync-now', ...(busy ? { disabled: '' } : {}), onclick: () => davClientSync(a.name) }, 'Sync now')),
+      h('div', { class: 'muted url' }, a.url),
+      h('div', { class: 'last' }, a.lastSync ? [h('span', { class: 'last-sync', title: a.lastSync, 'data-at': a.lastSync }, `last sync ${when(a.lastSync)}`), a.counts ? ` · ${davClientCounts(a.counts)}` : ''] : h('span', { class: 'muted' }, 'never synced')),
+      a.message ? h('div', { class: 'error' }, a.message) : '',
+      ...davClientFailures(a.failures));
+  }) : [h('li', { class: 'muted' }, 'no accounts')]));
+}
+
 function render() {
   if (!state) return;
   const n = state.node;
@@ -105,6 +159,7 @@ function render() {
   renderDevices(state.devices);
   renderActivity(state.activity ?? []);
   renderDav(state.dav);
+  renderDavClients(state.davClients);
 }
 
 function renderLibrary() {
