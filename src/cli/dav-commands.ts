@@ -95,7 +95,7 @@ export function registerDavCommands(program: Command): void {
     });
   dav
     .command('status')
-    .option('--json', 'print JSON: [{name, url, lastSync, ok, summary, failures: [{collection, name, uid, reason, nextTry}]}]')
+    .option('--json', 'print JSON: [{name, url, policy, lastSync, ok, result (ok|failed|stopped), counts, stopped, syncing, summary, failures: [{collection, name, uid, reason, nextTry}]}]')
     .description('each account\'s last sync, its result, and the items the server would not take')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api) => {

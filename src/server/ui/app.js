@@ -142,7 +142,8 @@ function renderDavClients(list) {
         h('span', { class: `badge result ${busy ? '' : tone}` }, busy ? 'syncing…' : label), h('span', { class: 'grow' }),
         h('button', { class: 'secondary sync-now', ...(busy ? { disabled: '' } : {}), onclick: () => davClientSync(a.name) }, 'Sync now')),
       h('div', { class: 'muted url' }, a.url),
-      h('div', { class: 'last' }, a.lastSync ? [h('span', { class: 'last-sync', title: a.lastSync, 'data-at': a.lastSync }, `last sync ${when(a.lastSync)}`), a.counts ? ` · ${davClientCounts(a.counts)}` : ''] : h('span', { class: 'muted' }, 'never synced')),
+      h('div', { class: 'last' }, a.lastSync ? h('span', { class: 'last-sync', title: a.lastSync, 'data-at': a.lastSync }, `last sync ${when(a.lastSync)}`) : h('span', { class: 'muted' }, 'never synced')),
+      a.counts ? h('div', { class: 'counts' }, davClientCounts(a.counts)) : '',
       a.message ? h('div', { class: 'error' }, a.message) : '',
       ...davClientFailures(a.failures));
   }) : [h('li', { class: 'muted' }, 'no accounts')]));
