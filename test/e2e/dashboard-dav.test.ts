@@ -26,7 +26,7 @@ describe.skipIf(!!missing)('the dashboard shows the CalDAV/CardDAV accounts (Chr
     dir = await mkdtemp(path.join(os.tmpdir(), 'semsync-dashdav-e2e-'));
     const home = path.join(dir, 'home');
     const ics = path.join(dir, 'mine.ics');
-    await writeFile(ics, `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n${event('standup@x', 'Standup')}${event('bad-rrule@x', 'Never on the server', 'RRULE:FREQ=SOMETIMES\r\n')}END:VCALENDAR\r\n`);
+    await writeFile(ics, `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n${event('standup@x', 'Standup')}${event('bad-rrule@x', 'Never on the server <img src=x onerror=alert(1)>', 'RRULE:FREQ=SOMETIMES\r\n')}END:VCALENDAR\r\n`);
     await ok(home, 'pim', 'import', ics);
     await ok(home, 'dav', 'add', await r.mkcol('office', 'calendar'), '--name', 'office', '--user', r.user, '--password-file', r.passwordFile, '--policy', 'work');
     node = await startNode(home); // syncs the account by itself within a second or so
@@ -69,6 +69,8 @@ describe.skipIf(!!missing)('the dashboard shows the CalDAV/CardDAV accounts (Chr
       const failure = account.locator('ul.failures li[data-uid="bad-rrule@x"]');
       await failure.waitFor();
       expect(await failure.textContent()).toMatch(/Never on the server.*UID bad-rrule@x.*400.*next try after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/s);
+      expect(await failure.textContent()).toContain('<img src=x onerror=alert(1)>'); // shown as text, never as markup
+      expect(await page.locator('#dav-clients img').count()).toBe(0);
 
       const before = await account.locator('.last-sync').getAttribute('data-at');
       await account.locator('button.sync-now').click();
