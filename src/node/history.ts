@@ -70,6 +70,6 @@ export async function recordHistory(node: SemsyncNode, what: string, cwd: string
   }
   const name = await namesOf(node);
   const entries = historyOf(read.patches, recordSubjects(record), node.nodeId).map((e) => ({ ...e, by: name(e.author) }));
-  const keep = limit !== undefined && limit >= 0 ? Math.min(limit, entries.length) : entries.length;
+  const keep = typeof limit === 'number' && limit >= 0 ? Math.min(limit, entries.length) : entries.length;
   return { record, entries: entries.slice(entries.length - keep), omitted: entries.length - keep, complete: read.complete };
 }
