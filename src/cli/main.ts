@@ -11,6 +11,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerRepairCommand } from './repair-command.js';
 import { registerUnlockCommand } from './unlock-command.js';
 import { registerDavServeCommands } from './dav-serve-commands.js';
+import { registerHistoryCommands } from './history-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRepairCommand(program);
   registerUnlockCommand(program);
   registerDavServeCommands(program);
+  registerHistoryCommands(program);
   return program;
 }
 

@@ -375,6 +375,33 @@ export class GraphStore {
     return out;
   }
 
+  /**
+   * Every patch still in the change log (all authors; a full state's parts as one patch), each author's in seq order,
+   * with `complete`: whether the log still reaches back to every author's first patch (false once compacted).
+   * `mentions`: only the patches whose text contains one of these strings (a cheap filter before decoding).
+   */
+  logPatches(mentions?: string[]): { patches: Patch[]; complete: boolean } {
+    this.whole('read the change log');
+    const patches: Patch[] = [];
+    let complete = true;
+    for (const author of this.log.authors().sort()) {
+      const entries = this.log.entries(author);
+      if (entries.length && entries[0].seq !== 1) complete = false;
+      let i = 0;
+      while (i < entries.length) {
+        let j = i + 1;
+        while (j < entries.length && entries[j].seq === entries[i].seq) j++; // the parts of one full state
+        const texts = entries.slice(i, j).map((e) => this.log.read(e).toString('utf8'));
+        i = j;
+        if (mentions && !texts.some((t) => mentions.some((m) => t.includes(m)))) continue;
+        const parts = texts.map((t) => decodePatch(t, TRUSTED));
+        patches.push({ ...parts[0], changes: parts.flatMap((p) => p.changes) });
+      }
+    }
+    for (const author of Object.keys(this.vv)) if (!this.log.entries(author).length) complete = false;
+    return { patches, complete };
+  }
+
   /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */
   match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): Quad[] {
     this.whole('match statements');

@@ -19,6 +19,8 @@ import { trashOf, type TrashRow } from './device-trash.js';
 import type { DavAccount, DavAccountStatus, DavAddOptions, NodePim, PimImportReport, PolicyEntry } from './pim.js';
 import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
+import type { HistoryAnswer } from './history.js';
+import type { UndoReport } from './undo.js';
 
 export class NotDescribedError extends Error {
   override name = 'NotDescribedError';
@@ -104,6 +106,10 @@ export interface NodeApi {
   davSync(name?: string, opts?: { allowMassDelete?: boolean }): Promise<DavSyncReport[]>;
   /** Each account's last sync, its result and the items that failed. */
   davStatus(): Promise<DavAccountStatus[]>;
+  /** History and undo (see src/node/history.ts, undo.ts): one record's changes; revert one change or one node's since a time. */
+  history(what: string, cwd: string, limit?: number): Promise<HistoryAnswer>;
+  undo(change: string, opts?: { dryRun?: boolean }): Promise<UndoReport>;
+  undoPeer(peer: string, since: string, opts?: { dryRun?: boolean }): Promise<UndoReport>;
 }
 
 /** The API served straight from an open node (in this process). */
@@ -276,6 +282,22 @@ export class LocalApi implements NodeApi {
 
   async davStatus() {
     return (await this.pim()).dav.status();
+  }
+
+  async history(what: string, cwd: string, limit?: number) {
+    return (await import('./history.js')).recordHistory(this.node, what, cwd, limit);
+  }
+
+  async undo(change: string, opts: { dryRun?: boolean } = {}) {
+    const r = await (await import('./undo.js')).undoChange(this.node, change, opts.dryRun === true);
+    if (r.commit) this.livePeers()?.notifyCommit();
+    return r;
+  }
+
+  async undoPeer(peer: string, since: string, opts: { dryRun?: boolean } = {}) {
+    const r = await (await import('./undo.js')).undoPeer(this.node, peer, since, opts.dryRun === true);
+    if (r.commit) this.livePeers()?.notifyCommit();
+    return r;
   }
 
   async davList() {

@@ -1,0 +1,53 @@
+// Two running nodes: a paired phone deletes 20 contacts; the laptop's history names the phone, and one
+// `undo --peer phone --since TIME` brings the contacts back on both nodes.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, killAllNodes, ok, startNode, stopNode, until, type RunningNode } from '../helpers/nodes.js';
+
+const card = (i: number) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u${i}\r\nFN:Person ${i}\r\nTEL:+100${i}\r\nEND:VCARD\r\n`;
+const count = async (home: string) => (await ok(home, 'pim', 'export', '--contacts')).match(/^BEGIN:VCARD/gm)?.length ?? 0;
+
+describe('undo what a peer did', () => {
+  let work: string;
+  let laptop: RunningNode;
+  let phone: RunningNode;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'semsync-history-peers-'));
+    const [hl, hp] = ['laptop', 'phone'].map((n) => path.join(work, n));
+    await writeFile(path.join(work, 'all.vcf'), Array.from({ length: 30 }, (_, i) => card(i)).join(''));
+    await ok(hl, 'pim', 'import', path.join(work, 'all.vcf'));
+    [laptop, phone] = await Promise.all([startNode(hl), startNode(hp)]);
+    await ok(laptop.home, 'pair', phone.peerId, '--addr', phone.addr, '--name', 'phone', '--personal');
+    await ok(phone.home, 'pair', laptop.peerId, '--addr', laptop.addr, '--name', 'laptop', '--personal');
+    await until(async () => (await count(phone.home)) === 30, 60_000, 'the phone to get the contacts');
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([laptop, phone].filter(Boolean).map((n) => stopNode(n)));
+    killAllNodes();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('a phone that wiped 20 contacts is undone with one command, on every node', async () => {
+    const since = new Date(Date.now() - 1).toISOString();
+    await ok(phone.home, 'pim', 'remove', '--contacts', ...Array.from({ length: 20 }, (_, i) => `u${i}`));
+    await until(async () => (await count(laptop.home)) === 10, 60_000, 'the deletion to reach the laptop');
+
+    const h = await json<{ entries: Array<{ by: string; author: string; channel: string }> }>(laptop.home, 'history', 'u5', '--json');
+    expect(h.entries.at(-1)).toMatchObject({ by: 'phone', author: phone.peerId, channel: 'peer' });
+
+    const dry = await ok(laptop.home, 'undo', '--peer', 'phone', '--since', since, '--dry-run');
+    expect(dry).toMatch(/would restore 20 item\(s\)/);
+    expect(dry).toContain('(as this node had it)');
+    expect(await count(laptop.home)).toBe(10);
+
+    const r = await json<{ items: unknown[]; commit: string }>(laptop.home, 'undo', '--peer', 'phone', '--since', since, '--json');
+    expect(r.items).toHaveLength(20);
+    expect(r.commit).toMatch(new RegExp(`^${laptop.peerId}:`));
+    expect(await count(laptop.home)).toBe(30);
+    await until(async () => (await count(phone.home)) === 30, 60_000, 'the undo to reach the phone');
+  }, 180_000);
+});
