@@ -60,7 +60,14 @@ export class DeviceGraphs {
   private readonly loaded = new Map<string, Loaded>(); // by graph IRI
   private readonly byRoot = new Map<string, string>(); // attached root → graph IRI
 
-  constructor(private readonly node: SemsyncNode) {}
+  /**
+   * `commit`: how the catalog's statements are committed (the device service's, which tells planning that its facts
+   * did not change: a catalog graph holds no library content, see DeviceService.commitBesideLibrary).
+   */
+  constructor(
+    private readonly node: SemsyncNode,
+    private readonly commit: (changes: Array<{ op: 'A' | 'D'; quad: Quad }>) => Promise<unknown> = (c) => node.store.commit(c),
+  ) {}
 
   /** The graph IRI of a device's catalog on this node. */
   graphOf(id: string): string {
@@ -190,7 +197,7 @@ export class DeviceGraphs {
       changes.push({ op: 'A', quad: quad(d, SS('attached'), literal('false', XSD('boolean')), g) });
       this.loaded.delete(r.g.value); // read back from the store at its next load
     }
-    if (changes.length) await this.node.store.commit(changes);
+    if (changes.length) await this.commit(changes);
     return changes.length / 2;
   }
 
@@ -201,7 +208,7 @@ export class DeviceGraphs {
     const changes: Array<{ op: 'A' | 'D'; quad: Quad }> = [];
     for (const [k, q] of before) if (!after.has(k)) changes.push({ op: 'D', quad: q });
     for (const [k, q] of after) if (!before.has(k)) changes.push({ op: 'A', quad: q });
-    if (changes.length) await this.node.store.commit(changes);
+    if (changes.length) await this.commit(changes);
     for (const c of changes) {
       if (c.op === 'D') last.quads?.delete(keyOf(c.quad));
       else last.quads?.set(keyOf(c.quad), c.quad);
@@ -226,7 +233,7 @@ export class DeviceGraphs {
     // ss:catalogVersion) go last, so a load cut short is never taken for a complete one.
     const dev = deviceIri(seen.id);
     changes.sort((x, y) => Number(x.quad.subject.value === dev) - Number(y.quad.subject.value === dev));
-    for (let i = 0; i < changes.length; i += COMMIT_PART) await store.commit(changes.slice(i, i + COMMIT_PART));
+    for (let i = 0; i < changes.length; i += COMMIT_PART) await this.commit(changes.slice(i, i + COMMIT_PART));
     this.loaded.set(graph, { graph, seen, stamp, quads: want });
     return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
   }

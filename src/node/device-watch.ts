@@ -75,7 +75,7 @@ export class DeviceWatch extends EventEmitter {
     const tick = () => {
       if (this.stopped) return;
       // The graph changed (scan, peer, import), or a rules file did (a user's new category or template).
-      if (JSON.stringify(this.node.store.versionVector()) !== this.lastVv || this.devices.rulesStamp() !== this.lastRules) this.schedule();
+      if (this.devices.libraryKey() !== this.lastVv || this.devices.rulesStamp() !== this.lastRules) this.schedule();
       this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
     };
     this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
@@ -185,11 +185,11 @@ export class DeviceWatch extends EventEmitter {
   }
 
   private async refresh(): Promise<void> {
-    this.lastVv = JSON.stringify(this.node.store.versionVector());
+    this.lastVv = this.devices.libraryKey();
     this.lastRules = this.devices.rulesStamp(); // a broken rules file is reported once, not every second
     const c = await this.devices.refreshCategories();
     if (c.added + c.removed > 0) this.say(`categories: ${c.added} statements added, ${c.removed} removed`);
-    this.lastVv = JSON.stringify(this.node.store.versionVector());
+    this.lastVv = this.devices.libraryKey();
     for (const t of this.node.config.hostTargets) {
       if (this.stopped) return;
       await this.placeOne(t.path, 'changed');
