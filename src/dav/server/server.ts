@@ -4,7 +4,8 @@ import type { Patch, VersionVector } from '../../graph/types.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
 import { freeBusy, report } from './report.js';
-import { listing, TextCache, type Listing } from './resources.js';
+import { listing, textAs, TextCache, type Listing } from './resources.js';
+import { acceptedVcard } from './vcard.js';
 import { AccountStates, observe, syncToken, touch, type AccountState } from './state.js';
 import { requested, response, type PropContext, type Target } from './props.js';
 import { DavRequestError, el, errorBody, esc, multistatus, NS, parseXml, type XmlElement } from './xml.js';
@@ -237,8 +238,12 @@ export class DavServer {
       return { value: v.list.byName.get(path.name), changed: v.changed };
     });
     if (!res) throw new DavRequestError(`${path.name}: no such resource`, 404);
-    const type = path.kind === 'calendar' ? 'text/calendar; charset=utf-8' : 'text/vcard; charset=utf-8';
-    return new Response(req.method === 'HEAD' ? null : res.text, { status: 200, headers: { 'content-type': type, etag: res.etag } });
+    if (path.kind === 'calendar') return new Response(req.method === 'HEAD' ? null : res.text, { status: 200, headers: { 'content-type': 'text/calendar; charset=utf-8', etag: res.etag } });
+    // One ETag for every version of a contact: it names the stored state, so If-Match works whichever version was read.
+    const version = acceptedVcard(req.headers.get('accept'));
+    if (!version) return new Response('this resource is text/vcard (version 3.0 or 4.0)\n', { status: 406 });
+    const text = textAs(res, version);
+    return new Response(req.method === 'HEAD' ? null : text, { status: 200, headers: { 'content-type': `text/vcard; charset=utf-8; version=${version}`, etag: res.etag, vary: 'Accept' } });
   }
 
   private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
