@@ -1,5 +1,6 @@
 // The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
-import { mergedView, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+import type { MergedView, PimKindName, PimStore } from '../../pim/store.js';
+import { MergedViews } from './views.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
@@ -37,7 +38,7 @@ export class DavServer {
   private readonly cache = new TextCache();
   /** account/kind → the listing made at a store version (reads between two commits reuse it; a write drops it). */
   private readonly listings = new Map<string, { vv: VersionVector; conf: string; list: Listing }>();
-  private readonly views = new Map<PimKindName, { key: string; view: MergedView }>();
+  private readonly views: MergedViews;
   private readonly maxBody: number;
   private readonly maxXml: number;
 
@@ -46,6 +47,7 @@ export class DavServer {
     this.accounts = new DavAccounts(opts.home);
     this.auth = new DavAuth(this.accounts);
     this.states = new AccountStates(opts.home);
+    this.views = new MergedViews(opts.store);
     this.maxBody = opts.maxBody ?? 1024 * 1024;
     this.maxXml = opts.maxXml ?? 256 * 1024;
   }
@@ -168,12 +170,7 @@ export class DavServer {
 
   /** The merged view of a kind at a store version, shared by every account. */
   private merged(kind: PimKindName, vv: VersionVector): MergedView {
-    const key = JSON.stringify(vv);
-    const hit = this.views.get(kind);
-    if (hit?.key === key) return hit.view;
-    const view = mergedView(this.opts.store, kind);
-    this.views.set(kind, { key, view });
-    return view;
+    return this.views.view(kind, vv);
   }
 
   private collectionTarget(s: AccountState, kind: PimKindName): Target {
