@@ -41,6 +41,19 @@ describe('convertVcard', () => {
   });
 });
 
+describe('folding', () => {
+  it('folds a rewritten long line at 75 octets (not inside a UTF-8 character) and reads back the same value', () => {
+    const data = 'A'.repeat(300);
+    const v3 = `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u2\r\nFN:Zoë\r\nN:;Zoë;;;\r\nPHOTO;ENCODING=b;TYPE=PNG:${data}\r\nEMAIL;TYPE=INTERNET:${'é'.repeat(60)}@x.org\r\nEND:VCARD\r\n`;
+    const v4 = convertVcard(v3, '4.0');
+    for (const line of v4.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+    const unfolded = v4.replace(/\r\n /g, '');
+    expect(unfolded).toContain(`PHOTO:data:image/png;base64,${data}\r\n`);
+    expect(unfolded).toContain(`EMAIL:${'é'.repeat(60)}@x.org\r\n`);
+    expect(convertVcard(v4, '3.0').replace(/\r\n /g, '')).toBe(v3);
+  });
+});
+
 describe('negotiation', () => {
   it('reads the Accept header (q values, no version = 3.0, nothing vCard = undefined)', () => {
     expect(acceptedVcard(null)).toBe('3.0');

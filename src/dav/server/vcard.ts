@@ -1,7 +1,6 @@
 // vCard 3.0 (RFC 2426) ↔ 4.0 (RFC 6350) for clients that ask for the other version (GET Accept, CardDAV address-data):
 // the common properties are rewritten, every other line is kept as it was (folding included).
 import ICAL from 'ical.js';
-import { foldLine } from '../../extractors/ical/lines.js';
 import { DavRequestError, NS } from './xml.js';
 
 export type VcardVersion = '3.0' | '4.0';
@@ -13,6 +12,25 @@ export const DEFAULT_VCARD: VcardVersion = '3.0';
 export function vcardVersionOf(text: string): VcardVersion {
   const m = /^VERSION:[ \t]*([0-9.]+)/im.exec(text);
   return m?.[1] === '4.0' ? '4.0' : '3.0';
+}
+
+/** A content line folded at 75 octets (never inside a UTF-8 sequence), CR LF ended. */
+function foldLine(line: string): string {
+  const parts: string[] = [];
+  let cur = '';
+  let bytes = 0;
+  for (const ch of line) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > (parts.length ? 74 : 75)) {
+      parts.push(cur);
+      cur = '';
+      bytes = 0;
+    }
+    cur += ch;
+    bytes += n;
+  }
+  parts.push(cur);
+  return parts.join('\r\n ') + '\r\n';
 }
 
 interface Line {
