@@ -78,7 +78,7 @@ const paramValue = (v: string) => (/[;:,"]/.test(v) ? `"${v.replace(/"/g, "'")}"
 function lineText(l: Line): string {
   const params = Object.entries(l.params)
     .filter(([, v]) => v.length)
-    .map(([k, v]) => `;${k.toUpperCase()}=${k === 'type' ? v.map(paramValue).join(',') : v.map(paramValue).join(',')}`);
+    .map(([k, v]) => `;${k.toUpperCase()}=${v.map(paramValue).join(',')}`);
   return foldLine(`${l.group ? l.group + '.' : ''}${l.name}${params.join('')}:${l.value}`);
 }
 
@@ -86,7 +86,7 @@ const MIME: Record<string, string> = { JPEG: 'image/jpeg', JPG: 'image/jpeg', PN
 const MEDIA = new Set(['PHOTO', 'LOGO', 'SOUND', 'KEY']);
 const TYPED = new Set(['TEL', 'EMAIL', 'ADR', 'LABEL', 'URL', 'IMPP']);
 
-/** 3.0 → 4.0 of one line; undefined drops it, a string is a replacement line, null keeps the raw line. */
+/** 3.0 → 4.0 of one line: a replacement line, undefined to drop it, or null to keep the line as it was. */
 function to4(l: Line): Line | null | undefined {
   const types = l.params.type ?? [];
   if (l.name === 'VERSION') return { ...l, params: {}, value: '4.0' };
