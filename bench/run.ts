@@ -17,6 +17,7 @@ async function load(): Promise<Record<string, Bench>> {
     ['catalog', './catalog-graph.js', 'benchCatalogGraph'],
     ['http', './http.js', 'benchHttp'],
     ['pim', './pim.js', 'benchPim'],
+    ['dav-server', './dav-server.js', 'benchDavServer'],
   ];
   for (const [name, file, fn] of optional) {
     benches[name] = async () => {

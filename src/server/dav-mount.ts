@@ -3,6 +3,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
+import QRCode from 'qrcode';
 import { serve, type ServerType } from '@hono/node-server';
 import { DavServer, ensureCertificate } from '../dav/index.js';
 import { lastSeenOf } from '../dav/server/index.js';
@@ -26,10 +27,28 @@ const servers = new WeakMap<SemsyncNode, DavServer>();
 /** What the dashboard shows of the DAV server: the accounts with their last sync, the addresses, the certificate. */
 export async function davDashboard(node: SemsyncNode, httpUrl: string | undefined): Promise<Record<string, unknown>> {
   const dav = nodeDavServer(node);
-  const accounts = [];
-  for (const a of await dav.accounts.list()) accounts.push({ name: a.name, policy: a.policy ? (a.policy.work ? 'work' : 'custom') : 'personal', created: a.created, ...(await lastSeenOf(node.paths.home, a.name)) });
   const tls = davTlsOf(node);
-  return { accounts, address: httpUrl ? `${httpUrl}dav/` : undefined, tls: tls ?? null };
+  const address = httpUrl ? `${httpUrl}dav/` : undefined;
+  // A phone reaches the HTTPS listener; the loopback address only serves apps on this machine.
+  const base = tls?.url ?? address;
+  const accounts = [];
+  for (const a of await dav.accounts.list()) {
+    const url = base ? `${base}${encodeURIComponent(a.name)}/` : undefined;
+    accounts.push({ name: a.name, policy: a.policy ? (a.policy.work ? 'work' : 'custom') : 'personal', created: a.created, ...(await lastSeenOf(node.paths.home, a.name)), url, qr: url ? await qrSvg(url) : undefined });
+  }
+  return { accounts, address, tls: tls ?? null };
+}
+
+const qrCache = new Map<string, Promise<string>>();
+
+/** The account's address as a QR code (SVG text): the address only, never a password (the phone asks for it). */
+export function qrSvg(url: string): Promise<string> {
+  let svg = qrCache.get(url);
+  if (!svg) {
+    if (qrCache.size > 100) qrCache.clear();
+    qrCache.set(url, (svg = QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })));
+  }
+  return svg;
 }
 
 /** One DAV server per node, whichever listener asks (accounts' state is written by one owner). */

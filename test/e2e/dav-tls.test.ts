@@ -6,10 +6,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, killAllNodes, ok, startNode, stopNode, type RunningNode } from '../helpers/nodes.js';
 import { caldavMissing, runCaldavScript } from '../helpers/dav-clients.js';
 
+const CHROMIUM = '/usr/bin/chromium';
 const noOpenssl = spawnSync('sh', ['-c', 'command -v openssl']).status !== 0;
 
 describe.skipIf(noOpenssl)('DAV over HTTPS', () => {
@@ -56,6 +58,40 @@ describe.skipIf(noOpenssl)('DAV over HTTPS', () => {
     expect(state.dav.accounts.map((a) => [a.name, a.policy])).toEqual([['phone', 'personal']]);
     expect(JSON.stringify(state)).not.toContain(password);
   });
+
+  it("draws a QR code of the account's HTTPS address in the dashboard, with the fingerprint beside it (headless Chromium)", async (ctx) => {
+    const state = (await (await fetch(`${node.url}api/state`)).json()) as { dav: { accounts: { url: string; qr: string }[] } };
+    expect(state.dav.accounts[0].url).toBe(`${url.href}phone/`);
+    expect(state.dav.accounts[0].qr).toMatch(/^<svg/);
+    if (!existsSync(CHROMIUM)) return ctx.skip();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+      await page.goto(node.url);
+      const img = page.locator('#dav-accounts figure img');
+      await img.waitFor({ timeout: 20_000 });
+      await page.waitForFunction(() => (document.querySelector('#dav-accounts figure img') as HTMLImageElement | null)?.complete === true);
+      expect(await page.locator('#dav-accounts figcaption').textContent()).toContain(fingerprint);
+      expect(await page.locator('#dav-accounts figcaption').textContent()).toContain(`${url.href}phone/`);
+      // The picture is a QR code: drawn, about half of its modules dark.
+      const dark = await img.evaluate((el: HTMLImageElement) => {
+        const c = document.createElement('canvas');
+        c.width = c.height = 160;
+        const g = c.getContext('2d')!;
+        g.drawImage(el, 0, 0, 160, 160);
+        const px = g.getImageData(0, 0, 160, 160).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0 && px[i] < 100) n++;
+        return n / (160 * 160);
+      });
+      expect(dark).toBeGreaterThan(0.2);
+      expect(dark).toBeLessThan(0.7);
+      await img.screenshot({ path: path.join(work, 'dav-qr.png') });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('serves only DAV there: no SPARQL endpoint, no dashboard; Basic auth required', async () => {
     const ca = await readFile(path.join(node.home, 'dav-server', 'tls', 'cert.pem'), 'utf8');

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const above = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository (also when these helpers run compiled, from dist/test/helpers, as the benches use them). */
+export const repoRoot = path.basename(above) === 'dist' ? path.dirname(above) : above;
 export const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus');
 
 export interface ManifestEntry {

@@ -1,7 +1,8 @@
 // Properties of the DAV tree (root, an account's principal/home, its calendar and address book, their resources) and PROPFIND.
 import type { PimKindName } from '../../pim/store.js';
 import { child, el, esc, is, NS, type XmlElement } from './xml.js';
-import type { Resource } from './resources.js';
+import { textAs, type Resource } from './resources.js';
+import { addressDataVersion, DEFAULT_VCARD } from './vcard.js';
 
 export type Target =
   | { type: 'root' }
@@ -18,6 +19,8 @@ export interface PropContext {
 export interface PropName {
   ns: string;
   name: string;
+  /** The element's attributes as asked (address-data's content-type and version). */
+  attrs?: Record<string, string>;
 }
 
 const href = (s: string) => el(NS.dav, 'href', esc(s));
@@ -85,13 +88,13 @@ export function propValue(c: PropContext, t: Target, p: PropName): string | unde
       return t.type === 'collection' && (p.ns === NS.cal) === (t.kind === 'calendar') ? String(c.maxBody) : undefined;
     case `${NS.dav}|getcontenttype`:
       if (t.type !== 'resource') return undefined;
-      return t.kind === 'calendar' ? `text/calendar; charset=utf-8; component=${componentOf(t.res)}` : 'text/vcard; charset=utf-8';
+      return t.kind === 'calendar' ? `text/calendar; charset=utf-8; component=${componentOf(t.res)}` : `text/vcard; charset=utf-8; version=${DEFAULT_VCARD}`;
     case `${NS.dav}|getcontentlength`:
-      return t.type === 'resource' ? String(Buffer.byteLength(t.res.text)) : undefined;
+      return t.type === 'resource' ? String(Buffer.byteLength(t.kind === 'contacts' ? textAs(t.res, DEFAULT_VCARD) : t.res.text)) : undefined;
     case `${NS.cal}|calendar-data`:
       return t.type === 'resource' && t.kind === 'calendar' ? esc(t.res.text) : undefined;
     case `${NS.card}|address-data`:
-      return t.type === 'resource' && t.kind === 'contacts' ? esc(t.res.text) : undefined;
+      return t.type === 'resource' && t.kind === 'contacts' ? esc(textAs(t.res, addressDataVersion(p.attrs))) : undefined;
     default:
       return undefined;
   }
@@ -119,7 +122,7 @@ export function requested(body: XmlElement | undefined): { props: PropName[]; na
   if (!body || child(body, NS.dav, 'allprop')) return { props: ALLPROP, names: false };
   if (child(body, NS.dav, 'propname')) return { props: ALLPROP, names: true };
   const prop = is(body, NS.dav, 'prop') ? body : child(body, NS.dav, 'prop');
-  return { props: (prop?.children ?? []).map((e) => ({ ns: e.ns, name: e.name })), names: false };
+  return { props: (prop?.children ?? []).map((e) => ({ ns: e.ns, name: e.name, attrs: e.attrs })), names: false };
 }
 
 /** One `<d:response>`: found properties under 200, the others under 404. */

@@ -4,6 +4,7 @@ import type { Quad } from '@rdfjs/types';
 import { allowedItem, type PimPolicy } from '../../pim/policy.js';
 import { exportItems, mergedView, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
 import type { AccountState } from './state.js';
+import { convertVcard, type VcardVersion } from './vcard.js';
 
 export interface Resource {
   name: string;
@@ -14,6 +15,15 @@ export interface Resource {
   etag: string;
   /** The master's own quads as this account may see them (for queries by time and component). */
   quads: Quad[];
+  /** A contact's text converted to the other vCard version, made when first asked for. */
+  converted?: Partial<Record<VcardVersion, string>>;
+}
+
+/** The resource's text in the vCard version asked for (a contact); the text itself when it is that version already. */
+export function textAs(res: Resource, version: VcardVersion | undefined): string {
+  if (!version) return res.text;
+  res.converted ??= {};
+  return (res.converted[version] ??= convertVcard(res.text, version));
 }
 
 export interface Listing {

@@ -1,10 +1,12 @@
 // The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
-import { mergedView, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+import type { MergedView, PimKindName, PimStore } from '../../pim/store.js';
+import { MergedViews } from './views.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
 import { freeBusy, report } from './report.js';
-import { listing, TextCache, type Listing } from './resources.js';
+import { listing, textAs, TextCache, type Listing } from './resources.js';
+import { acceptedVcard } from './vcard.js';
 import { AccountStates, observe, syncToken, touch, type AccountState } from './state.js';
 import { requested, response, type PropContext, type Target } from './props.js';
 import { DavRequestError, el, errorBody, esc, multistatus, NS, parseXml, type XmlElement } from './xml.js';
@@ -36,7 +38,7 @@ export class DavServer {
   private readonly cache = new TextCache();
   /** account/kind → the listing made at a store version (reads between two commits reuse it; a write drops it). */
   private readonly listings = new Map<string, { vv: VersionVector; conf: string; list: Listing }>();
-  private readonly views = new Map<PimKindName, { key: string; view: MergedView }>();
+  private readonly views: MergedViews;
   private readonly maxBody: number;
   private readonly maxXml: number;
 
@@ -45,6 +47,7 @@ export class DavServer {
     this.accounts = new DavAccounts(opts.home);
     this.auth = new DavAuth(this.accounts);
     this.states = new AccountStates(opts.home);
+    this.views = new MergedViews(opts.store);
     this.maxBody = opts.maxBody ?? 1024 * 1024;
     this.maxXml = opts.maxXml ?? 256 * 1024;
   }
@@ -167,12 +170,7 @@ export class DavServer {
 
   /** The merged view of a kind at a store version, shared by every account. */
   private merged(kind: PimKindName, vv: VersionVector): MergedView {
-    const key = JSON.stringify(vv);
-    const hit = this.views.get(kind);
-    if (hit?.key === key) return hit.view;
-    const view = mergedView(this.opts.store, kind);
-    this.views.set(kind, { key, view });
-    return view;
+    return this.views.view(kind, vv);
   }
 
   private collectionTarget(s: AccountState, kind: PimKindName): Target {
@@ -237,8 +235,12 @@ export class DavServer {
       return { value: v.list.byName.get(path.name), changed: v.changed };
     });
     if (!res) throw new DavRequestError(`${path.name}: no such resource`, 404);
-    const type = path.kind === 'calendar' ? 'text/calendar; charset=utf-8' : 'text/vcard; charset=utf-8';
-    return new Response(req.method === 'HEAD' ? null : res.text, { status: 200, headers: { 'content-type': type, etag: res.etag } });
+    if (path.kind === 'calendar') return new Response(req.method === 'HEAD' ? null : res.text, { status: 200, headers: { 'content-type': 'text/calendar; charset=utf-8', etag: res.etag } });
+    // One ETag for every version of a contact: it names the stored state, so If-Match works whichever version was read.
+    const version = acceptedVcard(req.headers.get('accept'));
+    if (!version) return new Response('this resource is text/vcard (version 3.0 or 4.0)\n', { status: 406 });
+    const text = textAs(res, version);
+    return new Response(req.method === 'HEAD' ? null : text, { status: 200, headers: { 'content-type': `text/vcard; charset=utf-8; version=${version}`, etag: res.etag, vary: 'Accept' } });
   }
 
   private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {

@@ -91,7 +91,10 @@ function renderDav(d) {
   );
   $('dav-accounts').replaceChildren(...(d.accounts.length ? d.accounts.map((a) =>
     h('li', { 'data-account': a.name }, h('span', { class: 'grow' }, a.name, ' ', h('span', { class: 'badge' }, a.policy)),
-      h('span', { class: 'muted', title: a.device ?? '' }, a.lastSeen ? `last sync ${a.lastSeen.slice(0, 16).replace('T', ' ')}${a.device ? ` · ${a.device.split(' ')[0]}` : ''}` : 'never synced'))) : [h('li', { class: 'muted' }, 'no accounts')]));
+      h('span', { class: 'muted', title: a.device ?? '' }, a.lastSeen ? `last sync ${a.lastSeen.slice(0, 16).replace('T', ' ')}${a.device ? ` · ${a.device.split(' ')[0]}` : ''}` : 'never synced'),
+      ...(a.qr ? [h('figure', { class: 'dav-qr' },
+        h('img', { src: `data:image/svg+xml;base64,${btoa(a.qr)}`, alt: `QR code of ${a.url}`, width: 160, height: 160 }),
+        h('figcaption', {}, h('code', {}, a.url), ...(d.tls ? [h('br'), `certificate SHA-256 ${d.tls.fingerprint}`] : []), h('br'), 'sign in as ', h('code', {}, a.name), ' with its password'))] : []))) : [h('li', { class: 'muted' }, 'no accounts')]));
 }
 
 // ---- Calendar and contact servers (the node's CalDAV/CardDAV accounts, `semsync dav add`) ----

@@ -1,0 +1,127 @@
+// The merged PIM view per kind, kept up to date from the store's change log: after a commit only the items its
+// patches touched are merged again (the whole view is read again only when the log cannot say what changed).
+import n3 from 'n3';
+import type { Quad } from '@rdfjs/types';
+import type { Patch, VersionVector } from '../../graph/types.js';
+import { graphAuthor, pimItemOf, SS } from '../../graph/vocab.js';
+import { compareRev, pimGraph, pimGraphs, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+
+const REV = SS('revision').value;
+const DELETED = SS('deleted').value;
+
+export type ViewStore = PimStore & { patchesSince?(vv: VersionVector): Patch[] | null };
+
+const quadKey = (q: Quad) => `${q.subject.termType[0]}${q.subject.value}\u0000${q.predicate.value}\u0000${q.object.termType[0]}${q.object.value}\u0000${q.object.termType === 'Literal' ? `${q.object.language}\u0000${q.object.datatype.value}` : ''}`;
+
+interface KindState {
+  vv: VersionVector;
+  view: MergedView;
+  /** graph → master → that graph's quads of the master (by a key, so a patch can add and remove single quads). */
+  graphs: Map<string, Map<string, Map<string, Quad>>>;
+}
+
+export class MergedViews {
+  private states = new Map<PimKindName, KindState>();
+  /** How the last view was made (for tests and logs): 'same', 'patched' or 'rebuilt'. */
+  last: 'same' | 'patched' | 'rebuilt' = 'rebuilt';
+
+  constructor(private readonly store: ViewStore) {}
+
+  /** The merged view of `kind` at the store's current version. */
+  view(kind: PimKindName, vv: VersionVector = this.store.versionVector()): MergedView {
+    const st = this.states.get(kind);
+    if (st && sameVv(st.vv, vv)) {
+      this.last = 'same';
+      return st.view;
+    }
+    if (st) {
+      const patched = this.patch(kind, st, vv);
+      if (patched) {
+        this.last = 'patched';
+        return patched;
+      }
+    }
+    this.last = 'rebuilt';
+    return this.rebuild(kind, vv);
+  }
+
+  private rebuild(kind: PimKindName, vv: VersionVector): MergedView {
+    // The per-graph index is read once here (as mergedView reads it); patches keep it current from then on.
+    const graphs: KindState['graphs'] = new Map();
+    for (const g of pimGraphs(this.store, kind)) for (const q of this.store.match(null, null, null, n3.DataFactory.namedNode(g))) addQuad(graphs, g, q);
+    const masters = new Set<string>();
+    for (const byMaster of graphs.values()) for (const m of byMaster.keys()) if (m !== '') masters.add(m);
+    const items = new Map<string, MergedItem>();
+    for (const m of masters) items.set(m, winner(graphs, m)!);
+    const view: MergedView = { kind, items, timezones: timezonesOf(graphs) };
+    this.states.set(kind, { vv: { ...vv }, view, graphs });
+    return view;
+  }
+
+  /** Applies the patches since the cached version; undefined when the store's log cannot answer. */
+  private patch(kind: PimKindName, st: KindState, vv: VersionVector): MergedView | undefined {
+    let patches: Patch[] | null | undefined;
+    try {
+      patches = this.store.patchesSince?.(st.vv);
+    } catch {
+      return undefined;
+    }
+    if (!patches) return undefined;
+    const touched = new Set<string>();
+    let timezones = false;
+    for (const p of patches) {
+      for (const c of p.changes) {
+        const g = c.quad.graph.value;
+        const author = graphAuthor(g);
+        if (!author || g !== pimGraph(author, kind).value) continue;
+        const master = pimItemOf(c.quad.subject.value)?.master ?? '';
+        if (master === '') timezones = true;
+        else touched.add(master);
+        if (c.op === 'A') addQuad(st.graphs, g, c.quad);
+        else st.graphs.get(g)?.get(master)?.delete(quadKey(c.quad));
+      }
+    }
+    const items = new Map(st.view.items);
+    for (const master of touched) {
+      const best = winner(st.graphs, master);
+      if (best) items.set(master, best);
+      else items.delete(master);
+    }
+    const tz = timezones ? timezonesOf(st.graphs) : st.view.timezones;
+    const view: MergedView = { kind, items, timezones: tz };
+    this.states.set(kind, { vv: { ...vv }, view, graphs: st.graphs });
+    return view;
+  }
+}
+
+function addQuad(graphs: KindState['graphs'], g: string, q: Quad): void {
+  const master = pimItemOf(q.subject.value)?.master ?? '';
+  let byMaster = graphs.get(g);
+  if (!byMaster) graphs.set(g, (byMaster = new Map()));
+  let quads = byMaster.get(master);
+  if (!quads) byMaster.set(master, (quads = new Map()));
+  quads.set(quadKey(q), q);
+}
+
+/** The same choice as mergedView: the highest revision, ties to the larger author. */
+function winner(graphs: KindState['graphs'], master: string): MergedItem | undefined {
+  let best: MergedItem | undefined;
+  for (const [g, byMaster] of graphs) {
+    const qs = byMaster.get(master);
+    if (!qs?.size) continue;
+    const quads = [...qs.values()];
+    const author = graphAuthor(g)!;
+    const rev = quads.find((q) => q.subject.value === master && q.predicate.value === REV)?.object.value ?? '0.0';
+    const deleted = quads.some((q) => q.subject.value === master && q.predicate.value === DELETED);
+    if (best && (compareRev(best.rev, rev) > 0 || (compareRev(best.rev, rev) === 0 && best.author > author))) continue;
+    best = { master, rev, author, deleted, quads };
+  }
+  return best;
+}
+
+const timezonesOf = (graphs: KindState['graphs']) => [...graphs.values()].flatMap((g) => [...(g.get('')?.values() ?? [])]);
+
+function sameVv(a: VersionVector, b: VersionVector): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
