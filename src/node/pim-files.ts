@@ -1,6 +1,6 @@
 // The PIM side's small JSON files in HOME/pim (policies, accounts, sync states): read with a fallback, written atomically.
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../peers/index.js';
 
 export class PimError extends Error {
   override name = 'UsageError';
@@ -15,12 +15,10 @@ export async function readJson<T>(file: string, fallback: T): Promise<T> {
   }
 }
 
-let writes = 0;
-
-/** Writes `value` as JSON through a temp file of its own (two writes of one file at once must not share a temp name). */
+/**
+ * Writes `value` as JSON with the one atomic writer (a temp file of its own, fsync'd, renamed: two writes of one
+ * file at once never share a temp name, and a crash leaves the old file or the new one).
+ */
 export async function writeJson(file: string, value: unknown): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${++writes}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
