@@ -1,4 +1,5 @@
 // What every command shares: the global options, reaching the node (in this process, or the running one), exit codes.
+import { exitCodeOf } from '../base/index.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -61,25 +62,9 @@ export async function withApi<T>(cmd: Command, fn: (api: NodeApi, local: Semsync
   return withNode(cmd, (node) => fn(new LocalApi(node), node), reach, readOnly);
 }
 
-/** Errors that are the user's input (a bad argument, query, file): exit 2. Anything else: exit 1. */
-const INPUT_ERRORS = new Set([
-  'UsageError',
-  'QueryError',
-  'QueryEvaluationError',
-  'ShareError',
-  'ConfigError',
-  'PatchError',
-  'ImportError',
-  'NotDescribedError',
-  'RuleFileError',
-  'DeviceProfileError',
-  'CommanderError',
-  'HttpBindError',
-]);
-
+/** Commander's own errors are bad usage; anything else says its kind (base/errors.ts): input exits 2, failure 1. */
 export function exitCodeFor(err: unknown): number {
-  const name = (err as Error)?.name ?? '';
-  return INPUT_ERRORS.has(name) ? 2 : 1;
+  return (err as Error)?.name === 'CommanderError' ? 2 : exitCodeOf(err);
 }
 
 export function fail(message: string): never {

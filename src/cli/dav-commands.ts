@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { globals, withApi } from './context.js';
 import { printJson, table, UsageError } from './output.js';
+import { FailureError } from '../base/index.js';
 
 const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
 
 /** A sync that left items behind or stopped: exit 1 (the reports were printed). */
-export class DavSyncIncompleteError extends Error {
+export class DavSyncIncompleteError extends FailureError {
   override name = 'DavSyncIncompleteError';
 }
 

@@ -1,7 +1,8 @@
 // `semsync query`, `describe`, `export`, `import`: asking the graph and moving it in and out as RDF.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../base/index.js';
 import type { ResultFormat } from '../graph/types.js';
 import { fail, globals, withApi } from './context.js';
 import { table } from './output.js';
@@ -56,9 +57,7 @@ export function registerGraphCommands(program: Command): void {
           process.stdout.write(text);
           return;
         }
-        const tmp = `${opts.out}.semsync-tmp`;
-        await writeFile(tmp, text);
-        await rename(tmp, opts.out);
+        await writeFileAtomic(opts.out, text, { mode: 0o644 });
         console.error(`wrote ${opts.out}`);
       }, undefined, true);
     });

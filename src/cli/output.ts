@@ -1,7 +1,8 @@
 // Printing for the CLI: tables, JSON, summary lines, and the exit-code mapping of errors.
 import type { Term } from '@rdfjs/types';
+import { InputError } from '../base/index.js';
 
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override name = 'UsageError';
 }
 

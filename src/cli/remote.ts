@@ -1,16 +1,19 @@
 // The CLI's side of the control socket: a NodeApi whose calls run in the node that holds the home.
 import http from 'node:http';
 import type { NodeApi } from '../node/api.js';
+import { FailureError, type ErrorKind } from '../base/index.js';
 
 /** An error the running node raised, carried over with its name (so exit codes stay right). */
-export class RemoteError extends Error {
-  constructor(name: string, message: string) {
+export class RemoteError extends FailureError {
+  override readonly kind: ErrorKind;
+  constructor(name: string, message: string, kind: ErrorKind = 'failure') {
     super(message);
     this.name = name;
+    this.kind = kind;
   }
 }
 
-export class NodeUnreachableError extends Error {
+export class NodeUnreachableError extends FailureError {
   override name = 'NodeUnreachableError';
 }
 
@@ -24,9 +27,9 @@ function call(socketPath: string, method: string, args: unknown[]): Promise<unkn
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           try {
-            const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok: boolean; result?: unknown; error?: { name: string; message: string } };
+            const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok: boolean; result?: unknown; error?: { name: string; message: string; kind?: ErrorKind } };
             if (reply.ok) resolve(reply.result);
-            else reject(new RemoteError(reply.error?.name ?? 'Error', reply.error?.message ?? 'the node failed'));
+            else reject(new RemoteError(reply.error?.name ?? 'Error', reply.error?.message ?? 'the node failed', reply.error?.kind));
           } catch (err) {
             reject(new NodeUnreachableError(`bad answer from the running node: ${(err as Error).message}`));
           }

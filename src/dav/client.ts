@@ -3,9 +3,10 @@
 import { addressBookMultiGet, calendarMultiGet, createObject, deleteObject, propfind, syncCollection, updateObject } from 'tsdav';
 import type { PimKindName } from '../pim/store.js';
 import { hrefKey, isLoopback } from './href.js';
+import { FailureError } from '../base/index.js';
 
 /** A server that refused, failed or did not answer: the message says which and what to do. Nothing local is changed by it. */
-export class DavError extends Error {
+export class DavError extends FailureError {
   override name = 'DavError';
   constructor(message: string, readonly status?: number) {
     super(message);

@@ -1,5 +1,5 @@
 // Owns: CalDAV/CardDAV: the HTTP client (on tsdav's request helpers, same-origin only), discovery, and two-way sync of the merged PIM view with a server; the server phones and apps sync with (server/).
-// May import: graph, pim (and tsdav).
+// May import: graph, pim, base (and tsdav).
 export { DavClient, DavError, type DavClientOptions, type DavCollection, type DavObject, type Listing } from './client.js';
 export { createDefaults, discover, type Discovery } from './discover.js';
 export { hrefKey, isInside, isLoopback, objectName, sameHref } from './href.js';

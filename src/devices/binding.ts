@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './catalog.js';
+import { writeFileAtomic } from '../base/index.js';
 import { deviceDir, READ_NOFOLLOW } from './contain.js';
 import { filesystemUuid, mountFor, readMountTable, type MountEntry } from './mounts.js';
 import { PROFILE_DIR } from './profile.js';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import n3 from 'n3';
 import { ID, NFO, NIE, RDF, SS, XSD } from '../graph/vocab.js';
 import type { DeviceEntry } from '../rules/types.js';
-import { deviceDir, WRITE_NOFOLLOW } from './contain.js';
+import { writeFileAtomic } from '../base/index.js';
+import { deviceDir } from './contain.js';
 import { deviceIri, PROFILE_DIR } from './profile.js';
 
 export const CATALOG_FILE = '.semsync/catalog.trig';
@@ -373,46 +374,6 @@ export async function readCatalogRecords(root: string): Promise<CatalogRecord[]>
 /** What the catalog says semsync placed on the device (not checked against the files; see {@link listDevice}). */
 export async function readCatalog(root: string): Promise<DeviceEntry[]> {
   return (await readCatalogRecords(root)).filter((r) => !r.removedAt).map((r) => ({ path: r.path, size: r.size, content: r.content, placedBy: r.rule }));
-}
-
-/** Write a file atomically: temp file next to it (never opened through a symbolic link), fsync, rename over. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fsp.open(tmp, WRITE_NOFOLLOW);
-  try {
-    await fh.writeFile(data);
-    await fh.sync().catch(() => undefined);
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
-
-/** {@link writeFileAtomic} without thread-pool round trips (each needs a turn of a busy event loop). */
-export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, WRITE_NOFOLLOW);
-  try {
-    writeFileSync(fd, data);
-    try {
-      fsyncSync(fd);
-    } catch {
-      // as writeFileAtomic: a filesystem without fsync still gets the rename
-    }
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Replace the device's catalog atomically. Throws DeviceEscapeError if `.semsync` is a symbolic link. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DeviceProfile, MediaKind } from '../rules/types.js';
 import { bindClaim, bindingProblem, type ClaimBinding } from './binding.js';
-import { writeFileAtomic } from './catalog.js';
+import { writeFileAtomic } from '../base/index.js';
 import { deviceDir } from './contain.js';
 import { DeviceForeignError } from './errors.js';
 import { listVolumes, readMountTable, stableDeviceId, type MountEntry } from './mounts.js';

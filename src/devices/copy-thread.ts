@@ -1,8 +1,9 @@
 // A copy thread: small local files written, synced and renamed on a worker thread, so the placing thread can plan,
 // keep the catalog and report progress while the device's syscalls run. Same batch semantics as copyBatchSync.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../threads/index.js';
+import { startWorker } from '../base/threads.js';
 import type { CopyReply, CopyRequest, RawOutcome, ThreadItem } from './copy-protocol.js';
+import { FailureError } from '../base/index.js';
 
 export type { ThreadItem } from './copy-protocol.js';
 
@@ -13,7 +14,7 @@ export type ThreadOutcome =
   | { ok: false; notTried: true };
 
 /** The copy thread died (it failed to start or crashed): what it was given is reported failed with this. */
-export class CopyThreadError extends Error {
+export class CopyThreadError extends FailureError {
   override readonly name = 'CopyThreadError';
 }
 

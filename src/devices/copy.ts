@@ -4,16 +4,18 @@ import {
   closeSync, constants, createReadStream, fdatasyncSync, openSync, promises as fsp, readSync, renameSync, rmSync, writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { isAtomicTemp } from '../base/index.js';
 import { TEMP_PREFIX } from './catalog.js';
 import { deviceDir, unsafeRelative, WRITE_NOFOLLOW } from './contain.js';
 import { PER_FILE_CODES } from './copy-protocol.js';
 import { PROFILE_DIR } from './profile.js';
+import { FailureError } from '../base/index.js';
 
 /** Bytes to put on the device: a local file path, a stream, any async iterable of chunks, or the bytes themselves. */
 export type SourceLike = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
 
 /** An error that came from reading the source, not from writing the device. */
-export class SourceError extends Error {
+export class SourceError extends FailureError {
   override readonly name = 'SourceError';
   constructor(message: string, readonly code?: string, cause?: unknown) {
     super(message, { cause });
@@ -28,7 +30,7 @@ export function isPerFileError(e: unknown): boolean {
   return name === 'SourceError' || name === 'VerifyError' || PER_FILE_CODES.has((e as NodeJS.ErrnoException)?.code ?? '');
 }
 
-export class VerifyError extends Error {
+export class VerifyError extends FailureError {
   override readonly name = 'VerifyError';
 }
 
@@ -83,7 +85,7 @@ export async function removeTempFiles(root: string, dirs: Iterable<unknown>): Pr
   );
   const sdir = safe(PROFILE_DIR);
   for (const name of sdir === undefined ? [] : await fsp.readdir(sdir).catch(() => [] as string[])) {
-    if (/\.tmp-\d+$/.test(name)) await fsp.rm(path.join(sdir!, name), { force: true });
+    if (/\.tmp-\d+$/.test(name) || isAtomicTemp(name)) await fsp.rm(path.join(sdir!, name), { force: true });
   }
   return n;
 }

@@ -1,8 +1,9 @@
 // Named errors of the devices layer: broken profiles, full devices, foreign devices, I/O failures mid-plan.
 import type { ExecuteResult } from './execute.js';
+import { FailureError, InputError } from '../base/index.js';
 
 /** A `.semsync/device.ttl` or `.is_audio_player` that cannot be read; names the file and (when known) the line. */
-export class DeviceProfileError extends Error {
+export class DeviceProfileError extends InputError {
   override readonly name = 'DeviceProfileError';
   constructor(
     readonly file: string,
@@ -14,7 +15,7 @@ export class DeviceProfileError extends Error {
 }
 
 /** The plan needs more bytes than the device has free; raised before anything is written. */
-export class DeviceFullError extends Error {
+export class DeviceFullError extends FailureError {
   override readonly name = 'DeviceFullError';
   constructor(
     readonly root: string,
@@ -26,7 +27,7 @@ export class DeviceFullError extends Error {
 }
 
 /** The device belongs to another user (its profile names another owner): it is left alone. */
-export class DeviceForeignError extends Error {
+export class DeviceForeignError extends FailureError {
   override readonly name = 'DeviceForeignError';
   constructor(
     readonly root: string,
@@ -38,7 +39,7 @@ export class DeviceForeignError extends Error {
 }
 
 /** The device has not been claimed on this machine (or has no `.semsync/device.ttl`): nothing is written to it. */
-export class DeviceNotClaimedError extends Error {
+export class DeviceNotClaimedError extends FailureError {
   override readonly name = 'DeviceNotClaimedError';
   constructor(
     readonly root: string,
@@ -52,7 +53,7 @@ export class DeviceNotClaimedError extends Error {
  * Writing to the device failed (it vanished, is full, went read-only): execution stopped cleanly, with no
  * partial target file. `result` says what was done before; running the plan again finishes the job.
  */
-export class DeviceIoError extends Error {
+export class DeviceIoError extends FailureError {
   override readonly name = 'DeviceIoError';
   constructor(
     readonly root: string,
@@ -69,7 +70,7 @@ export class DeviceIoError extends Error {
  * A path semsync was about to write, rename or delete on a device resolves outside the device root (a symbolic link
  * on the device, or a name leaving it): refused, nothing done there. `code` is 'EUNSAFE'.
  */
-export class DeviceEscapeError extends Error {
+export class DeviceEscapeError extends FailureError {
   override readonly name = 'DeviceEscapeError';
   readonly code = 'EUNSAFE';
   constructor(

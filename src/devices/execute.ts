@@ -2,7 +2,8 @@
 import { promises as fsp, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Operation } from '../rules/types.js';
-import { CATALOG_FILE, catalogBytes, TEMP_PREFIX, readCatalogRecords, writeCatalog, writeFileAtomicSync, type CatalogRecord } from './catalog.js';
+import { CATALOG_FILE, catalogBytes, TEMP_PREFIX, readCatalogRecords, writeCatalog, type CatalogRecord } from './catalog.js';
+import { writeFileAtomicSync } from '../base/index.js';
 import { claimState, currentUser } from './claims.js';
 import { copyAtomic, copyBatchSync, hashFile, isPerFileError, removeTempFiles, unsafeTarget, type SourceLike } from './copy.js';
 import { CopyThread, type ThreadOutcome } from './copy-thread.js';

@@ -1,5 +1,5 @@
 // Owns: mount watching, device profiles, claiming, executing placement plans.
-// May import: graph, rules.
+// May import: graph, rules, base.
 export { DeviceProfileError, DeviceFullError, DeviceForeignError, DeviceNotClaimedError, DeviceIoError, DeviceEscapeError } from './errors.js';
 export { deviceDir, unsafeRelative } from './contain.js';
 export { nodeKeyPath, secretName, type ClaimBinding } from './binding.js';

@@ -7,9 +7,11 @@ import { closeSync, constants, copyFileSync, lstatSync, mkdirSync, openSync, pro
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readCatalogRecords, writeCatalog, writeFileAtomic, type CatalogRecord } from './catalog.js';
+import { writeFileAtomic } from '../base/index.js';
+import { readCatalogRecords, writeCatalog, type CatalogRecord } from './catalog.js';
 import { deviceDir, deviceFileDir, unsafeRelative } from './contain.js';
 import { DeviceEscapeError } from './errors.js';
+import { FailureError } from '../base/index.js';
 
 export const TRASH_DIR = '.semsync/trash';
 export const TRASH_INDEX = '.semsync/trash/index.json';
@@ -38,7 +40,7 @@ export interface TrashEntry extends CatalogRecord {
 }
 
 /** A restore that could not be made (the path is taken again, the trashed bytes are gone). */
-export class TrashRestoreError extends Error {
+export class TrashRestoreError extends FailureError {
   override readonly name = 'TrashRestoreError';
   constructor(
     readonly root: string,

@@ -1,5 +1,5 @@
 // Owns: bytes → quads, one folder per family (epub, audio, photo, document, vcard, ical, generic); registry.ts is the only list.
-// May import: graph/vocab.
+// May import: graph/vocab, base.
 export { describeContent, extractorFor, extractors, readHead } from './registry.js';
 export type { ContentDescription, DescribeOptions } from './registry.js';
 export { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, TEXT_MIME, canonicalMime, looksLikeText, mimeFromExtension, sniffMime } from './sniff.js';

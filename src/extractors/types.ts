@@ -1,5 +1,6 @@
 // The contract every extractor family implements. Families live in one folder each; registry.ts lists them.
 import type { NamedNode, Quad } from '@rdfjs/types';
+import { FailureError } from '../base/index.js';
 
 /** What an extractor is given about one file. `head` is the first bytes (up to 4100), already read for sniffing. */
 export interface FileInput {
@@ -28,7 +29,7 @@ export interface Extractor {
 }
 
 /** A file that no extractor could read at all. */
-export class ExtractionError extends Error {
+export class ExtractionError extends FailureError {
   override name = 'ExtractionError';
   constructor(
     readonly path: string,

@@ -1,7 +1,8 @@
 // Named error classes of the graph layer: each says what went wrong, where, and what to do.
+import { FailureError, InputError, type ErrorKind } from '../base/index.js';
 
 /** Base class of every error the store raises on purpose. */
-export class StoreError extends Error {
+export class StoreError extends FailureError {
   override name = 'StoreError';
 }
 
@@ -48,7 +49,7 @@ export class MissingSnapshotError extends StoreError {
 }
 
 /** An encoded RDF Patch is malformed or too big. `line` is 1-based (0 when the whole input is at fault). */
-export class PatchError extends Error {
+export class PatchError extends InputError {
   override name = 'PatchError';
   constructor(readonly reason: string, readonly line: number) {
     super(line > 0 ? `RDF Patch line ${line}: ${reason}` : `RDF Patch: ${reason}`);
@@ -56,7 +57,7 @@ export class PatchError extends Error {
 }
 
 /** A SPARQL query that does not parse. `line` and `column` are 1-based, relative to the user's text. */
-export class QueryError extends Error {
+export class QueryError extends InputError {
   override name = 'QueryError';
   constructor(readonly reason: string, readonly line: number, readonly column: number) {
     super(line > 0 ? `Query error at line ${line}, column ${column}: ${reason}` : `Query error: ${reason}`);
@@ -74,6 +75,7 @@ export class QueryEvaluationError extends QueryError {
 /** An import file that cannot be read or parsed. `quads` were committed (durably) before the error. */
 export class ImportError extends StoreError {
   override name = 'ImportError';
+  override readonly kind: ErrorKind = 'input';
   constructor(message: string, readonly file: string, readonly quads: number, readonly line?: number) {
     super(message);
   }

@@ -7,9 +7,10 @@ import { QueryError, QueryEvaluationError } from './errors.js';
 import { GRAPH_MIME, prelude, queryKind, type QueryOutput } from './query.js';
 import { refuseBadQuery } from './reach.js';
 import type { ResultFormat } from './types.js';
+import { FailureError } from '../base/index.js';
 
 /** A remote endpoint failed, was unreachable, or did not answer in time. Names the service. */
-export class FederationError extends Error {
+export class FederationError extends FailureError {
   override name = 'FederationError';
   constructor(
     message: string,

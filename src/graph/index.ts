@@ -1,5 +1,5 @@
 // Owns: vocabulary constants, the store, SPARQL, patches (diff/apply), the change log, version vectors.
-// May import: nothing of ours.
+// May import: base.
 export * from './vocab.js';
 export * from './types.js';
 export { GraphStore, type OpenOptions, type ImportOptions, type QueryOutput } from './store.js';

@@ -1,5 +1,6 @@
 // Export and import formats: serialising the store (whole or one graph, or streamed), and reading RDF files as quads.
 import fs from 'node:fs';
+import { writeFileAtomic } from '../base/index.js';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -96,23 +97,9 @@ export async function exportToFile(store: oxigraph.Store, file: string, format: 
   return writeChunks(file, exportChunks(store, format, graph));
 }
 
-/** Write text chunks to a file: a temp file, synced, renamed into place when complete (removed on failure). */
+/** Write text chunks to a file atomically (removed on failure), readable by others as an export should be. */
 export async function writeChunks(file: string, chunks: Iterable<string | Buffer>): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    for (const chunk of chunks) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk; // written whole: a write on a filling disk may be short without an error
-      for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
-    }
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await fsp.rename(tmp, file);
+  await writeFileAtomic(file, chunks, { mode: 0o644 });
 }
 
 /** The IRI a blank node of one import becomes (a skolem IRI: blank nodes do not sync). */

@@ -9,7 +9,7 @@ import { PatchError, StoreError, StoreLockedError } from './errors.js';
 import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
 import { exportChunks, exportToFile, importInBatches, writeChunks, type ImportOptions } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
-import { acquirePidLock, type PidLock } from './pidlock.js';
+import { acquirePidLock, type PidLock } from '../base/lock.js';
 import { runQuery, type QueryOutput } from './query.js';
 import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot, type Part } from './snapshot.js';
 import { PagedGraph } from './paged.js';

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
+import { FailureError } from '../base/index.js';
 
 const { namedNode, blankNode, literal, quad, defaultGraph } = n3.DataFactory;
 
@@ -110,7 +111,7 @@ export function quadToNQuads(q: Quad): string {
 }
 
 /** A parse failure inside one line: the column (1-based) and why. */
-export class TermSyntaxError extends Error {
+export class TermSyntaxError extends FailureError {
   constructor(readonly reason: string, readonly column: number) {
     super(reason);
   }

@@ -1,5 +1,5 @@
 // Owns: shared folders: walk, watch (chokidar), hash, incremental index into the graph.
-// May import: extractors, graph.
+// May import: extractors, graph, base.
 export { walkShare, relativePath, isIgnoredName, type WalkEntry, type WalkProblem } from './walk.js';
 export { hashFile, type HashResult } from './hash.js';
 export { DescribePool, defaultPoolSize } from './pool.js';

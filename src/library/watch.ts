@@ -6,6 +6,7 @@ import type { Indexer, ScanSummary } from './indexer.js';
 import type { Share } from './quads.js';
 import { isIgnoredName, isSemsyncHome } from './walk.js';
 import { backoffMs, isTransient, type PendingWork } from './retry.js';
+import { FailureError } from '../base/index.js';
 
 export interface WatchOptions {
   /** Quiet time after the last event before the changed paths are re-read. */
@@ -17,7 +18,7 @@ export interface WatchOptions {
 }
 
 /** An update failed for a transient reason (a full disk); its changes are kept and retried. */
-export class UpdateDeferredError extends Error {
+export class UpdateDeferredError extends FailureError {
   override name = 'UpdateDeferredError';
 }
 

@@ -21,8 +21,9 @@ import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
 import type { HistoryAnswer } from './history.js';
 import type { UndoReport } from './undo.js';
+import { InputError } from '../base/index.js';
 
-export class NotDescribedError extends Error {
+export class NotDescribedError extends InputError {
   override name = 'NotDescribedError';
 }
 

@@ -1,6 +1,7 @@
 // The node's settings in HOME/config.json: its id, its shares, media roots, HTTP and listen addresses.
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../peers/atomic-file.js';
+import { writeFileAtomic } from '../base/index.js';
+import { InputError } from '../base/index.js';
 
 export interface ShareConfig {
   name: string;
@@ -21,7 +22,7 @@ export interface NodeConfig {
   hostTargets: Array<{ name: string; path: string }>;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   override name = 'ConfigError';
 }
 
@@ -54,5 +55,5 @@ export async function readConfig(file: string): Promise<NodeConfig | undefined> 
 }
 
 export async function writeConfig(file: string, config: NodeConfig): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n', 0o644);
+  await writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o644 });
 }

@@ -1,9 +1,10 @@
 // What `semsync devices claim` asks for (a name, kinds, formats, mirroring), checked and turned into claim options.
 import { MEDIA_KINDS, type ClaimOptions } from '../devices/index.js';
 import type { MediaKind } from '../rules/index.js';
+import { FailureError } from '../base/index.js';
 
 /** A claim request that names an unknown kind or a malformed MIME type: exit 2. */
-export class ClaimRequestError extends Error {
+export class ClaimRequestError extends FailureError {
   override name = 'ClaimRequestError';
 }
 

@@ -10,6 +10,7 @@ import type { Quad } from '@rdfjs/types';
 import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, XSD, graphIri } from '../graph/vocab.js';
 import { CATALOG_FILE, LEGACY_CATALOG_FILE, PROFILE_DIR, catalogGraphQuads, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
+import { FailureError } from '../base/index.js';
 
 /** What `load` needs of an attached device (a `DeviceRow`'s fields). */
 export interface SeenRow {
@@ -46,7 +47,7 @@ const ADOPTED = [TITLE, CREATOR, DCTERMS('subject'), DCTERMS('date'), DCTERMS('l
 export const CATALOG_GRAPH_MAX_BYTES = 128 << 20;
 
 /** A device's catalog that is not loaded into the graph (too big). */
-export class CatalogGraphError extends Error {
+export class CatalogGraphError extends FailureError {
   override name = 'CatalogGraphError';
 }
 

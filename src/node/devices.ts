@@ -19,6 +19,7 @@ import {
 import { writeConfig } from './config.js';
 import { claimOptions, type ClaimRequest } from './device-claim.js';
 import { DeviceGraphs } from './device-graph.js';
+import { FailureError } from '../base/index.js';
 
 export type { ClaimRequest } from './device-claim.js';
 import { PlanMemo } from './plan-memo.js';
@@ -27,7 +28,7 @@ import { makeTargetFolder } from './target-folder.js';
 import type { SemsyncNode } from './node.js';
 
 /** A device the user named that is not attached (or not known): exit 2. */
-export class UnknownDeviceError extends Error {
+export class UnknownDeviceError extends FailureError {
   override name = 'UnknownDeviceError';
 }
 

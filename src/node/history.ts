@@ -7,10 +7,11 @@ import { historyOf, recordSubjects, type HistoryEntry } from '../graph/history.j
 import { NIE, pimItemIri, pimItemOf, type PimKind } from '../graph/vocab.js';
 import { fileIri } from '../library/quads.js';
 import type { SemsyncNode } from './node.js';
+import { FailureError } from '../base/index.js';
 
 const { namedNode } = n3.DataFactory;
 
-export class HistoryError extends Error {
+export class HistoryError extends FailureError {
   override name = 'HistoryError';
 }
 

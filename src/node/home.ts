@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquirePidLock, type PidLock } from '../graph/pidlock.js';
+import { acquirePidLock, type PidLock } from '../base/lock.js';
+import { FailureError } from '../base/index.js';
 
 export interface HomeLayout {
   home: string;
@@ -40,7 +41,7 @@ export function ensureHome(home: string): HomeLayout {
 }
 
 /** Another process holds the home. */
-export class HomeLockedError extends Error {
+export class HomeLockedError extends FailureError {
   override name = 'HomeLockedError';
   constructor(readonly home: string, readonly pid: number, readonly host: string, readonly lockFile = path.join(home, 'semsync.lock')) {
     super(

@@ -10,6 +10,7 @@ import type { Share } from '../library/quads.js';
 import type { PendingWork } from '../library/retry.js';
 import { lockHome, defaultHome } from './home.js';
 import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from './config.js';
+import { InputError } from '../base/index.js';
 
 export interface OpenNodeOptions {
   /** The node home (default: $SEMSYNC_HOME, else the XDG data folder). */
@@ -22,7 +23,7 @@ export interface OpenNodeOptions {
   readOnly?: boolean;
 }
 
-export class ShareError extends Error {
+export class ShareError extends InputError {
   override name = 'ShareError';
 }
 

@@ -15,6 +15,7 @@ import {
   type PeerNode,
 } from '../peers/index.js';
 import { ShareError, type SemsyncNode } from './node.js';
+import { InputError } from '../base/index.js';
 
 export interface PeersOptions {
   /** libp2p listen addresses (default: the config's `listen`). */
@@ -52,8 +53,7 @@ export interface FetchResult {
   peerId: string;
 }
 
-export class PeerCommandError extends Error {
-  override name = 'UsageError';
+export class PeerCommandError extends InputError {
 }
 
 /** The peer side of one open node. `start()` makes it live; without it, trust edits go straight to the trust file. */

@@ -1,9 +1,9 @@
 // The PIM side's small JSON files in HOME/pim (policies, accounts, sync states): read with a fallback, written atomically.
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../peers/index.js';
+import { writeFileAtomic } from '../base/index.js';
+import { InputError } from '../base/index.js';
 
-export class PimError extends Error {
-  override name = 'UsageError';
+export class PimError extends InputError {
 }
 
 export async function readJson<T>(file: string, fallback: T): Promise<T> {

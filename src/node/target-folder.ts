@@ -3,9 +3,10 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { FailureError } from '../base/index.js';
 
 /** A path that cannot be a target folder (exit 2): says which part is wrong and what to do. */
-export class TargetFolderError extends Error {
+export class TargetFolderError extends FailureError {
   override name = 'TargetFolderError';
 }
 

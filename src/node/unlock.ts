@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { breakLock, lockHolder, type LockHolder } from '../graph/pidlock.js';
+import { breakLock, lockHolder, type LockHolder } from '../base/lock.js';
 import { homeLayout } from './home.js';
+import { FailureError } from '../base/index.js';
 
 export interface UnlockStep {
   file: string;
@@ -14,7 +15,7 @@ export interface UnlockStep {
 }
 
 /** A lock held by a running process: nothing was removed. */
-export class LockHeldError extends Error {
+export class LockHeldError extends FailureError {
   override name = 'LockHeldError';
   constructor(readonly steps: UnlockStep[]) {
     super(steps.filter((s) => !s.removed).map((s) => `${s.file}: kept: ${s.reason}`).join('\n'));

@@ -3,9 +3,8 @@ import { promises as fs } from 'node:fs';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { PrivateKey } from '@libp2p/interface';
-import { writeFileAtomic } from './atomic-file.js';
-
-export { writeFileAtomic };
+import { writeFileAtomic } from '../base/index.js';
+import { FailureError } from '../base/index.js';
 
 export interface Identity {
   privateKey: PrivateKey;
@@ -13,7 +12,7 @@ export interface Identity {
   peerId: string;
 }
 
-export class IdentityError extends Error {
+export class IdentityError extends FailureError {
   override name = 'IdentityError';
 }
 
@@ -36,6 +35,6 @@ export async function loadOrCreateIdentity(file: string): Promise<Identity> {
     return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString() };
   }
   const privateKey = await generateKeyPair('Ed25519');
-  await writeFileAtomic(file, privateKeyToProtobuf(privateKey), 0o600);
+  await writeFileAtomic(file, privateKeyToProtobuf(privateKey), { mode: 0o600 });
   return { privateKey, peerId: peerIdFromPrivateKey(privateKey).toString() };
 }

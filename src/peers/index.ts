@@ -1,5 +1,5 @@
 // Owns: libp2p node, identity, trust, discovery, sync protocol (wire/), file transfer.
-// May import: graph.
+// May import: graph, base.
 //
 // The API (the CLI and the composition root use only this):
 //   loadOrCreateIdentity(file) → { privateKey, peerId }          persistent Ed25519 key, file 0600
@@ -16,7 +16,7 @@
 // another process (through TrustStore) while the node runs.
 import './polyfill.js';
 
-export { loadOrCreateIdentity, writeFileAtomic, IdentityError, type Identity } from './identity.js';
+export { loadOrCreateIdentity, IdentityError, type Identity } from './identity.js';
 export { TrustStore, TrustError, assertPeerId, assertShareName, type PairedPeer, type PairState, type PolicyHook, type RemoteState } from './trust.js';
 export { createPeerNode, PeerNode, type PeerNodeInit, type PeerNodeEvents, type PeerStatus, type NearbyPeer } from './node.js';
 export { FetchError, parseContentHash, type FetchProgress } from './files.js';

@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../threads/index.js';
+import { startWorker } from '../base/threads.js';
 import type { WriterReply, WriterRequest } from './part-writer.js';
+import { FailureError } from '../base/index.js';
 
-export class FetchError extends Error {
+export class FetchError extends FailureError {
   override name = 'FetchError';
 }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Quad } from '@rdfjs/types';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../base/index.js';
+import { FailureError } from '../base/index.js';
 
 /** What the other side said about our pairing the last time we spoke to it. */
 export type RemoteState = 'unknown' | 'accepted' | 'refused';
@@ -34,7 +35,7 @@ interface TrustFile {
   delivered: Record<string, string[]>;
 }
 
-export class TrustError extends Error {
+export class TrustError extends FailureError {
   override name = 'TrustError';
 }
 
@@ -137,7 +138,7 @@ export class TrustStore {
       await this.reload();
       const next = structuredClone(this.data);
       fn(next);
-      await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n', 0o600);
+      await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
       this.data = next;
     } finally {
       await release().catch((err: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 // Owns: PIM data beyond extraction: export of contacts/calendars from RDF (.vcf/.ics), privacy policies as pure functions.
-// May import: graph, extractors.
+// May import: graph, extractors, base.
 export { calendarItemLines, exportIcs, exportVcf, pimItems, vcardLines } from './export.js';
 export type { ExportOptions } from './export.js';
 export { ICAL_FIELDS, QuadIndex, VCARD_FIELDS } from './fields.js';

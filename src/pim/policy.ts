@@ -3,6 +3,7 @@ import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { ICAL, RDF, SS, VCARD, pimItemOf } from '../graph/vocab.js';
 import { propName } from '../extractors/ical/lines.js';
+import { FailureError } from '../base/index.js';
 
 const { literal, quad } = n3.DataFactory;
 
@@ -35,7 +36,7 @@ export const WORK_EXCLUSIONS: Readonly<Required<Exclusions>> = Object.freeze({
   birthdays: true,
 });
 
-export class PolicyError extends Error {
+export class PolicyError extends FailureError {
   override name = 'PolicyError';
 }
 

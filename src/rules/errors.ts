@@ -1,7 +1,8 @@
 // Named errors of the rules area: a rules file that cannot be read, and a rule that fails when evaluated.
+import { FailureError, InputError } from '../base/index.js';
 
 /** A rules file that cannot be used: bad Turtle, or a rule that is incomplete or contradicts itself. */
-export class RuleFileError extends Error {
+export class RuleFileError extends InputError {
   override name = 'RuleFileError';
   constructor(
     /** The rules file, as given to `loadRules`. */
@@ -20,7 +21,7 @@ export class RuleFileError extends Error {
 }
 
 /** A rule whose SPARQL pattern (`ss:where`) the graph rejected when it was evaluated. */
-export class RuleEvaluationError extends Error {
+export class RuleEvaluationError extends FailureError {
   override name = 'RuleEvaluationError';
   constructor(
     readonly rule: string,

@@ -1,5 +1,5 @@
 // Owns: categorisation and placement planning: pure functions over the graph.
-// May import: graph.
+// May import: graph, base.
 
 export type { DeviceEntry, DeviceProfile, MediaKind, Operation } from './types.js';
 export { RuleEvaluationError, RuleFileError } from './errors.js';

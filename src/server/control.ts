@@ -1,4 +1,5 @@
 // The running node's control socket (HOME/run/control.sock, owner-only): the CLI's calls, as JSON over HTTP.
+import { toWire } from '../base/index.js';
 import http from 'node:http';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,23 +43,23 @@ async function handle(api: NodeApi, req: http.IncomingMessage, res: http.ServerR
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  if (req.method !== 'POST' || req.url !== '/rpc') return reply(404, { ok: false, error: { name: 'UsageError', message: 'POST /rpc only' } });
+  if (req.method !== 'POST' || req.url !== '/rpc') return reply(404, { ok: false, error: { name: 'UsageError', kind: 'input', message: 'POST /rpc only' } });
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return reply(413, { ok: false, error: { name: 'UsageError', message: 'request too large' } });
+    if (size > MAX_BODY) return reply(413, { ok: false, error: { name: 'UsageError', kind: 'input', message: 'request too large' } });
     chunks.push(chunk as Buffer);
   }
   let call: { method: string; args: unknown[] };
   try {
     call = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    return reply(400, { ok: false, error: { name: 'UsageError', message: 'request is not JSON' } });
+    return reply(400, { ok: false, error: { name: 'UsageError', kind: 'input', message: 'request is not JSON' } });
   }
   const fn = (api as unknown as Record<string, unknown>)[call.method];
   if (typeof fn !== 'function' || call.method.startsWith('_') || !Array.isArray(call.args)) {
-    return reply(400, { ok: false, error: { name: 'UsageError', message: `no such call: ${String(call.method)}` } });
+    return reply(400, { ok: false, error: { name: 'UsageError', kind: 'input', message: `no such call: ${String(call.method)}` } });
   }
   // the caller (a CLI process) going away before its answer aborts the call's signal (a query is dropped)
   const left = new AbortController();
@@ -69,7 +70,6 @@ async function handle(api: NodeApi, req: http.IncomingMessage, res: http.ServerR
     const result = await callContext.run({ signal: left.signal }, () => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, call.args));
     reply(200, { ok: true, result });
   } catch (err) {
-    const e = err as Error;
-    reply(200, { ok: false, error: { name: e.name, message: e.message } });
+    reply(200, { ok: false, error: toWire(err) });
   }
 }

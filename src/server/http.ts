@@ -6,10 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { serve, type ServerType } from '@hono/node-server';
-import { writeFileAtomic } from '../peers/atomic-file.js';
+import { writeFileAtomic } from '../base/index.js';
 import { sparqlHandler, type SparqlOptions } from './sparql.js';
+import { InputError } from '../base/index.js';
 
-export class HttpBindError extends Error {
+export class HttpBindError extends InputError {
   override name = 'HttpBindError';
 }
 
@@ -47,7 +48,7 @@ export async function tokenFromFile(home: string): Promise<string> {
   if (have.trim()) return have.trim();
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
-  await writeFileAtomic(file, token + '\n', 0o600);
+  await writeFileAtomic(file, token + '\n', { mode: 0o600 });
   await chmod(file, 0o600);
   return token;
 }

@@ -7,6 +7,7 @@ import { QueryError, QueryEvaluationError } from '../graph/errors.js';
 import type { QueryContext, ResultFormat } from '../graph/types.js';
 import { FederationError, serviceUrls } from '../graph/federation.js';
 import { Replica, type Reply } from './query-replica.js';
+import { FailureError } from '../base/index.js';
 
 export interface QueryResult {
   /** The serialised results in the asked format. */
@@ -28,7 +29,7 @@ export interface RunOptions {
 }
 
 /** A query that took longer than its limit (counted from its arrival, waiting included) and was stopped or dropped. */
-export class QueryTimeoutError extends Error {
+export class QueryTimeoutError extends FailureError {
   override name = 'QueryTimeoutError';
   constructor(
     readonly limitMs: number,
@@ -43,7 +44,7 @@ export class QueryTimeoutError extends Error {
 }
 
 /** Too many queries are waiting: try again after `retryAfterS`. */
-export class QueryQueueFullError extends Error {
+export class QueryQueueFullError extends FailureError {
   override name = 'QueryQueueFullError';
   constructor(
     readonly limit: number,
@@ -54,7 +55,7 @@ export class QueryQueueFullError extends Error {
 }
 
 /** The query's client went away: it was dropped (or stopped). */
-export class QueryAbortedError extends Error {
+export class QueryAbortedError extends FailureError {
   override name = 'QueryAbortedError';
   constructor() {
     super('the client went away: the query was dropped');
@@ -62,7 +63,7 @@ export class QueryAbortedError extends Error {
 }
 
 /** The process grew past the memory limit while the query ran: it was stopped and its worker replaced. */
-export class QueryMemoryError extends Error {
+export class QueryMemoryError extends FailureError {
   override name = 'QueryMemoryError';
   constructor(readonly limitMb: number) {
     super(`the query needed more than the memory limit of ${limitMb} MB (--query-memory) and was stopped; narrow it (LIMIT, fewer joins, no huge strings)`);
@@ -70,7 +71,7 @@ export class QueryMemoryError extends Error {
 }
 
 /** The results were larger than the limit: refused whole. */
-export class QueryResultTooLargeError extends Error {
+export class QueryResultTooLargeError extends FailureError {
   override name = 'QueryResultTooLargeError';
 }
 

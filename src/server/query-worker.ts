@@ -10,6 +10,7 @@ import { runQuery } from '../graph/query.js';
 import { PagedGraph } from '../graph/paged.js';
 import type { Part } from '../graph/snapshot.js';
 import type { QueryContext, ResultFormat } from '../graph/types.js';
+import { FailureError } from '../base/index.js';
 
 type Message =
   | { type: 'load'; id: number; nquads: string }
@@ -20,7 +21,7 @@ type Message =
   | { type: 'query'; id: number; sparql: string; format: ResultFormat; maxResultBytes: number; context?: QueryContext; federate?: boolean; timeoutMs?: number };
 
 /** A result past the size limit: refused whole (a partial result would look complete). */
-class QueryResultTooLargeError extends Error {
+class QueryResultTooLargeError extends FailureError {
   override name = 'QueryResultTooLargeError';
 }
 

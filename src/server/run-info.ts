@@ -1,7 +1,7 @@
 // HOME/run/node.json: what a running node tells other commands (pid, start time, HTTP address), beside its control socket.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../peers/atomic-file.js';
+import { writeFileAtomic } from '../base/index.js';
 
 export interface RunInfo {
   pid: number;
@@ -12,7 +12,7 @@ export interface RunInfo {
 const file = (home: string) => path.join(home, 'run', 'node.json');
 
 export async function writeRunInfo(home: string, info: RunInfo): Promise<void> {
-  await writeFileAtomic(file(home), JSON.stringify(info, null, 2) + '\n', 0o600);
+  await writeFileAtomic(file(home), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
 }
 
 export async function readRunInfo(home: string): Promise<RunInfo | undefined> {

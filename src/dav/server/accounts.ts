@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parsePolicy, type PimPolicy } from '../../pim/policy.js';
 import { readJsonFile, writeJsonFile } from './files.js';
+import { InputError } from '../../base/index.js';
 
-export class DavAccountError extends Error {
-  override name = 'UsageError';
+export class DavAccountError extends InputError {
 }
 
 export interface ServedAccount {

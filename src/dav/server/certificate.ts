@@ -5,8 +5,9 @@ import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FailureError } from '../../base/index.js';
 
-export class DavCertificateError extends Error {
+export class DavCertificateError extends FailureError {
   override name = 'DavCertificateError';
 }
 

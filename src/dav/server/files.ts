@@ -1,6 +1,6 @@
 // Small JSON files in the node's home, written atomically (temp in the same folder, fsync, rename).
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../../base/index.js';
 
 export async function readJsonFile<T>(file: string, fallback: T): Promise<T> {
   let text: string;
@@ -18,14 +18,5 @@ export async function readJsonFile<T>(file: string, fallback: T): Promise<T> {
 }
 
 export async function writeJsonFile(file: string, value: unknown): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const h = await fs.open(tmp, 'w', 0o600);
-  try {
-    await h.writeFile(JSON.stringify(value) + '\n');
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(value) + '\n', { dirMode: 0o700 });
 }

@@ -1,10 +1,11 @@
 // Request XML read with saxes into a small element tree (namespaces resolved; no DTD, so no entity expansion), and the few writers a multistatus needs.
 import { SaxesParser } from 'saxes';
+import { FailureError } from '../../base/index.js';
 
 export const NS = { dav: 'DAV:', cal: 'urn:ietf:params:xml:ns:caldav', card: 'urn:ietf:params:xml:ns:carddav', cs: 'http://calendarserver.org/ns/', ical: 'http://apple.com/ns/ical/' } as const;
 
 /** A bad request body: answered 400 (or 413 for a body too large). */
-export class DavRequestError extends Error {
+export class DavRequestError extends FailureError {
   override name = 'DavRequestError';
   constructor(message: string, readonly status = 400, readonly precondition?: { ns: string; name: string }) {
     super(message);

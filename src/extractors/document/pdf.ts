@@ -3,6 +3,7 @@
 // transport), so a 500 MB PDF costs only the reads of its cross-reference table and the objects named there.
 import type { FileHandle } from 'node:fs/promises';
 import { emptyMeta, splitKeywords, splitPeople, type DocumentMeta } from './meta.js';
+import { FailureError } from '../../base/index.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjs: Promise<PdfJs> | undefined;
@@ -14,7 +15,7 @@ function loadPdfJs(): Promise<PdfJs> {
 }
 
 /** A PDF pdfjs could not open (not a PDF, damaged, encrypted without the password). */
-export class PdfReadError extends Error {
+export class PdfReadError extends FailureError {
   override name = 'PdfReadError';
 }
 

@@ -1,5 +1,6 @@
 // Office metadata XML (ODF meta.xml, OOXML core.xml / app.xml) read with saxes: the text of elements by namespace.
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { FailureError } from '../../base/index.js';
 
 /** More elements than this in a metadata member is not metadata: refused. */
 const MAX_ELEMENTS = 100_000;
@@ -13,7 +14,7 @@ export interface MetaElement {
 }
 
 /** Malformed or oversized metadata XML. */
-export class OfficeXmlError extends Error {
+export class OfficeXmlError extends FailureError {
   override name = 'OfficeXmlError';
 }
 

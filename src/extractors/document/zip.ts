@@ -1,6 +1,7 @@
 // Bounded reading of named members from an office zip (ODF, OOXML) through yauzl: never the whole archive.
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
+import { FailureError } from '../../base/index.js';
 
 /** A metadata member (meta.xml, docProps/core.xml) larger than this is refused, whatever its declared size says. */
 export const MAX_MEMBER_BYTES = 4 * 1024 * 1024;
@@ -8,7 +9,7 @@ export const MAX_MEMBER_BYTES = 4 * 1024 * 1024;
 export const MAX_ENTRIES = 20_000;
 
 /** A zip that cannot be read, or a member that breaks a bound (a zip bomb, a huge member). */
-export class OfficeZipError extends Error {
+export class OfficeZipError extends FailureError {
   override name = 'OfficeZipError';
 }
 

@@ -1,6 +1,7 @@
 // Length-prefixed frames: an unsigned varint length, then that many bytes; bounded, and strict about it.
+import { FailureError } from '../../base/index.js';
 
-export class WireError extends Error {
+export class WireError extends FailureError {
   override name = 'WireError';
 }
 

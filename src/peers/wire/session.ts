@@ -7,9 +7,10 @@ import type { Logger, SyncProgress, SyncStore } from '../types.js';
 import { MIN_WIRE_VERSION, WIRE_VERSION, type RefuseReason, type SyncMsg } from './messages.js';
 import { MAX_INFLATED } from './compress.js';
 import { IncomingState, type StateSpillOptions } from './state-in.js';
+import { FailureError } from '../../base/index.js';
 
 /** A protocol violation by the peer: logged with its id, the session closed, nothing applied. */
-export class ProtocolError extends Error {
+export class ProtocolError extends FailureError {
   override name = 'ProtocolError';
 }
 

@@ -1,5 +1,5 @@
 // Worker threads that run our own modules: the compiled .js when installed, the TypeScript source (through tsx)
-// when the tests run the sources. Every folder may import this; it imports nothing of ours.
+// when the tests run the sources.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
