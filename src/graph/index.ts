@@ -2,7 +2,7 @@
 // May import: base.
 export * from './vocab.js';
 export * from './types.js';
-export { GraphStore, type OpenOptions, type ImportOptions, type QueryOutput } from './store.js';
+export { GraphStore, type StoreEvents, type OpenOptions, type ImportOptions, type QueryOutput } from './store.js';
 export { StoreError, StoreLockedError, CorruptLogError, CorruptSnapshotError, MissingSnapshotError, PatchError, QueryError, QueryEvaluationError, ImportError } from './errors.js';
 export { encodePatch, decodePatch, patchProblem, patchId, AUTHOR_RE, DEFAULT_LIMITS, type DecodeLimits } from './patch.js';
 export * as vv from './vv.js';

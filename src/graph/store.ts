@@ -10,6 +10,7 @@ import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
 import { exportChunks, exportToFile, importInBatches, writeChunks, type ImportOptions } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from '../base/lock.js';
+import { Emitter } from '../base/events.js';
 import { runQuery, type QueryOutput } from './query.js';
 import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot, type Part } from './snapshot.js';
 import { PagedGraph } from './paged.js';
@@ -99,7 +100,14 @@ function blankProblem(q: Quad): string | null {
     : null;
 }
 
+/** What the store announces: `commit` after a change is durable and applied (local or another author's). */
+export interface StoreEvents extends Record<string, unknown> {
+  commit: { author: string; seq: number; local: boolean };
+}
+
 export class GraphStore {
+  /** Listen here instead of polling versionVector(): one `commit` per durable write. */
+  readonly events = new Emitter<StoreEvents>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private bytesSinceSnapshot = 0;
@@ -237,6 +245,7 @@ export class GraphStore {
     this.vv[this.nodeId] = seq;
     this.clock = clock;
     await this.afterWrite(text.length);
+    this.events.emit('commit', { author: this.nodeId, seq, local: true });
     return patch;
   }
 
@@ -256,6 +265,7 @@ export class GraphStore {
       this.vv[patch.author] = patch.seq;
       this.clock = receive(this.clock, parseHlc(patch.hlc)!, Date.now());
       await this.afterWrite(text.length);
+      this.events.emit('commit', { author: patch.author, seq: patch.seq, local: false });
       return 'applied';
     });
   }
@@ -298,6 +308,7 @@ export class GraphStore {
       this.stateAt.set(author, seq);
       this.clock = receive(this.clock, parseHlc(hlc)!, Date.now());
       await this.afterWrite(texts.reduce((n, t) => n + t.length, 0));
+      this.events.emit('commit', { author, seq, local: false });
     });
   }
 
