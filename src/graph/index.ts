@@ -7,6 +7,6 @@ export { StoreError, StoreLockedError, CorruptLogError, CorruptSnapshotError, Mi
 export { encodePatch, decodePatch, patchProblem, patchId, AUTHOR_RE, DEFAULT_LIMITS, type DecodeLimits } from './patch.js';
 export * as vv from './vv.js';
 export * as hlc from './hlc.js';
-export { quadToNQuads, termToString, quadProblem } from './terms.js';
+export { quadToNQuads, termToNQuads, termLabel, quadProblem } from './terms.js';
 export { skolemIri, rdfFormat, type RdfFormat } from './io.js';
 export { federatedQuery, serviceUrls, FederationError, type FederateOptions } from './federation.js';
