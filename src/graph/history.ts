@@ -1,7 +1,7 @@
 // History and undo from the change log (pure): one record's changes out of patches, and the inverse rows of patches
 // where the store still holds what they did.
 import type { Quad } from '@rdfjs/types';
-import { compareHlc, parseHlc } from './hlc.js';
+import { compareHlcText, parseHlc } from './hlc.js';
 import { termToNQuads } from './terms.js';
 import type { Change, Patch } from './types.js';
 import { ID } from './vocab.js';
@@ -47,7 +47,7 @@ export function hlcTime(hlc: string): string {
 
 /** Patches in the order they happened: by clock, then author, then seq. */
 export function inTimeOrder(patches: Patch[]): Patch[] {
-  return [...patches].sort((a, b) => compareHlc(parseHlc(a.hlc)!, parseHlc(b.hlc)!) || (a.author < b.author ? -1 : a.author > b.author ? 1 : a.seq - b.seq));
+  return [...patches].sort((a, b) => compareHlcText(a.hlc, b.hlc) || (a.author < b.author ? -1 : a.author > b.author ? 1 : a.seq - b.seq));
 }
 
 /** One predicate of one subject in one graph: the values a change removed (`from`) and added (`to`), as N-Triples. */
