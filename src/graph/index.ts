@@ -1,4 +1,4 @@
-// Owns: vocabulary constants, the store, SPARQL, patches (diff/apply), the change log, version vectors.
+// Owns: vocabulary constants, terms, the store (one StoreBackend interface: whole, paged, reach-only; emits commit events), SPARQL, patches (diff/apply), the change log, snapshots, clocks (HLC, version vectors: one comparator each).
 // May import: base.
 export * from './vocab.js';
 export * from './types.js';

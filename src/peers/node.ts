@@ -148,9 +148,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     await node.start();
     this.lastSeq = this.init.store.versionVector()[this.peerId] ?? 0;
     this.offCommit?.();
-    this.offCommit = this.init.store.events.on('commit', (c) => {
-      if (c.author === this.peerId) this.pushCommits();
-    });
+    this.offCommit = this.init.store.events.on('commit', (c) => void (c.author === this.peerId && this.pushCommits()));
     watchFile(this.init.trust.file, { interval: 300 }, this.onTrustFile);
     this.timers.push(setInterval(() => this.redial(), this.init.redialMs ?? 10_000));
     this.timers.push(setInterval(() => { for (const l of this.sessions.values()) void l.session.ping(); }, this.init.keepAliveMs ?? 20_000));
