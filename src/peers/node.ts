@@ -23,11 +23,13 @@ import { decodeSync, encodeSync, FILE_PROTOCOL, FILE_PROTOCOL_BULK, SYNC_PROTOCO
 import { ProtocolError, SyncSession } from './wire/session.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
 import { bumpOwnSeq, patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
+import type { Emitter } from '../base/index.js';
+import type { StoreEvents } from '../graph/index.js';
 
 export interface PeerNodeInit {
   identity: Identity;
-  /** The graph store; its nodeId must be the identity's peer id. */
-  store: PeerStore;
+  /** The graph store; its nodeId must be the identity's peer id. Its `commit` events push this node's commits to peers. */
+  store: PeerStore & { readonly events: Pick<Emitter<StoreEvents>, 'on'> };
   trust: TrustStore;
   /** libp2p listen multiaddrs, e.g. ['/ip4/0.0.0.0/tcp/0']. */
   listen?: string[];
@@ -40,8 +42,6 @@ export interface PeerNodeInit {
   redialMs?: number;
   /** Keep-alive on idle sync streams (default 20 s). */
   keepAliveMs?: number;
-  /** How often the store is checked for local commits not announced by {@link PeerNode.notifyCommit} (default 250 ms). */
-  pollMs?: number;
   maxFrame?: number;
   /** A folder for full states past 16 MiB while they arrive (temp files; default: held in memory). */
   stateSpillDir?: string;
@@ -96,6 +96,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   private readonly nearbyPeers = new Map<string, NearbyPeer>();
   private timers: NodeJS.Timeout[] = [];
   private lastSeq = 0;
+  /** Stops listening to the store's commits (set while started). */
+  private offCommit: (() => void) | undefined;
   private readonly log: Logger;
   private bulkServer: BulkServer | undefined;
   private readonly onTrustFile = () => void this.trustChanged();
@@ -145,9 +147,10 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     }
     await node.start();
     this.lastSeq = this.init.store.versionVector()[this.peerId] ?? 0;
+    this.offCommit?.();
+    this.offCommit = this.init.store.events.on('commit', (c) => void (c.author === this.peerId && this.pushCommits()));
     watchFile(this.init.trust.file, { interval: 300 }, this.onTrustFile);
     this.timers.push(setInterval(() => this.redial(), this.init.redialMs ?? 10_000));
-    this.timers.push(setInterval(() => this.pollCommits(), this.init.pollMs ?? 250));
     this.timers.push(setInterval(() => { for (const l of this.sessions.values()) void l.session.ping(); }, this.init.keepAliveMs ?? 20_000));
     this.log.info({ peerId: this.peerId, addrs: this.addresses() }, 'peer node started');
     this.redial();
@@ -156,6 +159,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.offCommit?.();
+    this.offCommit = undefined;
     unwatchFile(this.init.trust.file, this.onTrustFile);
     for (const l of this.sessions.values()) l.session.close('stopping');
     this.sessions.clear();
@@ -215,9 +220,9 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     await this.trustChanged(false);
   }
 
-  /** Tell the node the store has new local commits (pushed at once; otherwise noticed within pollMs). */
+  /** Push this node's commits not yet pushed now (each commit is pushed on the store's `commit` event anyway). */
   notifyCommit(): void {
-    this.pollCommits();
+    this.pushCommits();
   }
 
   /** Re-run the sender side of every open session now (e.g. a full state the PIM layer asked for). */
@@ -301,7 +306,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     for (const p of this.init.trust.peers()) if (!this.sessions.has(p.id)) void this.connect(p.id);
   }
 
-  private pollCommits(): void {
+  /** Every open session is sent this node's commits since the last push (once per new seq; none before start). */
+  private pushCommits(): void {
     const seq = this.init.store.versionVector()[this.peerId] ?? 0;
     if (seq === this.lastSeq) return;
     this.lastSeq = seq;
