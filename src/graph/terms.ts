@@ -77,7 +77,6 @@ function clip(s: string): string {
 }
 
 function escapeString(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /["\\\n\r]/.test(s) ? s.replace(/[\\"\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : c === '\n' ? '\\n' : '\\r')) : s;
 }
 

@@ -12,9 +12,7 @@ import { mdns } from '@libp2p/mdns';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Connection, Stream } from '@libp2p/interface';
-import type { Identity } from './identity.js';
-import type { PairState, TrustStore } from './trust.js';
-import { silentLogger, type Logger, type SyncProgress } from './types.js';
+import { silentLogger, type Logger } from './types.js';
 import { DEFAULT_PAIRED_SOURCES } from './filter.js';
 import { BULK_MIN_BYTES, bulkRangeSender, FetchError, fetchOverStream, parseContentHash, serveFile, type FetchProgress } from './files.js';
 import { BulkServer } from './bulk.js';
@@ -22,65 +20,10 @@ import { WireError, DEFAULT_MAX_FRAME } from './wire/frame.js';
 import { decodeSync, encodeSync, FILE_PROTOCOL, FILE_PROTOCOL_BULK, SYNC_PROTOCOL } from './wire/messages.js';
 import { ProtocolError, SyncSession } from './wire/session.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
-import { bumpOwnSeq, patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
-import type { Emitter } from '../base/index.js';
-import type { StoreEvents } from '../graph/index.js';
+import { bumpOwnSeq, patchCodec, stateApplier } from './store-adapter.js';
+import type { PeerNodeInit, NearbyPeer, PeerStatus, PeerNodeEvents } from './node-types.js';
 
-export interface PeerNodeInit {
-  identity: Identity;
-  /** The graph store; its nodeId must be the identity's peer id. Its `commit` events push this node's commits to peers. */
-  store: PeerStore & { readonly events: Pick<Emitter<StoreEvents>, 'on'> };
-  trust: TrustStore;
-  /** libp2p listen multiaddrs, e.g. ['/ip4/0.0.0.0/tcp/0']. */
-  listen?: string[];
-  /** Discover peers on the LAN by mDNS (they show as nearby). */
-  mdns?: boolean | { interval?: number };
-  logger?: Logger;
-  /** Own graph sources sent to every paired peer subject to the policy (default ['pim/']). */
-  pairedSources?: string[];
-  /** How often paired peers without a session are dialled (default 10 s). */
-  redialMs?: number;
-  /** Keep-alive on idle sync streams (default 20 s). */
-  keepAliveMs?: number;
-  maxFrame?: number;
-  /** A folder for full states past 16 MiB while they arrive (temp files; default: held in memory). */
-  stateSpillDir?: string;
-  /** Most bytes of a full state from a peer (default 1 GiB). */
-  maxStateBytes?: number;
-  /** For tests only: pause this long between file chunks served (to interrupt a transfer midway). */
-  serveDelayMs?: number;
-  /**
-   * The bulk data channel for file ranges of at least `minBytes` (default 1 MiB): TLS-PSK on an ephemeral port of
-   * the libp2p listen address's interface. `false`: files go over libp2p streams only. `advertisePort` and
-   * `ttlMs` are for tests.
-   */
-  bulk?: false | { minBytes?: number; ttlMs?: number; advertisePort?: number };
-}
-
-export interface NearbyPeer {
-  peerId: string;
-  addrs: string[];
-  lastSeen: string;
-}
-
-export interface PeerStatus {
-  peerId: string;
-  name?: string;
-  addrs: string[];
-  pairedAt: string;
-  state: PairState;
-  /** A sync session is open right now. */
-  connected: boolean;
-  grants: string[];
-}
-
-export interface PeerNodeEvents {
-  'peer:nearby': [NearbyPeer];
-  'peer:paired': [{ peerId: string; state: PairState }];
-  'peer:session': [{ peerId: string; open: boolean }];
-  'sync:progress': [SyncProgress];
-  'sync:rejected': [{ peerId: string; reason: string }];
-}
+export type { PeerNodeInit, NearbyPeer, PeerStatus, PeerNodeEvents } from './node-types.js';
 
 interface Live {
   session: SyncSession;
