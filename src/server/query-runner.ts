@@ -8,7 +8,7 @@ import type { QueryContext, ResultFormat } from '../graph/types.js';
 import { FederationError, serviceUrls } from '../graph/federation.js';
 import { availableParallelism } from 'node:os';
 import { Replica, type Reply } from './query-replica.js';
-import { FailureError } from '../base/index.js';
+import { QueryAbortedError, QueryMemoryError, QueryQueueFullError, QueryResultTooLargeError, QueryTimeoutError } from './query-errors.js';
 
 export interface QueryResult {
   /** The serialised results in the asked format. */
@@ -29,55 +29,7 @@ export interface RunOptions {
   federate?: boolean;
 }
 
-/** A query that took longer than its limit (counted from its arrival, waiting included) and was stopped or dropped. */
-export class QueryTimeoutError extends FailureError {
-  override name = 'QueryTimeoutError';
-  constructor(
-    readonly limitMs: number,
-    readonly queued = false,
-  ) {
-    super(
-      queued
-        ? `the query waited for the ${limitMs} ms of its time limit behind other queries and was dropped; try again later`
-        : `the query ran longer than the limit of ${limitMs} ms and was stopped; narrow it (LIMIT, more specific patterns)`,
-    );
-  }
-}
-
-/** Too many queries are waiting: try again after `retryAfterS`. */
-export class QueryQueueFullError extends FailureError {
-  override name = 'QueryQueueFullError';
-  constructor(
-    readonly limit: number,
-    readonly retryAfterS: number,
-  ) {
-    super(`${limit} queries are already waiting (the queue's limit); try again in ${retryAfterS} s`);
-  }
-}
-
-/** The query's client went away: it was dropped (or stopped). */
-export class QueryAbortedError extends FailureError {
-  override name = 'QueryAbortedError';
-  constructor() {
-    super('the client went away: the query was dropped');
-  }
-}
-
-/** The process grew past the memory limit while the query ran: it was stopped and its worker replaced. */
-export class QueryMemoryError extends FailureError {
-  override name = 'QueryMemoryError';
-  constructor(readonly limitMb: number) {
-    super(`the query needed more than the memory limit of ${limitMb} MB (--query-memory) and was stopped; narrow it (LIMIT, fewer joins, no huge strings)`);
-  }
-}
-
-/** The results were larger than the limit: refused whole. */
-export class QueryResultTooLargeError extends FailureError {
-  override name = 'QueryResultTooLargeError';
-}
-
-/** The errors that mean "this query asked too much of the node" (the endpoint answers 503). */
-export const REFUSED = ['QueryTimeoutError', 'QueryQueueFullError', 'QueryMemoryError', 'QueryResultTooLargeError', 'QueryAbortedError'];
+export { QueryTimeoutError, QueryQueueFullError, QueryAbortedError, QueryMemoryError, QueryResultTooLargeError, REFUSED } from './query-errors.js';
 
 export interface RunnerStats {
   /** Queries waiting, and running (at most the pool's size). */
@@ -88,6 +40,8 @@ export interface RunnerStats {
   /** Workers alive (each holds a replica), and the most queries that were ever in their workers at once. */
   workers: number;
   peakRunning: number;
+  /** Workers stopped because they were idle while another was alive (not counted in `replaced`). */
+  idleStopped: number;
   /** Workers started, and why earlier ones were replaced. */
   workersStarted: number;
   replaced: { timeout: number; memory: number; aborted: number; crashed: number; recycled: number };
@@ -129,6 +83,8 @@ export interface WorkerRunnerOptions {
   recycleMb?: number;
   /** Most workers (each its own replica) running queries at once; started only when queries wait (default: see defaultWorkers). */
   workers?: number;
+  /** A worker idle this long while another is alive is stopped, giving its replica's memory back (default 60 s). */
+  idleMs?: number;
 }
 
 /** The pool's default size: $SEMSYNC_QUERY_WORKERS, else min(available cores, 4) (docs/decisions.md, "Query workers"). */
@@ -159,6 +115,8 @@ interface Slot {
   job?: Job;
   /** The job is in the worker (its replica loaded and current). */
   querying?: boolean;
+  /** Stops the replica once it has been idle for `idleMs` (a pool shrinks back when queries stop coming at once). */
+  idle?: NodeJS.Timeout;
 }
 
 /**
@@ -179,6 +137,7 @@ export class WorkerRunner implements QueryRunner {
     refused: 0,
     dropped: 0,
     peakRunning: 0,
+    idleStopped: 0,
   };
 
   constructor(
@@ -268,6 +227,7 @@ export class WorkerRunner implements QueryRunner {
       const job = this.waiting.shift()!;
       const taken = slot;
       taken.job = job;
+      clearTimeout(taken.idle);
       // the slot is free before the caller hears back, so a caller asking again at once gets this worker, not a new one
       const settle = (done: () => void) => {
         job.cleanup();
@@ -275,6 +235,7 @@ export class WorkerRunner implements QueryRunner {
         taken.querying = false;
         done();
         this.pump();
+        if (!taken.job) this.idleLater(taken);
       };
       this.execute(job, taken).then(
         (r) => settle(() => job.resolve(r)),
@@ -328,6 +289,19 @@ export class WorkerRunner implements QueryRunner {
     }
   }
 
+  /** Stops the slot's replica after `idleMs` unused, unless it is the only one alive (the next query needs no load). */
+  private idleLater(slot: Slot): void {
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      const r = slot.replica;
+      if (slot.job || !r || this.slots.every((s) => s === slot || !s.replica?.alive)) return;
+      slot.replica = undefined;
+      this.counts.idleStopped++;
+      void r.terminate();
+    }, this.opts.idleMs ?? 60_000);
+    slot.idle.unref();
+  }
+
   private retire(slot: Slot, r: Replica, why: keyof RunnerStats['replaced']): void {
     if (slot.replica === r) slot.replica = undefined;
     this.counts.replaced[why]++;
@@ -341,7 +315,10 @@ export class WorkerRunner implements QueryRunner {
       job.reject(new QueryAbortedError());
     }
     const live = this.slots.map((s) => s.replica).filter((r): r is Replica => r !== undefined);
-    for (const s of this.slots) s.replica = undefined;
+    for (const s of this.slots) {
+      clearTimeout(s.idle);
+      s.replica = undefined;
+    }
     await Promise.all(live.map((r) => r.terminate()));
   }
 }

@@ -108,6 +108,20 @@ describe('the query worker pool', () => {
     }
   }, 180_000);
 
+  it('stops a worker left idle while another is alive, and keeps the last one', async () => {
+    const runner = new WorkerRunner(store, 60_000, { workers: 2, idleMs: 300 });
+    try {
+      expect(await Promise.all([count(runner), count(runner)])).toEqual([size, size]);
+      expect(runner.stats().workersStarted).toBe(2);
+      await until(() => runner.stats().idleStopped === 1, 'one idle worker stopped', () => runner.stats());
+      expect(runner.stats().workers).toBe(1);
+      expect(await count(runner)).toBe(size); // answered by the one left, no new worker
+      expect(runner.stats()).toMatchObject({ workersStarted: 2, idleStopped: 1, replaced: { timeout: 0, memory: 0, aborted: 0, crashed: 0, recycled: 0 } });
+    } finally {
+      await runner.close();
+    }
+  }, 60_000);
+
   it('reads its writes in every worker: a query sees every commit acknowledged before it was asked', async () => {
     const runner = new WorkerRunner(store, 60_000, { workers: 2 });
     try {
