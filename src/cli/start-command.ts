@@ -19,6 +19,7 @@ export function registerStartCommand(program: Command): void {
     .option('--query-memory <MB>', 'stop a query when the node grows by more than this while it runs (default 1024)')
     .option('--query-results <MB>', 'refuse query results larger than this (default 64)')
     .option('--query-queue <n>', 'queries that may wait for the query worker; more get 503 (default 16)')
+    .option('--query-workers <n>', 'queries that may run at once, each in its own worker and replica (default: cores, at most 4)')
     .option('--dav-listen <host:port>', 'also serve CalDAV/CardDAV (only) over HTTPS with this node\'s own certificate, e.g. 0.0.0.0:8443, for phones on the LAN')
     .action(runStart);
 }
@@ -126,11 +127,12 @@ interface StartOptions {
   queryMemory?: string;
   queryResults?: string;
   queryQueue?: string;
+  queryWorkers?: string;
   davListen?: string;
 }
 
 /** The query worker's limits from the options (UsageError for a value that is not a number). */
-function queryLimits(opts: StartOptions): { timeoutMs?: number; memoryMb?: number; maxResultBytes?: number; maxQueue?: number } {
+function queryLimits(opts: StartOptions): { timeoutMs?: number; memoryMb?: number; maxResultBytes?: number; maxQueue?: number; workers?: number } {
   const num = (v: string | undefined, flag: string, min: number) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -143,6 +145,7 @@ function queryLimits(opts: StartOptions): { timeoutMs?: number; memoryMb?: numbe
     memoryMb: num(opts.queryMemory, '--query-memory', 16),
     maxResultBytes: results === undefined ? undefined : results * (1 << 20),
     maxQueue: num(opts.queryQueue, '--query-queue', 0),
+    workers: num(opts.queryWorkers, '--query-workers', 1),
   };
 }
 
