@@ -2,7 +2,7 @@
 // May import: graph/vocab, base.
 export { describeContent, extractorFor, extractors, readHead } from './registry.js';
 export type { ContentDescription, DescribeOptions } from './registry.js';
-export { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, TEXT_MIME, canonicalMime, looksLikeText, mimeFromExtension, sniffMime } from './sniff.js';
+export { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, TEXT_MIME, looksLikeText, sniffMime } from './sniff.js';
 export { dateLiteral } from './describe.js';
 export { ExtractionError } from './types.js';
 export type { Extraction, Extractor, FileInput } from './types.js';
