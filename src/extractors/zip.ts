@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { FailureError } from '../base/index.js';
+import { memoryBytes } from './bytes.js';
 
 /** An archive that cannot be read, or a member that breaks a bound; the message names the member. */
 export class ZipReadError extends FailureError {
@@ -43,6 +44,8 @@ export interface ZipMember {
 }
 
 const READ_AHEAD = 64 * 1024;
+/** Reads up to this size are kept for the reads that follow (yauzl's first read is the last 64 KiB + 42 bytes). */
+const MAX_CACHED = 128 * 1024;
 
 /** yauzl reads through our file handle (or a memory handle), with two read-ahead blocks (central directory, data). */
 class HandleReader extends yauzl.RandomAccessReader {
@@ -50,23 +53,33 @@ class HandleReader extends yauzl.RandomAccessReader {
 
   constructor(private readonly fh: FileHandle, private readonly size: number) {
     super();
+    const bytes = memoryBytes(fh);
+    // A file already in memory is one block: every read is a slice.
+    if (bytes) this.blocks = [{ pos: 0, buf: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) }];
   }
 
-  /** `len` bytes at `pos` (fewer at the end of the file). */
+  private cached(pos: number, len: number): Buffer | undefined {
+    const b = this.blocks.find((x) => pos >= x.pos && pos + len <= x.pos + x.buf.length);
+    return b?.buf.subarray(pos - b.pos, pos - b.pos + len);
+  }
+
+  /** `len` bytes at `pos` (fewer at the end of the file). Small reads go through a block of {@link READ_AHEAD}. */
   async readAt(pos: number, len: number): Promise<Buffer> {
-    const hit = this.blocks.find((b) => pos >= b.pos && pos + len <= b.pos + b.buf.length);
-    if (hit) return hit.buf.subarray(pos - hit.pos, pos - hit.pos + len);
-    const want = len >= READ_AHEAD ? len : Math.min(READ_AHEAD, Math.max(len, this.size - pos));
-    const buf = Buffer.alloc(Math.max(0, want));
+    const hit = this.cached(pos, len);
+    if (hit) return hit;
+    const want = Math.max(0, Math.min(Math.max(len, READ_AHEAD), this.size - pos));
+    const buf = Buffer.allocUnsafe(len <= MAX_CACHED ? want : len);
     const { bytesRead } = await this.fh.read(buf, 0, buf.length, pos);
     const got = buf.subarray(0, bytesRead);
-    if (len < READ_AHEAD) this.blocks = [{ pos, buf: got }, ...this.blocks].slice(0, 2);
+    if (len <= MAX_CACHED) this.blocks = [{ pos, buf: got }, ...this.blocks.slice(0, 1)];
     return got.subarray(0, len);
   }
 
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
     const done = callback as (err: Error | null, bytesRead?: number) => void;
-    this.readAt(position, length).then((b) => done(null, b.copy(buffer, offset)), (e: Error) => done(e));
+    const hit = this.cached(position, length);
+    if (hit) done(null, hit.copy(buffer, offset)); // most central directory reads: no promise, no copy of a block
+    else this.readAt(position, length).then((b) => done(null, b.copy(buffer, offset)), (e: Error) => done(e));
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
