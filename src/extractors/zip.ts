@@ -207,8 +207,8 @@ export class ZipArchive {
 
   private async readMember(m: ZipMember): Promise<Buffer> {
     const max = this.limits.maxMemberBytes;
-    if (m.size > max) throw new ZipReadError(`${m.name} is ${m.size} bytes (more than ${max}): refused`);
-    if (m.compressedSize > max) throw new ZipReadError(`${m.name} is ${m.compressedSize} bytes compressed (more than ${max}): refused`);
+    if (m.size > max) throw new ZipReadError(`${m.name} is ${m.size} bytes (more than ${max}): refused as too large`);
+    if (m.compressedSize > max) throw new ZipReadError(`${m.name} is ${m.compressedSize} bytes compressed (more than ${max}): refused as too large`);
     if (m.size > RATIO_FLOOR && m.size > MAX_RATIO * m.compressedSize) {
       throw new ZipReadError(`${m.name} would inflate ${m.compressedSize} bytes to ${m.size} (more than ${MAX_RATIO}×): refused (a zip bomb?)`);
     }
