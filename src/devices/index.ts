@@ -23,7 +23,7 @@ export {
 export { noteRemovedByPerson } from './removed.js';
 export { PENDING_FILE, LEGACY_PENDING_FILE } from './pending.js';
 export {
-  executePlan, assertClaimed, assertOwner, checkPreconditions,
+  executePlan, assertClaimed, assertOwner, checkPreconditions, type ScannedSource,
   type AssertClaimedOptions, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError,
 } from './place/index.js';
 export { unsafeTarget, type SourceLike } from './copy.js';

@@ -2,6 +2,7 @@
 // rename each): synchronously on the placing thread, yielding between batches, or on a copy thread when there are
 // many. A source that cannot be opened is retried as a single-file copy (copy-file.ts).
 import { copyBatchSync, type SyncOutcome } from '../copy.js';
+import type { ScannedSource } from '../copy-protocol.js';
 import type { CopyThread, ThreadOutcome } from '../copy-thread.js';
 import type { PlacementRun } from './run.js';
 import { dirOf, hexOf, type CopyOp } from './types.js';
@@ -20,6 +21,12 @@ function outcomeOf(run: PlacementRun, ready: CopyOp[], later: CopyOp[]) {
     if (o.retryAsync) later.push(ready[j]);
     else run.failed(ready[j], o.error);
   };
+}
+
+/** What a copy is checked against: the content's hash, and what the scan recorded of the source (if the run has it). */
+function verifyOf(run: PlacementRun, op: CopyOp): { sha256?: string; scanned?: ScannedSource } {
+  const scanned = run.opts.scanned?.(op);
+  return { sha256: hexOf(op.content), ...(scanned ? { scanned } : {}) };
 }
 
 /** The next batch from `i` on: at most 64 files and 16 MiB. */
@@ -55,7 +62,7 @@ export async function copyBatches(run: PlacementRun, ops: CopyOp[], thread: Copy
     const ready = await readyOps(run, batch);
     if (run.stopped()) break;
     const items = ready.map((op) => ({
-      source: op.source!, tmp: run.tmpOf(op), target: run.rootSlash + op.target, size: op.size, ...(run.verify ? { sha256: hexOf(op.content) } : {}),
+      source: op.source!, tmp: run.tmpOf(op), target: run.rootSlash + op.target, size: op.size, ...(run.verify ? verifyOf(run, op) : {}),
     }));
     const outcome = outcomeOf(run, ready, later);
     if (!thread) {

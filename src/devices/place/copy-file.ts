@@ -22,7 +22,9 @@ export async function copyOne(run: PlacementRun, op: CopyOp): Promise<void> {
       run.res.errors.push({ target: op.target, content: op.content, code: 'ENOSOURCE', message: `no source for ${op.content}` });
       return;
     }
+    const scanned = typeof source === 'string' && source === op.source ? run.opts.scanned?.(op) : undefined;
     const n = await copyAtomic({
+      ...(scanned ? { scanned } : {}),
       source, tmp: run.tmpOf(op), target: path.join(run.root, op.target), size: op.size, sha256: hexOf(op.content), fsync: run.fsync, verifyHash: run.verify,
     });
     run.placed(op, n);

@@ -3,3 +3,4 @@
 export { executePlan } from './execute.js';
 export { assertClaimed, assertOwner, checkPreconditions, type AssertClaimedOptions } from './preconditions.js';
 export type { CopyOp, ExecuteError, ExecuteOptions, ExecuteProgress, ExecuteResult } from './types.js';
+export type { ScannedSource } from '../copy-protocol.js';

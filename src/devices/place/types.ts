@@ -1,6 +1,7 @@
 // What a placement run is given and gives back (options, progress, result), and small helpers its stages share.
 import type { Operation } from '../../rules/types.js';
 import type { SourceLike } from '../copy.js';
+import type { ScannedSource } from '../copy-protocol.js';
 import type { PlacementCounts } from '../errors.js';
 import type { Stager } from '../stage.js';
 import type { TrashEntry, TrashPlace } from '../trash.js';
@@ -35,6 +36,12 @@ export interface ExecuteOptions {
    * always hashed on the way).
    */
   verifyHash?: boolean;
+  /**
+   * What the scan recorded of an op's local source when it hashed it into the op's content (size, mtime in whole ms).
+   * With verifyHash, a source found still at that size and mtime when opened is trusted (not hashed again while
+   * copied); any other source, or one without a record, is hashed. Nothing else is trusted: streams are always hashed.
+   */
+  scanned?: (op: CopyOp) => ScannedSource | undefined;
   /**
    * Write the catalog at least this often while copying (ms, default 10000) or every `flushEvery` files (default
    * 20000). Between writes, the pending list covers what was placed (adopted after a hash check on the next run).
