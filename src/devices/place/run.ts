@@ -3,8 +3,7 @@
 import { promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../../base/index.js';
-import type { Operation } from '../../rules/types.js';
-import type { DeviceProfile } from '../../rules/types.js';
+import type { DeviceProfile, Operation } from '../../rules/types.js';
 import { CATALOG_FILE, catalogBytes, readCatalogRecords, TEMP_PREFIX, writeCatalog, type CatalogRecord } from '../catalog.js';
 import { deviceDir } from '../contain.js';
 import { isPerFileError, unsafeTarget } from '../copy.js';
