@@ -4,10 +4,10 @@
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../graph/vocab.js';
-import type { CatalogRecord } from './catalog.js';
-import { unsafeRelative } from './contain.js';
-import { deviceIri } from './profile.js';
+import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../../graph/vocab.js';
+import type { CatalogRecord } from './record.js';
+import { unsafeRelative } from '../contain.js';
+import { deviceIri } from '../profile.js';
 
 const { quad, namedNode, literal } = n3.DataFactory;
 
