@@ -22,6 +22,7 @@ import { replayLog } from './replay.js';
 import { freeStore } from './wasm-memory.js';
 import { linePredicate, type Reach } from './reach.js';
 import { applyNet, applyRows, netRows, presentRows } from './rows.js';
+import { NewGraphRows } from './new-graph.js';
 
 export type { QueryOutput } from './query.js';
 
@@ -98,6 +99,20 @@ function blankProblem(q: Quad): string | null {
   return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
     ? 'blank nodes are not stored (they cannot sync): derive a stable IRI, see vocab.ts'
     : null;
+}
+
+/** Changes by their rows (`s p o [g]`), each checked; the last mention of a row wins, in its place. */
+function keyedChanges(changes: Change[]): Map<string, Change> {
+  const rows = new Map<string, Change>();
+  for (const c of changes) {
+    if (!c || (c.op !== 'A' && c.op !== 'D')) throw new StoreError('A change needs op "A" or "D".');
+    const problem = quadProblem(c.quad) ?? blankProblem(c.quad);
+    if (problem) throw new StoreError(`Cannot store this quad: ${problem}.`);
+    const key = quadTerms(c.quad);
+    rows.delete(key); // keep the order of the last mention
+    rows.set(key, c);
+  }
+  return rows;
 }
 
 /** What the store announces: `commit` after a change is durable and applied (local or another author's). */
@@ -206,7 +221,7 @@ export class GraphStore {
 
   /** A local change by this node: no-ops filtered, logged durably, then applied. null if nothing changed. */
   commit(changes: Iterable<Change>): Promise<Patch | null> {
-    const list = [...changes];
+    const list = changes instanceof NewGraphRows ? changes : [...changes];
     return this.exclusive(async () => {
       this.whole('take changes', true);
       return this.commitNow(list);
@@ -214,18 +229,10 @@ export class GraphStore {
   }
 
   private async commitNow(changes: Change[]): Promise<Patch | null> {
-    const rows = new Map<string, Change>();
-    for (const c of changes) {
-      if (!c || (c.op !== 'A' && c.op !== 'D')) throw new StoreError('A change needs op "A" or "D".');
-      const problem = quadProblem(c.quad) ?? blankProblem(c.quad);
-      if (problem) throw new StoreError(`Cannot store this quad: ${problem}.`);
-      const key = quadTerms(c.quad);
-      rows.delete(key); // keep the order of the last mention
-      rows.set(key, c);
-    }
+    const rows = changes instanceof NewGraphRows ? changes.keyed : keyedChanges(changes);
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const present = this.paged ? this.paged.present(keys) : presentRows(this.ox, keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
+    const present = changes instanceof NewGraphRows && this.holdNothing(changes.graphs) ? new Set<number>() : this.paged ? this.paged.present(keys) : presentRows(this.ox, keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
     const net: Change[] = [];
     const lines: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -247,6 +254,15 @@ export class GraphStore {
     await this.afterWrite(text.length);
     this.events.emit('commit', { author: this.nodeId, seq, local: true });
     return patch;
+  }
+
+  /** Whether none of these named graphs holds a statement (one lookup each). */
+  private holdNothing(graphs: Iterable<string>): boolean {
+    const held = this.paged?.graphs(); // the graphs that may hold statements, as written (an escaped name: not sure)
+    for (const g of graphs) {
+      if (held ? held.some((h) => h === `<${g}>` || h.includes('\\')) : this.ox.query(`ASK { GRAPH <${g}> { ?s ?p ?o } }`)) return false;
+    }
+    return true;
   }
 
   /** A patch by another author: 'duplicate', 'gap' (keep it and retry later), or validated, logged durably, applied. */
