@@ -130,8 +130,9 @@ const CONTENT = /^urn:sha256:[0-9a-f]{64}$/;
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]{1,2000}$/;
 
 // As url.pathToFileURL encodes a path segment (so the IRI is the one `semsync describe PATH` looks up).
-const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
+// Not `~`: newer Node versions encode it (%7E). A space is %20 in every version (the usual name: no pathToFileURL call).
+const SAFE = /^[A-Za-z0-9\-._!$&'()*+,;=:@ ]*$/;
 function encodeSegment(s: string): string {
-  if (SAFE.test(s)) return s;
+  if (SAFE.test(s)) return s.includes(' ') ? s.replaceAll(' ', '%20') : s;
   return pathToFileURL(`/${s}`).href.slice('file:///'.length);
 }

@@ -34,7 +34,7 @@ describe('catalog graph', () => {
   });
 
   it('names each copy by the file IRI `semsync describe PATH` looks up, for any name', () => {
-    const names = ['Ñandú – 🚀 ; x .epub', 'a b/c#d?e%f.mp3', "q'u\"o`t{e}.txt"];
+    const names = ['Ñandú – 🚀 ; x .epub', 'a b/c#d?e%f.mp3', "q'u\"o`t{e}.txt", 'Artist 1/Album 2/03 - Song (live) & more.mp3', 'a~b/~c.mp3'];
     const quads = catalogGraphQuads(G, seen, names.map((p) => ({ ...awkward[0], path: p })));
     const iris = quads.filter((q) => q.predicate.value === 'https://w3id.org/semsync/ns#relativePath').map((q) => q.subject.value);
     expect(iris).toEqual(names.map((p) => pathToFileURL(`${seen.root}/${p}`).href));
