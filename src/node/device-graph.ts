@@ -55,8 +55,9 @@ export class CatalogGraphError extends FailureError {
 /** Statements per commit when a catalog's changes are committed. */
 const COMMIT_PART = 10_000;
 /**
- * Most statements committed at once into a graph that holds nothing yet (a device seen for the first time: one patch,
- * no presence check, ~10 s of the store for 10,000 files → 0.3 s); a bigger catalog goes in parts of COMMIT_PART.
+ * Most statements committed at once into a graph that holds nothing yet (a device seen for the first time): one patch
+ * of rows, no presence check row by row (about 25,000 files); a bigger catalog goes in parts of COMMIT_PART, so one
+ * load does not hold the store for seconds.
  */
 const FRESH_MAX = 200_000;
 
