@@ -157,6 +157,7 @@ export async function claimDevice(claimsPath: string, root: string, opts: ClaimO
     await writeFileAtomic(
       path.join(root, PROFILE_FILE),
       serializeDeviceTtl({ id, name, owner: before?.owner ?? owner, accepts, ...kept, formats, mirror }),
+      { mode: 0o666 }, // readable by the person's other nodes (another uid on ext4 or tmpfs), less the umask
     );
   }
   const profile = await readDeviceProfile(root, { mounts: opts.mounts });

@@ -5,7 +5,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { isAtomicTemp } from '../base/index.js';
-import { TEMP_PREFIX } from './catalog.js';
+import { TEMP_PREFIX } from './catalog/record.js';
 import { deviceDir, unsafeRelative, WRITE_NOFOLLOW } from './contain.js';
 import { PER_FILE_CODES, unchangedSince, type ScannedSource } from './copy-protocol.js';
 import { PROFILE_DIR } from './profile.js';

@@ -16,11 +16,13 @@ export {
   claimDevice, unclaimDevice, readClaims, listDevices, claimState, currentUser,
   type Claim, type ClaimCheck, type ClaimsFile, type ClaimOptions, type DeviceInfo, type DeviceState, type ListDevicesOptions,
 } from './claims.js';
-export {
-  readCatalog, readCatalogRecords, writeCatalog, parseCatalog, serializeCatalog, listDevice, walkDevice, explainPath,
-  CATALOG_FILE, LEGACY_CATALOG_FILE, TEMP_PREFIX, type CatalogRecord, type Explanation,
-} from './catalog.js';
-export { noteRemovedByPerson } from './removed.js';
+export { CATALOG_FILE, LEGACY_CATALOG_FILE, TEMP_PREFIX, type CatalogRecord } from './catalog/record.js';
+export { serializeCatalog } from './catalog/format.js';
+export { parseCatalog } from './catalog/parse.js';
+export { readCatalog, readCatalogRecords, writeCatalog } from './catalog/file.js';
+export { listDevice, walkDevice } from './catalog/walk.js';
+export { explainPath, type Explanation } from './catalog/explain.js';
+export { noteRemovedByPerson } from './catalog/removed.js';
 export { PENDING_FILE, LEGACY_PENDING_FILE } from './pending.js';
 export {
   executePlan, assertClaimed, assertOwner, checkPreconditions, type ScannedSource,
@@ -32,4 +34,4 @@ export {
   moveToTrash, addToTrash, trashedFile, readTrash, emptyTrash, restoreTrash, makeRoom, xdgTrashDir, TrashRestoreError,
   TRASH_DIR, TRASH_INDEX, TRASH_DAYS, type TrashEntry, type TrashPlace,
 } from './trash.js';
-export { catalogGraphQuads, deviceQuads, deviceGraphSource, type DeviceSeen } from './catalog-graph.js';
+export { catalogGraphQuads, catalogGraphRows, deviceQuads, deviceGraphSource, type DeviceSeen } from './catalog/graph.js';

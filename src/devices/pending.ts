@@ -1,7 +1,8 @@
 // A placement run's pending list on the device: what it is placing, durable before anything is renamed or removed,
 // read back (and distrusted: it comes from the device) by the next run after an interruption.
 import { promises as fsp } from 'node:fs';
-import { parseCatalog, type CatalogRecord } from './catalog.js';
+import { parseCatalog } from './catalog/parse.js';
+import { type CatalogRecord } from './catalog/record.js';
 import { unsafeRelative } from './contain.js';
 
 /**

@@ -2,7 +2,7 @@
 // the plan is placing under temp names in `.semsync/staging/`; the run then only renames each onto its target.
 import { mkdirSync, promises as fsp, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
-import { TEMP_PREFIX } from './catalog.js';
+import { TEMP_PREFIX } from './catalog/record.js';
 import { deviceDir } from './contain.js';
 import type { ScannedSource } from './copy-protocol.js';
 import { CopyThread } from './copy-thread.js';

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../base/index.js';
-import { readCatalogRecords, writeCatalog, type CatalogRecord } from './catalog.js';
+import { readCatalogRecords, writeCatalog } from './catalog/file.js';
+import { type CatalogRecord } from './catalog/record.js';
 import { deviceDir, deviceFileDir, unsafeRelative } from './contain.js';
 import { DeviceEscapeError } from './errors.js';
 import { FailureError } from '../base/index.js';
@@ -72,7 +73,7 @@ export async function readTrash(root: string): Promise<TrashEntry[]> {
 
 async function writeTrash(root: string, entries: TrashEntry[]): Promise<void> {
   deviceDir(root, TRASH_DIR, true);
-  await writeFileAtomic(path.join(root, TRASH_INDEX), JSON.stringify({ version: 1, entries }, null, 1) + '\n');
+  await writeFileAtomic(path.join(root, TRASH_INDEX), JSON.stringify({ version: 1, entries }, null, 1) + '\n', { mode: 0o666 });
 }
 
 /** Local time as the XDG spec's DeletionDate wants it (YYYY-MM-DDThh:mm:ss, no zone). */

@@ -59,6 +59,12 @@ export class PagedBackend implements StoreBackend {
     return { ...this.graph.snapshot, vv: { ...this.snapshotVv } };
   }
 
+  holdsNothingIn(graphs: Iterable<string>): boolean {
+    const held = this.graph.graphs(); // the graphs that may hold statements, as written (an escaped name: not sure)
+    for (const g of graphs) if (held.some((h) => h === `<${g}>` || h.includes('\\'))) return false;
+    return true;
+  }
+
   present(keys: string[]): Set<number> {
     return this.graph.present(keys);
   }

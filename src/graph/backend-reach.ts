@@ -43,6 +43,10 @@ export class ReachBackend implements StoreBackend {
     return runQuery(this.ox, sparql, format, context);
   }
 
+  holdsNothingIn(): never {
+    return this.present();
+  }
+
   present(): never {
     return refuse('take changes');
   }

@@ -35,6 +35,11 @@ export class WholeBackend implements StoreBackend {
     return this.ox.size;
   }
 
+  holdsNothingIn(graphs: Iterable<string>): boolean {
+    for (const g of graphs) if (this.ox.query(`ASK { GRAPH <${g}> { ?s ?p ?o } }`)) return false;
+    return true;
+  }
+
   present(keys: string[], inDefaultGraph: boolean[]): Set<number> {
     return presentRows(this.ox, keys, inDefaultGraph);
   }

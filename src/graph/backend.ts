@@ -36,6 +36,8 @@ export interface StoreBackend {
   readonly pagedSnapshot: PagedSnapshotInfo | null;
   /** Which of these rows (`s p o [g]`, N-Quads terms, no final dot) are held now, by index. */
   present(keys: string[], inDefaultGraph: boolean[]): Set<number>;
+  /** True when none of these graphs (IRIs) holds a statement (a new graph's rows need no presence check). */
+  holdsNothingIn(graphs: Iterable<string>): boolean;
   /** Apply an encoded patch already logged. `known`: each of its rows changes something (checked against the store). */
   apply(text: string, known: boolean): void;
   /** The IRIs of the named graphs that may hold statements. */

@@ -8,5 +8,6 @@ export { encodePatch, decodePatch, patchProblem, patchId, AUTHOR_RE, DEFAULT_LIM
 export * as vv from './vv.js';
 export * as hlc from './hlc.js';
 export { quadToNQuads, termToNQuads, termLabel, quadProblem } from './terms.js';
+export { NewGraphRows, rowQuads, rowOf } from './new-graph.js';
 export { skolemIri, rdfFormat, type RdfFormat } from './io.js';
 export { federatedQuery, serviceUrls, FederationError, type FederateOptions } from './federation.js';

@@ -38,8 +38,14 @@ export function applyNet(ox: oxigraph.Store, net: { adds: string[]; dels: string
     dels = dels.filter(keep);
   }
   if (dels.length) for (const q of oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
-  if (adds.length) ox.load(Buffer.from(adds.join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+  // In parts: oxigraph loads 80,000 rows at once ~5x slower than in parts of 10,000.
+  for (let i = 0; i < adds.length; i += LOAD_PART) {
+    ox.load(Buffer.from(adds.slice(i, i + LOAD_PART).join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+  }
 }
+
+/** Rows per oxigraph load. */
+const LOAD_PART = 10_000;
 
 /**
  * Which of these rows (`s p o [g]` in N-Triples syntax) the store holds, by index. One VALUES query per

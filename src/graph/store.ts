@@ -20,6 +20,7 @@ import { openBackend } from './backend-open.js';
 import { PagedBackend } from './backend-paged.js';
 import { WholeBackend } from './backend-whole.js';
 import { pagedAbove, type OpenOptions } from './store-options.js';
+import { NewGraphRows } from './new-graph.js';
 
 export type { QueryOutput } from './query.js';
 export type { OpenOptions } from './store-options.js';
@@ -34,6 +35,20 @@ function blankProblem(q: Quad): string | null {
   return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
     ? 'blank nodes are not stored (they cannot sync): derive a stable IRI, see vocab.ts'
     : null;
+}
+
+/** Changes by their rows (`s p o [g]`), each checked; the last mention of a row wins, in its place. */
+function keyedChanges(changes: Change[]): Map<string, Change> {
+  const rows = new Map<string, Change>();
+  for (const c of changes) {
+    if (!c || (c.op !== 'A' && c.op !== 'D')) throw new StoreError('A change needs op "A" or "D".');
+    const problem = quadProblem(c.quad) ?? blankProblem(c.quad);
+    if (problem) throw new StoreError(`Cannot store this quad: ${problem}.`);
+    const key = quadTerms(c.quad);
+    rows.delete(key); // keep the order of the last mention
+    rows.set(key, c);
+  }
+  return rows;
 }
 
 /** What the store announces: `commit` after a change is durable and applied (local or another author's). */
@@ -117,7 +132,7 @@ export class GraphStore {
 
   /** A local change by this node: no-ops filtered, logged durably, then applied. null if nothing changed. */
   commit(changes: Iterable<Change>): Promise<Patch | null> {
-    const list = [...changes];
+    const list = changes instanceof NewGraphRows ? changes : [...changes];
     return this.exclusive(async () => {
       this.whole('take changes', true);
       return this.commitNow(list);
@@ -125,18 +140,10 @@ export class GraphStore {
   }
 
   private async commitNow(changes: Change[]): Promise<Patch | null> {
-    const rows = new Map<string, Change>();
-    for (const c of changes) {
-      if (!c || (c.op !== 'A' && c.op !== 'D')) throw new StoreError('A change needs op "A" or "D".');
-      const problem = quadProblem(c.quad) ?? blankProblem(c.quad);
-      if (problem) throw new StoreError(`Cannot store this quad: ${problem}.`);
-      const key = quadTerms(c.quad);
-      rows.delete(key); // keep the order of the last mention
-      rows.set(key, c);
-    }
+    const rows = changes instanceof NewGraphRows ? changes.keyed : keyedChanges(changes);
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const present = this.backend.present(keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
+    const present = changes instanceof NewGraphRows && this.backend.holdsNothingIn(changes.graphs) ? new Set<number>() : this.backend.present(keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
     const net: Change[] = [];
     const lines: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -160,6 +167,7 @@ export class GraphStore {
     return patch;
   }
 
+  /** Whether none of these named graphs holds a statement (one lookup each). */
   /** A patch by another author: 'duplicate', 'gap' (keep it and retry later), or validated, logged durably, applied. */
   applyRemote(patch: Patch): Promise<'applied' | 'duplicate' | 'gap'> {
     if (patch?.author === this.nodeId) return Promise.reject(new StoreError(`A patch by this node (${this.nodeId}) came back from outside; it is not applied.`));

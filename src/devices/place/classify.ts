@@ -2,7 +2,7 @@
 // the device and what the catalog says semsync placed there. Refused targets and clashes become per-file errors.
 import { readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { TEMP_PREFIX } from '../catalog.js';
+import { TEMP_PREFIX } from '../catalog/record.js';
 import { deviceDir } from '../contain.js';
 import type { PlacementRun } from './run.js';
 import { byTarget, errCode, type CopyOp } from './types.js';

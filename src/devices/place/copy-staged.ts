@@ -3,7 +3,7 @@
 // from the last down once it is done staging; each batch is claimed by one side. What was not staged (or failed to)
 // is returned, to be copied like the rest.
 import { renameSync } from 'node:fs';
-import type { CatalogRecord } from '../catalog.js';
+import type { CatalogRecord } from '../catalog/record.js';
 import type { CopyThread, ThreadOutcome } from '../copy-thread.js';
 import type { Stager } from '../stage.js';
 import type { PlacementRun } from './run.js';

@@ -4,7 +4,9 @@ import { promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../../base/index.js';
 import type { DeviceProfile, Operation } from '../../rules/types.js';
-import { CATALOG_FILE, catalogBytes, readCatalogRecords, TEMP_PREFIX, writeCatalog, type CatalogRecord } from '../catalog.js';
+import { CATALOG_FILE, TEMP_PREFIX, type CatalogRecord } from '../catalog/record.js';
+import { catalogBytes } from '../catalog/format.js';
+import { readCatalogRecords, writeCatalog } from '../catalog/file.js';
 import { deviceDir } from '../contain.js';
 import { isPerFileError, unsafeTarget } from '../copy.js';
 import { DeviceIoError } from '../errors.js';
@@ -112,7 +114,7 @@ export class PlacementRun {
       if (this.copies.length || this.removes.length) {
         try {
           deviceDir(this.root, PROFILE_DIR, true);
-          writeFileAtomicSync(this.pendingPath, catalogBytes(this.profile.id, this.records));
+          writeFileAtomicSync(this.pendingPath, catalogBytes(this.profile.id, this.records), { mode: 0o666 });
         } catch (e) {
           this.pendingState.error = e;
         }

@@ -1,7 +1,7 @@
 // Stages: the free-space check (DeviceFullError before anything is written, the device's trash giving way first) and
 // the pending list's records (each copy's catalog record, made before anything is placed).
 import { statfsSync } from 'node:fs';
-import type { CatalogRecord } from '../catalog.js';
+import type { CatalogRecord } from '../catalog/record.js';
 import { DeviceFullError } from '../errors.js';
 import { makeRoom } from '../trash.js';
 import type { PlacementRun } from './run.js';

@@ -3,7 +3,7 @@
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { catalogBytes } from '../../../src/devices/catalog.js';
+import { catalogBytes } from '../../../src/devices/catalog/format.js';
 import { DeviceFullError, executePlan, PENDING_FILE, readCatalogRecords, readDeviceProfile } from '../../../src/devices/index.js';
 import { bench, type Bench } from './helper.js';
 

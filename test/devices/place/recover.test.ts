@@ -3,7 +3,7 @@
 import { promises as fsp, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { catalogBytes } from '../../../src/devices/catalog.js';
+import { catalogBytes } from '../../../src/devices/catalog/format.js';
 import { PENDING_FILE, readDeviceProfile, STAGING_DIR, TEMP_PREFIX } from '../../../src/devices/index.js';
 import { recoverInterrupted } from '../../../src/devices/place/recover.js';
 import type { CopyOp } from '../../../src/devices/place/types.js';

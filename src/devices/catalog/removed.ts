@@ -1,7 +1,8 @@
 // What the person deleted by hand: catalog records whose file is gone are remembered as "removed by the person", so
 // the content is not copied back (until `semsync place --restore`).
-import type { DeviceEntry } from '../rules/types.js';
-import { readCatalogRecords, writeCatalog, type CatalogRecord } from './catalog.js';
+import type { DeviceEntry } from '../../rules/types.js';
+import { readCatalogRecords, writeCatalog } from './file.js';
+import type { CatalogRecord } from './record.js';
 
 /**
  * Catalog records whose file is not in `listing` (a walk of the device) are files the person deleted by hand: they

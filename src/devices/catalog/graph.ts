@@ -4,10 +4,11 @@
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../graph/vocab.js';
-import type { CatalogRecord } from './catalog.js';
-import { unsafeRelative } from './contain.js';
-import { deviceIri } from './profile.js';
+import type { NewGraphRows } from '../../graph/index.js';
+import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../../graph/vocab.js';
+import type { CatalogRecord } from './record.js';
+import { unsafeRelative } from '../contain.js';
+import { deviceIri } from '../profile.js';
 
 const { quad, namedNode, literal } = n3.DataFactory;
 
@@ -56,18 +57,32 @@ export function deviceQuads(graph: string, d: DeviceSeen): Quad[] {
   return out;
 }
 
+type Known = { titled: ReadonlySet<string>; categorised: ReadonlySet<string> };
+const NONE: Known = { titled: new Set(), categorised: new Set() };
+
 /**
  * Every copy on the device as statements in `graph`: `<file:///mount/path> a nfo:FileDataObject ; nie:interpretedAs
  * <urn:sha256:…> ; nfo:fileSize N ; ss:onDevice <device> ; ss:relativePath "…" ; ss:placedBy <rule>`. For a content
  * the node does not describe (`known` says which it does: the caller copies those descriptions), its title and
  * category from the catalog's template values. Records of files the person deleted are not copies and are left out.
  */
-export function catalogGraphQuads(
-  graph: string, d: DeviceSeen, records: readonly CatalogRecord[], known: { titled: ReadonlySet<string>; categorised: ReadonlySet<string> } = { titled: new Set(), categorised: new Set() },
-): Quad[] {
+export function catalogGraphQuads(graph: string, d: DeviceSeen, records: readonly CatalogRecord[], known: Known = NONE): Quad[] {
   const g = namedNode(graph);
-  const dev = namedNode(deviceIri(d.id));
   const out = deviceQuads(graph, d);
+  eachCopyStatement(d, records, known, (s, p, o) => out.push(quad(s, p, o, g)));
+  return out;
+}
+
+/** {@link catalogGraphQuads} added to `rows` (a new graph's rows, committed in one go): no quad object per statement. */
+export function catalogGraphRows(rows: NewGraphRows, graph: string, d: DeviceSeen, records: readonly CatalogRecord[], known: Known = NONE): void {
+  const g = namedNode(graph);
+  for (const q of deviceQuads(graph, d)) rows.addQuad(q);
+  eachCopyStatement(d, records, known, (s, p, o) => rows.add(s, p, o, g));
+}
+
+/** The statements of catalogGraphQuads after the device's own, in order, as subject, predicate and object. */
+function eachCopyStatement(d: DeviceSeen, records: readonly CatalogRecord[], known: Known, emit: (s: Quad['subject'], p: Quad['predicate'], o: Quad['object']) => void): void {
+  const dev = namedNode(deviceIri(d.id));
   const base = pathToFileURL(d.root.endsWith('/') ? d.root : `${d.root}/`).href;
   const typeP = RDF('type');
   const fileT = NFO('FileDataObject');
@@ -89,30 +104,35 @@ export function catalogGraphQuads(
     const c = namedNode(r.content);
     let rule = rules.get(r.rule);
     if (!rule) rules.set(r.rule, (rule = namedNode(r.rule)));
-    out.push(
-      quad(f, typeP, fileT, g), quad(f, interp, c, g), quad(f, sizeP, literal(String(r.size), integer), g),
-      quad(f, onP, dev, g), quad(f, relP, literal(r.path), g), quad(f, byP, rule, g),
-    );
+    emit(f, typeP, fileT);
+    emit(f, interp, c);
+    emit(f, sizeP, literal(String(r.size), integer));
+    emit(f, onP, dev);
+    emit(f, relP, literal(r.path));
+    emit(f, byP, rule);
     if (contents.has(r.content)) continue;
     contents.add(r.content);
     const v = r.values;
     // A template's creator is a formatted string ("A & B", "A et al."), not a person: only the title and category.
-    if (v.title && !known.titled.has(r.content)) out.push(quad(c, titleP, literal(v.title), g));
+    if (v.title && !known.titled.has(r.content)) emit(c, titleP, literal(v.title));
     if (v.category && !known.categorised.has(r.content)) {
-      out.push(quad(c, catP, categoryIri(v.category), g));
+      emit(c, catP, categoryIri(v.category));
       labels.add(v.category);
     }
   }
-  for (const l of labels) out.push(quad(categoryIri(l), typeP, SS('Category'), g), quad(categoryIri(l), RDFS('label'), literal(l), g));
-  return out;
+  for (const l of labels) {
+    emit(categoryIri(l), typeP, SS('Category'));
+    emit(categoryIri(l), RDFS('label'), literal(l));
+  }
 }
 
 const CONTENT = /^urn:sha256:[0-9a-f]{64}$/;
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]{1,2000}$/;
 
 // As url.pathToFileURL encodes a path segment (so the IRI is the one `semsync describe PATH` looks up).
-const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
+// Not `~`: newer Node versions encode it (%7E). A space is %20 in every version (the usual name: no pathToFileURL call).
+const SAFE = /^[A-Za-z0-9\-._!$&'()*+,;=:@ ]*$/;
 function encodeSegment(s: string): string {
-  if (SAFE.test(s)) return s;
+  if (SAFE.test(s)) return s.includes(' ') ? s.replaceAll(' ', '%20') : s;
   return pathToFileURL(`/${s}`).href.slice('file:///'.length);
 }
