@@ -137,7 +137,7 @@ export class LocalApi implements NodeApi {
   // The peer, PIM and device sides are loaded when first asked for: a query needs none of them (libp2p alone
   // costs half a second of module loading).
   private async pim(): Promise<NodePim> {
-    return (await import('./pim.js')).NodePim.for(this.node);
+    return (await import('./pim.js')).pimOf(this.node);
   }
 
   private async devices(): Promise<NodeDevices> {

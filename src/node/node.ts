@@ -9,7 +9,8 @@ import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer
 import type { Share } from '../library/quads.js';
 import type { PendingWork } from '../library/retry.js';
 import { lockHome, defaultHome } from './home.js';
-import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from './config.js';
+import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from '../app/config.js';
+import type { NodeServices } from './services.js';
 import { InputError } from '../base/index.js';
 
 export interface OpenNodeOptions {
@@ -74,6 +75,11 @@ export class SemsyncNode extends EventEmitter {
   private indexerInstance: Indexer | undefined;
   /** Work waiting for a retry after a full disk (set by a running daemon; `semsync status` shows it). */
   pendingWork: () => PendingWork[] = () => [];
+  /**
+   * The app services of this node, each built once from its components when first asked for (src/node/pim.ts,
+   * devices.ts, services.ts): a query loads none of them.
+   */
+  readonly services: NodeServices = {};
 
   private constructor(
     readonly paths: HomePaths,
@@ -117,6 +123,12 @@ export class SemsyncNode extends EventEmitter {
       this.indexerInstance = new Indexer(this.store, this.pool);
     }
     return this.indexerInstance;
+  }
+
+  /** Replaces the settings and writes HOME/config.json atomically. */
+  async saveConfig(next: NodeConfig): Promise<void> {
+    this.config = next;
+    await writeConfig(this.paths.config, next);
   }
 
   shares(): Share[] {
