@@ -15,7 +15,7 @@ import type { SemsyncNode } from './node.js';
 import type { FetchResult, IdInfo, NodePeers, PeerEntry } from './peers.js';
 import type { ExecuteProgress } from '../devices/index.js';
 import type { ClaimRequest, DeviceRow, ExplainAnswer, NodeDevices, PlaceSummary } from './devices.js';
-import { trashOf, type TrashRow } from './device-trash.js';
+import type { TrashRow } from './device-trash.js';
 import type { DavAccount, DavAccountStatus, DavAddOptions, NodePim, PimImportReport, PolicyEntry } from './pim.js';
 import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
@@ -319,15 +319,21 @@ export class LocalApi implements NodeApi {
 
   /** Plans and places (categories refreshed first). Without a running node, content held only by peers is fetched by a short-lived peer node. */
   async place(device: string, opts: { dryRun?: boolean; restore?: boolean; onProgress?: (p: ExecuteProgress) => void } = {}) {
-    const devices = (await this.devices());
+    const devices = await this.devices();
     if (!opts.dryRun) await devices.refreshCategories();
-    if (devices.fetcher || this.running) return devices.place(device, opts);
+    // Each call brings its own fetcher (none is shared and swapped, so concurrent placements never race for one).
+    if (this.running) {
+      const fetcher = () => {
+        const peers = this.livePeers();
+        return peers?.running ? async (hash: string, out: string) => void (await peers.fetch(hash, out)) : undefined;
+      };
+      return devices.place(device, { ...opts, fetcher });
+    }
     const peers = await this.peersSide();
-    devices.fetcher = () => (peers.trust.peers().length > 0 ? async (hash: string, out: string) => void (await peers.fetch(hash, out)) : undefined);
+    const fetcher = () => (peers.trust.peers().length > 0 ? async (hash: string, out: string) => void (await peers.fetch(hash, out)) : undefined);
     try {
-      return await devices.place(device, opts);
+      return await devices.place(device, { ...opts, fetcher });
     } finally {
-      devices.fetcher = undefined;
       await devices.graphsSettled(); // the catalog graph is in the store before this process closes it
     }
   }
@@ -341,15 +347,15 @@ export class LocalApi implements NodeApi {
   }
 
   async trashList(device?: string) {
-    return trashOf(await this.devices()).list(device);
+    return (await import('./device-trash.js')).trashOf(this.node).list(device);
   }
 
   async trashRestore(ids: string[] | 'all', device?: string) {
-    return trashOf(await this.devices()).restore(ids, device);
+    return (await import('./device-trash.js')).trashOf(this.node).restore(ids, device);
   }
 
   async trashEmpty(opts: { device?: string; olderThanDays?: number } = {}) {
-    return trashOf(await this.devices()).empty(opts);
+    return (await import('./device-trash.js')).trashOf(this.node).empty(opts);
   }
 
   async targetList() {
