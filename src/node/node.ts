@@ -9,9 +9,8 @@ import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer
 import type { Share } from '../library/quads.js';
 import type { PendingWork } from '../library/retry.js';
 import { lockHome, defaultHome } from './home.js';
-import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from '../app/config.js';
+import { readConfig, writeConfig, defaultConfig, ShareError, type NodeConfig, type ShareConfig } from '../app/config.js';
 import type { NodeServices } from './services.js';
-import { InputError } from '../base/index.js';
 
 export interface OpenNodeOptions {
   /** The node home (default: $SEMSYNC_HOME, else the XDG data folder). */
@@ -24,9 +23,7 @@ export interface OpenNodeOptions {
   readOnly?: boolean;
 }
 
-export class ShareError extends InputError {
-  override name = 'ShareError';
-}
+export { ShareError };
 
 export interface HomePaths {
   home: string;
