@@ -1,5 +1,6 @@
 // A file's description: the file, its content and what they name (people, albums), never a share or a category.
 import n3 from 'n3';
+import type { Term } from '@rdfjs/types';
 import { expect, it } from 'vitest';
 import { describeQuads, serializeQuads, termText } from '../../src/app/describe.js';
 
@@ -18,7 +19,7 @@ const quads = [
   quad(content, namedNode('urn:p:creator'), person, other),
   quad(person, namedNode('urn:p:name'), literal('Ann'), g),
 ];
-const store = { match: (s?: n3.Term | null) => quads.filter((q) => !s || q.subject.equals(s)) };
+const store = { match: (s?: Term | null) => quads.filter((q) => !s || q.subject.equals(s)) };
 
 it('follows content and people, not shares, and prints each triple once', () => {
   const out = describeQuads(store, file);
