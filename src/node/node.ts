@@ -155,8 +155,7 @@ export class SemsyncNode extends EventEmitter {
       throw new ShareError(`${real} is this node's home (or inside it): its store changes at every commit, so it cannot be shared`);
     }
     const share = { name: shareName, path: real };
-    this.config = { ...this.config, shares: [...this.config.shares, share] };
-    await writeConfig(this.paths.config, this.config);
+    await this.saveConfig({ ...this.config, shares: [...this.config.shares, share] });
     this.emit('share-added', share);
     return share;
   }
@@ -164,8 +163,7 @@ export class SemsyncNode extends EventEmitter {
   /** Stops sharing a folder and removes what it said from the graph. Returns the number of statements removed. */
   async removeShare(name: string): Promise<number> {
     const share = this.share(name);
-    this.config = { ...this.config, shares: this.config.shares.filter((s) => s.name !== name) };
-    await writeConfig(this.paths.config, this.config);
+    await this.saveConfig({ ...this.config, shares: this.config.shares.filter((s) => s.name !== name) });
     this.emit('share-removed', name);
     return await this.indexer.forget(share);
   }
