@@ -40,11 +40,12 @@ it('asks a work peer for a full state when an own commit flips an item to PRIVAT
   expect(before).toBeGreaterThan(0);
   // the peer acknowledges the full state it got: announced by the trust store, the resync is done
   trust.resyncDone(PEER, before);
-  await expect.poll(async () => (await state()).resync[PEER]).toBeUndefined();
+  await expect.poll(async () => (await state()).resync[PEER], { timeout: 15_000 }).toBeUndefined();
   const pushesBefore = pushed;
   await write('PRIVATE'); // only the store's commit event tells admissions about this
-  await expect.poll(async () => (await state()).resync[PEER]).toBeGreaterThan(0);
-  expect(pushed).toBeGreaterThan(pushesBefore);
+  // the full state is asked for (pushed to the peers) once state.json records it
+  await expect.poll(() => pushed, { timeout: 15_000 }).toBeGreaterThan(pushesBefore);
+  expect((await state()).resync[PEER]).toBeGreaterThan(0);
   expect((await state()).checkedSeq).toBe(store.versionVector()[NODE]);
   admissions.stop();
 });
