@@ -27,7 +27,7 @@ it('syncs a newly added account at once in a running node, logs its failure and 
   try {
     // port 9 on loopback: nothing listens, so the sync fails (and says so)
     await dav.add('http://127.0.0.1:9/dav/', { name: 'down' }, dir);
-    await expect.poll(async () => (await dav.status())[0]?.lastSync).toBeDefined();
+    await expect.poll(async () => (await dav.status())[0]?.lastSync, { timeout: 15_000 }).toBeDefined();
     const [st] = await dav.status();
     expect(st).toMatchObject({ name: 'down', ok: false, result: 'failed', policy: 'personal' });
     expect(lines.some((l) => l.startsWith('dav down:'))).toBe(true);
