@@ -75,8 +75,9 @@ export class PimAdmissions {
     this.peers = peers;
     await this.loadState();
     await this.peerPolicies();
+    // The hooks stay installed after stop(): a session still closing never sends without the policy.
+    peers.trust.setPimHooks({ policy: this.policyHook(), resyncWanted: (peer) => this.state?.resync[peer] ?? 0 });
     this.detach.push(
-      peers.trust.setPimHooks({ policy: this.policyHook(), resyncWanted: (peer) => this.state?.resync[peer] ?? 0 }),
       peers.trust.events.on('resync-done', ({ peer, epoch }) => this.resyncDone(peer, epoch)),
       this.c.store.events.on('commit', (e) => {
         if (e.author === this.c.nodeId) void this.checkAdmissions().catch(() => {});
@@ -85,6 +86,7 @@ export class PimAdmissions {
     await this.checkAdmissions();
   }
 
+  /** Stops following commits and acknowledgements (the policy hook stays on the trust store, see attach). */
   stop(): void {
     for (const off of this.detach) off();
     this.detach = [];

@@ -50,7 +50,7 @@ it('asks a work peer for a full state when an own commit flips an item to PRIVAT
   admissions.stop();
 });
 
-it('installs the policy hook and resync epochs through TrustStore.setPimHooks, and takes them off on stop', async () => {
+it('installs the policy hook and resync epochs through TrustStore.setPimHooks, and keeps the policy after stop', async () => {
   const admissions = new PimAdmissions({ store, nodeId: NODE, dir: path.join(dir, 'pim') });
   await admissions.setPeerPolicy(PEER, { work: true });
   await write('PRIVATE');
@@ -59,11 +59,18 @@ it('installs the policy hook and resync epochs through TrustStore.setPimHooks, a
   expect(trust.policy(PEER, item)).toBe(false); // a PRIVATE event does not leave for a work peer
   expect(trust.resyncWanted(PEER)).toBeGreaterThan(0);
   admissions.stop();
-  expect(trust.policy(PEER, item)).toBe(true);
-  expect(trust.resyncWanted(PEER)).toBe(0);
+  expect(trust.policy(PEER, item)).toBe(false); // a session still closing never sends without the policy
   // and a commit after stop is no longer followed
   const seq = (await state()).checkedSeq;
   await store.commit([{ op: 'A', quad: n3.DataFactory.quad(n3.DataFactory.namedNode('urn:x'), n3.DataFactory.namedNode('urn:p'), n3.DataFactory.literal('v'), n3.DataFactory.namedNode(`https://w3id.org/semsync/graph/${NODE}/x`)) }]);
   await new Promise((r) => setTimeout(r, 50));
   expect((await state()).checkedSeq).toBe(seq);
+});
+
+it('TrustStore.setPimHooks returns the function that takes the hooks off again', async () => {
+  const off = trust.setPimHooks({ policy: () => false, resyncWanted: () => 7 });
+  const q = n3.DataFactory.quad(n3.DataFactory.namedNode('urn:x'), n3.DataFactory.namedNode('urn:p'), n3.DataFactory.literal('v'));
+  expect([trust.policy(PEER, q), trust.resyncWanted(PEER)]).toEqual([false, 7]);
+  off();
+  expect([trust.policy(PEER, q), trust.resyncWanted(PEER)]).toEqual([true, 0]);
 });
