@@ -14,11 +14,12 @@ function allowed(folder: string): string[] {
   const said = m[1].replace(/\(.*?\)/g, '').trim();
   if (said === 'nothing of ours') return [];
   const belowCli = folders.filter((f) => f !== 'cli' && f !== 'server');
+  const domain = belowCli.filter((f) => f !== 'node' && f !== 'app' && f !== 'base');
   if (said === 'all of src/ but cli and server') return belowCli;
   return said
     .split(',')
     .map((x) => x.trim())
-    .flatMap((x) => (x === 'node and below' ? belowCli : x ? [x] : []));
+    .flatMap((x) => (x === 'node and below' ? belowCli : x === 'every domain folder' ? domain : x ? [x] : []));
 }
 
 function sources(dir: string): string[] {
@@ -50,6 +51,11 @@ it('reads a rule from every folder', () => {
   expect(allowed('devices')).toEqual(['graph', 'rules', 'base']);
   expect(allowed('extractors')).toEqual(['graph/vocab', 'base']);
   expect(allowed('node')).not.toContain('cli');
+  expect(allowed('node')).toContain('app');
+  expect(allowed('app')).toEqual(expect.arrayContaining(['graph', 'extractors', 'library', 'rules', 'devices', 'peers', 'pim', 'dav', 'base']));
+  expect(allowed('app')).not.toContain('node');
+  expect(allowed('cli')).toContain('app');
+  expect(allowed('server')).toContain('app');
   expect(allowed('cli')).toContain('server');
   expect(allowed('server')).not.toContain('cli');
 });

@@ -1,10 +1,10 @@
 // The running node's parts beside the store: keeps the shares described and watched; peers and devices join here.
 import { ShareWatcher, type ScanSummary } from '../library/index.js';
 import { backoffMs, isTransient, type PendingWork } from '../library/retry.js';
-import type { ShareConfig } from './config.js';
+import type { ShareConfig } from '../app/config.js';
 import type { SemsyncNode } from './node.js';
-import { NodePeers, type PeersOptions } from './peers.js';
-import { NodePim } from './pim.js';
+import { NodePeers, type PeersOptions } from '../app/peers.js';
+import { pimOf } from './pim.js';
 import { DeviceWatch, type DeviceWatchOptions } from './device-watch.js';
 
 export interface DaemonEvents {
@@ -46,7 +46,7 @@ export class NodeDaemon {
     if (this.started) return;
     this.started = true;
     if (this.events.peers !== false) await this.startPeers(this.events.peers ?? {});
-    await NodePim.for(this.node).start((line) => this.events.onPeer?.(line)); // periodic CalDAV/CardDAV syncs
+    await pimOf(this.node).start((line) => this.events.onPeer?.(line)); // periodic CalDAV/CardDAV syncs
     this.watcher = new ShareWatcher(this.node.indexer, {
       retryMs: this.retryMs,
       onUpdate: (s) => {
@@ -82,13 +82,13 @@ export class NodeDaemon {
     this.node.off('share-removed', this.onShareRemoved);
     await this.work.catch(() => {});
     await this.watcher?.close();
-    await NodePim.for(this.node).stop();
+    await pimOf(this.node).stop();
     await this.peers?.stop().catch((err) => this.events.onError?.('peers', err as Error));
   }
 
   private async startPeers(options: PeersOptions): Promise<void> {
     const peers = await NodePeers.open(this.node, options);
-    await NodePim.for(this.node).attach(peers); // the PIM privacy policy hook, before any session opens
+    await pimOf(this.node).attach(peers); // the PIM privacy policy hook, before any session opens
     const peer = await peers.start();
     const say = (line: string) => this.events.onPeer?.(line);
     peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));

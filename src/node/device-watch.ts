@@ -2,8 +2,8 @@
 import { EventEmitter } from 'node:events';
 import { MountWatcher, readDeviceProfile, readClaims, claimState, DeviceIoError, type Volume } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
-import type { NodePeers } from './peers.js';
-import { devicesOf, type NodeDevices, type PlaceSummary } from './devices.js';
+import type { NodePeers } from '../app/peers.js';
+import { devicesOf, type ContentFetcher, type NodeDevices, type PlaceSummary } from './devices.js';
 
 export interface DeviceWatchOptions {
   /** A line worth printing (attach, detach, unclaimed, placed). */
@@ -48,6 +48,13 @@ export class DeviceWatch extends EventEmitter {
     this.devices = devicesOf(node);
   }
 
+  /** How this node's placements fetch content it lacks: from the running peer side, if it runs. */
+  private readonly fetcher = (): ContentFetcher | undefined => {
+    const peers = this.opts.peers?.();
+    if (!peers?.running) return undefined;
+    return async (hash, out) => void (await peers.fetch(hash, out));
+  };
+
   private say(line: string): void {
     this.opts.say?.(line);
   }
@@ -57,11 +64,6 @@ export class DeviceWatch extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.devices.fetcher = () => {
-      const peers = this.opts.peers?.();
-      if (!peers?.running) return undefined;
-      return async (hash, out) => void (await peers.fetch(hash, out));
-    };
     this.devices.on('roots-changed', this.onRoots);
     this.devices.on('targets-changed', this.onTargets);
     this.devices.on('claimed', this.onClaimed);
@@ -89,7 +91,6 @@ export class DeviceWatch extends EventEmitter {
     this.devices.off('roots-changed', this.onRoots);
     this.devices.off('targets-changed', this.onTargets);
     this.devices.off('claimed', this.onClaimed);
-    this.devices.fetcher = undefined;
     await this.refreshing?.catch(() => undefined);
     await this.devices.graphsSettled();
   }
@@ -146,6 +147,7 @@ export class DeviceWatch extends EventEmitter {
     try {
       const s = await this.devices.place(root, {
         signal: this.abort.signal,
+        fetcher: this.fetcher,
         onProgress: (p) => {
           const tenth = p.total ? Math.floor((p.done * 10) / p.total) : 10;
           if (p.phase === 'copy' && tenth !== lastTenth && p.total >= 20) {

@@ -9,8 +9,8 @@ import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer
 import type { Share } from '../library/quads.js';
 import type { PendingWork } from '../library/retry.js';
 import { lockHome, defaultHome } from './home.js';
-import { readConfig, writeConfig, defaultConfig, type NodeConfig, type ShareConfig } from './config.js';
-import { InputError } from '../base/index.js';
+import { readConfig, writeConfig, defaultConfig, ShareError, type NodeConfig, type ShareConfig } from '../app/config.js';
+import type { NodeServices } from './services.js';
 
 export interface OpenNodeOptions {
   /** The node home (default: $SEMSYNC_HOME, else the XDG data folder). */
@@ -23,9 +23,7 @@ export interface OpenNodeOptions {
   readOnly?: boolean;
 }
 
-export class ShareError extends InputError {
-  override name = 'ShareError';
-}
+export { ShareError };
 
 export interface HomePaths {
   home: string;
@@ -74,6 +72,11 @@ export class SemsyncNode extends EventEmitter {
   private indexerInstance: Indexer | undefined;
   /** Work waiting for a retry after a full disk (set by a running daemon; `semsync status` shows it). */
   pendingWork: () => PendingWork[] = () => [];
+  /**
+   * The app services of this node, each built once from its components when first asked for (src/node/pim.ts,
+   * devices.ts, services.ts): a query loads none of them.
+   */
+  readonly services: NodeServices = {};
 
   private constructor(
     readonly paths: HomePaths,
@@ -119,6 +122,12 @@ export class SemsyncNode extends EventEmitter {
     return this.indexerInstance;
   }
 
+  /** Replaces the settings and writes HOME/config.json atomically. */
+  async saveConfig(next: NodeConfig): Promise<void> {
+    this.config = next;
+    await writeConfig(this.paths.config, next);
+  }
+
   shares(): Share[] {
     return this.config.shares.map((s) => ({ name: s.name, root: s.path }));
   }
@@ -146,8 +155,7 @@ export class SemsyncNode extends EventEmitter {
       throw new ShareError(`${real} is this node's home (or inside it): its store changes at every commit, so it cannot be shared`);
     }
     const share = { name: shareName, path: real };
-    this.config = { ...this.config, shares: [...this.config.shares, share] };
-    await writeConfig(this.paths.config, this.config);
+    await this.saveConfig({ ...this.config, shares: [...this.config.shares, share] });
     this.emit('share-added', share);
     return share;
   }
@@ -155,8 +163,7 @@ export class SemsyncNode extends EventEmitter {
   /** Stops sharing a folder and removes what it said from the graph. Returns the number of statements removed. */
   async removeShare(name: string): Promise<number> {
     const share = this.share(name);
-    this.config = { ...this.config, shares: this.config.shares.filter((s) => s.name !== name) };
-    await writeConfig(this.paths.config, this.config);
+    await this.saveConfig({ ...this.config, shares: this.config.shares.filter((s) => s.name !== name) });
     this.emit('share-removed', name);
     return await this.indexer.forget(share);
   }

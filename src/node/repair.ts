@@ -1,6 +1,6 @@
 // `semsync repair` below the command: takes the home (no node may run on it), then repairs its store (graph/repair.ts).
 import { existsSync } from 'node:fs';
-import { readConfig } from './config.js';
+import { readConfig } from '../app/config.js';
 import { lockHome } from './home.js';
 import { homePaths } from './node.js';
 import { repairStore, type RepairReport } from '../graph/repair.js';

@@ -17,7 +17,7 @@
 import './polyfill.js';
 
 export { loadOrCreateIdentity, IdentityError, type Identity } from './identity.js';
-export { TrustStore, TrustError, assertPeerId, assertShareName, type PairedPeer, type PairState, type PolicyHook, type RemoteState } from './trust.js';
+export { TrustStore, TrustError, assertPeerId, assertShareName, type PairedPeer, type PairState, type PolicyHook, type RemoteState, type TrustEvents, type PimHooks } from './trust.js';
 export { createPeerNode, PeerNode, type PeerNodeInit, type PeerNodeEvents, type PeerStatus, type NearbyPeer } from './node.js';
 export { FetchError, parseContentHash, type FetchProgress } from './files.js';
 export { resolveValues, type Candidate, type Resolution } from './resolve.js';

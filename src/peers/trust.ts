@@ -5,7 +5,7 @@ import lockfile from 'proper-lockfile';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Quad } from '@rdfjs/types';
 import { writeFileAtomic } from '../base/index.js';
-import { FailureError } from '../base/index.js';
+import { FailureError, Emitter } from '../base/index.js';
 
 /** What the other side said about our pairing the last time we spoke to it. */
 export type RemoteState = 'unknown' | 'accepted' | 'refused';
@@ -33,6 +33,18 @@ interface TrustFile {
   grants: Record<string, string[]>;
   /** peer id → the shares whose full contents that peer last received (sender-side bookkeeping) */
   delivered: Record<string, string[]>;
+}
+
+/** What the trust store announces: `resync-done` when a peer acknowledged a full state sent for `epoch`. */
+export interface TrustEvents extends Record<string, unknown> {
+  'resync-done': { peer: string; epoch: number };
+}
+
+/** What the PIM layer installs on the trust store of a running node. */
+export interface PimHooks {
+  policy: PolicyHook;
+  /** The epoch of a full state `peerId` needs (0: none). */
+  resyncWanted: (peerId: string) => number;
 }
 
 export class TrustError extends FailureError {
@@ -98,8 +110,20 @@ export class TrustStore {
   policy: PolicyHook = () => true;
   /** The PIM layer: the epoch of a full state `peerId` needs (0: none), e.g. after its privacy policy or an item's admission changed. Not persisted here. */
   resyncWanted: (peerId: string) => number = () => 0;
-  /** Called when the peer acknowledged a full state sent for `epoch`. */
-  resyncDone: (peerId: string, epoch: number) => void = () => {};
+  /** Called when the peer acknowledged a full state sent for `epoch`: announced as `resync-done`. */
+  resyncDone: (peerId: string, epoch: number) => void = (peer, epoch) => this.events.emit('resync-done', { peer, epoch });
+  readonly events = new Emitter<TrustEvents>();
+
+  /** Installs the PIM layer's policy hook and resync epochs; returns the function that takes them off again. */
+  setPimHooks(hooks: PimHooks): () => void {
+    this.policy = hooks.policy;
+    this.resyncWanted = hooks.resyncWanted;
+    return () => {
+      if (this.policy !== hooks.policy) return;
+      this.policy = () => true;
+      this.resyncWanted = () => 0;
+    };
+  }
 
   private constructor(readonly file: string) {}
 

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeApi } from '../node/api.js';
-import { callContext } from '../node/call-context.js';
+import { callContext } from '../app/call-context.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 

@@ -6,7 +6,7 @@ import type { NodeApi } from '../node/api.js';
 import type { SemsyncNode } from '../node/node.js';
 import type { DeviceRow, PlaceSummary } from '../node/devices.js';
 import type { DeviceEvent } from '../node/device-watch.js';
-import type { PeerEntry } from '../node/peers.js';
+import type { PeerEntry } from '../app/peers.js';
 import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 import { davDashboard } from './dav-mount.js';
 import { davClientRows, davClientSync } from './dashboard-dav-clients.js';

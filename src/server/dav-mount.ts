@@ -8,9 +8,16 @@ import { serve, type ServerType } from '@hono/node-server';
 import { DavServer, ensureCertificate } from '../dav/index.js';
 import { lastSeenOf } from '../dav/server/index.js';
 import type { SemsyncNode } from '../node/node.js';
+import type { NodeServices } from '../node/services.js';
 import { HttpBindError } from './http.js';
 
 type Log = (msg: string, f?: Record<string, unknown>) => void;
+
+/** What the DAV mount needs of a node: its store, its home, and the slots where the node holds its services. */
+type DavHost = Pick<SemsyncNode, 'store'> & { readonly paths: { readonly home: string }; services?: NodeServices };
+
+/** The node's service slots (a stand-in node without any gets them here). */
+const slots = (node: DavHost): NodeServices => (node.services ??= {});
 
 export function remoteOf(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
@@ -22,10 +29,8 @@ export function mountDav(app: Hono, dav: DavServer): void {
   for (const p of ['/dav', '/dav/*', '/.well-known/caldav', '/.well-known/carddav']) app.all(p, handler);
 }
 
-const servers = new WeakMap<SemsyncNode, DavServer>();
-
 /** What the dashboard shows of the DAV server: the accounts with their last sync, the addresses, the certificate. */
-export async function davDashboard(node: SemsyncNode, httpUrl: string | undefined): Promise<Record<string, unknown>> {
+export async function davDashboard(node: DavHost, httpUrl: string | undefined): Promise<Record<string, unknown>> {
   const dav = nodeDavServer(node);
   const tls = davTlsOf(node);
   const address = httpUrl ? `${httpUrl}dav/` : undefined;
@@ -51,18 +56,14 @@ export function qrSvg(url: string): Promise<string> {
   return svg;
 }
 
-/** One DAV server per node, whichever listener asks (accounts' state is written by one owner). */
-export function nodeDavServer(node: SemsyncNode, log?: Log): DavServer {
-  let s = servers.get(node);
-  if (!s) servers.set(node, (s = new DavServer({ store: node.store, home: node.paths.home, log })));
-  return s;
+/** One DAV server per node, held by the node, whichever listener asks (accounts' state is written by one owner). */
+export function nodeDavServer(node: DavHost, log?: Log): DavServer {
+  return (slots(node).davServer ??= new DavServer({ store: node.store, home: node.paths.home, log }));
 }
 
-const tlsOf = new WeakMap<SemsyncNode, { url: string; fingerprint: string }>();
-
 /** The node's HTTPS DAV listener, when it runs (for the dashboard). */
-export function davTlsOf(node: SemsyncNode): { url: string; fingerprint: string } | undefined {
-  return tlsOf.get(node);
+export function davTlsOf(node: DavHost): { url: string; fingerprint: string } | undefined {
+  return slots(node).davTls;
 }
 
 export interface DavTls {
@@ -80,7 +81,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 /** HTTPS with the node's own certificate, serving only /dav/ and /.well-known/ (no SPARQL, no dashboard). */
-export async function serveDavTls(node: SemsyncNode, listen: string, log?: Log): Promise<DavTls> {
+export async function serveDavTls(node: DavHost, listen: string, log?: Log): Promise<DavTls> {
   const { host, port } = parseListen(listen);
   const cert = await ensureCertificate(node.paths.home);
   const app = new Hono();
@@ -102,13 +103,13 @@ export async function serveDavTls(node: SemsyncNode, listen: string, log?: Log):
   const bound = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `https://${shown}:${bound}/dav/`;
-  tlsOf.set(node, { url, fingerprint: cert.fingerprint });
+  slots(node).davTls = { url, fingerprint: cert.fingerprint };
   return {
     url,
     fingerprint: cert.fingerprint,
     close: () =>
       new Promise<void>((resolve) => {
-        tlsOf.delete(node);
+        slots(node).davTls = undefined;
         server.close(() => resolve());
         (server as import('node:http').Server).closeAllConnections?.();
       }),

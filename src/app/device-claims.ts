@@ -1,7 +1,10 @@
-// What `semsync devices claim` asks for (a name, kinds, formats, mirroring), checked and turned into claim options.
-import { MEDIA_KINDS, type ClaimOptions } from '../devices/index.js';
+// Claiming a device: what `semsync devices claim` asks for (a name, kinds, formats, mirroring), checked and turned
+// into claim options, and the claim itself (the device's profile written, the claim recorded on this machine).
+import { MEDIA_KINDS, claimDevice, type ClaimOptions } from '../devices/index.js';
 import type { MediaKind } from '../rules/index.js';
 import { FailureError } from '../base/index.js';
+import type { DeviceListing, DeviceRow } from './device-rows.js';
+import type { NodeHome } from './home.js';
 
 /** A claim request that names an unknown kind or a malformed MIME type: exit 2. */
 export class ClaimRequestError extends FailureError {
@@ -44,4 +47,28 @@ export function claimOptions(req: ClaimRequest): ClaimOptions {
     ...(req.name !== undefined ? { name: req.name } : {}), ...(req.owner !== undefined ? { owner: req.owner } : {}),
     ...(accepts ? { accepts } : {}), ...(formats ? { formats } : {}), ...(req.mirror !== undefined ? { mirror: req.mirror } : {}),
   };
+}
+
+export interface DeviceClaimsComponents {
+  home: NodeHome;
+  user: () => string;
+  listing: DeviceListing;
+  /** Told the root of each device claimed (a running node places it at once). */
+  claimed: (root: string) => void;
+}
+
+/** `semsync devices claim`: a device (or target) becomes this user's, and its claim is recorded on this machine. */
+export class DeviceClaims {
+  constructor(private readonly c: DeviceClaimsComponents) {}
+
+  /**
+   * Claim a device for this user (writes its .semsync/device.ttl if it has none, or what was asked: a name, kinds,
+   * formats, mirroring) and record the claim here.
+   */
+  async claim(idOrPath: string, opts: ClaimRequest = {}): Promise<DeviceRow> {
+    const dev = await this.c.listing.find(idOrPath);
+    await claimDevice(this.c.home.paths.claims, dev.root, { ...claimOptions(opts), user: this.c.user() });
+    this.c.claimed(dev.root);
+    return this.c.listing.find(dev.root);
+  }
 }

@@ -1,10 +1,10 @@
-// The node's CalDAV/CardDAV accounts: add/remove/list, one sync at a time, the running node's schedule (follows add,
-// remove and sync at once), and each account's last result and failing items (`dav status`).
+// The CalDAV/CardDAV accounts: add/remove/list, one sync at a time, the running node's schedule (a timer for the next
+// account due; add, remove and changes are followed at once), and each account's last result and failing items (`dav status`).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createDefaults, discover, DavClient, DavError, hrefKey, isInside, isLoopback, syncAccount, type DavSyncCounts, type DavSyncReport, type DavSyncResult, type DavSyncState, type ItemFailure } from '../dav/index.js';
 import { parsePolicy, type PimPolicy } from '../pim/policy.js';
-import type { SemsyncNode } from './node.js';
+import type { GraphStore } from '../graph/index.js';
 import { PimError, readJson, writeJson } from './pim-files.js';
 
 export interface DavAccount {
@@ -47,19 +47,33 @@ export interface DavAccountStatus {
   failures: Array<ItemFailure & { collection: string }>;
 }
 
-export class NodeDav {
+export interface DavAccountsComponents {
+  store: GraphStore;
+  /** HOME/pim: dav.json and each account's dav-NAME.json. */
+  dir: string;
+  /** After a sync changed the store: admissions re-checked, peers told. */
+  afterChange: () => Promise<void>;
+}
+
+/** The longest wait between two looks at the accounts file in a running node (an account edited by hand is seen then). */
+const RECHECK_MS = 60_000;
+
+export class DavAccounts {
   private queue: Promise<unknown> = Promise.resolve();
+  private running = false;
   private timer: NodeJS.Timeout | undefined;
   private due = new Map<string, number>();
   private onLog: (line: string) => void = () => {};
   private syncing = new Set<string>();
+  private readonly store: GraphStore;
+  private readonly dir: string;
+  private readonly afterChange: () => Promise<void>;
 
-  constructor(
-    private readonly node: SemsyncNode,
-    private readonly dir: string,
-    /** After a sync changed the store: admissions re-checked, peers told. */
-    private readonly afterChange: () => Promise<void>,
-  ) {}
+  constructor(c: DavAccountsComponents) {
+    this.store = c.store;
+    this.dir = c.dir;
+    this.afterChange = c.afterChange;
+  }
 
   private stateFile(name: string): string {
     return path.join(this.dir, `dav-${name}.json`);
@@ -149,7 +163,7 @@ export class NodeDav {
       const client = new DavClient(a.url, { user: a.user, password, insecure: a.insecure });
       const found = await createDefaults(client, await discover(client));
       const mine = found.collections.filter((c) => !others.some((o) => o.st.collections[hrefKey(c.url)]));
-      const reports = await syncAccount(this.node.store, client, state, mine, { policy: a.policy, allowMassDelete, onState: (s) => writeJson(file, s) });
+      const reports = await syncAccount(this.store, client, state, mine, { policy: a.policy, allowMassDelete, onState: (s) => writeJson(file, s) });
       for (const c of found.collections.filter((x) => !mine.includes(x))) {
         const owner = others.find((o) => o.st.collections[hrefKey(c.url)])!.name;
         reports.push({ collection: c.url, kind: c.kind, pulled: 0, pushed: 0, deletedHere: 0, deletedThere: 0, conflicts: 0, withheld: 0, retry: 0, failed: [], errors: [], stopped: `skipped: the account "${owner}" syncs this collection already (overlapping accounts)` });
@@ -185,42 +199,71 @@ export class NodeDav {
   /** Syncs each account every `intervalS` (default 300 s); an account added, removed or changed is followed at once. */
   start(onLog: (line: string) => void): void {
     this.onLog = onLog;
-    this.timer = setInterval(() => void this.tick(), 1000);
+    this.running = true;
     this.kick();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
     await this.queue.catch(() => {});
   }
 
+  /** Look at the accounts now (an account was added, removed or changed). */
   private kick(): void {
-    if (this.timer) setImmediate(() => void this.tick());
+    this.wake(0);
+  }
+
+  private wake(ms: number): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
   }
 
   private ticking = false;
+  private kickedWhileTicking = false;
 
   private async tick(): Promise<void> {
-    if (this.ticking || !this.timer) return;
+    if (!this.running) return;
+    if (this.ticking) {
+      this.kickedWhileTicking = true;
+      return;
+    }
     this.ticking = true;
+    let next = RECHECK_MS;
     try {
-      const now = Date.now();
-      for (const a of await this.accounts()) {
-        const due = this.due.get(a.name) ?? now + 1000;
-        if (!this.due.has(a.name)) this.due.set(a.name, due);
-        if (due > now) continue;
-        this.due.set(a.name, now + Math.max(1, a.intervalS ?? 300) * 1000);
-        await this.sync(a.name).then(
-          (rs) => rs.forEach((r) => (r.pulled + r.pushed + r.deletedHere + r.deletedThere + r.conflicts > 0 || r.failed.length || r.stopped) && this.onLog(`dav ${a.name}: ${summary(r)}`)),
-          (err: Error) => this.onLog(`dav ${a.name}: ${err.message}`),
-        );
-      }
+      next = await this.syncDue();
     } catch (err) {
       this.onLog(`dav: ${(err as Error).message}`);
     } finally {
       this.ticking = false;
     }
+    if (this.kickedWhileTicking) next = 0;
+    this.kickedWhileTicking = false;
+    this.wake(Math.min(Math.max(next, 0), RECHECK_MS));
+  }
+
+  /** Syncs every account that is due; returns the time (ms) until the next one is. */
+  private async syncDue(): Promise<number> {
+    let next = Infinity;
+    for (const a of await this.accounts()) {
+      const now = Date.now();
+      const due = this.due.get(a.name) ?? now + 1000;
+      if (!this.due.has(a.name)) this.due.set(a.name, due);
+      if (due > now) {
+        next = Math.min(next, due - now);
+        continue;
+      }
+      const interval = Math.max(1, a.intervalS ?? 300) * 1000;
+      this.due.set(a.name, now + interval);
+      next = Math.min(next, interval);
+      await this.sync(a.name).then(
+        (rs) => rs.forEach((r) => (r.pulled + r.pushed + r.deletedHere + r.deletedThere + r.conflicts > 0 || r.failed.length || r.stopped) && this.onLog(`dav ${a.name}: ${summary(r)}`)),
+        (err: Error) => this.onLog(`dav ${a.name}: ${err.message}`),
+      );
+    }
+    return next;
   }
 }
 

@@ -6,7 +6,14 @@ import type { Patch } from '../graph/types.js';
 import { historyOf, recordSubjects, type HistoryEntry } from '../graph/history.js';
 import { NIE, pimItemIri, pimItemOf, type PimKind } from '../graph/vocab.js';
 import { fileIri } from '../library/quads.js';
-import type { SemsyncNode } from './node.js';
+import type { GraphStore } from '../graph/index.js';
+
+/** What history and undo need of the node: its id, its store, its trust file (for peer names). */
+export interface HistoryHome {
+  readonly nodeId: string;
+  readonly store: GraphStore;
+  readonly paths: { readonly trust: string };
+}
 import { FailureError } from '../base/index.js';
 
 const { namedNode } = n3.DataFactory;
@@ -31,7 +38,7 @@ export interface HistoryAnswer {
 }
 
 /** Node id → a name to show: "this node", a paired peer's name, else the id. */
-export async function namesOf(node: SemsyncNode): Promise<(id: string) => string> {
+export async function namesOf(node: HistoryHome): Promise<(id: string) => string> {
   const names = new Map<string, string>();
   try {
     const { TrustStore } = await import('../peers/trust.js');
@@ -45,7 +52,7 @@ export async function namesOf(node: SemsyncNode): Promise<(id: string) => string
 const KINDS: PimKind[] = ['contact', 'event', 'todo', 'journal'];
 
 /** The IRIs a record is known by: an IRI (a PIM part → its item), a file path (the file's IRI), or a contact/event UID. */
-function resolveRecord(node: SemsyncNode, what: string, cwd: string, patches: () => Patch[]): string[] {
+function resolveRecord(node: HistoryHome, what: string, cwd: string, patches: () => Patch[]): string[] {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(what) && !existsSync(path.resolve(cwd, what))) return [pimItemOf(what)?.item ?? what];
   const abs = path.resolve(cwd, what);
   if (existsSync(abs) || what.includes('/')) return [fileIri(abs).value];
@@ -56,7 +63,7 @@ function resolveRecord(node: SemsyncNode, what: string, cwd: string, patches: ()
 }
 
 /** The changes to one record, oldest first (the newest `limit` when given). */
-export async function recordHistory(node: SemsyncNode, what: string, cwd: string, limit?: number): Promise<HistoryAnswer> {
+export async function recordHistory(node: HistoryHome, what: string, cwd: string, limit?: number): Promise<HistoryAnswer> {
   if (!what.trim()) throw new HistoryError('say which record: a contact or event UID or IRI, or a file path');
   let all: { patches: Patch[]; complete: boolean } | undefined;
   const everything = () => (all ??= node.store.logPatches());

@@ -6,10 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { NIE } from '../graph/vocab.js';
 import { shareGraph } from '../library/index.js';
 import type { ContentFacts, SourceFile } from '../rules/index.js';
-import type { SemsyncNode } from './node.js';
+import type { GraphStore } from '../graph/index.js';
+
+/** What finding sources needs of the node: its id, its store and its shares. */
+export interface SourcesHome {
+  readonly nodeId: string;
+  readonly store: GraphStore;
+  readonly config: { readonly shares: ReadonlyArray<{ name: string; path: string }> };
+}
 
 /** `file content` pairs this node's share graphs state (`?file nie:interpretedAs ?content`), with the share's root. */
-function ownFiles(node: SemsyncNode): Map<string, string> {
+function ownFiles(node: SourcesHome): Map<string, string> {
   const out = new Map<string, string>();
   for (const s of node.config.shares) {
     for (const q of node.store.match(null, NIE('interpretedAs'), null, shareGraph(node.nodeId, s.name))) {
@@ -47,7 +54,7 @@ export function shareFile(root: string, file: string, dirsOk: Set<string> = new 
 }
 
 /** Content IRI → a file in one of this node's shares holding it (by this node's own description of that file). */
-export function localSources(node: SemsyncNode, facts: Map<string, ContentFacts>): Map<string, SourceFile> {
+export function localSources(node: SourcesHome, facts: Map<string, ContentFacts>): Map<string, SourceFile> {
   const own = ownFiles(node);
   const out = new Map<string, SourceFile>();
   const dirsOk = new Set<string>();

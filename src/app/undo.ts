@@ -10,7 +10,7 @@ import type { Change, Patch } from '../graph/types.js';
 import { ICAL, RDF, SS, VCARD, pimItemOf } from '../graph/vocab.js';
 import { compareRev, groupByMaster, mergedView, nextRevision, pimGraph, type MergedItem, type PimKindName } from '../pim/store.js';
 import { HistoryError, namesOf } from './history.js';
-import type { SemsyncNode } from './node.js';
+import type { HistoryHome } from './history.js';
 
 const { quad, literal, namedNode } = n3.DataFactory;
 const REV = SS('revision');
@@ -82,7 +82,7 @@ class ItemUndo {
   private views = new Map<PimKindName, ReturnType<typeof mergedView>>();
   private lastRev: string | undefined;
 
-  constructor(private readonly node: SemsyncNode, private readonly name: (id: string) => string) {}
+  constructor(private readonly node: HistoryHome, private readonly name: (id: string) => string) {}
 
   private groups(graph: string): Map<string, Quad[]> {
     let g = this.graphs.get(graph);
@@ -142,7 +142,7 @@ class ItemUndo {
 }
 
 /** Undo `targets` (patches of the log): one local commit unless `dryRun`. */
-export async function undoPatches(node: SemsyncNode, targets: Patch[], all: Patch[], dryRun: boolean): Promise<UndoReport> {
+export async function undoPatches(node: HistoryHome, targets: Patch[], all: Patch[], dryRun: boolean): Promise<UndoReport> {
   const name = await namesOf(node);
   const self = node.nodeId;
   const skipped: Skipped[] = [];
@@ -188,7 +188,7 @@ export async function undoPatches(node: SemsyncNode, targets: Patch[], all: Patc
 }
 
 /** `undo CHANGE`. */
-export async function undoChange(node: SemsyncNode, id: string, dryRun: boolean): Promise<UndoReport> {
+export async function undoChange(node: HistoryHome, id: string, dryRun: boolean): Promise<UndoReport> {
   const want = parseChangeId(id);
   if (!want) throw new HistoryError(`${JSON.stringify(id)} is not a change id (NODE:SEQ, as \`semsync history\` prints it)`);
   const { patches, complete } = node.store.logPatches();
@@ -198,7 +198,7 @@ export async function undoChange(node: SemsyncNode, id: string, dryRun: boolean)
 }
 
 /** `undo --peer ID --since TIME`: everything one node (an id or a paired peer's name; this node's id too) did since then. */
-export async function undoPeer(node: SemsyncNode, peer: string, since: string, dryRun: boolean): Promise<UndoReport> {
+export async function undoPeer(node: HistoryHome, peer: string, since: string, dryRun: boolean): Promise<UndoReport> {
   const from = parseSince(since);
   const { patches } = node.store.logPatches();
   let author = peer;

@@ -22,6 +22,11 @@ export interface NodeConfig {
   hostTargets: Array<{ name: string; path: string }>;
 }
 
+/** A share that does not exist, or a folder that cannot be shared: exit 2. */
+export class ShareError extends InputError {
+  override name = 'ShareError';
+}
+
 export class ConfigError extends InputError {
   override name = 'ConfigError';
 }

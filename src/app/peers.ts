@@ -1,4 +1,4 @@
-// The node's peer side: identity + trust + the libp2p PeerNode over the node's store; trust edits and fetches with or without a running node.
+// The peer side of a node (the peers use cases): identity + trust + the libp2p PeerNode over the node's store; trust edits and fetches with or without a running node.
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import n3 from 'n3';
@@ -14,8 +14,19 @@ import {
   type Logger,
   type PeerNode,
 } from '../peers/index.js';
-import { ShareError, type SemsyncNode } from './node.js';
+import type { GraphStore } from '../graph/index.js';
 import { InputError } from '../base/index.js';
+import { ShareError, type NodeConfig } from './config.js';
+
+/** What the peer side needs of the node: its id, store, home files, settings, and its shares by name. */
+export interface PeersHome {
+  readonly nodeId: string;
+  readonly store: GraphStore;
+  readonly paths: { readonly home: string; readonly identity: string; readonly trust: string; readonly config: string };
+  readonly config: NodeConfig;
+  /** The share named so; throws a ShareError for an unknown one. */
+  share(name: string): unknown;
+}
 
 export interface PeersOptions {
   /** libp2p listen addresses (default: the config's `listen`). */
@@ -61,13 +72,13 @@ export class NodePeers {
   private peer: PeerNode | undefined;
 
   private constructor(
-    readonly node: SemsyncNode,
+    readonly node: PeersHome,
     readonly identity: Identity,
     readonly trust: TrustStore,
     private readonly options: PeersOptions,
   ) {}
 
-  static async open(node: SemsyncNode, options: PeersOptions = {}): Promise<NodePeers> {
+  static async open(node: PeersHome, options: PeersOptions = {}): Promise<NodePeers> {
     const identity = await loadOrCreateIdentity(node.paths.identity);
     if (identity.peerId !== node.nodeId) {
       throw new Error(`${node.paths.identity} holds peer id ${identity.peerId}, but ${node.paths.config} says ${node.nodeId}; restore the matching key or config`);
