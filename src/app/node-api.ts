@@ -2,7 +2,6 @@
 import type { ResultFormat } from '../graph/types.js';
 import type { ScanSummary } from '../library/indexer.js';
 import type { PendingWork } from '../library/retry.js';
-import type { ExecuteProgress } from '../devices/index.js';
 import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
 import { InputError } from '../base/index.js';

@@ -1,7 +1,7 @@
 // Builds the quads of one description: typed literals, NFC strings, people; no blank nodes, no duplicates.
 import n3 from 'n3';
 import type { Literal, NamedNode, Quad } from '@rdfjs/types';
-import { DCTERMS, FOAF, RDF, SS, XSD, cleanText, personIri } from '../graph/vocab.js';
+import { FOAF, RDF, SS, XSD, cleanText, personIri } from '../graph/vocab.js';
 
 const { literal, quad } = n3.DataFactory;
 

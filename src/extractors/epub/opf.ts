@@ -93,44 +93,57 @@ export function readOpf(xml: string, member = 'package document', problems?: str
   const main = titles.find((t) => refined(t, 'title-type').includes('main')) ?? titles[0];
   for (const t of main ? [main, ...titles.filter((x) => x !== main)] : []) md.titles.push(text(t));
 
-  for (const e of elements) {
-    if (e.ns !== DC) continue;
-    const value = text(e);
-    if (value === '') continue;
-    switch (e.local) {
-      case 'creator':
-      case 'contributor': {
-        const roles = [attr(e, 'role'), ...refined(e, 'role')].filter((r): r is string => !!r).map(role);
-        md.people.push({ name: value, roles: [...new Set(roles.filter((r): r is string => !!r))], element: e.local });
-        break;
-      }
-      case 'subject':
-        md.subjects.push(value);
-        break;
-      case 'language':
-        md.languages.push(value);
-        break;
-      case 'date':
-        md.dates.push({ value, event: attr(e, 'event')?.toLowerCase() });
-        break;
-      case 'publisher':
-        md.publishers.push(value);
-        break;
-      case 'identifier': {
-        const scheme = (attr(e, 'scheme') ?? '').toLowerCase();
-        const type = refined(e, 'identifier-type');
-        const declared = scheme === 'isbn' || type.includes('15') || type.includes('02') || /^(urn:)?isbn:/i.test(value);
-        md.identifiers.push({ value, isbn: declared ? isbnDigits(value) !== undefined : validIsbn(value) });
-        break;
-      }
-      case 'description':
-        md.descriptions.push(value);
-        break;
-      case 'rights':
-        md.rights.push(value);
-        break;
-    }
+  for (const e of elements) if (e.ns === DC) readDcElement(md, e, refined);
+  readMetas(md, metas, refined);
+  if (!md.hasCover && manifest) {
+    md.hasCover = manifest.children.some((i) => (i.attrs.properties ?? '').split(/\s+/).includes('cover-image'));
   }
+  return md;
+}
+
+type Refined = (e: XmlElement, property: string) => string[];
+
+/** One Dublin Core element of the metadata into `md`. */
+function readDcElement(md: OpfMetadata, e: XmlElement, refined: Refined): void {
+  const value = text(e);
+  if (value === '') return;
+  switch (e.local) {
+    case 'creator':
+    case 'contributor': {
+      const roles = [attr(e, 'role'), ...refined(e, 'role')].filter((r): r is string => !!r).map(role);
+      md.people.push({ name: value, roles: [...new Set(roles.filter((r): r is string => !!r))], element: e.local });
+      break;
+    }
+    case 'subject':
+      md.subjects.push(value);
+      break;
+    case 'language':
+      md.languages.push(value);
+      break;
+    case 'date':
+      md.dates.push({ value, event: attr(e, 'event')?.toLowerCase() });
+      break;
+    case 'publisher':
+      md.publishers.push(value);
+      break;
+    case 'identifier': {
+      const scheme = (attr(e, 'scheme') ?? '').toLowerCase();
+      const type = refined(e, 'identifier-type');
+      const declared = scheme === 'isbn' || type.includes('15') || type.includes('02') || /^(urn:)?isbn:/i.test(value);
+      md.identifiers.push({ value, isbn: declared ? isbnDigits(value) !== undefined : validIsbn(value) });
+      break;
+    }
+    case 'description':
+      md.descriptions.push(value);
+      break;
+    case 'rights':
+      md.rights.push(value);
+      break;
+  }
+}
+
+/** The `<meta>` elements: modified date, series (EPUB 3 collections or calibre's), cover. */
+function readMetas(md: OpfMetadata, metas: XmlElement[], refined: Refined): void {
   for (const m of metas) {
     const prop = m.attrs.property;
     const name = m.attrs.name;
@@ -146,10 +159,6 @@ export function readOpf(xml: string, member = 'package document', problems?: str
     if (name === 'calibre:series_index' && m.attrs.content) md.seriesIndex = m.attrs.content.trim();
     if (name === 'cover' && m.attrs.content) md.hasCover = true;
   }
-  if (!md.hasCover && manifest) {
-    md.hasCover = manifest.children.some((i) => (i.attrs.properties ?? '').split(/\s+/).includes('cover-image'));
-  }
-  return md;
 }
 
 /** The digits of an ISBN-10 or ISBN-13 (hyphens, spaces and an `urn:isbn:` prefix dropped), or undefined. */

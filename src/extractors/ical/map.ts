@@ -3,7 +3,7 @@ import ICAL from 'ical.js';
 import type { Literal, NamedNode } from '@rdfjs/types';
 import { GEO, ICAL as CAL, RDF, SS, XSD, pimHashIri, pimItemIri, type PimKind } from '../../graph/vocab.js';
 import { firstString, param, prop, props, values, type JCal, type JProp } from './parse.js';
-import { QuadList, literal, plainText, sha256Hex } from './quads.js';
+import { type QuadList, literal, plainText, sha256Hex } from './quads.js';
 import type { TimezoneTable } from './timezones.js';
 
 export const KINDS: Record<string, { kind: PimKind; cls: string }> = {

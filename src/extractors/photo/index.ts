@@ -118,7 +118,27 @@ function describePhoto(d: Describer, p: Parsed, header: { width: number; height:
   d.text(NEXIF('model'), ifd0.Model ?? x('tiff:Model')[0]);
   d.integer(NEXIF('orientation'), num(ifd0.Orientation) ?? num(x('tiff:Orientation')[0]));
 
-  // When taken: EXIF DateTimeOriginal (+ OffsetTimeOriginal), then digitized, then XMP, then IPTC date + time.
+  describeDateTaken(d, exif, iptc, x);
+  describePosition(d, gps, x);
+
+  // Title, description, creator, keywords: XMP first, then IPTC, then EXIF / PNG text.
+  d.text(DCTERMS('title'), x('dc:title')[0] ?? iptcText(iptc.ObjectName) ?? textOf(png.Title) ?? textOf(ifd0.XPTitle));
+  d.text(
+    DCTERMS('description'),
+    x('dc:description')[0] ?? iptcText(iptc.Caption) ?? textOf(ifd0.ImageDescription) ?? textOf(png.Description),
+  );
+  const creators = x('dc:creator').length ? x('dc:creator') : list(iptc.Byline).map(iptcText);
+  const fallbackCreators = creators.length ? creators : [textOf(ifd0.Artist) ?? textOf(png.Author)];
+  for (const c of fallbackCreators) d.person(DCTERMS('creator'), c);
+  const keywords = x('dc:subject').length ? x('dc:subject') : list(iptc.Keywords).map(iptcText);
+  for (const k of keywords) d.text(DCTERMS('subject'), k);
+}
+
+type Tags = Record<string, unknown>;
+type XmpValues = (k: string) => string[];
+
+/** When taken: EXIF DateTimeOriginal (+ OffsetTimeOriginal), then digitized, then XMP, then IPTC date + time. */
+function describeDateTaken(d: Describer, exif: Tags, iptc: Tags, x: XmpValues): void {
   const exifDate = (date: unknown, offset: unknown) => {
     const t = textOf(date);
     const tz = normaliseOffset(textOf(offset));
@@ -140,8 +160,10 @@ function describePhoto(d: Describer, p: Parsed, header: { width: number; height:
     const tz = /([+-]\d{2}:\d{2}|Z)$/.exec(taken.lit.value)?.[1];
     if (tz) d.text(SS('offsetTime'), tz === 'Z' ? '+00:00' : tz);
   } else if (candidates.some((c) => c)) d.errors.push('unreadable date taken');
+}
 
-  // GPS: exifr signs latitude/longitude from the Ref tags; altitude is negative only with GPSAltitudeRef = 1.
+/** GPS: exifr signs latitude/longitude from the Ref tags; altitude is negative only with GPSAltitudeRef = 1. */
+function describePosition(d: Describer, gps: Tags, x: XmpValues): void {
   let lat = num(gps.latitude);
   let long = num(gps.longitude);
   if (lat === undefined || long === undefined) {
@@ -162,18 +184,6 @@ function describePhoto(d: Describer, p: Parsed, header: { width: number; height:
       }
     }
   }
-
-  // Title, description, creator, keywords: XMP first, then IPTC, then EXIF / PNG text.
-  d.text(DCTERMS('title'), x('dc:title')[0] ?? iptcText(iptc.ObjectName) ?? textOf(png.Title) ?? textOf(ifd0.XPTitle));
-  d.text(
-    DCTERMS('description'),
-    x('dc:description')[0] ?? iptcText(iptc.Caption) ?? textOf(ifd0.ImageDescription) ?? textOf(png.Description),
-  );
-  const creators = x('dc:creator').length ? x('dc:creator') : list(iptc.Byline).map(iptcText);
-  const fallbackCreators = creators.length ? creators : [textOf(ifd0.Artist) ?? textOf(png.Author)];
-  for (const c of fallbackCreators) d.person(DCTERMS('creator'), c);
-  const keywords = x('dc:subject').length ? x('dc:subject') : list(iptc.Keywords).map(iptcText);
-  for (const k of keywords) d.text(DCTERMS('subject'), k);
 }
 
 function rational(s: string | undefined): number | undefined {

@@ -2,7 +2,7 @@
 import type { NamedNode } from '@rdfjs/types';
 import { FOAF, GEO, RDF, SS, VCARD, XSD, pimHashIri, pimItemIri } from '../../graph/vocab.js';
 import { firstString, props, values, type JCal, type JProp } from '../ical/parse.js';
-import { QuadList, iriFrom, literal, namedNode, plainText, sha256Hex } from '../ical/quads.js';
+import { type QuadList, iriFrom, literal, namedNode, plainText, sha256Hex } from '../ical/quads.js';
 
 /** The N components, in order, and the vCard terms they map to. */
 export const NAME_PARTS = ['family-name', 'given-name', 'additional-name', 'honorific-prefix', 'honorific-suffix'] as const;
