@@ -8,7 +8,7 @@ import { DavError, type DavClient, type DavCollection } from './client.js';
 import { hrefKey, objectName } from './href.js';
 import { backoffMs, massDeleteCheck, type DavSyncReport, type DavSyncState, type FailureRecord, type SyncedItem } from './state.js';
 
-const revOf = (i: MergedItem) => `${i.rev}@${i.author}`;
+const revOf = (i: MergedItem) => i.tag;
 
 /** Requests in flight at once while sending. */
 const PARALLEL = 4;

@@ -26,7 +26,7 @@ export interface DavSyncOptions {
   pending?: Map<string, { kind: PimKindName; report: DavSyncReport }>;
 }
 
-export const revOf = (i: MergedItem | undefined): string => (i ? `${i.rev}@${i.author}` : '');
+export const revOf = (i: MergedItem | undefined): string => i?.tag ?? '';
 
 /** The modelled content of an item (source text, revision and tombstone marks aside), to tell a real edit from a re-serialisation. */
 function content(quads: readonly Quad[]): string {
