@@ -21,6 +21,7 @@ import type { DavSyncReport } from '../dav/index.js';
 import type { PimKindName } from '../pim/store.js';
 import type { HistoryAnswer } from './history.js';
 import type { UndoReport } from './undo.js';
+import type { ConflictEntry, ConflictResolution } from '../app/conflicts.js';
 import { InputError } from '../base/index.js';
 
 export class NotDescribedError extends InputError {
@@ -111,6 +112,9 @@ export interface NodeApi {
   history(what: string, cwd: string, limit?: number): Promise<HistoryAnswer>;
   undo(change: string, opts?: { dryRun?: boolean }): Promise<UndoReport>;
   undoPeer(peer: string, since: string, opts?: { dryRun?: boolean }): Promise<UndoReport>;
+  /** Open PIM conflicts, and settling one (src/app/conflicts.ts). */
+  conflicts(): Promise<ConflictEntry[]>;
+  conflictResolve(id: string, keep: string): Promise<ConflictResolution>;
 }
 
 /** The API served straight from an open node (in this process). */
@@ -298,6 +302,19 @@ export class LocalApi implements NodeApi {
   async undoPeer(peer: string, since: string, opts: { dryRun?: boolean } = {}) {
     const r = await (await import('./undo.js')).undoPeer(this.node, peer, since, opts.dryRun === true);
     if (r.commit) this.livePeers()?.notifyCommit();
+    return r;
+  }
+
+  async conflicts() {
+    return new (await import('../app/conflicts.js')).PimConflicts({ store: this.node.store, name: await (await import('./history.js')).namesOf(this.node) }).list();
+  }
+
+  async conflictResolve(id: string, keep: string) {
+    const r = await new (await import('../app/conflicts.js')).PimConflicts({ store: this.node.store }).resolve(id, keep);
+    if (r.written) {
+      await (await this.pim()).checkAdmissions(); // a settled CLASS may change who may see the item
+      this.livePeers()?.notifyCommit();
+    }
     return r;
   }
 

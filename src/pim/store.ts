@@ -131,6 +131,8 @@ export interface WriteOptions {
   settle?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
+/** What a version carries about itself (written here, never taken from the group). */
+const MARKS = [REV, DELETED, FIELD_CLOCKS];
 const XSD_BOOLEAN = namedNode('http://www.w3.org/2001/XMLSchema#boolean');
 const ownContent = (qs: Quad[]) => qs.filter((q) => !q.predicate.equals(REV) && !q.predicate.equals(DELETED) && !q.predicate.equals(FIELD_CLOCKS)).map(keyOf).sort().join('');
 
@@ -173,7 +175,7 @@ export async function writeItems(store: PimStore, kind: PimKindName, groups: Ite
   for (const q of opts.timezones ?? []) if (!tzKeys.has(keyOf(q))) changes.push({ op: 'A', quad: quad(q.subject, q.predicate, q.object, g) });
   for (const group of groups) {
     const old = existing.get(group.master) ?? [];
-    const next = group.quads.map((q) => quad(q.subject, q.predicate, q.object, g));
+    const next = group.quads.filter((q) => !MARKS.some((p) => q.predicate.equals(p))).map((q) => quad(q.subject, q.predicate, q.object, g));
     const wasDeleted = old.some((q) => q.predicate.equals(DELETED));
     if (old.length && !wasDeleted && !opts.settle?.has(group.master) && ownContent(old) === ownContent(next)) {
       res.unchanged.push(group.master);
