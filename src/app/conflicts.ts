@@ -3,9 +3,7 @@
 import type { Quad } from '@rdfjs/types';
 import { InputError } from '../base/index.js';
 import { SS, pimItemOf } from '../graph/vocab.js';
-import { itemFields } from '../pim/field-values.js';
-import { ICAL_FIELDS, QuadIndex, VCARD_FIELDS } from '../pim/fields.js';
-import { PIM_KINDS, mergedView, readPimBytes, writeItems, type FieldConflict, type MergedItem, type PimKindName, type PimStore } from '../pim/store.js';
+import { ICAL_FIELDS, PIM_KINDS, QuadIndex, VCARD_FIELDS, itemFields, mergedView, readPimBytes, writeItems, type FieldConflict, type MergedItem, type PimKindName, type PimStore } from '../pim/index.js';
 
 export class ConflictError extends InputError {}
 
