@@ -16,7 +16,9 @@ export interface ConflictSide {
   /** The revision (hybrid logical clock) of the write, and its time. */
   rev: string;
   time: string;
-  /** Written on this node. */
+  /** Where it came from when not from the node itself: the CalDAV/CardDAV collection it was synced from. */
+  via?: string;
+  /** Written on this node (not taken from a server). */
   mine: boolean;
   /** The value shown meanwhile (the later write; node id breaks a tie). */
   shown: boolean;
@@ -77,7 +79,7 @@ export class PimConflicts {
 
   private entry(kind: PimKindName, c: FieldConflict): ConflictEntry {
     const self = this.deps.store.nodeId;
-    const sides = c.sides.map((s, i) => ({ value: valueText(kind, c.master, c.field, s.quads), node: s.author, by: this.name(s.author), rev: s.rev, time: timeOf(s.rev), mine: s.author === self, shown: i === 0 }));
+    const sides = c.sides.map((s, i) => ({ value: valueText(kind, c.master, c.field, s.quads), node: s.author, by: this.name(s.author), rev: s.rev, time: timeOf(s.rev), ...(s.via ? { via: s.via } : {}), mine: s.author === self && !s.via, shown: i === 0 }));
     return { id: c.id, kind, item: c.master, uid: uidOf(c.master), field: c.field, sides };
   }
 
@@ -104,7 +106,8 @@ export class PimConflicts {
   private chosen(kind: PimKindName, item: MergedItem, c: FieldConflict, keep: string): Quad[] {
     const self = this.deps.store.nodeId;
     if (keep === 'mine' || keep === 'theirs') {
-      const side = keep === 'mine' ? c.sides.find((s) => s.author === self) : c.sides.find((s) => s.author !== self);
+      const mine = (s: FieldConflict['sides'][number]) => s.author === self && !s.via;
+      const side = keep === 'mine' ? c.sides.find(mine) : c.sides.find((s) => !mine(s));
       if (!side) throw new ConflictError(`conflict ${c.id}: ${keep === 'mine' ? 'no side was written on this node' : 'every side was written on this node'}; keep a value instead (--keep VALUE)`);
       return side.quads;
     }

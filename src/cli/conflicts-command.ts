@@ -11,7 +11,7 @@ export function conflictsText(list: ConflictEntry[]): string {
   const lines: string[] = [];
   for (const c of list) {
     lines.push(`${c.id}  ${c.kind === 'contacts' ? 'contact' : 'calendar item'} ${c.uid}, ${c.field}:`);
-    for (const s of c.sides) lines.push(`  ${s.shown ? '*' : ' '} ${JSON.stringify(s.value)}  by ${s.by}${s.by === s.node || s.mine ? '' : ` (${s.node})`}, ${s.time || s.rev}${s.mine ? ' (mine)' : ''}`);
+    for (const s of c.sides) lines.push(`  ${s.shown ? '*' : ' '} ${JSON.stringify(s.value)}  by ${s.via ? `the server ${s.via}` : s.by}${s.by === s.node || s.mine || s.via ? '' : ` (${s.node})`}, ${s.time || s.rev}${s.mine ? ' (mine)' : ''}`);
   }
   lines.push('(* shown meanwhile: the later edit) settle one with `semsync conflicts resolve ID --keep mine|theirs|VALUE`');
   return lines.join('\n');
@@ -25,7 +25,7 @@ export function registerConflictsCommands(program: Command): void {
   const conflicts = program
     .command('conflicts')
     .description('open conflicts of contacts and calendars: a field two nodes changed apart, with both values, which node and when')
-    .option('--json', 'print JSON: [{id, kind, item, uid, field, sides: [{value, node, by, rev, time, mine, shown}]}]')
+    .option('--json', 'print JSON: [{id, kind, item, uid, field, sides: [{value, node, by, rev, time, via, mine, shown}]}]')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api) => {
         const list = await api.conflicts();

@@ -4,8 +4,8 @@
 export { calendarItemLines, exportIcs, exportVcf, pimItems, vcardLines } from './export.js';
 export type { ExportOptions } from './export.js';
 export { ICAL_FIELDS, QuadIndex, VCARD_FIELDS } from './fields.js';
-export { compareDot, compareRev, covers, mergeVersions, versionClocks, FIELD_CLOCKS } from './merge.js';
-export type { Ctx, Dot, Entry, FieldConflict, MergedItem, Version } from './merge.js';
+export { baseOf, compareDot, compareRev, covers, mergeVersions, replicaMerge, versionClocks, FIELD_CLOCKS } from './merge.js';
+export type { Base, ClockOptions, Ctx, Dot, Entry, FieldConflict, MergedItem, Version } from './merge.js';
 export { fieldMode, itemFields } from './field-values.js';
 export { PIM_KINDS, exportItems, liveMasters, mergedView, pimGraph, readPimBytes, writeItems } from './store.js';
 export type { ItemGroup, MergedView, PimKindName, PimStore, WriteOptions, WriteResult } from './store.js';

@@ -29,6 +29,8 @@ export function compareRev(a: string, b: string): number {
 export interface Dot {
   o: string;
   r: string;
+  /** Where the value came from when not from the node itself: a CalDAV/CardDAV collection's URL. */
+  v?: string;
 }
 
 /** The order of the rule: revision, then node id (the larger wins). */
@@ -60,7 +62,7 @@ export interface FieldConflict {
   id: string;
   master: string;
   field: string;
-  sides: Array<{ hash: string; quads: Quad[]; author: string; rev: string }>;
+  sides: Array<{ hash: string; quads: Quad[]; author: string; rev: string; via?: string }>;
 }
 
 /** One item in the merged view. */
@@ -101,7 +103,8 @@ interface Parsed {
 interface Clocks {
   c: Record<string, string>;
   h?: [string, string];
-  f: Record<string, Array<[string, string, string, string?]>>;
+  /** field → [hash, node, revision, text of a value not in the version's quads or '', where it came from]. */
+  f: Record<string, Array<[string, string, string, string?, string?]>>;
 }
 
 const str = (x: unknown): x is string => typeof x === 'string';
@@ -141,9 +144,9 @@ function parseVersion(master: string, v: Version): Parsed {
     const seen = clocks.c[v.author];
     out.ctx = { vv: { ...clocks.c, [v.author]: seen && compareRev(seen, rev) > 0 ? seen : rev }, h: clocks.h };
     for (const [field, list] of Object.entries(clocks.f)) {
-      for (const [hash, o, r, text] of list) {
+      for (const [hash, o, r, text, via] of list) {
         const quads = fields.get(field)?.get(hash)?.quads ?? (text ? parseValueText(text) : []);
-        if (quads.length) addEntry(out.fields, field, { hash, quads }, { o, r });
+        if (quads.length) addEntry(out.fields, field, { hash, quads }, via ? { o, r, v: via } : { o, r });
       }
     }
   }
@@ -191,7 +194,7 @@ function conflictOf(master: string, field: string, entries: Entry[]): FieldConfl
     id: `c${short(`${master}\n${field}\n${dots.join('\n')}`)}`,
     master,
     field,
-    sides: entries.map((e) => ({ hash: e.hash, quads: e.quads, author: e.dots[0].o, rev: e.dots[0].r })),
+    sides: entries.map((e) => ({ hash: e.hash, quads: e.quads, author: e.dots[0].o, rev: e.dots[0].r, ...(e.dots[0].v ? { via: e.dots[0].v } : {}) })),
   };
 }
 
@@ -228,27 +231,39 @@ export function mergeVersions(master: string, versions: readonly Version[]): Mer
   return { master, rev: w.rev, author: w.author, deleted: false, quads, tag: tagOf(w), conflicts, entries, ctx };
 }
 
+export interface ClockOptions {
+  /** Fields whose value the person chose (a conflict settled): a new dot even when the value is the one shown. */
+  settle?: ReadonlySet<string>;
+  /** field → values to keep beside the one written (the other side of a conflict found by {@link replicaMerge}). */
+  keep?: ReadonlyMap<string, Entry[]>;
+  /** Where this write's new values came from (a CalDAV/CardDAV collection), recorded with their dots. */
+  via?: string;
+}
+
 /**
  * The clocks of the version `self` writes at `rev` with `quads` (the item as the person, a phone or a server now has
  * it), given the merged item it replaces (undefined: a new item). A field whose value is the one shown keeps its dots
  * (and an open conflict stays open); a changed field gets the dot (self, rev); a set keeps the dots of the elements
- * still there. Fields in `settle` get a new dot even when unchanged: the person chose that value (a conflict settled).
+ * still there. See {@link ClockOptions} for settling and keeping.
  */
-export function versionClocks(master: string, before: MergedItem | undefined, quads: readonly Quad[], self: string, rev: string, settle?: ReadonlySet<string>): string {
+export function versionClocks(master: string, before: MergedItem | undefined, quads: readonly Quad[], self: string, rev: string, opts: ClockOptions = {}): string {
   const next = quads.length ? itemFields(master, quads).fields : new Map<string, Map<string, FieldValue>>();
+  const fresh = (hash: string): Clocks['f'][string][number] => (opts.via ? [hash, self, rev, '', opts.via] : [hash, self, rev]);
   const f: Clocks['f'] = {};
   for (const [field, values] of next) {
     const was = before?.entries.get(field) ?? [];
+    const settle = opts.settle?.has(field);
     const out: Clocks['f'][string] = [];
     if (fieldMode(field) === 'single') {
       const hash = [...values.keys()][0];
-      if (!settle?.has(field) && was[0]?.hash === hash) for (const e of was) out.push(...e.dots.map((d) => entryOf(e, d, e.hash !== hash)));
-      else out.push([hash, self, rev]);
+      if (!settle && was[0]?.hash === hash) for (const e of was) out.push(...e.dots.map((d) => entryOf(e, d, e.hash !== hash)));
+      else out.push(fresh(hash));
+      for (const e of opts.keep?.get(field) ?? []) if (e.hash !== hash) out.push(...e.dots.map((d) => entryOf(e, d, true)));
     } else {
       for (const hash of values.keys()) {
         const e = was.find((x) => x.hash === hash);
-        if (e && !settle?.has(field)) out.push(...e.dots.map((d) => entryOf(e, d, false)));
-        else out.push([hash, self, rev]);
+        if (e && !settle) out.push(...e.dots.map((d) => entryOf(e, d, false)));
+        else out.push(fresh(hash));
       }
     }
     f[field] = out;
@@ -258,4 +273,55 @@ export function versionClocks(master: string, before: MergedItem | undefined, qu
   return JSON.stringify(clocks);
 }
 
-const entryOf = (e: Entry, d: Dot, withText: boolean): [string, string, string, string?] => (withText ? [e.hash, d.o, d.r, valueText(e.quads)] : [e.hash, d.o, d.r]);
+const entryOf = (e: Entry, d: Dot, withText: boolean): Clocks['f'][string][number] => {
+  const text = withText ? valueText(e.quads) : '';
+  return d.v ? [e.hash, d.o, d.r, text, d.v] : text ? [e.hash, d.o, d.r, text] : [e.hash, d.o, d.r];
+};
+
+/** What a replica (a CalDAV/CardDAV server) and we agreed on at the last sync: field → the hashes of its values. */
+export type Base = Record<string, string[]>;
+
+/** The base of an item as sent to or taken from a replica (its quads as the replica has them). */
+export function baseOf(master: string, quads: readonly Quad[]): Base {
+  const out: Base = {};
+  for (const [field, values] of itemFields(master, quads).fields) out[field] = [...values.keys()].sort();
+  return out;
+}
+
+/**
+ * A replica's version `server` of an item changed there while the merged item `local` changed here since `base`:
+ * field by field, a side that did not change takes the other's value; a set takes the replica's additions and
+ * removals; a single-valued field both changed to different values is a conflict (the replica's value written, ours
+ * kept beside it through `keep`). A value removed on one side and changed on the other keeps the change. The rest of
+ * the item (source text) is the replica's.
+ */
+export function replicaMerge(master: string, local: MergedItem, server: readonly Quad[], base: Base): { quads: Quad[]; keep: Map<string, Entry[]>; conflicts: string[] } {
+  const { fields: theirs, rest } = itemFields(master, server);
+  const quads = [...rest];
+  const keep = new Map<string, Entry[]>();
+  const conflicts: string[] = [];
+  for (const field of new Set([...local.entries.keys(), ...theirs.keys()])) {
+    const ours = local.entries.get(field) ?? [];
+    const there = theirs.get(field) ?? new Map<string, FieldValue>();
+    const was = new Set(base[field] ?? []);
+    if (fieldMode(field) === 'set') {
+      const kept = ours.filter((e) => there.has(e.hash) || !was.has(e.hash)); // the replica removed what it had and has not
+      const added = [...there.values()].filter((v) => !was.has(v.hash) && !ours.some((e) => e.hash === v.hash));
+      for (const v of [...kept, ...added]) quads.push(...v.quads);
+      continue;
+    }
+    const mine = ours[0];
+    const their = [...there.values()][0];
+    const theyChanged = their?.hash !== [...was][0];
+    const weChanged = mine?.hash !== [...was][0];
+    if (their?.hash === mine?.hash || !theyChanged) quads.push(...(mine?.quads ?? [])); // the same, or theirs unchanged
+    else if (!weChanged) quads.push(...(their?.quads ?? [])); // ours unchanged: theirs, a removal too
+    else if (!their || !mine) quads.push(...(their ?? mine)!.quads); // a change beats a removal on the other side
+    else {
+      quads.push(...their.quads);
+      keep.set(field, ours);
+      conflicts.push(field);
+    }
+  }
+  return { quads, keep, conflicts };
+}

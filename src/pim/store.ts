@@ -9,7 +9,7 @@ import { readVcards } from '../extractors/vcard/read.js';
 import { quadProblem } from '../graph/terms.js';
 import { exportIcs, exportVcf, pimItems } from './export.js';
 import { filterQuads, type PimPolicy } from './policy.js';
-import { FIELD_CLOCKS, compareRev, mergeVersions, versionClocks, type MergedItem, type Version } from './merge.js';
+import { FIELD_CLOCKS, compareRev, mergeVersions, versionClocks, type Entry, type MergedItem, type Version } from './merge.js';
 
 export { compareRev } from './merge.js';
 export type { FieldConflict, MergedItem } from './merge.js';
@@ -129,6 +129,10 @@ export interface WriteOptions {
   batch?: number;
   /** master → fields whose value is chosen by the person (a conflict settled: a new dot even when the value is the one shown). */
   settle?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** master → field → values kept beside the one written (a conflict with a CalDAV/CardDAV server, merge.ts replicaMerge). */
+  keep?: ReadonlyMap<string, ReadonlyMap<string, Entry[]>>;
+  /** Where the new values of this write came from (a CalDAV/CardDAV collection's URL). */
+  via?: string;
 }
 
 /** What a version carries about itself (written here, never taken from the group). */
@@ -168,7 +172,7 @@ export async function writeItems(store: PimStore, kind: PimKindName, groups: Ite
   };
   const marks = (master: string, before: MergedItem | undefined, next: Quad[]) => {
     lastRev = nextRevision(store, lastRev);
-    const clocks = versionClocks(master, before, next, store.nodeId, lastRev, opts.settle?.get(master));
+    const clocks = versionClocks(master, before, next, store.nodeId, lastRev, { settle: opts.settle?.get(master), keep: opts.keep?.get(master), via: opts.via });
     return [quad(namedNode(master), REV, literal(lastRev), g), quad(namedNode(master), FIELD_CLOCKS, literal(clocks), g)];
   };
   const tzKeys = new Set((existing.get('') ?? []).map(keyOf));
@@ -177,7 +181,7 @@ export async function writeItems(store: PimStore, kind: PimKindName, groups: Ite
     const old = existing.get(group.master) ?? [];
     const next = group.quads.filter((q) => !MARKS.some((p) => q.predicate.equals(p))).map((q) => quad(q.subject, q.predicate, q.object, g));
     const wasDeleted = old.some((q) => q.predicate.equals(DELETED));
-    if (old.length && !wasDeleted && !opts.settle?.has(group.master) && ownContent(old) === ownContent(next)) {
+    if (old.length && !wasDeleted && !opts.settle?.has(group.master) && !opts.keep?.has(group.master) && ownContent(old) === ownContent(next)) {
       res.unchanged.push(group.master);
       continue;
     }

@@ -5,7 +5,7 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { describe, expect, it } from 'vitest';
 import { SS, VCARD } from '../../src/graph/vocab.js';
-import { FIELD_CLOCKS, compareDot, compareRev, mergeVersions, versionClocks, type MergedItem, type Version } from '../../src/pim/merge.js';
+import { FIELD_CLOCKS, baseOf, compareDot, compareRev, mergeVersions, replicaMerge, versionClocks, type MergedItem, type Version } from '../../src/pim/merge.js';
 import { pimGraph, readPimBytes } from '../../src/pim/store.js';
 
 const { quad, literal, namedNode } = n3.DataFactory;
@@ -19,7 +19,7 @@ function write(author: string, rev: string, before: MergedItem | undefined, text
   const g = pimGraph(author, 'contacts');
   const group = readPimBytes('contacts', Buffer.from(text)).groups[0];
   const quads = group.quads.map((q) => quad(q.subject, q.predicate, q.object, g));
-  const clocks = versionClocks(MASTER, before, quads, author, rev, settle && new Set(settle));
+  const clocks = versionClocks(MASTER, before, quads, author, rev, { settle: settle && new Set(settle) });
   return { author, quads: [...quads, quad(namedNode(MASTER), SS('revision'), literal(rev), g), quad(namedNode(MASTER), FIELD_CLOCKS, literal(clocks), g)] };
 }
 
@@ -144,5 +144,35 @@ describe('mergeVersions', () => {
         expect(key(merge(...vs))).toBe(key(merge(...all)));
       }),
     );
+  });
+});
+
+describe('replicaMerge (a CalDAV/CardDAV server against local edits, from the base of the last sync)', () => {
+  const quadsOf = (text: string) => readPimBytes('contacts', Buffer.from(text)).groups[0].quads;
+  const synced = card('FN:Ann', 'TEL:+111', 'EMAIL:a@x.example', 'EMAIL:b@x.example', 'NOTE:n0', 'TITLE:t0');
+  const base = baseOf(MASTER, quadsOf(synced));
+  const local = merge(write('A', '300.0', merge(write('A', '100.0', undefined, synced)), card('FN:Ann', 'TEL:+222', 'EMAIL:a@x.example', 'EMAIL:b@x.example', 'EMAIL:c@x.example', 'NOTE:ours', 'TITLE:t0')));
+  const server = quadsOf(card('FN:Ann', 'TEL:+111', 'EMAIL:a@x.example', 'EMAIL:d@x.example', 'NOTE:theirs'));
+
+  it('takes each side\'s changes, merges sets with removals, and keeps both values of a field changed on both', () => {
+    const m = replicaMerge(MASTER, local, server, base);
+    const item = { ...local, quads: m.quads };
+    expect(values(item, 'hasTelephone')).toEqual(['tel:+222']); // ours (the server did not change it)
+    expect(values(item, 'hasEmail')).toEqual(['mailto:a@x.example', 'mailto:c@x.example', 'mailto:d@x.example']); // b removed there, c added here, d there
+    expect(values(item, 'title')).toEqual([]); // removed there, unchanged here
+    expect(values(item, 'note')).toEqual(['theirs']);
+    expect(m.conflicts).toEqual(['NOTE']);
+    expect(m.keep.get('NOTE')!.map((e) => values({ ...local, quads: e.quads }, 'note'))).toEqual([['ours']]);
+    // written with the kept side and a server origin, the item lists the conflict
+    const g = pimGraph('A', 'contacts');
+    const quads = m.quads.map((q) => quad(q.subject, q.predicate, q.object, g));
+    const clocks = versionClocks(MASTER, local, quads, 'A', '400.0', { keep: m.keep, via: 'https://dav.example/cal/' });
+    const after = merge({ author: 'A', quads: [...quads, quad(namedNode(MASTER), SS('revision'), literal('400.0'), g), quad(namedNode(MASTER), FIELD_CLOCKS, literal(clocks), g)] });
+    expect(after.conflicts.map((c) => c.sides.map((x) => [x.author, x.via ?? '']))).toEqual([[['A', 'https://dav.example/cal/'], ['A', '']]]);
+  });
+
+  it('a change beats a removal on the other side', () => {
+    const gone = quadsOf(card('FN:Ann', 'TEL:+111', 'EMAIL:a@x.example', 'EMAIL:b@x.example', 'TITLE:t0'));
+    expect(values({ ...local, quads: replicaMerge(MASTER, local, gone, base).quads }, 'note')).toEqual(['ours']);
   });
 });
