@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, printed as ratios against the anchors the issues name, measured in the same run.
 // Usage: npm run bench [-- --only scan,query] [--files N]
+//        npm run bench -- --scale [--sizes 1000,10000,100000,1000000]   (curves: docs/scale.csv, docs/scale.svg)
 import { mkdir } from 'node:fs/promises';
 import { dataDir, printTable } from './lib.js';
 
@@ -37,6 +38,13 @@ async function main(): Promise<void> {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : undefined;
   await mkdir(dataDir, { recursive: true });
+  if (args.includes('--scale')) {
+    const at = args.indexOf('--sizes');
+    const sizes = at >= 0 ? args[at + 1].split(',').map(Number) : [1_000, 10_000, 100_000, 1_000_000];
+    await (await import('./scale.js')).benchScale(sizes);
+    printTable();
+    return;
+  }
   const benches = await load();
   for (const [name, bench] of Object.entries(benches)) {
     if (only && !only.includes(name)) continue;

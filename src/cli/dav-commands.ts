@@ -66,6 +66,10 @@ export function registerDavCommands(program: Command): void {
         console.log(table(['name', 'url', 'user', 'policy'], list.map((a) => [a.name, a.url, a.user ?? '', a.policy ? JSON.stringify(a.policy) : ''])));
       });
     });
+  registerDavSyncCommands(dav);
+}
+
+function registerDavSyncCommands(dav: Command): void {
   dav
     .command('sync [name]')
     .option('--json', 'print JSON: [{collection, kind, pulled, pushed, deletedHere, deletedThere, conflicts, withheld, retry, failed, stopped, errors}]')

@@ -99,6 +99,13 @@ export function registerDeviceCommands(program: Command): void {
       });
     });
 
+  registerRootsCommands(devices);
+  registerPlaceCommands(program);
+  registerTargetCommands(program);
+  registerTrashCommands(program);
+}
+
+function registerRootsCommands(devices: Command): void {
   const roots = devices
     .command('roots')
     .description('media roots: folders whose mounts, and which themselves, count as devices (besides /media, /run/media, /mnt)')
@@ -122,7 +129,9 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (dir: string, _o: unknown, cmd: Command) => {
       await withApi(cmd, async (api) => console.log((await asUsage(() => api.mediaRootRemove(dir))).join('\n') || 'no media roots'));
     });
+}
 
+function registerPlaceCommands(program: Command): void {
   program
     .command('place <device>')
     .description('plan a claimed device (or host target) from the rules, then copy and remove; a second run does nothing (--dry-run works on an unclaimed device too)')
@@ -168,6 +177,9 @@ export function registerDeviceCommands(program: Command): void {
       });
     });
 
+}
+
+function registerTargetCommands(program: Command): void {
   const target = program
     .command('target')
     .description('host folders filed by rules like a device (e.g. ~/Documents gets eBooks/<Category>/...), placed by the running node after every scan or sync');
@@ -204,7 +216,6 @@ export function registerDeviceCommands(program: Command): void {
         console.log(`removed target ${name}; its files stay`);
       });
     });
-  registerTrashCommands(program);
 }
 
 function registerTrashCommands(program: Command): void {

@@ -47,7 +47,10 @@ export function registerLibraryCommands(program: Command): void {
     });
 
   registerShareGrantCommands(share);
+  registerScanCommand(program);
+}
 
+function registerScanCommand(program: Command): void {
   program
     .command('scan [shares...]')
     .description('describe every shared folder (or the named ones): new and changed files are read, unchanged ones skipped, deleted ones forgotten')

@@ -1,5 +1,4 @@
 // Printing for the CLI: tables, JSON, summary lines, and the exit-code mapping of errors.
-import type { Term } from '@rdfjs/types';
 import { InputError } from '../base/index.js';
 
 export class UsageError extends InputError {
@@ -13,13 +12,8 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** A term as a person reads it: IRIs bare, literals as their text. */
-export function termText(t: Term | undefined): string {
-  if (!t) return '';
-  if (t.termType === 'Literal') return t.value;
-  if (t.termType === 'BlankNode') return `_:${t.value}`;
-  return t.value;
-}
+/** A term as a person reads it: IRIs bare, literals as their text (graph/terms.ts, the one of this meaning). */
+export { termLabel as termText } from '../graph/index.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');

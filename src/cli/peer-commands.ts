@@ -92,6 +92,10 @@ export function registerPeerCommands(program: Command): void {
       });
     });
 
+  registerUnpairAndFetch(program);
+}
+
+function registerUnpairAndFetch(program: Command): void {
   program
     .command('unpair <peerid>')
     .description('stop trusting a peer: its session is closed and its grants removed (what it sent stays in the graph)')

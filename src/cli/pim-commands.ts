@@ -70,6 +70,11 @@ export function registerPimCommands(program: Command): void {
       });
     });
 
+  registerPolicyCommands(program);
+  registerDavCommands(program);
+}
+
+function registerPolicyCommands(program: Command): void {
   const policy = program.command('policy').description('privacy policies: what contacts and events may leave for a peer (by peer id) or a server (dav:NAME); enforced before sending');
   policy
     .command('list')
@@ -119,5 +124,4 @@ export function registerPimCommands(program: Command): void {
       });
     });
 
-  registerDavCommands(program);
 }

@@ -1,5 +1,26 @@
 // What the placing thread and the copy thread (copy-worker.ts) say to each other. Imports nothing of ours, so the
 // copy thread starts without loading the rest of the devices layer.
+import { fstatSync } from 'node:fs';
+
+/** What the scan recorded of a local source when it hashed it: its size and mtime (whole milliseconds). */
+export interface ScannedSource {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Whether the open source `fd` is still as the scan recorded it (same size, same mtime): its recorded hash is then
+ * trusted and it is not hashed again while copied. Without a record, or if it cannot be stat'ed: false (hash it).
+ */
+export function unchangedSince(fd: number, scanned: ScannedSource | undefined): boolean {
+  if (!scanned) return false;
+  try {
+    const st = fstatSync(fd);
+    return st.size === scanned.size && Math.floor(st.mtimeMs) === scanned.mtimeMs;
+  } catch {
+    return false;
+  }
+}
 
 /** Error codes that concern one file's name or content, not the device as a whole: the run goes on. */
 export const PER_FILE_CODES: ReadonlySet<string> = new Set(['EINVAL', 'ENAMETOOLONG', 'EILSEQ', 'EPERM', 'EEXIST', 'EISDIR', 'ENOTDIR', 'EFBIG', 'ELOOP', 'EUNSAFE']);
@@ -15,6 +36,8 @@ export interface ThreadItem {
   target?: string;
   /** The content's SHA-256 (hex): the source is hashed while copied and refused (VerifyError) if it differs. */
   sha256?: string;
+  /** With `sha256`: the source is not hashed if still as the scan that hashed it recorded (see unchangedSince). */
+  scanned?: ScannedSource;
 }
 
 /** An error as it crosses threads (name, code and message kept). */
@@ -53,6 +76,8 @@ export interface StageRequest {
   sizes: Float64Array;
   /** Each file's expected SHA-256 (hex; empty: not checked), joined by NUL. */
   hashes: string;
+  /** Each source's mtime as its scan recorded it (NaN: none): a source still at its size and that mtime is not hashed. */
+  mtimes: Float64Array;
   fsync: boolean;
 }
 

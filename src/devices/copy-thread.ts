@@ -103,12 +103,12 @@ export class CopyThread {
    * Stage files (make `dir`, write and sync each `tmps[i]` in it from `sources[i]`, checked against `sizes[i]`; no rename): resolves
    * with whether each is staged. Columns, not objects: they cross threads cheaper.
    */
-  stage(dir: string, sources: string[], tmps: string[], sizes: number[], hashes: string[] = []): Promise<boolean[]> {
+  stage(dir: string, sources: string[], tmps: string[], sizes: number[], hashes: string[] = [], mtimes: number[] = []): Promise<boolean[]> {
     if (this.exited) return Promise.resolve(sources.map(() => false));
     const id = this.seq++;
     return new Promise((resolve) => {
       this.waiting.set(id, (out) => resolve(sources.map((_, i) => out[i]?.ok === true)));
-      this.worker.postMessage({ t: 'stage', id, dir, sources: sources.join('\0'), tmps: tmps.join('\0'), sizes: Float64Array.from(sizes), hashes: hashes.join('\0'), fsync: this.fsync } satisfies CopyRequest);
+      this.worker.postMessage({ t: 'stage', id, dir, sources: sources.join('\0'), tmps: tmps.join('\0'), sizes: Float64Array.from(sizes), hashes: hashes.join('\0'), mtimes: Float64Array.from(sources, (_, i) => mtimes[i] ?? NaN), fsync: this.fsync } satisfies CopyRequest);
     });
   }
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PER_FILE_CODES, type CopyReply, type CopyRequest, type RawOutcome, type ThreadItem, type TakeRequest } from './copy-protocol.js';
+import { PER_FILE_CODES, unchangedSince, type CopyReply, type CopyRequest, type RawOutcome, type ThreadItem, type TakeRequest } from './copy-protocol.js';
 
 const port = parentPort!;
 /** Set (to 1) by either thread: after a device error or a stop, nothing more is tried. */
@@ -41,7 +41,7 @@ function write(it: ThreadItem): { fd: number; size: number } | { err: RawOutcome
   try {
     fd = fs.openSync(it.tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW);
     let size = 0;
-    const h = it.sha256 ? createHash('sha256') : undefined;
+    const h = it.sha256 && !unchangedSince(src, it.scanned) ? createHash('sha256') : undefined;
     for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0; size += n) {
       h?.update(buf.subarray(0, n));
       for (let off = 0; off < n; ) off += fs.writeSync(fd, buf, off, n - off);
@@ -156,7 +156,8 @@ port.on('message', (m: CopyRequest) => {
     const sources = m.sources.split('\0');
     const tmps = m.tmps.split('\0');
     const hashes = m.hashes.split('\0');
-    const out = batch(sources.map((source, i) => ({ source, tmp: tmps[i], size: m.sizes[i], ...(hashes[i] ? { sha256: hashes[i] } : {}) })), m.fsync);
+    const scanned = (i: number) => (Number.isNaN(m.mtimes[i]) ? {} : { scanned: { size: m.sizes[i], mtimeMs: m.mtimes[i] } });
+    const out = batch(sources.map((source, i) => ({ source, tmp: tmps[i], size: m.sizes[i], ...(hashes[i] ? { sha256: hashes[i], ...scanned(i) } : {}) })), m.fsync);
     const staged = Uint8Array.from(out, (o) => (o.ok ? 1 : 0));
     port.postMessage({ id: m.id, staged } satisfies CopyReply, [staged.buffer]);
   }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isAtomicTemp } from '../base/index.js';
 import { TEMP_PREFIX } from './catalog.js';
 import { deviceDir, unsafeRelative, WRITE_NOFOLLOW } from './contain.js';
-import { PER_FILE_CODES } from './copy-protocol.js';
+import { PER_FILE_CODES, unchangedSince, type ScannedSource } from './copy-protocol.js';
 import { PROFILE_DIR } from './profile.js';
 import { FailureError } from '../base/index.js';
 
@@ -115,6 +115,15 @@ export interface CopyParams {
   sha256?: string;
   fsync: boolean;
   verifyHash: boolean;
+  /** What the scan that hashed a local source recorded: a source still at that size and mtime is not hashed again. */
+  scanned?: ScannedSource;
+}
+
+/** Whether the local file `source` is still as its scan recorded it (see unchangedSince). */
+async function unchangedAt(source: string, scanned: ScannedSource | undefined): Promise<boolean> {
+  if (!scanned) return false;
+  const st = await fsp.stat(source).catch(() => undefined);
+  return st !== undefined && st.size === scanned.size && Math.floor(st.mtimeMs) === scanned.mtimeMs;
 }
 
 const NO_COPYFILE = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV']);
@@ -161,7 +170,8 @@ export async function copyAtomic(p: CopyParams): Promise<number> {
     let hashed: string | undefined;
     if (typeof p.source === 'string') {
       // To check a source against its content hash, its bytes are hashed on the way (streamed, not copyfile'd).
-      let streamed = p.verifyHash && p.sha256 !== undefined;
+      const check = p.verifyHash && p.sha256 !== undefined && !(await unchangedAt(p.source, p.scanned));
+      let streamed = check;
       try {
         if (streamed) hashed = await writeStream(createReadStream(p.source, { highWaterMark: 1 << 20 }), p.tmp, p.fsync);
         else await fsp.copyFile(p.source, p.tmp, constants.COPYFILE_EXCL); // EXCL: never through a link at the temp name
@@ -175,7 +185,7 @@ export async function copyAtomic(p: CopyParams): Promise<number> {
         streamed = true;
       }
       if (!streamed && p.fsync) await syncFile(p.tmp);
-      if (!streamed && p.verifyHash && p.sha256) hashed = await hashFile(p.tmp);
+      if (!streamed && check) hashed = await hashFile(p.tmp);
     } else {
       hashed = await writeStream(p.source, p.tmp, p.fsync);
     }
@@ -199,6 +209,8 @@ export interface SyncItem {
   tmp: string;
   target: string;
   size: number;
+  /** With verifyHash: the source is not hashed if still as the scan that hashed it recorded. */
+  scanned?: ScannedSource;
 }
 
 export type SyncOutcome =
@@ -237,7 +249,7 @@ export function copyBatchSync(items: SyncItem[], fsync: boolean, verifyHash = fa
     let fd = -1;
     try {
       fd = openSync(it.tmp, WRITE_NOFOLLOW);
-      const h = verifyHash ? createHash('sha256') : undefined;
+      const h = verifyHash && !unchangedSince(src, it.scanned) ? createHash('sha256') : undefined;
       let size = 0;
       for (let n; (n = readSync(src, buf, 0, buf.length, null)) > 0; size += n) {
         h?.update(buf.subarray(0, n));

@@ -1,6 +1,19 @@
 // Named errors of the devices layer: broken profiles, full devices, foreign devices, I/O failures mid-plan.
-import type { ExecuteResult } from './execute.js';
 import { FailureError, InputError } from '../base/index.js';
+
+/**
+ * What a placement run had done when it stopped: the counts of its result. A placement's full result
+ * (`ExecuteResult`, src/devices/place/types.ts) extends it; declared here so this module imports nothing of the
+ * devices layer (every other module of it may import the errors).
+ */
+export interface PlacementCounts {
+  copied: number;
+  removed: number;
+  skipped: number;
+  bytes: number;
+  recovered: number;
+  tempRemoved: number;
+}
 
 /** A `.semsync/device.ttl` or `.is_audio_player` that cannot be read; names the file and (when known) the line. */
 export class DeviceProfileError extends InputError {
@@ -53,13 +66,13 @@ export class DeviceNotClaimedError extends FailureError {
  * Writing to the device failed (it vanished, is full, went read-only): execution stopped cleanly, with no
  * partial target file. `result` says what was done before; running the plan again finishes the job.
  */
-export class DeviceIoError extends FailureError {
+export class DeviceIoError<R extends PlacementCounts = PlacementCounts> extends FailureError {
   override readonly name = 'DeviceIoError';
   constructor(
     readonly root: string,
     readonly target: string,
     readonly code: string | undefined,
-    readonly result: ExecuteResult,
+    readonly result: R,
     cause?: unknown,
   ) {
     super(`device ${root}: writing ${target} failed (${code ?? 'error'}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

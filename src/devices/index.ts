@@ -1,6 +1,6 @@
 // Owns: mount watching, device profiles, claiming, executing placement plans.
 // May import: graph, rules, base.
-export { DeviceProfileError, DeviceFullError, DeviceForeignError, DeviceNotClaimedError, DeviceIoError, DeviceEscapeError } from './errors.js';
+export { DeviceProfileError, DeviceFullError, DeviceForeignError, DeviceNotClaimedError, DeviceIoError, DeviceEscapeError, type PlacementCounts } from './errors.js';
 export { deviceDir, unsafeRelative } from './contain.js';
 export { nodeKeyPath, secretName, type ClaimBinding } from './binding.js';
 export {
@@ -21,7 +21,11 @@ export {
   CATALOG_FILE, LEGACY_CATALOG_FILE, TEMP_PREFIX, type CatalogRecord, type Explanation,
 } from './catalog.js';
 export { noteRemovedByPerson } from './removed.js';
-export { executePlan, PENDING_FILE, LEGACY_PENDING_FILE, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError } from './execute.js';
+export { PENDING_FILE, LEGACY_PENDING_FILE } from './pending.js';
+export {
+  executePlan, assertClaimed, assertOwner, checkPreconditions, type ScannedSource,
+  type AssertClaimedOptions, type ExecuteOptions, type ExecuteResult, type ExecuteProgress, type ExecuteError,
+} from './place/index.js';
 export { unsafeTarget, type SourceLike } from './copy.js';
 export { Stager, STAGING_DIR } from './stage.js';
 export {

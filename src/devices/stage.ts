@@ -4,6 +4,7 @@ import { mkdirSync, promises as fsp, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { TEMP_PREFIX } from './catalog.js';
 import { deviceDir } from './contain.js';
+import type { ScannedSource } from './copy-protocol.js';
 import { CopyThread } from './copy-thread.js';
 import { PROFILE_DIR } from './profile.js';
 
@@ -32,6 +33,8 @@ export interface StagedItem {
   source: string;
   tmp: string;
   size: number;
+  /** The source's mtime as the scan that hashed it recorded (NaN: unknown): unchanged since, it is not hashed again. */
+  mtimeMs: number;
 }
 
 /** A batch handed to the copy thread: `done` resolves with, per item, whether it is staged (written and synced). */
@@ -63,12 +66,16 @@ export class Stager {
     this.dir = path.join(root, STAGING_DIR);
   }
 
-  /** Stage `content`'s bytes from the local file `source` (small files only; once per content). */
-  add(content: string, source: string, size: number): void {
+  /**
+   * Stage `content`'s bytes from the local file `source` (small files only; once per content). `scanned`: what the scan
+   * that hashed the source recorded; a source still at that size and mtime is not hashed again while staged.
+   */
+  add(content: string, source: string, size: number, scanned?: ScannedSource): void {
     if (size > STAGE_MAX_SIZE || this.failed || this.thread?.stopped) return;
     const hex = content.length === 75 && content.startsWith('urn:sha256:') ? content.slice(11) : '';
     if (!HEX.test(hex)) return;
-    const item = { source, tmp: hex.toLowerCase(), size, content }; // its path once it has a batch
+    const mtimeMs = scanned && scanned.size === size ? scanned.mtimeMs : NaN;
+    const item = { source, tmp: hex.toLowerCase(), size, content, mtimeMs }; // its path once it has a batch
     if (!this.thread) {
       this.waiting.push(item);
       if (this.waiting.length < STAGE_MIN_FILES || !this.start()) return;
@@ -116,13 +123,15 @@ export class Stager {
     const tmps: string[] = [];
     const sizes: number[] = [];
     const hashes: string[] = [];
+    const mtimes: number[] = [];
     for (const it of items) {
       sources.push(it.source);
       tmps.push(it.tmp);
       sizes.push(it.size);
       hashes.push(it.content.slice(11).toLowerCase()); // staged only with a urn:sha256: content: checked on the way
+      mtimes.push(it.mtimeMs);
     }
-    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes, hashes) });
+    this.batches.push({ items, done: this.thread.stage(`${this.dir}/${this.batches.length.toString(36)}`, sources, tmps, sizes, hashes, mtimes) });
     this.batch = [];
     this.batchBytes = 0;
   }

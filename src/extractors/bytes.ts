@@ -1,6 +1,13 @@
 // A read-only FileHandle over bytes already in memory, so the header and zip readers serve a file read whole without new reads.
 import type { FileHandle } from 'node:fs/promises';
 
+const inMemory = new WeakMap<FileHandle, Uint8Array>();
+
+/** The bytes behind a {@link memoryHandle}, for readers that can slice them instead of copying; else undefined. */
+export function memoryBytes(fh: FileHandle): Uint8Array | undefined {
+  return inMemory.get(fh);
+}
+
 /** Only read(buffer, offset, length, position) and close() are implemented: what our readers call. */
 export function memoryHandle(bytes: Uint8Array): FileHandle {
   const handle = {
@@ -12,6 +19,7 @@ export function memoryHandle(bytes: Uint8Array): FileHandle {
     },
     async close() {},
   };
+  inMemory.set(handle as unknown as FileHandle, bytes);
   return handle as unknown as FileHandle;
 }
 

@@ -1,8 +1,11 @@
-// Owns: bytes → quads, one folder per family (epub, audio, photo, document, vcard, ical, generic); registry.ts is the only list.
+// Owns: bytes → quads, one folder per family (epub, audio, photo, document, vcard, ical, generic); registry.ts is the only list; zip.ts and xml.ts (on yauzl and saxes) the only zip and XML readers.
 // May import: graph/vocab, base.
 export { describeContent, extractorFor, extractors, readHead } from './registry.js';
 export type { ContentDescription, DescribeOptions } from './registry.js';
-export { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, TEXT_MIME, canonicalMime, looksLikeText, mimeFromExtension, sniffMime } from './sniff.js';
+export { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, TEXT_MIME, looksLikeText, sniffMime } from './sniff.js';
 export { dateLiteral } from './describe.js';
+export { ZipArchive, ZipReadError, type ZipLimits, type ZipMember } from './zip.js';
+export { EPUB_ZIP_LIMITS } from './epub/index.js';
+export { XmlReadError } from './xml.js';
 export { ExtractionError } from './types.js';
 export type { Extraction, Extractor, FileInput } from './types.js';

@@ -8,7 +8,8 @@ import { genericExtractor } from './generic/index.js';
 import { icalExtractor } from './ical/index.js';
 import { photoExtractor } from './photo/index.js';
 import { vcardExtractor } from './vcard/index.js';
-import { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, mimeFromExtension, sniffMime } from './sniff.js';
+import { mimeFromExtension } from '../base/index.js';
+import { BINARY_MIME, EMPTY_MIME, HEAD_BYTES, sniffMime } from './sniff.js';
 import type { Extractor } from './types.js';
 
 /** Every extractor, most specific first; the generic one accepts anything and comes last. */

@@ -1,6 +1,7 @@
-// MIME type from content (file-type on the head bytes), falling back to the extension, in one canonical name per type.
-import { extname } from 'node:path';
+// MIME type from content (file-type on the head bytes), falling back to the extension, in one canonical name per type
+// (the names and aliases are base/mime.ts's).
 import { fileTypeFromBuffer } from 'file-type';
+import { canonicalMime, extensionMime, mimeFromExtension } from '../base/index.js';
 
 /** How many bytes of a file are read for sniffing (what file-type needs). */
 export const HEAD_BYTES = 4100;
@@ -12,74 +13,14 @@ export const TEXT_MIME = 'text/plain';
 /** Content in an unknown binary format. */
 export const BINARY_MIME = 'application/octet-stream';
 
-/**
- * Canonical names, as the corpus manifest (exiftool) writes them: one name per type, whatever the sniffer or the
- * extension says. audio/mp4 for M4A/AAC in MP4, audio/ogg for every Ogg (Vorbis, Opus, FLAC), audio/flac,
- * audio/mpeg, audio/x-wav, audio/x-ms-wma, image/heic for HEIC brands and image/heif for other HEIF files.
- */
-const ALIASES: Record<string, string> = {
-  'audio/x-m4a': 'audio/mp4',
-  'audio/m4a': 'audio/mp4',
-  'audio/aac-mp4': 'audio/mp4',
-  'audio/opus': 'audio/ogg',
-  'audio/vorbis': 'audio/ogg',
-  'application/ogg': 'audio/ogg',
-  'audio/x-flac': 'audio/flac',
-  'audio/wav': 'audio/x-wav',
-  'audio/wave': 'audio/x-wav',
-  'audio/vnd.wave': 'audio/x-wav',
-  'audio/mp3': 'audio/mpeg',
-  'audio/x-mp3': 'audio/mpeg',
-  'audio/x-aiff': 'audio/aiff',
-  'image/jpg': 'image/jpeg',
-  'image/pjpeg': 'image/jpeg',
-  'image/x-png': 'image/png',
-  'image/tif': 'image/tiff',
-  'image/heic-sequence': 'image/heic',
-  'image/heif-sequence': 'image/heif',
-  'text/x-vcard': 'text/vcard',
-  'text/directory': 'text/vcard',
-};
-
-const BY_EXTENSION: Record<string, string> = {
-  '.mp3': 'audio/mpeg', '.m4a': 'audio/mp4', '.m4b': 'audio/mp4', '.aac': 'audio/aac', '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg', '.oga': 'audio/ogg', '.opus': 'audio/ogg', '.wav': 'audio/x-wav', '.wma': 'audio/x-ms-wma',
-  '.aif': 'audio/aiff', '.aiff': 'audio/aiff', '.ape': 'audio/ape', '.wv': 'audio/wavpack', '.mka': 'audio/x-matroska',
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.jpe': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif',
-  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.heic': 'image/heic', '.heif': 'image/heif', '.avif': 'image/avif',
-  '.webp': 'image/webp', '.bmp': 'image/bmp', '.dng': 'image/x-adobe-dng', '.cr2': 'image/x-canon-cr2',
-  '.nef': 'image/x-nikon-nef', '.epub': 'application/epub+zip', '.kepub': 'application/epub+zip',
-  '.zip': 'application/zip', '.pdf': 'application/pdf', '.mp4': 'video/mp4', '.m4v': 'video/mp4',
-  '.mkv': 'video/x-matroska', '.webm': 'video/webm', '.wmv': 'video/x-ms-wmv', '.asf': 'video/x-ms-asf',
-  '.txt': 'text/plain', '.md': 'text/markdown', '.html': 'text/html', '.htm': 'text/html', '.xml': 'application/xml',
-  '.json': 'application/json', '.csv': 'text/csv', '.vcf': 'text/vcard', '.vcard': 'text/vcard', '.ics': 'text/calendar',
-  '.ifb': 'text/calendar', '.ttl': 'text/turtle', '.nq': 'application/n-quads', '.nt': 'application/n-triples',
-  '.odt': 'application/vnd.oasis.opendocument.text', '.ods': 'application/vnd.oasis.opendocument.spreadsheet',
-  '.odp': 'application/vnd.oasis.opendocument.presentation', '.odg': 'application/vnd.oasis.opendocument.graphics',
-  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-};
-
 /** Office formats that are zips: a zip the sniffer could not tell apart by its head is one of these by its name. */
-const OFFICE_ZIPS = new Set(Object.values(BY_EXTENSION).filter((m) => m.startsWith('application/vnd.o')));
+const OFFICE_ZIPS = new Set(['odt', 'ods', 'odp', 'odg', 'docx', 'xlsx', 'pptx'].map(extensionMime));
 /** OOXML parts a zip's first members name (a DOCX's head may hold only `[Content_Types].xml` and `_rels/`). */
 const OOXML_HINTS: Array<[string, string]> = [
   ['word/', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   ['xl/', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
   ['ppt/', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
 ];
-
-/** The canonical form of a MIME type: parameters dropped, lower case, aliases resolved. */
-export function canonicalMime(mime: string): string {
-  const bare = mime.split(';')[0].trim().toLowerCase();
-  return ALIASES[bare] ?? bare;
-}
-
-/** The MIME type the file name suggests, or undefined. */
-export function mimeFromExtension(path: string): string | undefined {
-  return BY_EXTENSION[extname(path).toLowerCase()];
-}
 
 /** True when the bytes look like text: no NUL, and valid UTF-8 (a multi-byte sequence cut at the end is allowed). */
 export function looksLikeText(head: Uint8Array): boolean {

@@ -1,4 +1,7 @@
-// A small, forgiving XML reader (elements, attributes, text, namespaces) for OPF packages and XMP packets.
+// The extractors' one XML reader, on saxes: a namespace-resolved tree (OPF, container.xml, XMP, office metadata), bounded.
+// saxes reads no DTD: no entity beyond the five XML ones and character references is ever expanded.
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { FailureError } from '../base/index.js';
 
 /** An element with its namespace-resolved name (`{uri}local`), attributes (prefixed ones resolved the same way). */
 export interface XmlElement {
@@ -7,26 +10,30 @@ export interface XmlElement {
   ns: string;
   attrs: Record<string, string>;
   children: XmlElement[];
+  /** The element's own text (its children's not included). */
   text: string;
 }
 
-const TOKEN =
-  /<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE(?:[^>[]|\[[\s\S]*?\])*>|<\/([^\s>]+)\s*>|<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)|(<)/g;
-const ATTR = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const ENTITY = /&(#x[0-9a-f]+|#\d+|lt|gt|amp|quot|apos);/gi;
-const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+/** More characters than this is not a document we read metadata from. */
+export const MAX_XML_CHARS = 16 * 1024 * 1024;
+/** Deeper nesting than this is refused (our metadata is a few levels deep; the tree walks recurse). */
+export const MAX_XML_DEPTH = 256;
+/** More elements than this is refused (an OPF lists each file of the book twice; office metadata has dozens). */
+export const MAX_XML_ELEMENTS = 200_000;
 
-export function decodeEntities(s: string): string {
-  return s.replace(ENTITY, (m, e: string) => {
-    const k = e.toLowerCase();
-    if (k === 'lt') return '<';
-    if (k === 'gt') return '>';
-    if (k === 'amp') return '&';
-    if (k === 'quot') return '"';
-    if (k === 'apos') return "'";
-    const code = k.startsWith('#x') ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
-    return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-  });
+/** XML that breaks a bound, or (read strictly) is not well-formed; the message names the member or packet. */
+export class XmlReadError extends FailureError {
+  override name = 'XmlReadError';
+}
+
+export interface XmlReadOptions {
+  /** Stop at the first well-formedness error (office metadata), instead of reading past it (OPF, XMP). */
+  strict?: boolean;
+  /** Where problems worth telling are added (an entity declared in a DOCTYPE, which is never expanded). */
+  problems?: string[];
+  maxElements?: number;
+  /** Stop adding text to an element once it holds this many characters. */
+  maxText?: number;
 }
 
 /** Decodes bytes as XML text: UTF-16 by BOM, else UTF-8. */
@@ -41,58 +48,60 @@ export function xmlText(bytes: Uint8Array): string {
   return b.toString('utf8').replace(/^\uFEFF/, '');
 }
 
-/**
- * Parses XML into a tree under a synthetic root. Mismatched end tags close up to the matching open element;
- * unclosed elements are closed at the end: a damaged document yields what could be read.
- */
-export function parseXml(src: string): XmlElement {
-  const root: XmlElement = { name: '', local: '', ns: '', attrs: {}, children: [], text: '' };
-  const stack: Array<{ el: XmlElement; qname: string; scope: Map<string, string> }> = [
-    { el: root, qname: '', scope: new Map([['xml', XML_NS]]) },
-  ];
-  TOKEN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = TOKEN.exec(src))) {
-    const top = stack[stack.length - 1];
-    if (m[1] !== undefined) top.el.text += m[1];
-    else if (m[6] !== undefined) top.el.text += decodeEntities(m[6]);
-    else if (m[7] !== undefined) top.el.text += '<';
-    else if (m[2] !== undefined) {
-      for (let i = stack.length - 1; i > 0; i--) {
-        if (stack[i].qname === m[2]) {
-          stack.length = i;
-          break;
-        }
-      }
-    } else if (m[3] !== undefined) {
-      const scope = new Map(top.scope);
-      const raw: Array<[string, string]> = [];
-      ATTR.lastIndex = 0;
-      let a: RegExpExecArray | null;
-      while ((a = ATTR.exec(m[4] ?? ''))) {
-        const value = decodeEntities(a[2] ?? a[3] ?? '');
-        if (a[1] === 'xmlns') scope.set('', value);
-        else if (a[1].startsWith('xmlns:')) scope.set(a[1].slice(6), value);
-        else raw.push([a[1], value]);
-      }
-      const [prefix, local] = split(m[3]);
-      const ns = scope.get(prefix) ?? (prefix ? prefix + ':' : '');
-      const attrs: Record<string, string> = {};
-      for (const [qn, v] of raw) {
-        const [p, l] = split(qn);
-        attrs[p ? `{${scope.get(p) ?? p + ':'}}${l}` : l] = v;
-      }
-      const el: XmlElement = { name: `{${ns}}${local}`, local, ns, attrs, children: [], text: '' };
-      top.el.children.push(el);
-      if (m[5] !== '/') stack.push({ el, qname: m[3], scope });
-    }
+function element(tag: SaxesTagNS): XmlElement {
+  // An unbound prefix resolves to `prefix:` (saxes gives the bare prefix), so it never matches a real namespace.
+  const ns = tag.prefix !== '' && tag.uri === tag.prefix ? `${tag.prefix}:` : tag.uri;
+  const attrs: Record<string, string> = {};
+  for (const a of Object.values(tag.attributes)) {
+    if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
+    if (a.prefix === '') attrs[a.local] = a.value;
+    else attrs[`{${a.uri === a.prefix ? `${a.prefix}:` : a.uri}}${a.local}`] = a.value;
   }
-  return root;
+  return { name: `{${ns}}${tag.local}`, local: tag.local, ns, attrs, children: [], text: '' };
 }
 
-function split(qname: string): [string, string] {
-  const i = qname.indexOf(':');
-  return i < 0 ? ['', qname] : [qname.slice(0, i), qname.slice(i + 1)];
+/**
+ * Parses XML into a tree under a synthetic root. Read leniently (the default), a mismatched end tag closes up to
+ * the matching open element and unclosed elements are closed at the end: a damaged document yields what could be
+ * read. Size, depth and element count are bounded either way ({@link XmlReadError} naming `member`).
+ */
+export function parseXml(src: string, member = 'XML', opts: XmlReadOptions = {}): XmlElement {
+  if (src.length > MAX_XML_CHARS) throw new XmlReadError(`${member} is ${src.length} characters of XML (more than ${MAX_XML_CHARS}): refused`);
+  const root: XmlElement = { name: '', local: '', ns: '', attrs: {}, children: [], text: '' };
+  const stack: XmlElement[] = [root];
+  const maxElements = opts.maxElements ?? MAX_XML_ELEMENTS;
+  const maxText = opts.maxText ?? Infinity;
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  let count = 0;
+  parser.on('error', (e) => {
+    if (opts.strict) throw new XmlReadError(`${member} is not well-formed XML: ${e.message}`);
+  });
+  parser.on('doctype', (doctype) => {
+    if (/<!ENTITY/i.test(doctype)) opts.problems?.push(`${member} declares entities in its DOCTYPE: not expanded (a billion laughs?)`);
+  });
+  parser.on('opentag', (tag) => {
+    if (++count > maxElements) throw new XmlReadError(`${member} has more than ${maxElements} elements: refused`);
+    if (stack.length > MAX_XML_DEPTH) throw new XmlReadError(`${member} nests elements more than ${MAX_XML_DEPTH} deep: refused`);
+    const el = element(tag);
+    stack[stack.length - 1].children.push(el);
+    stack.push(el);
+  });
+  const addText = (t: string) => {
+    const top = stack[stack.length - 1];
+    if (top.text.length < maxText) top.text += t;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.on('closetag', () => {
+    if (stack.length > 1) stack.pop();
+  });
+  try {
+    parser.write(src.replace(/^\uFEFF/, '')).close();
+  } catch (e) {
+    if (e instanceof XmlReadError) throw e;
+    throw new XmlReadError(`${member} cannot be read as XML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return root;
 }
 
 /** All descendants (depth first) matching a predicate. */

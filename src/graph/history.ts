@@ -1,8 +1,8 @@
 // History and undo from the change log (pure): one record's changes out of patches, and the inverse rows of patches
 // where the store still holds what they did.
 import type { Quad } from '@rdfjs/types';
-import { compareHlc, parseHlc } from './hlc.js';
-import { termToString } from './terms.js';
+import { compareHlcText, parseHlc } from './hlc.js';
+import { termToNQuads } from './terms.js';
 import type { Change, Patch } from './types.js';
 import { ID } from './vocab.js';
 
@@ -47,7 +47,7 @@ export function hlcTime(hlc: string): string {
 
 /** Patches in the order they happened: by clock, then author, then seq. */
 export function inTimeOrder(patches: Patch[]): Patch[] {
-  return [...patches].sort((a, b) => compareHlc(parseHlc(a.hlc)!, parseHlc(b.hlc)!) || (a.author < b.author ? -1 : a.author > b.author ? 1 : a.seq - b.seq));
+  return [...patches].sort((a, b) => compareHlcText(a.hlc, b.hlc) || (a.author < b.author ? -1 : a.author > b.author ? 1 : a.seq - b.seq));
 }
 
 /** One predicate of one subject in one graph: the values a change removed (`from`) and added (`to`), as N-Triples. */
@@ -82,7 +82,7 @@ function fieldsOf(changes: Change[]): FieldChange[] {
     const k = fieldKey(c.quad);
     let f = out.get(k);
     if (!f) out.set(k, (f = { subject: c.quad.subject.value, predicate: c.quad.predicate.value, graph: c.quad.graph.value, from: [], to: [] }));
-    (c.op === 'D' ? f.from : f.to).push(termToString(c.quad.object));
+    (c.op === 'D' ? f.from : f.to).push(termToNQuads(c.quad.object));
   }
   return [...out.values()];
 }
@@ -137,7 +137,7 @@ export function inverseRows(targets: Patch[], all: Patch[], present: (q: Quad) =
         continue;
       }
       const inverse: Change = { op: c.op === 'A' ? 'D' : 'A', quad: c.quad };
-      const rowKey = `${k}\n${termToString(c.quad.object)}`;
+      const rowKey = `${k}\n${termToNQuads(c.quad.object)}`;
       rows.delete(rowKey);
       rows.set(rowKey, inverse);
     }

@@ -24,6 +24,14 @@ export function compareHlc(a: Hlc, b: Hlc): number {
   return a.ms !== b.ms ? a.ms - b.ms : a.counter - b.counter;
 }
 
+/**
+ * compareHlc over stamps as text ("<ms>.<counter>", as patches and PIM revisions carry them); a malformed stamp
+ * counts as zero. Compare stamps with this or compareHlc, never as strings ("10.0" < "9.0" as text).
+ */
+export function compareHlcText(a: string, b: string): number {
+  return compareHlc(parseHlc(a) ?? HLC_ZERO, parseHlc(b) ?? HLC_ZERO);
+}
+
 /** A local event (a commit): the next stamp after `last` at physical time `now`. */
 export function tick(last: Hlc, now: number): Hlc {
   if (now > last.ms) return { ms: now, counter: 0 };

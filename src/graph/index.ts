@@ -1,4 +1,4 @@
-// Owns: vocabulary constants, the store, SPARQL, patches (diff/apply), the change log, version vectors.
+// Owns: vocabulary constants, terms, the store (one StoreBackend interface: whole, paged, reach-only; emits commit events), SPARQL, patches (diff/apply), the change log, snapshots, clocks (HLC, version vectors: one comparator each).
 // May import: base.
 export * from './vocab.js';
 export * from './types.js';
@@ -7,6 +7,6 @@ export { StoreError, StoreLockedError, CorruptLogError, CorruptSnapshotError, Mi
 export { encodePatch, decodePatch, patchProblem, patchId, AUTHOR_RE, DEFAULT_LIMITS, type DecodeLimits } from './patch.js';
 export * as vv from './vv.js';
 export * as hlc from './hlc.js';
-export { quadToNQuads, termToString, quadProblem } from './terms.js';
+export { quadToNQuads, termToNQuads, termLabel, quadProblem } from './terms.js';
 export { skolemIri, rdfFormat, type RdfFormat } from './io.js';
 export { federatedQuery, serviceUrls, FederationError, type FederateOptions } from './federation.js';

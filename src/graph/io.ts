@@ -11,6 +11,7 @@ import { ID } from './vocab.js';
 import { StoreError, ImportError } from './errors.js';
 import { GRAPH_MIME } from './query.js';
 import { dumpChunks } from './snapshot.js';
+import { termToNQuads } from './terms.js';
 import type { Change, ResultFormat } from './types.js';
 
 const { namedNode, quad } = n3.DataFactory;
@@ -47,10 +48,6 @@ function graphTerm(iri: string): oxigraph.NamedNode | oxigraph.BlankNode {
   return iri.startsWith('_:') ? oxigraph.blankNode(iri.slice(2)) : oxigraph.namedNode(iri);
 }
 
-function graphText(g: oxigraph.NamedNode | oxigraph.BlankNode): string {
-  return g.termType === 'NamedNode' ? `<${g.value}>` : `_:${g.value}`;
-}
-
 /** The store (or one graph, by IRI) as text chunks in `format`. Dataset formats keep graph names. */
 export function* exportChunks(store: oxigraph.Store, format: ResultFormat, graph?: string): Generator<string> {
   const g = graph === undefined ? undefined : graphTerm(graph);
@@ -66,7 +63,7 @@ export function* exportChunks(store: oxigraph.Store, format: ResultFormat, graph
       const rows = g ? [g] : (store.query('SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }') as Map<string, oxigraph.Term>[]).map((r) => r.get('g') as oxigraph.NamedNode);
       for (const name of rows) {
         const body = store.dump({ format: 'text/turtle', from_graph_name: name });
-        if (body) yield `${graphText(name)} {\n${body}}\n`;
+        if (body) yield `${termToNQuads(name)} {\n${body}}\n`;
       }
       return;
     }

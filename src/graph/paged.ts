@@ -1,22 +1,21 @@
 // The paged graph: a store too big to hold whole in memory (oxigraph holds ~600-850 bytes per statement). The
-// newest snapshot stays on disk, its lines grouped by predicate and graph (snapshot.ts); the changes since it are
-// held in memory (changes.ts); whole predicates load into one oxigraph store, the working set, when a query or a
-// match needs them, and the least recently used leave it when it would pass its budget. A query its constants
-// narrow to a few lines (reach.ts, narrow.ts; lines found through part-index.ts) runs on a store of those lines,
-// kept for the same query until a change touches its predicates; a query that reaches more than the working set
-// holds runs on a store built for it alone. Writing a snapshot merges the changes into the file's parts.
-import fs from 'node:fs';
-import zlib from 'node:zlib';
+// newest snapshot stays on disk, its lines grouped by predicate and graph (snapshot.ts, paged-snapshot.ts); the
+// changes since it are held in memory (changes.ts); whole predicates load into one oxigraph store, the working set,
+// when a query or a match needs them, and the least recently used leave it when it would pass its budget. A query its
+// constants narrow to a few lines (reach.ts, narrow.ts; lines found through part-index.ts) runs on a store of those
+// lines, kept for the same query until a change touches its predicates; a query that reaches more than the working
+// set holds runs on a store built for it alone. Writing a snapshot merges the changes into the file's parts.
 import oxigraph from 'oxigraph';
-import { lineRange, linesWith, narrow, type PartText } from './narrow.js';
-import { PartIndex, forEachLine } from './part-index.js';
+import { lineRange, linesWith, narrow } from './narrow.js';
 import { constantText, queryReach, type Reach, type Slot } from './reach.js';
 import { runQuery, type QueryOutput } from './query.js';
 import type { QueryContext, ResultFormat } from './types.js';
 import { deleteRows, loadRows, netRows, presentRows, splitRow } from './rows.js';
 import { Changes } from './changes.js';
+import { termToNQuads } from './terms.js';
 import { freeStore as free } from './wasm-memory.js';
-import { checkPart, crcOfRange, dumpGraphs, readPart, readParts, writeSnapshotParts, type Part, type PartData, type SnapshotMeta } from './snapshot.js';
+import { readParts, writeSnapshotParts, type Part, type SnapshotMeta } from './snapshot.js';
+import { NQUADS, PagedSnapshot } from './paged-snapshot.js';
 
 export interface PagedOptions {
   /** Most statements the working set holds (default 200,000: ~170 MB of oxigraph memory at ~850 bytes each). */
@@ -27,16 +26,6 @@ export interface PagedOptions {
 const NARROW_MAX = 1 << 20;
 /** Most statements the stores kept for narrowed queries hold in all. */
 const NARROWED_KEPT = 20_000;
-
-const NQUADS = { format: 'application/n-quads', lenient: true, no_transaction: true } as const;
-
-/** A term's N-Triples text as the snapshot writes it ('' for the default graph). */
-function termText(t: oxigraph.Term): string {
-  if (t.termType === 'NamedNode') return `<${t.value}>`;
-  if (t.termType === 'BlankNode') return `_:${t.value}`;
-  if (t.termType === 'DefaultGraph') return '';
-  return t.toString();
-}
 
 /** A constant whose text in the snapshot is certain (IRIs, plain strings; see reach.ts), else null: not narrowed by. */
 function certain(t: oxigraph.Term | null, variable: string): Slot {
@@ -52,31 +41,15 @@ interface Narrowed {
   bytes: number;
 }
 
-interface Base {
-  file: string;
-  parts: Part[];
-  /** Statements in the snapshot. */
-  quads: number;
-  byPredicate: Map<string, Part[]>;
-  count: Map<string, number>;
-}
-
 export class PagedGraph {
   /** The working set: whole predicates (their current statements), and the snapshot's lines of another shape. */
   private ox = new oxigraph.Store();
   /** What changed since the snapshot. */
   private changes = new Changes();
-  private base!: Base;
+  private base!: PagedSnapshot;
   /** Predicates in the working set, with their last use. */
   private readonly resident = new Map<string, number>();
   private uses = 0;
-  /** Parts read from the snapshot, kept while replaying the log (many patches look up the same parts). */
-  private cache: Map<Part, Buffer> | null = null;
-  /** The snapshot, open while it is the base. */
-  private fd = -1;
-  private indexes = new Map<Part, PartIndex>();
-  /** Parts whose bytes matched their checksum (each is checked before its first use: nothing damaged is served). */
-  private verified = new Set<Part>();
   /**
    * Stores built for narrowed queries, kept for the next run of the same query (by its reach, which the caller
    * keeps per query text) until a change touches one of their predicates: at most NARROWED_KEPT statements in all.
@@ -100,27 +73,16 @@ export class PagedGraph {
   }
 
   private rebase(file: string, parts: Part[], quads: number): void {
-    const byPredicate = new Map<string, Part[]>();
-    const count = new Map<string, number>();
-    for (const part of parts) {
-      const list = byPredicate.get(part[0]);
-      if (list) list.push(part);
-      else byPredicate.set(part[0], [part]);
-      count.set(part[0], (count.get(part[0]) ?? 0) + part[3]);
-    }
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = fs.openSync(file, 'r');
-    this.indexes = new Map();
-    this.verified = new Set();
-    this.base = { file, parts, quads, byPredicate, count };
+    this.base?.close();
+    this.base = new PagedSnapshot(file, parts, quads);
     this.changes = new Changes();
-    this.loadOther(byPredicate);
+    this.loadOther(this.base.byPredicate);
   }
 
   /** Lines of another shape (a subject that is not an IRI): none in a store that refuses blank nodes; always held. */
   private loadOther(byPredicate: Map<string, Part[]>): void {
     if (!this.resident.has('') && byPredicate.has('')) {
-      this.ox.load(this.chunks(byPredicate.get('')!), NQUADS);
+      this.ox.load(this.base.chunks(byPredicate.get('')!), NQUADS);
       this.resident.set('', Infinity);
     }
   }
@@ -139,39 +101,7 @@ export class PagedGraph {
 
   /** Release the snapshot file. */
   close(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  /** Throws CorruptSnapshotError, naming the file and the part, unless every one of `parts` matches its checksum. */
-  private check(parts: Iterable<Part>): void {
-    for (const part of parts) {
-      if (this.verified.has(part)) continue;
-      checkPart(this.base.file, part, crcOfRange(this.fd, part[1], part[2]));
-      this.verified.add(part);
-    }
-  }
-
-  /** Parts of the snapshot, each read only when a search needs all its lines, and indexed for finding a few. */
-  private read(parts: Part[]): PartText[] {
-    this.check(parts);
-    return parts.map((part) => {
-      const bytes = () => {
-        let buf = this.cache?.get(part);
-        if (!buf) {
-          buf = readPart(this.fd, part[1], part[2]);
-          this.cache?.set(part, buf);
-        }
-        return buf;
-      };
-      let index = this.indexes.get(part);
-      if (!index) {
-        index = new PartIndex(this.fd, part[1], part[2], part[0], part[4]);
-        this.indexes.set(part, index);
-      }
-      const found = index;
-      return { predicate: part[0], graph: part[4], buf: bytes, find: (which: 's' | 'o', value: string) => found.find(which, value), count: (which: 's' | 'o', value: string) => found.count(which, value) };
-    });
+    this.base.close();
   }
 
   private count(p: string): number {
@@ -184,12 +114,7 @@ export class PagedGraph {
 
   /** Run `fn` with the snapshot's parts kept in memory once read (the log's replay). */
   withPartsCached<T>(fn: () => T): T {
-    this.cache = new Map();
-    try {
-      return fn();
-    } finally {
-      this.cache = null;
-    }
+    return this.base.withPartsCached(fn);
   }
 
   /** Which of these rows (`s p o [g]`, N-Quads terms, no final dot) are held now, by index. */
@@ -226,7 +151,7 @@ export class PagedGraph {
       const escaped = [...graphs].some((g) => g.includes('\\'));
       const parts = this.base.byPredicate.get(p)?.filter((x) => escaped || x[4].includes('\\') || graphs.has(x[4]));
       if (!parts?.length) continue;
-      const read = this.read(parts);
+      const read = this.base.read(parts);
       const lines = linesWith(read, read.map((_, k) => k), 's', new Set(ids.map((i) => rows[i][0])));
       if (!lines.length) continue;
       const tmp = new oxigraph.Store();
@@ -337,10 +262,10 @@ export class PagedGraph {
 
   /** The statements matching a pattern (null: any). */
   match(s: oxigraph.Term | null, p: oxigraph.Term | null, o: oxigraph.Term | null, g: oxigraph.Term | null): oxigraph.Quad[] {
-    const preds = p ? [termText(p)] : this.predicates();
+    const preds = p ? [termToNQuads(p)] : this.predicates();
     const reach: Reach = { all: new Set(), patterns: preds.map((x) => ({ p: x, s: certain(s, '?s'), o: certain(o, '?o'), joins: false })) };
     const t = (x: oxigraph.Term | null) => x as never;
-    const store = this.storeFor(reach, g ? termText(g) : undefined);
+    const store = this.storeFor(reach, g ? termToNQuads(g) : undefined);
     try {
       return store.match(t(s), t(p), t(o), t(g));
     } finally {
@@ -364,9 +289,9 @@ export class PagedGraph {
         each(predicate, buf.toString('utf8', start, r.sEnd), buf.toString('utf8', r.oStart, r.oEnd));
       };
     };
-    this.check(this.base.parts.filter((x) => want.has(x[0])));
-    for (const [predicate, offset, length, , graph] of this.base.parts) {
-      if (want.has(predicate)) forEachLine(this.fd, offset, length, emit(predicate, graph));
+    this.base.check(this.base.parts.filter((x) => want.has(x[0])));
+    for (const part of this.base.parts) {
+      if (want.has(part[0])) this.base.eachLine(part, emit(part[0], part[4]));
     }
     if (!preds.some((p) => this.changes.added(p))) return;
     for (const [graph, byPred] of this.changes.addedLines()) {
@@ -412,30 +337,16 @@ export class PagedGraph {
       }
     }
     const parts = missing.flatMap((p) => this.base.byPredicate.get(p) ?? []);
-    if (parts.length) this.ox.load(this.chunks(parts), NQUADS);
+    if (parts.length) this.ox.load(this.base.chunks(parts), NQUADS);
     this.changes.applyTo(this.ox, new Set(missing));
     for (const p of missing) this.resident.set(p, ticks.get(p) ?? use);
-  }
-
-  /** The parts' text in slices of 1 MiB, read as loaded (a buffer of a whole part would stay in the process's memory after). */
-  private *chunks(parts: Part[]): Generator<Buffer> {
-    this.check(parts); // before anything is yielded: a store is never loaded with part of a damaged part
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (const [, offset, length] of parts) {
-      for (let at = 0; at < length; ) {
-        const n = fs.readSync(this.fd, buf, 0, Math.min(buf.length, length - at), offset + at);
-        if (n === 0) throw new Error('a snapshot part ends early');
-        at += n;
-        yield buf.subarray(0, n);
-      }
-    }
   }
 
   /** The snapshot's lines `reach` may need (null: all of the predicates'), per part: 'all', some, or none. */
   private narrowed(reach: Reach | null, preds: string[], graph?: string): Narrowed {
     const want = new Set(preds);
     const parts = this.base.parts.filter((x) => (x[0] === '' || want.has(x[0])) && (graph === undefined || x[4] === graph));
-    const chosen = reach ? narrow(reach, this.read(parts), new Set(this.changes.addedPredicates())) : parts.map(() => 'all' as const);
+    const chosen = reach ? narrow(reach, this.base.read(parts), new Set(this.changes.addedPredicates())) : parts.map(() => 'all' as const);
     return { parts, chosen, bytes: chosen.reduce((n, x) => n + (x instanceof Buffer ? x.length : 0), 0) };
   }
 
@@ -444,7 +355,7 @@ export class PagedGraph {
     const self = this;
     function* text(): Generator<Buffer> {
       for (const [i, x] of n.chosen.entries()) {
-        if (x === 'all') yield* self.chunks([n.parts[i]]);
+        if (x === 'all') yield* self.base.chunks([n.parts[i]]);
         else if (x?.length) yield x;
       }
     }
@@ -456,7 +367,7 @@ export class PagedGraph {
 
   /** Write a snapshot merging the changes into the parts of the current one; the changes are then empty. */
   async writeSnapshot(dir: string, meta: Omit<SnapshotMeta, 'quads' | 'created'>): Promise<void> {
-    const info = await writeSnapshotParts(dir, { ...meta, quads: this.size }, this.mergedParts());
+    const info = await writeSnapshotParts(dir, { ...meta, quads: this.size }, this.base.merged(this.changes));
     const parts = readParts(info.file, info.meta);
     if (!parts) throw new Error(`the snapshot just written (${info.file}) has no index of its parts`);
     this.rebase(info.file, parts, info.meta.quads);
@@ -464,37 +375,7 @@ export class PagedGraph {
 
   /** Everything (or one graph's, N-Triples text) as N-Quads text, streamed: the snapshot's parts with the changes merged. */
   *nquads(graph?: string): Generator<Buffer | string> {
-    for (const part of this.mergedParts(graph)) yield part.data;
+    for (const part of this.base.merged(this.changes, graph)) yield part.data;
   }
 
-  /** The snapshot's parts (only `graph`'s when given) with the changes merged, and the parts only changes hold. */
-  private *mergedParts(only?: string): Generator<PartData> {
-    const added = this.changes.addedLines(only); // graph → predicate → lines
-    const deleted = this.changes.deletedParts();
-    const fd = fs.openSync(this.base.file, 'r');
-    try {
-      for (const part of this.base.parts) {
-        const [predicate, offset, length, , graph] = part;
-        if (only !== undefined && graph !== only) continue;
-        let data: Buffer | string = readPart(fd, offset, length);
-        checkPart(this.base.file, part, zlib.crc32(data)); // an export or the next snapshot never carries a damaged part
-        if (predicate !== '' && deleted.has(`${graph} ${predicate}`)) {
-          const tmp = new oxigraph.Store();
-          tmp.load(data, NQUADS);
-          this.changes.removeDeleted(tmp, predicate, graph);
-          data = [...dumpGraphs(tmp)].map((x) => x.text).join('');
-          free(tmp);
-        }
-        const more = added.get(graph)?.get(predicate);
-        if (more) {
-          added.get(graph)!.delete(predicate);
-          data = Buffer.concat([typeof data === 'string' ? Buffer.from(data) : data, Buffer.from(more.join(''))]);
-        }
-        yield { graph, predicate, data };
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-    for (const [graph, byPred] of added) for (const [predicate, lines] of byPred) yield { graph, predicate, data: lines.join('') };
-  }
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import oxigraph from 'oxigraph';
-import { segmentName, segmentNames } from './changelog.js';
+import { segmentNames } from './changelog.js';
 import { CorruptLogError, CorruptSnapshotError, MissingSnapshotError, StoreLockedError } from './errors.js';
 import { HLC_ZERO, formatHlc, maxHlc, parseHlc } from './hlc.js';
 import { judge, keepAside, recordsAfter } from './log-format.js';

@@ -6,12 +6,13 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import oxigraph from 'oxigraph';
-import { fsyncDir } from './changelog.js';
+import { isAtomicTemp, writeFileAtomic } from '../base/index.js';
 import { CorruptSnapshotError } from './errors.js';
 import { HEADER_PREFIX, PARTS_AT_PREFIX, PARTS_PREFIX, checkPart, hex, readHeader, readPart, readParts, verifySnapshot, type Part, type SnapshotMeta } from './snapshot-format.js';
 import { linePredicate, reachesPredicate, type Reach } from './reach.js';
 import { narrow, partBytes } from './narrow.js';
 import { reserveWasmMemory } from './wasm-memory.js';
+import { termToNQuads } from './terms.js';
 export { checkPart, crcOfRange, readHead, readHeader, readPart, readParts, verifySnapshot, type Part, type SnapshotMeta } from './snapshot-format.js';
 
 const SNAP_RE = /^snapshot-(\d{12})\.nq$/;
@@ -25,10 +26,6 @@ export interface SnapshotInfo {
   checked?: boolean;
 }
 
-function termText(t: oxigraph.Term): string {
-  return t.termType === 'NamedNode' ? `<${t.value}>` : `_:${t.value}`;
-}
-
 /** Every graph of the store as N-Quads text, one chunk per graph (the default graph first), with the graph's text ('' for the default graph). */
 export function* dumpGraphs(store: oxigraph.Store, graphs?: Array<oxigraph.NamedNode | oxigraph.BlankNode | oxigraph.DefaultGraph>): Generator<{ graph: string; text: string }> {
   const list = graphs ?? [oxigraph.defaultGraph(), ...namedGraphs(store)];
@@ -36,7 +33,7 @@ export function* dumpGraphs(store: oxigraph.Store, graphs?: Array<oxigraph.Named
     const text = store.dump({ format: 'application/n-triples', from_graph_name: g });
     if (!text) continue;
     if (g.termType === 'DefaultGraph') yield { graph: '', text };
-    else yield { graph: termText(g), text: text.replace(/ \.\n/g, ` ${termText(g)} .\n`) };
+    else yield { graph: termToNQuads(g), text: text.replace(/ \.\n/g, ` ${termToNQuads(g)} .\n`) };
   }
 }
 
@@ -51,19 +48,19 @@ export function namedGraphs(store: oxigraph.Store): Array<oxigraph.NamedNode | o
   return rows.map((r) => r.get('g') as oxigraph.NamedNode | oxigraph.BlankNode);
 }
 
+/** Leftovers of a snapshot write that never finished: the atomic writer's temp files, and an older version's `.nq.tmp`. */
+async function removeTemps(dir: string): Promise<void> {
+  for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if (n.endsWith('.nq.tmp') || (isAtomicTemp(n) && n.startsWith('.snapshot-'))) await fsp.rm(path.join(dir, n), { force: true });
+  }
+}
+
 async function listSnapshots(dir: string): Promise<string[]> {
   try {
     return (await fsp.readdir(dir)).filter((n) => SNAP_RE.test(n)).sort();
   } catch {
     return [];
   }
-}
-
-/** Writes all of `text` and returns its length in bytes: a write on a filling disk may be short without an error (the next one then fails with ENOSPC). */
-async function writeAll(fh: fsp.FileHandle, text: string | Buffer): Promise<number> {
-  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off, null)).bytesWritten;
-  return buf.length;
 }
 
 /** The lines of one graph's N-Quads text (each with its newline), grouped by predicate in first-seen order. */
@@ -117,35 +114,10 @@ export async function writeSnapshotParts(dir: string, meta: Omit<SnapshotMeta, '
   const existing = await listSnapshots(dir);
   const next = existing.length ? Number(SNAP_RE.exec(existing[existing.length - 1])![1]) + 1 : 1;
   const file = path.join(dir, `snapshot-${String(next).padStart(12, '0')}.nq`);
-  const tmp = `${file}.tmp`;
   const full: SnapshotMeta = { ...meta, created: new Date().toISOString() };
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    const header = `${HEADER_PREFIX}${JSON.stringify(full)}\n`;
-    let offset = await writeAll(fh, header);
-    const index: Part[] = [];
-    let quads = 0;
-    for (const { graph, predicate, data } of parts) {
-      const lines = countLines(data);
-      if (!lines) continue;
-      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      const length = await writeAll(fh, buf);
-      index.push([predicate, offset, length, lines, graph, zlib.crc32(buf)]);
-      offset += length;
-      quads += lines;
-    }
-    if (quads !== full.quads) throw new Error(`a snapshot of ${full.quads} quads was given ${quads} lines`);
-    const partsLine = `${PARTS_PREFIX}${JSON.stringify(index)}\n`;
-    await writeAll(fh, `${partsLine}${PARTS_AT_PREFIX}${String(offset).padStart(16, '0')} ${hex(zlib.crc32(header))} ${hex(zlib.crc32(partsLine))}\n`);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await fsp.rm(tmp, { force: true }); // a failed snapshot (a full disk) leaves no half file taking the space
-    throw e;
-  }
-  await fh.close();
-  await fsp.rename(tmp, file);
-  await fsyncDir(dir);
+  // the one atomic writer: a temp file beside it, fsync'd, renamed, the folder fsync'd; removed if anything fails
+  // (a full disk leaves no half file taking the space). The mode is what an open() for writing gave it before.
+  await writeFileAtomic(file, snapshotText(full, parts), { mode: 0o666 });
   try {
     verifySnapshot(file); // read back before the older snapshot (and, after, log segments) may go
   } catch (e) {
@@ -154,6 +126,27 @@ export async function writeSnapshotParts(dir: string, meta: Omit<SnapshotMeta, '
   }
   for (const old of existing) await fsp.rm(path.join(dir, old), { force: true });
   return { file, meta: full };
+}
+
+/** A snapshot's bytes: the header, each part (its offset, lines and CRC32 noted as it goes by), then the index of parts. */
+function* snapshotText(full: SnapshotMeta, parts: Iterable<PartData>): Generator<Buffer> {
+  const header = Buffer.from(`${HEADER_PREFIX}${JSON.stringify(full)}\n`, 'utf8');
+  yield header;
+  let offset = header.length;
+  const index: Part[] = [];
+  let quads = 0;
+  for (const { graph, predicate, data } of parts) {
+    const lines = countLines(data);
+    if (!lines) continue;
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    index.push([predicate, offset, buf.length, lines, graph, zlib.crc32(buf)]);
+    yield buf;
+    offset += buf.length;
+    quads += lines;
+  }
+  if (quads !== full.quads) throw new Error(`a snapshot of ${full.quads} quads was given ${quads} lines`);
+  const partsLine = `${PARTS_PREFIX}${JSON.stringify(index)}\n`;
+  yield Buffer.from(`${partsLine}${PARTS_AT_PREFIX}${String(offset).padStart(16, '0')} ${hex(zlib.crc32(header))} ${hex(zlib.crc32(partsLine))}\n`, 'utf8');
 }
 
 function* fileChunks(file: string, size = 8 << 20): Generator<Uint8Array> {
@@ -191,7 +184,7 @@ function reachedChunks(file: string, parts: Part[], reach: Reach, dirty: Set<str
 
 /** The newest snapshot, its header and its index of parts (null for a snapshot without one), without loading it; null when there is none. */
 export async function latestSnapshot(dir: string): Promise<{ file: string; meta: SnapshotMeta; parts: Part[] | null } | null> {
-  for (const n of await fsp.readdir(dir).catch(() => [] as string[])) if (n.endsWith('.nq.tmp')) await fsp.rm(path.join(dir, n), { force: true });
+  await removeTemps(dir);
   const names = await listSnapshots(dir);
   if (!names.length) return null;
   const file = path.join(dir, names[names.length - 1]);
@@ -216,7 +209,7 @@ export async function latestSnapshotMeta(dir: string): Promise<SnapshotMeta | nu
  * `dirty`: the predicates the log after the snapshot adds statements of (narrow.ts).
  */
 export async function loadLatestSnapshot(dir: string, store: oxigraph.Store, reach?: Reach, dirty = new Set<string>()): Promise<SnapshotInfo | null> {
-  for (const n of await fsp.readdir(dir).catch(() => [] as string[])) if (n.endsWith('.nq.tmp')) await fsp.rm(path.join(dir, n), { force: true });
+  await removeTemps(dir);
   const names = await listSnapshots(dir);
   if (!names.length) return null;
   const file = path.join(dir, names[names.length - 1]);

@@ -2,98 +2,34 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import n3 from 'n3';
-import oxigraph from 'oxigraph';
 import type { Quad, Term } from '@rdfjs/types';
-import { ChangeLog, type TornTail } from './changelog.js';
+import type { ChangeLog, TornTail } from './changelog.js';
 import { PatchError, StoreError, StoreLockedError } from './errors.js';
 import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
-import { exportChunks, exportToFile, importInBatches, writeChunks, type ImportOptions } from './io.js';
+import { importInBatches, type ImportOptions } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
 import { acquirePidLock, type PidLock } from '../base/lock.js';
 import { Emitter } from '../base/events.js';
-import { runQuery, type QueryOutput } from './query.js';
-import { dumpChunks, latestSnapshot, latestSnapshotMeta, loadLatestSnapshot, writeSnapshot, type Part } from './snapshot.js';
-import { PagedGraph } from './paged.js';
+import type { QueryOutput } from './query.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, QueryContext, ResultFormat, VersionVector } from './types.js';
 import { graphAuthor, graphIri } from './vocab.js';
 import { stateRecords } from './state.js';
-import { replayLog } from './replay.js';
-import { freeStore } from './wasm-memory.js';
-import { linePredicate, type Reach } from './reach.js';
-import { applyNet, applyRows, netRows, presentRows } from './rows.js';
+import type { PagedSnapshotInfo, StoreBackend } from './backend.js';
+import { openBackend } from './backend-open.js';
+import { PagedBackend } from './backend-paged.js';
+import { WholeBackend } from './backend-whole.js';
+import { pagedAbove, type OpenOptions } from './store-options.js';
 
 export type { QueryOutput } from './query.js';
+export type { OpenOptions } from './store-options.js';
 
-const { namedNode, blankNode, literal, quad, defaultGraph } = n3.DataFactory;
+const { namedNode } = n3.DataFactory;
 const TRUSTED = { maxBytes: 1 << 30, maxRows: 1 << 30, maxTermLength: 1 << 30 };
-
-export interface OpenOptions {
-  /** The store folder (created if missing). */
-  dir: string;
-  /** This node's id: the author of its patches (letters, digits, `._~-`). */
-  nodeId: string;
-  /** Start a new log segment past this size (default 16 MiB). */
-  segmentBytes?: number;
-  /** Take a snapshot automatically once this much log was written since the last one (default 128 MiB). */
-  snapshotEveryBytes?: number;
-  /** Covered log segments kept after a snapshot, for peers a little behind (default 2). */
-  keepSegments?: number;
-  /** Most text per full-state record (replaceAuthor; default 32 MiB). */
-  statePartBytes?: number;
-  /**
-   * Load only the statements this reach can match (see reach.ts): a store for one query, which answers it as the
-   * whole store would, and refuses everything else (changes, exports, matches, snapshots).
-   */
-  reach?: Reach;
-  /**
-   * Keep the store on disk, and in memory only the changes since its snapshot and a working set, when the snapshot
-   * holds more than this many statements (default 500,000; paged.ts). A store opened smaller stays whole.
-   */
-  pagedAbove?: number;
-  /** Most statements a paged store's working set holds (default 200,000). */
-  workingSet?: number;
-  /** Read only: the log is neither truncated nor appended to, no snapshot is written (a query's or an export's store). */
-  readOnly?: boolean;
-  /** Where damaged bytes found on open are copied (default `<dir>/damaged`; the node uses `HOME/damaged`). */
-  damagedDir?: string;
-  /** A paged store writes a snapshot once this many statements changed since the last (default 100,000: the changes are held in memory). */
-  pagedChanges?: number;
-}
 
 export type { ImportOptions } from './io.js';
 
-function oxToN3(t: oxigraph.Term): Term {
-  switch (t.termType) {
-    case 'NamedNode':
-      return namedNode(t.value);
-    case 'BlankNode':
-      return blankNode(t.value);
-    case 'Literal':
-      return literal(t.value, t.language || namedNode(t.datatype.value));
-    case 'DefaultGraph':
-      return defaultGraph();
-    case 'Quad':
-      return quad(oxToN3(t.subject) as Quad['subject'], oxToN3(t.predicate) as Quad['predicate'], oxToN3(t.object) as Quad['object']);
-    default:
-      throw new StoreError(`unexpected term type ${t.termType}`);
-  }
-}
-
-/** OpenOptions.pagedAbove, else $SEMSYNC_PAGED_ABOVE (a number: tests run whole suites paged with it), else 500,000. */
-function pagedAbove(opts: OpenOptions): number {
-  const env = Number(process.env.SEMSYNC_PAGED_ABOVE);
-  return opts.pagedAbove ?? (process.env.SEMSYNC_PAGED_ABOVE && Number.isFinite(env) ? env : 500_000);
-}
-
-/** A graph term's N-Triples text ('' for the default graph), as snapshots write it. */
-function graphText(g: Term): string {
-  if (g.termType === 'DefaultGraph') return '';
-  return g.termType === 'BlankNode' ? `_:${g.value}` : `<${g.value}>`;
-}
-
 /** Blank nodes never enter the store: oxigraph relabels them on load, and they cannot sync (derive an IRI instead). */
-
 function blankProblem(q: Quad): string | null {
   return [q.subject, q.object, q.graph].some((t) => t.termType === 'BlankNode')
     ? 'blank nodes are not stored (they cannot sync): derive a stable IRI, see vocab.ts'
@@ -113,20 +49,17 @@ export class GraphStore {
   private bytesSinceSnapshot = 0;
   /** Per author, the seq of its latest full-state record in the log (patches before it cannot be replayed to peers). */
   private stateAt = new Map<string, number>();
-  /** The patches the newest snapshot holds (a paged store: what its changes are since). */
-  private snapshotVv: VersionVector = {};
 
   private constructor(
     readonly nodeId: string,
     readonly dir: string,
-    private ox: oxigraph.Store,
+    /** Where the statements are held: whole, paged or reach-only (backend.ts), chosen on open; a whole one may become paged. */
+    private backend: StoreBackend,
     private vv: VersionVector,
     private clock: Hlc,
     private readonly log: ChangeLog,
     private readonly lock: PidLock,
     private readonly opts: OpenOptions,
-    /** A store too big to hold whole: on disk, with a working set in `ox` (paged.ts); null when `ox` holds everything. */
-    private paged: PagedGraph | null,
   ) {}
 
   /** An append that never finished at the end of the log when the store was opened (dropped; cut off unless opened for one query), if any. */
@@ -142,34 +75,12 @@ export class GraphStore {
     const got = acquirePidLock(path.join(dir, 'LOCK'));
     if ('owner' in got) throw new StoreLockedError(dir, got.owner.pid);
     try {
-      const ox = new oxigraph.Store();
-      const reach = opts.reach;
-      const latest = reach ? null : await latestSnapshot(dir);
-      const paged = latest?.parts && latest.meta.quads > pagedAbove(opts) ? new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: opts.workingSet }) : null;
-      // For one query's reach, the log is read first: what it adds decides how far the snapshot may be narrowed.
-      const snap = reach || paged ? null : await loadLatestSnapshot(dir, ox);
-      const head = reach ? await latestSnapshotMeta(dir) : (latest?.meta ?? null);
-      const pending: string[] = [];
-      const apply = (t: string) => {
-        if (reach) pending.push(t);
-        else if (paged) paged.apply(t);
-        else applyRows(ox, t);
-      };
-      const replay = () => replayLog(dir, head, apply, { segmentBytes: opts.segmentBytes, readOnly: reach !== undefined || opts.readOnly === true, damagedDir: opts.damagedDir ?? path.join(dir, 'damaged') });
-      const { log, vv, clock, replayed, stateAt } = paged ? await paged.withPartsCached(replay) : await replay();
-      if (reach) {
-        // A row whose predicate is not of our shape ('') is kept on replay; it dirties nothing a pattern names.
-        const nets = pending.map(netRows);
-        const dirty = new Set<string>();
-        for (const net of nets) for (const row of net.adds) dirty.add(linePredicate(row) ?? '');
-        await loadLatestSnapshot(dir, ox, reach, dirty);
-        for (const net of nets) applyNet(ox, net, reach);
-      }
-      const store = new GraphStore(opts.nodeId, dir, ox, vv, clock, log, got.lock, opts, paged);
-      // A snapshot from before snapshots were indexed by predicate or checksummed is rewritten on close (cold queries need the index).
-      store.bytesSinceSnapshot = snap && !(snap.indexed && snap.checked) ? Math.max(replayed, (4 << 20) + 1) : replayed;
+      const { backend, replayed, stale } = await openBackend(dir, opts);
+      const { log, vv, clock, stateAt } = replayed;
+      const store = new GraphStore(opts.nodeId, dir, backend, vv, clock, log, got.lock, opts);
+      // A snapshot of an older format is rewritten on close (cold queries need its index).
+      store.bytesSinceSnapshot = stale ? Math.max(replayed.replayed, (4 << 20) + 1) : replayed.replayed;
       store.stateAt = stateAt;
-      store.snapshotVv = { ...(head?.vv ?? {}) };
       return store;
     } catch (e) {
       got.lock.release();
@@ -178,17 +89,17 @@ export class GraphStore {
   }
 
   get size(): number {
-    return this.paged ? this.paged.size : this.ox.size;
+    return this.backend.size;
   }
 
   /** Statements held in memory: all of them, or a paged store's working set. */
   get holding(): number {
-    return this.paged ? this.paged.holding : this.ox.size;
+    return this.backend.holding;
   }
 
   /** Whether this store holds only a query's reach (OpenOptions.reach). */
   get partial(): boolean {
-    return this.opts.reach !== undefined;
+    return this.backend.partial;
   }
 
   /** Refuses what a store holding only one query's reach cannot do right. */
@@ -225,7 +136,7 @@ export class GraphStore {
     }
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const present = this.paged ? this.paged.present(keys) : presentRows(this.ox, keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
+    const present = this.backend.present(keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
     const net: Change[] = [];
     const lines: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -241,7 +152,7 @@ export class GraphStore {
     const head = encodePatch({ ...patch, changes: [] });
     const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
     await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
-    this.apply(text, true);
+    this.backend.apply(text, true);
     this.vv[this.nodeId] = seq;
     this.clock = clock;
     await this.afterWrite(text.length);
@@ -261,7 +172,7 @@ export class GraphStore {
       if (patch.seq > have + 1) return 'gap';
       const text = encodePatch(patch);
       await this.log.append([{ payload: Buffer.from(text), author: patch.author, seq: patch.seq }]);
-      this.apply(text);
+      this.backend.apply(text, false);
       this.vv[patch.author] = patch.seq;
       this.clock = receive(this.clock, parseHlc(patch.hlc)!, Date.now());
       await this.afterWrite(text.length);
@@ -291,7 +202,7 @@ export class GraphStore {
       for (const q of quads) want.set(quadTerms(q), true);
       const rows: string[] = [];
       const prefix = graphIri(author, '').value;
-      for (const g of this.graphNames()) {
+      for (const g of this.backend.graphNames()) {
         if (!g.startsWith(prefix)) continue;
         for (const x of this.match(null, null, null, namedNode(g))) {
           const k = quadTerms(x);
@@ -303,7 +214,7 @@ export class GraphStore {
       const texts = stateRecords(author, seq, hlc, have, rows, this.opts.statePartBytes);
       rows.length = 0;
       await this.log.append(texts.map((t) => ({ payload: Buffer.from(t), author, seq })));
-      for (const t of texts) this.apply(t, true);
+      for (const t of texts) this.backend.apply(t, true);
       this.vv[author] = seq;
       this.stateAt.set(author, seq);
       this.clock = receive(this.clock, parseHlc(hlc)!, Date.now());
@@ -312,42 +223,26 @@ export class GraphStore {
     });
   }
 
-  /** Apply an encoded patch already logged. `known`: each of its rows changes something (checked against the store). */
-  private apply(text: string, known = false): void {
-    if (this.paged) this.paged.apply(text, known);
-    else applyRows(this.ox, text);
-  }
-
-  /** The IRIs of the named graphs that may hold statements. */
-  private graphNames(): string[] {
-    if (this.paged) return this.paged.graphs().filter((g) => g.startsWith('<')).map((g) => g.slice(1, -1));
-    const graphs = JSON.parse(this.ox.query('SELECT DISTINCT ?g WHERE { GRAPH ?g { } }', { results_format: 'application/sparql-results+json' }) as string) as { results: { bindings: Array<{ g: { value: string } }> } };
-    return graphs.results.bindings.map((b) => b.g.value);
-  }
-
   private async afterWrite(bytes: number): Promise<void> {
     this.bytesSinceSnapshot += bytes;
-    if (!this.paged && !this.partial && this.ox.size > pagedAbove(this.opts)) return this.pageOut();
-    const due = this.paged ? this.paged.changed >= (this.opts.pagedChanges ?? 100_000) : false;
-    if (due || this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
+    if (this.backend instanceof WholeBackend && this.backend.size > pagedAbove(this.opts)) return this.pageOut(this.backend);
+    if (this.backend.snapshotDue() || this.bytesSinceSnapshot >= (this.opts.snapshotEveryBytes ?? 128 << 20)) await this.snapshotBestEffort();
   }
 
   /**
    * A whole store grown past `pagedAbove` becomes paged: a snapshot, then everything but the working set leaves
    * memory (oxigraph's freed memory then serves the working set and the changes; the process does not shrink).
    */
-  private async pageOut(): Promise<void> {
+  private async pageOut(whole: WholeBackend): Promise<void> {
     try {
       await this.snapshotNow();
     } catch {
       return; // a snapshot only bounds recovery (a full disk): stay whole, the next write tries again
     }
-    const latest = await latestSnapshot(this.dir);
-    if (!latest?.parts || latest.meta.quads !== this.ox.size) return;
-    this.paged = new PagedGraph(latest.file, latest.parts, latest.meta.quads, { budget: this.opts.workingSet });
-    this.snapshotVv = { ...latest.meta.vv };
-    freeStore(this.ox);
-    this.ox = new oxigraph.Store();
+    const paged = await PagedBackend.fromLatest(this.dir, whole.size, this.opts);
+    if (!paged) return;
+    this.backend = paged;
+    whole.free();
   }
 
   /** A snapshot only bounds recovery time: the change is already durable in the log, so a failure (a full disk) must not fail it; the next trigger retries. */
@@ -416,27 +311,15 @@ export class GraphStore {
   /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */
   match(s?: Term | null, p?: Term | null, o?: Term | null, g?: Term | null): Quad[] {
     this.whole('match statements');
-    const t = (x?: Term | null) => (x ? (oxigraph.fromTerm(x) as oxigraph.Term) : null);
-    if (!s && !p && !o) {
-      // A whole graph (or everything): dumped as text and parsed, ~50x faster than a wasm object per term.
-      const out: Quad[] = [];
-      const parser = () => new n3.Parser({ format: 'N-Quads' });
-      // A paged store streams its parts with the changes merged (no store of them all is built).
-      const chunks = this.paged ? this.paged.nquads(g ? graphText(g) : undefined) : dumpChunks(this.ox, g ? [t(g) as oxigraph.NamedNode | oxigraph.DefaultGraph] : undefined);
-      for (const text of chunks) for (const x of parser().parse(text.toString())) out.push(x);
-      return out;
-    }
-    return (this.paged ? this.paged.match(t(s), t(p), t(o), t(g)) : this.ox.match(t(s), t(p), t(o), t(g))).map(
-      (x) => quad(oxToN3(x.subject) as Quad['subject'], oxToN3(x.predicate) as Quad['predicate'], oxToN3(x.object) as Quad['object'], oxToN3(x.graph) as Quad['graph']),
-    );
+    return this.backend.match(s, p, o, g);
   }
 
   /**
    * A paged store's snapshot (file, index of parts, statements) and the patches it holds, so that another thread
    * can open its own paged replica and catch up with patchesSince(vv); null for a store held whole.
    */
-  get pagedSnapshot(): { file: string; parts: Part[]; quads: number; vv: VersionVector } | null {
-    return this.paged ? { ...this.paged.snapshot, vv: { ...this.snapshotVv } } : null;
+  get pagedSnapshot(): PagedSnapshotInfo | null {
+    return this.backend.pagedSnapshot;
   }
 
   /**
@@ -444,54 +327,30 @@ export class GraphStore {
    * loading into memory. A whole store answers the same with a query.
    */
   get scans(): boolean {
-    return this.paged !== null;
+    return this.backend.scans;
   }
 
   /** Every statement of these predicates (IRIs), streamed from disk: `each(p, s, o)`, subject and object in N-Triples syntax. Paged stores only (see scans). */
   scan(predicates: string[], each: (p: string, s: string, o: string) => void): void {
-    if (!this.paged) throw new StoreError('Only a paged store streams statements; query a whole store.');
-    this.paged.scan(predicates.map((p) => `<${p}>`), each);
+    this.backend.scan(predicates, each);
   }
 
   /** A read-only SPARQL 1.1 query over the union of all graphs (or the context's dataset), with our prefixes predeclared. */
   query(sparql: string, opts: { format?: ResultFormat; context?: QueryContext } = {}): QueryOutput {
-    return this.paged ? this.paged.query(sparql, opts.format, opts.context) : runQuery(this.ox, sparql, opts.format, opts.context);
-  }
-
-  /** The store to export from: everything (or one graph) in one oxigraph store. */
-  private exportSource(graph?: string): oxigraph.Store {
-    if (!this.paged) return this.ox;
-    return this.paged.storeFor(null, this.graphArg(graph));
-  }
-
-  /** An export's graph (an IRI, or `_:` and a label) as N-Triples text. */
-  private graphArg(graph?: string): string | undefined {
-    return graph === undefined ? undefined : graph.startsWith('_:') ? graph : `<${graph}>`;
+    return this.backend.query(sparql, opts.format, opts.context);
   }
 
   /** Everything (or one graph, by IRI) as text in `format`. For big stores prefer exportTo. */
   export(format: ResultFormat, opts: { graph?: string } = {}): string {
     this.whole('export');
-    if (this.paged && format === 'nquads') return [...this.paged.nquads(this.graphArg(opts.graph))].map((x) => x.toString()).join('');
-    const src = this.exportSource(opts.graph);
-    try {
-      return [...exportChunks(src, format, opts.graph)].join('');
-    } finally {
-      this.paged?.release(src);
-    }
+    return this.backend.exportText(format, opts.graph);
   }
 
   /** Stream an export into a file, graph by graph. */
   exportTo(file: string, format: ResultFormat, opts: { graph?: string } = {}): Promise<void> {
     return this.exclusive(async () => {
       this.whole('export');
-      if (this.paged && format === 'nquads') return writeChunks(file, this.paged.nquads(this.graphArg(opts.graph)));
-      const src = this.exportSource(opts.graph);
-      try {
-        return await exportToFile(src, file, format, opts.graph);
-      } finally {
-        this.paged?.release(src);
-      }
+      return this.backend.exportTo(file, format, opts.graph);
     });
   }
 
@@ -510,12 +369,7 @@ export class GraphStore {
   }
 
   private async snapshotNow(): Promise<void> {
-    const meta = { vv: { ...this.vv }, hlc: formatHlc(this.clock) };
-    if (this.paged) {
-      await this.paged.writeSnapshot(this.dir, meta);
-      this.snapshotVv = meta.vv;
-    }
-    else await writeSnapshot(this.dir, this.ox, meta);
+    await this.backend.writeSnapshot(this.dir, { vv: { ...this.vv }, hlc: formatHlc(this.clock) });
     this.bytesSinceSnapshot = 0;
     await this.log.compact(this.vv, this.opts.keepSegments ?? 2);
   }
@@ -527,7 +381,7 @@ export class GraphStore {
       if (this.bytesSinceSnapshot > 4 << 20 && !this.partial && !this.opts.readOnly) await this.snapshotBestEffort();
       await this.log.close();
     }).finally(() => {
-      this.paged?.close();
+      this.backend.close();
       this.closed = true;
       this.lock.release();
     });

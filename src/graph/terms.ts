@@ -77,12 +77,17 @@ function clip(s: string): string {
 }
 
 function escapeString(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /["\\\n\r]/.test(s) ? s.replace(/[\\"\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : c === '\n' ? '\\n' : '\\r')) : s;
 }
 
-/** A valid term (see termProblem) in N-Triples syntax. */
-export function termToString(t: Term): string {
+/** The parts of a term its N-Quads text needs: an RDF/JS term, or an oxigraph one (which has the same fields). */
+export type TermLike = Pick<Term, 'termType' | 'value'> & { language?: string; datatype?: { value: string } };
+
+/**
+ * A valid term (see termProblem) in N-Triples/N-Quads syntax, as the log and the snapshots write it: `<iri>`,
+ * `_:label`, a quoted literal; '' for the default graph. The one function of this meaning.
+ */
+export function termToNQuads(t: TermLike): string {
   switch (t.termType) {
     case 'NamedNode':
       return `<${t.value}>`;
@@ -99,10 +104,16 @@ export function termToString(t: Term): string {
   }
 }
 
+/** A term as a person reads it (tables, summaries): IRIs and literals as their bare text, blank nodes as `_:label`; '' for none. */
+export function termLabel(t: Pick<Term, 'termType' | 'value'> | undefined): string {
+  if (!t) return '';
+  return t.termType === 'BlankNode' ? `_:${t.value}` : t.value;
+}
+
 /** `s p o [g]` without the final dot. */
 export function quadTerms(q: Quad): string {
-  const head = `${termToString(q.subject)} ${termToString(q.predicate)} ${termToString(q.object)}`;
-  return q.graph && q.graph.termType !== 'DefaultGraph' ? `${head} ${termToString(q.graph)}` : head;
+  const head = `${termToNQuads(q.subject)} ${termToNQuads(q.predicate)} ${termToNQuads(q.object)}`;
+  return q.graph && q.graph.termType !== 'DefaultGraph' ? `${head} ${termToNQuads(q.graph)}` : head;
 }
 
 /** One N-Quads line, with its newline. */

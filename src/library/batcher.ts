@@ -1,6 +1,6 @@
 // Accumulates described files and hands them to the indexer's commit in batches, without stalling the walk.
 import type { DescribeResult } from './describe.js';
-import type { ScanSummary } from './indexer.js';
+import type { ScanSummary } from './summary.js';
 import type { Share } from './quads.js';
 import type { WalkEntry } from './walk.js';
 

@@ -6,6 +6,7 @@ import type { Change } from '../graph/types.js';
 import { NFO, NIE } from '../graph/vocab.js';
 import type { DescribePool } from './pool.js';
 import { Batcher, type BatchItem } from './batcher.js';
+import type { ScanSummary, ScanProgress } from './summary.js';
 import type { DescribeResult } from './describe.js';
 import { fileIri, fileQuads, shareGraph, shareQuads, type Share } from './quads.js';
 import { contentQuads, diffInto, isDerived, literalValue, pathOfIri, relPathOf } from './index-rows.js';
@@ -15,27 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const { namedNode } = n3.DataFactory;
 
-export interface ScanSummary {
-  share: string;
-  files: number;
-  added: number;
-  changed: number;
-  removed: number;
-  unchanged: number;
-  errors: Array<{ path: string; message: string }>;
-  /** Folders left out on purpose (a semsync home inside the share): each said once by this indexer, then silently. */
-  skipped?: Array<{ path: string; message: string }>;
-}
-
-export interface ScanProgress {
-  share: string;
-  /** Files seen by the walk so far. */
-  seen: number;
-  /** Files read (hashed and described) so far, and how many need reading so far. */
-  read: number;
-  toRead: number;
-  done: boolean;
-}
+export type { ScanSummary, ScanProgress } from './summary.js';
 
 export interface IndexerOptions {
   /** Files per commit (each commit is one durable patch). */

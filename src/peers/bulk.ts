@@ -1,6 +1,6 @@
 // The bulk data channel: a granted file range sent over TLS-PSK (OpenSSL's AES-GCM) on a short-lived port,
 // after the request was authorised over /semsync/file. One ticket = one connection = one range.
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './types.js';

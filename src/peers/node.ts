@@ -12,9 +12,7 @@ import { mdns } from '@libp2p/mdns';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Connection, Stream } from '@libp2p/interface';
-import type { Identity } from './identity.js';
-import type { PairState, TrustStore } from './trust.js';
-import { silentLogger, type Logger, type SyncProgress } from './types.js';
+import { silentLogger, type Logger } from './types.js';
 import { DEFAULT_PAIRED_SOURCES } from './filter.js';
 import { BULK_MIN_BYTES, bulkRangeSender, FetchError, fetchOverStream, parseContentHash, serveFile, type FetchProgress } from './files.js';
 import { BulkServer } from './bulk.js';
@@ -22,65 +20,10 @@ import { WireError, DEFAULT_MAX_FRAME } from './wire/frame.js';
 import { decodeSync, encodeSync, FILE_PROTOCOL, FILE_PROTOCOL_BULK, SYNC_PROTOCOL } from './wire/messages.js';
 import { ProtocolError, SyncSession } from './wire/session.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
-import { bumpOwnSeq, patchCodec, stateApplier, type PeerStore } from './store-adapter.js';
+import { bumpOwnSeq, patchCodec, stateApplier } from './store-adapter.js';
+import type { PeerNodeInit, NearbyPeer, PeerStatus, PeerNodeEvents } from './node-types.js';
 
-export interface PeerNodeInit {
-  identity: Identity;
-  /** The graph store; its nodeId must be the identity's peer id. */
-  store: PeerStore;
-  trust: TrustStore;
-  /** libp2p listen multiaddrs, e.g. ['/ip4/0.0.0.0/tcp/0']. */
-  listen?: string[];
-  /** Discover peers on the LAN by mDNS (they show as nearby). */
-  mdns?: boolean | { interval?: number };
-  logger?: Logger;
-  /** Own graph sources sent to every paired peer subject to the policy (default ['pim/']). */
-  pairedSources?: string[];
-  /** How often paired peers without a session are dialled (default 10 s). */
-  redialMs?: number;
-  /** Keep-alive on idle sync streams (default 20 s). */
-  keepAliveMs?: number;
-  /** How often the store is checked for local commits not announced by {@link PeerNode.notifyCommit} (default 250 ms). */
-  pollMs?: number;
-  maxFrame?: number;
-  /** A folder for full states past 16 MiB while they arrive (temp files; default: held in memory). */
-  stateSpillDir?: string;
-  /** Most bytes of a full state from a peer (default 1 GiB). */
-  maxStateBytes?: number;
-  /** For tests only: pause this long between file chunks served (to interrupt a transfer midway). */
-  serveDelayMs?: number;
-  /**
-   * The bulk data channel for file ranges of at least `minBytes` (default 1 MiB): TLS-PSK on an ephemeral port of
-   * the libp2p listen address's interface. `false`: files go over libp2p streams only. `advertisePort` and
-   * `ttlMs` are for tests.
-   */
-  bulk?: false | { minBytes?: number; ttlMs?: number; advertisePort?: number };
-}
-
-export interface NearbyPeer {
-  peerId: string;
-  addrs: string[];
-  lastSeen: string;
-}
-
-export interface PeerStatus {
-  peerId: string;
-  name?: string;
-  addrs: string[];
-  pairedAt: string;
-  state: PairState;
-  /** A sync session is open right now. */
-  connected: boolean;
-  grants: string[];
-}
-
-export interface PeerNodeEvents {
-  'peer:nearby': [NearbyPeer];
-  'peer:paired': [{ peerId: string; state: PairState }];
-  'peer:session': [{ peerId: string; open: boolean }];
-  'sync:progress': [SyncProgress];
-  'sync:rejected': [{ peerId: string; reason: string }];
-}
+export type { PeerNodeInit, NearbyPeer, PeerStatus, PeerNodeEvents } from './node-types.js';
 
 interface Live {
   session: SyncSession;
@@ -96,6 +39,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   private readonly nearbyPeers = new Map<string, NearbyPeer>();
   private timers: NodeJS.Timeout[] = [];
   private lastSeq = 0;
+  /** Stops listening to the store's commits (set while started). */
+  private offCommit: (() => void) | undefined;
   private readonly log: Logger;
   private bulkServer: BulkServer | undefined;
   private readonly onTrustFile = () => void this.trustChanged();
@@ -145,9 +90,10 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     }
     await node.start();
     this.lastSeq = this.init.store.versionVector()[this.peerId] ?? 0;
+    this.offCommit?.();
+    this.offCommit = this.init.store.events.on('commit', (c) => void (c.author === this.peerId && this.pushCommits()));
     watchFile(this.init.trust.file, { interval: 300 }, this.onTrustFile);
     this.timers.push(setInterval(() => this.redial(), this.init.redialMs ?? 10_000));
-    this.timers.push(setInterval(() => this.pollCommits(), this.init.pollMs ?? 250));
     this.timers.push(setInterval(() => { for (const l of this.sessions.values()) void l.session.ping(); }, this.init.keepAliveMs ?? 20_000));
     this.log.info({ peerId: this.peerId, addrs: this.addresses() }, 'peer node started');
     this.redial();
@@ -156,6 +102,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.offCommit?.();
+    this.offCommit = undefined;
     unwatchFile(this.init.trust.file, this.onTrustFile);
     for (const l of this.sessions.values()) l.session.close('stopping');
     this.sessions.clear();
@@ -215,9 +163,9 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     await this.trustChanged(false);
   }
 
-  /** Tell the node the store has new local commits (pushed at once; otherwise noticed within pollMs). */
+  /** Push this node's commits not yet pushed now (each commit is pushed on the store's `commit` event anyway). */
   notifyCommit(): void {
-    this.pollCommits();
+    this.pushCommits();
   }
 
   /** Re-run the sender side of every open session now (e.g. a full state the PIM layer asked for). */
@@ -301,7 +249,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     for (const p of this.init.trust.peers()) if (!this.sessions.has(p.id)) void this.connect(p.id);
   }
 
-  private pollCommits(): void {
+  /** Every open session is sent this node's commits since the last push (once per new seq; none before start). */
+  private pushCommits(): void {
     const seq = this.init.store.versionVector()[this.peerId] ?? 0;
     if (seq === this.lastSeq) return;
     this.lastSeq = seq;

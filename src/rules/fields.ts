@@ -1,72 +1,13 @@
 // Template field values of one content, with the documented fallbacks (see FIELDS in template.ts).
 import { basename, extname } from 'node:path';
+import { canonicalMime, extensionFor } from '../base/index.js';
 import { cleanText, nameKey } from '../graph/vocab.js';
 import type { ContentFacts } from './graph.js';
 import { dateParts, labelFromValue } from './match.js';
 import { FIELDS, type Field } from './template.js';
 
-/** File extensions by MIME type, for content whose file names the graph does not know. */
-const EXTENSIONS: Record<string, string> = {
-  'application/epub+zip': 'epub',
-  'application/pdf': 'pdf',
-  'application/vnd.oasis.opendocument.text': 'odt',
-  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
-  'application/vnd.oasis.opendocument.presentation': 'odp',
-  'application/vnd.oasis.opendocument.graphics': 'odg',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
-  'application/x-mobipocket-ebook': 'mobi',
-  'application/vnd.amazon.ebook': 'azw',
-  'application/x-fictionbook+xml': 'fb2',
-  'image/vnd.djvu': 'djvu',
-  'audio/mpeg': 'mp3',
-  'audio/flac': 'flac',
-  'audio/ogg': 'ogg',
-  'audio/opus': 'opus',
-  'audio/mp4': 'm4a',
-  'audio/aac': 'aac',
-  'audio/wav': 'wav',
-  'audio/x-ms-wma': 'wma',
-  'audio/aiff': 'aiff',
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/heic': 'heic',
-  'image/heif': 'heif',
-  'image/tiff': 'tif',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'image/avif': 'avif',
-  'image/x-adobe-dng': 'dng',
-};
-
-/** Common MIME aliases (what `.is_audio_player` files and extractors write differ) mapped to one spelling. */
-const MIME_ALIASES: Record<string, string> = {
-  'audio/mp3': 'audio/mpeg',
-  'audio/x-mp3': 'audio/mpeg',
-  'audio/mpeg3': 'audio/mpeg',
-  'audio/x-mpeg': 'audio/mpeg',
-  'audio/x-flac': 'audio/flac',
-  'audio/vorbis': 'audio/ogg',
-  'audio/x-vorbis+ogg': 'audio/ogg',
-  'application/ogg': 'audio/ogg',
-  'audio/x-m4a': 'audio/mp4',
-  'audio/m4a': 'audio/mp4',
-  'audio/x-wav': 'audio/wav',
-  'audio/wave': 'audio/wav',
-  'audio/vnd.wave': 'audio/wav',
-  'audio/x-aiff': 'audio/aiff',
-  'audio/x-ms-wma': 'audio/x-ms-wma',
-  'image/jpg': 'image/jpeg',
-  'image/pjpeg': 'image/jpeg',
-  'application/x-mobi8-ebook': 'application/x-mobipocket-ebook',
-};
-
-/** A MIME type without parameters, lower case, aliases resolved. */
-export function canonicalMime(mime: string): string {
-  const m = mime.split(';')[0].trim().toLowerCase();
-  return MIME_ALIASES[m] ?? m;
-}
+/** MIME types are compared in base/mime.ts's canonical form (the one the graph stores). */
+export { canonicalMime };
 
 /** The content's MIME type: the first its files (or the content) declare, in a stable order. */
 export function contentMime(f: ContentFacts): string | undefined {
@@ -109,7 +50,7 @@ export function fieldValues(f: ContentFacts, category: string | undefined, sourc
   const fileName = basename(sourcePath ?? f.files[0]?.path ?? '').normalize('NFC');
   const rawExt = extname(fileName);
   const mime = contentMime(f);
-  const ext = (rawExt.length > 1 ? rawExt.slice(1) : (mime && EXTENSIONS[mime]) || '').toLowerCase();
+  const ext = (rawExt.length > 1 ? rawExt.slice(1) : (mime && extensionFor(mime)) || '').toLowerCase();
   const baseName = rawExt ? fileName.slice(0, -rawExt.length) : fileName;
   const date = dateParts(v.date[0]);
   const creator = people(v.creator);

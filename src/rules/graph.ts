@@ -247,6 +247,16 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
   if (graph.scan) scanned(graph, Object.values(P), fact);
   else flat(graph, 'p', `VALUES ?p { ${preds} } ?s ?p ?o .`, fact);
   const lits = (name: keyof typeof P, s: string): string[] => text.get(name)?.get(s) ?? [];
+  resolveLinks(links, albumArtists, lits);
+  normaliseValues(out.values());
+  attachFiles(files, copies, lits);
+  return out;
+}
+
+type Lits = (name: keyof typeof P, s: string) => string[];
+
+/** Creators, places and albums linked by IRI get their names. */
+function resolveLinks(links: ReadonlyArray<[ContentFacts, 'creator' | 'place' | 'album', string]>, albumArtists: ReadonlyMap<string, string[]>, lits: Lits): void {
   for (const [f, kind, o] of links) {
     if (kind === 'creator') f.values.creator.push(...lits('name', o));
     else if (kind === 'place') f.values.place.push(...lits('label', o));
@@ -255,7 +265,11 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
       for (const person of albumArtists.get(o) ?? []) f.values.albumArtist.push(...lits('name', person));
     }
   }
-  for (const facts of out.values()) {
+}
+
+/** Values in NFC; several values of one fact deduplicated and sorted. */
+function normaliseValues(all: Iterable<ContentFacts>): void {
+  for (const facts of all) {
     const v = facts.values;
     for (const name of FACTS) {
       const list = v[name];
@@ -263,10 +277,16 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
       else if (list.length > 1) v[name] = [...new Set(list.map((x) => x.normalize('NFC')))].sort();
     }
   }
+}
+
+/** Each content's files (not its copies on devices), with size, format and path, in path order. */
+function attachFiles(files: ReadonlyArray<[string, ContentFacts]>, copies: ReadonlySet<string>, lits: Lits): void {
   const seenFiles = new Set<string>();
+  const touched = new Set<ContentFacts>();
   for (const [file, facts] of files) {
     if (seenFiles.has(`${facts.iri} ${file}`) || copies.has(file)) continue;
     seenFiles.add(`${facts.iri} ${file}`);
+    touched.add(facts);
     const size = Number(lits('fileSize', file)[0]);
     const path = lits('relativePath', file).sort()[0];
     facts.files.push({
@@ -276,10 +296,9 @@ export function fetchFacts(graph: RuleGraph, kinds: readonly MediaKind[]): Map<s
       path: path !== undefined ? path.normalize('NFC') : pathOfIri(file),
     });
   }
-  for (const facts of out.values()) {
+  for (const facts of touched) {
     facts.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.iri < b.iri ? -1 : a.iri > b.iri ? 1 : 0));
   }
-  return out;
 }
 
 function pathOfIri(iri: string): string {

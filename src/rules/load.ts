@@ -92,109 +92,125 @@ export function loadRules(files: string[]): Rules {
   const categoryRules: CategoryRule[] = [];
   const placementRules: PlacementRule[] = [];
   const labels = new Map<string, string>();
-  const parsed: Array<{ file: string; text: string; store: n3.Store }> = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new RuleFileError(file, undefined, `cannot read it: ${(err as Error).message}`);
-    }
-    let quads: Quad[];
-    try {
-      quads = new Parser({ baseIRI: pathToFileURL(resolve(file)).href, format: 'text/turtle' }).parse(text) as Quad[];
-    } catch (err) {
-      const e = err as Error & { context?: { line?: number } };
-      throw new RuleFileError(file, e.context?.line, `not valid Turtle: ${e.message}`);
-    }
-    const store = new Store(quads);
-    for (const q of store.getQuads(null, RDFS('label'), null, null)) {
-      if (q.object.termType === 'Literal') labels.set(q.subject.value, cleanText(q.object.value));
-    }
-    parsed.push({ file, text, store });
-  }
-  let order = 0;
+  const parsed = files.map((file) => parseRuleFile(file, labels));
+  const order = { next: 0 };
   for (const { file, text, store } of parsed) {
-    const at = (rule: Term, detail: string): RuleFileError =>
-      new RuleFileError(file, lineOf(text, rule.value), detail, rule.value);
-    const one = (rule: Term, prop: string): Term | undefined => {
-      const objects = store.getObjects(rule as n3.Quad_Subject, SS(prop), null);
-      if (objects.length > 1) throw at(rule, `ss:${prop} has ${objects.length} values; give it one`);
-      return objects[0];
-    };
-    const all = (rule: Term, prop: string): string[] =>
-      store.getObjects(rule as n3.Quad_Subject, SS(prop), null).map((o) => o.value).sort();
-    const common = (rule: Term) => {
-      if (rule.termType !== 'NamedNode') {
-        throw at(rule, 'a rule needs an IRI (e.g. <#my-rule>), so placed files can name the rule that placed them');
-      }
-      const kind = one(rule, 'kind')?.value;
-      if (!kind || !(KINDS as string[]).includes(kind)) {
-        throw at(rule, `ss:kind must be one of ${KINDS.map((k) => `"${k}"`).join(', ')} (found ${kind ? `"${kind}"` : 'none'})`);
-      }
-      const p = one(rule, 'priority');
-      const priority = p ? Number(p.value) : 0;
-      if (!Number.isFinite(priority)) throw at(rule, `ss:priority must be a number (found "${p?.value}")`);
-      return { iri: rule.value, file, kind: kind as MediaKind, priority, order: order++ };
-    };
-    const label = (t: Term | undefined): string | undefined =>
-      t === undefined ? undefined : t.termType === 'Literal' ? cleanText(t.value) : labels.get(t.value) ?? iriLabel(t.value);
-
-    const cats = store.getSubjects(RDF('type'), SS('CategoryRule'), null).sort((a, b) => cmp(a.value, b.value));
-    for (const rule of cats) {
-      const base = common(rule);
-      const category = label(one(rule, 'category'));
-      const fromValue = one(rule, 'categoryFrom')?.value;
-      if (fromValue !== undefined && !(DERIVED as string[]).includes(fromValue)) {
-        throw at(rule, `ss:categoryFrom must be one of ${DERIVED.map((d) => `"${d}"`).join(', ')} (found "${fromValue}")`);
-      }
-      if (!category && !fromValue) throw at(rule, 'it needs ss:category (what it assigns) or ss:categoryFrom');
-      if (category && fromValue) throw at(rule, 'give it ss:category or ss:categoryFrom, not both');
-      const patterns = all(rule, 'subjectPattern').map((src) => {
-        try {
-          return new RegExp(src, 'iu');
-        } catch (err) {
-          throw at(rule, `ss:subjectPattern ${JSON.stringify(src)} is not a valid regular expression: ${(err as Error).message}`);
-        }
-      });
-      const where = one(rule, 'where')?.value;
-      if (where !== undefined && !/\?content\b/u.test(where)) throw at(rule, 'ss:where must mention ?content');
-      const fallback = one(rule, 'fallback')?.value;
-      categoryRules.push({
-        ...base,
-        category,
-        from: fromValue as DerivedFrom | undefined,
-        matches: new Set(all(rule, 'matchesSubject').map(subjectKey).filter((k) => k !== '')),
-        patterns,
-        where,
-        fallback: fallback === 'true' || fallback === '1',
-      });
-    }
-    const places = store.getSubjects(RDF('type'), SS('PlacementRule'), null).sort((a, b) => cmp(a.value, b.value));
-    for (const rule of places) {
-      const base = common(rule);
-      const template = one(rule, 'template')?.value;
-      if (template === undefined) throw at(rule, 'it needs an ss:template, e.g. "{category}/{creator} - {title}.{ext}"');
-      let segments: TemplateSegment[];
-      try {
-        segments = parseTemplate(template);
-      } catch (err) {
-        throw at(rule, (err as Error).message);
-      }
-      const folderText = one(rule, 'folder')?.value ?? '';
-      const folder = folderText.split(/[/\\]/u).filter((s) => s !== '' && s !== '.');
-      if (folder.includes('..')) throw at(rule, `ss:folder "${folderText}" must not contain ".."`);
-      placementRules.push({
-        ...base,
-        folder,
-        template,
-        segments,
-        forCategory: label(one(rule, 'forCategory')),
-        forDevice: one(rule, 'forDevice')?.value,
-      });
-    }
+    const reader = new RuleReader(file, text, store, labels, order);
+    for (const rule of store.getSubjects(RDF('type'), SS('CategoryRule'), null).sort((a, b) => cmp(a.value, b.value))) categoryRules.push(reader.categoryRule(rule));
+    for (const rule of store.getSubjects(RDF('type'), SS('PlacementRule'), null).sort((a, b) => cmp(a.value, b.value))) placementRules.push(reader.placementRule(rule));
   }
   return { files: [...files], categoryRules, placementRules };
+}
+
+/** Read and parse one rules file; its rdfs:labels join `labels` (later files win). */
+function parseRuleFile(file: string, labels: Map<string, string>): { file: string; text: string; store: n3.Store } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RuleFileError(file, undefined, `cannot read it: ${(err as Error).message}`);
+  }
+  let quads: Quad[];
+  try {
+    quads = new Parser({ baseIRI: pathToFileURL(resolve(file)).href, format: 'text/turtle' }).parse(text) as Quad[];
+  } catch (err) {
+    const e = err as Error & { context?: { line?: number } };
+    throw new RuleFileError(file, e.context?.line, `not valid Turtle: ${e.message}`);
+  }
+  const store = new Store(quads);
+  for (const q of store.getQuads(null, RDFS('label'), null, null)) {
+    if (q.object.termType === 'Literal') labels.set(q.subject.value, cleanText(q.object.value));
+  }
+  return { file, text, store };
+}
+
+/** Reads the rules of one parsed file, with errors that name the file, the line and the rule. */
+class RuleReader {
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+    private readonly store: n3.Store,
+    private readonly labels: ReadonlyMap<string, string>,
+    private readonly order: { next: number },
+  ) {}
+
+  private at(rule: Term, detail: string): RuleFileError {
+    return new RuleFileError(this.file, lineOf(this.text, rule.value), detail, rule.value);
+  }
+
+  private one(rule: Term, prop: string): Term | undefined {
+    const objects = this.store.getObjects(rule as n3.Quad_Subject, SS(prop), null);
+    if (objects.length > 1) throw this.at(rule, `ss:${prop} has ${objects.length} values; give it one`);
+    return objects[0];
+  }
+
+  private all(rule: Term, prop: string): string[] {
+    return this.store.getObjects(rule as n3.Quad_Subject, SS(prop), null).map((o) => o.value).sort();
+  }
+
+  private label(t: Term | undefined): string | undefined {
+    return t === undefined ? undefined : t.termType === 'Literal' ? cleanText(t.value) : this.labels.get(t.value) ?? iriLabel(t.value);
+  }
+
+  private common(rule: Term) {
+    if (rule.termType !== 'NamedNode') {
+      throw this.at(rule, 'a rule needs an IRI (e.g. <#my-rule>), so placed files can name the rule that placed them');
+    }
+    const kind = this.one(rule, 'kind')?.value;
+    if (!kind || !(KINDS as string[]).includes(kind)) {
+      throw this.at(rule, `ss:kind must be one of ${KINDS.map((k) => `"${k}"`).join(', ')} (found ${kind ? `"${kind}"` : 'none'})`);
+    }
+    const p = this.one(rule, 'priority');
+    const priority = p ? Number(p.value) : 0;
+    if (!Number.isFinite(priority)) throw this.at(rule, `ss:priority must be a number (found "${p?.value}")`);
+    return { iri: rule.value, file: this.file, kind: kind as MediaKind, priority, order: this.order.next++ };
+  }
+
+  categoryRule(rule: Term): CategoryRule {
+    const base = this.common(rule);
+    const category = this.label(this.one(rule, 'category'));
+    const fromValue = this.one(rule, 'categoryFrom')?.value;
+    if (fromValue !== undefined && !(DERIVED as string[]).includes(fromValue)) {
+      throw this.at(rule, `ss:categoryFrom must be one of ${DERIVED.map((d) => `"${d}"`).join(', ')} (found "${fromValue}")`);
+    }
+    if (!category && !fromValue) throw this.at(rule, 'it needs ss:category (what it assigns) or ss:categoryFrom');
+    if (category && fromValue) throw this.at(rule, 'give it ss:category or ss:categoryFrom, not both');
+    const patterns = this.all(rule, 'subjectPattern').map((src) => {
+      try {
+        return new RegExp(src, 'iu');
+      } catch (err) {
+        throw this.at(rule, `ss:subjectPattern ${JSON.stringify(src)} is not a valid regular expression: ${(err as Error).message}`);
+      }
+    });
+    const where = this.one(rule, 'where')?.value;
+    if (where !== undefined && !/\?content\b/u.test(where)) throw this.at(rule, 'ss:where must mention ?content');
+    const fallback = this.one(rule, 'fallback')?.value;
+    return {
+      ...base,
+      category,
+      from: fromValue as DerivedFrom | undefined,
+      matches: new Set(this.all(rule, 'matchesSubject').map(subjectKey).filter((k) => k !== '')),
+      patterns,
+      where,
+      fallback: fallback === 'true' || fallback === '1',
+    };
+  }
+
+  placementRule(rule: Term): PlacementRule {
+    const base = this.common(rule);
+    const template = this.one(rule, 'template')?.value;
+    if (template === undefined) throw this.at(rule, 'it needs an ss:template, e.g. "{category}/{creator} - {title}.{ext}"');
+    let segments: TemplateSegment[];
+    try {
+      segments = parseTemplate(template);
+    } catch (err) {
+      throw this.at(rule, (err as Error).message);
+    }
+    const folderText = this.one(rule, 'folder')?.value ?? '';
+    const folder = folderText.split(/[/\\]/u).filter((s) => s !== '' && s !== '.');
+    if (folder.includes('..')) throw this.at(rule, `ss:folder "${folderText}" must not contain ".."`);
+    return { ...base, folder, template, segments, forCategory: this.label(this.one(rule, 'forCategory')), forDevice: this.one(rule, 'forDevice')?.value };
+  }
 }
 
 /** A category IRI's label when the rules give none: the decoded last path segment (`.../category/SciFi`). */

@@ -81,88 +81,11 @@ export function plan(input: PlanInput): Operation[] {
   const ordered = everything.some((f) => !placeable(f)) ? everything.filter(placeable) : everything;
   const facts: ReadonlyMap<string, ContentFacts> = ordered === everything ? all : new Map(ordered.map((f) => [f.iri, f]));
   const categories = input.categories ?? categoriseFacts(graph, facts, rules);
-  const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));
-  const skips: Array<Operation & { kind: 'skip' }> = [];
-  const skipped = new Map<string, string>();
-  const wants: Want[] = [];
-  const removedByPerson = input.removedByPerson;
-  for (const f of ordered) {
-    const reason = removedByPerson?.has(f.iri) ? REMOVED_BY_PERSON : formatProblem(f, profile);
-    if (reason) {
-      skips.push({ kind: 'skip', content: f.iri, reason });
-      skipped.set(f.iri, reason);
-      continue;
-    }
-    const assigned = categories.get(f.iri) ?? [];
-    const rule = placementRule(rules, f.kind, profile, assigned);
-    if (!rule) {
-      const why = `no placement rule for ${f.kind} content (add an ss:PlacementRule with ss:kind "${f.kind}")`;
-      skips.push({ kind: 'skip', content: f.iri, reason: why });
-      skipped.set(f.iri, why);
-      continue;
-    }
-    const source = sources.get(f.iri);
-    if (source && input.onPlace) input.onPlace(f.iri, source.path, source.size ?? Math.max(0, ...f.files.map((x) => x.size ?? 0)));
-    wants.push(cachedWant(f, rule, assigned, profile, profileKey, source));
-  }
-
-  // What the device holds, by collision key.
-  const held = new Map<string, DeviceEntry>();
-  const heldDirs = new Set<string>();
-  const byContent = new Map<string, DeviceEntry[]>();
-  const keyOf = new Map<DeviceEntry, string>();
-  for (const e of [...listing].sort((a, b) => cmp(a.path, b.path))) {
-    const key = pathKey(e.path, fs);
-    keyOf.set(e, key);
-    held.set(key, e);
-    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) heldDirs.add(key.slice(0, i));
-    if (e.content) {
-      const list = byContent.get(e.content);
-      if (list) list.push(e);
-      else byContent.set(e.content, [e]);
-    }
-  }
-
+  const { wants, skips, skipped } = collectWants(input, ordered, categories, profile, sources);
+  const held = indexListing(listing, fs);
   wants.sort((a, b) => cmp(a.baseKey, b.baseKey)); // stable: wants of one path stay in content order
-  const taken = new Set<string>();
-  const kept = new Set<DeviceEntry>();
-  const pending: Want[] = [];
-  // First, content already where it belongs (at its path or a suffixed variant) stays there.
-  for (const w of wants) {
-    let best: { entry: DeviceEntry; n: number } | undefined;
-    if (byContent.size === 0) {
-      pending.push(w);
-      continue;
-    }
-    for (const entry of byContent.get(w.content) ?? []) {
-      const key = keyOf.get(entry)!;
-      if (taken.has(key)) continue;
-      const n = variantNumber(entry.path, key, w.base, w.baseKey, fs);
-      if (n !== undefined && (!best || n < best.n)) best = { entry, n };
-    }
-    if (best) {
-      kept.add(best.entry);
-      taken.add(keyOf.get(best.entry)!);
-    } else pending.push(w);
-  }
-  // Then the rest, each at the first free variant of its path.
-  const copies: Array<Operation & { kind: 'copy' }> = [];
-  const movedTo = new Map<string, string>();
-  for (const w of pending) {
-    let target = w.base;
-    let key = w.baseKey;
-    for (let n = 2; taken.has(key) || held.has(key) || heldDirs.has(key); n++) {
-      target = suffixedPath(w.base, n, fs);
-      key = pathKey(target, fs);
-    }
-    taken.add(key);
-    const onDevice = byContent.size ? byContent.get(w.content)?.[0]?.path : undefined;
-    if (onDevice !== undefined) movedTo.set(w.content, target);
-    const op: Operation & { kind: 'copy' } = { kind: 'copy', content: w.content, target, size: w.size, rule: w.rule, values: w.values };
-    if (w.source !== undefined) op.source = w.source;
-    if (onDevice !== undefined) op.deviceSource = onDevice;
-    copies.push(op);
-  }
+  const { kept, taken, pending } = keepInPlace(wants, held, fs);
+  const { copies, movedTo } = placeRest(pending, held, taken, fs);
   let wanted: Set<string> | undefined;
   const removes: Array<Operation & { kind: 'remove' }> = [];
   for (const e of listing) {
@@ -175,6 +98,109 @@ export function plan(input: PlanInput): Operation[] {
   removes.sort((a, b) => cmp(a.target, b.target));
   skips.sort((a, b) => cmp(a.content, b.content));
   return [...copies, ...removes, ...skips];
+}
+
+type Skip = Operation & { kind: 'skip' };
+
+/** Stage 1: what each placeable content wants (its rule and path), or why it is skipped. */
+function collectWants(input: PlanInput, ordered: readonly ContentFacts[], categories: ReadonlyMap<string, Assigned[]>, profile: DeviceProfile, sources: PlanInput['sources']): { wants: Want[]; skips: Skip[]; skipped: Map<string, string> } {
+  const profileKey = shapeId(JSON.stringify([profile.filesystem, profile.folders, profile.folderDepth]));
+  const skips: Skip[] = [];
+  const skipped = new Map<string, string>();
+  const wants: Want[] = [];
+  const skip = (content: string, reason: string) => {
+    skips.push({ kind: 'skip', content, reason });
+    skipped.set(content, reason);
+  };
+  for (const f of ordered) {
+    const reason = input.removedByPerson?.has(f.iri) ? REMOVED_BY_PERSON : formatProblem(f, profile);
+    if (reason) {
+      skip(f.iri, reason);
+      continue;
+    }
+    const assigned = categories.get(f.iri) ?? [];
+    const rule = placementRule(input.rules, f.kind, profile, assigned);
+    if (!rule) {
+      skip(f.iri, `no placement rule for ${f.kind} content (add an ss:PlacementRule with ss:kind "${f.kind}")`);
+      continue;
+    }
+    const source = sources.get(f.iri);
+    if (source && input.onPlace) input.onPlace(f.iri, source.path, source.size ?? Math.max(0, ...f.files.map((x) => x.size ?? 0)));
+    wants.push(cachedWant(f, rule, assigned, profile, profileKey, source));
+  }
+  return { wants, skips, skipped };
+}
+
+/** What the device holds, by collision key (and the folders those paths make), and by content. */
+interface Held {
+  byKey: Map<string, DeviceEntry>;
+  dirs: Set<string>;
+  byContent: Map<string, DeviceEntry[]>;
+  keyOf: Map<DeviceEntry, string>;
+}
+
+/** Stage 2: index the device's listing. */
+function indexListing(listing: readonly DeviceEntry[], fs: DeviceProfile['filesystem']): Held {
+  const held: Held = { byKey: new Map(), dirs: new Set(), byContent: new Map(), keyOf: new Map() };
+  for (const e of [...listing].sort((a, b) => cmp(a.path, b.path))) {
+    const key = pathKey(e.path, fs);
+    held.keyOf.set(e, key);
+    held.byKey.set(key, e);
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) held.dirs.add(key.slice(0, i));
+    if (e.content) {
+      const list = held.byContent.get(e.content);
+      if (list) list.push(e);
+      else held.byContent.set(e.content, [e]);
+    }
+  }
+  return held;
+}
+
+/** Stage 3: content already where it belongs (at its path or a suffixed variant) stays there. */
+function keepInPlace(wants: readonly Want[], held: Held, fs: DeviceProfile['filesystem']): { kept: Set<DeviceEntry>; taken: Set<string>; pending: Want[] } {
+  const taken = new Set<string>();
+  const kept = new Set<DeviceEntry>();
+  const pending: Want[] = [];
+  for (const w of wants) {
+    let best: { entry: DeviceEntry; n: number } | undefined;
+    if (held.byContent.size === 0) {
+      pending.push(w);
+      continue;
+    }
+    for (const entry of held.byContent.get(w.content) ?? []) {
+      const key = held.keyOf.get(entry)!;
+      if (taken.has(key)) continue;
+      const n = variantNumber(entry.path, key, w.base, w.baseKey, fs);
+      if (n !== undefined && (!best || n < best.n)) best = { entry, n };
+    }
+    if (best) {
+      kept.add(best.entry);
+      taken.add(held.keyOf.get(best.entry)!);
+    } else pending.push(w);
+  }
+  return { kept, taken, pending };
+}
+
+/** Stage 4: the rest, each copied to the first free variant of its path. */
+function placeRest(pending: readonly Want[], held: Held, taken: Set<string>, fs: DeviceProfile['filesystem']): { copies: Array<Operation & { kind: 'copy' }>; movedTo: Map<string, string> } {
+  const copies: Array<Operation & { kind: 'copy' }> = [];
+  const movedTo = new Map<string, string>();
+  for (const w of pending) {
+    let target = w.base;
+    let key = w.baseKey;
+    for (let n = 2; taken.has(key) || held.byKey.has(key) || held.dirs.has(key); n++) {
+      target = suffixedPath(w.base, n, fs);
+      key = pathKey(target, fs);
+    }
+    taken.add(key);
+    const onDevice = held.byContent.size ? held.byContent.get(w.content)?.[0]?.path : undefined;
+    if (onDevice !== undefined) movedTo.set(w.content, target);
+    const op: Operation & { kind: 'copy' } = { kind: 'copy', content: w.content, target, size: w.size, rule: w.rule, values: w.values };
+    if (w.source !== undefined) op.source = w.source;
+    if (onDevice !== undefined) op.deviceSource = onDevice;
+    copies.push(op);
+  }
+  return { copies, movedTo };
 }
 
 function sortedBy<T>(list: readonly T[], key: (x: T) => string): boolean {

@@ -2,7 +2,7 @@
 // embedded EXIF thumbnail (or the photo itself when small).
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { ZipReader } from '../extractors/epub/zip.js';
+import { EPUB_ZIP_LIMITS, ZipArchive } from '../extractors/index.js';
 import { opfPathFrom } from '../extractors/epub/opf.js';
 
 export interface Cover {
@@ -70,15 +70,15 @@ async function epubCover(file: string): Promise<Cover | undefined> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(file, 'r');
-    const zip = await ZipReader.open(fh, (await fh.stat()).size);
+    const zip = await ZipArchive.open(fh, (await fh.stat()).size, EPUB_ZIP_LIMITS);
     const container = await zip.read('META-INF/container.xml');
-    const opfPath = (container && opfPathFrom(container.toString('utf8'))) || [...zip.entries.keys()].find((n) => n.toLowerCase().endsWith('.opf'));
+    const opfPath = (container && opfPathFrom(container.toString('utf8'))) || (await zip.find((n) => n.toLowerCase().endsWith('.opf')))?.name;
     const opf = opfPath ? await zip.read(opfPath) : undefined;
     const href = opf && coverHref(opf.toString('utf8'));
     if (!opfPath || !href) return undefined;
     const name = path.posix.normalize(path.posix.join(path.posix.dirname(opfPath), decodeURIComponent(href)));
     const type = IMAGE_TYPES[path.posix.extname(name).toLowerCase()];
-    const entry = zip.entries.get(name);
+    const entry = await zip.member(name);
     if (!type || !entry || entry.size > MAX_COVER) return undefined;
     const bytes = await zip.read(name);
     return bytes ? { bytes, type } : undefined;

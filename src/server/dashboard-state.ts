@@ -52,9 +52,24 @@ const LIBRARY_QUERY = `SELECT ?c ?type ?title ?creator ?file ?mime ?cat ?lat ?lo
 export class DashboardState {
   /** Recent device events (attached, unclaimed, placed, failed), newest last: placement progress for the page. */
   readonly activity: Array<DeviceEvent & { at: string }> = [];
-  private previews = new Map<string, { key: string; value: Promise<PreviewAnswer> }>();
+  /** Dry runs per device, until the graph changes (the store's next commit clears them). */
+  private readonly previews = new Map<string, Promise<PreviewAnswer>>();
+  /** Stops listening to the store's commits (set once a preview was asked for). */
+  private offCommit: (() => void) | undefined;
 
   constructor(readonly init: DashboardInit) {}
+
+  /** Call `fn` after each commit to the graph (local or a peer's); returns the function that stops it. */
+  onCommit(fn: () => void): () => void {
+    return this.init.node.store.events.on('commit', fn);
+  }
+
+  /** Stop listening to the store (the dashboard closed). */
+  close(): void {
+    this.offCommit?.();
+    this.offCommit = undefined;
+    this.previews.clear();
+  }
 
   /** Follows a DeviceWatch's 'device' events. */
   deviceEvent(e: DeviceEvent): void {
@@ -90,14 +105,14 @@ export class DashboardState {
 
   /** What placing onto a device would do now (a dry run), cached until the graph changes. */
   preview(deviceId: string): Promise<PreviewAnswer> {
-    const key = JSON.stringify(this.init.node.store.versionVector());
+    this.offCommit ??= this.onCommit(() => this.previews.clear());
     const have = this.previews.get(deviceId);
-    if (have && have.key === key) return have.value;
+    if (have) return have;
     const value = this.init.api.place(deviceId, { dryRun: true }).then(
       (p: PlaceSummary) => ({ ok: true as const, planned: p.planned, bytes: p.bytes, sample: p.operations.slice(0, 8).map((o) => `${o.kind} ${o.target}`), skipped: p.skipped.length }),
       (err: Error) => ({ ok: false as const, error: err.message }),
     );
-    this.previews.set(deviceId, { key, value });
+    this.previews.set(deviceId, value);
     return value;
   }
 

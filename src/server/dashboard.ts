@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { readBody } from './body.js';
 import type { CsrfGuard } from './http.js';
 import type { DashboardState } from './dashboard-state.js';
@@ -62,39 +62,7 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
     return d ? c.json(d) : c.json({ error: 'country outlines need the packages world-atlas, topojson-client and d3-geo' }, 404);
   });
 
-  app.get('/events', (c) =>
-    streamSSE(c, async (stream) => {
-      let last = '';
-      let lastVv = '';
-      let wake: (() => void) | undefined;
-      const poke = () => wake?.();
-      listeners.add(poke);
-      stream.onAbort(() => {
-        listeners.delete(poke);
-      });
-      try {
-        while (!stream.aborted && !closed) {
-          const s = await state.state();
-          const text = JSON.stringify(s);
-          if (text !== last) {
-            last = text;
-            await stream.writeSSE({ event: 'state', data: text });
-          }
-          const vv = JSON.stringify(s.versionVector);
-          if (vv !== lastVv) {
-            lastVv = vv;
-            await stream.writeSSE({ event: 'graph', data: vv });
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, 1000);
-          });
-        }
-      } finally {
-        listeners.delete(poke);
-      }
-    }),
-  );
+  app.get('/events', (c) => streamSSE(c, (stream) => sendEvents(stream, state, listeners, () => closed)));
 
   const action = (fn: (body: Record<string, string>) => Promise<unknown>) => async (c: Context) => {
     const refused = guard.check(c);
@@ -127,9 +95,49 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
     changed,
     close: () => {
       closed = true;
+      state.close();
       changed();
     },
   };
+}
+
+/**
+ * One page's event stream: `state` when what the page shows changed (looked at on every poke and each second: the
+ * node's uptime, peers and devices change without a commit), `graph` (the version vector) after the store's commits.
+ */
+async function sendEvents(stream: SSEStreamingApi, state: DashboardState, listeners: Set<() => void>, closed: () => boolean): Promise<void> {
+  let last = '';
+  let graphChanged = true; // the page's first state is followed by the graph's version
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  listeners.add(poke);
+  const offCommit = state.onCommit(() => void (graphChanged = true));
+  stream.onAbort(() => {
+    listeners.delete(poke);
+    offCommit();
+  });
+  try {
+    while (!stream.aborted && !closed()) {
+      const graphDue = graphChanged; // cleared before the state is read: a commit meanwhile is sent next time round
+      graphChanged = false;
+      const s = await state.state();
+      const text = JSON.stringify(s);
+      if (text !== last) {
+        last = text;
+        await stream.writeSSE({ event: 'state', data: text });
+      }
+      if (graphDue) {
+        await stream.writeSSE({ event: 'graph', data: JSON.stringify(s.versionVector) });
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1000);
+      });
+    }
+  } finally {
+    listeners.delete(poke);
+    offCommit();
+  }
 }
 
 let outlinesCache: Promise<unknown> | undefined;

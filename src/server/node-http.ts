@@ -5,7 +5,7 @@ import type { DeviceEvent } from '../node/device-watch.js';
 import { DashboardState } from './dashboard-state.js';
 import { dashboardRoutes } from './dashboard.js';
 import { mountDav, nodeDavServer } from './dav-mount.js';
-import { serveHttp, tokenFromFile, tokenPath, isLoopback, type HttpServer } from './http.js';
+import { serveHttp, tokenFromFile, tokenPath, type HttpServer } from './http.js';
 import { InProcessRunner, WorkerRunner, type QueryRunner, type WorkerRunnerOptions } from './query-runner.js';
 import { federatedQuery } from '../graph/federation.js';
 import type { Logger } from './log.js';

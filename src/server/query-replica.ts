@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../base/threads.js';
 import type { GraphStore } from '../graph/store.js';
 import { encodePatch } from '../graph/patch.js';
+import { vv } from '../graph/index.js';
 import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.js';
 
 export type Reply =
@@ -165,16 +166,11 @@ export class Replica {
     const paged = this.store.pagedSnapshot;
     if (this.snapshotFile !== undefined && paged && paged.file !== this.snapshotFile && !(await this.openPaged(paged))) return false;
     const now = this.store.versionVector();
-    if (sameVv(now, this.vv)) return true;
+    if (vv.equals(now, this.vv)) return true;
     const patches = this.store.patchesSince(this.vv);
     if (patches === null) return false;
     this.vv = now;
     for (const p of patches) this.worker.postMessage({ type: 'patch', text: encodePatch(p) });
     return true;
   }
-}
-
-function sameVv(a: VersionVector, b: VersionVector): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }

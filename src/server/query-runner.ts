@@ -1,13 +1,14 @@
 // Runs the node's untrusted queries (the endpoint's, and `semsync query` through a running node): in this thread (no
-// limits), or one at a time in a worker over a read replica, with a bounded queue, a time limit from the moment a
-// query arrives, a memory limit and a result size limit; a worker stopped for any of them is replaced. A query with
-// SERVICE is recognised there too, and handed back to be federated.
+// limits), or in a small pool of workers, each over its own read replica, with a bounded queue, a time limit from the
+// moment a query arrives, a memory limit and a result size limit; a worker stopped for any of them is replaced. A
+// query with SERVICE is recognised there too, and handed back to be federated.
 import type { GraphStore } from '../graph/store.js';
 import { QueryError, QueryEvaluationError } from '../graph/errors.js';
 import type { QueryContext, ResultFormat } from '../graph/types.js';
 import { FederationError, serviceUrls } from '../graph/federation.js';
+import { availableParallelism } from 'node:os';
 import { Replica, type Reply } from './query-replica.js';
-import { FailureError } from '../base/index.js';
+import { QueryAbortedError, QueryMemoryError, QueryQueueFullError, QueryResultTooLargeError, QueryTimeoutError } from './query-errors.js';
 
 export interface QueryResult {
   /** The serialised results in the asked format. */
@@ -28,60 +29,19 @@ export interface RunOptions {
   federate?: boolean;
 }
 
-/** A query that took longer than its limit (counted from its arrival, waiting included) and was stopped or dropped. */
-export class QueryTimeoutError extends FailureError {
-  override name = 'QueryTimeoutError';
-  constructor(
-    readonly limitMs: number,
-    readonly queued = false,
-  ) {
-    super(
-      queued
-        ? `the query waited for the ${limitMs} ms of its time limit behind other queries and was dropped; try again later`
-        : `the query ran longer than the limit of ${limitMs} ms and was stopped; narrow it (LIMIT, more specific patterns)`,
-    );
-  }
-}
-
-/** Too many queries are waiting: try again after `retryAfterS`. */
-export class QueryQueueFullError extends FailureError {
-  override name = 'QueryQueueFullError';
-  constructor(
-    readonly limit: number,
-    readonly retryAfterS: number,
-  ) {
-    super(`${limit} queries are already waiting (the queue's limit); try again in ${retryAfterS} s`);
-  }
-}
-
-/** The query's client went away: it was dropped (or stopped). */
-export class QueryAbortedError extends FailureError {
-  override name = 'QueryAbortedError';
-  constructor() {
-    super('the client went away: the query was dropped');
-  }
-}
-
-/** The process grew past the memory limit while the query ran: it was stopped and its worker replaced. */
-export class QueryMemoryError extends FailureError {
-  override name = 'QueryMemoryError';
-  constructor(readonly limitMb: number) {
-    super(`the query needed more than the memory limit of ${limitMb} MB (--query-memory) and was stopped; narrow it (LIMIT, fewer joins, no huge strings)`);
-  }
-}
-
-/** The results were larger than the limit: refused whole. */
-export class QueryResultTooLargeError extends FailureError {
-  override name = 'QueryResultTooLargeError';
-}
-
-/** The errors that mean "this query asked too much of the node" (the endpoint answers 503). */
-export const REFUSED = ['QueryTimeoutError', 'QueryQueueFullError', 'QueryMemoryError', 'QueryResultTooLargeError', 'QueryAbortedError'];
+export { QueryTimeoutError, QueryQueueFullError, QueryAbortedError, QueryMemoryError, QueryResultTooLargeError, REFUSED } from './query-errors.js';
 
 export interface RunnerStats {
-  /** Queries waiting, and running (0 or 1). */
+  /** Queries waiting, and running (at most the pool's size). */
   queued: number;
   running: number;
+  /** Of the running, those in their worker (the others wait for their replica to load). */
+  querying: number;
+  /** Workers alive (each holds a replica), and the most queries that were ever in their workers at once. */
+  workers: number;
+  peakRunning: number;
+  /** Workers stopped because they were idle while another was alive (not counted in `replaced`). */
+  idleStopped: number;
   /** Workers started, and why earlier ones were replaced. */
   workersStarted: number;
   replaced: { timeout: number; memory: number; aborted: number; crashed: number; recycled: number };
@@ -113,7 +73,7 @@ export class InProcessRunner implements QueryRunner {
 
 
 export interface WorkerRunnerOptions {
-  /** Queries that may wait behind the running one (default 16); past it a query is refused at once. */
+  /** Queries that may wait while every worker is busy (default 16); past it a query is refused at once. */
   maxQueue?: number;
   /** How much the process may grow while one query runs, in MB (default 1024). */
   memoryMb?: number;
@@ -121,6 +81,17 @@ export interface WorkerRunnerOptions {
   maxResultBytes?: number;
   /** A worker whose memory grew by more than this many MB over its loaded size is replaced after its query (default 256). */
   recycleMb?: number;
+  /** Most workers (each its own replica) running queries at once; started only when queries wait (default: see defaultWorkers). */
+  workers?: number;
+  /** A worker idle this long while another is alive is stopped, giving its replica's memory back (default 60 s). */
+  idleMs?: number;
+}
+
+/** The pool's default size: $SEMSYNC_QUERY_WORKERS, else min(available cores, 4) (docs/decisions.md, "Query workers"). */
+export function defaultWorkers(): number {
+  const env = Number(process.env.SEMSYNC_QUERY_WORKERS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
 interface Job {
@@ -138,34 +109,56 @@ interface Job {
   pause(): () => void;
 }
 
+/** One place in the pool: the replica it holds (none before its first query, or after one was retired) and its query. */
+interface Slot {
+  replica?: Replica;
+  job?: Job;
+  /** The job is in the worker (its replica loaded and current). */
+  querying?: boolean;
+  /** Stops the replica once it has been idle for `idleMs` (a pool shrinks back when queries stop coming at once). */
+  idle?: NodeJS.Timeout;
+}
+
 /**
- * Queries one at a time in a worker thread with its own oxigraph replica (query-replica.ts), so a query can be
- * stopped (by terminating the worker) without touching the node's store. The time limit counts from arrival, so a
+ * Queries in a small pool of worker threads, each with its own oxigraph replica (query-replica.ts), so a query can be
+ * stopped (by terminating its worker) without touching the node's store or the other queries. A worker is started
+ * only when a query waits and every started one is busy, up to `workers`. The time limit counts from arrival, so a
  * query that waited its whole limit is dropped unrun; a query whose client left is dropped, or stopped if running.
  * A stopped, crashed or grown worker is replaced; the new one loads from disk in its own thread.
  */
 export class WorkerRunner implements QueryRunner {
   readonly hardLimit = true;
-  private current: Replica | undefined;
+  private readonly slots: Slot[];
   private readonly waiting: Job[] = [];
-  private running: Job | undefined;
   private closed = false;
-  private readonly counts: Omit<RunnerStats, 'queued' | 'running'> = {
+  private readonly counts: Omit<RunnerStats, 'queued' | 'running' | 'querying' | 'workers'> = {
     workersStarted: 0,
     replaced: { timeout: 0, memory: 0, aborted: 0, crashed: 0, recycled: 0 },
     refused: 0,
     dropped: 0,
+    peakRunning: 0,
+    idleStopped: 0,
   };
 
   constructor(
     private readonly store: GraphStore,
     readonly limitMs: number,
     private readonly opts: WorkerRunnerOptions = {},
-  ) {}
+  ) {
+    const size = opts.workers ?? defaultWorkers();
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`the query pool needs at least one worker, not ${size}`);
+    this.slots = Array.from({ length: size }, () => ({}));
+  }
 
-  /** What the replica holds: a paged view of the store's snapshot, or a whole copy (none before the first query). */
+  /** Most queries that run at once. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** What the replicas hold: a paged view of the store's snapshot, or a whole copy (none before the first query). */
   get replica(): 'paged' | 'whole' | 'none' {
-    return this.current?.alive ? this.current.kind : 'none';
+    const live = this.slots.find((s) => s.replica?.alive);
+    return live?.replica ? live.replica.kind : 'none';
   }
 
   get memoryMb(): number {
@@ -173,14 +166,17 @@ export class WorkerRunner implements QueryRunner {
   }
 
   stats(): RunnerStats {
-    return { queued: this.waiting.length, running: this.running ? 1 : 0, ...structuredClone(this.counts) };
+    const running = this.slots.filter((s) => s.job).length;
+    const querying = this.slots.filter((s) => s.querying).length;
+    const workers = this.slots.filter((s) => s.replica?.alive).length;
+    return { queued: this.waiting.length, running, querying, workers, ...structuredClone(this.counts) };
   }
 
   run(sparql: string, format: ResultFormat, opts: RunOptions = {}): Promise<QueryResult> {
     const limitMs = opts.timeoutMs ?? this.limitMs;
     if (opts.signal?.aborted) return Promise.reject(new QueryAbortedError());
     const max = this.opts.maxQueue ?? 16;
-    if (this.waiting.length >= max) {
+    if (this.waiting.length >= max && !this.idleSlot()) {
       this.counts.refused++;
       return Promise.reject(new QueryQueueFullError(max, Math.max(1, Math.ceil(limitMs / 1000))));
     }
@@ -220,64 +216,94 @@ export class WorkerRunner implements QueryRunner {
     job.reject(job.stop.signal.reason === 'timeout' ? new QueryTimeoutError(job.limitMs, true) : new QueryAbortedError());
   }
 
-  private pump(): void {
-    if (this.running || this.closed) return;
-    const job = this.waiting.shift();
-    if (!job) return;
-    this.running = job;
-    this.execute(job)
-      .then(job.resolve, job.reject)
-      .finally(() => {
-        job.cleanup();
-        this.running = undefined;
-        this.pump();
-      });
+  /** A free slot: one whose replica is loaded first (no new worker while a started one is idle), else an empty one. */
+  private idleSlot(): Slot | undefined {
+    const free = this.slots.filter((s) => !s.job);
+    return free.find((s) => s.replica?.alive) ?? free[0];
   }
 
-  private async execute(job: Job): Promise<QueryResult> {
-    const replica = await this.ready(job);
+  private pump(): void {
+    for (let slot = this.idleSlot(); slot && this.waiting.length && !this.closed; slot = this.idleSlot()) {
+      const job = this.waiting.shift()!;
+      const taken = slot;
+      taken.job = job;
+      clearTimeout(taken.idle);
+      // the slot is free before the caller hears back, so a caller asking again at once gets this worker, not a new one
+      const settle = (done: () => void) => {
+        job.cleanup();
+        taken.job = undefined;
+        taken.querying = false;
+        done();
+        this.pump();
+        if (!taken.job) this.idleLater(taken);
+      };
+      this.execute(job, taken).then(
+        (r) => settle(() => job.resolve(r)),
+        (e: Error) => settle(() => job.reject(e)),
+      );
+    }
+  }
+
+  private async execute(job: Job, slot: Slot): Promise<QueryResult> {
+    const replica = await this.ready(job, slot);
+    slot.querying = true;
+    this.counts.peakRunning = Math.max(this.counts.peakRunning, this.slots.filter((s) => s.querying).length);
     const t0 = performance.now();
     const reply = await replica.query(job.sparql, job.format, job.stop.signal, job.context, job.federate ? { timeoutMs: job.limitMs } : undefined);
     if ('stopped' in reply) {
-      this.retire(replica, reply.stopped);
+      this.retire(slot, replica, reply.stopped);
       if (reply.stopped === 'timeout') throw new QueryTimeoutError(job.limitMs);
       if (reply.stopped === 'aborted') throw new QueryAbortedError();
       if (reply.stopped === 'memory') throw new QueryMemoryError(this.memoryMb);
       throw new Error('message' in reply ? reply.message : 'the query worker stopped');
     }
     // a wasm instance that failed inside (a panic) may be broken; one that grew keeps that memory: start afresh
-    if (!reply.ok && reply.broken) this.retire(replica, 'crashed');
-    else if (((reply.external ?? 0) - replica.loadedExternal) / (1 << 20) > (this.opts.recycleMb ?? 256)) this.retire(replica, 'recycled');
+    if (!reply.ok && reply.broken) this.retire(slot, replica, 'crashed');
+    else if (((reply.external ?? 0) - replica.loadedExternal) / (1 << 20) > (this.opts.recycleMb ?? 256)) this.retire(slot, replica, 'recycled');
     if (!reply.ok) throw replyError(reply);
     return { text: reply.text, ms: performance.now() - t0, ...(reply.services && { services: reply.services }) };
   }
 
-  /** The live replica, loaded and current (a new one when there is none, or it cannot catch up). */
-  private async ready(job: Job): Promise<Replica> {
+  /** The slot's replica, loaded and current (a new one when there is none, or it cannot catch up). */
+  private async ready(job: Job, slot: Slot): Promise<Replica> {
     for (let tries = 0; ; tries++) {
-      if (!this.current?.alive) {
+      if (!slot.replica?.alive) {
         this.counts.workersStarted++;
-        this.current = new Replica(this.store, { memoryMb: this.memoryMb, maxResultBytes: this.opts.maxResultBytes ?? 64 << 20 });
+        slot.replica = new Replica(this.store, { memoryMb: this.memoryMb, maxResultBytes: this.opts.maxResultBytes ?? 64 << 20 });
       }
-      const r = this.current;
+      const r = slot.replica;
       // The load does not count against the query's time; a client that leaves meanwhile drops its query, not the load.
       const resume = job.pause();
       try {
         await untilStopped(r.ready, job);
       } catch (err) {
-        if (!job.stop.signal.aborted) this.retire(r, 'crashed');
+        if (!job.stop.signal.aborted) this.retire(slot, r, 'crashed');
         throw err;
       } finally {
         resume();
       }
+      // the patches up to the store's version now (every commit acknowledged before this query) go before the query
       if (await r.catchUp()) return r;
-      this.retire(r, 'recycled'); // the log no longer reaches back to it (a full state since): a new replica
+      this.retire(slot, r, 'recycled'); // the log no longer reaches back to it (a full state since): a new replica
       if (tries >= 1) throw new Error('the query replica cannot catch up with the change log');
     }
   }
 
-  private retire(r: Replica, why: keyof RunnerStats['replaced']): void {
-    if (this.current === r) this.current = undefined;
+  /** Stops the slot's replica after `idleMs` unused, unless it is the only one alive (the next query needs no load). */
+  private idleLater(slot: Slot): void {
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      const r = slot.replica;
+      if (slot.job || !r || this.slots.every((s) => s === slot || !s.replica?.alive)) return;
+      slot.replica = undefined;
+      this.counts.idleStopped++;
+      void r.terminate();
+    }, this.opts.idleMs ?? 60_000);
+    slot.idle.unref();
+  }
+
+  private retire(slot: Slot, r: Replica, why: keyof RunnerStats['replaced']): void {
+    if (slot.replica === r) slot.replica = undefined;
     this.counts.replaced[why]++;
     void r.terminate();
   }
@@ -288,9 +314,12 @@ export class WorkerRunner implements QueryRunner {
       job.cleanup();
       job.reject(new QueryAbortedError());
     }
-    const r = this.current;
-    this.current = undefined;
-    await r?.terminate();
+    const live = this.slots.map((s) => s.replica).filter((r): r is Replica => r !== undefined);
+    for (const s of this.slots) {
+      clearTimeout(s.idle);
+      s.replica = undefined;
+    }
+    await Promise.all(live.map((r) => r.terminate()));
   }
 }
 

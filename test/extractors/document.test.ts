@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Quad } from '@rdfjs/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MEMBER_BYTES } from '../../src/extractors/document/zip.js';
+import { MAX_MEMBER_BYTES } from '../../src/extractors/document/office.js';
 import { readPdf } from '../../src/extractors/document/pdf.js';
 import { memoryHandle } from '../../src/extractors/bytes.js';
 import { describeContent } from '../../src/extractors/index.js';

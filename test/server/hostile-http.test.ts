@@ -157,7 +157,7 @@ async function until(fn: () => boolean, what: string, state?: () => unknown): Pr
 
 describe('the query queue', () => {
   it('is bounded (503 with Retry-After), drops queries whose clients left, and stops the running one when its client leaves', async () => {
-    const runner = new WorkerRunner(store, 60_000, { maxQueue: 2 });
+    const runner = new WorkerRunner(store, 60_000, { maxQueue: 2, workers: 1 }); // one worker: the others wait (the pool: query-pool.test.ts)
     const s = await serveHttp({ host: '127.0.0.1', port: 0, sparql: { runner } });
     const url = (q: string) => `http://127.0.0.1:${s.port}/sparql?query=${encodeURIComponent(q)}`;
     const clients = [0, 1, 2].map(() => new AbortController());
@@ -191,7 +191,7 @@ describe('the query queue', () => {
   }, 60_000);
 
   it('counts the time limit from arrival, and reloads a stopped replica in its worker, not from the node\'s thread', async () => {
-    const runner = new WorkerRunner(store, 60_000);
+    const runner = new WorkerRunner(store, 60_000, { workers: 1 });
     const exported = vi.spyOn(store, 'export');
     try {
       expect(await runner.run(COUNT, 'csv')).toBeDefined(); // loaded (from disk: the log, here)

@@ -1,6 +1,7 @@
 // vCard 3.0 (RFC 2426) ↔ 4.0 (RFC 6350) for clients that ask for the other version (GET Accept, CardDAV address-data):
 // the common properties are rewritten, every other line is kept as it was (folding included).
 import ICAL from 'ical.js';
+import { extensionMime } from '../../base/index.js';
 import { DavRequestError, NS } from './xml.js';
 
 export type VcardVersion = '3.0' | '4.0';
@@ -82,7 +83,7 @@ function lineText(l: Line): string {
   return foldLine(`${l.group ? l.group + '.' : ''}${l.name}${params.join('')}:${l.value}`);
 }
 
-const MIME: Record<string, string> = { JPEG: 'image/jpeg', JPG: 'image/jpeg', PNG: 'image/png', GIF: 'image/gif', BMP: 'image/bmp', WAV: 'audio/wav', OGG: 'audio/ogg' };
+const MIME: Record<string, string> = Object.fromEntries(['JPEG', 'JPG', 'PNG', 'GIF', 'BMP', 'WAV', 'OGG'].map((t) => [t, extensionMime(t)!]));
 const MEDIA = new Set(['PHOTO', 'LOGO', 'SOUND', 'KEY']);
 const TYPED = new Set(['TEL', 'EMAIL', 'ADR', 'LABEL', 'URL', 'IMPP']);
 

@@ -3,6 +3,7 @@
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import type { Patch, VersionVector } from '../../graph/types.js';
+import { equals } from '../../graph/vv.js';
 import { graphAuthor, pimItemOf } from '../../graph/vocab.js';
 import { pimGraph, pimGraphs, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
 import { mergeVersions, type Version } from '../../pim/merge.js';
@@ -28,7 +29,7 @@ export class MergedViews {
   /** The merged view of `kind` at the store's current version. */
   view(kind: PimKindName, vv: VersionVector = this.store.versionVector()): MergedView {
     const st = this.states.get(kind);
-    if (st && sameVv(st.vv, vv)) {
+    if (st && equals(st.vv, vv)) {
       this.last = 'same';
       return st.view;
     }
@@ -112,8 +113,3 @@ function winner(graphs: KindState['graphs'], master: string): MergedItem | undef
 }
 
 const timezonesOf = (graphs: KindState['graphs']) => [...graphs.values()].flatMap((g) => [...(g.get('')?.values() ?? [])]);
-
-function sameVv(a: VersionVector, b: VersionVector): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}

@@ -10,7 +10,7 @@ import type { DocumentKind, DocumentMeta } from './meta.js';
 import { ODF_KINDS, OOXML_KINDS, readOdf, readOoxml } from './office.js';
 import { readPdf } from './pdf.js';
 
-export { ODF_KINDS, OOXML_KINDS } from './office.js';
+export { MAX_MEMBER_BYTES, ODF_KINDS, OOXML_KINDS } from './office.js';
 export { pdfDate } from './pdf.js';
 export { splitKeywords, splitPeople } from './meta.js';
 
@@ -37,12 +37,12 @@ export const documentExtractor: Extractor = {
     let fh: FileHandle | undefined;
     try {
       let meta: DocumentMeta;
+      fh = await openInput(file, open);
+      const size = file.bytes?.length ?? file.size;
       if (kind === 'pdf') {
-        fh = await openInput(file, open);
-        meta = await readPdf(fh, file.bytes?.length ?? file.size);
+        meta = await readPdf(fh, size);
       } else {
-        const source = file.bytes ? Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.length) : file.path;
-        const read = ODF_KINDS[file.mime] ? await readOdf(source, kind) : await readOoxml(source, kind);
+        const read = ODF_KINDS[file.mime] ? await readOdf(fh, size, kind) : await readOoxml(fh, size, kind);
         d.errors.push(...read.errors);
         meta = read.meta;
       }

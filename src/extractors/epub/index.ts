@@ -7,7 +7,10 @@ import type { Extraction, Extractor, FileInput } from '../types.js';
 import { openInput } from '../bytes.js';
 import { xmlText } from '../xml.js';
 import { isbnDigits, opfPathFrom, readOpf, type OpfMetadata } from './opf.js';
-import { ZipReader } from './zip.js';
+import { ZipArchive, type ZipLimits } from '../zip.js';
+
+/** No member we read (container.xml, the OPF) may inflate past 16 MiB; a book may have up to 100,000 files. */
+export const EPUB_ZIP_LIMITS: ZipLimits = { maxMemberBytes: 16 * 1024 * 1024, maxEntries: 100_000, recover: true };
 
 /** dc:date events that have their own Dublin Core term. */
 const EVENT_TERM: Record<string, string> = { publication: 'issued', creation: 'created', modification: 'modified' };
@@ -22,15 +25,7 @@ export const epubExtractor: Extractor = {
     let fh: FileHandle | undefined;
     try {
       fh = await openInput(file, open);
-      const zip = await ZipReader.open(fh, file.size);
-      if (zip.partial) d.errors.push('not a complete zip (no central directory): read what the local headers hold');
-      const container = await zip.read('META-INF/container.xml');
-      let opfPath = container ? opfPathFrom(xmlText(container)) : undefined;
-      if (!container) d.errors.push('META-INF/container.xml is missing');
-      if (!opfPath) opfPath = [...zip.entries.keys()].find((n) => n.toLowerCase().endsWith('.opf'));
-      const opf = opfPath ? await zip.read(opfPath) : undefined;
-      if (!opf) d.errors.push(opfPath ? `package document ${opfPath} is missing` : 'no package document (.opf) found');
-      else describeBook(d, readOpf(xmlText(opf)));
+      await readBook(d, await ZipArchive.open(fh, file.size, EPUB_ZIP_LIMITS));
     } catch (e) {
       d.errors.push(`cannot read the EPUB: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -39,6 +34,23 @@ export const epubExtractor: Extractor = {
     return { quads: d.quads, errors: d.errors };
   },
 };
+
+/** container.xml, then the package document it names (else the first `.opf`), described. */
+async function readBook(d: Describer, zip: ZipArchive): Promise<void> {
+  try {
+    if (zip.partial) d.errors.push('not a complete zip (no central directory): read what the local headers hold');
+    const container = await zip.read('META-INF/container.xml');
+    let opfPath = container ? opfPathFrom(xmlText(container), d.errors) : undefined;
+    if (!container) d.errors.push('META-INF/container.xml is missing');
+    if (!opfPath) opfPath = (await zip.find((n) => n.toLowerCase().endsWith('.opf')))?.name;
+    const opf = opfPath ? await zip.read(opfPath) : undefined;
+    if (!opf) d.errors.push(opfPath ? `package document ${opfPath} is missing` : 'no package document (.opf) found');
+    else describeBook(d, readOpf(xmlText(opf), opfPath, d.errors));
+  } finally {
+    d.errors.push(...zip.problems);
+    zip.close();
+  }
+}
 
 function describeBook(d: Describer, md: OpfMetadata): void {
   if (md.version) d.text(SS('epubVersion'), md.version);

@@ -47,8 +47,8 @@ function role(r: string): string | undefined {
 }
 
 /** The path of the first OPF named by META-INF/container.xml. */
-export function opfPathFrom(containerXml: string): string | undefined {
-  const root = parseXml(containerXml);
+export function opfPathFrom(containerXml: string, problems?: string[]): string | undefined {
+  const root = parseXml(containerXml, 'META-INF/container.xml', { problems });
   const rootfiles: XmlElement[] = [];
   const walk = (e: XmlElement) => e.children.forEach((c) => (c.local === 'rootfile' ? rootfiles.push(c) : walk(c)));
   walk(root);
@@ -59,9 +59,9 @@ export function opfPathFrom(containerXml: string): string | undefined {
 const text = (e: XmlElement) => allText(e).trim();
 const attr = (e: XmlElement, local: string) => e.attrs[local] ?? e.attrs[`{${OPF}}${local}`];
 
-/** Reads the package's metadata; what is missing stays empty. */
-export function readOpf(xml: string): OpfMetadata {
-  const root = parseXml(xml);
+/** Reads the package's metadata (`member` names it in problems and errors); what is missing stays empty. */
+export function readOpf(xml: string, member = 'package document', problems?: string[]): OpfMetadata {
+  const root = parseXml(xml, member, { problems });
   const pkg = root.children.find((c) => c.local === 'package');
   const md: OpfMetadata = {
     version: pkg?.attrs.version, titles: [], people: [], subjects: [], languages: [], dates: [], publishers: [],

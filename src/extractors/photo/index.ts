@@ -100,7 +100,7 @@ function describePhoto(d: Describer, p: Parsed, header: { width: number; height:
   let xmp = new Map<string, string[]>();
   if (typeof p.xmp === 'string') {
     try {
-      xmp = readXmp(p.xmp.slice(p.xmp.indexOf('<')));
+      xmp = readXmp(p.xmp.slice(p.xmp.indexOf('<')), d.errors);
     } catch (e) {
       d.errors.push(`cannot read XMP: ${e instanceof Error ? e.message : String(e)}`);
     }

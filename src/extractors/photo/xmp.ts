@@ -32,7 +32,7 @@ function values(el: XmlElement): string[] {
 }
 
 /** The simple properties of every rdf:Description, in document order; lists and language alternatives flattened (x-default first). */
-export function readXmp(xml: string): Map<string, string[]> {
+export function readXmp(xml: string, problems?: string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const push = (k: string | undefined, vs: string[]) => {
     if (!k) return;
@@ -40,7 +40,7 @@ export function readXmp(xml: string): Map<string, string[]> {
     list.push(...vs.filter((v) => v.trim() !== ''));
     out.set(k, list);
   };
-  const root = parseXml(xml);
+  const root = parseXml(xml, 'XMP packet', { problems });
   for (const desc of findAll(root, (e) => e.ns === RDF_NS && e.local === 'Description')) {
     for (const [name, v] of Object.entries(desc.attrs)) {
       const m = /^\{(.*)\}(.+)$/.exec(name);

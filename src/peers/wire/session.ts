@@ -6,13 +6,10 @@ import { authoredBy, filterPatch, quadFilter, type FilterContext } from '../filt
 import type { Logger, SyncProgress, SyncStore } from '../types.js';
 import { MIN_WIRE_VERSION, WIRE_VERSION, type RefuseReason, type SyncMsg } from './messages.js';
 import { MAX_INFLATED } from './compress.js';
+import { ProtocolError } from './errors.js';
 import { IncomingState, type StateSpillOptions } from './state-in.js';
-import { FailureError } from '../../base/index.js';
 
-/** A protocol violation by the peer: logged with its id, the session closed, nothing applied. */
-export class ProtocolError extends FailureError {
-  override name = 'ProtocolError';
-}
+export { ProtocolError } from './errors.js';
 
 export interface PatchCodec {
   encode(p: Patch): string;

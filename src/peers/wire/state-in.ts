@@ -5,7 +5,7 @@ import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { ProtocolError } from './session.js';
+import { ProtocolError } from './errors.js';
 
 export interface StateSpillOptions {
   /** A folder for the temp files (the node home's tmp/). */
