@@ -232,6 +232,19 @@ export class AppApi implements NodeApi {
     return r;
   }
 
+  async conflicts() {
+    return new (await import('./conflicts.js')).PimConflicts({ store: this.home.store, name: await (await import('./history.js')).namesOf(this.home) }).list();
+  }
+
+  async conflictResolve(id: string, keep: string) {
+    const r = await new (await import('./conflicts.js')).PimConflicts({ store: this.home.store }).resolve(id, keep);
+    if (r.written) {
+      await (await this.pim()).checkAdmissions(); // a settled CLASS may change who may see the item
+      this.livePeers()?.notifyCommit();
+    }
+    return r;
+  }
+
   async davList() {
     return (await this.pim()).dav.accounts();
   }

@@ -23,3 +23,4 @@ export { recordHistory, HistoryError, type HistoryAnswer, type HistoryHome } fro
 export { undoChange, undoPeer, type UndoReport } from './undo.js';
 export { AppApi, NotDescribedError, type ApiComponents, type ApiHome, type NodeApi, type NodeStatus, type QueryAnswer, type QueryService } from './api.js';
 export { callContext } from './call-context.js';
+export { ConflictError, PimConflicts, type ConflictEntry, type ConflictSide, type ConflictResolution } from './conflicts.js';

@@ -12,6 +12,7 @@ import type { TrashRow } from './device-trash.js';
 import type { DavAccount, DavAccountStatus, DavAddOptions, PimImportReport, PolicyEntry } from './pim.js';
 import type { HistoryAnswer } from './history.js';
 import type { UndoReport } from './undo.js';
+import type { ConflictEntry, ConflictResolution } from './conflicts.js';
 
 export class NotDescribedError extends InputError {
   override name = 'NotDescribedError';
@@ -101,4 +102,7 @@ export interface NodeApi {
   history(what: string, cwd: string, limit?: number): Promise<HistoryAnswer>;
   undo(change: string, opts?: { dryRun?: boolean }): Promise<UndoReport>;
   undoPeer(peer: string, since: string, opts?: { dryRun?: boolean }): Promise<UndoReport>;
+  /** Open PIM conflicts, and settling one (src/app/conflicts.ts). */
+  conflicts(): Promise<ConflictEntry[]>;
+  conflictResolve(id: string, keep: string): Promise<ConflictResolution>;
 }

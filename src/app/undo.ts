@@ -8,7 +8,8 @@ import { changeId, graphSource, inverseRows, parseChangeId, type Skipped } from 
 import { parseHlc } from '../graph/hlc.js';
 import type { Change, Patch } from '../graph/types.js';
 import { ICAL, RDF, SS, VCARD, pimItemOf } from '../graph/vocab.js';
-import { compareRev, groupByMaster, mergedView, nextRevision, pimGraph, type MergedItem, type PimKindName } from '../pim/store.js';
+import { mergeVersions } from '../pim/merge.js';
+import { groupByMaster, mergedView, nextRevision, pimGraph, type MergedItem, type PimKindName } from '../pim/store.js';
 import { HistoryError, namesOf } from './history.js';
 import type { HistoryHome } from './history.js';
 
@@ -65,17 +66,8 @@ const pimKindOfGraph = (graph: string): PimKindName | undefined => {
   return s?.source === 'pim/contacts' ? 'contacts' : s?.source === 'pim/calendar' ? 'calendar' : undefined;
 };
 
-/** The winner (last writer) of one item among versions, as mergedView picks it. */
-function winner(versions: Array<{ author: string; quads: Quad[] }>): { author: string; rev: string; deleted: boolean; quads: Quad[] } | undefined {
-  let best: { author: string; rev: string; deleted: boolean; quads: Quad[] } | undefined;
-  for (const v of versions) {
-    if (!v.quads.length) continue;
-    const rev = v.quads.find((q) => q.predicate.equals(REV))?.object.value ?? '0.0';
-    if (best && (compareRev(best.rev, rev) > 0 || (compareRev(best.rev, rev) === 0 && best.author > v.author))) continue;
-    best = { author: v.author, rev, deleted: v.quads.some((q) => q.predicate.equals(DELETED)), quads: v.quads };
-  }
-  return best;
-}
+/** The item as the versions merge (pim/merge.ts, as mergedView merges it). */
+const winner = (master: string, versions: Array<{ author: string; quads: Quad[] }>) => mergeVersions(master, versions);
 
 class ItemUndo {
   private graphs = new Map<string, Map<string, Quad[]>>();
@@ -111,7 +103,7 @@ class ItemUndo {
       if (c.op === 'A') before.delete(key(c.quad));
       else before.set(key(c.quad), c.quad);
     }
-    const was = winner(this.versions(t, [...before.values()]));
+    const was = winner(t.master, this.versions(t, [...before.values()]));
     if ((!was || was.deleted) && now.deleted) return skip('it was not there before either');
     const own = pimGraph(this.node.nodeId, t.kind);
     const old = this.groups(own.value).get(t.master) ?? [];

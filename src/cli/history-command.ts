@@ -8,7 +8,7 @@ import { printJson, UsageError } from './output.js';
 
 const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
 /** Bookkeeping left out of the text (shown with --json): an item's revision and its source text. */
-const HIDDEN = new Set(['https://w3id.org/semsync/ns#revision', 'https://w3id.org/semsync/ns#sourceText']);
+const HIDDEN = new Set(['https://w3id.org/semsync/ns#revision', 'https://w3id.org/semsync/ns#sourceText', 'https://w3id.org/semsync/ns#fieldClocks']);
 const SHOWN_ITEMS = 20;
 
 /** History and undo mistakes the node raised are usage errors (exit 2). */

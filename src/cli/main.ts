@@ -12,6 +12,7 @@ import { registerRepairCommand } from './repair-command.js';
 import { registerUnlockCommand } from './unlock-command.js';
 import { registerDavServeCommands } from './dav-serve-commands.js';
 import { registerHistoryCommands } from './history-command.js';
+import { registerConflictsCommands } from './conflicts-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('semsync')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerUnlockCommand(program);
   registerDavServeCommands(program);
   registerHistoryCommands(program);
+  registerConflictsCommands(program);
   return program;
 }
 

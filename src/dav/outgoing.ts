@@ -3,12 +3,13 @@
 import { ICAL, VCARD } from '../graph/vocab.js';
 import type { PimPolicy } from '../pim/policy.js';
 import { repairForServer } from '../pim/repair.js';
-import { exportItems, type MergedItem, type MergedView } from '../pim/store.js';
+import { exportItems, readPimBytes, type MergedItem, type MergedView } from '../pim/store.js';
+import { baseOf } from '../pim/merge.js';
 import { DavError, type DavClient, type DavCollection } from './client.js';
 import { hrefKey, objectName } from './href.js';
 import { backoffMs, massDeleteCheck, type DavSyncReport, type DavSyncState, type FailureRecord, type SyncedItem } from './state.js';
 
-const revOf = (i: MergedItem) => `${i.rev}@${i.author}`;
+const revOf = (i: MergedItem) => i.tag;
 
 /** Requests in flight at once while sending. */
 const PARALLEL = 4;
@@ -109,7 +110,7 @@ export async function pushLocal(c: PushContext): Promise<void> {
       if (r === 'precondition') report.retry++;
       else {
         if (key) delete st[key];
-        st[hrefKey(r.href)] = { master: item.master, href: r.href, etag: r.etag, rev: revOf(item), allowed: true };
+        st[hrefKey(r.href)] = { master: item.master, href: r.href, etag: r.etag, rev: revOf(item), allowed: true, base: baseOf(item.master, readPimBytes(c.coll.kind, Buffer.from(out.text)).groups.find((g) => g.master === item.master)?.quads ?? []) };
         delete failed[item.master];
         report.pushed++;
       }

@@ -1,5 +1,6 @@
 // What a DAV sync remembers and reports: per collection the objects agreed on and the items that failed (with back-off),
 // and the mass-deletion guard.
+import type { Base } from '../pim/merge.js';
 
 /** What the last sync agreed on for one server object. `rev` is the merged view's `<revision>@<author>` then. */
 export interface SyncedItem {
@@ -10,6 +11,8 @@ export interface SyncedItem {
   rev: string;
   /** The policy let it reach this server at the last sync (false: it came from there and is withheld from going back). */
   allowed?: boolean;
+  /** The item's fields as the server has it after the last sync (pim/merge.ts replicaMerge), field → value hashes. */
+  base?: Base;
 }
 
 /** An item the server would not take (or that could not be sent), kept until it goes through. */

@@ -5,6 +5,7 @@ import type { Quad } from '@rdfjs/types';
 import { SS } from '../graph/vocab.js';
 import { allowedGroup, type PimPolicy } from '../pim/policy.js';
 import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/store.js';
+import { baseOf, replicaMerge, type Entry } from '../pim/merge.js';
 import { type DavClient, type DavCollection, type Listing } from './client.js';
 import { hrefKey } from './href.js';
 import { pushGuard, pushLocal } from './outgoing.js';
@@ -26,7 +27,7 @@ export interface DavSyncOptions {
   pending?: Map<string, { kind: PimKindName; report: DavSyncReport }>;
 }
 
-export const revOf = (i: MergedItem | undefined): string => (i ? `${i.rev}@${i.author}` : '');
+export const revOf = (i: MergedItem | undefined): string => i?.tag ?? '';
 
 /** The modelled content of an item (source text, revision and tombstone marks aside), to tell a real edit from a re-serialisation. */
 function content(quads: readonly Quad[]): string {
@@ -114,6 +115,10 @@ interface Pulled {
   landed: Map<string, { key: string; href: string; etag: string }>;
   /** VTIMEZONE quads of the server's calendars. */
   timezones: Quad[];
+  /** master → field → our values kept beside the server's (a conflict, settled by the person). */
+  keep: Map<string, Map<string, Entry[]>>;
+  /** master → the item as the server has it (the base of the next sync). */
+  server: Map<string, Quad[]>;
 }
 
 /** The server's new and changed objects: taken, or a conflict (the later change wins, the loser becomes a copy). */
@@ -121,7 +126,7 @@ async function pull(client: DavClient, coll: DavCollection, listing: Listing, st
   const kind = coll.kind;
   const changed = [...listing.items].filter(([key, l]) => st[key]?.etag !== l.etag || !l.etag).map(([, l]) => l.href);
   const fetched = await client.multiget(coll.url, kind, changed);
-  const out: Pulled = { incoming: [], pushBack: new Set(), landed: new Map(), timezones: [] };
+  const out: Pulled = { incoming: [], pushBack: new Set(), landed: new Map(), timezones: [], keep: new Map(), server: new Map() };
   for (const [key, obj] of fetched) {
     const read = readPimBytes(kind, Buffer.from(obj.text));
     report.errors.push(...read.errors.map((e) => `${obj.href}: ${e}`));
@@ -130,6 +135,7 @@ async function pull(client: DavClient, coll: DavCollection, listing: Listing, st
     const entry = st[key];
     const local = view.items.get(group.master);
     out.landed.set(group.master, { key, href: obj.href, etag: obj.etag });
+    out.server.set(group.master, group.quads);
     const localChanged = entry ? revOf(local) !== entry.rev : !!local && !local.deleted;
     if (!localChanged || !local || local.deleted || content(local.quads) === content(group.quads)) {
       // Nothing changed here (or an edit beats our deletion, or both made the same change): the server's version.
@@ -140,6 +146,16 @@ async function pull(client: DavClient, coll: DavCollection, listing: Listing, st
       continue;
     }
     report.conflicts++;
+    if (entry?.base) {
+      // Field by field against what both had at the last sync: a field both changed is a conflict listed by
+      // `semsync conflicts` (the server's value shown, ours kept); the merged item goes back to the server.
+      const merged = replicaMerge(group.master, local, group.quads, entry.base);
+      out.incoming.push({ master: group.master, quads: merged.quads, errors: [] });
+      out.keep.set(group.master, merged.keep);
+      out.pushBack.add(group.master);
+      continue;
+    }
+    // A sync state from before field-level merging (no base): the later change wins, the loser is kept as a copy.
     const serverTime = textTime(obj.text) ?? 0;
     const localTime = Number(local.rev.split('.')[0]);
     if (serverTime > localTime) {
@@ -216,7 +232,7 @@ export async function syncCollection(store: PimStore, client: DavClient, coll: D
   }
   const deferred = opts.pending !== undefined; // the account decides, once every collection is listed (a move between two is no deletion)
   if (pulled.incoming.length || (gone.length && !deferred)) {
-    const w = await writeItems(store, kind, pulled.incoming, { remove: deferred ? [] : gone });
+    const w = await writeItems(store, kind, pulled.incoming, { remove: deferred ? [] : gone, keep: pulled.keep, via: coll.url });
     report.deletedHere += w.deleted.length;
     if (pulled.timezones.length) await writeItems(store, kind, [], { timezones: pulled.timezones });
     view = mergedView(store, kind);
@@ -225,7 +241,7 @@ export async function syncCollection(store: PimStore, client: DavClient, coll: D
   for (const [master, at] of pulled.landed) {
     const item = view.items.get(master);
     for (const [k, e] of Object.entries(st)) if (e.master === master && k !== at.key) delete st[k];
-    st[at.key] = { master, href: at.href, etag: at.etag, rev: pulled.pushBack.has(master) ? '' : revOf(item), allowed: item ? allowed(item) : true };
+    st[at.key] = { master, href: at.href, etag: at.etag, rev: pulled.pushBack.has(master) ? '' : revOf(item), allowed: item ? allowed(item) : true, base: baseOf(master, pulled.server.get(master) ?? []) };
   }
   await pushLocal({ ...ctx, client, view, state, now: opts.now ?? Date.now() });
   if (token) cs.syncToken = token;

@@ -20,7 +20,6 @@ export { loadOrCreateIdentity, IdentityError, type Identity } from './identity.j
 export { TrustStore, TrustError, assertPeerId, assertShareName, type PairedPeer, type PairState, type PolicyHook, type RemoteState, type TrustEvents, type PimHooks } from './trust.js';
 export { createPeerNode, PeerNode, type PeerNodeInit, type PeerNodeEvents, type PeerStatus, type NearbyPeer } from './node.js';
 export { FetchError, parseContentHash, type FetchProgress } from './files.js';
-export { resolveValues, type Candidate, type Resolution } from './resolve.js';
 export { SYNC_PROTOCOL, FILE_PROTOCOL, WIRE_VERSION } from './wire/messages.js';
 export { WireError } from './wire/frame.js';
 export { ProtocolError } from './wire/session.js';

@@ -1,8 +1,14 @@
-// Owns: PIM data beyond extraction: export of contacts/calendars from RDF (.vcf/.ics), privacy policies as pure functions.
+// Owns: PIM data beyond extraction: the merge rule (merge.ts, the only one), the per-node PIM graphs and their merged view,
+// export of contacts/calendars from RDF (.vcf/.ics), privacy policies as pure functions.
 // May import: graph, extractors, base.
 export { calendarItemLines, exportIcs, exportVcf, pimItems, vcardLines } from './export.js';
 export type { ExportOptions } from './export.js';
 export { ICAL_FIELDS, QuadIndex, VCARD_FIELDS } from './fields.js';
+export { baseOf, compareDot, compareRev, covers, mergeVersions, replicaMerge, versionClocks, FIELD_CLOCKS } from './merge.js';
+export type { Base, ClockOptions, Ctx, Dot, Entry, FieldConflict, MergedItem, Version } from './merge.js';
+export { fieldMode, itemFields } from './field-values.js';
+export { PIM_KINDS, exportItems, liveMasters, mergedView, pimGraph, readPimBytes, writeItems } from './store.js';
+export type { ItemGroup, MergedView, PimKindName, PimStore, WriteOptions, WriteResult } from './store.js';
 export type { Field } from './fields.js';
 export {
   PolicyError,

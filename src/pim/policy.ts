@@ -168,7 +168,7 @@ export function filterQuads(policy: PimPolicy | undefined, quads: readonly Quad[
     if (!itemsOf(q).every(allowed)) continue;
     const birthdayField = ex.birthdays ? contactBirthday(q) : 'keep';
     if (birthdayField === 'drop') continue;
-    if (birthdayField === 'rewrite') out.push(quad(q.subject, q.predicate, literal(withoutBirthday(q.object.value)), q.graph));
+    if (birthdayField === 'rewrite') out.push(quad(q.subject, q.predicate, literal(q.predicate.equals(CLOCKS) ? clocksWithoutBirthday(q.object.value) : withoutBirthday(q.object.value)), q.graph));
     else out.push(q);
   }
   return out;
@@ -187,7 +187,21 @@ function contactBirthday(q: Quad): 'keep' | 'drop' | 'rewrite' {
   if (!owner || owner.kind !== 'contact' || owner.item !== q.subject.value) return 'keep';
   if (q.predicate.equals(VCARD('bday'))) return 'drop';
   if (q.predicate.equals(SS('sourceText')) && hasBirthdayLine(q.object.value)) return 'rewrite';
+  if (q.predicate.equals(CLOCKS) && q.object.value.includes('"BDAY"')) return 'rewrite'; // its hashes and a conflict's other side
   return 'keep';
+}
+
+const CLOCKS = SS('fieldClocks');
+
+/** A version's field clocks (pim/merge.ts) without the BDAY field; text that does not read as clocks is left out whole. */
+export function clocksWithoutBirthday(text: string): string {
+  try {
+    const j = JSON.parse(text) as { f?: Record<string, unknown> };
+    if (j && typeof j.f === 'object' && j.f) delete j.f.BDAY;
+    return JSON.stringify(j);
+  } catch {
+    return '';
+  }
 }
 
 function hasBirthdayLine(text: string): boolean {

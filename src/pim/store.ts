@@ -1,4 +1,5 @@
-// The person's own contacts and calendar in the graph: per-node PIM graphs, item upserts with revisions and tombstones, the merged (LWW) view.
+// The person's own contacts and calendar in the graph: per-node PIM graphs, item upserts with revisions, field clocks and
+// tombstones, the merged view (the rule itself is merge.ts).
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { ICAL, RDF, SS, VCARD, graphAuthor, graphIri, pimItemOf } from '../graph/vocab.js';
@@ -8,6 +9,10 @@ import { readVcards } from '../extractors/vcard/read.js';
 import { quadProblem } from '../graph/terms.js';
 import { exportIcs, exportVcf, pimItems } from './export.js';
 import { filterQuads, type PimPolicy } from './policy.js';
+import { FIELD_CLOCKS, compareRev, mergeVersions, versionClocks, type Entry, type MergedItem, type Version } from './merge.js';
+
+export { compareRev } from './merge.js';
+export type { FieldConflict, MergedItem } from './merge.js';
 
 const { quad, literal, namedNode } = n3.DataFactory;
 
@@ -79,13 +84,6 @@ function storable(q: Quad, errors: string[]): Quad {
   return quad(q.subject, q.predicate, literal(q.object.value, ANY_URI), q.graph);
 }
 
-/** A revision: the hybrid logical clock "<ms>.<counter>" of the write. Compared numerically, then by author. */
-export function compareRev(a: string, b: string): number {
-  const [am, ac] = a.split('.').map(Number);
-  const [bm, bc] = b.split('.').map(Number);
-  return (am || 0) - (bm || 0) || (ac || 0) - (bc || 0);
-}
-
 const w = new n3.Writer({ format: 'N-Quads' });
 const keyOf = (q: Quad) => w.quadToString(q.subject, q.predicate, q.object);
 const REV = SS('revision');
@@ -125,16 +123,35 @@ export interface WriteResult {
   deleted: string[];
 }
 
+export interface WriteOptions {
+  remove?: string[];
+  timezones?: Quad[];
+  batch?: number;
+  /** master → fields whose value is chosen by the person (a conflict settled: a new dot even when the value is the one shown). */
+  settle?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** master → field → values kept beside the one written (a conflict with a CalDAV/CardDAV server, merge.ts replicaMerge). */
+  keep?: ReadonlyMap<string, ReadonlyMap<string, Entry[]>>;
+  /** Where the new values of this write came from (a CalDAV/CardDAV collection's URL). */
+  via?: string;
+}
+
+/** What a version carries about itself (written here, never taken from the group). */
+const MARKS = [REV, DELETED, FIELD_CLOCKS];
+const XSD_BOOLEAN = namedNode('http://www.w3.org/2001/XMLSchema#boolean');
+const ownContent = (qs: Quad[]) => qs.filter((q) => !q.predicate.equals(REV) && !q.predicate.equals(DELETED) && !q.predicate.equals(FIELD_CLOCKS)).map(keyOf).sort().join('');
+
 /**
- * Upserts item groups into this node's graph for `kind`: an item whose quads (revision aside) are the same is left
- * alone; a new or changed one replaces what the graph held for it and gets a new `ss:revision`. `remove` masters
- * become tombstones (`ss:deleted true`, a revision, the type/class/categories the policy judges by, and the item's
- * source text, so that a deletion can be undone).
- * Commits in batches of `batch` items.
+ * Upserts item groups into this node's graph for `kind`: an item whose quads (revision and clocks aside) are the same is
+ * left alone; a new or changed one replaces what the graph held for it and gets a new `ss:revision` and field clocks
+ * (merge.ts: a field not changed against the merged item keeps its clocks). `remove` masters become tombstones
+ * (`ss:deleted true`, a revision, the type/class/categories the policy judges by, and the item's source text, so that a
+ * deletion can be undone). Commits in batches of `batch` items.
  */
-export async function writeItems(store: PimStore, kind: PimKindName, groups: ItemGroup[], opts: { remove?: string[]; timezones?: Quad[]; batch?: number } = {}): Promise<WriteResult> {
+export async function writeItems(store: PimStore, kind: PimKindName, groups: ItemGroup[], opts: WriteOptions = {}): Promise<WriteResult> {
   const g = pimGraph(store.nodeId, kind);
   const existing = groupByMaster(store.match(null, null, null, g));
+  const versions = groups.length || opts.remove?.length ? versionsByMaster(store, kind).byMaster : new Map<string, Version[]>();
+  const merged = (master: string) => mergeVersions(master, versions.get(master) ?? []);
   const res: WriteResult = { added: [], changed: [], unchanged: [], deleted: [] };
   let changes: Change[] = [];
   let pending = 0;
@@ -153,45 +170,38 @@ export async function writeItems(store: PimStore, kind: PimKindName, groups: Ite
     }
     for (const q of want.values()) changes.push({ op: 'A', quad: q });
   };
+  const marks = (master: string, before: MergedItem | undefined, next: Quad[]) => {
+    lastRev = nextRevision(store, lastRev);
+    const clocks = versionClocks(master, before, next, store.nodeId, lastRev, { settle: opts.settle?.get(master), keep: opts.keep?.get(master), via: opts.via });
+    return [quad(namedNode(master), REV, literal(lastRev), g), quad(namedNode(master), FIELD_CLOCKS, literal(clocks), g)];
+  };
   const tzKeys = new Set((existing.get('') ?? []).map(keyOf));
   for (const q of opts.timezones ?? []) if (!tzKeys.has(keyOf(q))) changes.push({ op: 'A', quad: quad(q.subject, q.predicate, q.object, g) });
   for (const group of groups) {
     const old = existing.get(group.master) ?? [];
-    const content = (qs: Quad[]) => qs.filter((q) => !q.predicate.equals(REV) && !q.predicate.equals(DELETED)).map(keyOf).sort().join('');
-    const next = group.quads.map((q) => quad(q.subject, q.predicate, q.object, g));
+    const next = group.quads.filter((q) => !MARKS.some((p) => q.predicate.equals(p))).map((q) => quad(q.subject, q.predicate, q.object, g));
     const wasDeleted = old.some((q) => q.predicate.equals(DELETED));
-    if (old.length && !wasDeleted && content(old) === content(next)) {
+    if (old.length && !wasDeleted && !opts.settle?.has(group.master) && !opts.keep?.has(group.master) && ownContent(old) === ownContent(next)) {
       res.unchanged.push(group.master);
       continue;
     }
-    lastRev = nextRevision(store, lastRev);
-    replace(old, [...next, quad(namedNode(group.master), REV, literal(lastRev), g)]);
+    replace(old, [...next, ...marks(group.master, merged(group.master), next)]);
     (old.length && !wasDeleted ? res.changed : res.added).push(group.master);
     if (++pending >= (opts.batch ?? 2000)) await flush();
   }
   for (const master of opts.remove ?? []) {
     const old = existing.get(master) ?? [];
     if (old.some((q) => q.predicate.equals(DELETED))) continue;
-    lastRev = nextRevision(store, lastRev);
     const m = namedNode(master);
     // The policy fields (so the tombstone is judged as the item was) and the item's text, master and overrides (so the
     // deletion can be undone: what was deleted is still in the graph, under the tombstone).
     const keep = old.filter((q) => (q.subject.value === master && POLICY_FIELDS.some((p) => q.predicate.equals(p))) || (q.predicate.equals(SOURCE) && pimItemOf(q.subject.value)?.item === q.subject.value));
-    replace(old, [...keep, quad(m, DELETED, literal('true', n3.DataFactory.namedNode('http://www.w3.org/2001/XMLSchema#boolean')), g), quad(m, REV, literal(lastRev), g)]);
+    replace(old, [...keep, quad(m, DELETED, literal('true', XSD_BOOLEAN), g), ...marks(master, merged(master), [])]);
     res.deleted.push(master);
     if (++pending >= (opts.batch ?? 2000)) await flush();
   }
   await flush();
   return res;
-}
-
-/** One item in the merged view: the version that won (latest revision, then the larger author id). */
-export interface MergedItem {
-  master: string;
-  rev: string;
-  author: string;
-  deleted: boolean;
-  quads: Quad[];
 }
 
 export interface MergedView {
@@ -215,26 +225,31 @@ export function pimGraphs(store: PimStore, kind: PimKindName): string[] {
   return out;
 }
 
-/**
- * The union of every node's PIM graph of `kind`, one version per item: last writer wins per item by `ss:revision`
- * (a hybrid logical clock), ties broken by the larger author id. A tombstone that wins hides the item.
- */
-export function mergedView(store: PimStore, kind: PimKindName): MergedView {
-  const items = new Map<string, MergedItem>();
+/** Every node's version of every item of `kind` held here (graphs in order), and the VTIMEZONE quads. */
+export function versionsByMaster(store: PimStore, kind: PimKindName): { byMaster: Map<string, Version[]>; timezones: Quad[] } {
+  const byMaster = new Map<string, Version[]>();
   const timezones: Quad[] = [];
-  for (const gv of pimGraphs(store, kind)) {
+  for (const gv of pimGraphs(store, kind).sort()) {
     const author = graphAuthor(gv)!;
     for (const [master, quads] of groupByMaster(store.match(null, null, null, namedNode(gv)))) {
-      if (master === '') {
-        timezones.push(...quads);
-        continue;
+      if (master === '') timezones.push(...quads);
+      else {
+        const list = byMaster.get(master);
+        if (list) list.push({ author, quads });
+        else byMaster.set(master, [{ author, quads }]);
       }
-      const rev = quads.find((q) => q.subject.value === master && q.predicate.equals(REV))?.object.value ?? '0.0';
-      const deleted = quads.some((q) => q.subject.value === master && q.predicate.equals(DELETED));
-      const cur = items.get(master);
-      if (cur && (compareRev(cur.rev, rev) > 0 || (compareRev(cur.rev, rev) === 0 && cur.author > author))) continue;
-      items.set(master, { master, rev, author, deleted, quads });
     }
+  }
+  return { byMaster, timezones };
+}
+
+/** The union of every node's PIM graph of `kind`, one merged item per master (the rule: merge.ts). */
+export function mergedView(store: PimStore, kind: PimKindName): MergedView {
+  const { byMaster, timezones } = versionsByMaster(store, kind);
+  const items = new Map<string, MergedItem>();
+  for (const [master, versions] of byMaster) {
+    const item = mergeVersions(master, versions);
+    if (item) items.set(master, item);
   }
   return { kind, items, timezones };
 }

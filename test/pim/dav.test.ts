@@ -1,4 +1,4 @@
-// CalDAV/CardDAV two-way sync through the real CLI against Radicale: policy before PUT, edits and deletions both ways, conflicts, a dead server.
+// CalDAV/CardDAV two-way sync through the real CLI against Radicale: policy before PUT, edits and deletions both ways, field conflicts, a dead server.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,21 +87,30 @@ describe.skipIf(!!missing)('dav sync with Radicale (CLI)', () => {
     expect(await exportText('calendar')).toContain('lawyer plugh');
   });
 
-  it('resolves a conflict by the later change and keeps the loser as a copy', async () => {
+  it('a server edit against a local edit of the same field: a listed conflict (no -conflict- item), settled by conflicts resolve', async () => {
     const list = await fetch(calendar, { method: 'PROPFIND', headers: { authorization: auth, depth: '1' } }).then((x) => x.text());
     const party = /<[^>]*href>([^<]*office-party[^<]*)</.exec(list)![1];
     const cur = await fetch(new URL(party, r.url), { headers: { authorization: auth } }).then((x) => x.text());
-    // The server's edit is stamped in the past; ours happens now: ours wins.
     await fetch(new URL(party, r.url), { method: 'PUT', headers: { authorization: auth, 'content-type': 'text/calendar' }, body: cur.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Office party (server)').replace(/DTSTAMP:[^\r\n]*/, 'DTSTAMP:20200101T000000Z') });
-    await writeFile(path.join(home, 'party.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:office-party\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240201T170000Z\r\nSUMMARY:Office party (laptop)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+    const mine = cur.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Office party (laptop)').replace(/DTSTART([;:])[^\r\n]*/, 'DTSTART:20240201T170000Z');
+    await writeFile(path.join(home, 'party.ics'), mine);
     await ok('pim', 'import', path.join(home, 'party.ics'));
     const rep = JSON.parse(await ok('dav', 'sync', 'company', '--json')) as Array<{ conflicts: number }>;
     expect(rep.reduce((n, x) => n + x.conflicts, 0)).toBe(1);
     const cal = await exportText('calendar');
-    expect(cal).toContain('SUMMARY:Office party (laptop)');
-    expect(cal).toMatch(/UID:office-party-conflict-[0-9a-f]{8}/);
-    expect(cal).toContain('SUMMARY:Office party (server)');
+    expect(cal).not.toMatch(/-conflict-/);
+    expect(cal).toContain('SUMMARY:Office party (server)'); // the server's value is shown meanwhile
+    expect(cal).toContain('DTSTART:20240201T170000Z'); // our edit of another field is kept
+    type C = { id: string; field: string; sides: Array<{ value: string; via?: string; mine: boolean }> };
+    const open = JSON.parse(await ok('conflicts', '--json')) as C[];
+    expect(open.map((c) => [c.field, c.sides.map((x) => [x.value, !!x.via, x.mine])])).toEqual([['SUMMARY', [['Office party (server)', true, false], ['Office party (laptop)', false, true]]]]);
+    expect(open[0].sides[0].via).toContain(r.url);
+    expect(await storageText(r.storage)).toContain('20240201T170000Z'); // the merged item went back to the server
+    await ok('conflicts', 'resolve', open[0].id, '--keep', 'mine');
+    expect(JSON.parse(await ok('conflicts', '--json'))).toEqual([]);
+    await ok('dav', 'sync', 'company');
     expect(await storageText(r.storage)).toContain('Office party (laptop)');
+    expect(await exportText('calendar')).toContain('SUMMARY:Office party (laptop)');
   });
 
   it('an item the server refuses: named with its UID and the server\'s reason, exit 1, listed by dav status, not retried at once', async () => {

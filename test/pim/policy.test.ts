@@ -8,6 +8,7 @@ import path from 'node:path';
 import n3 from 'n3';
 import { PolicyError, allowedGroup, allowedItem, filterQuads, parsePolicy, policyHook, type PimPolicy } from '../../src/pim/policy.js';
 import { readPimBytes } from '../../src/pim/store.js';
+import { FIELD_CLOCKS, mergeVersions, versionClocks } from '../../src/pim/merge.js';
 import { PIM_DIR, readCorpusFile } from './corpus.js';
 import type { readCalendars } from '../../src/extractors/ical/index.js';
 
@@ -129,5 +130,27 @@ describe('a series stored only as overrides (Google birthdays)', () => {
     expect(hook('stranger', tz)).toBe(false);
     const file = n3.DataFactory.quad(n3.DataFactory.namedNode('file:///x.epub'), SS('x'), n3.DataFactory.literal('y'), n3.DataFactory.namedNode('https://w3id.org/semsync/id/graph/nodeA/share/Books'));
     expect(hook('stranger', file)).toBe(true);
+  });
+});
+
+describe('field clocks and birthdays', () => {
+  it('a work policy sends no BDAY in a version\'s clocks (its hash, or a conflict\'s other side), to a server or a peer', () => {
+    const m = 'https://w3id.org/semsync/id/contact/bd1';
+    const g = n3.DataFactory.namedNode('https://w3id.org/semsync/id/graph/A/pim/contacts');
+    const read = (bday: string) => readPimBytes('contacts', Buffer.from(`BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bd1\r\nFN:Bea\r\nBDAY:${bday}\r\nEND:VCARD\r\n`)).groups[0].quads.map((q) => n3.DataFactory.quad(q.subject, q.predicate, q.object, g));
+    const v = (author: string, rev: string, quads: Quad[]) => ({ author, quads: [...quads, n3.DataFactory.quad(n3.DataFactory.namedNode(m), FIELD_CLOCKS, n3.DataFactory.literal(versionClocks(m, undefined, quads, author, rev)), g)] });
+    const both = mergeVersions(m, [v('A', '2.0', read('1980-01-02')), v('B', '1.0', read('1981-03-04'))])!;
+    expect(both.conflicts.map((c) => c.field)).toEqual(['BDAY']);
+    const mine = read('1980-01-02');
+    const clocks = n3.DataFactory.quad(n3.DataFactory.namedNode(m), FIELD_CLOCKS, n3.DataFactory.literal(versionClocks(m, both, mine, 'A', '3.0')), g);
+    expect(clocks.object.value).toContain('1981-03-04');
+    const out = filterQuads(work, [...mine, clocks]);
+    const sent = out.find((q) => q.predicate.equals(FIELD_CLOCKS))!.object.value;
+    expect(sent).not.toMatch(/BDAY|1981|1980/);
+    expect(JSON.parse(sent).f.FN).toHaveLength(2); // Bea, set on both nodes: two dots, one value
+    expect(filterQuads(personal, [clocks])[0].object.value).toContain('1981-03-04');
+    const hook = policyHook((peer) => (peer === 'work' ? work : personal), (iri) => mine.filter((q) => q.subject.value === iri));
+    expect(hook('work', clocks)).toBe(false);
+    expect(hook('phone', clocks)).toBe(true);
   });
 });

@@ -33,7 +33,7 @@ export interface Listing {
   byMaster: Map<string, Resource>;
 }
 
-export const revOf = (i: MergedItem) => `${i.rev}@${i.author}`;
+export const revOf = (i: MergedItem) => i.tag;
 export const extOf = (kind: PimKindName) => (kind === 'calendar' ? '.ics' : '.vcf');
 export const etagOf = (text: string) => `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
 

@@ -4,11 +4,9 @@ import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { equals } from '../../graph/vv.js';
-import { graphAuthor, pimItemOf, SS } from '../../graph/vocab.js';
-import { compareRev, pimGraph, pimGraphs, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
-
-const REV = SS('revision').value;
-const DELETED = SS('deleted').value;
+import { graphAuthor, pimItemOf } from '../../graph/vocab.js';
+import { pimGraph, pimGraphs, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+import { mergeVersions, type Version } from '../../pim/merge.js';
 
 export type ViewStore = PimStore & { patchesSince?(vv: VersionVector): Patch[] | null };
 
@@ -104,20 +102,14 @@ function addQuad(graphs: KindState['graphs'], g: string, q: Quad): void {
   quads.set(quadKey(q), q);
 }
 
-/** The same choice as mergedView: the highest revision, ties to the larger author. */
+/** The merged item (pim/merge.ts, as mergedView merges it). */
 function winner(graphs: KindState['graphs'], master: string): MergedItem | undefined {
-  let best: MergedItem | undefined;
-  for (const [g, byMaster] of graphs) {
+  const versions: Version[] = [];
+  for (const [g, byMaster] of [...graphs].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const qs = byMaster.get(master);
-    if (!qs?.size) continue;
-    const quads = [...qs.values()];
-    const author = graphAuthor(g)!;
-    const rev = quads.find((q) => q.subject.value === master && q.predicate.value === REV)?.object.value ?? '0.0';
-    const deleted = quads.some((q) => q.subject.value === master && q.predicate.value === DELETED);
-    if (best && (compareRev(best.rev, rev) > 0 || (compareRev(best.rev, rev) === 0 && best.author > author))) continue;
-    best = { master, rev, author, deleted, quads };
+    if (qs?.size) versions.push({ author: graphAuthor(g)!, quads: [...qs.values()] });
   }
-  return best;
+  return mergeVersions(master, versions);
 }
 
 const timezonesOf = (graphs: KindState['graphs']) => [...graphs.values()].flatMap((g) => [...(g.get('')?.values() ?? [])]);

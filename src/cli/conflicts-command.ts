@@ -1,0 +1,49 @@
+// `semsync conflicts [--json]` and `semsync conflicts resolve ID --keep mine|theirs|VALUE`: open PIM conflicts, settled as ordinary edits.
+import type { Command } from 'commander';
+import type { ConflictEntry, ConflictResolution } from '../app/conflicts.js';
+import { globals, withApi } from './context.js';
+import { printJson, UsageError } from './output.js';
+
+const json = (opts: { json?: boolean }, cmd: Command) => Boolean(opts.json || globals(cmd).json);
+
+export function conflictsText(list: ConflictEntry[]): string {
+  if (!list.length) return 'no open conflicts';
+  const lines: string[] = [];
+  for (const c of list) {
+    lines.push(`${c.id}  ${c.kind === 'contacts' ? 'contact' : 'calendar item'} ${c.uid}, ${c.field}:`);
+    for (const s of c.sides) lines.push(`  ${s.shown ? '*' : ' '} ${JSON.stringify(s.value)}  by ${s.via ? `the server ${s.via}` : s.by}${s.by === s.node || s.mine || s.via ? '' : ` (${s.node})`}, ${s.time || s.rev}${s.mine ? ' (mine)' : ''}`);
+  }
+  lines.push('(* shown meanwhile: the later edit) settle one with `semsync conflicts resolve ID --keep mine|theirs|VALUE`');
+  return lines.join('\n');
+}
+
+export function resolutionText(r: ConflictResolution): string {
+  return r.written ? `settled ${r.id}: ${r.field} of ${r.item} is ${JSON.stringify(r.kept)} (an ordinary edit: it syncs)` : `${r.id}: nothing to write`;
+}
+
+export function registerConflictsCommands(program: Command): void {
+  const conflicts = program
+    .command('conflicts')
+    .description('open conflicts of contacts and calendars: a field two nodes changed apart, with both values, which node and when')
+    .option('--json', 'print JSON: [{id, kind, item, uid, field, sides: [{value, node, by, rev, time, via, mine, shown}]}]')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        const list = await api.conflicts();
+        if (json(opts, cmd)) return printJson(list);
+        console.log(conflictsText(list));
+      });
+    });
+  conflicts
+    .command('resolve <id>')
+    .description('settle a conflict: keep this node\'s value (mine), the other node\'s (theirs), or a value of your own; an ordinary edit that syncs')
+    .requiredOption('--keep <what>', 'mine | theirs | VALUE (the field\'s value as its vCard/iCalendar text)')
+    .option('--json', 'print JSON: {id, item, field, kept, written}')
+    .action(async (id: string, opts: { keep: string; json?: boolean }, cmd: Command) => {
+      if (!opts.keep.length) throw new UsageError('--keep: give mine, theirs or a value');
+      await withApi(cmd, async (api) => {
+        const r = await api.conflictResolve(id, opts.keep);
+        if (json(opts, cmd)) return printJson(r);
+        console.log(resolutionText(r));
+      });
+    });
+}
