@@ -5,7 +5,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { plan, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type Rules } from '../rules/index.js';
 import {
-  claimDevice, claimState, executePlan, listDevice, readDeviceProfile, DeviceForeignError, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE,
+  assertClaimed, assertOwner, claimDevice, executePlan, listDevice, readDeviceProfile, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE,
   LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager, noteRemovedByPerson, emptyTrash, xdgTrashDir, TRASH_DAYS,
   type ExecuteError, type ExecuteProgress,
 } from '../devices/index.js';
@@ -86,18 +86,15 @@ export class Placement {
     const profile = (await readDeviceProfile(root)) ?? (dryRun ? unclaimedProfile(dev) : undefined); // DeviceProfileError names the file and line
     if (!profile) throw new DeviceNotClaimedError(root, `it has never been claimed; run \`semsync devices claim ${dev.id}\` first`);
     if (dev.kind === 'target') profile.filesystem = 'posix'; // a host folder keeps POSIX names
-    if (profile.owner && profile.owner !== user) throw new DeviceForeignError(root, profile.owner, user);
+    assertOwner(root, profile, user);
     // A dry run writes nothing, so it shows what an unclaimed device would get.
     if (dryRun) return profile;
-    let check = await claimState(home.paths.claims, root, profile, { user });
-    if (check.unbound && dev.kind === 'target') {
+    await assertClaimed(home.paths.claims, root, profile, {
+      user,
+      hint: `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`,
       // A host target is named by its path in this node's config (nothing to impersonate): its claim is bound now.
-      await claimDevice(home.paths.claims, root, { user });
-      check = await claimState(home.paths.claims, root, profile, { user });
-    }
-    if (check.state !== 'claimed') {
-      throw new DeviceNotClaimedError(root, check.note ?? `it is not claimed on this machine; run \`semsync devices claim ${profile.id}\` first`);
-    }
+      bind: dev.kind === 'target' ? () => claimDevice(home.paths.claims, root, { user }) : undefined,
+    });
     return profile;
   }
 
