@@ -3,7 +3,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { claimDevice, writeCatalog, type CatalogRecord } from '../src/devices/index.js';
-import { DeviceGraphs } from '../src/node/device-graph.js';
+import { DeviceGraphs } from '../src/app/device-graph.js';
 import { devicesOf } from '../src/node/devices.js';
 import { SemsyncNode } from '../src/node/node.js';
 import { dataDir, fmt, record, time } from './lib.js';

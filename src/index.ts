@@ -1,11 +1,11 @@
 // semsync as a library: `import { createNode } from 'semsync'`. Opens a node home (taking its lock) in this process.
-import { SemsyncNode, type OpenNodeOptions } from './node/node.js';
+import { SemsyncNode, type OpenNodeOptions } from './node/index.js';
 
-export { SemsyncNode, type OpenNodeOptions } from './node/node.js';
-export { NodeDaemon, type DaemonEvents } from './node/daemon.js';
-export { LocalApi, type NodeApi, type QueryAnswer, type NodeStatus } from './node/api.js';
-export { GraphStore, type QueryOutput } from './graph/store.js';
-export { QueryError } from './graph/errors.js';
+export { SemsyncNode, type OpenNodeOptions } from './node/index.js';
+export { NodeDaemon, type DaemonEvents } from './node/index.js';
+export { LocalApi, type NodeApi, type QueryAnswer, type NodeStatus } from './node/index.js';
+export { GraphStore, type QueryOutput } from './graph/index.js';
+export { QueryError } from './graph/index.js';
 export type { Change, Patch, ResultFormat, VersionVector } from './graph/types.js';
 export * as vocab from './graph/vocab.js';
 

@@ -59,3 +59,79 @@ it('reads a rule from every folder', () => {
   expect(allowed('cli')).toContain('server');
   expect(allowed('server')).not.toContain('cli');
 });
+
+/**
+ * Modules another folder may import directly instead of through the folder's index.ts: each loads nothing heavy,
+ * and going through the index would load the whole folder (libp2p, oxigraph) where only a constant is needed
+ * (the CLI's start-up, extractor threads).
+ */
+const DIRECT = new Set([
+  'graph/vocab', // IRIs only: extractors run in worker threads that must not load the store
+  'graph/types', // types and constants
+  'node/home', // the CLI finds the home before deciding whether to start a node
+  'app/call-context', // the control socket's per-call context (AsyncLocalStorage), loaded by the CLI's start-up
+  'server/control', // the CLI's control-socket path
+  'server/run-info',
+]);
+
+/** Static imports (`import … from`, `export … from`, type-only included) and dynamic `import()` of our own modules. */
+function importsOf(file: string): Array<{ target: string; dynamic: boolean }> {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: Array<{ target: string; dynamic: boolean }> = [];
+  const re = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)|(?:^|\n)\s*import\s*'(\.{1,2}\/[^']+)'/g;
+  for (const m of text.matchAll(re)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    out.push({ target: path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'), dynamic: m[2] !== undefined });
+  }
+  return out;
+}
+
+it('imports another folder only through its index.ts (or a named light module; lazy import() may go deep)', () => {
+  const deep: string[] = [];
+  for (const file of sources(src)) {
+    const from = path.relative(src, file).split(path.sep);
+    for (const { target, dynamic } of importsOf(file)) {
+      const to = path.relative(src, target).split(path.sep);
+      if (dynamic || to[0] === from[0] || to.length === 1) continue;
+      if (to.length === 2 && to[1] === 'index.ts') continue;
+      if (DIRECT.has(to.join('/').replace(/\.ts$/, ''))) continue;
+      deep.push(`${from.join('/')} imports ${to.join('/')}: import it from src/${to[0]}/index.ts (export it there)`);
+    }
+  }
+  expect(deep).toEqual([]);
+});
+
+it('has no import circle between modules, type-only imports included', () => {
+  const graph = new Map<string, string[]>();
+  for (const file of sources(src)) graph.set(file, importsOf(file).filter((i) => !i.dynamic).map((i) => i.target));
+  // Tarjan's strongly connected components: any with two or more modules is a circle.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const circles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const scc: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      on.delete(w);
+      scc.push(path.relative(src, w));
+    } while (w !== v);
+    if (scc.length > 1) circles.push(scc.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  expect(circles).toEqual([]);
+});

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Patch } from '../graph/types.js';
-import { historyOf, recordSubjects, type HistoryEntry } from '../graph/history.js';
+import { historyOf, recordSubjects, type HistoryEntry } from '../graph/index.js';
 import { NIE, pimItemIri, pimItemOf, type PimKind } from '../graph/vocab.js';
-import { fileIri } from '../library/quads.js';
+import { fileIri } from '../library/index.js';
 import type { GraphStore } from '../graph/index.js';
 
 /** What history and undo need of the node: its id, its store, its trust file (for peer names). */

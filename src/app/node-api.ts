@@ -1,9 +1,9 @@
 // The calls the CLI and the control socket make of a node (every argument and result is JSON), and what they answer.
 import type { ResultFormat } from '../graph/types.js';
-import type { ScanSummary } from '../library/indexer.js';
-import type { PendingWork } from '../library/retry.js';
+import type { ScanSummary } from '../library/index.js';
+import type { PendingWork } from '../library/index.js';
 import type { DavSyncReport } from '../dav/index.js';
-import type { PimKindName } from '../pim/store.js';
+import type { PimKindName } from '../pim/index.js';
 import { InputError } from '../base/index.js';
 import type { ShareConfig } from './config.js';
 import type { FetchResult, IdInfo, PeerEntry } from './peers.js';

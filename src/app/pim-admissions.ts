@@ -4,8 +4,8 @@ import path from 'node:path';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { ICAL, graphAuthor, pimItemOf, type GraphStore } from '../graph/index.js';
-import { allowedItem, policyHook, type PimPolicy } from '../pim/policy.js';
-import type { TrustStore } from '../peers/trust.js';
+import { allowedItem, policyHook, type PimPolicy } from '../pim/index.js';
+import type { TrustStore } from '../peers/index.js';
 import { readJson, writeJson } from './pim-files.js';
 
 /** The graphs of a node's device and target catalogs (src/app/device-graph.ts). */

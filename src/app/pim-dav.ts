@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createDefaults, discover, DavClient, DavError, hrefKey, isInside, isLoopback, syncAccount, type DavSyncCounts, type DavSyncReport, type DavSyncResult, type DavSyncState, type ItemFailure } from '../dav/index.js';
-import { parsePolicy, type PimPolicy } from '../pim/policy.js';
+import { parsePolicy, type PimPolicy } from '../pim/index.js';
 import type { GraphStore } from '../graph/index.js';
 import { PimError, readJson, writeJson } from './pim-files.js';
 

@@ -2,8 +2,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { GraphStore } from '../graph/index.js';
-import { effectiveExclusions, parsePolicy, type PimPolicy } from '../pim/policy.js';
-import { exportItems, liveMasters, mergedView, pimKindOf, readPimBytes, writeItems, type PimKindName } from '../pim/store.js';
+import { effectiveExclusions, parsePolicy, type PimPolicy } from '../pim/index.js';
+import { exportItems, liveMasters, mergedView, pimKindOf, readPimBytes, writeItems, type PimKindName } from '../pim/index.js';
 import { DavAccounts } from './pim-dav.js';
 import { PimError } from './pim-files.js';
 import { PimAdmissions, type AdmissionPeers } from './pim-admissions.js';

@@ -4,12 +4,12 @@
 // (on every node, after sync): a node never writes another node's graphs. Other nodes' other rows cannot be undone here.
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { changeId, graphSource, inverseRows, parseChangeId, type Skipped } from '../graph/history.js';
-import { parseHlc } from '../graph/hlc.js';
+import { changeId, graphSource, inverseRows, parseChangeId, type Skipped } from '../graph/index.js';
+import { parseHlc } from '../graph/index.js';
 import type { Change, Patch } from '../graph/types.js';
 import { ICAL, RDF, SS, VCARD, pimItemOf } from '../graph/vocab.js';
-import { mergeVersions } from '../pim/merge.js';
-import { groupByMaster, mergedView, nextRevision, pimGraph, type MergedItem, type PimKindName } from '../pim/store.js';
+import { mergeVersions } from '../pim/index.js';
+import { groupByMaster, mergedView, nextRevision, pimGraph, type MergedItem, type PimKindName } from '../pim/index.js';
 import { HistoryError, namesOf } from './history.js';
 import type { HistoryHome } from './history.js';
 

@@ -1,6 +1,6 @@
 // `semsync conflicts [--json]` and `semsync conflicts resolve ID --keep mine|theirs|VALUE`: open PIM conflicts, settled as ordinary edits.
 import type { Command } from 'commander';
-import type { ConflictEntry, ConflictResolution } from '../app/conflicts.js';
+import type { ConflictEntry, ConflictResolution } from '../app/index.js';
 import { globals, withApi } from './context.js';
 import { printJson, UsageError } from './output.js';
 

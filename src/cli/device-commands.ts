@@ -1,6 +1,6 @@
 // `semsync devices [claim|roots]`, `place`, `explain` and `target`: devices and host folders filed by rules.
 import type { Command } from 'commander';
-import type { DeviceRow, PlaceSummary } from '../node/devices.js';
+import type { DeviceRow, PlaceSummary } from '../node/index.js';
 import { globals, withApi } from './context.js';
 import { printJson, table, UsageError } from './output.js';
 import { progress } from './progress.js';

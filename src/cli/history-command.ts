@@ -1,8 +1,8 @@
 // `semsync history ITEM|PATH` and `semsync undo CHANGE | --peer ID --since TIME`: a record's changes, and reverting them.
 import type { Command } from 'commander';
 import { PREFIXES } from '../graph/vocab.js';
-import type { HistoryAnswer } from '../app/history.js';
-import type { UndoReport } from '../app/undo.js';
+import type { HistoryAnswer } from '../app/index.js';
+import type { UndoReport } from '../app/index.js';
 import { globals, withApi } from './context.js';
 import { printJson, UsageError } from './output.js';
 

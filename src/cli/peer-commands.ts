@@ -1,6 +1,6 @@
 // `semsync id`, `peers`, `pair`, `unpair`, `fetch` and `share grant/revoke`: trust, grants and files between peers.
 import type { Command } from 'commander';
-import type { NodeApi } from '../node/api.js';
+import type { NodeApi } from '../node/index.js';
 import { globals, homeOf, withApi } from './context.js';
 import { printJson, table, UsageError } from './output.js';
 

@@ -1,6 +1,6 @@
 // The CLI's side of the control socket: a NodeApi whose calls run in the node that holds the home.
 import http from 'node:http';
-import type { NodeApi } from '../node/api.js';
+import type { NodeApi } from '../node/index.js';
 import { FailureError, type ErrorKind } from '../base/index.js';
 
 /** An error the running node raised, carried over with its name (so exit codes stay right). */

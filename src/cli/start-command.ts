@@ -1,6 +1,6 @@
 // `semsync start`: runs the node in the foreground until SIGINT/SIGTERM, then stops cleanly.
 import type { Command } from 'commander';
-import type { NodeHttp } from '../server/node-http.js';
+import type { NodeHttp } from '../server/index.js';
 import type { Logger } from '../peers/index.js';
 import { withNode } from './context.js';
 import { UsageError } from './output.js';

@@ -1,7 +1,7 @@
 // A small CalDAV/CardDAV client on tsdav's request helpers: PROPFIND listings that say whether they are complete, multiget,
 // conditional PUT/DELETE, MKCALENDAR/extended MKCOL; every request stays on the account's origin (hrefs and redirects).
 import { addressBookMultiGet, calendarMultiGet, createObject, deleteObject, propfind, syncCollection, updateObject } from 'tsdav';
-import type { PimKindName } from '../pim/store.js';
+import type { PimKindName } from '../pim/index.js';
 import { hrefKey, isLoopback } from './href.js';
 import { FailureError } from '../base/index.js';
 

@@ -1,6 +1,6 @@
 // Finding an account's calendars and address books (RFC 6764 /.well-known, RFC 5397 current-user-principal, RFC 4791/6352
 // home sets), and creating them in an empty home (MKCALENDAR, extended MKCOL).
-import type { PimKindName } from '../pim/store.js';
+import type { PimKindName } from '../pim/index.js';
 import { DavError, str, type DavClient, type DavCollection, type Resp } from './client.js';
 import { hrefKey } from './href.js';
 

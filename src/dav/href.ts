@@ -1,6 +1,6 @@
 // Hrefs as the server names them: one comparison key (percent-decoding, RFC 3986 normalisation), safe names for new objects, origins.
 import { createHash } from 'node:crypto';
-import type { PimKindName } from '../pim/store.js';
+import type { PimKindName } from '../pim/index.js';
 
 /** Decodes one path segment's percent-escapes (a broken escape is kept as it is). */
 function decodeSegment(seg: string): string {

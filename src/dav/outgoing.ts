@@ -1,10 +1,10 @@
 // Our side of a DAV sync: new and changed items go out (policy permitting, repaired so servers take them), deleted or
 // newly withheld ones are deleted there (If-Match always); what the server refuses is reported by item and backs off.
 import { ICAL, VCARD } from '../graph/vocab.js';
-import type { PimPolicy } from '../pim/policy.js';
-import { repairForServer } from '../pim/repair.js';
-import { exportItems, readPimBytes, type MergedItem, type MergedView } from '../pim/store.js';
-import { baseOf } from '../pim/merge.js';
+import type { PimPolicy } from '../pim/index.js';
+import { repairForServer } from '../pim/index.js';
+import { exportItems, readPimBytes, type MergedItem, type MergedView } from '../pim/index.js';
+import { baseOf } from '../pim/index.js';
 import { DavError, type DavClient, type DavCollection } from './client.js';
 import { hrefKey, objectName } from './href.js';
 import { backoffMs, massDeleteCheck, type DavSyncReport, type DavSyncState, type FailureRecord, type SyncedItem } from './state.js';

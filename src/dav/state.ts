@@ -1,6 +1,6 @@
 // What a DAV sync remembers and reports: per collection the objects agreed on and the items that failed (with back-off),
 // and the mass-deletion guard.
-import type { Base } from '../pim/merge.js';
+import type { Base } from '../pim/index.js';
 
 /** What the last sync agreed on for one server object. `rev` is the merged view's `<revision>@<author>` then. */
 export interface SyncedItem {

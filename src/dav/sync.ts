@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import type { Quad } from '@rdfjs/types';
 import { SS } from '../graph/vocab.js';
-import { allowedGroup, type PimPolicy } from '../pim/policy.js';
-import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/store.js';
-import { baseOf, replicaMerge, type Entry } from '../pim/merge.js';
+import { allowedGroup, type PimPolicy } from '../pim/index.js';
+import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/index.js';
+import { baseOf, replicaMerge, type Entry } from '../pim/index.js';
 import { type DavClient, type DavCollection, type Listing } from './client.js';
 import { hrefKey } from './href.js';
 import { pushGuard, pushLocal } from './outgoing.js';

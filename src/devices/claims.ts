@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DeviceProfile, MediaKind } from '../rules/types.js';
+import type { DeviceProfile, MediaKind } from '../rules/index.js';
 import { bindClaim, bindingProblem, type ClaimBinding } from './binding.js';
 import { writeFileAtomic } from '../base/index.js';
 import { deviceDir } from './contain.js';

@@ -1,7 +1,7 @@
 // A copy thread: small local files written, synced and renamed on a worker thread, so the placing thread can plan,
 // keep the catalog and report progress while the device's syscalls run. Same batch semantics as copyBatchSync.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../base/threads.js';
+import { startWorker } from '../base/index.js';
 import type { CopyReply, CopyRequest, RawOutcome, ThreadItem } from './copy-protocol.js';
 import { FailureError } from '../base/index.js';
 

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { DeviceProfile } from '../rules/types.js';
+import type { DeviceProfile } from '../rules/index.js';
 
 /** One line of /proc/self/mountinfo (see proc(5)); paths are unescaped. */
 export interface MountEntry {

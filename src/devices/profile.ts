@@ -4,7 +4,7 @@ import path from 'node:path';
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { ID, RDF, RDFS, SS, XSD } from '../graph/vocab.js';
-import type { DeviceProfile, MediaKind } from '../rules/types.js';
+import type { DeviceProfile, MediaKind } from '../rules/index.js';
 import { deviceDir, READ_NOFOLLOW } from './contain.js';
 import { DeviceProfileError } from './errors.js';
 import { filesystemOf, mountFor, readMountTable, stableDeviceId, type MountEntry } from './mounts.js';

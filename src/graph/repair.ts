@@ -11,7 +11,7 @@ import { CorruptLogError, CorruptSnapshotError, MissingSnapshotError, StoreLocke
 import { HLC_ZERO, formatHlc, maxHlc, parseHlc } from './hlc.js';
 import { judge, keepAside, recordsAfter } from './log-format.js';
 import { peekPatch } from './patch.js';
-import { acquirePidLock } from '../base/lock.js';
+import { acquirePidLock } from '../base/index.js';
 import { applyRows } from './rows.js';
 import { latestSnapshot, verifySnapshot, writeSnapshot } from './snapshot.js';
 import { stateHeader } from './state.js';

@@ -7,3 +7,4 @@ export type { DescribeResult } from './describe.js';
 export { Indexer, type ScanSummary, type ScanProgress, type IndexerOptions } from './indexer.js';
 export { ShareWatcher, type WatchOptions } from './watch.js';
 export { fileIri, shareGraph, shareIri, fileQuads, shareQuads, type Share, type FileFacts } from './quads.js';
+export { backoffMs, isTransient, type PendingWork } from './retry.js';

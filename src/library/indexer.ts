@@ -1,7 +1,7 @@
 // The incremental index: keeps one share's named graph equal to what its folder holds, reading only what changed.
 import n3 from 'n3';
 import type { NamedNode, Term } from '@rdfjs/types';
-import type { GraphStore } from '../graph/store.js';
+import type { GraphStore } from '../graph/index.js';
 import type { Change } from '../graph/types.js';
 import { NFO, NIE } from '../graph/vocab.js';
 import type { DescribePool } from './pool.js';

@@ -1,7 +1,7 @@
 // A small pool of worker threads that describe files, so a scan uses every core; in-process when size is 0.
 import os from 'node:os';
 import { type Worker } from 'node:worker_threads';
-import { startWorker } from '../base/threads.js';
+import { startWorker } from '../base/index.js';
 import type { DescribeResult, DescribeTask } from './describe.js';
 
 interface Pending {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import n3 from 'n3';
 import type { NamedNode, Quad } from '@rdfjs/types';
 import { NFO, NIE, RDF, RDFS, SS, XSD, contentIri, derivedIri, graphIri } from '../graph/vocab.js';
-import { quadProblem, termProblem } from '../graph/terms.js';
+import { quadProblem, termProblem } from '../graph/index.js';
 
 const { literal, quad } = n3.DataFactory;
 

@@ -1,10 +1,10 @@
 // The NodeApi (src/app/api.ts) over one open node: its home and the services the node holds, each loaded when first
 // asked for (a query needs none of them; libp2p alone costs half a second of module loading).
-import { AppApi } from '../app/api.js';
-import type { NodePeers } from '../app/peers.js';
+import { AppApi } from '../app/index.js';
+import type { NodePeers } from '../app/index.js';
 import type { SemsyncNode } from './node.js';
 
-export { AppApi, NotDescribedError, describeQuads, serializeQuads, termText, writeQuads, type ApiComponents, type ApiHome, type NodeApi, type NodeStatus, type QueryAnswer, type QueryService } from '../app/api.js';
+export { AppApi, NotDescribedError, describeQuads, serializeQuads, termText, writeQuads, type ApiComponents, type ApiHome, type NodeApi, type NodeStatus, type QueryAnswer, type QueryService } from '../app/index.js';
 
 /** The API served straight from an open node (in this process). */
 export class LocalApi extends AppApi {

@@ -1,9 +1,9 @@
 // The running node's parts beside the store: keeps the shares described and watched; peers and devices join here.
 import { ShareWatcher, type ScanSummary } from '../library/index.js';
-import { backoffMs, isTransient, type PendingWork } from '../library/retry.js';
-import type { ShareConfig } from '../app/config.js';
+import { backoffMs, isTransient, type PendingWork } from '../library/index.js';
+import type { ShareConfig } from '../app/index.js';
 import type { SemsyncNode } from './node.js';
-import { NodePeers, type PeersOptions } from '../app/peers.js';
+import { NodePeers, type PeersOptions } from '../app/index.js';
 import { pimOf } from './pim.js';
 import { DeviceWatch, type DeviceWatchOptions } from './device-watch.js';
 

@@ -1,9 +1,9 @@
 // The node's trash service (src/app/device-trash.ts), built once over its devices service and held by the node.
-import { DeviceTrash } from '../app/device-trash.js';
+import { DeviceTrash } from '../app/index.js';
 import { devicesOf } from './devices.js';
 import type { SemsyncNode } from './node.js';
 
-export { DeviceTrash, type TrashRow } from '../app/device-trash.js';
+export { DeviceTrash, type TrashRow } from '../app/index.js';
 
 /** The trash side of the open node's devices. */
 export function trashOf(node: SemsyncNode): DeviceTrash {

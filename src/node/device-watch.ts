@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { MountWatcher, readDeviceProfile, readClaims, claimState, DeviceIoError, type Volume } from '../devices/index.js';
 import type { SemsyncNode } from './node.js';
-import type { NodePeers } from '../app/peers.js';
+import type { NodePeers } from '../app/index.js';
 import { devicesOf, type ContentFetcher, type NodeDevices, type PlaceSummary } from './devices.js';
 
 export interface DeviceWatchOptions {

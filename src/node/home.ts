@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquirePidLock, type PidLock } from '../base/lock.js';
+import { acquirePidLock, type PidLock } from '../base/index.js';
 import { FailureError } from '../base/index.js';
 
 export interface HomeLayout {

@@ -2,14 +2,14 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { appendFile, mkdir, realpath, stat } from 'node:fs/promises';
-import { GraphStore } from '../graph/store.js';
-import type { Reach } from '../graph/reach.js';
-import { DescribePool } from '../library/pool.js';
-import { Indexer, type ScanProgress, type ScanSummary } from '../library/indexer.js';
-import type { Share } from '../library/quads.js';
-import type { PendingWork } from '../library/retry.js';
+import { GraphStore } from '../graph/index.js';
+import type { Reach } from '../graph/index.js';
+import { DescribePool } from '../library/index.js';
+import { Indexer, type ScanProgress, type ScanSummary } from '../library/index.js';
+import type { Share } from '../library/index.js';
+import type { PendingWork } from '../library/index.js';
 import { lockHome, defaultHome } from './home.js';
-import { readConfig, writeConfig, defaultConfig, ShareError, type NodeConfig, type ShareConfig } from '../app/config.js';
+import { readConfig, writeConfig, defaultConfig, ShareError, type NodeConfig, type ShareConfig } from '../app/index.js';
 import type { NodeServices } from './services.js';
 
 export interface OpenNodeOptions {

@@ -1,13 +1,13 @@
 // `semsync repair` below the command: takes the home (no node may run on it), then repairs its store (graph/repair.ts).
 import { existsSync } from 'node:fs';
-import { readConfig } from '../app/config.js';
+import { readConfig } from '../app/index.js';
 import { lockHome } from './home.js';
 import { homePaths } from './node.js';
-import { repairStore, type RepairReport } from '../graph/repair.js';
-import { StoreError } from '../graph/errors.js';
+import { repairStore, type RepairReport } from '../graph/index.js';
+import { StoreError } from '../graph/index.js';
 
-export type { RepairReport } from '../graph/repair.js';
-export { describeRepair } from '../graph/repair.js';
+export type { RepairReport } from '../graph/index.js';
+export { describeRepair } from '../graph/index.js';
 
 /** Repairs the store of the home at `home`; damaged bytes go to `HOME/damaged`. */
 export async function repairHome(home: string): Promise<RepairReport> {

@@ -1,8 +1,8 @@
 // The app services a node holds, each built once from its components when first asked for, by the module that
 // wires it (node/pim.ts, node/devices.ts, node/device-trash.ts, server/dav-mount.ts): a query loads none of them.
-import type { Devices } from '../app/devices.js';
-import type { DeviceTrash } from '../app/device-trash.js';
-import type { Pim } from '../app/pim.js';
+import type { Devices } from '../app/index.js';
+import type { DeviceTrash } from '../app/index.js';
+import type { Pim } from '../app/index.js';
 import type { DavServer } from '../dav/index.js';
 
 export interface NodeServices {

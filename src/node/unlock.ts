@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { breakLock, lockHolder, type LockHolder } from '../base/lock.js';
+import { breakLock, lockHolder, type LockHolder } from '../base/index.js';
 import { homeLayout } from './home.js';
 import { FailureError } from '../base/index.js';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../base/threads.js';
+import { startWorker } from '../base/index.js';
 import type { WriterReply, WriterRequest } from './part-writer.js';
 import { FailureError } from '../base/index.js';
 

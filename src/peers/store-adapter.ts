@@ -1,7 +1,7 @@
 // The seams to src/graph: the RDF Patch text codec (graph/patch.ts) and applying a full state to the store.
 import type { Quad } from '@rdfjs/types';
 import n3 from 'n3';
-import { decodePatch, encodePatch } from '../graph/patch.js';
+import { decodePatch, encodePatch } from '../graph/index.js';
 import { SS, graphIri } from '../graph/vocab.js';
 import type { Change } from '../graph/types.js';
 import { authoredBy } from './filter.js';

@@ -1,9 +1,9 @@
 // Export from RDF: contacts → .vcf, calendar items → .ics. Modelled fields come from the graph, the rest from ss:sourceText.
 import type { NamedNode, Quad } from '@rdfjs/types';
 import { ICAL, RDF, SS, VCARD } from '../graph/vocab.js';
-import { foldLine, propName } from '../extractors/ical/lines.js';
-import { readCalendarItemText } from '../extractors/ical/read.js';
-import { readVcardLines } from '../extractors/vcard/read.js';
+import { foldLine, propName } from '../extractors/index.js';
+import { readCalendarItemText } from '../extractors/index.js';
+import { readVcardLines } from '../extractors/index.js';
 import { ICAL_FIELDS, QuadIndex, VCARD_FIELDS, escapeText, type Field } from './fields.js';
 
 export interface ExportOptions {

@@ -1,7 +1,7 @@
 // The modelled fields of contacts and calendar items: how to read each one's value from quads and write it as lines.
 import type { Quad, Term } from '@rdfjs/types';
 import { GEO, ICAL, SS, VCARD, XSD } from '../graph/vocab.js';
-import { unescapeIri } from '../extractors/ical/quads.js';
+import { unescapeIri } from '../extractors/index.js';
 
 /** Quads indexed by subject, for reading items quickly. */
 export class QuadIndex {

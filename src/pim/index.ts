@@ -22,6 +22,8 @@ export {
   withoutBirthday,
 } from './policy.js';
 export type { Exclusions, PimPolicy, PolicyHook } from './policy.js';
-export { readCalendars, readCalendarItemText } from '../extractors/ical/index.js';
-export { readVcards, readVcardLines } from '../extractors/vcard/index.js';
-export type { PimItem, PimRead } from '../extractors/vcard/index.js';
+export { readCalendars, readCalendarItemText, readVcards, readVcardLines } from '../extractors/index.js';
+export type { PimItem, PimRead } from '../extractors/index.js';
+export { pimKindOf, groupByMaster, nextRevision, pimGraphs } from './store.js';
+export { repairForServer } from './repair.js';
+export { allowedGroup } from './policy.js';

@@ -2,7 +2,7 @@
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { ICAL, RDF, SS, VCARD, pimItemOf } from '../graph/vocab.js';
-import { propName } from '../extractors/ical/lines.js';
+import { propName } from '../extractors/index.js';
 import { FailureError } from '../base/index.js';
 
 const { literal, quad } = n3.DataFactory;

@@ -1,6 +1,6 @@
 // What servers refuse, repaired or dropped (with the reason) before an item leaves for a CalDAV/CardDAV server: a missing
 // UID, a VTIMEZONE without DTSTART, broken base64, property names with illegal characters, escapes in parameter values.
-import { colonIndex, foldLine, valueOf } from '../extractors/ical/lines.js';
+import { colonIndex, foldLine, valueOf } from '../extractors/index.js';
 import type { PimKindName } from './store.js';
 import { ianaVtimezone } from './vtimezone.js';
 

@@ -1,5 +1,5 @@
 // A VTIMEZONE written from IANA data (Intl): today's rule as a yearly RRULE from 1970, for a zone a file defined too thinly.
-import { ianaName, ianaOffsetAt } from '../extractors/ical/timezones.js';
+import { ianaName, ianaOffsetAt } from '../extractors/index.js';
 
 const DAY = 86_400_000;
 const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];

@@ -3,7 +3,7 @@ import { toWire } from '../base/index.js';
 import http from 'node:http';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeApi } from '../node/api.js';
+import type { NodeApi } from '../node/index.js';
 import { callContext } from '../app/call-context.js';
 
 const MAX_BODY = 16 * 1024 * 1024;

@@ -3,7 +3,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EPUB_ZIP_LIMITS, ZipArchive } from '../extractors/index.js';
-import { opfPathFrom } from '../extractors/epub/opf.js';
+import { opfPathFrom } from '../extractors/index.js';
 
 export interface Cover {
   bytes: Buffer;

@@ -1,7 +1,7 @@
 // The dashboard's "Calendar and contact servers" panel: the node's CalDAV/CardDAV client accounts (`semsync dav add`),
 // each with its last sync, result, totals and failing items, and "Sync now" (the same code as `semsync dav sync NAME`).
-import type { NodeApi } from '../node/api.js';
-import type { DavAccountStatus } from '../node/pim.js';
+import type { NodeApi } from '../node/index.js';
+import type { DavAccountStatus } from '../node/index.js';
 
 export interface DavClientRow {
   name: string;

@@ -2,11 +2,11 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Term } from '@rdfjs/types';
-import type { NodeApi } from '../node/api.js';
-import type { SemsyncNode } from '../node/node.js';
-import type { DeviceRow, PlaceSummary } from '../node/devices.js';
-import type { DeviceEvent } from '../node/device-watch.js';
-import type { PeerEntry } from '../app/peers.js';
+import type { NodeApi } from '../node/index.js';
+import type { SemsyncNode } from '../node/index.js';
+import type { DeviceRow, PlaceSummary } from '../node/index.js';
+import type { DeviceEvent } from '../node/index.js';
+import type { PeerEntry } from '../app/index.js';
 import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 import { davDashboard } from './dav-mount.js';
 import { davClientRows, davClientSync } from './dashboard-dav-clients.js';

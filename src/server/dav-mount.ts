@@ -5,10 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
 import QRCode from 'qrcode';
 import { serve, type ServerType } from '@hono/node-server';
-import { DavServer, ensureCertificate } from '../dav/index.js';
-import { lastSeenOf } from '../dav/server/index.js';
-import type { SemsyncNode } from '../node/node.js';
-import type { NodeServices } from '../node/services.js';
+import { DavServer, ensureCertificate, lastSeenOf } from '../dav/index.js';
+import type { SemsyncNode } from '../node/index.js';
+import type { NodeServices } from '../node/index.js';
 import { HttpBindError } from './http.js';
 
 type Log = (msg: string, f?: Record<string, unknown>) => void;

@@ -1,13 +1,13 @@
 // Puts a node on HTTP: the query runner, the SPARQL endpoint, the dashboard and its events, with logging.
-import type { NodeApi } from '../node/api.js';
-import type { SemsyncNode } from '../node/node.js';
-import type { DeviceEvent } from '../node/device-watch.js';
+import type { NodeApi } from '../node/index.js';
+import type { SemsyncNode } from '../node/index.js';
+import type { DeviceEvent } from '../node/index.js';
 import { DashboardState } from './dashboard-state.js';
 import { dashboardRoutes } from './dashboard.js';
 import { mountDav, nodeDavServer } from './dav-mount.js';
 import { serveHttp, tokenFromFile, tokenPath, type HttpServer } from './http.js';
 import { InProcessRunner, WorkerRunner, type QueryRunner, type WorkerRunnerOptions } from './query-runner.js';
-import { federatedQuery } from '../graph/federation.js';
+import { federatedQuery } from '../graph/index.js';
 import type { Logger } from './log.js';
 
 export interface NodeHttpOptions {

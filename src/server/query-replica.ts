@@ -1,9 +1,9 @@
 // One query worker and its read replica of the graph: started with memory limits, loaded without the node's thread
 // doing the work (from the store's own snapshot on disk, or a paged store's snapshot), kept current with patches.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../base/threads.js';
-import type { GraphStore } from '../graph/store.js';
-import { encodePatch } from '../graph/patch.js';
+import { startWorker } from '../base/index.js';
+import type { GraphStore } from '../graph/index.js';
+import { encodePatch } from '../graph/index.js';
 import { vv } from '../graph/index.js';
 import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.js';
 

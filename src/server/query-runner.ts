@@ -2,10 +2,10 @@
 // limits), or in a small pool of workers, each over its own read replica, with a bounded queue, a time limit from the
 // moment a query arrives, a memory limit and a result size limit; a worker stopped for any of them is replaced. A
 // query with SERVICE is recognised there too, and handed back to be federated.
-import type { GraphStore } from '../graph/store.js';
-import { QueryError, QueryEvaluationError } from '../graph/errors.js';
+import type { GraphStore } from '../graph/index.js';
+import { QueryError, QueryEvaluationError } from '../graph/index.js';
 import type { QueryContext, ResultFormat } from '../graph/types.js';
-import { FederationError, serviceUrls } from '../graph/federation.js';
+import { FederationError, serviceUrls } from '../graph/index.js';
 import { availableParallelism } from 'node:os';
 import { Replica, type Reply } from './query-replica.js';
 import { QueryAbortedError, QueryMemoryError, QueryQueueFullError, QueryResultTooLargeError, QueryTimeoutError } from './query-errors.js';

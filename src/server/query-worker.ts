@@ -4,11 +4,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import oxigraph from 'oxigraph';
-import { readHeader } from '../graph/snapshot.js';
-import { federatedQuery, serviceUrls, type QuadSource } from '../graph/federation.js';
-import { runQuery } from '../graph/query.js';
-import { PagedGraph } from '../graph/paged.js';
-import type { Part } from '../graph/snapshot.js';
+import { readHeader } from '../graph/index.js';
+import { federatedQuery, serviceUrls, type QuadSource } from '../graph/index.js';
+import { runQuery } from '../graph/index.js';
+import { PagedGraph } from '../graph/index.js';
+import type { Part } from '../graph/index.js';
 import type { QueryContext, ResultFormat } from '../graph/types.js';
 import { FailureError } from '../base/index.js';
 

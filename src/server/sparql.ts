@@ -1,6 +1,6 @@
 // The SPARQL 1.1 Protocol at /sparql: GET and POST, content negotiation, read-only, size and time limits.
 import type { Context } from 'hono';
-import { queryKind } from '../graph/query.js';
+import { queryKind } from '../graph/index.js';
 import type { ResultFormat } from '../graph/types.js';
 import { readBody } from './body.js';
 import { QueryQueueFullError, REFUSED, type QueryResult, type QueryRunner } from './query-runner.js';

@@ -2,7 +2,7 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parsePolicy, type PimPolicy } from '../../pim/policy.js';
+import { parsePolicy, type PimPolicy } from '../../pim/index.js';
 import { readJsonFile, writeJsonFile } from './files.js';
 import { InputError } from '../../base/index.js';
 

@@ -1,5 +1,5 @@
 // Properties of the DAV tree (root, an account's principal/home, its calendar and address book, their resources) and PROPFIND.
-import type { PimKindName } from '../../pim/store.js';
+import type { PimKindName } from '../../pim/index.js';
 import { child, el, esc, is, NS, type XmlElement } from './xml.js';
 import { textAs, type Resource } from './resources.js';
 import { addressDataVersion, DEFAULT_VCARD } from './vcard.js';

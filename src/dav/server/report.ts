@@ -1,5 +1,5 @@
 // REPORTs on a collection: calendar-/addressbook-multiget, calendar-query (component and time range), addressbook-query (text matches), sync-collection (RFC 6578).
-import type { PimKindName } from '../../pim/store.js';
+import type { PimKindName } from '../../pim/index.js';
 import { unfoldText } from './text.js';
 import { child, children, DavRequestError, el, esc, is, multistatus, NS, type XmlElement } from './xml.js';
 import { componentOf, requested, resourceHref, response, statusResponse, type PropContext, type Target } from './props.js';

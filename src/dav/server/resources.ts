@@ -1,8 +1,8 @@
 // What one account sees of a collection: the merged PIM view filtered by its policy, as named resources with text and ETags.
 import { createHash } from 'node:crypto';
 import type { Quad } from '@rdfjs/types';
-import { allowedItem, type PimPolicy } from '../../pim/policy.js';
-import { exportItems, mergedView, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
+import { allowedItem, type PimPolicy } from '../../pim/index.js';
+import { exportItems, mergedView, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/index.js';
 import type { AccountState } from './state.js';
 import { convertVcard, type VcardVersion } from './vcard.js';
 

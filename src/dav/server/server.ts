@@ -1,5 +1,5 @@
 // The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
-import type { MergedView, PimKindName, PimStore } from '../../pim/store.js';
+import type { MergedView, PimKindName, PimStore } from '../../pim/index.js';
 import { MergedViews } from './views.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';

@@ -1,7 +1,7 @@
 // Per-account server state (HOME/dav-server/state/<account>.json): resource names, sync tokens, and the text each client wrote.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { PimKindName } from '../../pim/store.js';
+import type { PimKindName } from '../../pim/index.js';
 import { readJsonFile, writeJsonFile } from './files.js';
 
 /** One collection's change log as this account saw it: only visible items ever enter it, so it tells nothing of the others. */

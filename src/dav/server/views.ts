@@ -3,10 +3,10 @@
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import type { Patch, VersionVector } from '../../graph/types.js';
-import { equals } from '../../graph/vv.js';
+import { equals } from '../../graph/index.js';
 import { graphAuthor, pimItemOf } from '../../graph/vocab.js';
-import { pimGraph, pimGraphs, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/store.js';
-import { mergeVersions, type Version } from '../../pim/merge.js';
+import { pimGraph, pimGraphs, type MergedItem, type MergedView, type PimKindName, type PimStore } from '../../pim/index.js';
+import { mergeVersions, type Version } from '../../pim/index.js';
 
 export type ViewStore = PimStore & { patchesSince?(vv: VersionVector): Patch[] | null };
 

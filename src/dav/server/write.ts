@@ -1,6 +1,6 @@
 // PUT and DELETE by an account: checks (ETags, UID, policy, valid data), then an edit of the PIM graph like any other.
-import { allowedItem, effectiveExclusions, type PimPolicy } from '../../pim/policy.js';
-import { mergedView, readPimBytes, writeItems, type PimKindName, type PimStore } from '../../pim/store.js';
+import { allowedItem, effectiveExclusions, type PimPolicy } from '../../pim/index.js';
+import { mergedView, readPimBytes, writeItems, type PimKindName, type PimStore } from '../../pim/index.js';
 import { SS } from '../../graph/vocab.js';
 import { DavRequestError, NS } from './xml.js';
 import { etagOf, revOf, visible, type Listing } from './resources.js';

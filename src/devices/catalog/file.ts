@@ -3,7 +3,7 @@
 import { promises as fsp, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../base/index.js';
-import type { DeviceEntry } from '../../rules/types.js';
+import type { DeviceEntry } from '../../rules/index.js';
 import { deviceDir } from '../contain.js';
 import { PROFILE_DIR } from '../profile.js';
 import { catalogBytes } from './format.js';

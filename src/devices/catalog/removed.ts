@@ -1,6 +1,6 @@
 // What the person deleted by hand: catalog records whose file is gone are remembered as "removed by the person", so
 // the content is not copied back (until `semsync place --restore`).
-import type { DeviceEntry } from '../../rules/types.js';
+import type { DeviceEntry } from '../../rules/index.js';
 import { readCatalogRecords, writeCatalog } from './file.js';
 import type { CatalogRecord } from './record.js';
 

@@ -1,7 +1,7 @@
 // What is on a device now: every regular file (a walk that stays on the device's filesystem and follows no link),
 // and, for planning, which of them the catalog says semsync placed.
 import { lstatSync, promises as fsp, readdirSync, type Dirent } from 'node:fs';
-import type { DeviceEntry } from '../../rules/types.js';
+import type { DeviceEntry } from '../../rules/index.js';
 import { PROFILE_DIR } from '../profile.js';
 import { readCatalogRecords } from './file.js';
 import { NON_ASCII, TEMP_PREFIX, type CatalogRecord } from './record.js';

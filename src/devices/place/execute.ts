@@ -2,7 +2,7 @@
 // recovery of an interrupted run, classification, the pending list's records, free space, removals to the trash,
 // copies (staged renames, batches, single files), and the catalog written last.
 import path from 'node:path';
-import type { Operation } from '../../rules/types.js';
+import type { Operation } from '../../rules/index.js';
 import { CopyThread } from '../copy-thread.js';
 import { STAGE_MAX_SIZE } from '../stage.js';
 import { classify } from './classify.js';

@@ -2,7 +2,7 @@
 // this very volume. Placement runs it first; the node's placement glue can call the same functions.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { DeviceProfile } from '../../rules/types.js';
+import type { DeviceProfile } from '../../rules/index.js';
 import { claimState, currentUser, type ClaimCheck } from '../claims.js';
 import { deviceDir } from '../contain.js';
 import { DeviceForeignError, DeviceNotClaimedError } from '../errors.js';

@@ -3,7 +3,7 @@
 import { promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../../base/index.js';
-import type { DeviceProfile, Operation } from '../../rules/types.js';
+import type { DeviceProfile, Operation } from '../../rules/index.js';
 import { CATALOG_FILE, TEMP_PREFIX, type CatalogRecord } from '../catalog/record.js';
 import { catalogBytes } from '../catalog/format.js';
 import { readCatalogRecords, writeCatalog } from '../catalog/file.js';

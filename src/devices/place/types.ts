@@ -1,5 +1,5 @@
 // What a placement run is given and gives back (options, progress, result), and small helpers its stages share.
-import type { Operation } from '../../rules/types.js';
+import type { Operation } from '../../rules/index.js';
 import type { SourceLike } from '../copy.js';
 import type { ScannedSource } from '../copy-protocol.js';
 import type { PlacementCounts } from '../errors.js';

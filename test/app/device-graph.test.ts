@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeviceTtl, PROFILE_FILE, readCatalogRecords, serializeCatalog } from '../../src/devices/index.js';
-import { CatalogGraphError } from '../../src/node/device-graph.js';
+import { CatalogGraphError } from '../../src/app/device-graph.js';
 import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../../src/graph/vocab.js';
 import { LocalApi } from '../../src/node/api.js';
 import { devicesOf, type NodeDevices } from '../../src/node/devices.js';

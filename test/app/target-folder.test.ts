@@ -4,7 +4,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTargetFolder, TargetFolderError } from '../../src/node/target-folder.js';
+import { makeTargetFolder, TargetFolderError } from '../../src/app/target-folder.js';
 import { cli } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'semsync-target-'));
