@@ -1,5 +1,7 @@
 // Shared bench helpers: timing, child processes, RSS, a results table with ratios against anchors.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,3 +71,29 @@ export const fmt = {
   x: (r: number) => `${r.toFixed(2)}x`,
   mb: (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`,
 };
+
+/** A copy of `home` with `semsync start` running on it (no mDNS, no HTTP), resolved once it printed "ready". */
+export async function startedNodeCopy(home: string, suffix: string): Promise<{ home: string; child: ChildProcessWithoutNullStreams | ChildProcess; stop: () => Promise<void> }> {
+  const nodeHome = `${home}-${suffix}`;
+  await rm(nodeHome, { recursive: true, force: true });
+  await cp(home, nodeHome, { recursive: true });
+  const child = spawn(process.execPath, [cliPath, '--home', nodeHome, 'start', '--no-mdns', '--no-http', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await once(child, 'exit').catch(() => {});
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (/ready/.test(out)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`semsync start exited ${code}: ${out}`)));
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { home: nodeHome, child, stop };
+}

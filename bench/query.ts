@@ -1,13 +1,11 @@
 // Four queries on a synthetic 1M-triple library: our query path vs raw oxigraph vs comunica over N3.Store;
 // resident memory holding 100,000 files' descriptions; a cold `semsync query` from process start to answer.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { cp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import oxigraph from 'oxigraph';
 import n3 from 'n3';
 import { GraphStore } from '../src/graph/store.js';
-import { dataDir, fmt, record, run, cliPath, time } from './lib.js';
+import { dataDir, fmt, record, run, cliPath, time, startedNodeCopy } from './lib.js';
 import { QUERIES, syntheticLibrary } from './synthetic.js';
 
 const REPEAT = 5;
@@ -152,19 +150,9 @@ export async function benchQuery(files = 100_000): Promise<void> {
 
   // The usual case: a node runs (it holds the store in memory) and the command is a fresh process that asks it.
   // On a copy of the home: a running node writes categories, and the next run must query the same data.
-  const nodeHome = `${home}-running`;
-  await rm(nodeHome, { recursive: true, force: true });
-  await cp(home, nodeHome, { recursive: true });
-  const node = spawn(process.execPath, [cliPath, '--home', nodeHome, 'start', '--no-mdns', '--no-http', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const node = await startedNodeCopy(home, 'running');
+  const nodeHome = node.home;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      node.stdout.on('data', (d) => {
-        out += d;
-        if (/ready/.test(out)) resolve();
-      });
-      node.once('exit', (code) => reject(new Error(`semsync start exited ${code}: ${out}`)));
-    });
     // Right after "ready" the node is still categorising the library (the first refresh over 100k books); a person
     // asks later. Best of three fresh processes, a second apart.
     let viaNode = { ms: Infinity, code: 0, stderr: '', stdout: '' };
@@ -176,7 +164,6 @@ export async function benchQuery(files = 100_000): Promise<void> {
     }
     record({ what: 'cold `semsync query` process, node running (process start to answer; best of 3)', ours: fmt.ms(viaNode.ms), anchorName: 'goal', anchor: '1 s', ratio: fmt.x(viaNode.ms / 1000), goal: '< 1 s', met: viaNode.ms < 1000 });
   } finally {
-    node.kill('SIGTERM');
-    await once(node, 'exit').catch(() => {});
+    await node.stop();
   }
 }

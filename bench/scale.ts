@@ -1,11 +1,9 @@
 // `npm run bench -- --scale [--sizes 1000,10000,100000,1000000]`: the same measures at each library size, written as
 // docs/scale.csv and docs/scale.svg (log–log curves), so a person sees how cost grows with the library.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SemsyncNode } from '../src/node/node.js';
-import { cliPath, dataDir, fmt, record, repoRoot, run, semsync, time } from './lib.js';
+import { cliPath, dataDir, fmt, record, repoRoot, run, semsync, startedNodeCopy, time } from './lib.js';
 import { plotSvg, type Panel } from './plot.js';
 import { QUERIES } from './synthetic.js';
 import { libraryHome } from './query.js';
@@ -64,27 +62,15 @@ async function rssMb(pid: number): Promise<number> {
 
 /** A running node on (a copy of) the library home: resident memory when ready, and after the four queries through it. */
 async function memoryAt(home: string): Promise<Pick<ScaleRow, 'rssOpenMb' | 'rssQueriedMb'>> {
-  const nodeHome = `${home}-scale-running`;
-  await rm(nodeHome, { recursive: true, force: true });
-  await cp(home, nodeHome, { recursive: true });
-  const node = spawn(process.execPath, [cliPath, '--home', nodeHome, 'start', '--no-mdns', '--no-http', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const node = await startedNodeCopy(home, 'scale-running');
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      node.stdout.on('data', (d) => {
-        out += d;
-        if (/ready/.test(out)) resolve();
-      });
-      node.once('exit', (code) => reject(new Error(`semsync start exited ${code}: ${out}`)));
-    });
     await new Promise((r) => setTimeout(r, 3000)); // the first category refresh after ready
-    const open = await rssMb(node.pid!);
-    for (const q of Object.values(QUERIES)) await run(process.execPath, [cliPath, '--home', nodeHome, 'query', q, '--format', 'json']);
-    return { rssOpenMb: open, rssQueriedMb: await rssMb(node.pid!) };
+    const open = await rssMb(node.child.pid!);
+    for (const q of Object.values(QUERIES)) await run(process.execPath, [cliPath, '--home', node.home, 'query', q, '--format', 'json']);
+    return { rssOpenMb: open, rssQueriedMb: await rssMb(node.child.pid!) };
   } finally {
-    node.kill('SIGTERM');
-    await once(node, 'exit').catch(() => {});
-    await rm(nodeHome, { recursive: true, force: true });
+    await node.stop();
+    await rm(node.home, { recursive: true, force: true });
   }
 }
 

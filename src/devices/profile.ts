@@ -1,4 +1,5 @@
 // Device profiles: `.semsync/device.ttl` (Turtle) and Rhythmbox/Banshee's `.is_audio_player`, merged into a DeviceProfile.
+import { canonicalMime } from '../base/index.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
@@ -23,39 +24,20 @@ export function deviceIri(id: string): string {
   return ID(`device/${encodeURIComponent(id)}`).value;
 }
 
-const MIME_ALIASES: Record<string, string> = {
-  'application/ogg': 'audio/ogg',
-  'application/x-ogg': 'audio/ogg',
-  'audio/x-ogg': 'audio/ogg',
-  'audio/vorbis': 'audio/ogg',
-  'audio/x-vorbis': 'audio/ogg',
-  'audio/x-vorbis+ogg': 'audio/ogg',
-  'audio/x-flac': 'audio/flac',
-  'audio/x-flac+ogg': 'audio/flac',
-  'audio/mp3': 'audio/mpeg',
-  'audio/x-mp3': 'audio/mpeg',
-  'audio/mpeg3': 'audio/mpeg',
-  'audio/x-mpeg': 'audio/mpeg',
-  'audio/x-mpeg-3': 'audio/mpeg',
-  'audio/mpg': 'audio/mpeg',
-  'audio/x-m4a': 'audio/mp4',
-  'audio/m4a': 'audio/mp4',
+/**
+ * A player's AAC formats mean the MP4 audio files the graph stores as audio/mp4 (an .m4a); every other alias is the
+ * one MIME table's (base/mime.ts).
+ */
+const PLAYER_ALIASES: Record<string, string> = {
   'audio/aac': 'audio/mp4',
   'audio/x-aac': 'audio/mp4',
   'audio/mp4a-latm': 'audio/mp4',
-  'audio/x-wav': 'audio/wav',
-  'audio/wave': 'audio/wav',
-  'audio/vnd.wave': 'audio/wav',
-  'audio/x-ms-wma': 'audio/x-ms-wma',
-  'audio/wma': 'audio/x-ms-wma',
-  'image/jpg': 'image/jpeg',
-  'image/pjpeg': 'image/jpeg',
 };
 
 /** A MIME type in the form the graph uses: lower case, no parameters, common aliases folded (application/ogg → audio/ogg). */
 export function normalizeMime(mime: string): string {
-  const t = mime.split(';')[0].trim().toLowerCase();
-  return MIME_ALIASES[t] ?? t;
+  const t = canonicalMime(mime);
+  return PLAYER_ALIASES[t] ?? t;
 }
 
 function mimeList(values: Iterable<string>): string[] {

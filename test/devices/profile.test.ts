@@ -79,7 +79,7 @@ describe('.is_audio_player', () => {
     expect(info.name).toBe('Sansa Clip');
     expect(info.audioFolders).toEqual(['MUSIC', 'Podcasts']);
     expect(info.outputFormats).toEqual(['audio/mpeg', 'audio/ogg', 'audio/flac', 'audio/mp4', 'audio/x-ms-wma']);
-    expect(info.inputFormats).toEqual(['audio/wav']);
+    expect(info.inputFormats).toEqual(['audio/x-wav']); // the one MIME table's canonical name, as the graph stores it
     expect(info.playlistFormats).toEqual(['audio/x-mpegurl']);
     expect(info.folderDepth).toBe(2);
     expect(normalizeMime('Audio/MP3; q=1')).toBe('audio/mpeg');
