@@ -67,15 +67,16 @@ describe('discovery', () => {
     expect(home1).toContain('<d:href>/dav/phone/contacts/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><a:addressbook/>');
   });
 
-  it('says what it speaks (OPTIONS) and refuses to set properties or make collections', async () => {
+  it('says what it speaks (OPTIONS); properties of a resource and collections inside a collection are refused', async () => {
     const o = await req(null, 'OPTIONS', '/dav/');
     expect(o.headers.get('dav')).toContain('calendar-access');
     expect(o.headers.get('dav')).toContain('addressbook');
-    const pp = await req('phone', 'PROPPATCH', '/dav/phone/calendar/', '<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set></d:propertyupdate>');
+    expect(o.headers.get('allow')).toContain('MKCALENDAR');
+    const pp = await req('phone', 'PROPPATCH', '/dav/phone/calendar/ev-standup.ics', '<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set></d:propertyupdate>');
     expect(pp.status).toBe(207);
     expect(await pp.text()).toContain('<d:prop><d:displayname/></d:prop><d:status>HTTP/1.1 403 Forbidden</d:status>');
-    expect((await req('phone', 'MKCALENDAR', '/dav/phone/other/')).status).toBe(404);
-    expect((await req('phone', 'MKCOL', '/dav/phone/calendar/')).status).toBe(403);
+    expect((await req('phone', 'MKCOL', '/dav/phone/calendar/')).status).toBe(405);
+    expect((await req('phone', 'MKCALENDAR', '/dav/phone/calendar/inner/')).status).toBe(403);
     expect((await req('phone', 'DELETE', '/dav/phone/calendar/')).status).toBe(403);
   });
 

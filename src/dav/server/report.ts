@@ -9,27 +9,29 @@ import { syncToken, tokenCounter, type AccountState, type CollectionLog } from '
 export interface ReportInput {
   ctx: PropContext;
   kind: PimKindName;
+  /** The collection's segment (its path under the account). */
+  coll: string;
   list: Listing;
   state: AccountState;
   log: CollectionLog;
   body: XmlElement;
 }
 
-const target = (kind: PimKindName, res: Resource): Target => ({ type: 'resource', kind, res });
+const target = (r: ReportInput, res: Resource): Target => ({ type: 'resource', kind: r.kind, coll: r.coll, res });
 
 /** The multistatus text of a REPORT. */
 export function report(r: ReportInput): string {
   const { body, kind } = r;
   const props = requested(child(body, NS.dav, 'prop')).props;
-  const answer = (list: Resource[]) => multistatus(list.map((res) => response(r.ctx, target(kind, res), props)));
+  const answer = (list: Resource[]) => multistatus(list.map((res) => response(r.ctx, target(r, res), props)));
   if (is(body, NS.cal, 'calendar-multiget') || is(body, NS.card, 'addressbook-multiget')) {
     if ((kind === 'calendar') !== is(body, NS.cal, 'calendar-multiget')) throw new DavRequestError(`${body.name} on the ${kind} collection`, 403, { ns: NS.dav, name: 'supported-report' });
-    const base = resourceHref(r.ctx, kind, '');
+    const base = resourceHref(r.ctx, r.coll, '');
     return multistatus(
       children(body, NS.dav, 'href').map((h) => {
         const path = hrefPath(h.text.trim());
         const res = path.startsWith(base) ? r.list.byName.get(decodeName(path.slice(base.length))) : undefined;
-        return res ? response(r.ctx, target(kind, res), props) : statusResponse(path, 'HTTP/1.1 404 Not Found');
+        return res ? response(r.ctx, target(r, res), props) : statusResponse(path, 'HTTP/1.1 404 Not Found');
       }),
     );
   }
@@ -64,9 +66,9 @@ function syncCollection(r: ReportInput, props: ReturnType<typeof requested>['pro
   if (level && level !== '1') throw new DavRequestError('only sync-level 1', 403, { ns: NS.dav, name: 'sync-traversal-supported' });
   const out: string[] = [];
   for (const res of r.list.byName.values()) {
-    if (since === 0 || (r.log.items[res.name]?.at ?? Infinity) > since) out.push(response(r.ctx, target(r.kind, res), props));
+    if (since === 0 || (r.log.items[res.name]?.at ?? Infinity) > since) out.push(response(r.ctx, target(r, res), props));
   }
-  if (since > 0) for (const [name, at] of Object.entries(r.log.removed)) if (at > since) out.push(statusResponse(resourceHref(r.ctx, r.kind, name), 'HTTP/1.1 404 Not Found'));
+  if (since > 0) for (const [name, at] of Object.entries(r.log.removed)) if (at > since) out.push(statusResponse(resourceHref(r.ctx, r.coll, name), 'HTTP/1.1 404 Not Found'));
   return multistatus(out, el(NS.dav, 'sync-token', esc(syncToken(r.state, r.log))));
 }
 

@@ -24,7 +24,14 @@ export interface AccountState {
   device?: string;
   /** Made with the state: a token from another state (a reset home) is refused, not misread. */
   epoch: string;
-  collections: Record<PimKindName, CollectionLog>;
+  /** Per collection (its path segment: `calendar`, `contacts`, or one a client made): its change log. */
+  collections: Record<string, CollectionLog>;
+  /** Collections this account's clients made (MKCALENDAR, extended MKCOL): segment → kind. */
+  extra?: Record<string, { kind: PimKindName; created: string }>;
+  /** Properties set by PROPPATCH or at creation, per collection segment: `ns|name` → text. */
+  props?: Record<string, Record<string, string>>;
+  /** master → the collection (a made one) it is in for this account; absent: the kind's own collection. */
+  member?: Record<string, string>;
   /** master → the resource name a client chose for it (a PUT); others are named after their UID. */
   names: Record<string, string>;
   /** master → what this account's client wrote, with the item's `<revision>@<author>` then: served as written while nobody changed it. */

@@ -9,6 +9,8 @@ import type { AccountState } from './state.js';
 export interface WriteOutcome {
   status: 201 | 204;
   etag?: string;
+  /** The item written. */
+  master: string;
 }
 
 const precondition = (msg: string, name: string, ns: string = NS.cal) => new DavRequestError(msg, 403, { ns, name });
@@ -78,7 +80,7 @@ export async function putResource(store: PimStore, policy: PimPolicy | undefined
   const after = mergedView(store, kind).items.get(master);
   state.names[master] = name;
   if (after) state.written[master] = { rev: revOf(after), text: req.text, policy: JSON.stringify(policy ?? null) };
-  return { status: here ? 204 : 201, etag: etagOf(req.text) };
+  return { status: here ? 204 : 201, etag: etagOf(req.text), master };
 }
 
 /** Deletes a resource the account sees: a tombstone in this node's graph, which travels like any edit. */
