@@ -225,6 +225,11 @@ describe('writes, ETags and sync tokens', () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
     const none = hrefs(await (await req('phone', 'REPORT', '/dav/phone/calendar/', query('<c:time-range start="19000101T000000Z" end="19000102T000000Z"/>'))).text());
     expect(none).toEqual([]);
+    // A prop-filter on the component (python3-caldav's event_by_uid): only the item with that UID.
+    const byUid = query('<c:prop-filter name="UID"><c:text-match collation="i;octet">ev-standup</c:text-match></c:prop-filter>');
+    expect(hrefs(await (await req('phone', 'REPORT', '/dav/phone/calendar/', byUid)).text())).toEqual(['/dav/phone/calendar/ev-standup.ics']);
+    const noSummary = query('<c:prop-filter name="SUMMARY"><c:is-not-defined/></c:prop-filter>');
+    expect(hrefs(await (await req('phone', 'REPORT', '/dav/phone/calendar/', noSummary)).text())).not.toContain('/dav/phone/calendar/ev-standup.ics');
   });
 });
 

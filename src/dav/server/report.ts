@@ -1,6 +1,6 @@
 // REPORTs on a collection: calendar-/addressbook-multiget, calendar-query (component and time range), addressbook-query (text matches), sync-collection (RFC 6578).
 import type { PimKindName } from '../../pim/store.js';
-import { unfoldText } from './text.js';
+import { unfoldText, type ContentLine } from './text.js';
 import { child, children, DavRequestError, el, esc, is, multistatus, NS, type XmlElement } from './xml.js';
 import { componentOf, requested, resourceHref, response, statusResponse, type PropContext, type Target } from './props.js';
 import type { Listing, Resource } from './resources.js';
@@ -186,23 +186,22 @@ function calendarFilter(filter: XmlElement | undefined, res: Resource, budget: B
   return inner.some((f) => {
     if (f.attrs.name?.toLowerCase() !== componentOf(res)) return !!child(f, NS.cal, 'is-not-defined');
     if (child(f, NS.cal, 'is-not-defined')) return false;
+    // RFC 4791 §9.7.2: every prop-filter must match (UID lookups by clients: python3-caldav's event_by_uid).
+    const pfs = children(f, NS.cal, 'prop-filter');
+    if (pfs.length && !pfs.every(propFilter(NS.cal, unfoldText(res.text)))) return false;
     const range = child(f, NS.cal, 'time-range');
     if (!range) return true;
     return inRange(res, icalTime(range.attrs.start) ?? -Infinity, icalTime(range.attrs.end) ?? Infinity, budget);
   });
 }
 
-// ---- addressbook-query ----
-
-function cardFilter(filter: XmlElement | undefined, res: Resource): boolean {
-  const props = children(filter, NS.card, 'prop-filter');
-  if (!props.length) return true;
-  const lines = unfoldText(res.text);
-  const one = (pf: XmlElement) => {
+/** A prop-filter (CalDAV or CardDAV namespace) over an item's content lines: is-not-defined, text-match (case-insensitive). */
+function propFilter(ns: string, lines: ContentLine[]): (pf: XmlElement) => boolean {
+  return (pf) => {
     const name = (pf.attrs.name ?? '').toUpperCase();
     const values = lines.filter((l) => l.name === name).map((l) => l.value);
-    if (child(pf, NS.card, 'is-not-defined')) return values.length === 0;
-    const matches = children(pf, NS.card, 'text-match');
+    if (child(pf, ns, 'is-not-defined')) return values.length === 0;
+    const matches = children(pf, ns, 'text-match');
     if (!matches.length) return values.length > 0;
     const test = (m: XmlElement) => {
       const needle = m.text.toLocaleLowerCase('en-US');
@@ -215,5 +214,13 @@ function cardFilter(filter: XmlElement | undefined, res: Resource): boolean {
     };
     return pf.attrs.test === 'allof' ? matches.every(test) : matches.some(test);
   };
+}
+
+// ---- addressbook-query ----
+
+function cardFilter(filter: XmlElement | undefined, res: Resource): boolean {
+  const props = children(filter, NS.card, 'prop-filter');
+  if (!props.length) return true;
+  const one = propFilter(NS.card, unfoldText(res.text));
   return filter?.attrs.test === 'allof' ? props.every(one) : props.some(one);
 }

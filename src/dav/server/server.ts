@@ -274,7 +274,7 @@ export class DavServer {
         text,
         ifMatch: req.headers.get('if-match') ?? undefined,
         ifNoneMatch: req.headers.get('if-none-match') ?? undefined,
-      });
+      }, () => this.merged(kind, this.opts.store.versionVector()));
       if (path.coll !== kind) (s.member ??= {})[out.master] = path.coll;
       else delete s.member?.[out.master];
       this.view(account, s, kind, true);
