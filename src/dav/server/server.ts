@@ -26,6 +26,11 @@ export interface DavServerOptions {
   /** Largest PROPFIND/REPORT body (default 256 KiB). */
   maxXml?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Every account's listings are made in the background this long after the server is made (default 1000 ms) and
+   * 2 s after the store's commits, so a client's first request finds them made (negative: never).
+   */
+  warmAfterMs?: number;
 }
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
@@ -60,6 +65,37 @@ export class DavServer {
     this.views = new MergedViews(opts.store);
     this.maxBody = opts.maxBody ?? 1024 * 1024;
     this.maxXml = opts.maxXml ?? 256 * 1024;
+    const delay = opts.warmAfterMs ?? 1000;
+    if (delay >= 0) {
+      this.scheduleWarm(delay);
+      const events = (opts.store as { events?: { on(e: 'commit', fn: () => void): () => void } }).events;
+      this.stopWarm = events?.on('commit', () => this.scheduleWarm(2000));
+    }
+  }
+
+  private warmTimer: NodeJS.Timeout | undefined;
+  private stopWarm: (() => void) | undefined;
+
+  private scheduleWarm(ms: number): void {
+    if (this.warmTimer) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      this.warm().catch((err: Error) => this.opts.log?.('dav: background listing failed', { err: err.message }));
+    }, ms);
+    this.warmTimer.unref?.();
+  }
+
+  /** Makes every account's listings at the store's current version (what a client's next request would make). */
+  async warm(): Promise<void> {
+    for (const a of await this.accounts.list()) {
+      for (const kind of ['calendar', 'contacts'] as const) await this.states.with(a.name, a.created, async (s) => ({ value: undefined, changed: this.view(a, s, kind).changed }));
+    }
+  }
+
+  /** Stops the background listings. */
+  close(): void {
+    clearTimeout(this.warmTimer);
+    this.stopWarm?.();
   }
 
   /** Answers one request; `remote` (the client's address) keys the failed-login back-off. */
