@@ -74,7 +74,7 @@ function decodeName(s: string): string {
 /** RFC 6578: every visible member changed after the client's token, and 404s for those gone since. */
 function syncCollection(r: ReportInput, props: ReturnType<typeof requested>['props']): string {
   const tokenEl = child(r.body, NS.dav, 'sync-token');
-  const since = tokenCounter(r.state, r.log, tokenEl?.text ?? '');
+  const since = tokenCounter(r.state, r.log, tokenEl?.text ?? '', r.coll);
   if (since === undefined) throw new DavRequestError('unknown sync token: sync again from the start', 403, { ns: NS.dav, name: 'valid-sync-token' });
   const level = child(r.body, NS.dav, 'sync-level')?.text.trim();
   if (level && level !== '1') throw new DavRequestError('only sync-level 1', 403, { ns: NS.dav, name: 'sync-traversal-supported' });
@@ -83,7 +83,7 @@ function syncCollection(r: ReportInput, props: ReturnType<typeof requested>['pro
     if (since === 0 || (r.log.items[res.name]?.at ?? Infinity) > since) out.push(response(r.ctx, target(r, res), props));
   }
   if (since > 0) for (const [name, at] of Object.entries(r.log.removed)) if (at > since) out.push(statusResponse(resourceHref(r.ctx, r.coll, name), 'HTTP/1.1 404 Not Found'));
-  return multistatus(out, el(NS.dav, 'sync-token', esc(syncToken(r.state, r.log))));
+  return multistatus(out, el(NS.dav, 'sync-token', esc(syncToken(r.state, r.log, r.coll))));
 }
 
 // ---- calendar-query ----

@@ -229,7 +229,7 @@ export class DavServer {
 
   private collectionTarget(s: AccountState, kind: PimKindName, coll: string): Target {
     const log = s.collections[coll];
-    return { type: 'collection', kind, coll, ctag: `${s.epoch}-${log.counter}`, token: syncToken(s, log), set: s.props?.[coll] };
+    return { type: 'collection', kind, coll, ctag: `${s.epoch}-${log.counter}`, token: syncToken(s, log, coll), set: s.props?.[coll] };
   }
 
   /** One collection of the account: its kind, and its part of the kind's listing. */

@@ -126,14 +126,18 @@ export function observe(log: CollectionLog, listing: Map<string, string>, maxRem
 
 export const TOKEN_BASE = 'https://w3id.org/semsync/ns/dav-sync/';
 
-export function syncToken(s: AccountState, log: CollectionLog): string {
-  return `${TOKEN_BASE}${s.epoch}-${log.counter}`;
+/** The token of a collection's log; a made collection's names it (`coll`), so it is refused on another collection. */
+export function syncToken(s: AccountState, log: CollectionLog, coll?: string): string {
+  return `${TOKEN_BASE}${s.epoch}${madeTag(coll)}-${log.counter}`;
 }
 
+const madeTag = (coll: string | undefined) => (coll && coll !== 'calendar' && coll !== 'contacts' ? `.${encodeURIComponent(coll)}` : '');
+const escRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The counter a client's token stands for; undefined when it is not one of ours (answered 403 valid-sync-token). */
-export function tokenCounter(s: AccountState, log: CollectionLog, token: string): number | undefined {
+export function tokenCounter(s: AccountState, log: CollectionLog, token: string, coll?: string): number | undefined {
   if (token === '') return 0;
-  const m = /^(?:https:\/\/w3id\.org\/semsync\/ns\/dav-sync\/)?([0-9a-f]+)-(\d+)$/.exec(token.trim());
+  const m = new RegExp(`^(?:${escRe(TOKEN_BASE)})?([0-9a-f]+)${escRe(madeTag(coll))}-(\\d+)$`).exec(token.trim());
   if (!m || m[1] !== s.epoch) return undefined;
   const n = Number(m[2]);
   return n <= log.counter && n >= (log.floor ?? 0) ? n : undefined;

@@ -54,7 +54,15 @@ describe('MKCALENDAR and extended MKCOL', () => {
     // Another account sees the item in its own calendar (a made collection is this account's folder).
     expect(hrefs(await (await req('workphone', 'PROPFIND', '/dav/workphone/calendar/', PROPS, { depth: '1' })).text())).toContain('/dav/workphone/calendar/meeting.ics');
     const sync = `<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>`;
-    expect(hrefs(await (await req('phone', 'REPORT', '/dav/phone/work-cal/', sync)).text())).toEqual(['/dav/phone/work-cal/meeting.ics']);
+    const first = await (await req('phone', 'REPORT', '/dav/phone/work-cal/', sync)).text();
+    expect(hrefs(first)).toEqual(['/dav/phone/work-cal/meeting.ics']);
+    // A collection's token is refused on another (it would misread its counter), and the other way round.
+    const token = /<d:sync-token>([^<]*)</.exec(first)![1];
+    const withToken = (t: string) => sync.replace('<d:sync-token/>', `<d:sync-token>${t}</d:sync-token>`);
+    expect((await req('phone', 'REPORT', '/dav/phone/work-cal/', withToken(token))).status).toBe(207);
+    expect((await req('phone', 'REPORT', '/dav/phone/calendar/', withToken(token))).status).toBe(403);
+    const calToken = /<d:sync-token>([^<]*)</.exec(await (await req('phone', 'REPORT', '/dav/phone/calendar/', sync)).text())![1];
+    expect((await req('phone', 'REPORT', '/dav/phone/work-cal/', withToken(calToken))).status).toBe(403);
   });
 
   it('makes an address book by extended MKCOL; refuses a plain MKCOL, an existing name, a bad name, too many, and another account', async () => {
