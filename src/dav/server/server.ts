@@ -12,7 +12,7 @@ import { collectionsOf, forgetCollection, kindOf, makeCollection, memberOf, part
 import { bodyText, xmlBody } from './body.js';
 import { writeItems } from '../../pim/store.js';
 import { collectionHref, requested, response, type PropContext, type Target } from './props.js';
-import { DavRequestError, el, errorBody, esc, multistatus, NS, type XmlElement } from './xml.js';
+import { DavRequestError, el, errorBody, esc, multistatus, NS } from './xml.js';
 
 export interface DavServerOptions {
   /** The node's store; with `patchesSince` (GraphStore has it) a change to contacts does not rebuild the calendar's listings. */
