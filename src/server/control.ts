@@ -4,7 +4,7 @@ import http from 'node:http';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeApi } from '../node/index.js';
-import { callContext } from '../app/call-context.js';
+import { callContext } from '../app/index.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 

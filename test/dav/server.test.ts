@@ -67,15 +67,16 @@ describe('discovery', () => {
     expect(home1).toContain('<d:href>/dav/phone/contacts/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><a:addressbook/>');
   });
 
-  it('says what it speaks (OPTIONS) and refuses to set properties or make collections', async () => {
+  it('says what it speaks (OPTIONS); properties of a resource and collections inside a collection are refused', async () => {
     const o = await req(null, 'OPTIONS', '/dav/');
     expect(o.headers.get('dav')).toContain('calendar-access');
     expect(o.headers.get('dav')).toContain('addressbook');
-    const pp = await req('phone', 'PROPPATCH', '/dav/phone/calendar/', '<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set></d:propertyupdate>');
+    expect(o.headers.get('allow')).toContain('MKCALENDAR');
+    const pp = await req('phone', 'PROPPATCH', '/dav/phone/calendar/ev-standup.ics', '<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set></d:propertyupdate>');
     expect(pp.status).toBe(207);
     expect(await pp.text()).toContain('<d:prop><d:displayname/></d:prop><d:status>HTTP/1.1 403 Forbidden</d:status>');
-    expect((await req('phone', 'MKCALENDAR', '/dav/phone/other/')).status).toBe(404);
-    expect((await req('phone', 'MKCOL', '/dav/phone/calendar/')).status).toBe(403);
+    expect((await req('phone', 'MKCOL', '/dav/phone/calendar/')).status).toBe(405);
+    expect((await req('phone', 'MKCALENDAR', '/dav/phone/calendar/inner/')).status).toBe(403);
     expect((await req('phone', 'DELETE', '/dav/phone/calendar/')).status).toBe(403);
   });
 
@@ -224,6 +225,11 @@ describe('writes, ETags and sync tokens', () => {
     expect(all.length).toBeGreaterThanOrEqual(3);
     const none = hrefs(await (await req('phone', 'REPORT', '/dav/phone/calendar/', query('<c:time-range start="19000101T000000Z" end="19000102T000000Z"/>'))).text());
     expect(none).toEqual([]);
+    // A prop-filter on the component (python3-caldav's event_by_uid): only the item with that UID.
+    const byUid = query('<c:prop-filter name="UID"><c:text-match collation="i;octet">ev-standup</c:text-match></c:prop-filter>');
+    expect(hrefs(await (await req('phone', 'REPORT', '/dav/phone/calendar/', byUid)).text())).toEqual(['/dav/phone/calendar/ev-standup.ics']);
+    const noSummary = query('<c:prop-filter name="SUMMARY"><c:is-not-defined/></c:prop-filter>');
+    expect(hrefs(await (await req('phone', 'REPORT', '/dav/phone/calendar/', noSummary)).text())).not.toContain('/dav/phone/calendar/ev-standup.ics');
   });
 });
 

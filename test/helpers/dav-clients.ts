@@ -3,6 +3,16 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/**
+ * Rounds of create/edit/delete in the two-way client tests: `SEMSYNC_DAV_ROUNDS` (the issue's 20:
+ * `SEMSYNC_DAV_ROUNDS=20 npx vitest run test/e2e/dav-server.test.ts`), else `fallback` (each vdirsyncer or
+ * SyncEvolution round costs ~9 s here: 20 by default would make each test minutes long).
+ */
+export function davRounds(fallback: number): number {
+  const n = Number(process.env.SEMSYNC_DAV_ROUNDS);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
 /** Debian's python3 (the PATH one may be a pyenv without caldav). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 

@@ -7,8 +7,8 @@ import { addressDataVersion, DEFAULT_VCARD } from './vcard.js';
 export type Target =
   | { type: 'root' }
   | { type: 'home' }
-  | { type: 'collection'; kind: PimKindName; ctag: string; token: string }
-  | { type: 'resource'; kind: PimKindName; res: Resource };
+  | { type: 'collection'; kind: PimKindName; coll: string; ctag: string; token: string; set?: Record<string, string> }
+  | { type: 'resource'; kind: PimKindName; coll: string; res: Resource };
 
 export interface PropContext {
   prefix: string;
@@ -25,14 +25,15 @@ export interface PropName {
 
 const href = (s: string) => el(NS.dav, 'href', esc(s));
 export const homeHref = (c: PropContext) => `${c.prefix}${encodeURIComponent(c.account)}/`;
-export const collectionHref = (c: PropContext, kind: PimKindName) => `${homeHref(c)}${kind}/`;
-export const resourceHref = (c: PropContext, kind: PimKindName, name: string) => `${collectionHref(c, kind)}${encodeURIComponent(name)}`;
+/** A collection's path (`coll`: its segment, `calendar`, `contacts` or one a client made). */
+export const collectionHref = (c: PropContext, coll: string) => `${homeHref(c)}${encodeURIComponent(coll)}/`;
+export const resourceHref = (c: PropContext, coll: string, name: string) => `${collectionHref(c, coll)}${encodeURIComponent(name)}`;
 
 export function targetHref(c: PropContext, t: Target): string {
   if (t.type === 'root') return c.prefix;
   if (t.type === 'home') return homeHref(c);
-  if (t.type === 'collection') return collectionHref(c, t.kind);
-  return resourceHref(c, t.kind, t.res.name);
+  if (t.type === 'collection') return collectionHref(c, t.coll);
+  return resourceHref(c, t.coll, t.res.name);
 }
 
 const REPORTS: Record<PimKindName, [string, string][]> = {
@@ -45,6 +46,7 @@ const CAL_PRIVILEGES = ['read-free-busy'];
 /** A live property's value as XML (inner content), or undefined when the target has no such property. */
 export function propValue(c: PropContext, t: Target, p: PropName): string | undefined {
   const key = `${p.ns}|${p.name}`;
+  if (t.type === 'collection' && t.set?.[key] !== undefined) return esc(t.set[key]);
   const principal = href(homeHref(c));
   switch (key) {
     case `${NS.dav}|resourcetype`:
@@ -64,7 +66,7 @@ export function propValue(c: PropContext, t: Target, p: PropName): string | unde
     case `${NS.cal}|calendar-user-address-set`:
       return t.type === 'home' ? href(homeHref(c)) : undefined;
     case `${NS.dav}|displayname`:
-      if (t.type === 'collection') return t.kind === 'calendar' ? 'Calendar' : 'Contacts';
+      if (t.type === 'collection') return t.coll !== t.kind ? esc(t.coll) : t.kind === 'calendar' ? 'Calendar' : 'Contacts';
       if (t.type === 'home') return esc(c.account);
       return t.type === 'root' ? 'semsync' : undefined;
     case `${NS.dav}|current-user-privilege-set`:

@@ -24,7 +24,14 @@ export interface AccountState {
   device?: string;
   /** Made with the state: a token from another state (a reset home) is refused, not misread. */
   epoch: string;
-  collections: Record<PimKindName, CollectionLog>;
+  /** Per collection (its path segment: `calendar`, `contacts`, or one a client made): its change log. */
+  collections: Record<string, CollectionLog>;
+  /** Collections this account's clients made (MKCALENDAR, extended MKCOL): segment → kind. */
+  extra?: Record<string, { kind: PimKindName; created: string }>;
+  /** Properties set by PROPPATCH or at creation, per collection segment: `ns|name` → text. */
+  props?: Record<string, Record<string, string>>;
+  /** master → the collection (a made one) it is in for this account; absent: the kind's own collection. */
+  member?: Record<string, string>;
   /** master → the resource name a client chose for it (a PUT); others are named after their UID. */
   names: Record<string, string>;
   /** master → what this account's client wrote, with the item's `<revision>@<author>` then: served as written while nobody changed it. */
@@ -119,14 +126,18 @@ export function observe(log: CollectionLog, listing: Map<string, string>, maxRem
 
 export const TOKEN_BASE = 'https://w3id.org/semsync/ns/dav-sync/';
 
-export function syncToken(s: AccountState, log: CollectionLog): string {
-  return `${TOKEN_BASE}${s.epoch}-${log.counter}`;
+/** The token of a collection's log; a made collection's names it (`coll`), so it is refused on another collection. */
+export function syncToken(s: AccountState, log: CollectionLog, coll?: string): string {
+  return `${TOKEN_BASE}${s.epoch}${madeTag(coll)}-${log.counter}`;
 }
 
+const madeTag = (coll: string | undefined) => (coll && coll !== 'calendar' && coll !== 'contacts' ? `.${encodeURIComponent(coll)}` : '');
+const escRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The counter a client's token stands for; undefined when it is not one of ours (answered 403 valid-sync-token). */
-export function tokenCounter(s: AccountState, log: CollectionLog, token: string): number | undefined {
+export function tokenCounter(s: AccountState, log: CollectionLog, token: string, coll?: string): number | undefined {
   if (token === '') return 0;
-  const m = /^(?:https:\/\/w3id\.org\/semsync\/ns\/dav-sync\/)?([0-9a-f]+)-(\d+)$/.exec(token.trim());
+  const m = new RegExp(`^(?:${escRe(TOKEN_BASE)})?([0-9a-f]+)${escRe(madeTag(coll))}-(\\d+)$`).exec(token.trim());
   if (!m || m[1] !== s.epoch) return undefined;
   const n = Number(m[2]);
   return n <= log.counter && n >= (log.floor ?? 0) ? n : undefined;

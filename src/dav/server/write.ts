@@ -1,6 +1,6 @@
 // PUT and DELETE by an account: checks (ETags, UID, policy, valid data), then an edit of the PIM graph like any other.
 import { allowedItem, effectiveExclusions, type PimPolicy } from '../../pim/index.js';
-import { mergedView, readPimBytes, writeItems, type PimKindName, type PimStore } from '../../pim/index.js';
+import { mergedView, readPimBytes, writeItems, type MergedView, type PimKindName, type PimStore } from '../../pim/index.js';
 import { SS } from '../../graph/vocab.js';
 import { DavRequestError, NS } from './xml.js';
 import { etagOf, revOf, visible, type Listing } from './resources.js';
@@ -9,6 +9,8 @@ import type { AccountState } from './state.js';
 export interface WriteOutcome {
   status: 201 | 204;
   etag?: string;
+  /** The item written. */
+  master: string;
 }
 
 const precondition = (msg: string, name: string, ns: string = NS.cal) => new DavRequestError(msg, 403, { ns, name });
@@ -49,7 +51,7 @@ export interface PutRequest {
  * account's policy would not show it (403), which is also the answer for a UID the account cannot see, so a write
  * cannot overwrite what the account may not read.
  */
-export async function putResource(store: PimStore, policy: PimPolicy | undefined, state: AccountState, list: Listing, req: PutRequest): Promise<WriteOutcome> {
+export async function putResource(store: PimStore, policy: PimPolicy | undefined, state: AccountState, list: Listing, req: PutRequest, viewNow: () => MergedView = () => mergedView(store, req.kind)): Promise<WriteOutcome> {
   const { kind, name } = req;
   const here = list.byName.get(name);
   checkPreconditions(here?.etag, req.ifMatch, req.ifNoneMatch);
@@ -75,10 +77,10 @@ export async function putResource(store: PimStore, policy: PimPolicy | undefined
   if (elsewhere && elsewhere.name !== name) throw new DavRequestError(`that UID is already ${elsewhere.name}`, 409, { ns: kind === 'calendar' ? NS.cal : NS.card, name: 'no-uid-conflict' });
 
   await writeItems(store, kind, [group], { timezones: read.timezones });
-  const after = mergedView(store, kind).items.get(master);
+  const after = viewNow().items.get(master);
   state.names[master] = name;
   if (after) state.written[master] = { rev: revOf(after), text: req.text, policy: JSON.stringify(policy ?? null) };
-  return { status: here ? 204 : 201, etag: etagOf(req.text) };
+  return { status: here ? 204 : 201, etag: etagOf(req.text), master };
 }
 
 /** Deletes a resource the account sees: a tombstone in this node's graph, which travels like any edit. */
