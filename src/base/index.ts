@@ -6,3 +6,4 @@ export { startWorker } from './threads.js';
 export { SemsyncError, InputError, FailureError, errorKind, exitCodeOf, toWire, type ErrorKind, type ErrorWire } from './errors.js';
 export { Emitter, type Listener } from './events.js';
 export { canonicalMime, mimeFromExtension, extensionMime, extensionFor } from './mime.js';
+export { readBoundedBody } from './body.js';

@@ -51,14 +51,21 @@ export interface DavSyncState {
 /** How the last sync of an account ended: everything through, something not (an item, or the server), or the mass-deletion guard. */
 export type DavSyncResult = 'ok' | 'failed' | 'stopped';
 
-/** The last sync's totals over the account's collections. */
-export interface DavSyncCounts {
+/** What one sync did, as counts (a collection's report, or the totals over an account's collections). */
+export interface DavSyncTotals {
+  /** Items taken from the server (new or changed there). */
   pulled: number;
+  /** Items written to the server. */
   pushed: number;
   deletedHere: number;
   deletedThere: number;
   conflicts: number;
+  /** Local items the policy keeps from this server. */
   withheld: number;
+}
+
+/** The last sync's totals over the account's collections. */
+export interface DavSyncCounts extends DavSyncTotals {
   failed: number;
 }
 
@@ -71,18 +78,9 @@ export interface ItemFailure {
   nextTry?: string;
 }
 
-export interface DavSyncReport {
+export interface DavSyncReport extends DavSyncTotals {
   collection: string;
   kind: 'contacts' | 'calendar';
-  /** Items taken from the server (new or changed there). */
-  pulled: number;
-  /** Items written to the server. */
-  pushed: number;
-  deletedHere: number;
-  deletedThere: number;
-  conflicts: number;
-  /** Local items the policy keeps from this server. */
-  withheld: number;
   /** Writes refused because the object changed meanwhile (resolved next sync). */
   retry: number;
   /** Items the server refused or that could not be sent: by item, with the server's reason. */
