@@ -10,6 +10,7 @@ import type { PeerEntry } from '../app/index.js';
 import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 import { davDashboard } from './dav-mount.js';
 import { davClientRows, davClientSync } from './dashboard-dav-clients.js';
+import { DashboardViews } from './dashboard-views.js';
 
 export interface LibraryItem {
   content: string;
@@ -57,7 +58,12 @@ export class DashboardState {
   /** Stops listening to the store's commits (set once a preview was asked for). */
   private offCommit: (() => void) | undefined;
 
-  constructor(readonly init: DashboardInit) {}
+  /** Conflicts, recent changes with undo, and the "add" forms. */
+  readonly views: DashboardViews;
+
+  constructor(readonly init: DashboardInit) {
+    this.views = new DashboardViews(init.node, init.api);
+  }
 
   /** Call `fn` after each commit to the graph (local or a peer's); returns the function that stops it. */
   onCommit(fn: () => void): () => void {
@@ -69,6 +75,7 @@ export class DashboardState {
     this.offCommit?.();
     this.offCommit = undefined;
     this.previews.clear();
+    this.views.close();
   }
 
   /** Follows a DeviceWatch's 'device' events. */
