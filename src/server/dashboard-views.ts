@@ -21,6 +21,8 @@ export interface ChangeRow {
   /** The records touched (contacts, events, files...), at most 5 shown; `records` counts them all. */
   shown: string[];
   records: number;
+  /** The fields changed (predicates' local names: fn, tel, revision...), at most 8. */
+  fields: string[];
   /** Statements added and removed. */
   added: number;
   removed: number;
@@ -58,6 +60,7 @@ function row(e: HistoryEntry, p: Patch, name: (id: string) => string): ChangeRow
     channel: e.channel,
     shown: records.slice(0, 5).map(recordLabel),
     records: records.length,
+    fields: [...new Set(e.fields.map((f) => f.predicate.replace(/^.*[#/]/, '')))].slice(0, 8),
     added: p.changes.filter((c) => c.op === 'A').length,
     removed: p.changes.filter((c) => c.op === 'D').length,
   };
