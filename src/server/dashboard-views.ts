@@ -129,6 +129,16 @@ export class DashboardViews {
     return this.api.targetAdd(absolute(dir, 'the target folder'), optionalName(name), { mirror: String(mirror) === 'true' });
   }
 
+  /** A CalDAV/CardDAV account, as `semsync dav add URL --user U --password-file F [--policy work] --name N`. */
+  davAdd(b: Record<string, unknown>) {
+    if (typeof b.url !== 'string' || !b.url.trim()) throw new DashboardInputError('give the server\'s URL (https://dav.example.com/me/)');
+    if (b.policy !== undefined && b.policy !== 'work' && b.policy !== 'personal') throw new DashboardInputError(`choose the policy work or personal, not ${JSON.stringify(b.policy)}`);
+    const user = optionalName(b.user);
+    const passwordFile = typeof b.passwordFile === 'string' && b.passwordFile.trim() ? absolute(b.passwordFile, 'the password file') : undefined;
+    if (user && !passwordFile) throw new DashboardInputError('give the password file of the user (a file holding only the password, readable by the node)');
+    return this.api.davAdd(b.url.trim(), { name: optionalName(b.name), user, passwordFile, policy: b.policy === 'work' ? 'work' : undefined }, path.dirname(passwordFile ?? '/'));
+  }
+
   policies() {
     return this.api.policyList();
   }

@@ -105,7 +105,7 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
 
 type Action = (fn: (body: Record<string, string>) => Promise<unknown>) => (c: Context) => Promise<Response>;
 
-/** Conflicts, recent changes with undo, adding a share, a host target, a peer policy: reads, and actions behind the guard. */
+/** Conflicts, recent changes with undo, adding a share, a host target, a DAV account, a peer policy: reads, and actions behind the guard. */
 function viewRoutes(app: Hono, views: DashboardViews, action: Action): void {
   app.get('/api/conflicts', async (c) => c.json(await views.conflicts()));
   app.get('/api/changes', async (c) => {
@@ -118,6 +118,7 @@ function viewRoutes(app: Hono, views: DashboardViews, action: Action): void {
   app.post('/api/share-add', action((b) => views.shareAdd(b.folder, b.name)));
   app.post('/api/target-add', action((b) => views.targetAdd(b.dir, b.name, b.mirror)));
   app.post('/api/policy-set', action((b) => views.policySet(b.target, b.policy)));
+  app.post('/api/dav-add', action((b) => views.davAdd(b)));
 }
 
 /**

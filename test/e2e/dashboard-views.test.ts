@@ -1,6 +1,6 @@
 // The dashboard's conflicts, recent changes and "add" forms in headless Chromium, over a real node: a conflict settled
-// by clicking "Keep theirs", a change undone by clicking Undo (its plan shown first), a share, a host target and a
-// peer policy added from the forms; each checked in the node's state afterwards; screenshots at 1280×800.
+// by clicking "Keep theirs", a change undone by clicking Undo (its plan shown first), a share, a host target, a
+// CalDAV/CardDAV account and a peer policy added from the forms; each checked in the node's state afterwards; screenshots at 1280×800.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('the dashboard\'s conflicts, changes and forms in headless Chromium', () => {
-  it('settles a conflict, undoes a change, adds a share, a host target and a policy, by clicking', async (ctx) => {
+  it('settles a conflict, undoes a change, adds a share, a host target, a DAV account and a policy, by clicking', async (ctx) => {
     if (!existsSync(CHROMIUM)) {
       console.log(`skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
       return ctx.skip();
@@ -111,12 +111,23 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       await page.click('#target-add-form button');
       await page.locator('#target-add-form .form-result', { hasText: 'done' }).waitFor();
       expect(await api.targetList()).toContainEqual(expect.objectContaining({ name: 'backup' }));
+      const pw = path.join(dir, 'dav-pw');
+      await writeFile(pw, 'secret\n', { mode: 0o600 });
+      await page.fill('#dav-add-form input[name="url"]', 'http://127.0.0.1:9/dav/me/');
+      await page.fill('#dav-add-form input[name="name"]', 'office');
+      await page.fill('#dav-add-form input[name="user"]', 'me');
+      await page.fill('#dav-add-form input[name="passwordFile"]', pw);
+      await page.selectOption('#dav-add-form select', 'work');
+      await page.click('#dav-add-form button');
+      await page.locator('#dav-client-accounts li[data-dav-client="office"]').waitFor();
+      expect(await api.davList()).toEqual([expect.objectContaining({ name: 'office', user: 'me', passwordFile: pw, policy: { work: true } })]);
       await page.fill('#policy-form input[name="target"]', b.nodeId);
       await page.selectOption('#policy-form select', 'work');
       await page.click('#policy-form button');
       await page.locator(`#policy-list li[data-policy="${b.nodeId}"]`, { hasText: 'work' }).waitFor();
       expect((await api.policyShow(b.nodeId)).policy).toEqual({ work: true });
       await shot(page, '#policies', 'policies');
+      await shot(page, '#dav-clients', 'dav-clients');
 
       // readable at 1280×800: nothing wider than the window
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);

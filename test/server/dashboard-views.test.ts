@@ -120,7 +120,7 @@ describe('the recent changes feed and undo', () => {
   });
 });
 
-describe('adding a share, a host target and a peer policy', () => {
+describe('adding a share, a host target, a DAV account and a peer policy', () => {
   it('adds each from the page, refuses each without the token, and refuses a relative path', async () => {
     const headers = await page();
     const books = path.join(dir, 'Books');
@@ -139,6 +139,14 @@ describe('adding a share, a host target and a peer policy', () => {
 
     expect((await post('target-add', { dir: backup, name: 'backup' }, headers)).json.ok).toBe(true);
     expect(await api.targetList()).toContainEqual(expect.objectContaining({ name: 'backup' }));
+
+    const pw = path.join(dir, 'dav-pw');
+    await writeFile(pw, 'secret\n', { mode: 0o600 });
+    const account = { url: 'http://127.0.0.1:9/dav/me/', name: 'office', user: 'me', passwordFile: pw, policy: 'work' };
+    expect((await post('dav-add', account, { ...headers, 'x-csrf-token': 'nope' })).status).toBe(403);
+    expect((await post('dav-add', { ...account, passwordFile: '' }, headers)).json.error).toMatch(/password file/);
+    expect((await post('dav-add', account, headers)).json.ok).toBe(true);
+    expect(await api.davList()).toEqual([expect.objectContaining({ name: 'office', url: 'http://127.0.0.1:9/dav/me/', user: 'me', passwordFile: pw, policy: { work: true } })]);
 
     expect((await post('policy-set', { target: b.nodeId, policy: 'sometimes' }, headers)).json.error).toMatch(/work, personal or clear/);
     expect((await post('policy-set', { target: b.nodeId, policy: 'work' }, headers)).json.ok).toBe(true);

@@ -125,6 +125,7 @@ export function setupViews(dashboard) {
   const v = (f, name) => f.elements[name].value.trim();
   form('share-add-form', '/api/share-add', (f) => ({ folder: v(f, 'folder'), name: v(f, 'name') }));
   form('target-add-form', '/api/target-add', (f) => ({ dir: v(f, 'dir'), name: v(f, 'name'), mirror: String(f.elements.mirror.checked) }));
+  form('dav-add-form', '/api/dav-add', (f) => ({ url: v(f, 'url'), name: v(f, 'name'), user: v(f, 'user'), passwordFile: v(f, 'passwordFile'), policy: v(f, 'policy') }));
   form('policy-form', '/api/policy-set', (f) => ({ target: v(f, 'target'), policy: v(f, 'policy') }));
   loadViews();
 }
