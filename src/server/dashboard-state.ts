@@ -11,6 +11,7 @@ import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 import { davDashboard } from './dav-mount.js';
 import { davClientRows, davClientSync } from './dashboard-dav-clients.js';
 import { DashboardViews } from './dashboard-views.js';
+import { DashboardRecords } from './dashboard-records.js';
 
 export interface LibraryItem {
   content: string;
@@ -60,9 +61,12 @@ export class DashboardState {
 
   /** Conflicts, recent changes with undo, and the "add" forms. */
   readonly views: DashboardViews;
+  /** Contacts and calendars: search, a record's fields, history and where it may go. */
+  readonly records: DashboardRecords;
 
   constructor(readonly init: DashboardInit) {
     this.views = new DashboardViews(init.node, init.api);
+    this.records = new DashboardRecords(init.node, init.api);
   }
 
   /** Call `fn` after each commit to the graph (local or a peer's); returns the function that stops it. */

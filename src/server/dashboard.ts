@@ -9,6 +9,7 @@ import { readBody } from './body.js';
 import type { CsrfGuard } from './http.js';
 import type { DashboardState } from './dashboard-state.js';
 import type { DashboardViews } from './dashboard-views.js';
+import type { DashboardRecords } from './dashboard-records.js';
 
 /** The page's files: next to this module in the sources, or in src/server/ui when running the compiled dist/. */
 export function uiDir(): string {
@@ -92,6 +93,7 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
   app.post('/api/grant', action((b) => state.grant(b.share, b.peerId, String(b.on) !== 'false')));
   app.post('/api/claim', action((b) => state.claim(b.deviceId, b.name || undefined)));
   viewRoutes(app, state.views, action);
+  recordRoutes(app, state.records);
 
   return {
     changed,
@@ -119,6 +121,18 @@ function viewRoutes(app: Hono, views: DashboardViews, action: Action): void {
   app.post('/api/target-add', action((b) => views.targetAdd(b.dir, b.name, b.mirror)));
   app.post('/api/policy-set', action((b) => views.policySet(b.target, b.policy)));
   app.post('/api/dav-add', action((b) => views.davAdd(b)));
+}
+
+/** Contacts and calendars: a search, and one record (its fields, history and where it may go). */
+function recordRoutes(app: Hono, records: DashboardRecords): void {
+  app.get('/api/records', (c) => c.json(records.search(c.req.query('q') ?? '', 100)));
+  app.get('/api/record', async (c) => {
+    try {
+      return c.json(await records.detail(c.req.query('item')));
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 404);
+    }
+  });
 }
 
 /**

@@ -154,3 +154,26 @@ describe('adding a share, a host target, a DAV account and a peer policy', () =>
     expect(await get('policies')).toContainEqual(expect.objectContaining({ target: b.nodeId, policy: { work: true } }));
   });
 });
+
+describe('contacts and calendars', () => {
+  it('finds records by name, and shows one\'s fields, its history and where each policy lets it go', async () => {
+    await edit(a, 'private.vcf', 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u3\r\nFN:Annie Private\r\nCATEGORIES:Personal\r\nEND:VCARD\r\n');
+    const found = await get('records?q=ann');
+    expect(found.rows.map((r: { uid: string; title: string }) => [r.uid, r.title])).toEqual([['u1', 'Ann on B'], ['u3', 'Annie Private']]);
+    expect((await get('records?q=robert')).rows).toEqual([]);
+
+    const u1 = await get(`record?item=${encodeURIComponent(found.rows[0].item)}`);
+    expect(u1.fields).toContainEqual({ name: 'fn', values: ['Ann on B'] });
+    expect(u1.history.entries.map((e: { change: string }) => e.change)).toContain(`${b.nodeId}:1`);
+    // B is paired under a work policy (set above), the server "office" too: a plain contact goes to both
+    expect(u1.goes).toEqual(expect.arrayContaining([
+      expect.objectContaining({ target: b.nodeId, policy: 'work', allowed: true }),
+      expect.objectContaining({ target: 'dav:office', policy: 'work', allowed: true }),
+    ]));
+    const u3 = await get(`record?item=${encodeURIComponent(found.rows[1].item)}`);
+    expect(u3.goes.filter((g: { allowed: boolean }) => g.allowed)).toEqual([]); // Personal stays off work nodes and servers
+
+    const missing = await fetch(`${http.url}api/record?item=${encodeURIComponent('https://w3id.org/semsync/id/contact/nobody')}`);
+    expect(missing.status).toBe(404);
+  });
+});
