@@ -1,7 +1,7 @@
 // The dashboard's contacts and calendars: search the merged view, one record's fields, its history, and where it may
 // go under each paired peer's and server's privacy policy.
 import type { Quad } from '@rdfjs/types';
-import { ICAL, VCARD } from '../graph/index.js';
+import { ICAL, RDF, SS, VCARD } from '../graph/index.js';
 import { PIM_KINDS, allowedItem, mergedView, type MergedItem, type PimKindName } from '../pim/index.js';
 import type { NodeApi } from '../node/index.js';
 import type { SemsyncNode } from '../node/index.js';
@@ -68,7 +68,7 @@ export class DashboardRecords {
       title: title(item),
       fields: fieldsOf(item.quads, item.master),
       goes: await this.goes(own),
-      history: await this.api.history(item.master, '/', 20),
+      history: withoutBookkeeping(await this.api.history(item.master, '/', 20)),
     };
   }
 
@@ -90,11 +90,16 @@ export class DashboardRecords {
   }
 }
 
+/** semsync's own bookkeeping (revisions, clocks, the source text, the type): not a field a person edits. */
+export function bookkeeping(predicate: string): boolean {
+  return predicate.startsWith(SS.iri) || predicate === RDF('type').value;
+}
+
 /** The record's fields: its own and its parts' (an address, an override), by predicate, values as written. */
 function fieldsOf(quads: Quad[], master: string): RecordDetail['fields'] {
   const out = new Map<string, string[]>();
   for (const q of quads) {
-    if (q.object.termType === 'BlankNode') continue;
+    if (q.object.termType === 'BlankNode' || bookkeeping(q.predicate.value)) continue;
     const part = q.subject.value === master ? '' : `${q.subject.value.slice(master.length + 1)} `;
     const name = `${part}${local(q.predicate.value)}`;
     const list = out.get(name) ?? [];
@@ -102,4 +107,9 @@ function fieldsOf(quads: Quad[], master: string): RecordDetail['fields'] {
     out.set(name, list);
   }
   return [...out].map(([name, values]) => ({ name, values }));
+}
+
+/** The history with the fields a person edits only (an undo's or a sync's revision bump alone says nothing). */
+function withoutBookkeeping(h: RecordDetail['history']): RecordDetail['history'] {
+  return { ...h, entries: h.entries.map((e) => ({ ...e, fields: e.fields.filter((f) => !bookkeeping(f.predicate)) })) };
 }

@@ -21,7 +21,7 @@ export function uiDir(): string {
 /** A dashboard action's body is a few ids and names. */
 const MAX_ACTION_BYTES = 16 * 1024;
 
-const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript', 'views.js': 'text/javascript', 'dom.js': 'text/javascript' };
+const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript', 'views.js': 'text/javascript', 'dom.js': 'text/javascript', 'records.js': 'text/javascript' };
 
 export interface DashboardRoutes {
   /** Tell open pages something changed (they get fresh state at once). */

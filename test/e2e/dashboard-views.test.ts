@@ -1,6 +1,6 @@
 // The dashboard's conflicts, recent changes and "add" forms in headless Chromium, over a real node: a conflict settled
 // by clicking "Keep theirs", a change undone by clicking Undo (its plan shown first), a share, a host target, a
-// CalDAV/CardDAV account and a peer policy added from the forms; each checked in the node's state afterwards; screenshots at 1280×800.
+// CalDAV/CardDAV account and a peer policy added from the forms; a contact found, with its history and where it may go; each checked in the node's state afterwards; screenshots at 1280×800.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -127,6 +127,14 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       await page.locator(`#policy-list li[data-policy="${b.nodeId}"]`, { hasText: 'work' }).waitFor();
       expect((await api.policyShow(b.nodeId)).policy).toEqual({ work: true });
       await shot(page, '#policies', 'policies');
+
+      // contacts and calendars: search, open one, its fields, where it may go (B: work policy) and its history
+      await page.fill('#record-q', 'ann');
+      await page.locator('#record-list li[data-record="u1"] button').click();
+      await page.locator('#record-detail h3', { hasText: 'Ann on B' }).waitFor();
+      await page.locator(`#record-detail .goes li[data-target="${b.nodeId}"] .badge`, { hasText: 'goes' }).waitFor();
+      expect(await page.locator('#record-detail .history > li').count()).toBeGreaterThanOrEqual(3); // A's, B's, the settling edit
+      await shot(page, '#records', 'records');
       await shot(page, '#dav-clients', 'dav-clients');
 
       // readable at 1280×800: nothing wider than the window

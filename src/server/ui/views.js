@@ -1,6 +1,7 @@
 // The dashboard's conflicts (side by side, keep mine or theirs), recent changes with undo (what it will do, then do
 // it), and the forms that add a share, a host target and a peer's privacy policy.
 import { h, post } from './dom.js';
+import { loadRecords, setupRecords } from './records.js';
 
 const $ = (id) => document.getElementById(id);
 let app = { refresh: async () => {}, state: () => null };
@@ -104,6 +105,7 @@ export async function loadViews() {
   if (conflicts.status === 'fulfilled') renderConflicts(conflicts.value);
   if (changes.status === 'fulfilled') renderChanges(changes.value);
   if (policies.status === 'fulfilled') renderPolicies(policies.value);
+  loadRecords();
 }
 
 /** A form whose fields become an action's body; the reply shown next to it. */
@@ -127,5 +129,6 @@ export function setupViews(dashboard) {
   form('target-add-form', '/api/target-add', (f) => ({ dir: v(f, 'dir'), name: v(f, 'name'), mirror: String(f.elements.mirror.checked) }));
   form('dav-add-form', '/api/dav-add', (f) => ({ url: v(f, 'url'), name: v(f, 'name'), user: v(f, 'user'), passwordFile: v(f, 'passwordFile'), policy: v(f, 'policy') }));
   form('policy-form', '/api/policy-set', (f) => ({ target: v(f, 'target'), policy: v(f, 'policy') }));
+  setupRecords();
   loadViews();
 }
