@@ -22,14 +22,17 @@ async function run(path, body, where) {
 
 // ---- conflicts ----
 
+/** A side's value, who wrote it and when; the button keeps it (mine: the first side written here; theirs: the first other). */
 function side(c, s) {
   const keep = s.mine ? 'mine' : 'theirs';
+  const chosen = c.sides.find((x) => x.mine === s.mine) === s;
   const who = s.via ? `the server ${s.via}` : s.mine ? 'this node (mine)' : s.by;
   return h('div', { class: 'side' + (s.shown ? ' shown' : ''), 'data-side': keep },
     h('div', { class: 'value' }, s.value),
     h('div', { class: 'muted', title: `${s.node} · revision ${s.rev}` }, `by ${short(who)}`, s.time ? ` · ${when(s.time)}` : ''),
     s.shown ? h('span', { class: 'badge' }, 'shown meanwhile') : '',
-    h('button', { class: 'keep', onclick: () => run('/api/conflict-resolve', { id: c.id, keep }) }, s.mine ? 'Keep mine' : 'Keep theirs'));
+    chosen ? h('button', { class: 'keep', onclick: () => run('/api/conflict-resolve', { id: c.id, keep }) }, s.mine ? 'Keep mine' : 'Keep theirs')
+      : h('span', { class: 'muted' }, `keep this one with semsync conflicts resolve ${c.id} --keep VALUE`));
 }
 
 function renderConflicts(list) {
