@@ -10,6 +10,8 @@ import type { PeerEntry } from '../app/index.js';
 import { readCover, SHOWN_IMAGES, type Cover } from './covers.js';
 import { davDashboard } from './dav-mount.js';
 import { davClientRows, davClientSync } from './dashboard-dav-clients.js';
+import { DashboardViews } from './dashboard-views.js';
+import { DashboardRecords } from './dashboard-records.js';
 
 export interface LibraryItem {
   content: string;
@@ -57,7 +59,15 @@ export class DashboardState {
   /** Stops listening to the store's commits (set once a preview was asked for). */
   private offCommit: (() => void) | undefined;
 
-  constructor(readonly init: DashboardInit) {}
+  /** Conflicts, recent changes with undo, and the "add" forms. */
+  readonly views: DashboardViews;
+  /** Contacts and calendars: search, a record's fields, history and where it may go. */
+  readonly records: DashboardRecords;
+
+  constructor(readonly init: DashboardInit) {
+    this.views = new DashboardViews(init.node, init.api);
+    this.records = new DashboardRecords(init.node, init.api);
+  }
 
   /** Call `fn` after each commit to the graph (local or a peer's); returns the function that stops it. */
   onCommit(fn: () => void): () => void {
@@ -69,6 +79,7 @@ export class DashboardState {
     this.offCommit?.();
     this.offCommit = undefined;
     this.previews.clear();
+    this.views.close();
   }
 
   /** Follows a DeviceWatch's 'device' events. */

@@ -8,6 +8,8 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { readBody } from './body.js';
 import type { CsrfGuard } from './http.js';
 import type { DashboardState } from './dashboard-state.js';
+import type { DashboardViews } from './dashboard-views.js';
+import type { DashboardRecords } from './dashboard-records.js';
 
 /** The page's files: next to this module in the sources, or in src/server/ui when running the compiled dist/. */
 export function uiDir(): string {
@@ -19,7 +21,7 @@ export function uiDir(): string {
 /** A dashboard action's body is a few ids and names. */
 const MAX_ACTION_BYTES = 16 * 1024;
 
-const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript' };
+const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript', 'views.js': 'text/javascript', 'dom.js': 'text/javascript', 'records.js': 'text/javascript' };
 
 export interface DashboardRoutes {
   /** Tell open pages something changed (they get fresh state at once). */
@@ -90,6 +92,8 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
   app.post('/api/unpair', action((b) => state.unpair(b.peerId)));
   app.post('/api/grant', action((b) => state.grant(b.share, b.peerId, String(b.on) !== 'false')));
   app.post('/api/claim', action((b) => state.claim(b.deviceId, b.name || undefined)));
+  viewRoutes(app, state.views, action);
+  recordRoutes(app, state.records);
 
   return {
     changed,
@@ -99,6 +103,36 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
       changed();
     },
   };
+}
+
+type Action = (fn: (body: Record<string, string>) => Promise<unknown>) => (c: Context) => Promise<Response>;
+
+/** Conflicts, recent changes with undo, adding a share, a host target, a DAV account, a peer policy: reads, and actions behind the guard. */
+function viewRoutes(app: Hono, views: DashboardViews, action: Action): void {
+  app.get('/api/conflicts', async (c) => c.json(await views.conflicts()));
+  app.get('/api/changes', async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit')) || 20, 1), 200);
+    return c.json(await views.changes(limit, c.req.query('all') === '1'));
+  });
+  app.get('/api/policies', async (c) => c.json(await views.policies()));
+  app.post('/api/conflict-resolve', action((b) => views.conflictResolve(b.id, b.keep)));
+  app.post('/api/undo', action((b) => views.undo(b.change, String(b.dryRun) === 'true')));
+  app.post('/api/share-add', action((b) => views.shareAdd(b.folder, b.name)));
+  app.post('/api/target-add', action((b) => views.targetAdd(b.dir, b.name, b.mirror)));
+  app.post('/api/policy-set', action((b) => views.policySet(b.target, b.policy)));
+  app.post('/api/dav-add', action((b) => views.davAdd(b)));
+}
+
+/** Contacts and calendars: a search, and one record (its fields, history and where it may go). */
+function recordRoutes(app: Hono, records: DashboardRecords): void {
+  app.get('/api/records', (c) => c.json(records.search(c.req.query('q') ?? '', 100)));
+  app.get('/api/record', async (c) => {
+    try {
+      return c.json(await records.detail(c.req.query('item')));
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 404);
+    }
+  });
 }
 
 /**

@@ -1,28 +1,17 @@
 // The dashboard's behaviour: state over server-sent events, guarded actions, the library and map, the SPARQL editor.
 import { drawMap } from './map.js';
 import { errorSpot } from './query-error.js';
+import { h, post } from './dom.js';
+import { loadViews, setupViews } from './views.js';
 
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 let state = null;
 let library = [];
 let filter = { kind: 'all', category: null };
 
-function h(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (k === 'class') e.className = v;
-    else if (v !== undefined && v !== null) e.setAttribute(k, v);
-  }
-  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? '')));
-  return e;
-}
-
 async function act(path, body, question) {
   if (question && !window.confirm(question)) return;
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(body) });
-  const reply = await res.json().catch(() => ({ ok: false, error: res.statusText }));
+  const reply = await post(path, body);
   if (!reply.ok) window.alert(`Could not do that: ${reply.error}`);
   await refresh();
 }
@@ -264,9 +253,10 @@ function connect() {
   es.addEventListener('open', () => { $('live').textContent = 'live'; $('live').classList.add('on'); });
   es.addEventListener('error', () => { $('live').textContent = 'reconnecting…'; $('live').classList.remove('on'); });
   es.addEventListener('state', (e) => { state = JSON.parse(e.data); render(); });
-  es.addEventListener('graph', () => loadLibrary());
+  es.addEventListener('graph', () => { loadLibrary(); loadViews(); });
 }
 
 setupEditor();
+setupViews({ refresh, state: () => state });
 connect();
 document.body.dataset.ready = 'true';
