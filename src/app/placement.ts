@@ -7,13 +7,14 @@ import { plan, type ContentFacts, type DeviceEntry, type DeviceProfile, type Ope
 import {
   assertClaimed, assertOwner, claimDevice, executePlan, listDevice, readDeviceProfile, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE,
   LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager, noteRemovedByPerson, emptyTrash, xdgTrashDir, TRASH_DAYS,
-  type ExecuteError, type ExecuteProgress,
+  type ExecuteError, type ExecuteProgress, type ScannedSource,
 } from '../devices/index.js';
 import type { DeviceGraphs } from './device-graph.js';
 import type { DeviceRow } from './device-rows.js';
 import type { NodeHome } from './home.js';
 import { PlanMemo } from './plan-memo.js';
 import type { PlanInputs } from './plan-inputs.js';
+import { scanRecords } from './sources.js';
 
 export interface PlaceSummary {
   device: string;
@@ -114,14 +115,15 @@ export class Placement {
     const removed = await noteRemovedByPerson(root, profile.id, listing, { write: !opts.dryRun, forget: opts.restore });
     // While the plan is made, the copy thread already stages the bytes of new content (see src/devices/stage.ts).
     const stager = opts.dryRun ? undefined : new Stager(root, dev.kind !== 'target');
+    const scanned = scanRecords(this.c.home);
     try {
       let onDevice: Set<string> | undefined; // content already on the device: kept or moved there, not staged
       const stage = (c: string, src: string, size: number) => {
         onDevice ??= new Set(listing.flatMap((e) => (e.content ? [e.content] : [])));
-        if (!onDevice.has(c)) stager!.add(c, src, size);
+        if (!onDevice.has(c)) stager!.add(c, src, size, scanned(src));
       };
       const ops = this.planFor(root, rules, profile, listing, facts, removed, stager && stage);
-      const summary = await this.carryOut(dev, profile, ops, stager, opts);
+      const summary = await this.carryOut(dev, profile, ops, stager, opts, scanned);
       for (const k of summary.skipped) if (k.content && !k.file) k.file = fileNameOf(facts.get(k.content));
       if (!opts.dryRun) await this.afterRun(dev, profile);
       return summary;
@@ -172,7 +174,9 @@ export class Placement {
     }
   }
 
-  private async carryOut(dev: DeviceRow, profile: DeviceProfile, ops: Operation[], stager: Stager | undefined, opts: PlaceOptions): Promise<PlaceSummary> {
+  private async carryOut(
+    dev: DeviceRow, profile: DeviceProfile, ops: Operation[], stager: Stager | undefined, opts: PlaceOptions, scanned: (file: string) => ScannedSource | undefined,
+  ): Promise<PlaceSummary> {
     const root = dev.root;
     const fetch = opts.fetcher?.();
     const skipped: PlaceSummary['skipped'] = [];
@@ -206,6 +210,8 @@ export class Placement {
         onProgress: opts.onProgress,
         signal: opts.signal,
         ...(stager ? { staging: stager } : {}),
+        // A local source still as the scan that hashed it recorded is not hashed again (see sources.ts).
+        scanned: (op) => (op.source ? scanned(op.source) : undefined),
         readSource: async (content) => {
           if (!fetch) return undefined;
           await mkdir(fetchDir, { recursive: true });

@@ -3,7 +3,8 @@
 // file link only if it resolves inside the share), so a device never receives a host file from outside the shares.
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NIE } from '../graph/vocab.js';
+import type { ScannedSource } from '../devices/index.js';
+import { NFO, NIE } from '../graph/vocab.js';
 import { shareGraph } from '../library/index.js';
 import type { ContentFacts, SourceFile } from '../rules/index.js';
 import type { GraphStore } from '../graph/index.js';
@@ -51,6 +52,39 @@ export function shareFile(root: string, file: string, dirsOk: Set<string> = new 
   } catch {
     return false;
   }
+}
+
+/**
+ * What the scan recorded of each file of this node's shares when it hashed it (`nfo:fileSize`, and
+ * `nfo:fileLastModified`, which keeps whole milliseconds), by path; read from the share graphs once, when first asked.
+ * A placement trusts a source found still at that size and mtime (compared in whole ms: see copy-protocol.ts's
+ * unchangedSince), and hashes any other one, refusing it if its bytes are not its content. A record at a coarser
+ * precision than the file's mtime simply does not match: the source is hashed.
+ */
+export function scanRecords(node: SourcesHome): (file: string) => ScannedSource | undefined {
+  let byPath: Map<string, ScannedSource> | undefined;
+  return (file) => (byPath ??= readScanRecords(node)).get(file);
+}
+
+function readScanRecords(node: SourcesHome): Map<string, ScannedSource> {
+  const out = new Map<string, ScannedSource>();
+  for (const s of node.config.shares) {
+    const g = shareGraph(node.nodeId, s.name);
+    const sizes = new Map<string, number>();
+    for (const q of node.store.match(null, NFO('fileSize'), null, g)) sizes.set(q.subject.value, Number(q.object.value));
+    for (const q of node.store.match(null, NFO('fileLastModified'), null, g)) {
+      const iri = q.subject.value;
+      const size = sizes.get(iri);
+      const mtimeMs = Date.parse(q.object.value);
+      if (size === undefined || !Number.isSafeInteger(size) || !Number.isSafeInteger(mtimeMs) || !iri.startsWith('file://')) continue;
+      try {
+        out.set(fileURLToPath(iri), { size, mtimeMs });
+      } catch {
+        // not a local file's IRI: no record
+      }
+    }
+  }
+  return out;
 }
 
 /** Content IRI → a file in one of this node's shares holding it (by this node's own description of that file). */

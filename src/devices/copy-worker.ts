@@ -20,6 +20,14 @@ const rmQuiet = (p: string) => {
     // the device may be gone
   }
 };
+/** A close on a path that failed already (a pulled card fails it too): the first error is the one reported. */
+const closeQuiet = (fd: number) => {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // the first error is the one reported
+  }
+};
 const fail = (e: unknown, retryAsync?: 'no-source'): RawOutcome => {
   const { name, code, message } = e as Err;
   return { ok: false, error: { name, ...(code ? { code } : {}), message }, ...(retryAsync ? { retryAsync } : {}) };
@@ -59,11 +67,11 @@ function write(it: ThreadItem): { fd: number; size: number } | { err: RawOutcome
     }
     return { fd, size };
   } catch (e) {
-    if (fd >= 0) fs.closeSync(fd);
+    if (fd >= 0) closeQuiet(fd);
     rmQuiet(it.tmp);
     return { err: fail(e), perFile: isPerFile(e) };
   } finally {
-    fs.closeSync(src);
+    closeQuiet(src);
   }
 }
 
@@ -85,14 +93,19 @@ function batch(items: ThreadItem[], fsync: boolean): RawOutcome[] {
   for (const o of open) {
     const it = items[o.i];
     try {
+      let err: unknown;
       try {
         if (fsync) fs.fdatasyncSync(o.fd);
       } catch (e) {
         const c = (e as Err).code;
-        if (c !== 'ENOSYS' && c !== 'EINVAL' && c !== 'ENOTSUP') throw e;
-      } finally {
-        fs.closeSync(o.fd);
+        if (c !== 'ENOSYS' && c !== 'EINVAL' && c !== 'ENOTSUP') err = e;
       }
+      try {
+        fs.closeSync(o.fd); // a failed close may mean the bytes never reached the device: not renamed then
+      } catch (e) {
+        err ??= e;
+      }
+      if (err !== undefined) throw err;
       if (it.target === undefined) {
         stagedOk.add(it.tmp);
         out[o.i] = { ok: true, size: o.size };

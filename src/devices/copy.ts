@@ -101,9 +101,11 @@ async function syncFile(file: string): Promise<void> {
   const fh = await fsp.open(file, 'r+');
   try {
     await datasync(fh);
-  } finally {
-    await fh.close();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
   }
+  await fh.close();
 }
 
 export interface CopyParams {
@@ -158,9 +160,11 @@ async function writeStream(source: Exclude<SourceLike, string>, tmp: string, fsy
       }
     }
     if (fsync) await datasync(fh);
-  } finally {
-    await fh.close();
+  } catch (e) {
+    await fh.close().catch(() => undefined); // a pulled card fails this too: the first error is the one reported
+    throw e;
   }
+  await fh.close();
   return h.digest('hex');
 }
 
@@ -226,6 +230,35 @@ function rmSyncQuiet(p: string): void {
   }
 }
 
+/**
+ * Close `fd` on a path that already failed: a pulled card (fusefat) fails the close too (ENOTCONN, ECONNABORTED), and
+ * that must neither replace the error being reported nor skip the cleanup after it.
+ */
+function closeQuiet(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the first error is the one reported
+  }
+}
+
+/** fdatasync (where the filesystem has it) and close `fd`; the first failure is thrown, after the close. */
+function syncAndClose(fd: number, fsync: boolean): void {
+  let err: unknown;
+  try {
+    if (fsync) fdatasyncSync(fd);
+  } catch (e) {
+    const c = (e as NodeJS.ErrnoException).code;
+    if (c !== 'ENOSYS' && c !== 'EINVAL' && c !== 'ENOTSUP') err = e;
+  }
+  try {
+    closeSync(fd); // a failed close may mean the bytes never reached the device: not renamed then
+  } catch (e) {
+    err ??= e;
+  }
+  if (err !== undefined) throw err;
+}
+
 let copyBuf: Buffer | undefined;
 
 /**
@@ -263,25 +296,18 @@ export function copyBatchSync(items: SyncItem[], fsync: boolean, verifyHash = fa
       }
       open.push({ i, fd, size });
     } catch (e) {
-      if (fd >= 0) closeSync(fd);
+      if (fd >= 0) closeQuiet(fd);
       rmSyncQuiet(it.tmp);
       out[i] = { ok: false, error: e };
       if (!isPerFileError(e)) break;
     } finally {
-      closeSync(src);
+      closeQuiet(src); // read to the end (or failed already): its close changes nothing
     }
   }
   for (const { i, fd, size } of open) {
     const it = items[i];
     try {
-      try {
-        if (fsync) fdatasyncSync(fd);
-      } catch (e) {
-        const c = (e as NodeJS.ErrnoException).code;
-        if (c !== 'ENOSYS' && c !== 'EINVAL' && c !== 'ENOTSUP') throw e;
-      } finally {
-        closeSync(fd);
-      }
+      syncAndClose(fd, fsync);
       renameSync(it.tmp, it.target);
       out[i] = { ok: true, size };
     } catch (e) {

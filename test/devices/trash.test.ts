@@ -125,7 +125,7 @@ describe('the device trash', () => {
 });
 
 describe('a device short of space', () => {
-  it('its oldest trashed files give way; with no trash left to free, a run\'s removed files are deleted outright', async () => {
+  it('its oldest trashed files give way; with no trash left to free, a removal is refused (the file stays), the rest is placed', async () => {
     const m = await mountTmpfs(path.join(base, 'small'), '1m');
     if (m.kind !== 'tmpfs') return void console.warn('[trash test] no tmpfs: skipped');
     try {
@@ -133,22 +133,28 @@ describe('a device short of space', () => {
       await claimDevice(claims, m.root, { user: 'alice' });
       const src = path.join(base, 'small-src');
       await fsp.mkdir(src, { recursive: true });
-      const op = async (name: string, fill: number): Promise<Operation> => {
-        const bytes = Buffer.alloc(600 << 10, fill);
+      const op = async (name: string, fill: number, size = 600 << 10): Promise<Operation> => {
+        const bytes = Buffer.alloc(size, fill);
         await fsp.writeFile(path.join(src, name), bytes);
         return { kind: 'copy', content: `urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`, source: path.join(src, name), target: name, size: bytes.length, rule: RULE, values: {} };
       };
       const opts = { claims, user: 'alice' };
       expect((await executePlan(m.root, [await op('a.bin', 1)], opts)).copied).toBe(1);
-      // A rule's move: a.bin goes, b.bin comes; 600 KiB + 600 KiB do not fit in 1 MiB, so a.bin is not kept in the trash.
-      const moved = await executePlan(m.root, [await op('b.bin', 2), remove('a.bin')], opts);
-      expect(moved).toMatchObject({ copied: 1, removed: 1, errors: [] });
-      expect(moved.trashed).toEqual([]);
-      expect((await walkDevice(m.root)).map((f) => f.path)).toEqual(['b.bin']);
+      const a = readFileSync(path.join(m.root, 'a.bin'));
+      // A mirror's move: a.bin goes, b.bin comes; 600 KiB + 600 KiB do not fit in 1 MiB, so a.bin cannot be kept in
+      // the trash. It is not deleted outright: the removal is refused, b.bin is skipped, the small c.txt still placed.
+      const moved = await executePlan(m.root, [await op('b.bin', 2), await op('c.txt', 3, 100), remove('a.bin')], opts);
+      expect(moved).toMatchObject({ copied: 1, removed: 0, errors: [], trashed: [] });
+      const why = new Map(moved.skips.map((s) => [s.target, s.reason]));
+      expect(why.get('a.bin')).toMatch(/^not enough free space to keep it in \.semsync\/trash; it stays: free \d+ MB on the device or run `semsync trash empty`/);
+      expect(why.get('b.bin')).toMatch(/not enough free space on the device .*kept, not deleted/);
+      expect(readFileSync(path.join(m.root, 'a.bin')).equals(a)).toBe(true);
+      expect((await walkDevice(m.root)).map((f) => f.path).sort()).toEqual(['a.bin', 'c.txt']);
+      expect((await readCatalogRecords(m.root)).map((r) => r.path)).toEqual(['a.bin', 'c.txt']);
       // With room, a removed file is trashed; the next copy that needs the room takes it from the trash.
-      expect((await executePlan(m.root, [remove('b.bin')], opts)).trashed.map((t) => t.path)).toEqual(['b.bin']);
-      expect((await readTrash(m.root)).map((t) => t.path)).toEqual(['b.bin']);
-      expect((await executePlan(m.root, [await op('c.bin', 3)], opts)).copied).toBe(1);
+      expect((await executePlan(m.root, [remove('a.bin')], opts)).trashed.map((t) => t.path)).toEqual(['a.bin']);
+      expect((await readTrash(m.root)).map((t) => t.path)).toEqual(['a.bin']);
+      expect((await executePlan(m.root, [await op('b.bin', 2)], opts)).copied).toBe(1);
       expect(await readTrash(m.root)).toEqual([]);
     } finally {
       await m.unmount();

@@ -101,7 +101,7 @@ export async function placeStaged(run: PlacementRun, small: CopyOp[], stager: St
       outcome(op, o, record);
     });
   });
-  run.writePending();
+  if (!run.pendingReady()) return rest.sort(byTarget); // the run stops: DeviceIoError naming the pending list
   const theirs = take.send();
   await renameFromFirst(run, copier, batches, claims, outcome);
   await theirs;

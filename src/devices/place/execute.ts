@@ -36,8 +36,7 @@ async function copyAll(run: PlacementRun): Promise<void> {
   run.opts.signal?.addEventListener('abort', onAbort);
   try {
     const unstaged = staging && thread && thread === staging.thread ? await placeStaged(run, small, staging, thread) : small;
-    run.writePending();
-    await copyBatches(run, unstaged, thread, later);
+    if (run.pendingReady()) await copyBatches(run, unstaged, thread, later);
   } finally {
     run.opts.signal?.removeEventListener('abort', onAbort);
     if (thread && thread !== staging?.thread) await thread.close();

@@ -14,7 +14,7 @@ async function removeEmptyParents(root: string, rel: string): Promise<void> {
 
 export async function removeFiles(run: PlacementRun): Promise<void> {
   const { root, res, catalog } = run;
-  if (run.removes.length) run.writePending();
+  if (run.removes.length && !run.pendingReady()) return;
   for (const r of run.removes) {
     if (run.stopped()) break;
     try {

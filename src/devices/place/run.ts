@@ -123,6 +123,20 @@ export class PlacementRun {
     if (this.pendingState.error) throw this.pendingState.error;
   }
 
+  /**
+   * {@link writePending}, its failure the run's device error (the list is on the device: a pulled card fails it):
+   * false then, and nothing may be removed or renamed into place.
+   */
+  pendingReady(): boolean {
+    try {
+      this.writePending();
+      return true;
+    } catch (e) {
+      this.fatal ??= { target: PENDING_FILE, error: e };
+      return false;
+    }
+  }
+
   /** A catalog change made by the run (a removal, a copy). */
   changed(): void {
     this.dirty = true;

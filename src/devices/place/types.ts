@@ -58,7 +58,8 @@ export interface ExecuteOptions {
   now?: () => Date;
   /**
    * Where removed files go (default: the device's own trash, `.semsync/trash/`; a host target passes the XDG trash).
-   * `false` deletes them outright.
+   * `false` deletes them outright (no caller in src/ passes it; a device too full to keep removed files in its trash
+   * refuses their removal instead, see space.ts).
    */
   trash?: TrashPlace | false;
 }

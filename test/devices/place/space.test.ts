@@ -30,7 +30,7 @@ it('refuses a plan larger than the free space, naming both, with nothing written
   await expect(fsp.stat(path.join(root, PENDING_FILE))).rejects.toThrow();
 });
 
-it('lets the oldest trash entries give way, and deletes removed files outright when even that is not enough', async () => {
+it('lets the oldest trash entries give way, and refuses removals it cannot keep in the trash (never deletes them)', async () => {
   const { root } = await b.device('8m');
   const old = await b.source('T/old.bin', mib(3, 2));
   await executePlan(root, [old]);
@@ -40,12 +40,18 @@ it('lets the oldest trash entries give way, and deletes removed files outright w
   await executePlan(root, [keep]);
   // 6 MiB new on 8 MiB: fits only once the trash gives up the 3 MiB it holds and the removed 2 MiB are not kept.
   const next = await b.source('T/next.bin', mib(6, 4));
-  const run = await openRun(root, [next, { kind: 'remove', target: keep.target, reason: 'replaced' }]);
+  const small = await b.source('T/small.txt', 'fits');
+  const run = await openRun(root, [next, small, { kind: 'remove', target: keep.target, reason: 'replaced' }]);
   classify(run);
   makeRecords(run);
   await checkFreeSpace(run);
   expect(await readTrash(root)).toEqual([]);
-  expect(run.trash).toBe(false);
+  expect(run.trash).toEqual({ kind: 'device' });
+  expect(run.removes).toEqual([]);
+  expect(run.copies).toEqual([small]);
+  expect(run.records.map((r) => r.path)).toEqual([small.target]);
+  expect(run.res.skips.map((s) => s.target)).toEqual([keep.target, next.target]);
+  expect(run.res.skips[0].reason).toMatch(/not enough free space to keep it in \.semsync\/trash; it stays: free [1-9]\d* MB/);
 });
 
 it('makes one record per copy at the run time, and counts the bytes to place', async () => {
