@@ -2,6 +2,7 @@
 import type { MergedView, PimKindName, PimStore } from '../../pim/index.js';
 import { MergedViews } from './views.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
+import { viaOf, withChannel } from '../../graph/index.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
 import { freeBusy, report } from './report.js';
@@ -245,7 +246,7 @@ export class DavServer {
 
   private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
     const text = await this.body(req, this.maxBody);
-    const r = await this.states.with(account.name, account.created, async (s) => {
+    const r = await withChannel(viaOf('device', `dav/${account.name}`), () => this.states.with(account.name, account.created, async (s) => {
       const { list } = this.view(account, s, path.kind);
       const out = await putResource(this.opts.store, account.policy, s, list, {
         kind: path.kind,
@@ -256,18 +257,18 @@ export class DavServer {
       });
       this.view(account, s, path.kind, true);
       return { value: out, changed: true };
-    });
+    }));
     this.opts.log?.('dav put', { account: account.name, kind: path.kind, name: path.name, status: r.status });
     return new Response(null, { status: r.status, headers: r.etag ? { etag: r.etag } : {} });
   }
 
   private async delete(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
-    await this.states.with(account.name, account.created, async (s) => {
+    await withChannel(viaOf('device', `dav/${account.name}`), () => this.states.with(account.name, account.created, async (s) => {
       const { list } = this.view(account, s, path.kind);
       await deleteResource(this.opts.store, s, list, path.name, req.headers.get('if-match') ?? undefined);
       this.view(account, s, path.kind, true);
       return { value: undefined, changed: true };
-    });
+    }));
     this.opts.log?.('dav delete', { account: account.name, kind: path.kind, name: path.name });
     return new Response(null, { status: 204 });
   }
