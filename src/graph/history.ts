@@ -39,7 +39,7 @@ export function channelOf(graph: string, author: string, self: string, via?: str
   if (source.startsWith('device/')) return 'device';
   if (author !== self) return 'peer';
   const kind = via?.split(':', 1)[0] ?? '';
-  if (KINDS.has(kind)) return kind as Channel;
+  if (kind !== 'local' && KINDS.has(kind)) return kind as Channel; // `local` is the default: the graph may say more (a scan)
   return source.startsWith('share/') ? 'scan' : 'local';
 }
 
