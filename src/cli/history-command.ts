@@ -34,7 +34,7 @@ function value(nt: string): string {
 
 /** The channel as a person reads it: `dav (account/collection)`, `peer (via dav:… there)`, `local`. */
 function channelText(e: HistoryAnswer['entries'][number]): string {
-  if (!e.via || e.via === e.channel || (e.via === 'local' && e.channel !== 'peer')) return e.channel;
+  if (!e.via || e.via === e.channel || e.via === 'local') return e.channel;
   if (e.channel === 'peer') return `peer (through ${e.via} there)`;
   return e.via.startsWith(`${e.channel}:`) ? `${e.channel} (${e.via.slice(e.channel.length + 1)})` : `${e.channel} (${e.via})`;
 }

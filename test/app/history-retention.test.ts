@@ -1,8 +1,10 @@
 // History and undo of an early change after a snapshot compacted the change log: read from the retained history.
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import n3 from 'n3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordHistory, undoChange, type HistoryHome } from '../../src/app/index.js';
+import { readConfig } from '../../src/app/config.js';
 import { GraphStore } from '../../src/graph/store.js';
 import { graphIri } from '../../src/graph/vocab.js';
 import { tempDir } from '../graph/helpers.js';
@@ -36,5 +38,20 @@ describe('history and undo after compaction', () => {
     expect(store.match(title(0, 'early').subject, null, null, null)).toEqual([]);
     const after = await recordHistory(home, 'https://example.org/note/0', dir);
     expect(after.entries.map((e) => [e.change, e.channel])).toEqual([['nodeA:1', 'local'], ['nodeA:41', 'undo']]);
+  });
+});
+
+describe('the historyDays config key', () => {
+  it('is read from config.json, and a value that is not a number of days is refused naming the file', async () => {
+    const dir = tempDir('hist-config');
+    const file = path.join(dir, 'config.json');
+    await writeFile(file, JSON.stringify({ nodeId: 'nodeA', historyDays: 30 }));
+    expect((await readConfig(file))?.historyDays).toBe(30);
+    await writeFile(file, JSON.stringify({ nodeId: 'nodeA' }));
+    expect((await readConfig(file))?.historyDays).toBeUndefined(); // the store's default, 90
+    await writeFile(file, JSON.stringify({ nodeId: 'nodeA', historyDays: '90' }));
+    await expect(readConfig(file)).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: historyDays must be a number of days`));
+    await writeFile(file, JSON.stringify({ nodeId: 'nodeA', historyDays: -1 }));
+    await expect(readConfig(file)).rejects.toThrow(/historyDays/);
   });
 });
