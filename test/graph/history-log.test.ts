@@ -10,6 +10,7 @@ import { decodePatch, encodePatch, patchProblem } from '../../src/graph/patch.js
 import { GraphStore } from '../../src/graph/store.js';
 import type { Change } from '../../src/graph/types.js';
 import { graphIri } from '../../src/graph/vocab.js';
+import { filterPatch } from '../../src/peers/filter.js';
 import { tempDir } from './helpers.js';
 
 const { namedNode, literal, quad } = n3.DataFactory;
@@ -112,6 +113,9 @@ describe('the channel of a change (H via)', () => {
     expect(patchProblem({ ...p, via: 'a"b' })).toMatch(/bad via/);
     expect(() => decodePatch(text.replace('dav:work/contacts', 'x\\u0001y'))).toThrow(/bad via/);
     expect(viaOf('dav', 'my "work"\n/contacts')).toBe('dav:my _work__/contacts');
+    // a peer is sent the kind only: not the account, collection or file name
+    expect(filterPatch(p, () => true).via).toBe('dav');
+    expect(filterPatch({ ...p, via: undefined }, () => true)).not.toHaveProperty('via');
   });
 
   it('records a local edit, an undo, a DAV sync and an import as such; a peer patch as the peer, with what it came through there', async () => {
