@@ -20,6 +20,8 @@ export interface NodeConfig {
   http: { host: string; port: number };
   /** Folders on this machine that are placement targets (like a device), e.g. ~/Documents. */
   hostTargets: Array<{ name: string; path: string }>;
+  /** Days the change log's compacted segments are kept for `semsync history` and `undo` (default 90; 0 keeps none). */
+  historyDays?: number;
 }
 
 /** A share that does not exist, or a folder that cannot be shared: exit 2. */
@@ -53,6 +55,8 @@ export async function readConfig(file: string): Promise<NodeConfig | undefined> 
   try {
     const parsed = JSON.parse(text) as Partial<NodeConfig>;
     if (typeof parsed.nodeId !== 'string') throw new Error('nodeId is missing');
+    const days = parsed.historyDays;
+    if (days !== undefined && !(typeof days === 'number' && Number.isFinite(days) && days >= 0)) throw new Error(`historyDays must be a number of days (0 or more), not ${JSON.stringify(days)}`);
     return { ...defaultConfig(parsed.nodeId), ...parsed } as NodeConfig;
   } catch (err) {
     throw new ConfigError(`${file}: ${(err as Error).message}; fix the file or move it away`);

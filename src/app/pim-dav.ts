@@ -163,7 +163,7 @@ export class DavAccounts {
       const client = new DavClient(a.url, { user: a.user, password, insecure: a.insecure });
       const found = await createDefaults(client, await discover(client));
       const mine = found.collections.filter((c) => !others.some((o) => o.st.collections[hrefKey(c.url)]));
-      const reports = await syncAccount(this.store, client, state, mine, { policy: a.policy, allowMassDelete, onState: (s) => writeJson(file, s) });
+      const reports = await syncAccount(this.store, client, state, mine, { policy: a.policy, account: a.name, allowMassDelete, onState: (s) => writeJson(file, s) });
       for (const c of found.collections.filter((x) => !mine.includes(x))) {
         const owner = others.find((o) => o.st.collections[hrefKey(c.url)])!.name;
         reports.push({ collection: c.url, kind: c.kind, pulled: 0, pushed: 0, deletedHere: 0, deletedThere: 0, conflicts: 0, withheld: 0, retry: 0, failed: [], errors: [], stopped: `skipped: the account "${owner}" syncs this collection already (overlapping accounts)` });

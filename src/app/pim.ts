@@ -1,7 +1,7 @@
 // The PIM use cases: `pim import/export`, privacy policies per peer and server, the peers' policy hook and resyncs, CalDAV/CardDAV accounts.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { GraphStore } from '../graph/index.js';
+import { viaOf, withChannel, type GraphStore } from '../graph/index.js';
 import { effectiveExclusions, parsePolicy, type PimPolicy } from '../pim/index.js';
 import { exportItems, liveMasters, mergedView, pimKindOf, readPimBytes, writeItems, type PimKindName } from '../pim/index.js';
 import { DavAccounts } from './pim-dav.js';
@@ -68,7 +68,7 @@ export class Pim {
       const kind = pimKindOf(file, bytes);
       if (!kind) throw new PimError(`${file}: neither contacts (.vcf, BEGIN:VCARD) nor a calendar (.ics, BEGIN:VCALENDAR)`);
       const read = readPimBytes(kind, bytes);
-      const r = await writeItems(this.c.store, kind, read.groups, { timezones: read.timezones });
+      const r = await withChannel(viaOf('import', path.basename(file)), () => writeItems(this.c.store, kind, read.groups, { timezones: read.timezones }));
       out.push({ file, kind, items: read.groups.length, added: r.added.length, changed: r.changed.length, unchanged: r.unchanged.length, errors: [...read.errors, ...read.groups.flatMap((g) => g.errors)] });
     }
     await this.admissions.afterLocalChange();

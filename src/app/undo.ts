@@ -4,7 +4,7 @@
 // (on every node, after sync): a node never writes another node's graphs. Other nodes' other rows cannot be undone here.
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { changeId, graphSource, inverseRows, parseChangeId, type Skipped } from '../graph/index.js';
+import { changeId, graphSource, inverseRows, parseChangeId, withChannel, type Skipped } from '../graph/index.js';
 import { parseHlc } from '../graph/index.js';
 import type { Change, Patch } from '../graph/types.js';
 import { ICAL, RDF, SS, VCARD, pimItemOf } from '../graph/vocab.js';
@@ -165,7 +165,7 @@ export async function undoPatches(node: HistoryHome, targets: Patch[], all: Patc
   for (const t of touches.values()) itemUndo.rows(t, changes, items, skipped);
   let commit: string | null = null;
   if (!dryRun && changes.length) {
-    const p = await node.store.commit(changes);
+    const p = await withChannel('undo', () => node.store.commit(changes));
     if (p) commit = changeId(p.author, p.seq);
   }
   return {

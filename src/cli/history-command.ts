@@ -32,13 +32,20 @@ function value(nt: string): string {
   return nt.replace(/\^\^<[^>]*>$/, '');
 }
 
+/** The channel as a person reads it: `dav (account/collection)`, `peer (via dav:… there)`, `local`. */
+function channelText(e: HistoryAnswer['entries'][number]): string {
+  if (!e.via || e.via === e.channel || e.via === 'local') return e.channel;
+  if (e.channel === 'peer') return `peer (through ${e.via} there)`;
+  return e.via.startsWith(`${e.channel}:`) ? `${e.channel} (${e.via.slice(e.channel.length + 1)})` : `${e.channel} (${e.via})`;
+}
+
 export function historyText(h: HistoryAnswer): string {
   const lines: string[] = [`history of ${h.record.join(', ')}`];
-  if (!h.complete) lines.push('(from the change log since its last compaction: older changes are not kept)');
+  if (!h.complete) lines.push('(from the change log and its retained history: older changes are not kept)');
   if (h.omitted) lines.push(`(${h.omitted} older change(s) left out by --limit)`);
   if (!h.entries.length) lines.push('no changes in the change log');
   for (const e of h.entries) {
-    lines.push(`${e.time}  ${e.change}  by ${e.by}${e.by === e.author || e.by === 'this node' ? '' : ` (${e.author})`}, ${e.channel}`);
+    lines.push(`${e.time}  ${e.change}  by ${e.by}${e.by === e.author || e.by === 'this node' ? '' : ` (${e.author})`}, ${channelText(e)}`);
     for (const f of e.fields) {
       if (HIDDEN.has(f.predicate)) continue;
       const where = h.record.includes(f.subject) ? '' : `${h.record.find((r) => f.subject.startsWith(r + '/')) ? f.subject.slice(f.subject.lastIndexOf('/')) : f.subject} `;
@@ -72,8 +79,8 @@ export function undoText(r: UndoReport): string {
 export function registerHistoryCommands(program: Command): void {
   program
     .command('history <record>')
-    .description('the changes to one contact or event (UID or IRI) or file (a path) in the change log: what, by which node, when, through what (local, scan, device, peer)')
-    .option('--json', 'print JSON: {record, entries: [{change, author, by, seq, hlc, time, channel, fields: [{subject, predicate, graph, from, to}]}], omitted, complete}')
+    .description('the changes to one contact or event (UID or IRI) or file (a path) in the change log: what, by which node, when, through what (local, import, undo, dav, device, scan, peer)')
+    .option('--json', 'print JSON: {record, entries: [{change, author, by, seq, hlc, time, channel, via, fields: [{subject, predicate, graph, from, to}]}], omitted, complete}')
     .option('--limit <n>', 'only the newest N changes')
     .action(async (record: string, opts: { json?: boolean; limit?: string }, cmd: Command) => {
       const limit = opts.limit === undefined ? undefined : Number(opts.limit);

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Quad } from '@rdfjs/types';
 import { SS } from '../graph/vocab.js';
+import { viaOf, withChannel } from '../graph/index.js';
 import { allowedGroup, type PimPolicy } from '../pim/index.js';
 import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/index.js';
 import { baseOf, replicaMerge, type Entry } from '../pim/index.js';
@@ -13,6 +14,8 @@ import { massDeleteCheck, type DavSyncReport, type DavSyncState, type SyncedItem
 
 export interface DavSyncOptions {
   policy?: PimPolicy;
+  /** The account's name, for the channel its changes are recorded with (`dav:<account>/<collection>`; default the server's host). */
+  account?: string;
   /** Only these collections (default: every one discovery finds). */
   collections?: DavCollection[];
   /** Called after each collection with the state so far (the caller persists it). */
@@ -77,7 +80,18 @@ export function collectionState(state: DavSyncState, coll: DavCollection): Recor
  * calendars (or address books) sends a new local item to one of them, its primary (the first found, kept in the
  * state); every collection keeps syncing the items it holds, so an event from the Work calendar is not copied into Home.
  */
-export async function syncAccount(store: PimStore, client: DavClient, state: DavSyncState, collections: DavCollection[], opts: DavSyncOptions = {}): Promise<DavSyncReport[]> {
+export function syncAccount(store: PimStore, client: DavClient, state: DavSyncState, collections: DavCollection[], opts: DavSyncOptions = {}): Promise<DavSyncReport[]> {
+  const account = opts.account ?? (URL.canParse(collections[0]?.url ?? '') ? new URL(collections[0].url).host : 'server');
+  return withChannel(viaOf('dav', account), () => syncCollections(store, client, state, collections, account, opts));
+}
+
+/** The last segment of a collection's path (its id on the server). */
+function collectionLabel(c: DavCollection): string {
+  const parts = (URL.canParse(c.url) ? new URL(c.url).pathname : c.url).split('/').filter(Boolean);
+  return parts.length ? decodeURIComponent(parts[parts.length - 1]) : c.url;
+}
+
+async function syncCollections(store: PimStore, client: DavClient, state: DavSyncState, collections: DavCollection[], account: string, opts: DavSyncOptions): Promise<DavSyncReport[]> {
   const primary = (state.primary ??= {});
   for (const kind of ['contacts', 'calendar'] as const) {
     const keys = collections.filter((c) => c.kind === kind).map((c) => hrefKey(c.url));
@@ -93,7 +107,8 @@ export async function syncAccount(store: PimStore, client: DavClient, state: Dav
       elsewhere ??= new Set(Object.entries(state.collections).filter(([k, cs]) => k !== self && cs.kind === c.kind).flatMap(([, cs]) => Object.values(cs.items).map((e) => e.master)));
       return elsewhere.has(master);
     };
-    out.push(await syncCollection(store, client, c, state, { ...opts, pending, mayCreate: (m) => primary[c.kind] === self && !heldElsewhere(m) && !pending.has(m) }));
+    const one = () => syncCollection(store, client, c, state, { ...opts, pending, mayCreate: (m) => primary[c.kind] === self && !heldElsewhere(m) && !pending.has(m) });
+    out.push(await withChannel(viaOf('dav', `${account}/${collectionLabel(c)}`), one));
     await opts.onState?.(state);
   }
   // Gone from one collection and held by none: deleted here. Held by another (moved between calendars): kept.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CorruptLogError, StoreError } from './errors.js';
 import { peekPatch } from './patch.js';
 import { encodeRecord, judge, keepAside, MAX_RECORD, recordsAfter } from './log-format.js';
+import { pruneHistory, retireSegment, type Retention } from './history-log.js';
 
 const SEGMENT_RE = /^(\d{12})\.log$/;
 
@@ -63,6 +64,8 @@ export class ChangeLog {
   private current: number;
   private readonly byAuthor = new Map<string, LogEntry[]>();
   private readonly segments: number[];
+  /** Per segment, the clock milliseconds of its newest record (how long the retained history keeps it). */
+  private readonly newest = new Map<number, number>();
   private readonly segmentBytes: number;
   /** Bytes appended since the log was opened or last asked (see takeBytes). */
   private appended = 0;
@@ -100,7 +103,7 @@ export class ChangeLog {
           const head = peekPatch(payload.toString('utf8', 0, Math.min(payload.length, 4096)));
           if (!head) throw await log.damaged(file, buf, off, 'a record that is not a patch', opts);
           const e: LogEntry = { segment: seg, offset: off, payloadAt: j.payloadAt, length: j.length, author: head.author, seq: head.seq };
-          log.index(e);
+          log.index(e, head.ms);
           onRecord(e, payload);
           off = j.end;
           continue;
@@ -143,7 +146,8 @@ export class ChangeLog {
     );
   }
 
-  private index(e: LogEntry): void {
+  private index(e: LogEntry, ms: number): void {
+    this.newest.set(e.segment, Math.max(this.newest.get(e.segment) ?? 0, ms));
     let list = this.byAuthor.get(e.author);
     if (!list) this.byAuthor.set(e.author, (list = []));
     list.push(e);
@@ -175,7 +179,7 @@ export class ChangeLog {
     }
     this.size = off;
     this.appended += buf.length;
-    for (const e of entries) this.index(e);
+    entries.forEach((e, i) => this.index(e, peekPatch(records[i].payload.toString('utf8', 0, Math.min(records[i].payload.length, 4096)))?.ms ?? 0));
     return entries;
   }
 
@@ -223,9 +227,11 @@ export class ChangeLog {
 
   /**
    * Delete old segments whose every patch is covered (seq <= covered[author]), oldest first, keeping the
-   * newest `keep` covered segments for peers that are a little behind. Never deletes the current segment.
+   * newest `keep` covered segments for peers that are a little behind. Never deletes the current segment. With
+   * `retain`, a segment whose newest record is younger than the retention moves to the history folder instead
+   * (history-log.ts), and the history folder is pruned.
    */
-  async compact(covered: Record<string, number>, keep = 2): Promise<number> {
+  async compact(covered: Record<string, number>, keep = 2, retain?: Retention): Promise<number> {
     const closed = this.segments.filter((s) => s !== this.current);
     const isCovered = (seg: number): boolean => {
       for (const list of this.byAuthor.values())
@@ -236,8 +242,9 @@ export class ChangeLog {
     while (n < closed.length && isCovered(closed[n])) n++;
     const drop = closed.slice(0, Math.max(0, n - keep));
     for (const seg of drop) {
-      await fsp.rm(path.join(this.dir, segmentName(seg)), { force: true });
+      await retireSegment(path.join(this.dir, segmentName(seg)), seg, this.newest.get(seg) ?? 0, retain);
       this.segments.splice(this.segments.indexOf(seg), 1);
+      this.newest.delete(seg);
     }
     if (drop.length) {
       const gone = new Set(drop);
@@ -248,6 +255,7 @@ export class ChangeLog {
       }
       await fsyncDir(this.dir);
     }
+    if (retain) await pruneHistory(retain);
     return drop.length;
   }
 

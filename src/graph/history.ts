@@ -7,12 +7,13 @@ import type { Change, Patch } from './types.js';
 import { ID } from './vocab.js';
 
 /**
- * Through what a change came, told from its graph's name `…/graph/<node>/<source>` and its author:
- * `device` (a device or host target catalog: `device/…`), `scan` (this node describing its shared files: `share/…`),
- * `local` (anything else this node wrote: an edit, an import, a CalDAV/CardDAV sync; these share one graph and
- * cannot be told apart), `peer` (another node's patch, whatever its source).
+ * Through what a change came: `peer` (another node's patch; what it came through there is its `via`), else the
+ * patch's `via` header when it has one (channel.ts: `local` edit, `import`, `undo`, `dav` sync, `device`, `scan`),
+ * else told from its graph's name `…/graph/<node>/<source>` as older patches must be: `device` (`device/…`), `scan`
+ * (`share/…`), `local` (anything else this node wrote).
  */
-export type Channel = 'local' | 'scan' | 'device' | 'peer';
+export type Channel = 'local' | 'scan' | 'device' | 'peer' | 'dav' | 'import' | 'undo';
+const KINDS = new Set<string>(['local', 'scan', 'device', 'dav', 'import', 'undo']);
 
 /** A change id as history prints it and undo takes it: `<author>:<seq>`. */
 export function changeId(author: string, seq: number): string {
@@ -33,10 +34,12 @@ export function graphSource(graph: string): { author: string; source: string } |
   return cut < 0 ? { author: rest, source: '' } : { author: rest.slice(0, cut), source: decodeURIComponent(rest.slice(cut + 1)) };
 }
 
-export function channelOf(graph: string, author: string, self: string): Channel {
+export function channelOf(graph: string, author: string, self: string, via?: string): Channel {
   const source = graphSource(graph)?.source ?? '';
   if (source.startsWith('device/')) return 'device';
   if (author !== self) return 'peer';
+  const kind = via?.split(':', 1)[0] ?? '';
+  if (kind !== 'local' && KINDS.has(kind)) return kind as Channel; // `local` is the default: the graph may say more (a scan)
   return source.startsWith('share/') ? 'scan' : 'local';
 }
 
@@ -66,6 +69,8 @@ export interface HistoryEntry {
   hlc: string;
   time: string;
   channel: Channel;
+  /** The patch's `via` header, when it has one: the channel with its detail at the author (`dav:<account>/<collection>`, `device:<id>`). */
+  via?: string;
   fields: FieldChange[];
 }
 
@@ -94,7 +99,9 @@ export function historyOf(patches: Patch[], about: (subject: string) => boolean,
     const rows = p.changes.filter((c) => about(c.quad.subject.value));
     if (!rows.length) continue;
     const graph = rows[0].quad.graph.value;
-    out.push({ change: changeId(p.author, p.seq), author: p.author, seq: p.seq, hlc: p.hlc, time: hlcTime(p.hlc), channel: channelOf(graph, p.author, self), fields: fieldsOf(rows) });
+    const e: HistoryEntry = { change: changeId(p.author, p.seq), author: p.author, seq: p.seq, hlc: p.hlc, time: hlcTime(p.hlc), channel: channelOf(graph, p.author, self, p.via), fields: fieldsOf(rows) };
+    if (p.via) e.via = p.via;
+    out.push(e);
   }
   return out;
 }

@@ -18,6 +18,7 @@ export { type QuadSource } from './federation.js';
 export { runQuery, queryKind } from './query.js';
 export { PagedGraph } from './paged.js';
 export { termProblem } from './terms.js';
+export { channelKind, currentChannel, viaOf, withChannel } from './channel.js';
 export { historyOf, recordSubjects, type HistoryEntry, changeId, graphSource, inverseRows, parseChangeId, type Skipped } from './history.js';
 export { parseHlc } from './hlc.js';
 export { equals } from './vv.js';

@@ -9,6 +9,8 @@ import type { Change, Patch } from './types.js';
 export const AUTHOR_RE = /^[A-Za-z0-9._~-]{1,128}$/;
 const SEQ_RE = /^[1-9][0-9]{0,15}$/;
 const KEY_RE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/** A channel as the `via` header holds it: printable ASCII without quotes or backslashes, at most 512 characters. */
+export const VIA_RE = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,512}$/;
 
 export interface DecodeLimits {
   /** Largest input accepted, in bytes (default 64 MiB). */
@@ -32,6 +34,7 @@ export function patchProblem(p: Patch): string | null {
   if (typeof p.author !== 'string' || !AUTHOR_RE.test(p.author)) return `bad author ${JSON.stringify(p.author)}`;
   if (!Number.isSafeInteger(p.seq) || p.seq < 1) return `bad seq ${String(p.seq)}`;
   if (typeof p.hlc !== 'string' || !parseHlc(p.hlc)) return `bad hlc ${JSON.stringify(p.hlc)}`;
+  if (p.via !== undefined && (typeof p.via !== 'string' || !VIA_RE.test(p.via))) return `bad via ${JSON.stringify(p.via)}`;
   if (!Array.isArray(p.changes)) return 'changes is not an array';
   for (let i = 0; i < p.changes.length; i++) {
     const c = p.changes[i];
@@ -45,7 +48,8 @@ export function patchProblem(p: Patch): string | null {
 function headerLines(p: Patch): string {
   let h = `H id <${patchId(p.author, p.seq)}> .\n`;
   if (p.seq > 1) h += `H prev <${patchId(p.author, p.seq - 1)}> .\n`;
-  return h + `H author "${p.author}" .\nH seq "${p.seq}" .\nH hlc "${p.hlc}" .\n`;
+  h += `H author "${p.author}" .\nH seq "${p.seq}" .\nH hlc "${p.hlc}" .\n`;
+  return p.via === undefined ? h : h + `H via "${p.via}" .\n`;
 }
 
 /** The RDF Patch text of a well-formed patch (check with patchProblem first when it came from outside). */
@@ -70,6 +74,7 @@ interface Headers {
   hlc?: string;
   id?: string;
   prev?: string;
+  via?: string;
 }
 
 function readHeader(c: Cursor, h: Headers, line: number): void {
@@ -83,7 +88,7 @@ function readHeader(c: Cursor, h: Headers, line: number): void {
   skipSpace(c);
   const t = readTerm(c);
   expectEnd(c, line);
-  const known = key === 'author' || key === 'seq' || key === 'hlc' || key === 'id' || key === 'prev';
+  const known = key === 'author' || key === 'seq' || key === 'hlc' || key === 'id' || key === 'prev' || key === 'via';
   if (!known) return; // unknown headers are allowed and ignored (forward compatible), but must parse
   if (h[key] !== undefined) throw new PatchError(`header "${key}" given twice`, line);
   if (key === 'id' || key === 'prev') {
@@ -95,6 +100,9 @@ function readHeader(c: Cursor, h: Headers, line: number): void {
   if (key === 'author') {
     if (!AUTHOR_RE.test(t.value)) throw new PatchError('bad author', line);
     h.author = t.value;
+  } else if (key === 'via') {
+    if (!VIA_RE.test(t.value)) throw new PatchError('bad via', line);
+    h.via = t.value;
   } else if (key === 'seq') {
     if (!SEQ_RE.test(t.value) || !Number.isSafeInteger(Number(t.value))) throw new PatchError('bad seq', line);
     h.seq = Number(t.value);
@@ -198,14 +206,15 @@ export function decodePatch(input: string | Uint8Array, limits: DecodeLimits = {
   if (h.hlc === undefined) throw new PatchError('no "hlc" header', 0);
   if (h.id !== undefined && h.id !== patchId(h.author, h.seq)) throw new PatchError('header "id" disagrees with author and seq', 0);
   if (h.prev !== undefined && (h.seq === 1 || h.prev !== patchId(h.author, h.seq - 1))) throw new PatchError('header "prev" disagrees with seq', 0);
-  return { author: h.author, seq: h.seq, hlc: h.hlc, changes };
+  return h.via === undefined ? { author: h.author, seq: h.seq, hlc: h.hlc, changes } : { author: h.author, seq: h.seq, hlc: h.hlc, changes, via: h.via };
 }
 
-/** Author and seq of an encoded patch that this node wrote itself (cheap: reads the headers only). */
-export function peekPatch(text: string): { author: string; seq: number } | null {
+/** Author, seq and clock milliseconds (0 if unreadable) of an encoded patch that this node wrote itself (cheap: reads the headers only). */
+export function peekPatch(text: string): { author: string; seq: number; ms: number } | null {
   const tx = text.indexOf('\nTX .\n');
   const head = tx < 0 ? '' : text.slice(0, tx);
   const a = /^H author "([^"]*)" \.$/m.exec(head);
   const s = /^H seq "(\d+)" \.$/m.exec(head);
-  return a && s ? { author: a[1], seq: Number(s[1]) } : null;
+  const h = /^H hlc "([^"]*)" \.$/m.exec(head);
+  return a && s ? { author: a[1], seq: Number(s[1]), ms: (h && parseHlc(h[1])?.ms) || 0 } : null;
 }

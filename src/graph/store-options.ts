@@ -12,6 +12,12 @@ export interface OpenOptions {
   snapshotEveryBytes?: number;
   /** Covered log segments kept after a snapshot, for peers a little behind (default 2). */
   keepSegments?: number;
+  /** Days the covered log segments stay in `<dir>/history/` for history and undo after a snapshot (default 90; 0: none). */
+  historyDays?: number;
+  /** Most bytes the retained history may take: past it the oldest segments go first (default 1 GiB). */
+  historyBytes?: number;
+  /** The clock the retention is judged by (tests; default Date.now). */
+  now?: () => number;
   /** Most text per full-state record (replaceAuthor; default 32 MiB). */
   statePartBytes?: number;
   /**

@@ -21,6 +21,8 @@ import { PagedBackend } from './backend-paged.js';
 import { WholeBackend } from './backend-whole.js';
 import { pagedAbove, type OpenOptions } from './store-options.js';
 import { NewGraphRows } from './new-graph.js';
+import { patchesOf, readRetained, retentionOf } from './history-log.js';
+import { currentChannel, withChannel } from './channel.js';
 
 export type { QueryOutput } from './query.js';
 export type { OpenOptions } from './store-options.js';
@@ -133,13 +135,14 @@ export class GraphStore {
   /** A local change by this node: no-ops filtered, logged durably, then applied. null if nothing changed. */
   commit(changes: Iterable<Change>): Promise<Patch | null> {
     const list = changes instanceof NewGraphRows ? changes : [...changes];
+    const via = currentChannel(); // channel.ts: withChannel around the caller says through what it came
     return this.exclusive(async () => {
       this.whole('take changes', true);
-      return this.commitNow(list);
+      return this.commitNow(list, via);
     });
   }
 
-  private async commitNow(changes: Change[]): Promise<Patch | null> {
+  private async commitNow(changes: Change[], via: string): Promise<Patch | null> {
     const rows = changes instanceof NewGraphRows ? changes.keyed : keyedChanges(changes);
     if (!rows.size) return null;
     const keys = [...rows.keys()];
@@ -155,7 +158,7 @@ export class GraphStore {
     if (!net.length) return null;
     const seq = (this.vv[this.nodeId] ?? 0) + 1;
     const clock = tick(this.clock, Date.now());
-    const patch: Patch = { author: this.nodeId, seq, hlc: formatHlc(clock), changes: net };
+    const patch: Patch = { author: this.nodeId, seq, hlc: formatHlc(clock), changes: net, via };
     const head = encodePatch({ ...patch, changes: [] });
     const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
     await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
@@ -290,30 +293,14 @@ export class GraphStore {
   }
 
   /**
-   * Every patch still in the change log (all authors; a full state's parts as one patch), each author's in seq order,
-   * with `complete`: whether the log still reaches back to every author's first patch (false once compacted).
+   * Every patch still in the change log and its retained history (history-log.ts; all authors; a full state's parts as one patch),
+   * each author's in seq order, with `complete`: whether they still reach back to every author's first patch.
    * `mentions`: only the patches whose text contains one of these strings (a cheap filter before decoding).
    */
   logPatches(mentions?: string[]): { patches: Patch[]; complete: boolean } {
     this.whole('read the change log');
-    const patches: Patch[] = [];
-    let complete = true;
-    for (const author of this.log.authors().sort()) {
-      const entries = this.log.entries(author);
-      if (entries.length && entries[0].seq !== 1) complete = false;
-      let i = 0;
-      while (i < entries.length) {
-        let j = i + 1;
-        while (j < entries.length && entries[j].seq === entries[i].seq) j++; // the parts of one full state
-        const texts = entries.slice(i, j).map((e) => this.log.read(e).toString('utf8'));
-        i = j;
-        if (mentions && !texts.some((t) => mentions.some((m) => t.includes(m)))) continue;
-        const parts = texts.map((t) => decodePatch(t, TRUSTED));
-        patches.push({ ...parts[0], changes: parts.flatMap((p) => p.changes) });
-      }
-    }
-    for (const author of Object.keys(this.vv)) if (!this.log.entries(author).length) complete = false;
-    return { patches, complete };
+    const live = this.log.authors().flatMap((author) => this.log.entries(author).map((e) => ({ author, seq: e.seq, text: this.log.read(e).toString('utf8') })));
+    return patchesOf([...readRetained(retentionOf(this.dir, this.opts).dir), ...live], this.vv, mentions);
   }
 
   /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */
@@ -365,7 +352,7 @@ export class GraphStore {
   /** Import an RDF file in batches (each a durable patch); default-graph triples go to this node's import graph. */
   async importFile(file: string, opts: ImportOptions = {}): Promise<{ quads: number; patches: number }> {
     this.whole('import', true);
-    return importInBatches(file, opts, graphIri(this.nodeId, 'import'), async (batch) => (await this.commit(batch)) !== null);
+    return withChannel('import', () => importInBatches(file, opts, graphIri(this.nodeId, 'import'), async (batch) => (await this.commit(batch)) !== null));
   }
 
   /** Write a snapshot covering everything so far and compact the log segments it covers. */
@@ -379,7 +366,7 @@ export class GraphStore {
   private async snapshotNow(): Promise<void> {
     await this.backend.writeSnapshot(this.dir, { vv: { ...this.vv }, hlc: formatHlc(this.clock) });
     this.bytesSinceSnapshot = 0;
-    await this.log.compact(this.vv, this.opts.keepSegments ?? 2);
+    await this.log.compact(this.vv, this.opts.keepSegments ?? 2, retentionOf(this.dir, this.opts));
   }
 
   /** Finish pending work, snapshot if much was logged since the last one, release the folder. */

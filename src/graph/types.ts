@@ -19,6 +19,11 @@ export interface Patch {
   seq: number;
   hlc: string;
   changes: Change[];
+  /**
+   * Through what the change came at its author (`H via`, optional): `local`, `import`, `undo`, `scan`,
+   * `device:<id>`, `dav:<account>/<collection>`… (channel.ts). Travels with the patch; older patches have none.
+   */
+  via?: string;
 }
 
 /** Highest contiguous sequence number seen per author. */

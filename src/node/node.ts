@@ -96,7 +96,7 @@ export class SemsyncNode extends EventEmitter {
     const release = async () => lock.release();
     try {
       const config = await initHome(paths);
-      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach, readOnly: options.readOnly, damagedDir: paths.damaged });
+      const store = await GraphStore.open({ dir: paths.store, nodeId: config.nodeId, reach: options.reach, readOnly: options.readOnly, damagedDir: paths.damaged, historyDays: config.historyDays });
       const torn = store.recoveredTornTail;
       if (torn) {
         const line = `${new Date().toISOString()} the change log ${torn.file} ended in an append that never finished (${torn.bytes} bytes at byte ${torn.offset}: ${torn.reason}); it was never acknowledged and was ${torn.truncated ? 'dropped' : 'ignored'}.\n`;

@@ -2,6 +2,7 @@
 import type { Quad } from '@rdfjs/types';
 import { ID, graphAuthor } from '../graph/vocab.js';
 import type { Patch } from '../graph/types.js';
+import { channelKind } from '../graph/index.js';
 
 export interface FilterContext {
   /** Our node id (= our peer id). */
@@ -52,9 +53,15 @@ export function quadFilter(ctx: FilterContext): (q: Quad) => boolean {
   return (q) => q.graph.termType === 'NamedNode' && visible(q.graph.value) && ctx.policy(ctx.peer, q);
 }
 
-/** The patch as the peer may see it: same author, seq and clock, only the changes it may see (maybe none). */
+/**
+ * The patch as the peer may see it: same author, seq and clock, only the changes it may see (maybe none), and of its
+ * channel only the kind (`dav`, not the account and collection; `import`, not the file's name).
+ */
 export function filterPatch(patch: Patch, keep: (q: Quad) => boolean): Patch {
-  return { author: patch.author, seq: patch.seq, hlc: patch.hlc, changes: patch.changes.filter((c) => keep(c.quad)) };
+  const out: Patch = { author: patch.author, seq: patch.seq, hlc: patch.hlc, changes: patch.changes.filter((c) => keep(c.quad)) };
+  const via = channelKind(patch.via);
+  if (via) out.via = via;
+  return out;
 }
 
 /** Receiver-side check: every quad of a patch from `author` lies in one of `author`'s own graphs. */

@@ -37,11 +37,11 @@ describe('semsync history and undo', () => {
     expect(h.record).toEqual(['https://w3id.org/semsync/id/contact/u1']);
     expect(h.complete).toBe(true);
     expect(h.entries.map((e: { change: string }) => e.change)).toEqual([`${self}:1`, `${self}:2`]);
-    expect(h.entries[1]).toMatchObject({ by: 'this node', channel: 'local' });
+    expect(h.entries[1]).toMatchObject({ by: 'this node', channel: 'import', via: 'import:edit.vcf' });
     expect(h.entries[1].fields).toContainEqual(expect.objectContaining({ predicate: 'http://www.w3.org/2006/vcard/ns#fn', from: ['"Person 1"'], to: ['"Person One Renamed"'] }));
     const text = (await ok(['history', 'u1'])).stdout;
     expect(text).toContain('vcard:fn: "Person 1" → "Person One Renamed"');
-    expect(text).toMatch(new RegExp(`${self}:2 {2}by this node, local`));
+    expect(text).toMatch(new RegExp(`${self}:2 {2}by this node, import \\(edit\\.vcf\\)`));
     expect((await ok(['history', 'u1', '--limit', '1', '--json'])).stdout).toContain('"omitted": 1');
   });
 
@@ -68,6 +68,8 @@ describe('semsync history and undo', () => {
     // the undo is an ordinary change, in the history like any other
     const h = JSON.parse((await ok(['history', 'u7', '--json'])).stdout);
     expect(h.entries.map((e: { change: string }) => e.change)).toEqual([`${self}:1`, `${self}:3`, `${self}:4`]);
+    // through what each came: the import of all.vcf, the removal (a local edit), the undo
+    expect(h.entries.map((e: { channel: string; via?: string }) => [e.channel, e.via])).toEqual([['import', 'import:all.vcf'], ['local', 'local'], ['undo', 'undo']]);
   });
 
   it('leaves alone what a later change superseded, and says so', async () => {

@@ -36,8 +36,10 @@ describe('undo what a peer did', () => {
     await ok(phone.home, 'pim', 'remove', '--contacts', ...Array.from({ length: 20 }, (_, i) => `u${i}`));
     await until(async () => (await count(laptop.home)) === 10, 60_000, 'the deletion to reach the laptop');
 
-    const h = await json<{ entries: Array<{ by: string; author: string; channel: string }> }>(laptop.home, 'history', 'u5', '--json');
-    expect(h.entries.at(-1)).toMatchObject({ by: 'phone', author: phone.peerId, channel: 'peer' });
+    const h = await json<{ entries: Array<{ by: string; author: string; channel: string; via?: string }> }>(laptop.home, 'history', 'u5', '--json');
+    // the channel it came through on the phone travels with the patch (H via): a local edit there; the import before it too
+    expect(h.entries.at(-1)).toMatchObject({ by: 'phone', author: phone.peerId, channel: 'peer', via: 'local' });
+    expect(h.entries[0].via).toMatch(/^import:/);
 
     const dry = await ok(laptop.home, 'undo', '--peer', 'phone', '--since', since, '--dry-run');
     expect(dry).toMatch(/would restore 20 item\(s\)/);

@@ -96,7 +96,7 @@ describe('GraphStore.logPatches', () => {
 
   it('gives every patch in the log, filtered by what its text mentions, and says when the log was compacted', async () => {
     const dir = tempDir('history');
-    store = await GraphStore.open({ dir, nodeId: 'nodeA', segmentBytes: 200, keepSegments: 0 });
+    store = await GraphStore.open({ dir, nodeId: 'nodeA', segmentBytes: 200, keepSegments: 0, historyDays: 0 });
     await store.commit([A(fn('Ann'))]);
     await store.commit([A(quad(OTHER, VCARD('fn'), literal('Bob'), gA))]);
     await store.commit([D(fn('Ann')), A(fn('Anne'))]);

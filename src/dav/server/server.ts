@@ -2,6 +2,7 @@
 import type { MergedView, PimKindName, PimStore } from '../../pim/index.js';
 import { MergedViews } from './views.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
+import { viaOf, withChannel } from '../../graph/index.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
 import { deleteResource, putResource } from './write.js';
 import { freeBusy, report } from './report.js';
@@ -300,7 +301,7 @@ export class DavServer {
 
   private async put(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
     const text = await bodyText(req, this.maxBody);
-    const r = await this.states.with(account.name, account.created, async (s) => {
+    const r = await withChannel(viaOf('device', `dav/${account.name}`), () => this.states.with(account.name, account.created, async (s) => {
       const { kind, all: list } = this.collection(account, s, path.coll);
       const here = list.byName.get(path.name);
       if (here && memberOf(s, kind, here.master) !== path.coll) throw new DavRequestError(`${path.name} is in the collection ${memberOf(s, kind, here.master)}`, 409);
@@ -315,18 +316,18 @@ export class DavServer {
       else delete s.member?.[out.master];
       this.view(account, s, kind, true);
       return { value: out, changed: true };
-    });
+    }));
     this.opts.log?.('dav put', { account: account.name, coll: path.coll, name: path.name, status: r.status });
     return new Response(null, { status: r.status, headers: r.etag ? { etag: r.etag } : {} });
   }
 
   private async delete(req: Request, path: Extract<Path, { depth: 3 }>, account: ServedAccount): Promise<Response> {
-    await this.states.with(account.name, account.created, async (s) => {
+    await withChannel(viaOf('device', `dav/${account.name}`), () => this.states.with(account.name, account.created, async (s) => {
       const { list, kind } = this.collection(account, s, path.coll);
       await deleteResource(this.opts.store, s, list, path.name, req.headers.get('if-match') ?? undefined);
       this.view(account, s, kind, true);
       return { value: undefined, changed: true };
-    });
+    }));
     this.opts.log?.('dav delete', { account: account.name, coll: path.coll, name: path.name });
     return new Response(null, { status: 204 });
   }
