@@ -109,7 +109,7 @@ export class DashboardViews {
     const changes: ChangeRow[] = [];
     for (let i = 0; i < newest.length && changes.length < limit; i += limit) {
       const entries = historyOf(newest.slice(i, i + limit), () => true, this.node.nodeId).reverse();
-      for (const e of entries) if (all || e.channel === 'local' || e.channel === 'peer') changes.push(row(e, byId.get(e.change)!, name));
+      for (const e of entries) if (all || !bookkeeping(e)) changes.push(row(e, byId.get(e.change)!, name));
     }
     const answer = { changes: changes.slice(0, limit), complete };
     this.cached.set(key, answer);
@@ -159,4 +159,9 @@ function absolute(p: unknown, what: string): string {
 
 function optionalName(name: unknown): string | undefined {
   return typeof name === 'string' && name.trim() ? name.trim() : undefined;
+}
+
+/** This node's own scans and device catalogs: the feed leaves them out unless all changes are asked for. */
+function bookkeeping(e: HistoryEntry): boolean {
+  return e.channel === 'scan' || (e.channel === 'device' && !e.via);
 }

@@ -95,7 +95,7 @@ describe('the recent changes feed and undo', () => {
     await edit(a, 'rename2.vcf', card('u2', 'Robert'));
     const feed = await get('changes?limit=5');
     const newest = feed.changes[0];
-    expect(newest).toMatchObject({ by: 'this node', channel: 'local', shown: ['contact u2'], records: 1 });
+    expect(newest).toMatchObject({ by: 'this node', channel: 'import', shown: ['contact u2'], records: 1 }); // `pim import`: its channel
     expect(newest.fields).toContain('fn');
     expect(feed.changes.map((c: { change: string }) => c.change)).toContain(`${b.nodeId}:1`); // B's edit, through a peer
     expect(feed.changes.find((c: { change: string }) => c.change === `${b.nodeId}:1`)).toMatchObject({ channel: 'peer', by: b.nodeId });
