@@ -128,7 +128,12 @@ export class Replica {
   private async load(): Promise<void> {
     let snap = this.store.pagedSnapshot;
     for (let tries = 0; snap && tries < 3; tries++) {
-      if (await this.openPaged(snap)) return this.settle();
+      if (await this.openPaged(snap)) {
+        if (await this.catchUp()) return this.settle();
+        // The log no longer reaches back to that snapshot (a peer's full state was installed since): load it whole.
+        this.snapshotFile = undefined;
+        break;
+      }
       const next = this.store.pagedSnapshot; // a newer snapshot replaced that file meanwhile: open that one
       snap = next && next.file !== snap.file ? next : null;
     }
