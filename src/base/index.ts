@@ -7,3 +7,4 @@ export { SemsyncError, InputError, FailureError, errorKind, exitCodeOf, toWire, 
 export { Emitter, type Listener } from './events.js';
 export { canonicalMime, mimeFromExtension, extensionMime, extensionFor } from './mime.js';
 export { readBoundedBody } from './body.js';
+export { readJsonFile, writeJsonFile, JsonFileError } from './json-file.js';

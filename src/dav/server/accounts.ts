@@ -3,7 +3,7 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'no
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parsePolicy, type PimPolicy } from '../../pim/index.js';
-import { readJsonFile, writeJsonFile } from './files.js';
+import { readJsonFile, writeJsonFile } from '../../base/index.js';
 import { InputError } from '../../base/index.js';
 
 export class DavAccountError extends InputError {
@@ -114,7 +114,7 @@ export class DavAccounts {
   }
 
   private async save(accounts: ServedAccount[]): Promise<void> {
-    await writeJsonFile(this.file, accounts);
+    await writeJsonFile(this.file, accounts, { dirMode: 0o700 });
     this.cache = undefined;
   }
 }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { PimKindName } from '../../pim/index.js';
-import { readJsonFile, writeJsonFile } from './files.js';
+import { readJsonFile, writeJsonFile } from '../../base/index.js';
 
 /** One collection's change log as this account saw it: only visible items ever enter it, so it tells nothing of the others. */
 export interface CollectionLog {
@@ -70,7 +70,7 @@ export class AccountStates {
         reset = true;
       }
       const r = await fn(s);
-      if (r.changed || reset) await writeJsonFile(this.file(account), s);
+      if (r.changed || reset) await writeJsonFile(this.file(account), s, { dirMode: 0o700 });
       return r.value;
     });
     this.queues.set(account, job.catch(() => {}));
