@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
-import { NIE, contentIri, graphIri } from '../src/graph/vocab.js';
+import { contentIri, graphIri } from '../src/graph/vocab.js';
 import { encodePatch } from '../src/graph/patch.js';
 import { SemsyncNode } from '../src/node/node.js';
 import { NodeDaemon } from '../src/node/daemon.js';
