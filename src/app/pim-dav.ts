@@ -102,6 +102,11 @@ export class DavAccounts {
       throw new PimError(`not a URL: ${JSON.stringify(url)} (e.g. https://dav.example.com/user/)`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PimError(`${url}: only http(s) servers`);
+    if (u.username || u.password) {
+      // Stored as written and printed by `dav list`, a password in the URL would be in plain text (and fetch refuses such URLs).
+      const bare = `${u.protocol}//${u.host}${u.pathname}${u.search}`;
+      throw new PimError(`${bare}: put the user and password beside the URL, not in it: \`semsync dav add ${bare} --user NAME --password-file FILE\``);
+    }
     if (opts.user !== undefined && u.protocol === 'http:' && !isLoopback(u.hostname) && !opts.insecure) {
       throw new PimError(`${url}: the password would cross the network unencrypted (plain http); use the server's https URL, or --insecure if this network is trusted`);
     }

@@ -45,3 +45,12 @@ it('refuses a second account for the same server folder and an unknown name', as
   expect((await dav.remove('one')).name).toBe('one');
   expect(await dav.accounts()).toEqual([]);
 });
+
+it('refuses a password written into the URL (it would be stored and listed in plain text) and says how to give it', async () => {
+  const dav = new DavAccounts({ store, dir: path.join(dir, 'pim'), afterChange: async () => {} });
+  const err = await dav.add('https://ivan:s3cret@dav.example.com/ivan/', {}, dir).catch((e: Error) => e);
+  expect(err).toBeInstanceOf(PimError);
+  expect((err as Error).message).not.toContain('s3cret');
+  expect((err as Error).message).toContain('semsync dav add https://dav.example.com/ivan/ --user NAME --password-file FILE');
+  expect(await dav.accounts()).toEqual([]);
+});
