@@ -184,6 +184,7 @@ export class SemsyncNode extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.services.davServer?.close();
     await this.pool?.close();
     await this.store.close();
     await this.release();
