@@ -6,6 +6,7 @@ import type { Quad } from '@rdfjs/types';
 import { ICAL, graphAuthor, pimItemOf, type GraphStore } from '../graph/index.js';
 import { allowedItem, policyHook, type PimPolicy } from '../pim/index.js';
 import type { TrustStore } from '../peers/index.js';
+import { Serial } from '../base/index.js';
 import { readJson, writeJson } from './pim-files.js';
 
 /** The graphs of a node's device and target catalogs (src/app/device-graph.ts). */
@@ -43,6 +44,7 @@ export class PimAdmissions {
   /** Admission checks run one at a time; `queued` is the one not started yet (it sees every commit made before it starts). */
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
+  private readonly policyEdits = new Serial();
 
   constructor(private readonly c: PimAdmissionsComponents) {}
 
@@ -61,13 +63,16 @@ export class PimAdmissions {
   }
 
   /** Sets (undefined: clears) a peer's policy; that peer gets a fresh full state under it. */
-  async setPeerPolicy(peer: string, policy: PimPolicy | undefined): Promise<void> {
-    const peers = { ...(await this.peerPolicies()) };
-    if (policy) peers[peer] = policy;
-    else delete peers[peer];
-    await writeJson(path.join(this.c.dir, 'policies.json'), peers);
-    this.policies = peers;
-    await this.markResync([peer]);
+  /** Sets (or with undefined clears) a peer's policy; one edit of the policies file at a time. */
+  setPeerPolicy(peer: string, policy: PimPolicy | undefined): Promise<void> {
+    return this.policyEdits.run(async () => {
+      const peers = { ...(await this.peerPolicies()) };
+      if (policy) peers[peer] = policy;
+      else delete peers[peer];
+      await writeJson(path.join(this.c.dir, 'policies.json'), peers);
+      this.policies = peers;
+      await this.markResync([peer]);
+    });
   }
 
   /** Installs the policy hook and the resync bookkeeping on a running node's peer side; admissions follow every own commit. */

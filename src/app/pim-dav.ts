@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createDefaults, discover, DavClient, DavError, hrefKey, isInside, isLoopback, syncAccount, type DavSyncCounts, type DavSyncReport, type DavSyncResult, type DavSyncState, type ItemFailure } from '../dav/index.js';
 import { parsePolicy, type PimPolicy } from '../pim/index.js';
 import type { GraphStore } from '../graph/index.js';
+import { Serial } from '../base/index.js';
 import { PimError, readJson, writeJson } from './pim-files.js';
 
 export interface DavAccount {
@@ -60,6 +61,7 @@ const RECHECK_MS = 60_000;
 
 export class DavAccounts {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly edits = new Serial();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private due = new Map<string, number>();
@@ -89,12 +91,17 @@ export class DavAccounts {
     return a;
   }
 
-  async saveAccounts(accounts: DavAccount[]): Promise<void> {
+  private async saveAccounts(accounts: DavAccount[]): Promise<void> {
     await writeJson(path.join(this.dir, 'dav.json'), accounts);
     this.kick();
   }
 
-  async add(url: string, opts: DavAddOptions, cwd: string): Promise<DavAccount> {
+  /** Adds an account (edits of the account list run one at a time, so two never lose each other's change). */
+  add(url: string, opts: DavAddOptions, cwd: string): Promise<DavAccount> {
+    return this.edits.run(() => this.addNow(url, opts, cwd));
+  }
+
+  private async addNow(url: string, opts: DavAddOptions, cwd: string): Promise<DavAccount> {
     let u: URL;
     try {
       u = new URL(url);
@@ -127,15 +134,28 @@ export class DavAccounts {
   }
 
   /** Forgets an account (and what its syncs agreed on); nothing is deleted here or on the server. */
-  async remove(name: string): Promise<DavAccount> {
-    const accounts = await this.accounts();
-    const a = accounts.find((x) => x.name === name);
-    if (!a) throw new PimError(`no CalDAV/CardDAV account "${name}"; see \`semsync dav list\``);
-    await this.queue.catch(() => {});
-    this.due.delete(name);
-    await this.saveAccounts(accounts.filter((x) => x !== a));
-    await fs.rm(this.stateFile(name), { force: true });
-    return a;
+  remove(name: string): Promise<DavAccount> {
+    return this.edits.run(async () => {
+      const accounts = await this.accounts();
+      const a = accounts.find((x) => x.name === name);
+      if (!a) throw new PimError(`no CalDAV/CardDAV account "${name}"; see \`semsync dav list\``);
+      await this.queue.catch(() => {});
+      this.due.delete(name);
+      await this.saveAccounts(accounts.filter((x) => x !== a));
+      await fs.rm(this.stateFile(name), { force: true });
+      return a;
+    });
+  }
+
+  /** Sets (or with undefined clears) one account's policy. */
+  setPolicy(name: string, policy: PimPolicy | undefined): Promise<void> {
+    return this.edits.run(async () => {
+      const accounts = await this.accounts();
+      const a = accounts.find((x) => x.name === name);
+      if (!a) throw new PimError(`no CalDAV/CardDAV account "${name}"; see \`semsync dav list\``);
+      a.policy = policy;
+      await this.saveAccounts(accounts);
+    });
   }
 
   /** Syncs one account (or all), one at a time. A failing server throws a DavError; what was synced before stays. */

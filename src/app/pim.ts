@@ -123,11 +123,7 @@ export class Pim {
   async policySet(target: string, value: unknown): Promise<PolicyEntry> {
     const policy = value === null ? undefined : parsePolicy(value);
     if (target.startsWith('dav:')) {
-      const accounts = await this.dav.accounts();
-      const a = accounts.find((x) => x.name === target.slice(4));
-      if (!a) throw new PimError(`no CalDAV/CardDAV account "${target.slice(4)}"; see \`semsync dav list\``);
-      a.policy = policy;
-      await this.dav.saveAccounts(accounts);
+      await this.dav.setPolicy(target.slice(4), policy);
       return this.entry(target, policy);
     }
     const { assertPeerId } = await import('../peers/index.js');

@@ -21,6 +21,9 @@ it('sets several policies at once without failing a rename', async () => {
     await Promise.all(peers.map((p) => pim.policySet(p, { work: true })));
     const state = JSON.parse(await readFile(path.join(node.paths.home, 'pim', 'state.json'), 'utf8')) as { resync: Record<string, number> };
     expect(Object.keys(state.resync).length).toBeGreaterThan(0);
+    // Every one of the concurrent edits is kept (each used to read the file before the others wrote it).
+    expect((await pim.policyList()).map((e) => e.target).sort()).toEqual([...peers].sort());
+    expect(Object.keys(state.resync).sort()).toEqual([...peers].sort());
   } finally {
     await node.close();
   }
