@@ -89,9 +89,14 @@ export class DashboardViews {
     return this.api.conflicts();
   }
 
-  conflictResolve(id: unknown, keep: unknown) {
+  /** Keep `mine`, `theirs`, or a value of one's own (`value`, read as the field's text: `--keep VALUE`). */
+  conflictResolve(id: unknown, keep: unknown, value?: unknown) {
     if (typeof id !== 'string' || !id) throw new DashboardInputError('say which conflict (its id)');
-    if (keep !== 'mine' && keep !== 'theirs') throw new DashboardInputError(`keep "mine" or "theirs", not ${JSON.stringify(keep)}`);
+    if (keep === 'value') {
+      if (typeof value !== 'string' || !value.trim()) throw new DashboardInputError('type the value to keep');
+      return this.api.conflictResolve(id, value.trim());
+    }
+    if (keep !== 'mine' && keep !== 'theirs') throw new DashboardInputError(`keep "mine", "theirs" or a value of your own, not ${JSON.stringify(keep)}`);
     return this.api.conflictResolve(id, keep);
   }
 
@@ -119,6 +124,13 @@ export class DashboardViews {
   undo(change: unknown, dryRun: boolean) {
     if (typeof change !== 'string' || !change) throw new DashboardInputError('say which change to undo (NODE:SEQ)');
     return this.api.undo(change, { dryRun });
+  }
+
+  /** Everything one peer (or this node) did since `since` (an ISO time, or `2h` ago): `undo --peer ID --since TIME`. */
+  undoPeer(peer: unknown, since: unknown, dryRun: boolean) {
+    if (typeof peer !== 'string' || !peer.trim()) throw new DashboardInputError('say whose changes to undo (a peer id or name)');
+    if (typeof since !== 'string' || !since.trim()) throw new DashboardInputError('say since when (an ISO time, or 30m, 2h, 7d ago)');
+    return this.api.undoPeer(peer.trim(), since.trim(), { dryRun });
   }
 
   shareAdd(folder: unknown, name: unknown) {

@@ -35,6 +35,10 @@ beforeAll(async () => {
   await edit(b, 'b.vcf', card('u1', 'Ann on B'));
   await new Promise((r) => setTimeout(r, 5));
   await edit(a, 'a.vcf', card('u1', 'Ann on A'));
+  // and one settled with a value of one's own: both nodes renamed Cy
+  await edit(b, 'b3.vcf', card('u3', 'Cy on B'));
+  await new Promise((r) => setTimeout(r, 5));
+  await edit(a, 'a3.vcf', card('u3', 'Cy on A'));
   for (const p of b.store.logPatches().patches) await a.store.applyRemote(p);
   // a change to undo: Bob renamed to Robert
   await edit(a, 'bob.vcf', card('u2', 'Bob'));
@@ -71,14 +75,30 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       await page.waitForSelector('body[data-ready="true"]');
 
       // the conflict, side by side: "Ann on A" (mine, shown meanwhile) and "Ann on B"
-      const conflict = page.locator('#conflict-list li.conflict');
+      const conflict = page.locator('#conflict-list li.conflict', { hasText: 'contact u1' });
       await conflict.waitFor();
       expect(await conflict.locator('.side .value').allTextContents()).toEqual(['Ann on A', 'Ann on B']);
       await shot(page, '#conflicts', 'conflicts');
       await conflict.locator('.side[data-side="theirs"] button').click();
+      await conflict.waitFor({ state: 'detached' });
+      expect((await api.conflicts()).map((c) => c.uid)).toEqual(['u3']);
+      expect(await contacts()).toContain('FN:Ann on B');
+
+      // u3 settled with a value of one's own (`--keep VALUE`), typed beside mine and theirs
+      const own = page.locator('#conflict-list li.conflict', { hasText: 'contact u3' });
+      await own.locator('.side[data-side="theirs"]').waitFor();
+      await own.locator('.side.own input').fill('');
+      await own.locator('.side.own button.keep-value').click();
+      await own.locator('.side.own .error', { hasText: 'type the value to keep' }).waitFor(); // nothing typed: refused, nothing written
+      expect((await api.conflicts()).map((c) => c.uid)).toEqual(['u3']);
+      await own.locator('.side.own input').fill('Cy, settled; by hand');
+      await shot(page, '#conflicts', 'conflicts-own-value');
+      await own.locator('.side.own button.keep-value').click();
       await page.locator('#conflict-list', { hasText: 'no open conflicts' }).waitFor();
       expect(await api.conflicts()).toEqual([]);
-      expect(await contacts()).toContain('FN:Ann on B');
+      const settled = await contacts();
+      expect(settled).toContain('FN:Cy\\, settled\\; by hand');
+      expect(settled).not.toMatch(/FN:Cy on [AB]/);
 
       // the newest change about u2 (the rename): Undo… shows the plan, nothing is done until "Undo it"
       const newest = page.locator('#change-list li.change', { hasText: 'contact u2' }).first();
