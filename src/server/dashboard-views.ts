@@ -18,6 +18,8 @@ export interface ChangeRow {
   by: string;
   time: string;
   channel: HistoryEntry['channel'];
+  /** What it came through at this node, when it says (`dav:<account>/<collection>`, `device:dav/<account>`, `import:<file>`). */
+  via?: string;
   /** The records touched (contacts, events, files...), at most 5 shown; `records` counts them all. */
   shown: string[];
   records: number;
@@ -58,6 +60,7 @@ function row(e: HistoryEntry, p: Patch, name: (id: string) => string): ChangeRow
     by: name(e.author),
     time: e.time,
     channel: e.channel,
+    ...(e.via ? { via: e.via } : {}),
     shown: records.slice(0, 5).map(recordLabel),
     records: records.length,
     fields: [...new Set(e.fields.map((f) => f.predicate.replace(/^.*[#/]/, '')))].slice(0, 8),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SemsyncNode } from '../../src/node/node.js';
 import { LocalApi } from '../../src/node/api.js';
 import { serveNodeHttp, type NodeHttp } from '../../src/server/node-http.js';
+import { withChannel } from '../../src/graph/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const card = (uid: string, fn: string) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:${fn}\r\nTEL:+1000\r\nEND:VCARD\r\n`;
@@ -43,6 +44,10 @@ beforeAll(async () => {
   // a change to undo: Bob renamed to Robert
   await edit(a, 'bob.vcf', card('u2', 'Bob'));
   await edit(a, 'robert.vcf', card('u2', 'Robert'));
+  // a CalDAV/CardDAV account's sync that deleted Dora, and another account's that deleted Eve (as sync.ts records them)
+  await edit(a, 'de.vcf', card('u4', 'Dora') + card('u5', 'Eve'));
+  await withChannel('dav:office/contacts', () => api.pimRemove('contacts', ['u4']));
+  await withChannel('dav:office2/contacts', () => api.pimRemove('contacts', ['u5']));
   http = await serveNodeHttp(a, api, { host: '127.0.0.1', port: 0, queryTimeoutMs: 0 });
 }, 60_000);
 
@@ -115,6 +120,18 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       const text = await contacts();
       expect(text).toContain('FN:Bob');
       expect(text).not.toContain('FN:Robert');
+
+      // everything the account "office" did since its deletion: Dora back, Eve (account office2's deletion) left alone
+      const davRow = page.locator('#change-list li.change', { hasText: 'contact u4' }).filter({ has: page.locator('.badge', { hasText: 'dav' }) });
+      await davRow.locator('button.undo-window', { hasText: 'server office' }).click();
+      await davRow.locator('.apply-undo').waitFor();
+      const davPlan = (await davRow.locator('.undo-plan').textContent()) ?? '';
+      expect(davPlan).toContain('restore contact u4');
+      expect(davPlan).not.toContain('u5');
+      await davRow.locator('.apply-undo').click();
+      await davRow.locator('.undo-plan .done').waitFor();
+      expect(await contacts()).toContain('FN:Dora');
+      expect(await contacts()).not.toContain('FN:Eve');
 
       // the forms
       const books = path.join(dir, 'Books');

@@ -106,11 +106,20 @@ async function undoApply(what, box) {
 
 const undoBoxes = new Map();
 
+/** Whose window a change opens: another node's, or a CalDAV/CardDAV account's or a phone's (through this node's DAV server). */
+function sourceOf(c) {
+  if (c.by !== 'this node') return { peer: c.author, name: c.by };
+  const dav = /^dav:([^/]+)/.exec(c.via ?? '');
+  if (dav) return { peer: `dav:${dav[1]}`, name: `server ${dav[1]}` };
+  const phone = /^device:dav\/(.+)$/.exec(c.via ?? '');
+  return phone ? { peer: c.via, name: `phone ${phone[1]}` } : null;
+}
+
 function renderChanges(answer) {
   $('change-list').replaceChildren(...(answer.changes.length ? answer.changes.map((c) => {
     const box = undoBoxes.get(c.change) ?? h('div', { class: 'undo-plan' });
     undoBoxes.set(c.change, box);
-    const other = c.by !== 'this node';
+    const from = sourceOf(c);
     return h('li', { class: 'change', 'data-change': c.change, 'data-author': c.author },
       h('div', { class: 'row' },
         h('span', { class: 'muted', title: c.time }, when(c.time)), h('span', { class: 'badge' }, c.channel),
@@ -118,11 +127,11 @@ function renderChanges(answer) {
           c.fields.length ? h('span', { class: 'muted' }, ` (${c.fields.join(', ')})`) : ''),
         h('span', { class: 'muted' }, `+${c.added} −${c.removed}`),
         h('button', { class: 'secondary undo', onclick: () => undoFirstLook(undoOne(c), box) }, 'Undo…'),
-        other ? h('button', { class: 'secondary undo-window', title: `undo every change ${c.by} made since this one`, onclick: () => undoFirstLook(undoWindow(c.author, c.by, c.time), box) }, `All by ${short(c.by)} since…`) : ''),
+        from ? h('button', { class: 'secondary undo-window', title: `undo every change ${from.name} made since this one`, onclick: () => undoFirstLook(undoWindow(from.peer, from.name, c.time), box) }, `All by ${short(from.name)} since…`) : ''),
       box);
   }) : [h('li', { class: 'muted' }, 'no changes yet')]));
   $('changes-complete').textContent = answer.complete ? '' : 'older changes were compacted away and are not listed';
-  const authors = new Map(answer.changes.filter((c) => c.by !== 'this node').map((c) => [c.author, c.by]));
+  const authors = new Map(answer.changes.map(sourceOf).filter(Boolean).map((f) => [f.peer, f.name]));
   $('undo-peers').replaceChildren(...[...authors].map(([id, by]) => h('option', { value: id }, by)));
 }
 
