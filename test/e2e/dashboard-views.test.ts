@@ -128,6 +128,7 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       const davPlan = (await davRow.locator('.undo-plan').textContent()) ?? '';
       expect(davPlan).toContain('restore contact u4');
       expect(davPlan).not.toContain('u5');
+      await shot(page, '#changes', 'changes-undo-account');
       await davRow.locator('.apply-undo').click();
       await davRow.locator('.undo-plan .done').waitFor();
       expect(await contacts()).toContain('FN:Dora');
@@ -200,4 +201,7 @@ async function shot(page: import('playwright-core').Page, selector: string, name
     return seen.size;
   }, png.toString('base64'));
   expect(colours, `${name}: a blank screenshot`).toBeGreaterThan(5);
+  // readable: no element's content runs past its box (text cut off or spilling over a neighbour)
+  const overflow = await page.locator(selector).evaluate((root) => [root, ...root.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible' && e.clientWidth > 0).map((e) => `${e.tagName}.${e.className}`));
+  expect(overflow, `${name}: content wider than its box`).toEqual([]);
 }
