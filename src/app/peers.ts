@@ -48,6 +48,8 @@ export interface PeerEntry {
   /** Shares of ours granted to this peer. */
   grants: string[];
   addrs: string[];
+  /** A nearby peer that dialled in to sync (it paired with this node on its side): when it last did. */
+  asked?: string;
 }
 
 export interface IdInfo {
@@ -142,7 +144,7 @@ export class NodePeers {
       connected: false,
       grants: this.trust.grantsFor(p.id),
     }))).map((p) => ({ peerId: p.peerId, name: p.name, state: p.state, connected: p.connected, grants: p.grants, addrs: p.addrs }));
-    const nearby: PeerEntry[] = (this.peer?.nearby() ?? []).map((n) => ({ peerId: n.peerId, state: 'nearby', connected: false, grants: [], addrs: n.addrs }));
+    const nearby: PeerEntry[] = (this.peer?.nearby() ?? []).map((n) => ({ peerId: n.peerId, state: 'nearby', connected: false, grants: [], addrs: n.addrs, ...(n.asked ? { asked: n.asked } : {}) }));
     return [...paired, ...nearby];
   }
 

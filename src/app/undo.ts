@@ -189,16 +189,27 @@ export async function undoChange(node: HistoryHome, id: string, dryRun: boolean)
   return undoPatches(node, [target], patches, dryRun);
 }
 
-/** `undo --peer ID --since TIME`: everything one node (an id or a paired peer's name; this node's id too) did since then. */
-export async function undoPeer(node: HistoryHome, peer: string, since: string, dryRun: boolean): Promise<UndoReport> {
-  const from = parseSince(since);
-  const { patches } = node.store.logPatches();
+/**
+ * The patches `peer` wrote since `from`: a node (its id, or a paired peer's name; this node's id too), or a channel
+ * this node's changes came through (`dav:ACCOUNT` a CalDAV/CardDAV account's syncs, `device:dav/ACCOUNT` a phone or
+ * app through this node's DAV server): this node's patches whose `via` is it or names one of its collections.
+ */
+async function patchesOf(node: HistoryHome, patches: Patch[], peer: string, from: number): Promise<Patch[]> {
+  const since = (p: Patch) => (parseHlc(p.hlc)?.ms ?? 0) >= from;
+  if (/^(dav|device):./.test(peer)) return patches.filter((p) => p.author === node.nodeId && (p.via === peer || p.via?.startsWith(`${peer}/`)) && since(p));
   let author = peer;
   if (!patches.some((p) => p.author === peer)) {
     const name = await namesOf(node);
     author = [...new Set(patches.map((p) => p.author))].find((a) => name(a) === peer) ?? peer;
   }
-  const targets = patches.filter((p) => p.author === author && (parseHlc(p.hlc)?.ms ?? 0) >= from);
+  return patches.filter((p) => p.author === author && since(p));
+}
+
+/** `undo --peer ID|dav:ACCOUNT --since TIME`: everything one node (or one DAV account) did since then. */
+export async function undoPeer(node: HistoryHome, peer: string, since: string, dryRun: boolean): Promise<UndoReport> {
+  const from = parseSince(since);
+  const { patches } = node.store.logPatches();
+  const targets = await patchesOf(node, patches, peer, from);
   if (!targets.length) throw new HistoryError(`no change by ${peer} since ${new Date(from).toISOString()} in the change log`);
   return undoPatches(node, targets, patches, dryRun);
 }

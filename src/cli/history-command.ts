@@ -94,7 +94,7 @@ export function registerHistoryCommands(program: Command): void {
   program
     .command('undo [change]')
     .description('revert one change (NODE:SEQ, as history prints it), or everything one node did since a time (--peer, --since), as one ordinary local change that syncs; what later changes superseded is left alone and reported')
-    .option('--peer <id>', "a node's id or paired name (this node's own id too)")
+    .option('--peer <id>', "a node's id or paired name (this node's own id too), or dav:ACCOUNT (a CalDAV/CardDAV account's syncs) or device:dav/ACCOUNT (a phone through this node's DAV server)")
     .option('--since <time>', 'with --peer: an ISO date or a span ago (30m, 2h, 7d)')
     .option('--dry-run', 'print what would be done, change nothing')
     .option('--json', 'print JSON: {dryRun, changes, items: [{item, action, from}], added, removed, skipped: [{change, subject, predicate, graph, reason}], commit}')

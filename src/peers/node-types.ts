@@ -41,6 +41,8 @@ export interface NearbyPeer {
   peerId: string;
   addrs: string[];
   lastSeen: string;
+  /** When it last dialled in to sync while not paired here (it was paired with this node there: it asks to pair). */
+  asked?: string;
 }
 
 export interface PeerStatus {

@@ -245,6 +245,13 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     }
   }
 
+  /** An unpaired peer dialled in to sync: listed nearby (its mDNS addresses kept) as asking to pair. */
+  private askedToPair(peerId: string): void {
+    this.discovered(peerId, this.nearbyPeers.get(peerId)?.addrs ?? []);
+    const entry = this.nearbyPeers.get(peerId);
+    if (entry) entry.asked = new Date().toISOString();
+  }
+
   private redial(): void {
     for (const p of this.init.trust.peers()) if (!this.sessions.has(p.id)) void this.connect(p.id);
   }
@@ -312,7 +319,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const live: Live = { session, stream, initiator };
     const paired = this.init.trust.isPaired(peerId);
     if (paired) this.sessions.set(peerId, live);
-    else this.discovered(peerId, []);
+    else this.askedToPair(peerId);
     let announced = false;
     try {
       await session.start();

@@ -12,6 +12,7 @@ import { davDashboard } from './dav-mount.js';
 import { davClientRows, davClientSync } from './dashboard-dav-clients.js';
 import { DashboardViews } from './dashboard-views.js';
 import { DashboardRecords } from './dashboard-records.js';
+import { DashboardPrompts } from './dashboard-prompts.js';
 
 export interface LibraryItem {
   content: string;
@@ -63,10 +64,13 @@ export class DashboardState {
   readonly views: DashboardViews;
   /** Contacts and calendars: search, a record's fields, history and where it may go. */
   readonly records: DashboardRecords;
+  /** A new device's and a new peer's prompt: what is it? */
+  readonly prompts: DashboardPrompts;
 
   constructor(readonly init: DashboardInit) {
     this.views = new DashboardViews(init.node, init.api);
     this.records = new DashboardRecords(init.node, init.api);
+    this.prompts = new DashboardPrompts(init.api);
   }
 
   /** Call `fn` after each commit to the graph (local or a peer's); returns the function that stops it. */

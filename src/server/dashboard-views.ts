@@ -18,6 +18,8 @@ export interface ChangeRow {
   by: string;
   time: string;
   channel: HistoryEntry['channel'];
+  /** What it came through at this node, when it says (`dav:<account>/<collection>`, `device:dav/<account>`, `import:<file>`). */
+  via?: string;
   /** The records touched (contacts, events, files...), at most 5 shown; `records` counts them all. */
   shown: string[];
   records: number;
@@ -58,6 +60,7 @@ function row(e: HistoryEntry, p: Patch, name: (id: string) => string): ChangeRow
     by: name(e.author),
     time: e.time,
     channel: e.channel,
+    ...(e.via ? { via: e.via } : {}),
     shown: records.slice(0, 5).map(recordLabel),
     records: records.length,
     fields: [...new Set(e.fields.map((f) => f.predicate.replace(/^.*[#/]/, '')))].slice(0, 8),
@@ -89,9 +92,14 @@ export class DashboardViews {
     return this.api.conflicts();
   }
 
-  conflictResolve(id: unknown, keep: unknown) {
+  /** Keep `mine`, `theirs`, or a value of one's own (`value`, read as the field's text: `--keep VALUE`). */
+  conflictResolve(id: unknown, keep: unknown, value?: unknown) {
     if (typeof id !== 'string' || !id) throw new DashboardInputError('say which conflict (its id)');
-    if (keep !== 'mine' && keep !== 'theirs') throw new DashboardInputError(`keep "mine" or "theirs", not ${JSON.stringify(keep)}`);
+    if (keep === 'value') {
+      if (typeof value !== 'string' || !value.trim()) throw new DashboardInputError('type the value to keep');
+      return this.api.conflictResolve(id, value.trim());
+    }
+    if (keep !== 'mine' && keep !== 'theirs') throw new DashboardInputError(`keep "mine", "theirs" or a value of your own, not ${JSON.stringify(keep)}`);
     return this.api.conflictResolve(id, keep);
   }
 
@@ -119,6 +127,13 @@ export class DashboardViews {
   undo(change: unknown, dryRun: boolean) {
     if (typeof change !== 'string' || !change) throw new DashboardInputError('say which change to undo (NODE:SEQ)');
     return this.api.undo(change, { dryRun });
+  }
+
+  /** Everything one peer (or this node) did since `since` (an ISO time, or `2h` ago): `undo --peer ID --since TIME`. */
+  undoPeer(peer: unknown, since: unknown, dryRun: boolean) {
+    if (typeof peer !== 'string' || !peer.trim()) throw new DashboardInputError('say whose changes to undo (a peer id or name)');
+    if (typeof since !== 'string' || !since.trim()) throw new DashboardInputError('say since when (an ISO time, or 30m, 2h, 7d ago)');
+    return this.api.undoPeer(peer.trim(), since.trim(), { dryRun });
   }
 
   shareAdd(folder: unknown, name: unknown) {

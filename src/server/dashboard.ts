@@ -21,7 +21,7 @@ export function uiDir(): string {
 /** A dashboard action's body is a few ids and names. */
 const MAX_ACTION_BYTES = 16 * 1024;
 
-const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript', 'views.js': 'text/javascript', 'dom.js': 'text/javascript', 'records.js': 'text/javascript' };
+const FILES: Record<string, string> = { 'app.js': 'text/javascript', 'style.css': 'text/css', 'map.js': 'text/javascript', 'query-error.js': 'text/javascript', 'views.js': 'text/javascript', 'dom.js': 'text/javascript', 'records.js': 'text/javascript', 'prompts.js': 'text/javascript' };
 
 export interface DashboardRoutes {
   /** Tell open pages something changed (they get fresh state at once). */
@@ -92,6 +92,8 @@ export function dashboardRoutes(app: Hono, guard: CsrfGuard, state: DashboardSta
   app.post('/api/unpair', action((b) => state.unpair(b.peerId)));
   app.post('/api/grant', action((b) => state.grant(b.share, b.peerId, String(b.on) !== 'false')));
   app.post('/api/claim', action((b) => state.claim(b.deviceId, b.name || undefined)));
+  app.post('/api/claim-as', action((b) => state.prompts.claimAs(b.deviceId, b.what, b.name)));
+  app.post('/api/pair-as', action((b) => state.prompts.pairAs(b.peerId, b.what, b.name)));
   viewRoutes(app, state.views, action);
   recordRoutes(app, state.records);
 
@@ -115,8 +117,9 @@ function viewRoutes(app: Hono, views: DashboardViews, action: Action): void {
     return c.json(await views.changes(limit, c.req.query('all') === '1'));
   });
   app.get('/api/policies', async (c) => c.json(await views.policies()));
-  app.post('/api/conflict-resolve', action((b) => views.conflictResolve(b.id, b.keep)));
+  app.post('/api/conflict-resolve', action((b) => views.conflictResolve(b.id, b.keep, b.value)));
   app.post('/api/undo', action((b) => views.undo(b.change, String(b.dryRun) === 'true')));
+  app.post('/api/undo-peer', action((b) => views.undoPeer(b.peer, b.since, String(b.dryRun) === 'true')));
   app.post('/api/share-add', action((b) => views.shareAdd(b.folder, b.name)));
   app.post('/api/target-add', action((b) => views.targetAdd(b.dir, b.name, b.mirror)));
   app.post('/api/policy-set', action((b) => views.policySet(b.target, b.policy)));

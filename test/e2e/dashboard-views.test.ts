@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SemsyncNode } from '../../src/node/node.js';
 import { LocalApi } from '../../src/node/api.js';
 import { serveNodeHttp, type NodeHttp } from '../../src/server/node-http.js';
+import { withChannel } from '../../src/graph/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const card = (uid: string, fn: string) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:${fn}\r\nTEL:+1000\r\nEND:VCARD\r\n`;
@@ -35,10 +36,18 @@ beforeAll(async () => {
   await edit(b, 'b.vcf', card('u1', 'Ann on B'));
   await new Promise((r) => setTimeout(r, 5));
   await edit(a, 'a.vcf', card('u1', 'Ann on A'));
+  // and one settled with a value of one's own: both nodes renamed Cy
+  await edit(b, 'b3.vcf', card('u3', 'Cy on B'));
+  await new Promise((r) => setTimeout(r, 5));
+  await edit(a, 'a3.vcf', card('u3', 'Cy on A'));
   for (const p of b.store.logPatches().patches) await a.store.applyRemote(p);
   // a change to undo: Bob renamed to Robert
   await edit(a, 'bob.vcf', card('u2', 'Bob'));
   await edit(a, 'robert.vcf', card('u2', 'Robert'));
+  // a CalDAV/CardDAV account's sync that deleted Dora, and another account's that deleted Eve (as sync.ts records them)
+  await edit(a, 'de.vcf', card('u4', 'Dora') + card('u5', 'Eve'));
+  await withChannel('dav:office/contacts', () => api.pimRemove('contacts', ['u4']));
+  await withChannel('dav:office2/contacts', () => api.pimRemove('contacts', ['u5']));
   http = await serveNodeHttp(a, api, { host: '127.0.0.1', port: 0, queryTimeoutMs: 0 });
 }, 60_000);
 
@@ -71,14 +80,30 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       await page.waitForSelector('body[data-ready="true"]');
 
       // the conflict, side by side: "Ann on A" (mine, shown meanwhile) and "Ann on B"
-      const conflict = page.locator('#conflict-list li.conflict');
+      const conflict = page.locator('#conflict-list li.conflict', { hasText: 'contact u1' });
       await conflict.waitFor();
       expect(await conflict.locator('.side .value').allTextContents()).toEqual(['Ann on A', 'Ann on B']);
       await shot(page, '#conflicts', 'conflicts');
       await conflict.locator('.side[data-side="theirs"] button').click();
+      await conflict.waitFor({ state: 'detached' });
+      expect((await api.conflicts()).map((c) => c.uid)).toEqual(['u3']);
+      expect(await contacts()).toContain('FN:Ann on B');
+
+      // u3 settled with a value of one's own (`--keep VALUE`), typed beside mine and theirs
+      const own = page.locator('#conflict-list li.conflict', { hasText: 'contact u3' });
+      await own.locator('.side[data-side="theirs"]').waitFor();
+      await own.locator('.side.own input').fill('');
+      await own.locator('.side.own button.keep-value').click();
+      await own.locator('.side.own .error', { hasText: 'type the value to keep' }).waitFor(); // nothing typed: refused, nothing written
+      expect((await api.conflicts()).map((c) => c.uid)).toEqual(['u3']);
+      await own.locator('.side.own input').fill('Cy, settled; by hand');
+      await shot(page, '#conflicts', 'conflicts-own-value');
+      await own.locator('.side.own button.keep-value').click();
       await page.locator('#conflict-list', { hasText: 'no open conflicts' }).waitFor();
       expect(await api.conflicts()).toEqual([]);
-      expect(await contacts()).toContain('FN:Ann on B');
+      const settled = await contacts();
+      expect(settled).toContain('FN:Cy\\, settled\\; by hand');
+      expect(settled).not.toMatch(/FN:Cy on [AB]/);
 
       // the newest change about u2 (the rename): Undo… shows the plan, nothing is done until "Undo it"
       const newest = page.locator('#change-list li.change', { hasText: 'contact u2' }).first();
@@ -95,6 +120,19 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       const text = await contacts();
       expect(text).toContain('FN:Bob');
       expect(text).not.toContain('FN:Robert');
+
+      // everything the account "office" did since its deletion: Dora back, Eve (account office2's deletion) left alone
+      const davRow = page.locator('#change-list li.change', { hasText: 'contact u4' }).filter({ has: page.locator('.badge', { hasText: 'dav' }) });
+      await davRow.locator('button.undo-window', { hasText: 'server office' }).click();
+      await davRow.locator('.apply-undo').waitFor();
+      const davPlan = (await davRow.locator('.undo-plan').textContent()) ?? '';
+      expect(davPlan).toContain('restore contact u4');
+      expect(davPlan).not.toContain('u5');
+      await shot(page, '#changes', 'changes-undo-account');
+      await davRow.locator('.apply-undo').click();
+      await davRow.locator('.undo-plan .done').waitFor();
+      expect(await contacts()).toContain('FN:Dora');
+      expect(await contacts()).not.toContain('FN:Eve');
 
       // the forms
       const books = path.join(dir, 'Books');
@@ -163,4 +201,7 @@ async function shot(page: import('playwright-core').Page, selector: string, name
     return seen.size;
   }, png.toString('base64'));
   expect(colours, `${name}: a blank screenshot`).toBeGreaterThan(5);
+  // readable: no element's content runs past its box (text cut off or spilling over a neighbour)
+  const overflow = await page.locator(selector).evaluate((root) => [root, ...root.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible' && e.clientWidth > 0).map((e) => `${e.tagName}.${e.className}`));
+  expect(overflow, `${name}: content wider than its box`).toEqual([]);
 }

@@ -167,13 +167,16 @@ describe('the dashboard in headless Chromium', () => {
         .poll(() => page.evaluate(() => [...document.querySelectorAll('img.cover')].filter((i) => (i as HTMLImageElement).naturalWidth > 0 && /Squirrel/.test((i as HTMLImageElement).alt)).length), { timeout: 15_000 })
         .toBeGreaterThanOrEqual(1);
 
-      // a new device: the prompt, then claimed from the page
+      // a new device: the prompt, then claimed from the page as what it is
       const prompt = page.locator('#claim-prompts .prompt');
       await prompt.first().waitFor();
       await expect.poll(() => prompt.first().locator('.preview').textContent()).toMatch(/takes|Would place/);
       const shot1 = await page.screenshot({ path: path.join(tmp, 'dashboard.png'), fullPage: true });
-      await prompt.first().locator('button').click();
+      // it asks what it is: "Music player" claims it taking music
+      await prompt.first().locator('button[data-what="player"]').click();
       await expect.poll(() => page.locator('#device-list .badge.on').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+      const devices = JSON.parse((await semsync(homeA, 'devices', '--json')).stdout) as Array<{ state: string; accepts?: string[] }>;
+      expect(devices.find((d) => d.state === 'claimed')?.accepts).toEqual(['music']);
 
       // pair node B from the page; B pairs back from its CLI; both sides end "paired"
       const idB = JSON.parse((await semsync(homeB, 'id', '--json')).stdout) as { peerId: string; addrs: string[] };

@@ -80,7 +80,11 @@ describe('the conflicts view', () => {
 
     const bad = await post('conflict-resolve', { id: list[0].id, keep: 'everything' }, headers);
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatch(/keep "mine" or "theirs"/);
+    expect(bad.json.error).toMatch(/keep "mine", "theirs" or a value of your own/);
+    // a value of one's own comes as { keep: 'value', value }: a blank one is refused, nothing written
+    const blank = await post('conflict-resolve', { id: list[0].id, keep: 'value', value: '  ' }, headers);
+    expect(blank.json).toMatchObject({ ok: false, error: 'type the value to keep' });
+    expect(await get('conflicts')).toHaveLength(1);
 
     const done = await post('conflict-resolve', { id: list[0].id, keep: 'theirs' }, headers);
     expect(done.json).toMatchObject({ ok: true, result: { written: true, kept: 'Ann on B' } });

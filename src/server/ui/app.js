@@ -3,6 +3,7 @@ import { drawMap } from './map.js';
 import { errorSpot } from './query-error.js';
 import { h, post } from './dom.js';
 import { loadViews, setupViews } from './views.js';
+import { renderDevicePrompts, renderPeerPrompts, setupPrompts } from './prompts.js';
 
 const $ = (id) => document.getElementById(id);
 let state = null;
@@ -58,10 +59,7 @@ function wouldPlace(d, box) {
 }
 
 function renderDevices(list) {
-  $('claim-prompts').replaceChildren(...list.filter((d) => d.state === 'unclaimed').map((d) =>
-    h('div', { class: 'prompt', 'data-device': d.id }, h('strong', {}, `A new device: ${d.name} (${d.root}). Is this yours? `),
-      h('button', { onclick: () => act('/api/claim', { deviceId: d.id }, `Claim ${d.name}? semsync will file media onto it by your rules.`) }, 'Claim it'),
-      (() => { const box = h('div', { class: 'muted preview' }); wouldPlace(d, box); return box; })())));
+  renderDevicePrompts(list);
   $('device-list').replaceChildren(...(list.length ? list.map((d) =>
     h('li', {}, h('span', { class: 'grow' }, h('strong', {}, d.name), ' ', h('span', { class: 'muted' }, `${d.root} · ${d.fsType}${d.free !== undefined ? ` · ${size(d.free)} free of ${size(d.total)}` : ''}`)),
       h('span', { class: 'badge' + (d.state === 'claimed' ? ' on' : '') }, d.state))) : [h('li', { class: 'muted' }, 'no devices attached')]));
@@ -148,6 +146,7 @@ function render() {
   $('node-id').title = n.nodeId;
   $('stats').textContent = `${n.statements} statements · up ${n.uptimeSeconds}s`;
   renderPeers(state.peers);
+  renderPeerPrompts(state.peers);
   renderShares(state.shares, state.peers);
   renderDevices(state.devices);
   renderActivity(state.activity ?? []);
@@ -258,5 +257,6 @@ function connect() {
 
 setupEditor();
 setupViews({ refresh, state: () => state });
+setupPrompts({ refresh, preview: wouldPlace });
 connect();
 document.body.dataset.ready = 'true';

@@ -1,5 +1,6 @@
-// The dashboard's conflicts (side by side, keep mine or theirs), recent changes with undo (what it will do, then do
-// it), and the forms that add a share, a host target and a peer's privacy policy.
+// The dashboard's conflicts (side by side, keep mine, theirs or a value of one's own), recent changes with undo of one
+// change or of everything a peer did since a time (what it will do, then do it), and the forms that add a share, a
+// host target and a peer's privacy policy.
 import { h, post } from './dom.js';
 import { loadRecords, setupRecords } from './records.js';
 
@@ -23,24 +24,48 @@ async function run(path, body, where) {
 // ---- conflicts ----
 
 /** A side's value, who wrote it and when; the button keeps it (mine: the first side written here; theirs: the first other). */
-function side(c, s) {
+function side(c, s, own) {
   const keep = s.mine ? 'mine' : 'theirs';
   const chosen = c.sides.find((x) => x.mine === s.mine) === s;
   const who = s.via ? `the server ${s.via}` : s.mine ? 'this node (mine)' : s.by;
-  return h('div', { class: 'side' + (s.shown ? ' shown' : ''), 'data-side': keep },
+  return h('div', { class: 'side' + (s.shown ? ' shown' : ''), 'data-side': chosen ? keep : 'other' },
     h('div', { class: 'value' }, s.value),
     h('div', { class: 'muted', title: `${s.node} · revision ${s.rev}` }, `by ${short(who)}`, s.time ? ` · ${when(s.time)}` : ''),
     s.shown ? h('span', { class: 'badge' }, 'shown meanwhile') : '',
     chosen ? h('button', { class: 'keep', onclick: () => run('/api/conflict-resolve', { id: c.id, keep }) }, s.mine ? 'Keep mine' : 'Keep theirs')
-      : h('span', { class: 'muted' }, `keep this one with semsync conflicts resolve ${c.id} --keep VALUE`));
+      : h('button', { class: 'secondary', onclick: () => { own.value = s.value; own.focus(); } }, 'Edit this one'));
 }
+
+/** A value of one's own (`conflicts resolve ID --keep VALUE`): typed, or started from one side; kept across renders. */
+function ownValue(c) {
+  const input = h('input', { name: 'value', placeholder: c.sides[0]?.value ?? '', 'aria-label': `a value of your own for ${c.field} of ${c.uid}` });
+  const out = h('div', { class: 'prompt-result' });
+  const keep = async () => {
+    const reply = await post('/api/conflict-resolve', { id: c.id, keep: 'value', value: input.value });
+    if (!reply.ok) return out.replaceChildren(h('div', { class: 'error' }, `Could not do that: ${reply.error}`));
+    out.replaceChildren();
+    await Promise.all([loadViews(), app.refresh()]);
+  };
+  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') keep(); });
+  input.addEventListener('input', () => out.replaceChildren());
+  const box = h('div', { class: 'side own', 'data-side': 'value' },
+    h('label', { class: 'muted' }, 'or a value of your own', input),
+    h('button', { class: 'keep-value', onclick: keep }, 'Keep this value'), out);
+  return { input, box };
+}
+
+const owns = new Map();
 
 function renderConflicts(list) {
   $('conflict-count').textContent = list.length ? `${list.length} open` : '';
-  $('conflict-list').replaceChildren(...(list.length ? list.map((c) =>
-    h('li', { class: 'conflict', 'data-conflict': c.id },
+  for (const id of owns.keys()) if (!list.some((c) => c.id === id)) owns.delete(id);
+  $('conflict-list').replaceChildren(...(list.length ? list.map((c) => {
+    const own = owns.get(c.id) ?? ownValue(c);
+    owns.set(c.id, own);
+    return h('li', { class: 'conflict', 'data-conflict': c.id },
       h('div', {}, h('strong', {}, `${c.kind === 'contacts' ? 'contact' : 'calendar item'} ${c.uid}`), ' · ', h('code', {}, c.field)),
-      h('div', { class: 'sides' }, ...c.sides.map((s) => side(c, s))))) : [h('li', { class: 'muted' }, 'no open conflicts')]));
+      h('div', { class: 'sides' }, ...c.sides.map((s) => side(c, s, own.input)), ...(c.field.startsWith('RID:') ? [] : [own.box])));
+  }) : [h('li', { class: 'muted' }, 'no open conflicts')]));
 }
 
 // ---- recent changes and undo ----
@@ -55,40 +80,59 @@ function undoPlan(r) {
   return { lines, skipped };
 }
 
-async function undoFirstLook(c, box) {
+/** An undo: one change (`undo CHANGE`), or everything one peer did since a time (`undo --peer ID --since TIME`). */
+const undoOne = (c) => ({ path: '/api/undo', body: { change: c.change }, title: `this change (${short(c.change)})` });
+const undoWindow = (peer, name, since) => ({ path: '/api/undo-peer', body: { peer, since }, title: `everything ${short(name)} did since ${when(since) || since}` });
+
+/** The dry run first: what the undo will do, in words; nothing changes until "Undo it". */
+async function undoFirstLook(what, box) {
   box.replaceChildren(h('span', { class: 'muted' }, 'working out what it will do…'));
-  const reply = await post('/api/undo', { change: c.change, dryRun: true });
+  const reply = await post(what.path, { ...what.body, dryRun: true });
   if (!reply.ok) return box.replaceChildren(h('div', { class: 'error' }, `Cannot undo: ${reply.error}`));
   const { lines, skipped } = undoPlan(reply.result);
-  const cancel = h('button', { class: 'secondary', onclick: () => box.replaceChildren() }, 'Cancel');
+  const n = reply.result.changes.length;
+  const cancel = h('button', { type: 'button', class: 'secondary', onclick: () => box.replaceChildren() }, 'Cancel');
   box.replaceChildren(
-    h('div', {}, lines.length ? `Undoing this change (${short(c.change)}) will:` : `Nothing to undo for ${short(c.change)}.`),
+    h('div', {}, lines.length ? `Undoing ${what.title}${n > 1 ? ` (${n} changes)` : ''} will:` : `Nothing to undo in ${what.title}.`),
     h('ul', { class: 'plan' }, ...lines.map((l) => h('li', {}, l)), ...skipped.map((l) => h('li', { class: 'muted' }, l))),
-    h('div', { class: 'row' }, ...(lines.length ? [h('button', { class: 'danger apply-undo', onclick: () => undoApply(c, box) }, 'Undo it')] : []), cancel));
+    h('div', { class: 'row' }, ...(lines.length ? [h('button', { type: 'button', class: 'danger apply-undo', onclick: () => undoApply(what, box) }, n > 1 ? `Undo all ${n}` : 'Undo it')] : []), cancel));
 }
 
-async function undoApply(c, box) {
+async function undoApply(what, box) {
   box.replaceChildren(h('span', { class: 'muted' }, 'undoing…'));
-  const reply = await run('/api/undo', { change: c.change, dryRun: false }, box);
+  const reply = await run(what.path, { ...what.body, dryRun: false }, box);
   if (reply.ok) box.replaceChildren(h('div', { class: 'done' }, reply.result.commit ? `Undone: the undo is change ${reply.result.commit} (it syncs like any edit).` : 'Nothing was left to undo.'));
 }
 
 const undoBoxes = new Map();
 
+/** Whose window a change opens: another node's, or a CalDAV/CardDAV account's or a phone's (through this node's DAV server). */
+function sourceOf(c) {
+  if (c.by !== 'this node') return { peer: c.author, name: c.by };
+  const dav = /^dav:([^/]+)/.exec(c.via ?? '');
+  if (dav) return { peer: `dav:${dav[1]}`, name: `server ${dav[1]}` };
+  const phone = /^device:dav\/(.+)$/.exec(c.via ?? '');
+  return phone ? { peer: c.via, name: `phone ${phone[1]}` } : null;
+}
+
 function renderChanges(answer) {
   $('change-list').replaceChildren(...(answer.changes.length ? answer.changes.map((c) => {
     const box = undoBoxes.get(c.change) ?? h('div', { class: 'undo-plan' });
     undoBoxes.set(c.change, box);
-    return h('li', { class: 'change', 'data-change': c.change },
+    const from = sourceOf(c);
+    return h('li', { class: 'change', 'data-change': c.change, 'data-author': c.author },
       h('div', { class: 'row' },
         h('span', { class: 'muted', title: c.time }, when(c.time)), h('span', { class: 'badge' }, c.channel),
         h('span', { class: 'grow', title: c.author }, `by ${short(c.by)}: `, c.shown.join(', '), c.records > c.shown.length ? ` and ${c.records - c.shown.length} more` : '',
           c.fields.length ? h('span', { class: 'muted' }, ` (${c.fields.join(', ')})`) : ''),
         h('span', { class: 'muted' }, `+${c.added} −${c.removed}`),
-        h('button', { class: 'secondary undo', onclick: () => undoFirstLook(c, box) }, 'Undo…')),
+        h('button', { class: 'secondary undo', onclick: () => undoFirstLook(undoOne(c), box) }, 'Undo…'),
+        from ? h('button', { class: 'secondary undo-window', title: `undo every change ${from.name} made since this one`, onclick: () => undoFirstLook(undoWindow(from.peer, from.name, c.time), box) }, `All by ${short(from.name)} since…`) : ''),
       box);
   }) : [h('li', { class: 'muted' }, 'no changes yet')]));
   $('changes-complete').textContent = answer.complete ? '' : 'older changes were compacted away and are not listed';
+  const authors = new Map(answer.changes.map(sourceOf).filter(Boolean).map((f) => [f.peer, f.name]));
+  $('undo-peers').replaceChildren(...[...authors].map(([id, by]) => h('option', { value: id }, by)));
 }
 
 // ---- policies ----
@@ -132,6 +176,12 @@ export function setupViews(dashboard) {
   form('target-add-form', '/api/target-add', (f) => ({ dir: v(f, 'dir'), name: v(f, 'name'), mirror: String(f.elements.mirror.checked) }));
   form('dav-add-form', '/api/dav-add', (f) => ({ url: v(f, 'url'), name: v(f, 'name'), user: v(f, 'user'), passwordFile: v(f, 'passwordFile'), policy: v(f, 'policy') }));
   form('policy-form', '/api/policy-set', (f) => ({ target: v(f, 'target'), policy: v(f, 'policy') }));
+  const undoForm = $('undo-peer-form');
+  undoForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const peer = v(undoForm, 'peer');
+    undoFirstLook(undoWindow(peer, peer, v(undoForm, 'since')), undoForm.querySelector('.undo-plan'));
+  });
   setupRecords();
   loadViews();
 }
