@@ -66,7 +66,7 @@ export async function pruneHistory(r: Retention): Promise<number> {
   const all = await retained(r.dir);
   const cutoff = r.now() - r.days * DAY;
   let gone = 0;
-  const rest: Array<Retained & { size: number }> = [];
+  const rest: Array<Retained & { size: number; bytes: number }> = [];
   const sizeOf = async (f: string) => (await fsp.stat(f).catch(() => null))?.size ?? 0;
   const drop = async (f: string) => {
     await fsp.rm(f, { force: true });
@@ -77,7 +77,10 @@ export async function pruneHistory(r: Retention): Promise<number> {
     if (!r.days || x.ms < cutoff) {
       await drop(file);
       gone++;
-    } else rest.push({ ...x, size: (await sizeOf(file)) + (await sizeOf(`${file}.idx`)) });
+    } else {
+      const bytes = await sizeOf(file);
+      rest.push({ ...x, bytes, size: bytes + (await sizeOf(`${file}.idx`)) });
+    }
   }
   let total = rest.reduce((n, x) => n + x.size, 0);
   while (rest.length && total > r.maxBytes) {
@@ -86,21 +89,16 @@ export async function pruneHistory(r: Retention): Promise<number> {
     total -= x.size;
     gone++;
   }
-  await tidyIndexes(r.dir, new Set(rest.map((x) => x.name)));
+  await tidyIndexes(r.dir, new Map(rest.map((x) => [x.name, x.bytes])));
   return gone;
 }
 
-/** Indexes whose segment is gone are removed; a kept segment without an index gets one. */
-async function tidyIndexes(dir: string, kept: Set<string>): Promise<void> {
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const indexed = new Set<string>();
-  for (const n of names) {
-    if (!n.endsWith('.idx') && !n.endsWith('.idx.tmp')) continue;
-    const seg = n.replace(/\.idx(\.tmp)?$/, '');
-    if (kept.has(seg) && n.endsWith('.idx')) indexed.add(seg);
-    else await fsp.rm(path.join(dir, n), { force: true });
+/** Indexes whose segment is gone are removed; a kept segment without an index that fits it (`kept`: name → bytes) gets one. */
+async function tidyIndexes(dir: string, kept: Map<string, number>): Promise<void> {
+  for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if ((n.endsWith('.idx') || n.endsWith('.idx.tmp')) && !kept.has(n.replace(/\.idx(\.tmp)?$/, ''))) await fsp.rm(path.join(dir, n), { force: true });
   }
-  for (const seg of kept) if (!indexed.has(seg)) await indexBestEffort(path.join(dir, seg));
+  for (const [seg, bytes] of kept) if (!readIndex(path.join(dir, seg), bytes)) await indexBestEffort(path.join(dir, seg));
 }
 
 /** A record found for history: whose, which seq, its text. */
