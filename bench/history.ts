@@ -41,7 +41,7 @@ async function folderBytes(dir: string, ext: string): Promise<number> {
   return n;
 }
 
-const kb = (bytes: number) => (bytes >= 1 << 20 ? fmt.mb(bytes) : `${(bytes / 1024).toFixed(0)} KB`);
+const kb = (bytes: number) => (bytes >= 1 << 20 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The store with a year behind it: the library and the contacts imported a year ago, then `edits` edits, one patch each. */
