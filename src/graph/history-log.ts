@@ -93,12 +93,24 @@ export async function pruneHistory(r: Retention): Promise<number> {
   return gone;
 }
 
-/** Indexes whose segment is gone are removed; a kept segment without an index that fits it (`kept`: name → bytes) gets one. */
+/** Most bytes of segments one compaction indexes after the fact, so a home from before the index is caught up over a few. */
+const CATCH_UP_BYTES = 128 << 20;
+
+/**
+ * Indexes whose segment is gone are removed; a kept segment without an index that fits it (`kept`: name → bytes)
+ * gets one, newest first, up to CATCH_UP_BYTES of segments per call (the next compaction goes on).
+ */
 async function tidyIndexes(dir: string, kept: Map<string, number>): Promise<void> {
   for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
     if ((n.endsWith('.idx') || n.endsWith('.idx.tmp')) && !kept.has(n.replace(/\.idx(\.tmp)?$/, ''))) await fsp.rm(path.join(dir, n), { force: true });
   }
-  for (const [seg, bytes] of kept) if (!readIndex(path.join(dir, seg), bytes)) await indexBestEffort(path.join(dir, seg));
+  let budget = CATCH_UP_BYTES;
+  for (const [seg, bytes] of [...kept].reverse()) {
+    if (budget <= 0) break;
+    if (readIndex(path.join(dir, seg), bytes)) continue;
+    await indexBestEffort(path.join(dir, seg));
+    budget -= bytes;
+  }
 }
 
 /** A record found for history: whose, which seq, its text. */
