@@ -19,6 +19,7 @@ async function load(): Promise<Record<string, Bench>> {
     ['http', './http.js', 'benchHttp'],
     ['pim', './pim.js', 'benchPim'],
     ['dav-server', './dav-server.js', 'benchDavServer'],
+    ['history', './history.js', 'benchHistory'],
   ];
   for (const [name, file, fn] of optional) {
     benches[name] = async () => {

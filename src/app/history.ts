@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import n3 from 'n3';
-import type { Patch } from '../graph/types.js';
 import { historyOf, recordSubjects, type HistoryEntry } from '../graph/index.js';
 import { NIE, pimItemIri, pimItemOf, type PimKind } from '../graph/vocab.js';
 import { fileIri } from '../library/index.js';
@@ -51,13 +50,20 @@ export async function namesOf(node: HistoryHome): Promise<(id: string) => string
 
 const KINDS: PimKind[] = ['contact', 'event', 'todo', 'journal'];
 
-/** The IRIs a record is known by: an IRI (a PIM part → its item), a file path (the file's IRI), or a contact/event UID. */
-function resolveRecord(node: HistoryHome, what: string, cwd: string, patches: () => Patch[]): string[] {
+/**
+ * The IRIs a record is known by: an IRI (a PIM part → its item), a file path (the file's IRI), or a contact/event UID
+ * (the kinds the store holds it as, else those the change log has changes of: one read of the log for all kinds).
+ */
+function resolveRecord(node: HistoryHome, what: string, cwd: string): string[] {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(what) && !existsSync(path.resolve(cwd, what))) return [pimItemOf(what)?.item ?? what];
   const abs = path.resolve(cwd, what);
   if (existsSync(abs) || what.includes('/')) return [fileIri(abs).value];
-  const known = (iri: string) => node.store.match(namedNode(iri), null, null, null).length > 0 || patches().some((p) => p.changes.some((c) => c.quad.subject.value === iri));
-  const hits = KINDS.map((k) => pimItemIri(k, what).value).filter(known);
+  const iris = KINDS.map((k) => pimItemIri(k, what).value);
+  let hits = iris.filter((iri) => node.store.match(namedNode(iri), null, null, null).length > 0);
+  if (!hits.length) {
+    const { patches } = node.store.logPatches(iris);
+    hits = iris.filter((iri) => patches.some((p) => p.changes.some((c) => recordSubjects([iri])(c.quad.subject.value))));
+  }
   if (!hits.length) throw new HistoryError(`${what}: no contact or calendar item has this UID, and there is no file at ${abs}`);
   return hits;
 }
@@ -65,9 +71,7 @@ function resolveRecord(node: HistoryHome, what: string, cwd: string, patches: ()
 /** The changes to one record, oldest first (the newest `limit` when given). */
 export async function recordHistory(node: HistoryHome, what: string, cwd: string, limit?: number): Promise<HistoryAnswer> {
   if (!what.trim()) throw new HistoryError('say which record: a contact or event UID or IRI, or a file path');
-  let all: { patches: Patch[]; complete: boolean } | undefined;
-  const everything = () => (all ??= node.store.logPatches());
-  let record = resolveRecord(node, what, cwd, () => everything().patches);
+  let record = resolveRecord(node, what, cwd);
   let read = node.store.logPatches(record);
   if (record[0].startsWith('file:')) {
     // a file's description and the descriptions of the contents it pointed at (now or in the log)

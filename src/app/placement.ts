@@ -3,6 +3,7 @@
 // this call), and what follows a run (trash kept short, the catalog graph loaded once the device is quiet).
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { viaOf, withChannel } from '../graph/index.js';
 import { plan, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type Rules } from '../rules/index.js';
 import {
   assertClaimed, assertOwner, claimDevice, executePlan, listDevice, readDeviceProfile, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE,
@@ -165,10 +166,13 @@ export class Placement {
     }
   }
 
-  /** Load the catalog of an attached device or target into its graph; a failure is logged, never thrown. */
+  /**
+   * Load the catalog of an attached device or target into its graph (its commits come through `device:<name or id>`,
+   * as history shows them); a failure is logged, never thrown.
+   */
   async loadGraph(dev: DeviceRow, profile?: DeviceProfile): Promise<void> {
     try {
-      await this.c.graphs.load({ ...dev, ...(profile?.mirror ? { mirror: true } : {}) });
+      await withChannel(viaOf('device', profile?.name || dev.name || dev.id), () => this.c.graphs.load({ ...dev, ...(profile?.mirror ? { mirror: true } : {}) }));
     } catch (e) {
       this.c.log(`${dev.name}: cannot load its catalog into the graph: ${(e as Error).message}`);
     }

@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
-import type { ChangeLog, TornTail } from './changelog.js';
+import { segmentName, type ChangeLog, type TornTail } from './changelog.js';
 import { PatchError, StoreError, StoreLockedError } from './errors.js';
 import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
 import { importInBatches, type ImportOptions } from './io.js';
@@ -21,7 +21,7 @@ import { PagedBackend } from './backend-paged.js';
 import { WholeBackend } from './backend-whole.js';
 import { pagedAbove, type OpenOptions } from './store-options.js';
 import { NewGraphRows } from './new-graph.js';
-import { patchesOf, readRetained, retentionOf } from './history-log.js';
+import { readHistory, retentionOf } from './history-log.js';
 import { currentChannel, withChannel } from './channel.js';
 
 export type { QueryOutput } from './query.js';
@@ -295,12 +295,13 @@ export class GraphStore {
   /**
    * Every patch still in the change log and its retained history (history-log.ts; all authors; a full state's parts as one patch),
    * each author's in seq order, with `complete`: whether they still reach back to every author's first patch.
-   * `mentions`: only the patches whose text contains one of these strings (a cheap filter before decoding).
+   * `mentions` (IRIs): only the patches that may change a subject equal to or below one of them (read through the
+   * retained segments' indexes; the caller filters exactly).
    */
   logPatches(mentions?: string[]): { patches: Patch[]; complete: boolean } {
     this.whole('read the change log');
-    const live = this.log.authors().flatMap((author) => this.log.entries(author).map((e) => ({ author, seq: e.seq, text: this.log.read(e).toString('utf8') })));
-    return patchesOf([...readRetained(retentionOf(this.dir, this.opts).dir), ...live], this.vv, mentions);
+    const live = { entries: this.log.authors().flatMap((a) => this.log.entries(a)), file: (seg: number) => path.join(this.log.dir, segmentName(seg)) };
+    return readHistory(retentionOf(this.dir, this.opts).dir, live, this.vv, mentions);
   }
 
   /** Quads matching a pattern (null/undefined = any); n3 DataFactory quads. */

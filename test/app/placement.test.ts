@@ -96,3 +96,17 @@ it('without a fetcher, content only a peer holds is a skip, and a later call wit
   expect(second.copied).toBe(1);
   await devices.graphsSettled();
 });
+
+it("a placement's catalog commits come through the device's channel (device:<name>), as history shows them", async () => {
+  const devices = new Devices({ home, user: 'tester' });
+  const a = path.join(base, 'a');
+  await devices.addTarget(a, 'walkman');
+  const photo = await peerPhoto(2003);
+  const r = await devices.place('walkman', { fetcher: () => async (_hash, out) => fsp.writeFile(out, photo.bytes) });
+  expect(r.copied).toBe(1);
+  await devices.graphsSettled();
+  const deviceGraph = graphIri(NODE, 'device/').value;
+  const mine = store.logPatches().patches.filter((p) => p.author === NODE && p.changes.some((c) => c.quad.graph.value.startsWith(deviceGraph)));
+  expect(mine.length).toBeGreaterThan(0);
+  expect(new Set(mine.map((p) => p.via))).toEqual(new Set(['device:walkman']));
+});
