@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
@@ -10,6 +10,7 @@ import { DCTERMS, NFO, NIE, RDF, XSD, graphIri } from '../src/graph/vocab.js';
 import { SemsyncNode } from '../src/node/node.js';
 import { devicesOf } from '../src/node/devices.js';
 import { claimDevice } from '../src/devices/index.js';
+import { mtimeLiteral } from '../src/library/quads.js';
 import { dataDir, fmt, have, record, run, time } from './lib.js';
 
 const { quad, namedNode, literal } = n3.DataFactory;
@@ -34,7 +35,8 @@ export async function benchDevices(count = 10_000, size = 16 << 10): Promise<voi
   const tmpfs = mountTmpfs(dev, mb) && mountTmpfs(mnt, mb);
   if (!tmpfs) console.log('devices: cannot mount a tmpfs (not root?): measuring on the data folder instead');
   try {
-    // 10,000 distinct photos (random bytes; described straight into the graph: this measures planning and placing, not extraction).
+    // 10,000 distinct photos (random bytes; described straight into the graph: this measures planning and placing, not
+    // extraction), with what a scan records of each file (size and mtime: a placement trusts a source still at both).
     const node = await SemsyncNode.open({ home: path.join(base, 'home') });
     await node.addShare(src, 'bench');
     const g = graphIri(node.nodeId, 'share/bench');
@@ -45,12 +47,14 @@ export async function benchDevices(count = 10_000, size = 16 << 10): Promise<voi
       const file = path.join(dir, `p${i}.jpg`);
       const bytes = randomBytes(size);
       await writeFile(file, bytes);
+      const mtime = mtimeLiteral((await stat(file)).mtimeMs);
       const c = namedNode(`urn:sha256:${createHash('sha256').update(bytes).digest('hex')}`);
       const f = namedNode(pathToFileURL(file).href);
       const month = String((i % 12) + 1).padStart(2, '0');
       for (const q of [
         quad(f, RDF('type'), NFO('FileDataObject'), g), quad(f, NIE('interpretedAs'), c, g), quad(f, NIE('mimeType'), literal('image/jpeg'), g),
-        quad(f, NFO('fileSize'), literal(String(size), XSD('integer')), g), quad(c, RDF('type'), NFO('Image'), g),
+        quad(f, NFO('fileSize'), literal(String(size), XSD('integer')), g), quad(f, NFO('fileLastModified'), literal(mtime, XSD('dateTime')), g),
+        quad(c, RDF('type'), NFO('Image'), g),
         quad(c, DCTERMS('date'), literal(`20${String(10 + (i % 10))}-${month}-01T12:00:00`, XSD('dateTime')), g),
       ]) changes.push({ op: 'A' as const, quad: q });
     }
