@@ -115,7 +115,7 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
     const v = r.values;
     const title = v.title && !known.titled.has(r.content) ? literalText(v.title) : null;
     if (title !== null) rows.addRow(`${c} ${titleP} ${title}${g}`);
-    const cat = v.category && !known.categorised.has(r.content) ? iri(categoryIri(v.category).value) : null;
+    const cat = v.category && !known.categorised.has(r.content) && literalText(v.category) !== null ? iri(categoryIri(v.category).value) : null;
     if (cat) {
       rows.addRow(`${c} ${catP} ${cat}${g}`);
       labels.add(v.category!);

@@ -42,13 +42,17 @@ describe('catalog graph', () => {
 });
 
 describe('catalog graph rows from a hostile catalog', () => {
-  it('leaves out a copy whose path the store would refuse (a lone surrogate) and a title it would refuse, not the whole catalog', () => {
+  it('leaves out a copy whose path the store would refuse (a lone surrogate), and a title or category it would refuse, not the whole catalog', () => {
     const ok = { ...awkward[0], path: 'ok.mp3', content: hex('1'), values: { title: 'Fine' } };
-    const bad = [{ ...ok, path: 'bad\uD800.mp3', content: hex('2') }, { ...ok, path: 'title.mp3', content: hex('3'), values: { title: 'x\uDC00' } }];
+    const bad = [
+      { ...ok, path: 'bad\uD800.mp3', content: hex('2') }, { ...ok, path: 'title.mp3', content: hex('3'), values: { title: 'x\uDC00' } },
+      { ...ok, path: 'category.mp3', content: hex('4'), values: { category: 'Sci\uD800Fi' } },
+    ];
     const rows = catalogGraphRows(G, seen, [ok, ...bad]);
     const quads = rows.map((c) => c.quad);
     const paths = quads.filter((q) => q.predicate.value === 'https://w3id.org/semsync/ns#relativePath').map((q) => q.object.value);
-    expect(paths).toEqual(['ok.mp3', 'title.mp3']);
+    expect(paths).toEqual(['ok.mp3', 'title.mp3', 'category.mp3']);
+    expect(quads.some((q) => q.predicate.value === 'https://w3id.org/semsync/ns#category')).toBe(false);
     expect(quads.filter((q) => q.predicate.value === 'http://purl.org/dc/terms/title').map((q) => [q.subject.value, q.object.value])).toEqual([[hex('1'), 'Fine']]);
   });
 });
