@@ -1,8 +1,9 @@
-// Every copy in the graph: the catalog of a 10,000-file device loaded into the node's store on attach (goal < 0.5 s),
+// Every copy in the graph: the catalog of a 10,000-file device read, parsed and loaded into the node's store on attach (goal < 0.5 s),
 // and the re-attach of the same catalog (nothing changed: nothing committed).
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
-import { claimDevice, writeCatalog, type CatalogRecord } from '../src/devices/index.js';
+import { CATALOG_FILE, claimDevice, serializeCatalog, type CatalogRecord } from '../src/devices/index.js';
 import { DeviceGraphs } from '../src/app/device-graph.js';
 import { devicesOf } from '../src/node/devices.js';
 import { SemsyncNode } from '../src/node/node.js';
@@ -28,10 +29,17 @@ export async function benchCatalogGraph(count = 10_000): Promise<void> {
         values: { kind: 'music', albumartist: artist, album: `Album ${i % 900}`, track: String(i % 20), title, ext: 'mp3', category: i % 3 ? 'Rock' : 'Jazz' },
       });
     }
-    await writeCatalog(dev, profile.id, records);
+    // Written as another node (or an earlier run) left it: this process has not parsed it (writeCatalog would keep its
+    // parse), so the attach reads and parses it, as a device plugged in does.
+    await writeFile(path.join(dev, CATALOG_FILE), serializeCatalog(profile.id, records));
     const row = { id: profile.id, name: 'bench', root: dev, kind: 'mount', fsType: 'vfat' };
+    const load = loadavg()[0];
+    const c0 = process.cpuUsage();
     const first = await time(() => devices.graphs.load(row));
-    record({ what: `catalog of a ${count}-file device loaded into the graph on attach (${first.value.added} statements)`, ours: fmt.ms(first.ms), anchorName: '', anchor: '', ratio: '', goal: '< 500 ms', met: first.ms < 500 });
+    const c = process.cpuUsage(c0);
+    // CPU time beside the wall time: the machine may be shared (the load average says how busy it was).
+    const cpu = `CPU ${fmt.ms((c.user + c.system) / 1000)} at load average ${load.toFixed(1)}`;
+    record({ what: `catalog of a ${count}-file device loaded into the graph on attach (${first.value.added} statements; ${cpu})`, ours: fmt.ms(first.ms), anchorName: '', anchor: '', ratio: '', goal: '< 500 ms', met: first.ms < 500 });
     await devices.graphs.detached(dev);
     const again = await time(() => devices.graphs.load(row));
     record({ what: `the same device attached again (unchanged catalog: ${again.value.added} added, ${again.value.removed} removed)`, ours: fmt.ms(again.ms), anchorName: '', anchor: '', ratio: '', goal: '(reference)' });

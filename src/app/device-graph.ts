@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, XSD, graphIri } from '../graph/vocab.js';
-import { NewGraphRows, rowOf, rowQuads, type GraphStore } from '../graph/index.js';
+import { rowOf, rowQuads, type GraphStore, type NewGraphRows } from '../graph/index.js';
 import { CATALOG_FILE, LEGACY_CATALOG_FILE, PROFILE_DIR, catalogGraphRows, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import { FailureError } from '../base/index.js';
 
@@ -127,8 +127,7 @@ export class DeviceGraphs {
     const records = await readCatalogRecords(root);
     const contents = new Set(records.flatMap((r) => (r.removedAt ? [] : [r.content])));
     const { quads: described, titled, categorised } = this.describe(graph, contents);
-    const rows = new NewGraphRows();
-    catalogGraphRows(rows, graph, seen, records, { titled, categorised });
+    const rows = catalogGraphRows(graph, seen, records, { titled, categorised });
     for (const q of described) rows.addQuad(q);
     return this.replace(graph, seen, stamp, rows);
   }

@@ -84,3 +84,32 @@ it('a source as the scan recorded it is trusted; one changed after the scan is h
   expect(await fsp.readFile(path.join(target, op.target))).toEqual(other); // not hashed again: the scan's record held
   await devices.graphsSettled();
 });
+
+it('reads the scan\'s records once per library version: again only after the store changed (a scan)', async () => {
+  const a = await scannedPhoto('a.jpg', 2001);
+  const devices = new Devices({ home, user: 'tester' });
+  await devices.addTarget(path.join(base, 't1'), 't1');
+  await devices.addTarget(path.join(base, 't2'), 't2');
+  const reads = { n: 0 };
+  const match = store.match.bind(store);
+  store.match = (s, p, o, g) => {
+    if (p?.equals(NFO('fileLastModified'))) reads.n++;
+    return match(s, p, o, g);
+  };
+  expect((await devices.place('t1')).copied).toBe(1);
+  expect(reads.n).toBe(1);
+  // Another device, the library unchanged: the records already read serve (the copy is still checked against them).
+  await fsp.writeFile(a.file, randomBytes(3000)); // same size, new mtime: hashed while copied, refused
+  await fsp.utimes(a.file, new Date(), new Date(a.mtimeMs + 5000));
+  const r2 = await devices.place('t2');
+  expect(reads.n).toBe(1);
+  expect(r2.errors).toEqual([expect.objectContaining({ content: a.content, code: 'VerifyError' })]);
+  // A scan changed the store: read again, so a file scanned since is trusted by its new record.
+  const b = await scannedPhoto('b.jpg', 2002);
+  const r3 = await devices.place('t2');
+  expect(reads.n).toBe(2);
+  expect(r3.copied).toBe(1); // b.jpg; a.jpg is still not its content
+  expect(r3.operations).toContainEqual(expect.objectContaining({ kind: 'copy', content: b.content }));
+  expect(r3.errors).toEqual([expect.objectContaining({ content: a.content, code: 'VerifyError' })]);
+  await devices.graphsSettled();
+});

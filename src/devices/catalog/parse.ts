@@ -2,7 +2,7 @@
 // and n3's parser for anything else (a catalog another tool rewrote). Both give the same quads, then the same records.
 import n3 from 'n3';
 import { NFO, NIE, RDF, SS } from '../../graph/vocab.js';
-import type { CatalogRecord } from './record.js';
+import { NON_ASCII, type CatalogRecord } from './record.js';
 
 interface Q {
   s: string;
@@ -11,11 +11,19 @@ interface Q {
   g?: string;
 }
 
-const unesc = (s: string) =>
-  s.includes('\\')
-    ? s.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, c: string) =>
-        c.length > 1 ? String.fromCodePoint(parseInt(c.slice(1), 16)) : ({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' } as Record<string, string>)[c] ?? c)
-    : s;
+// A literal's text as semsync writes it is a JSON string's (format.ts): JSON.parse unescapes it natively, with the same
+// result as the Turtle rules below wherever it accepts the text; anything else (\U, \', a raw tab) takes the rules.
+const unesc = (s: string) => (s.includes('\\') ? jsonString(s) ?? turtleUnesc(s) : s);
+const jsonString = (s: string): string | undefined => {
+  try {
+    return JSON.parse(`"${s}"`) as string;
+  } catch {
+    return undefined;
+  }
+};
+const turtleUnesc = (s: string) =>
+  s.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, c: string) =>
+    c.length > 1 ? String.fromCodePoint(parseInt(c.slice(1), 16)) : ({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' } as Record<string, string>)[c] ?? c);
 
 /** One term at `i` (an IRI, a blank node or a literal); returns its value and the index after it, or undefined. */
 function term(line: string, i: number): [string, number] | undefined {
@@ -171,7 +179,7 @@ export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(t
   for (const { s, p, o, g } of quads) {
     if (g) device ??= g;
     switch (p) {
-      case P.rp: get(s).path = o.normalize('NFC'); break;
+      case P.rp: get(s).path = NON_ASCII.test(o) ? o.normalize('NFC') : o; break;
       case P.interp: get(s).content = o; break;
       case P.size: get(s).size = Number(o); break;
       case P.placedBy: get(s).rule = o; break;

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import { describe, expect, it } from 'vitest';
 import { catalogGraphQuads, catalogGraphRows, type DeviceSeen } from '../../../src/devices/index.js';
-import { NewGraphRows, rowOf } from '../../../src/graph/index.js';
+import { rowOf } from '../../../src/graph/index.js';
 import { awkward, hex, randomRecords } from './records-helper.js';
 
 const G = 'https://w3id.org/semsync/id/graph/nodeA/device/dev-1';
@@ -15,8 +15,7 @@ describe('catalog graph', () => {
     const records = [...awkward, ...randomRecords(200, 5).map((r) => ({ ...r, path: r.path.replace(/(^|\/)\.\.?(?=\/|$)/g, '$1x') }))];
     const known = { titled: new Set([hex('a')]), categorised: new Set<string>() };
     const quads = catalogGraphQuads(G, seen, records, known);
-    const rows = new NewGraphRows();
-    catalogGraphRows(rows, G, seen, records, known);
+    const rows = catalogGraphRows(G, seen, records, known);
     expect([...rows.keyed.keys()]).toEqual([...new Set(quads.map(rowOf))]);
     expect(rows.some((c) => c.quad.predicate.value === 'http://purl.org/dc/terms/title' && c.quad.subject.value === hex('a'))).toBe(false);
   });
@@ -39,5 +38,21 @@ describe('catalog graph', () => {
     const iris = quads.filter((q) => q.predicate.value === 'https://w3id.org/semsync/ns#relativePath').map((q) => q.subject.value);
     expect(iris).toEqual(names.map((p) => pathToFileURL(`${seen.root}/${p}`).href));
     expect(quads.every((q) => q.graph.equals(n3.DataFactory.namedNode(G)))).toBe(true);
+  });
+});
+
+describe('catalog graph rows from a hostile catalog', () => {
+  it('leaves out a copy whose path the store would refuse (a lone surrogate), and a title or category it would refuse, not the whole catalog', () => {
+    const ok = { ...awkward[0], path: 'ok.mp3', content: hex('1'), values: { title: 'Fine' } };
+    const bad = [
+      { ...ok, path: 'bad\uD800.mp3', content: hex('2') }, { ...ok, path: 'title.mp3', content: hex('3'), values: { title: 'x\uDC00' } },
+      { ...ok, path: 'category.mp3', content: hex('4'), values: { category: 'Sci\uD800Fi' } },
+    ];
+    const rows = catalogGraphRows(G, seen, [ok, ...bad]);
+    const quads = rows.map((c) => c.quad);
+    const paths = quads.filter((q) => q.predicate.value === 'https://w3id.org/semsync/ns#relativePath').map((q) => q.object.value);
+    expect(paths).toEqual(['ok.mp3', 'title.mp3', 'category.mp3']);
+    expect(quads.some((q) => q.predicate.value === 'https://w3id.org/semsync/ns#category')).toBe(false);
+    expect(quads.filter((q) => q.predicate.value === 'http://purl.org/dc/terms/title').map((q) => [q.subject.value, q.object.value])).toEqual([[hex('1'), 'Fine']]);
   });
 });

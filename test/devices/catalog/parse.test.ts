@@ -29,6 +29,13 @@ describe('catalog reader', () => {
     }
   });
 
+  it('unescapes a literal written with Turtle\'s escapes JSON lacks (\\U, \\\') as n3 does, in the fast reader\'s line shape', async () => {
+    const text = serializeCatalog('dev-1', [{ ...awkward[0], path: 'PLACEHOLDER' }]).replace('"PLACEHOLDER"', '"a\\U0001F680b\\\'c\\u00e9\\"d\\\\e"');
+    const fast = parseCatalog(text);
+    expect(fast.records[0].path).toBe('a🚀b\'cé"d\\e');
+    expect(parseCatalog(await trigByN3(text))).toEqual(fast);
+  });
+
   it('reads the N-Quads catalog older versions wrote (.semsync/catalog.nq)', () => {
     const old = readFileSync(new URL('../fixtures/catalog-nquads.nq', import.meta.url), 'utf8');
     const { device, records } = parseCatalog(old);
