@@ -41,12 +41,19 @@ export function valueHash(values: readonly string[]): string {
 /** A side's token in a conflict id: an edit by its revision, a scan by its values. */
 const token = (s: DescriptionSide) => `${s.node}@${s.rev ?? 'scan:' + valueHash(s.values)}`;
 
-/** Whether edit `by` (of another node) had seen side `s` when it was written. */
-export function covers(by: DescriptionSide, s: DescriptionSide): boolean {
+/** How far ahead of this node's clock an edit's revision may be before it counts as having seen nothing (a hostile peer's). */
+export const MAX_AHEAD_MS = 86_400_000;
+
+/**
+ * Whether edit `by` (of another node) had seen side `s` when it was written. What it claims to have seen later than
+ * itself, or an edit stamped more than a day ahead of `now` (this node's clock, ms), covers nothing.
+ */
+export function covers(by: DescriptionSide, s: DescriptionSide, now = Date.now()): boolean {
   if (by.node === s.node || by.rev === undefined || !by.seen) return false;
+  if ((hlc.parseHlc(by.rev)?.ms ?? Infinity) > now + MAX_AHEAD_MS) return false;
   if (s.rev !== undefined) {
     const saw = by.seen.n[s.node];
-    return saw !== undefined && compareHlcText(saw, s.rev) >= 0;
+    return saw !== undefined && compareHlcText(saw, s.rev) >= 0 && compareHlcText(saw, by.rev) <= 0;
   }
   return by.seen.v.includes(valueHash(s.values));
 }
@@ -58,12 +65,17 @@ function later(a: DescriptionSide, b: DescriptionSide): number {
   return byRev || (a.node < b.node ? 1 : a.node > b.node ? -1 : 0);
 }
 
+/** The sides no other node's edit had seen, the later first. */
+export function openSides(sides: readonly DescriptionSide[], now = Date.now()): DescriptionSide[] {
+  return sides.filter((s) => s.values.length > 0 && !sides.some((by) => covers(by, s, now))).sort(later);
+}
+
 /**
  * The conflict on one field of one content, or null. A side is settled when another node's edit had seen it (its
  * revision, or for a scanned value, its value set); the sides left that hold two different value sets are a conflict.
  */
-export function descriptionConflict(content: string, field: string, sides: readonly DescriptionSide[]): DescriptionConflict | null {
-  const open = sides.filter((s) => s.values.length > 0 && !sides.some((by) => covers(by, s))).sort(later);
+export function descriptionConflict(content: string, field: string, sides: readonly DescriptionSide[], now = Date.now()): DescriptionConflict | null {
+  const open = openSides(sides, now);
   if (new Set(open.map((s) => valueHash(s.values))).size < 2) return null;
   const id = `f${sha(`${content}\n${field}\n${open.map(token).sort().join('\n')}`).slice(0, 12)}`;
   return { id, content, field, sides: open };

@@ -5,7 +5,7 @@ import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { graphSource, hlc, termToNQuads, type Change, type GraphStore } from '../graph/index.js';
 import { DCTERMS, FOAF, ID, NIE, RDF, SS, XSD, cleanText, graphIri, personIri } from '../graph/vocab.js';
-import { descriptionConflict, parseSeen, seenBy, type DescriptionConflict, type DescriptionSide } from './file-conflicts-rule.js';
+import { descriptionConflict, openSides, parseSeen, seenBy, type DescriptionConflict, type DescriptionSide } from './file-conflicts-rule.js';
 import { InputError } from '../base/index.js';
 import { fileIri } from '../library/index.js';
 import { ConflictError, type ConflictEntry, type ConflictResolution, type ConflictSide } from './conflicts.js';
@@ -199,7 +199,6 @@ export class FileConflicts {
    * graph with a record of what it had seen, and in place of the field in its own share graphs that describe it.
    */
   async edit(content: string, field: FileField, value: string | string[]): Promise<{ kept: string; written: boolean }> {
-    const predicate = FILE_FIELDS[field];
     const subject = namedNode(content);
     const byNode = this.held(subject).get(content)?.get(field) ?? new Map<string, Held>();
     const names = new Map<string, string>();
@@ -208,21 +207,88 @@ export class FileConflicts {
     const seen = seenBy(this.self, this.sides(content, field, byNode));
     const rec = editIri(this.self, content, field);
     const own = editsGraph(this.self);
-    const changes: Change[] = [];
-    const replace = (g: Term) => {
-      for (const q of this.deps.store.match(subject, predicate, null, g)) changes.push({ op: 'D', quad: q });
-      for (const t of terms) changes.push({ op: 'A', quad: quad(subject, predicate, t as Quad['object'], g as Quad['graph']) });
-      if (field === 'creator') for (const t of terms) changes.push(...this.personQuads(t, g, names).map((q) => ({ op: 'A' as const, quad: q })));
-    };
-    replace(own);
-    const shares = new Set(this.deps.store.match(subject, null, null, null).map((q) => q.graph.value).filter((g) => graphSource(g)?.author === this.self && graphSource(g)?.source.startsWith('share/')));
-    for (const g of shares) replace(namedNode(g));
+    const changes = [own, ...this.ownShares(subject)].flatMap((g) => this.replaceField(subject, field, terms, g, names));
     for (const q of this.deps.store.match(rec, null, null, own)) changes.push({ op: 'D', quad: q });
     const rev = hlc.formatHlc(hlc.tick(hlc.parseHlc(this.deps.store.clockNow()) ?? hlc.HLC_ZERO, Date.now()));
     const record: Array<[Term, Term]> = [[RDF('type'), SS('Edit')], [SS('editOf'), subject], [SS('field'), literal(field)], [SS('revision'), literal(rev)], [SS('seen'), literal(JSON.stringify(seen))]];
     for (const [p, o] of record) changes.push({ op: 'A', quad: quad(rec, p as Quad['predicate'], o as Quad['object'], own) });
     const patch = await this.deps.store.commit(changes);
     return { kept: this.text(terms.map((t) => termToNQuads(t)).sort()), written: patch !== null };
+  }
+
+  /** This node's share graphs that describe the content. */
+  private ownShares(subject: Term): Term[] {
+    const graphs = new Set(this.deps.store.match(subject, null, null, null).map((q) => q.graph.value));
+    return [...graphs].filter((g) => graphSource(g)?.author === this.self && graphSource(g)?.source.startsWith('share/')).map((g) => namedNode(g));
+  }
+
+  /** The rows that make graph `g` say `terms` for the field (people with their names); none when it says so already. */
+  private replaceField(subject: Term, field: FileField, terms: Term[], g: Term, names = new Map<string, string>()): Change[] {
+    const predicate = FILE_FIELDS[field];
+    const now = this.deps.store.match(subject, predicate, null, g);
+    const want = new Set(terms.map((t) => termToNQuads(t)));
+    if (now.length === want.size && now.every((q) => want.has(termToNQuads(q.object)))) return [];
+    const changes: Change[] = now.map((q) => ({ op: 'D', quad: q }));
+    for (const t of terms) changes.push({ op: 'A', quad: quad(subject as Quad['subject'], predicate, t as Quad['object'], g as Quad['graph']) });
+    if (field === 'creator') for (const t of terms) changes.push(...this.personQuads(t, g, names).map((q) => ({ op: 'A' as const, quad: q })));
+    return changes;
+  }
+
+  /**
+   * Brings this node's own description in line with another node's edit that had seen it, where no conflict is left:
+   * its share graphs take that edit's values, and its own superseded edit of the field goes (history keeps it; a new
+   * edit here, which sees the other, takes the field back). Returns the fields changed.
+   */
+  async adopt(): Promise<number> {
+    const { store } = this.deps;
+    const keys = new Set<string>();
+    for (const q of store.match(null, SS('editOf'), null, null)) {
+      const g = graphSource(q.graph.value);
+      const field = g && g.source === EDITS_SOURCE && g.author !== this.self ? store.match(q.subject, SS('field'), null, q.graph)[0]?.object.value : undefined;
+      if (field && Object.hasOwn(FILE_FIELDS, field) && q.object.value.startsWith('urn:sha256:')) keys.add(`${q.object.value}\n${field}`);
+    }
+    const changes: Change[] = [];
+    let fields = 0;
+    for (const key of keys) {
+      const [content, field] = key.split('\n') as [string, FileField];
+      const byNode = this.held(namedNode(content)).get(content)?.get(field);
+      const sides = byNode?.has(this.self) ? this.sides(content, field, byNode) : [];
+      const open = openSides(sides);
+      if (!sides.some((s) => s.node === this.self) || !open.length || open.some((s) => s.node === this.self || s.values.join() !== open[0].values.join())) continue;
+      const subject = namedNode(content);
+      const terms = this.termsOf(byNode!, open[0].values);
+      const rows = this.ownShares(subject).flatMap((g) => this.replaceField(subject, field, terms, g));
+      const own = editsGraph(this.self);
+      rows.push(...store.match(subject, FILE_FIELDS[field], null, own).map((q) => ({ op: 'D' as const, quad: q })));
+      rows.push(...store.match(editIri(this.self, content, field), null, null, own).map((q) => ({ op: 'D' as const, quad: q })));
+      if (rows.length) fields++;
+      changes.push(...rows);
+    }
+    if (changes.length) await store.commit(changes);
+    return fields;
+  }
+
+  /** Adopts (above) after every commit of another node's (debounced to one run at a time); stops when called back. */
+  follow(onError: (err: Error) => void): () => void {
+    let running = false;
+    let again = false;
+    const run = async () => {
+      if (running) return void (again = true);
+      running = true;
+      try {
+        do {
+          again = false;
+          await this.adopt();
+        } while (again);
+      } catch (err) {
+        onError(err as Error);
+      } finally {
+        running = false;
+      }
+    };
+    return this.deps.store.events.on('commit', (e) => {
+      if (e.author !== this.self) void run();
+    });
   }
 
   private termsOf(byNode: Map<string, Held>, nts: string[]): Term[] {

@@ -109,13 +109,39 @@ describe('two stores: edits made apart, synced, listed on both, settled on one, 
     for (const s of la[0].sides) expect(Date.parse(s.time)).toBeGreaterThan(0);
 
     await expect(fb.resolve('f00000000000', 'mine')).rejects.toBeInstanceOf(ConflictError);
-    expect(await fb.resolve(lb[0].id.slice(0, 6), 'theirs')).toMatchObject({ id: la[0].id, kept: 'Alpha', written: true });
+    expect(await fb.resolve(lb[0].id.slice(0, 6), 'mine')).toMatchObject({ id: la[0].id, kept: 'Beta', written: true });
     expect(fb.list()).toEqual([]);
     await sync(b, a);
     expect(fa.list()).toEqual([]);
-    expect([titles(a), titles(b)]).toEqual([['Alpha'], ['Alpha']]);
-    // the resolution is an edit of this node's, with a record of what it had seen
+    // A's own graphs still say its superseded edit until it adopts the edit that had seen it
+    expect(titles(a)).toEqual(['Alpha', 'Beta']);
+    expect(await fa.adopt()).toBe(1);
+    expect(await fa.adopt()).toBe(0);
+    await sync(a, b);
+    expect([fa.list(), fb.list()]).toEqual([[], []]);
+    expect(await fb.adopt()).toBe(0);
+    expect([titles(a), titles(b)]).toEqual([['Beta'], ['Beta']]);
+    // the resolution is an edit of this node's, with a record of what it had seen; A's superseded edit is gone
     expect(b.match(editIri('nodeB', X, 'title'), SS('seen'), null, null)).toHaveLength(1);
+    expect(a.match(editIri('nodeA', X, 'title'), null, null, null)).toEqual([]);
+  });
+
+  it('a peer\'s edit stamped far ahead, claiming to have seen everything, takes nothing: it is a conflict', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'semsync-file-conflicts-'));
+    const [a, b] = [await open('nodeA', 'Dune'), await open('nodeB', 'Dune')];
+    const fa = new FileConflicts({ store: a });
+    await fa.edit(X, 'title', 'Mine');
+    const g = graphIri('nodeB', 'edits');
+    const rec = editIri('nodeB', X, 'title');
+    const far = `${Date.now() + 10 * 86_400_000}.0`;
+    await b.commit([
+      [namedNode(X), DCTERMS('title'), literal('Hostile')], [rec, SS('editOf'), namedNode(X)], [rec, SS('field'), literal('title')],
+      [rec, SS('revision'), literal(far)], [rec, SS('seen'), literal(JSON.stringify({ n: { nodeA: far }, v: [] }))],
+    ].map(([s, p, o]) => ({ op: 'A' as const, quad: quad(s as never, p as never, o as never, g) })));
+    await sync(b, a);
+    expect(await fa.adopt()).toBe(0);
+    expect(fa.list().map((c) => c.sides.map((s) => s.value))).toEqual([['Hostile', 'Mine']]);
+    expect(titles(a)).toEqual(['Dune', 'Hostile', 'Mine']); // B's share graph (not rewritten by the forged edit) says Dune
   });
 
   it('refuses a field it does not know, a value that does not read, a file not described; keeps creators as people', async () => {
