@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
-import { graphSource, hlc, termToNQuads, type Change, type GraphStore } from '../graph/index.js';
+import { graphSource, hlc, termToNQuads, type Change, type GraphStore, type Patch } from '../graph/index.js';
 import { DCTERMS, FOAF, ID, NIE, RDF, SS, XSD, cleanText, graphIri, personIri } from '../graph/vocab.js';
 import { descriptionConflict, openSides, parseSeen, seenBy, type DescriptionConflict, type DescriptionSide } from './file-conflicts-rule.js';
 import { InputError } from '../base/index.js';
@@ -94,6 +94,19 @@ export class FileConflicts {
     return out;
   }
 
+  /**
+   * The contents whose share and edits graphs hold two values of one field (one query: matching every title of a
+   * large library statement by statement would take a minute); only those can be in conflict.
+   */
+  private candidates(): string[] {
+    const out = this.deps.store.query(
+      `SELECT DISTINCT ?s WHERE { VALUES ?p { ${Object.values(FILE_FIELDS).map((p) => `<${p.value}>`).join(' ')} } GRAPH ?g { ?s ?p ?o }
+        FILTER(STRSTARTS(STR(?s), "urn:sha256:") && STRSTARTS(STR(?g), ${JSON.stringify(ID.iri + 'graph/')}) && (CONTAINS(STR(?g), "/share/") || STRENDS(STR(?g), "/${EDITS_SOURCE}")))
+      } GROUP BY ?s ?p HAVING (COUNT(DISTINCT ?o) > 1 && COUNT(DISTINCT ?g) > 1)`,
+    );
+    return out.kind === 'bindings' ? out.rows.map((r) => r.s?.value).filter((s): s is string => s !== undefined) : [];
+  }
+
   /** Each node's side on one field: its edit (values and record) when it has one, else what its scans read. */
   private sides(content: string, field: FileField, byNode: Map<string, Held>): DescriptionSide[] {
     const out: DescriptionSide[] = [];
@@ -111,8 +124,8 @@ export class FileConflicts {
   /** Every open conflict of a file description, by content then field. */
   conflicts(): DescriptionConflict[] {
     const out: DescriptionConflict[] = [];
-    for (const [content, byField] of this.held()) {
-      for (const [field, byNode] of byField) {
+    for (const content of this.candidates()) {
+      for (const [field, byNode] of this.held(namedNode(content)).get(content) ?? []) {
         if (byNode.size < 2) continue; // one node alone never disagrees with itself
         const c = descriptionConflict(content, field, this.sides(content, field, byNode));
         if (c) out.push(c);
@@ -149,24 +162,28 @@ export class FileConflicts {
   }
 
   /** The time of a side: its edit's revision, else the latest patch of its node that wrote the field here. */
-  private timeOf(content: string, predicate: Term, s: DescriptionSide): string {
-    const stamp = s.rev ?? this.deps.store.logPatches([content]).patches.filter((p) => p.author === s.node && p.changes.some((c) => c.op === 'A' && c.quad.subject.value === content && c.quad.predicate.equals(predicate))).map((p) => p.hlc).sort(hlc.compareHlcText).pop();
+  private timeOf(content: string, predicate: Term, s: DescriptionSide, log: () => Patch[]): string {
+    const stamp = s.rev ?? log().filter((p) => p.author === s.node && p.changes.some((c) => c.op === 'A' && c.quad.subject.value === content && c.quad.predicate.equals(predicate))).map((p) => p.hlc).sort(hlc.compareHlcText).pop();
     const ms = stamp ? hlc.parseHlc(stamp)?.ms : undefined;
     return ms ? new Date(ms).toISOString() : '';
   }
 
   /** A conflict as `semsync conflicts` lists it: the PIM shape, `kind: "file"`, the content and its paths. */
-  entry(c: DescriptionConflict): ConflictEntry {
+  entry(c: DescriptionConflict, log: () => Patch[] = () => this.deps.store.logPatches([c.content]).patches): ConflictEntry {
     const files = this.filesOf(c.content);
     const predicate = FILE_FIELDS[c.field as FileField];
-    const sides: ConflictSide[] = c.sides.map((s, i) => ({ value: this.text(s.values), node: s.node, by: this.deps.name?.(s.node) ?? s.node, rev: s.rev ?? 'scan', time: this.timeOf(c.content, predicate, s), mine: s.node === this.self, shown: i === 0, ...(s.rev ? {} : { via: 'scan' }), paths: files.get(s.node) ?? [] }));
+    const sides: ConflictSide[] = c.sides.map((s, i) => ({ value: this.text(s.values), node: s.node, by: this.deps.name?.(s.node) ?? s.node, rev: s.rev ?? 'scan', time: this.timeOf(c.content, predicate, s, log), mine: s.node === this.self, shown: i === 0, ...(s.rev ? {} : { via: 'scan' }), paths: files.get(s.node) ?? [] }));
     const paths = files.get(this.self) ?? [...files.values()].flat();
     const name = paths[0] ? paths[0].slice(paths[0].lastIndexOf('/') + 1) : c.content;
     return { id: c.id, kind: 'file', item: c.content, uid: name, field: c.field, sides, paths };
   }
 
+  /** Every open conflict as listed; the change log is read once (for the times of scanned values), when needed. */
   list(): ConflictEntry[] {
-    return this.conflicts().map((c) => this.entry(c));
+    const all = this.conflicts();
+    let patches: Patch[] | undefined;
+    const log = () => (patches ??= this.deps.store.logPatches(all.map((c) => c.content)).patches);
+    return all.map((c) => this.entry(c, log));
   }
 
   /** Settles conflict `id` (`f…`, or a unique prefix of 4+) by this node's edit of the field to mine, theirs or VALUE. */

@@ -126,6 +126,23 @@ describe('two stores: edits made apart, synced, listed on both, settled on one, 
     expect(a.match(editIri('nodeA', X, 'title'), null, null, null)).toEqual([]);
   });
 
+  it('two scans that read different titles are listed with their times; a VALUE settles them and the other node takes it in', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'semsync-file-conflicts-'));
+    const [a, b] = [await open('nodeA', 'Dune'), await open('nodeB', 'DUNE (an older extractor)')];
+    await sync(a, b);
+    await sync(b, a);
+    const [fa, fb] = [new FileConflicts({ store: a }), new FileConflicts({ store: b })];
+    const [c] = fa.list();
+    expect(c.sides.map((s) => [s.value, s.rev, s.via, s.mine])).toEqual([['DUNE (an older extractor)', 'scan', 'scan', false], ['Dune', 'scan', 'scan', true]]);
+    for (const s of c.sides) expect(Date.parse(s.time)).toBeGreaterThan(0);
+    expect(fb.list().map((x) => x.id)).toEqual([c.id]);
+    await expect(fa.resolve(c.id, 'not a date')).resolves.toMatchObject({ kept: 'not a date' }); // a title takes any text
+    await sync(a, b);
+    expect(await fb.adopt()).toBe(1);
+    await sync(b, a);
+    expect([fa.list(), fb.list(), titles(a), titles(b)]).toEqual([[], [], ['not a date'], ['not a date']]);
+  });
+
   it('a peer\'s edit stamped far ahead, claiming to have seen everything, takes nothing: it is a conflict', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'semsync-file-conflicts-'));
     const [a, b] = [await open('nodeA', 'Dune'), await open('nodeB', 'Dune')];
