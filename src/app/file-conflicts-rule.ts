@@ -65,17 +65,25 @@ function later(a: DescriptionSide, b: DescriptionSide): number {
   return byRev || (a.node < b.node ? 1 : a.node > b.node ? -1 : 0);
 }
 
-/** The sides no other node's edit had seen, the later first. */
-export function openSides(sides: readonly DescriptionSide[], now = Date.now()): DescriptionSide[] {
-  return sides.filter((s) => s.values.length > 0 && !sides.some((by) => covers(by, s, now))).sort(later);
+/** `now`: this node's clock (ms); `settles`: whose edits may settle another node's side (default: every node's). */
+export interface RuleOptions {
+  now?: number;
+  settles?: (node: string) => boolean;
+}
+
+/** The sides no other node's edit (of a node `settles` accepts) had seen, the later first. */
+export function openSides(sides: readonly DescriptionSide[], o: RuleOptions = {}): DescriptionSide[] {
+  const now = o.now ?? Date.now();
+  const by = sides.filter((b) => o.settles?.(b.node) ?? true);
+  return sides.filter((s) => s.values.length > 0 && !by.some((b) => covers(b, s, now))).sort(later);
 }
 
 /**
  * The conflict on one field of one content, or null. A side is settled when another node's edit had seen it (its
  * revision, or for a scanned value, its value set); the sides left that hold two different value sets are a conflict.
  */
-export function descriptionConflict(content: string, field: string, sides: readonly DescriptionSide[], now = Date.now()): DescriptionConflict | null {
-  const open = openSides(sides, now);
+export function descriptionConflict(content: string, field: string, sides: readonly DescriptionSide[], o: RuleOptions = {}): DescriptionConflict | null {
+  const open = openSides(sides, o);
   if (new Set(open.map((s) => valueHash(s.values))).size < 2) return null;
   const id = `f${sha(`${content}\n${field}\n${open.map(token).sort().join('\n')}`).slice(0, 12)}`;
   return { id, content, field, sides: open };

@@ -51,6 +51,8 @@ interface Held {
 export interface FileConflictDeps {
   store: GraphStore;
   name?: (id: string) => string;
+  /** The person's own nodes (peers whose policy is chosen): only their edits are taken in (adopt); default every node. */
+  ownNodes?: () => Promise<ReadonlySet<string>>;
 }
 
 /** Parses a VALUE for a field (creators: `A; B`, whose names go to `names`); undefined when it does not read as one. */
@@ -121,13 +123,20 @@ export class FileConflicts {
     return out;
   }
 
+  /** Whose edits settle another node's side: this node's and its own nodes' (every node's when not told). */
+  private async settles(): Promise<(node: string) => boolean> {
+    const own = await this.deps.ownNodes?.();
+    return own ? (node) => node === this.self || own.has(node) : () => true;
+  }
+
   /** Every open conflict of a file description, by content then field. */
-  conflicts(): DescriptionConflict[] {
+  async conflicts(): Promise<DescriptionConflict[]> {
+    const settles = await this.settles();
     const out: DescriptionConflict[] = [];
     for (const content of this.candidates()) {
       for (const [field, byNode] of this.held(namedNode(content)).get(content) ?? []) {
         if (byNode.size < 2) continue; // one node alone never disagrees with itself
-        const c = descriptionConflict(content, field, this.sides(content, field, byNode));
+        const c = descriptionConflict(content, field, this.sides(content, field, byNode), { settles });
         if (c) out.push(c);
       }
     }
@@ -179,8 +188,8 @@ export class FileConflicts {
   }
 
   /** Every open conflict as listed; the change log is read once (for the times of scanned values), when needed. */
-  list(): ConflictEntry[] {
-    const all = this.conflicts();
+  async list(): Promise<ConflictEntry[]> {
+    const all = await this.conflicts();
     let patches: Patch[] | undefined;
     const log = () => (patches ??= this.deps.store.logPatches(all.map((c) => c.content)).patches);
     return all.map((c) => this.entry(c, log));
@@ -188,7 +197,7 @@ export class FileConflicts {
 
   /** Settles conflict `id` (`f…`, or a unique prefix of 4+) by this node's edit of the field to mine, theirs or VALUE. */
   async resolve(id: string, keep: string): Promise<ConflictResolution> {
-    const hits = this.conflicts().filter((c) => c.id === id || (id.length >= 4 && c.id.startsWith(id)));
+    const hits = (await this.conflicts()).filter((c) => c.id === id || (id.length >= 4 && c.id.startsWith(id)));
     if (hits.length > 1) throw new ConflictError(`conflict ${id}: ${hits.length} conflicts start so; give more of the id (see \`semsync conflicts\`)`);
     if (!hits.length) throw new ConflictError(`no open conflict ${id} (settled already, or never here); see \`semsync conflicts\``);
     const c = hits[0];
@@ -264,20 +273,22 @@ export class FileConflicts {
       const field = g && g.source === EDITS_SOURCE && g.author !== this.self ? store.match(q.subject, SS('field'), null, q.graph)[0]?.object.value : undefined;
       if (field && Object.hasOwn(FILE_FIELDS, field) && q.object.value.startsWith('urn:sha256:')) keys.add(`${q.object.value}\n${field}`);
     }
+    const settles = await this.settles();
     const changes: Change[] = [];
     let fields = 0;
     for (const key of keys) {
       const [content, field] = key.split('\n') as [string, FileField];
       const byNode = this.held(namedNode(content)).get(content)?.get(field);
       const sides = byNode?.has(this.self) ? this.sides(content, field, byNode) : [];
-      const open = openSides(sides);
+      const open = openSides(sides, { settles });
       if (!sides.some((s) => s.node === this.self) || !open.length || open.some((s) => s.node === this.self || s.values.join() !== open[0].values.join())) continue;
+      if (!open.every((s) => settles(s.node))) continue; // a visitor's edit is listed, never taken in
       const subject = namedNode(content);
       const terms = this.termsOf(byNode!, open[0].values);
       const rows = this.ownShares(subject).flatMap((g) => this.replaceField(subject, field, terms, g));
-      const own = editsGraph(this.self);
-      rows.push(...store.match(subject, FILE_FIELDS[field], null, own).map((q) => ({ op: 'D' as const, quad: q })));
-      rows.push(...store.match(editIri(this.self, content, field), null, null, own).map((q) => ({ op: 'D' as const, quad: q })));
+      const mine = editsGraph(this.self);
+      rows.push(...store.match(subject, FILE_FIELDS[field], null, mine).map((q) => ({ op: 'D' as const, quad: q })));
+      rows.push(...store.match(editIri(this.self, content, field), null, null, mine).map((q) => ({ op: 'D' as const, quad: q })));
       if (rows.length) fields++;
       changes.push(...rows);
     }

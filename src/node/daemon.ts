@@ -93,7 +93,8 @@ export class NodeDaemon {
     const peers = await NodePeers.open(this.node, options);
     await pimOf(this.node).attach(peers); // the PIM privacy policy hook, before any session opens
     // a peer's edit of a file description that had seen this node's is taken into this node's own description
-    this.unfollowEdits = new FileConflicts({ store: this.node.store }).follow((err) => this.events.onError?.('edits', err));
+    const ownNodes = async () => new Set(Object.keys(await pimOf(this.node).admissions.peerPolicies()));
+    this.unfollowEdits = new FileConflicts({ store: this.node.store, ownNodes }).follow((err) => this.events.onError?.('edits', err));
     const peer = await peers.start();
     const say = (line: string) => this.events.onPeer?.(line);
     peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));
