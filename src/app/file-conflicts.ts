@@ -65,7 +65,17 @@ function valueTerms(field: FileField, text: string, names: Map<string, string>):
     return people.map((n) => personIri(n));
   }
   if (field !== 'date') return [literal(clean)];
-  const type = /^\d{4}$/.test(clean) ? 'gYear' : /^\d{4}-\d{2}$/.test(clean) ? 'gYearMonth' : /^\d{4}-\d{2}-\d{2}$/.test(clean) ? 'date' : /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})?$/.test(clean) && Number.isFinite(Date.parse(clean)) ? 'dateTime' : undefined;
+  const day = clean.slice(0, 10);
+  const realDay = /^\d{4}-\d{2}-\d{2}$/.test(day) && Number.isFinite(Date.parse(day)) && new Date(Date.parse(day)).toISOString().startsWith(day);
+  const type = /^\d{4}$/.test(clean)
+    ? 'gYear'
+    : /^\d{4}-(0[1-9]|1[0-2])$/.test(clean)
+      ? 'gYearMonth'
+      : clean.length === 10 && realDay
+        ? 'date'
+        : realDay && /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(clean)
+          ? 'dateTime'
+          : undefined;
   return type ? [literal(clean, XSD(type))] : undefined;
 }
 
@@ -77,10 +87,10 @@ export class FileConflicts {
   }
 
   /** content → field → node → what it holds; only the fields of contents (urn:sha256:) in share and edits graphs. */
-  private held(content?: Term): Map<string, Map<FileField, Map<string, Held>>> {
+  private held(content: Term): Map<string, Map<FileField, Map<string, Held>>> {
     const out = new Map<string, Map<FileField, Map<string, Held>>>();
     for (const [field, p] of Object.entries(FILE_FIELDS) as Array<[FileField, Term]>) {
-      for (const q of this.deps.store.match(content ?? null, p, null, null)) {
+      for (const q of this.deps.store.match(content, p, null, null)) {
         if (!q.subject.value.startsWith('urn:sha256:') || q.graph.termType !== 'NamedNode') continue;
         const g = graphSource(q.graph.value);
         if (!g || !(g.source.startsWith('share/') || g.source === EDITS_SOURCE)) continue;

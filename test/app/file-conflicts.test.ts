@@ -171,7 +171,8 @@ describe('two stores: edits made apart, synced, listed on both, settled on one, 
     const a = await open('nodeA', 'Dune');
     const fa = new FileConflicts({ store: a });
     await expect(fa.editFile('/home/nodeA/books/dune.txt', 'rdf:type', 'x')).rejects.toBeInstanceOf(FileEditError);
-    await expect(fa.editFile('/home/nodeA/books/dune.txt', 'date', 'last year')).rejects.toBeInstanceOf(FileEditError);
+    for (const bad of ['last year', '2024-13', '2023-02-30', '2024-01-01T25:00Z', '']) await expect(fa.editFile('/home/nodeA/books/dune.txt', 'date', bad)).rejects.toBeInstanceOf(FileEditError);
+    for (const good of ['1965', '1965-08', '1965-08-01', '1965-08-01T10:00:00Z']) expect((await fa.editFile(X, 'date', good)).kept).toBe(good);
     await expect(fa.editFile('/home/nodeA/books/nothing.txt', 'title', 'x')).rejects.toThrow(/not described/);
     expect(await fa.editFile(X, 'creator', 'Frank Herbert; Brian Herbert')).toMatchObject({ kept: 'Brian Herbert; Frank Herbert', written: true });
     expect(await fa.editFile(X, 'date', '1965')).toMatchObject({ written: true });
