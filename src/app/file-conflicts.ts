@@ -5,7 +5,7 @@ import n3 from 'n3';
 import type { Quad, Term } from '@rdfjs/types';
 import { graphSource, hlc, termToNQuads, type Change, type GraphStore, type Patch } from '../graph/index.js';
 import { DCTERMS, FOAF, ID, NIE, RDF, SS, XSD, cleanText, graphIri, personIri } from '../graph/vocab.js';
-import { descriptionConflict, openSides, parseSeen, seenBy, type DescriptionConflict, type DescriptionSide } from './file-conflicts-rule.js';
+import { descriptionConflict, openSides, parseSeen, seenBy, valueHash, type DescriptionConflict, type DescriptionSide, type EditSeen } from './file-conflicts-rule.js';
 import { InputError } from '../base/index.js';
 import { fileIri } from '../library/index.js';
 import { ConflictError, type ConflictEntry, type ConflictResolution, type ConflictSide } from './conflicts.js';
@@ -240,10 +240,15 @@ export class FileConflicts {
     const names = new Map<string, string>();
     const terms = Array.isArray(value) ? this.termsOf(byNode, value) : valueTerms(field, value, names);
     if (!terms?.length) throw new FileEditError(`${JSON.stringify(value)} does not read as a ${field}${field === 'date' ? ' (YYYY, YYYY-MM, YYYY-MM-DD or an ISO date-time)' : ''}`);
-    const seen = seenBy(this.self, this.sides(content, field, byNode));
+    const sides = this.sides(content, field, byNode);
+    const seen = seenBy(this.self, sides);
     const rec = editIri(this.self, content, field);
     const own = editsGraph(this.self);
     const changes = [own, ...this.ownShares(subject)].flatMap((g) => this.replaceField(subject, field, terms, g, names));
+    const before = sides.find((x) => x.node === this.self);
+    // nothing new: the same values, and nothing seen now that the edit before had not seen (its own values aside)
+    const nothingNew = (was: DescriptionSide, now: EditSeen) => Object.entries(now.n).every(([n, r]) => was.seen?.n[n] === r) && now.v.every((h) => h === valueHash(was.values) || was.seen?.v.includes(h));
+    if (!changes.length && before?.rev !== undefined && nothingNew(before, seen)) return { kept: this.text(before.values), written: false }; // said already, having seen the same
     for (const q of this.deps.store.match(rec, null, null, own)) changes.push({ op: 'D', quad: q });
     const rev = hlc.formatHlc(hlc.tick(hlc.parseHlc(this.deps.store.clockNow()) ?? hlc.HLC_ZERO, Date.now()));
     const record: Array<[Term, Term]> = [[RDF('type'), SS('Edit')], [SS('editOf'), subject], [SS('field'), literal(field)], [SS('revision'), literal(rev)], [SS('seen'), literal(JSON.stringify(seen))]];

@@ -95,6 +95,7 @@ describe('two stores: edits made apart, synced, listed on both, settled on one, 
     expect(await fa.editFile('/home/nodeA/books/dune.txt', 'title', 'Dune (1965)')).toMatchObject({ content: X, written: true, kept: 'Dune (1965)' });
     await sync(a, b);
     expect([await fa.list(), await fb.list()]).toEqual([[], []]);
+    expect(await fa.editFile(X, 'title', 'Dune (1965)')).toMatchObject({ written: false }); // said already
 
     // then both edit apart
     await fa.edit(X, 'title', 'Alpha');
