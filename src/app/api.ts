@@ -233,10 +233,29 @@ export class AppApi implements NodeApi {
   }
 
   async conflicts() {
-    return new (await import('./conflicts.js')).PimConflicts({ store: this.home.store, name: await (await import('./history.js')).namesOf(this.home) }).list();
+    const name = await (await import('./history.js')).namesOf(this.home);
+    const files = await (await this.fileConflicts(name)).list();
+    return [...new (await import('./conflicts.js')).PimConflicts({ store: this.home.store, name }).list(), ...files];
+  }
+
+  /** File descriptions (file-conflicts.ts), whose edits from the person's own nodes (a policy chosen) settle. */
+  private async fileConflicts(name?: (id: string) => string) {
+    const ownNodes = async () => new Set(Object.keys(await (await this.pim()).admissions.peerPolicies()));
+    return new (await import('./file-conflicts.js')).FileConflicts({ store: this.home.store, name, ownNodes });
+  }
+
+  async describeEdit(file: string, field: string, value: string) {
+    const r = await (await this.fileConflicts()).editFile(file, field, value);
+    if (r.written) this.livePeers()?.notifyCommit();
+    return r;
   }
 
   async conflictResolve(id: string, keep: string) {
+    if (id.trim().startsWith('f')) {
+      const r = await (await this.fileConflicts()).resolve(id.trim(), keep);
+      if (r.written) this.livePeers()?.notifyCommit();
+      return r;
+    }
     const r = await new (await import('./conflicts.js')).PimConflicts({ store: this.home.store }).resolve(id, keep);
     if (r.written) {
       await (await this.pim()).checkAdmissions(); // a settled CLASS may change who may see the item

@@ -1,5 +1,6 @@
 // `semsync conflicts`: the open conflicts of contacts and calendar items (a single-valued field two nodes set apart, as
 // pim/merge.ts finds them), each side with its value, node and time; settling one is an ordinary edit that syncs.
+// File descriptions two nodes disagree on are found and settled in file-conflicts.ts, listed in the same shape.
 import type { Quad } from '@rdfjs/types';
 import { InputError } from '../base/index.js';
 import { SS, pimItemOf } from '../graph/vocab.js';
@@ -22,14 +23,19 @@ export interface ConflictSide {
   mine: boolean;
   /** The value shown meanwhile (the later write; node id breaks a tie). */
   shown: boolean;
+  /** A file description's side: that node's files holding the content (paths as that node wrote them). */
+  paths?: string[];
 }
 
 export interface ConflictEntry {
   id: string;
-  kind: PimKindName;
+  /** `file`: a file description (file-conflicts.ts); `item` is then the content, `uid` a file's name. */
+  kind: PimKindName | 'file';
   /** The contact or event: its IRI and UID. */
   item: string;
   uid: string;
+  /** A file description's: this node's files holding the content (else every node's). */
+  paths?: string[];
   field: string;
   sides: ConflictSide[];
 }

@@ -24,6 +24,7 @@ export { undoChange, undoPeer, type UndoReport } from './undo.js';
 export { AppApi, NotDescribedError, type ApiComponents, type ApiHome, type NodeApi, type NodeStatus, type QueryAnswer, type QueryService } from './api.js';
 export { callContext } from './call-context.js';
 export { ConflictError, PimConflicts, type ConflictEntry, type ConflictSide, type ConflictResolution } from './conflicts.js';
+export { FileConflicts, FileEditError, FILE_FIELDS, EDITS_SOURCE, type FileEditResult, type FileField } from './file-conflicts.js';
 export { summary } from './pim.js';
 export { CATALOG_GRAPH_MAX_BYTES, type SeenRow, type DeviceGraphsComponents } from './device-graph.js';
 export { describeQuads, serializeQuads, termText, writeQuads } from './api.js';

@@ -13,6 +13,7 @@ import type { DavAccount, DavAccountStatus, DavAddOptions, PimImportReport, Poli
 import type { HistoryAnswer } from './history.js';
 import type { UndoReport } from './undo.js';
 import type { ConflictEntry, ConflictResolution } from './conflicts.js';
+import type { FileEditResult } from './file-conflicts.js';
 
 export class NotDescribedError extends InputError {
   override name = 'NotDescribedError';
@@ -105,4 +106,6 @@ export interface NodeApi {
   /** Open PIM conflicts, and settling one (src/app/conflicts.ts). */
   conflicts(): Promise<ConflictEntry[]>;
   conflictResolve(id: string, keep: string): Promise<ConflictResolution>;
+  /** A person's edit of a file description's field (src/app/file-conflicts.ts): `file` absolute, or a content IRI. */
+  describeEdit(file: string, field: string, value: string): Promise<FileEditResult>;
 }

@@ -110,7 +110,8 @@ export class NodePeers {
       stateSpillDir: await stateSpillDir(this.node.paths.home),
       // Device and target catalogs (`device/<id>`) go to every paired peer, as PIM does: they are the person's own
       // copies, and "where is each copy" must answer on every node (docs/decisions.md "Every copy in the graph").
-      pairedSources: ['pim/', 'device/'], // the peers layer's default is ['pim/']
+      // The person's edits of file descriptions (`edits`, app/file-conflicts.ts) likewise: every node settles them.
+      pairedSources: ['pim/', 'device/', 'edits'], // the peers layer's default is ['pim/']
     });
     await peer.start();
     this.peer = peer;

@@ -11,6 +11,8 @@ import { readJson, writeJson } from './pim-files.js';
 
 /** The graphs of a node's device and target catalogs (src/app/device-graph.ts). */
 const DEVICE_GRAPH = /\/graph\/[^/]+\/device\//;
+/** A node's edits of file descriptions (app/file-conflicts.ts): to the person's own nodes only, as device catalogs. */
+const EDITS_GRAPH = /\/graph\/[^/]+\/edits$/;
 
 interface PimState {
   /** peer id → the epoch of the full state it needs (a policy or an item's admission changed). */
@@ -121,7 +123,7 @@ export class PimAdmissions {
       }
       // Device and target catalogs (where each copy is) go only to the person's own nodes: those whose policy was
       // chosen (personal or work), never to a visitor paired for a share alone.
-      if (DEVICE_GRAPH.test(q.graph.value)) return this.policies?.[peer] !== undefined;
+      if (DEVICE_GRAPH.test(q.graph.value) || EDITS_GRAPH.test(q.graph.value)) return this.policies?.[peer] !== undefined;
       return hook(peer, q);
     };
   }

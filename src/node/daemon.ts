@@ -3,7 +3,7 @@ import { ShareWatcher, type ScanSummary } from '../library/index.js';
 import { backoffMs, isTransient, type PendingWork } from '../library/index.js';
 import type { ShareConfig } from '../app/index.js';
 import type { SemsyncNode } from './node.js';
-import { NodePeers, type PeersOptions } from '../app/index.js';
+import { FileConflicts, NodePeers, type PeersOptions } from '../app/index.js';
 import { pimOf } from './pim.js';
 import { DeviceWatch, type DeviceWatchOptions } from './device-watch.js';
 
@@ -31,6 +31,8 @@ export class NodeDaemon {
   peers: NodePeers | undefined;
   /** The device side (set once start() has started it). */
   devices: DeviceWatch | undefined;
+  /** Stops adopting other nodes' edits of file descriptions (app/file-conflicts.ts). */
+  private unfollowEdits: (() => void) | undefined;
   /** Scans that failed for a transient reason (a full disk), by the shares they cover ('' for all): retried with back-off. */
   private readonly scanRetries = new Map<string, { names?: string[]; attempts: number; error: string; retryAt: number; timer: NodeJS.Timeout }>();
 
@@ -83,12 +85,16 @@ export class NodeDaemon {
     await this.work.catch(() => {});
     await this.watcher?.close();
     await pimOf(this.node).stop();
+    this.unfollowEdits?.();
     await this.peers?.stop().catch((err) => this.events.onError?.('peers', err as Error));
   }
 
   private async startPeers(options: PeersOptions): Promise<void> {
     const peers = await NodePeers.open(this.node, options);
     await pimOf(this.node).attach(peers); // the PIM privacy policy hook, before any session opens
+    // a peer's edit of a file description that had seen this node's is taken into this node's own description
+    const ownNodes = async () => new Set(Object.keys(await pimOf(this.node).admissions.peerPolicies()));
+    this.unfollowEdits = new FileConflicts({ store: this.node.store, ownNodes }).follow((err) => this.events.onError?.('edits', err));
     const peer = await peers.start();
     const say = (line: string) => this.events.onPeer?.(line);
     peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));
