@@ -55,6 +55,8 @@ function ownValue(c) {
 }
 
 const owns = new Map();
+/** What a conflict is about, by its kind (PIM conflicts: contacts or a calendar kind; `file`: a file's description). */
+const KIND_LABEL = { contacts: 'contact', file: 'file' };
 
 function renderConflicts(list) {
   $('conflict-count').textContent = list.length ? `${list.length} open` : '';
@@ -63,7 +65,7 @@ function renderConflicts(list) {
     const own = owns.get(c.id) ?? ownValue(c);
     owns.set(c.id, own);
     return h('li', { class: 'conflict', 'data-conflict': c.id },
-      h('div', {}, h('strong', {}, `${c.kind === 'contacts' ? 'contact' : 'calendar item'} ${c.uid}`), ' · ', h('code', {}, c.field)),
+      h('div', {}, h('strong', {}, `${KIND_LABEL[c.kind] ?? 'calendar item'} ${c.uid}`), ' · ', h('code', {}, c.field)),
       h('div', { class: 'sides' }, ...c.sides.map((s) => side(c, s, own.input)), ...(c.field.startsWith('RID:') ? [] : [own.box])));
   }) : [h('li', { class: 'muted' }, 'no open conflicts')]));
 }
