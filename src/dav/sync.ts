@@ -1,11 +1,10 @@
 // Two-way sync of the merged PIM view with one CalDAV/CardDAV collection: ETags for the server side, revisions for ours,
-// LWW with conflict copies. Nothing is deleted without proof: a complete listing compared by normalised href.
-import { createHash } from 'node:crypto';
+// field-level merge with listed conflicts (pim/merge.ts). Nothing is deleted without proof: a complete listing compared by normalised href.
 import type { Quad } from '@rdfjs/types';
 import { SS } from '../graph/vocab.js';
 import { viaOf, withChannel } from '../graph/index.js';
 import { allowedGroup, type PimPolicy } from '../pim/index.js';
-import { exportItems, mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/index.js';
+import { mergedView, readPimBytes, writeItems, type ItemGroup, type MergedItem, type PimKindName, type PimStore } from '../pim/index.js';
 import { baseOf, replicaMerge, type Entry } from '../pim/index.js';
 import { type DavClient, type DavCollection, type Listing } from './client.js';
 import { hrefKey } from './href.js';
@@ -39,23 +38,6 @@ function content(quads: readonly Quad[]): string {
     .map((q) => `${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`)
     .sort()
     .join('\n');
-}
-
-/** When a server object was last changed, by its own text: LAST-MODIFIED, else REV (vCard), else DTSTAMP. */
-export function textTime(text: string): number | undefined {
-  for (const name of ['LAST-MODIFIED', 'REV', 'DTSTAMP']) {
-    const m = new RegExp(`^${name}(?:;[^:\\r\\n]*)?:(\\d{4})-?(\\d\\d)-?(\\d\\d)(?:T(\\d\\d):?(\\d\\d):?(\\d\\d))?`, 'm').exec(text);
-    if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
-  }
-  return undefined;
-}
-
-/** The loser of a conflict, kept as a new item: UID `<uid>-conflict-<hash>` (a new IRI), everything else as it was. */
-export function conflictCopy(kind: PimKindName, text: string): ItemGroup | undefined {
-  const tag = createHash('sha256').update(text).digest('hex').slice(0, 8);
-  if (!/^UID[;:]/m.test(text)) return undefined;
-  const copied = text.replace(/^(UID(?:;[^:\r\n]*)?:)([^\r\n]*)/gm, (_m, head: string, uid: string) => `${head}${uid}-conflict-${tag}`);
-  return readPimBytes(kind, Buffer.from(copied)).groups[0];
 }
 
 /** The state of one collection, keyed by normalised href; a state written by an older semsync (raw hrefs) is re-keyed. */
@@ -161,28 +143,14 @@ async function pull(client: DavClient, coll: DavCollection, listing: Listing, st
       continue;
     }
     report.conflicts++;
-    if (entry?.base) {
-      // Field by field against what both had at the last sync: a field both changed is a conflict listed by
-      // `semsync conflicts` (the server's value shown, ours kept); the merged item goes back to the server.
-      const merged = replicaMerge(group.master, local, group.quads, entry.base);
-      out.incoming.push({ master: group.master, quads: merged.quads, errors: [] });
-      out.keep.set(group.master, merged.keep);
-      out.pushBack.add(group.master);
-      continue;
-    }
-    // A sync state from before field-level merging (no base): the later change wins, the loser is kept as a copy.
-    const serverTime = textTime(obj.text) ?? 0;
-    const localTime = Number(local.rev.split('.')[0]);
-    if (serverTime > localTime) {
-      out.incoming.push(group);
-      const copy = conflictCopy(kind, exportItems(view, [local.master]));
-      if (copy) out.incoming.push(copy);
-      report.pulled++;
-    } else {
-      const copy = conflictCopy(kind, obj.text);
-      if (copy) out.incoming.push(copy);
-      out.pushBack.add(group.master);
-    }
+    // Field by field against what both had at the last sync: a field both changed is a conflict listed by
+    // `semsync conflicts` (the server's value shown, ours kept); the merged item goes back to the server. A state
+    // from before field-level merging has no base: every field the two hold differently is then a listed conflict
+    // and sets are united (no `-conflict-` copy, which was an extra item nothing listed).
+    const merged = replicaMerge(group.master, local, group.quads, entry?.base ?? {});
+    out.incoming.push({ master: group.master, quads: merged.quads, errors: [] });
+    out.keep.set(group.master, merged.keep);
+    out.pushBack.add(group.master);
   }
   if (kind === 'calendar') out.timezones = [...fetched.values()].flatMap((o) => readPimBytes(kind, Buffer.from(o.text)).timezones);
   return out;

@@ -113,6 +113,31 @@ describe.skipIf(!!missing)('dav sync with Radicale (CLI)', () => {
     expect(await exportText('calendar')).toContain('SUMMARY:Office party (laptop)');
   });
 
+  it('a sync state from before field-level merging (no base): the same field changed on both sides is a listed conflict, no -conflict- item', async () => {
+    const list = await fetch(calendar, { method: 'PROPFIND', headers: { authorization: auth, depth: '1' } }).then((x) => x.text());
+    const party = /<[^>]*href>([^<]*office-party[^<]*)</.exec(list)![1];
+    // What an older semsync wrote: the same state without each item's base.
+    const file = path.join(home, 'pim', 'dav-company.json');
+    const state = JSON.parse(await readFile(file, 'utf8')) as { collections: Record<string, { items: Record<string, { base?: unknown }> }> };
+    for (const c of Object.values(state.collections)) for (const it of Object.values(c.items)) delete it.base;
+    await writeFile(file, JSON.stringify(state));
+    const cur = await fetch(new URL(party, r.url), { headers: { authorization: auth } }).then((x) => x.text());
+    await fetch(new URL(party, r.url), { method: 'PUT', headers: { authorization: auth, 'content-type': 'text/calendar' }, body: cur.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Party - old state - server') });
+    await writeFile(path.join(home, 'party2.ics'), cur.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Party - old state - laptop'));
+    await ok('pim', 'import', path.join(home, 'party2.ics'));
+    await ok('dav', 'sync', 'company');
+    const cal = await exportText('calendar');
+    expect(cal).not.toMatch(/-conflict-/);
+    expect(await storageText(r.storage)).not.toMatch(/-conflict-/);
+    type C = { id: string; field: string; sides: Array<{ value: string; mine: boolean }> };
+    const open = JSON.parse(await ok('conflicts', '--json')) as C[];
+    const summary = open.find((c) => c.field === 'SUMMARY')!;
+    expect(summary.sides.map((x) => [x.value, x.mine]).sort()).toEqual([['Party - old state - laptop', true], ['Party - old state - server', false]]);
+    await ok('conflicts', 'resolve', summary.id, '--keep', 'mine');
+    await ok('dav', 'sync', 'company');
+    expect(await storageText(r.storage)).toContain('Party - old state - laptop');
+  });
+
   it('an item the server refuses: named with its UID and the server\'s reason, exit 1, listed by dav status, not retried at once', async () => {
     await writeFile(path.join(home, 'bad.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:bad-rrule@x\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240110T100000Z\r\nRRULE:FREQ=SOMETIMES\r\nSUMMARY:Never on the server\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
     await ok('pim', 'import', path.join(home, 'bad.ics'));
