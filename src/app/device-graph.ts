@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
 import { DCTERMS, FOAF, NFO, RDF, RDFS, SS, XSD, graphIri } from '../graph/vocab.js';
-import { rowOf, rowQuads, type GraphStore, type NewGraphRows } from '../graph/index.js';
+import { rowOf, rowQuads, viaOf, withChannel, type GraphStore, type NewGraphRows } from '../graph/index.js';
 import { CATALOG_FILE, LEGACY_CATALOG_FILE, PROFILE_DIR, catalogGraphRows, deviceDir, deviceIri, deviceQuads, deviceGraphSource, readCatalogRecords, type DeviceSeen } from '../devices/index.js';
 import { FailureError } from '../base/index.js';
 
@@ -184,7 +184,7 @@ export class DeviceGraphs {
     const last = this.loaded.get(graph);
     if (!last) return false;
     // ss:lastSeen stays the last time this node looked at it attached: another node that sees it later is fresher.
-    await this.swapDevice(last, { ...last.seen, attached: false });
+    await withChannel(viaOf('device', last.seen.label || last.seen.id), () => this.swapDevice(last, { ...last.seen, attached: false }));
     return true;
   }
 
@@ -208,7 +208,7 @@ export class DeviceGraphs {
       changes.push({ op: 'A', quad: quad(d, SS('attached'), literal('false', XSD('boolean')), g) });
       this.loaded.delete(r.g.value); // read back from the store at its next load
     }
-    if (changes.length) await this.commit(changes);
+    if (changes.length) await withChannel(viaOf('device'), () => this.commit(changes));
     return changes.length / 2;
   }
 

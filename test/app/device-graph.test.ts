@@ -122,11 +122,15 @@ describe('every copy in the graph', () => {
     expect(await devices.graphs.detached(card)).toBe(true);
     expect(ask(`ASK { GRAPH <${g}> { ?d ss:attached false } }`)).toBe(true);
     expect(ask(`ASK { GRAPH <${g}> { ?d ss:attached true } }`)).toBe(false);
+    // History says it came from the device (its name), not from a local edit.
+    const lastVia = () => node.store.logPatches().patches.filter((p) => p.changes.some((c) => c.quad.graph.value === g)).at(-1)?.via;
+    expect(lastVia()).toBe('device:card');
     expect(copies('card')).toEqual(['Photos/2021/02/p1.jpg', 'Photos/2022/03/p2.jpg']);    // A node started again marks what was unplugged meanwhile as detached, and nothing else.
     await devices.loadGraph(await devices.find(card));
     expect(ask(`ASK { GRAPH <${g}> { ?d ss:attached true } }`)).toBe(true);
     expect(await devices.graphs.detachMissing([card])).toBe(0);
     expect(await devices.graphs.detachMissing([])).toBe(1);
+    expect(lastVia()).toBe('device');
     expect(ask(`ASK { GRAPH <${g}> { ?d ss:attached false } }`)).toBe(true);
     expect(ask(`ASK { GRAPH <${g}> { ?d ss:attached true } }`)).toBe(false);
     await devices.loadGraph(await devices.find(card)); // plugged in again: attached
