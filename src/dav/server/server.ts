@@ -12,7 +12,7 @@ import { AccountStates, observe, syncToken, touch, type AccountState } from './s
 import { collectionsOf, forgetCollection, kindOf, makeCollection, memberOf, part, proppatch } from './collections.js';
 import { bodyText, xmlBody } from './body.js';
 import { writeItems } from '../../pim/index.js';
-import { collectionHref, requested, response, type PropContext, type Target } from './props.js';
+import { collectionHref, requested, resourceAnswers, response, type PropContext, type Target } from './props.js';
 import { DavRequestError, el, errorBody, esc, multistatus, NS } from './xml.js';
 
 export interface DavServerOptions {
@@ -29,9 +29,14 @@ export interface DavServerOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /**
    * Every account's listings are made in the background this long after the server is made (default 1000 ms) and
-   * 2 s after the store's commits, so a client's first request finds them made (negative: never).
+   * `warmAfterCommitMs` after the store's commits, so a client's first request finds them made (negative: never).
    */
   warmAfterMs?: number;
+  /**
+   * Delay from a commit to the background listings (default 250 ms: a phone syncing right after a change finds them
+   * made; commits within it share one; a listing after a small change remakes only the changed items).
+   */
+  warmAfterCommitMs?: number;
 }
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
@@ -70,7 +75,8 @@ export class DavServer {
     if (delay >= 0) {
       this.scheduleWarm(delay);
       const events = (opts.store as { events?: { on(e: 'commit', fn: () => void): () => void } }).events;
-      this.stopWarm = events?.on('commit', () => this.scheduleWarm(2000));
+      const afterCommit = opts.warmAfterCommitMs ?? 250;
+      this.stopWarm = events?.on('commit', () => this.scheduleWarm(afterCommit));
     }
   }
 
@@ -189,7 +195,8 @@ export class DavServer {
       return { list: hit.list, changed: false };
     }
     const onError = (master: string, err: Error) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message });
-    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, this.merged(kind, vv));
+    const prev = hit?.conf === conf ? hit.list : undefined;
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, this.merged(kind, vv), prev);
     this.listings.set(id, { vv, conf, list });
     let changed = false;
     for (const coll of collectionsOf(s, kind)) {
@@ -251,7 +258,9 @@ export class DavServer {
         const v = this.collection(account, s, name);
         changed ||= v.changed;
         out.push(response(ctx, this.collectionTarget(s, v.kind, name), props, names));
-        if (members) for (const res of v.list.byName.values()) out.push(response(ctx, { type: 'resource', kind: v.kind, coll: name, res }, props, names));
+        if (!members) return;
+        const answer = resourceAnswers(ctx, v.kind, name, props, names);
+        for (const res of v.list.byName.values()) out.push(answer(res));
       };
       if (path.depth === 0) {
         out.push(response(ctx, { type: 'root' }, props, names));
