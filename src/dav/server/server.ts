@@ -1,6 +1,7 @@
 // The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
 import type { MergedView, PimKindName, PimStore } from '../../pim/index.js';
 import { MergedViews } from './views.js';
+import { BackgroundPass, type BackgroundOptions } from './background.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { viaOf, withChannel } from '../../graph/index.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
@@ -34,7 +35,8 @@ export interface DavServerOptions {
   warmAfterMs?: number;
   /**
    * Delay from a commit to the background listings (default 250 ms: a phone syncing right after a change finds them
-   * made; commits within it share one; a listing after a small change remakes only the changed items).
+   * made; commits within it share one; a listing after a small change remakes only the changed items). While commits
+   * keep coming it is at least four times the last pass's duration (at most 5 s; `background.ts`).
    */
   warmAfterCommitMs?: number;
 }
@@ -71,26 +73,11 @@ export class DavServer {
     this.views = new MergedViews(opts.store);
     this.maxBody = opts.maxBody ?? 1024 * 1024;
     this.maxXml = opts.maxXml ?? 256 * 1024;
-    const delay = opts.warmAfterMs ?? 1000;
-    if (delay >= 0) {
-      this.scheduleWarm(delay);
-      const events = (opts.store as { events?: { on(e: 'commit', fn: () => void): () => void } }).events;
-      const afterCommit = opts.warmAfterCommitMs ?? 250;
-      this.stopWarm = events?.on('commit', () => this.scheduleWarm(afterCommit));
-    }
+    const events = (opts.store as { events?: BackgroundOptions['events'] }).events;
+    this.background = new BackgroundPass(() => this.warm(), { startMs: opts.warmAfterMs ?? 1000, afterCommitMs: opts.warmAfterCommitMs ?? 250, events, log: opts.log });
   }
 
-  private warmTimer: NodeJS.Timeout | undefined;
-  private stopWarm: (() => void) | undefined;
-
-  private scheduleWarm(ms: number): void {
-    if (this.warmTimer) return;
-    this.warmTimer = setTimeout(() => {
-      this.warmTimer = undefined;
-      this.warm().catch((err: Error) => this.opts.log?.('dav: background listing failed', { err: err.message }));
-    }, ms);
-    this.warmTimer.unref?.();
-  }
+  private readonly background: BackgroundPass;
 
   /** Makes every account's listings at the store's current version (what a client's next request would make). */
   async warm(): Promise<void> {
@@ -101,8 +88,7 @@ export class DavServer {
 
   /** Stops the background listings. */
   close(): void {
-    clearTimeout(this.warmTimer);
-    this.stopWarm?.();
+    this.background.close();
   }
 
   /** Answers one request; `remote` (the client's address) keys the failed-login back-off. */
