@@ -176,13 +176,15 @@ export class DavServer {
     const vv = this.opts.store.versionVector();
     const conf = `${JSON.stringify(account.policy ?? null)}|${account.created}`;
     const hit = this.listings.get(id);
-    if (hit && !fresh && hit.conf === conf && this.untouched(hit.vv, vv, kind)) {
+    // The merged view is the same object while nothing of the kind changed (views.ts): then so is the listing.
+    const merged = this.merged(kind, vv);
+    if (hit && !fresh && hit.conf === conf && hit.list.view === merged) {
       hit.vv = vv;
       return { list: hit.list, changed: false };
     }
     const onError = (master: string, err: Error) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message });
     const prev = hit?.conf === conf ? hit.list : undefined;
-    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, this.merged(kind, vv), prev);
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, merged, prev);
     this.listings.set(id, { vv, conf, list });
     let changed = false;
     for (const coll of collectionsOf(s, kind)) {
@@ -200,20 +202,6 @@ export class DavServer {
       }
     }
     return { list, changed };
-  }
-
-  /** Nothing since `from` touched this kind's PIM graphs (the store's change log says; when it cannot, false). */
-  private untouched(from: VersionVector, to: VersionVector, kind: PimKindName): boolean {
-    if (JSON.stringify(from) === JSON.stringify(to)) return true;
-    let patches: Patch[] | null | undefined;
-    try {
-      patches = this.opts.store.patchesSince?.(from);
-    } catch {
-      return false;
-    }
-    if (!patches) return false;
-    const tail = `/pim/${kind}`;
-    return !patches.some((p) => p.changes.some((c) => c.quad.graph.value.endsWith(tail)));
   }
 
   /** The merged view of a kind at a store version, shared by every account. */

@@ -58,6 +58,28 @@ describe('listings after a small change', () => {
     expect(byUid(third, 'cy')).toBe(byUid(first, 'cy'));
   });
 
+  it('a work account: an event re-classified private leaves the next listing; an untouched private one stays out', async () => {
+    const ev = (uid: string, cls: string) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nDTSTART:20250101T100000Z\r\nSUMMARY:${uid}\r\nCLASS:${cls}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    const put = async (text: string) => {
+      const read = readPimBytes('calendar', Buffer.from(text));
+      await writeItems(store, 'calendar', read.groups, { timezones: read.timezones });
+    };
+    await put(ev('meeting', 'PUBLIC') + ev('doctor', 'PRIVATE').replace(/^BEGIN:VCALENDAR\r\nVERSION:2.0\r\n/, ''));
+    const views = new MergedViews(store);
+    const state = newState();
+    const cache = new TextCache();
+    const names = (l: Listing) => [...l.byName.keys()].sort();
+    const first = listing(store, 'calendar', 'work', { work: true }, state, cache, undefined, views.view('calendar'));
+    expect(names(first)).toEqual(['meeting.ics']);
+    await put(ev('meeting', 'PRIVATE'));
+    const second = listing(store, 'calendar', 'work', { work: true }, state, cache, undefined, views.view('calendar'), first);
+    expect(names(second)).toEqual([]);
+    await put(ev('meeting', 'PUBLIC'));
+    const third = listing(store, 'calendar', 'work', { work: true }, state, cache, undefined, views.view('calendar'), second);
+    expect(names(third)).toEqual(['meeting.ics']);
+    expect(third.byName.get('meeting.ics')!.text).not.toContain('doctor');
+  });
+
   it('answers kept per resource: the same object answers as before; a changed one, or the data itself, is made anew', async () => {
     const views = new MergedViews(store);
     const list = listing(store, 'contacts', 'phone', undefined, newState(), new TextCache(), undefined, views.view('contacts'));
