@@ -72,3 +72,25 @@ describe('MergedViews', () => {
     expect([...views.view('contacts').items.values()].filter((i) => i.author === 'desk').length).toBeGreaterThan(0);
   });
 });
+
+describe('MergedViews after a change of the other kind', () => {
+  it('keeps the same view object (nothing to remake) and reads the change log once for both kinds', async () => {
+    const views = new MergedViews(laptop);
+    const calendar = views.view('calendar');
+    views.view('contacts');
+    const since = laptop.patchesSince.bind(laptop);
+    let logReads = 0;
+    laptop.patchesSince = ((...args: Parameters<typeof since>) => (logReads++, since(...args))) as typeof laptop.patchesSince;
+    try {
+      await write(laptop, 'contacts', 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:only-contacts\r\nFN:Only Contacts\r\nEND:VCARD\r\n');
+      expect(views.view('calendar')).toBe(calendar);
+      expect(views.last).toBe('same');
+      expect(views.view('contacts').items.has([...mergedView(laptop, 'contacts').items.keys()].find((m) => m.includes('only-contacts'))!)).toBe(true);
+      expect(views.last).toBe('patched');
+      expect(logReads).toBe(1);
+      expect(norm(views.view('contacts'))).toEqual(norm(mergedView(laptop, 'contacts')));
+    } finally {
+      laptop.patchesSince = since;
+    }
+  });
+});

@@ -140,6 +140,33 @@ export function response(c: PropContext, t: Target, props: PropName[], names = f
   return el(NS.dav, 'response', href(targetHref(c, t)) + stat(found, 'HTTP/1.1 200 OK') + stat(missing, 'HTTP/1.1 404 Not Found'));
 }
 
+/** Properties whose value is the item's data: answers holding them are not kept (they are as large as the data). */
+const DATA_PROPS = new Set([`${NS.cal}|calendar-data`, `${NS.card}|address-data`]);
+
+/** Answers made per resource, by what was asked (a resource is remade, and so forgets them, when its item changes). */
+const answers = new WeakMap<Resource, Map<string, string>>();
+
+/**
+ * The `<d:response>` of each resource of a collection for one request: made once per resource and kept while the
+ * resource lives (a resource object stands for one text, name and ETag), so listing a large collection again after
+ * a small change makes only the changed resources' answers. Answers with the data itself are made each time.
+ */
+export function resourceAnswers(c: PropContext, kind: PimKindName, coll: string, props: PropName[], names = false): (res: Resource) => string {
+  const make = (res: Resource) => response(c, { type: 'resource', kind, coll, res }, props, names);
+  if (props.some((p) => DATA_PROPS.has(`${p.ns}|${p.name}`))) return make;
+  const key = `${c.prefix}\u0000${c.account}\u0000${coll}\u0000${names}\u0000${props.map((p) => `${p.ns}|${p.name}`).join(' ')}`;
+  return (res) => {
+    let byKey = answers.get(res);
+    if (!byKey) answers.set(res, (byKey = new Map()));
+    let xml = byKey.get(key);
+    if (xml === undefined) {
+      if (byKey.size >= 4) byKey.clear(); // a client asks for one or two property sets; a hostile one cannot grow this
+      byKey.set(key, (xml = make(res)));
+    }
+    return xml;
+  };
+}
+
 export function statusResponse(path: string, status: string): string {
   return el(NS.dav, 'response', href(path) + el(NS.dav, 'status', status));
 }

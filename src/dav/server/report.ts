@@ -2,7 +2,7 @@
 import type { PimKindName } from '../../pim/index.js';
 import { unfoldText, type ContentLine } from './text.js';
 import { child, children, DavRequestError, el, esc, is, multistatus, NS, type XmlElement } from './xml.js';
-import { componentOf, requested, resourceHref, response, statusResponse, type PropContext, type Target } from './props.js';
+import { componentOf, requested, resourceAnswers, resourceHref, response, statusResponse, type PropContext, type Target } from './props.js';
 import type { Listing, Resource } from './resources.js';
 import { Budget, expand, expandedText, isRecurringText } from './recur.js';
 import { syncToken, tokenCounter, type AccountState, type CollectionLog } from './state.js';
@@ -26,7 +26,11 @@ export function report(r: ReportInput): string {
   const props = requested(child(body, NS.dav, 'prop')).props;
   const budget = new Budget();
   const shown = expansionOf(body, budget);
-  const one = (res: Resource) => response(r.ctx, target(r, shown(res)), props);
+  const kept = resourceAnswers(r.ctx, kind, r.coll, props);
+  const one = (res: Resource) => {
+    const out = shown(res);
+    return out === res ? kept(res) : response(r.ctx, target(r, out), props);
+  };
   const answer = (list: Resource[]) => multistatus(list.map(one));
   if (is(body, NS.cal, 'calendar-multiget') || is(body, NS.card, 'addressbook-multiget')) {
     if ((kind === 'calendar') !== is(body, NS.cal, 'calendar-multiget')) throw new DavRequestError(`${body.name} on the ${kind} collection`, 403, { ns: NS.dav, name: 'supported-report' });
@@ -41,7 +45,7 @@ export function report(r: ReportInput): string {
   }
   if (is(body, NS.cal, 'calendar-query') && kind === 'calendar') return answer([...r.list.byName.values()].filter((res) => calendarFilter(child(body, NS.cal, 'filter'), res, budget)));
   if (is(body, NS.card, 'addressbook-query') && kind === 'contacts') return answer([...r.list.byName.values()].filter((res) => cardFilter(child(body, NS.card, 'filter'), res)));
-  if (is(body, NS.dav, 'sync-collection')) return syncCollection(r, props);
+  if (is(body, NS.dav, 'sync-collection')) return syncCollection(r, kept);
   throw new DavRequestError(`REPORT ${body.name} is not supported here`, 403, { ns: NS.dav, name: 'supported-report' });
 }
 
@@ -72,7 +76,7 @@ function decodeName(s: string): string {
 }
 
 /** RFC 6578: every visible member changed after the client's token, and 404s for those gone since. */
-function syncCollection(r: ReportInput, props: ReturnType<typeof requested>['props']): string {
+function syncCollection(r: ReportInput, one: (res: Resource) => string): string {
   const tokenEl = child(r.body, NS.dav, 'sync-token');
   const since = tokenCounter(r.state, r.log, tokenEl?.text ?? '', r.coll);
   if (since === undefined) throw new DavRequestError('unknown sync token: sync again from the start', 403, { ns: NS.dav, name: 'valid-sync-token' });
@@ -80,7 +84,7 @@ function syncCollection(r: ReportInput, props: ReturnType<typeof requested>['pro
   if (level && level !== '1') throw new DavRequestError('only sync-level 1', 403, { ns: NS.dav, name: 'sync-traversal-supported' });
   const out: string[] = [];
   for (const res of r.list.byName.values()) {
-    if (since === 0 || (r.log.items[res.name]?.at ?? Infinity) > since) out.push(response(r.ctx, target(r, res), props));
+    if (since === 0 || (r.log.items[res.name]?.at ?? Infinity) > since) out.push(one(res));
   }
   if (since > 0) for (const [name, at] of Object.entries(r.log.removed)) if (at > since) out.push(statusResponse(resourceHref(r.ctx, r.coll, name), 'HTTP/1.1 404 Not Found'));
   return multistatus(out, el(NS.dav, 'sync-token', esc(syncToken(r.state, r.log, r.coll))));

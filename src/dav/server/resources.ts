@@ -78,9 +78,10 @@ export class TextCache {
 /**
  * The account's view of one collection. An item is served as the account's client wrote it while its revision is
  * the one that write made (lossless: no phantom change on the client), else exported from the graph (source text
- * with the fields edited elsewhere rewritten) under the account's policy.
+ * with the fields edited elsewhere rewritten) under the account's policy. `prev` (this account's listing of the
+ * kind made before, under the same policy: required) lends the resources that did not change.
  */
-export function listing(store: PimStore, kind: PimKindName, account: string, policy: PimPolicy | undefined, state: AccountState, cache: TextCache, onError?: (master: string, err: Error) => void, merged?: MergedView): Listing {
+export function listing(store: PimStore, kind: PimKindName, account: string, policy: PimPolicy | undefined, state: AccountState, cache: TextCache, onError?: (master: string, err: Error) => void, merged?: MergedView, prev?: Listing): Listing {
   const view = merged ?? mergedView(store, kind);
   const byName = new Map<string, Resource>();
   const byMaster = new Map<string, Resource>();
@@ -88,7 +89,11 @@ export function listing(store: PimStore, kind: PimKindName, account: string, pol
   const masters = [...view.items.keys()].sort();
   for (const master of masters) {
     const item = view.items.get(master)!;
-    if (!visible(policy, item)) continue;
+    // An item the store did not touch since `prev` (the same merged item; `prev` was made under the same policy) and
+    // listed there is visible still.
+    const old = prev?.byMaster.get(master);
+    const untouched = old !== undefined && prev!.view.items.get(master) === item;
+    if (!untouched && !visible(policy, item)) continue;
     const rev = revOf(item);
     const written = state.written[master];
     const own = written?.rev === rev && written.policy === policyKey ? written.text : undefined;
@@ -101,7 +106,9 @@ export function listing(store: PimStore, kind: PimKindName, account: string, pol
     }
     let name = state.names[master] ?? derivedName(master, kind);
     if (byName.has(name)) name = name.replace(/(\.[a-z]+)$/, `-${createHash('sha256').update(master).digest('hex').slice(0, 8)}$1`);
-    const r: Resource = { name, master, rev, text, etag: etagOf(text), quads: item.quads.filter((q) => q.subject.value === master) };
+    // An untouched item served with the same text under the same name is the same resource: its ETag, conversions
+    // and the answers made for it stay (a sync after a small change re-makes only what changed).
+    const r: Resource = untouched && old.text === text && old.name === name ? old : { name, master, rev, text, etag: etagOf(text), quads: item.quads.filter((q) => q.subject.value === master) };
     byName.set(name, r);
     byMaster.set(master, r);
   }

@@ -1,6 +1,7 @@
 // The CalDAV/CardDAV server: routes requests (Fetch API Request → Response) under /dav/ to PROPFIND, REPORT, GET, PUT, DELETE; Basic auth per account.
 import type { MergedView, PimKindName, PimStore } from '../../pim/index.js';
 import { MergedViews } from './views.js';
+import { BackgroundPass, type BackgroundOptions } from './background.js';
 import type { Patch, VersionVector } from '../../graph/types.js';
 import { viaOf, withChannel } from '../../graph/index.js';
 import { DavAccounts, DavAuth, type ServedAccount } from './accounts.js';
@@ -12,7 +13,7 @@ import { AccountStates, observe, syncToken, touch, type AccountState } from './s
 import { collectionsOf, forgetCollection, kindOf, makeCollection, memberOf, part, proppatch } from './collections.js';
 import { bodyText, xmlBody } from './body.js';
 import { writeItems } from '../../pim/index.js';
-import { collectionHref, requested, response, type PropContext, type Target } from './props.js';
+import { collectionHref, requested, resourceAnswers, response, type PropContext, type Target } from './props.js';
 import { DavRequestError, el, errorBody, esc, multistatus, NS } from './xml.js';
 
 export interface DavServerOptions {
@@ -29,9 +30,15 @@ export interface DavServerOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /**
    * Every account's listings are made in the background this long after the server is made (default 1000 ms) and
-   * 2 s after the store's commits, so a client's first request finds them made (negative: never).
+   * `warmAfterCommitMs` after the store's commits, so a client's first request finds them made (negative: never).
    */
   warmAfterMs?: number;
+  /**
+   * Delay from a commit to the background listings (default 250 ms: a phone syncing right after a change finds them
+   * made; commits within it share one; a listing after a small change remakes only the changed items). While commits
+   * keep coming it is at least four times the last pass's duration (at most 5 s; `background.ts`).
+   */
+  warmAfterCommitMs?: number;
 }
 
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL';
@@ -66,25 +73,11 @@ export class DavServer {
     this.views = new MergedViews(opts.store);
     this.maxBody = opts.maxBody ?? 1024 * 1024;
     this.maxXml = opts.maxXml ?? 256 * 1024;
-    const delay = opts.warmAfterMs ?? 1000;
-    if (delay >= 0) {
-      this.scheduleWarm(delay);
-      const events = (opts.store as { events?: { on(e: 'commit', fn: () => void): () => void } }).events;
-      this.stopWarm = events?.on('commit', () => this.scheduleWarm(2000));
-    }
+    const events = (opts.store as { events?: BackgroundOptions['events'] }).events;
+    this.background = new BackgroundPass(() => this.warm(), { startMs: opts.warmAfterMs ?? 1000, afterCommitMs: opts.warmAfterCommitMs ?? 250, events, log: opts.log });
   }
 
-  private warmTimer: NodeJS.Timeout | undefined;
-  private stopWarm: (() => void) | undefined;
-
-  private scheduleWarm(ms: number): void {
-    if (this.warmTimer) return;
-    this.warmTimer = setTimeout(() => {
-      this.warmTimer = undefined;
-      this.warm().catch((err: Error) => this.opts.log?.('dav: background listing failed', { err: err.message }));
-    }, ms);
-    this.warmTimer.unref?.();
-  }
+  private readonly background: BackgroundPass;
 
   /** Makes every account's listings at the store's current version (what a client's next request would make). */
   async warm(): Promise<void> {
@@ -95,8 +88,7 @@ export class DavServer {
 
   /** Stops the background listings. */
   close(): void {
-    clearTimeout(this.warmTimer);
-    this.stopWarm?.();
+    this.background.close();
   }
 
   /** Answers one request; `remote` (the client's address) keys the failed-login back-off. */
@@ -184,12 +176,15 @@ export class DavServer {
     const vv = this.opts.store.versionVector();
     const conf = `${JSON.stringify(account.policy ?? null)}|${account.created}`;
     const hit = this.listings.get(id);
-    if (hit && !fresh && hit.conf === conf && this.untouched(hit.vv, vv, kind)) {
+    // The merged view is the same object while nothing of the kind changed (views.ts): then so is the listing.
+    const merged = this.merged(kind, vv);
+    if (hit && !fresh && hit.conf === conf && hit.list.view === merged) {
       hit.vv = vv;
       return { list: hit.list, changed: false };
     }
     const onError = (master: string, err: Error) => this.opts.log?.('dav: item left out, it cannot be exported', { master, err: err.message });
-    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, this.merged(kind, vv));
+    const prev = hit?.conf === conf ? hit.list : undefined;
+    const list = listing(this.opts.store, kind, account.name, account.policy, s, this.cache, onError, merged, prev);
     this.listings.set(id, { vv, conf, list });
     let changed = false;
     for (const coll of collectionsOf(s, kind)) {
@@ -207,20 +202,6 @@ export class DavServer {
       }
     }
     return { list, changed };
-  }
-
-  /** Nothing since `from` touched this kind's PIM graphs (the store's change log says; when it cannot, false). */
-  private untouched(from: VersionVector, to: VersionVector, kind: PimKindName): boolean {
-    if (JSON.stringify(from) === JSON.stringify(to)) return true;
-    let patches: Patch[] | null | undefined;
-    try {
-      patches = this.opts.store.patchesSince?.(from);
-    } catch {
-      return false;
-    }
-    if (!patches) return false;
-    const tail = `/pim/${kind}`;
-    return !patches.some((p) => p.changes.some((c) => c.quad.graph.value.endsWith(tail)));
   }
 
   /** The merged view of a kind at a store version, shared by every account. */
@@ -251,7 +232,9 @@ export class DavServer {
         const v = this.collection(account, s, name);
         changed ||= v.changed;
         out.push(response(ctx, this.collectionTarget(s, v.kind, name), props, names));
-        if (members) for (const res of v.list.byName.values()) out.push(response(ctx, { type: 'resource', kind: v.kind, coll: name, res }, props, names));
+        if (!members) return;
+        const answer = resourceAnswers(ctx, v.kind, name, props, names);
+        for (const res of v.list.byName.values()) out.push(answer(res));
       };
       if (path.depth === 0) {
         out.push(response(ctx, { type: 'root' }, props, names));

@@ -21,7 +21,7 @@ interface KindState {
 
 export class MergedViews {
   private states = new Map<PimKindName, KindState>();
-  /** How the last view was made (for tests and logs): 'same', 'patched' or 'rebuilt'. */
+  /** How the last view was made (for tests and logs): 'same' (also when the patches touched nothing of the kind), 'patched' or 'rebuilt'. */
   last: 'same' | 'patched' | 'rebuilt' = 'rebuilt';
 
   constructor(private readonly store: ViewStore) {}
@@ -36,12 +36,30 @@ export class MergedViews {
     if (st) {
       const patched = this.patch(kind, st, vv);
       if (patched) {
-        this.last = 'patched';
+        this.last = patched === st.view ? 'same' : 'patched';
         return patched;
       }
     }
     this.last = 'rebuilt';
     return this.rebuild(kind, vv);
+  }
+
+  /** The last answer of the store's log, kept: both kinds ask it for the same versions after a commit. */
+  private lastLog: { key: string; patches: Patch[] } | undefined;
+
+  /** The patches from `from` to `to` (the current version); undefined when the log cannot say. */
+  private patchesSince(from: VersionVector, to: VersionVector): Patch[] | undefined {
+    const key = `${JSON.stringify(from)}>${JSON.stringify(to)}`;
+    if (this.lastLog?.key === key) return this.lastLog.patches;
+    let patches: Patch[] | null | undefined;
+    try {
+      patches = this.store.patchesSince?.(from);
+    } catch {
+      return undefined;
+    }
+    if (!patches) return undefined;
+    this.lastLog = { key, patches };
+    return patches;
   }
 
   private rebuild(kind: PimKindName, vv: VersionVector): MergedView {
@@ -59,12 +77,7 @@ export class MergedViews {
 
   /** Applies the patches since the cached version; undefined when the store's log cannot answer. */
   private patch(kind: PimKindName, st: KindState, vv: VersionVector): MergedView | undefined {
-    let patches: Patch[] | null | undefined;
-    try {
-      patches = this.store.patchesSince?.(st.vv);
-    } catch {
-      return undefined;
-    }
+    const patches = this.patchesSince(st.vv, vv);
     if (!patches) return undefined;
     const touched = new Set<string>();
     let timezones = false;
@@ -79,6 +92,11 @@ export class MergedViews {
         if (c.op === 'A') addQuad(st.graphs, g, c.quad);
         else st.graphs.get(g)?.get(master)?.delete(quadKey(c.quad));
       }
+    }
+    if (!touched.size && !timezones) {
+      // Nothing of this kind changed: the same view (so its users can tell, by identity, that nothing did).
+      this.states.set(kind, { vv: { ...vv }, view: st.view, graphs: st.graphs });
+      return st.view;
     }
     const items = new Map(st.view.items);
     for (const master of touched) {

@@ -66,7 +66,7 @@ describe('background listings', () => {
       expect(reads).toBe(0);
       const read = readPimBytes('calendar', Buffer.from('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:after-commit\r\nDTSTART:20250101T100000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'));
       await writeItems(store, 'calendar', read.groups, { timezones: read.timezones });
-      await new Promise((r) => setTimeout(r, 2_500)); // the warm-up runs 2 s after a commit
+      await new Promise((r) => setTimeout(r, 2_500)); // the warm-up runs 250 ms after a commit (generous: a loaded machine)
       // Made already at this version: the request neither reads the store nor asks its change log what changed.
       reads = 0;
       logReads = 0;
