@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, run, startNode, stopNode, until, type RunningNode } from '../helpers/nodes.js';
 import { radicaleMissing, startRadicale, type Radicale } from '../helpers/radicale.js';
+import { CHROMIUM, launchChromium, openDashboard } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const missing = radicaleMissing() ?? (existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`);
 if (missing) console.log(`skipping the dashboard's DAV account test: ${missing}`);
 
@@ -44,20 +44,9 @@ describe.skipIf(!!missing)('the dashboard shows the CalDAV/CardDAV accounts (Chr
   });
 
   it('shows the account, its last sync and the refused item; Sync now moves the time', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium(path.join(dir, 'chromium-profile'));
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('dialog', (d) => void d.accept());
-      await page.goto(node!.url);
-      await page.waitForSelector('body[data-ready="true"]');
+      const { page, errors } = await openDashboard(browser, node!.url);
       const account = page.locator('#dav-client-accounts li[data-dav-client="office"]');
       await account.waitFor();
       await expect.poll(() => account.locator('.last-sync').count(), { timeout: 30_000 }).toBe(1);
@@ -103,19 +92,9 @@ describe.skipIf(!!missing)('the dashboard shows the CalDAV/CardDAV accounts (Chr
     // (a sync exits 1: the bad-rrule event is still refused by the server; the node may have synced by itself first)
     await until(async () => (await run(node!.home, 'dav', 'sync', 'office'), !(await ok(node!.home, 'pim', 'export', '--calendar')).includes('SUMMARY:Standup')), 30_000, 'the deletion synced in');
 
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile-undo'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium(path.join(dir, 'chromium-profile-undo'));
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(node!.url);
-      await page.waitForSelector('body[data-ready="true"]');
+      const { page, errors } = await openDashboard(browser, node!.url);
       const row = page.locator('#change-list li.change', { hasText: 'event standup@x' }).filter({ has: page.locator('.badge', { hasText: /^dav$/ }) }).first();
       await row.locator('button.undo-window', { hasText: 'server office' }).click();
       await row.locator('.apply-undo').waitFor({ timeout: 30_000 });

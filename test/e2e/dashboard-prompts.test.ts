@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeviceTtl } from '../../src/devices/index.js';
 import { json, ok, startNode, stopNode, until, type RunningNode } from '../helpers/nodes.js';
+import { CHROMIUM, launchChromium, openDashboard, shot } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const card = (uid: string, fn: string) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:${fn}\r\nEND:VCARD\r\n`;
 const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing'];
 
@@ -52,20 +52,9 @@ describe('the prompts\' actions', () => {
 
 describe.skipIf(!existsSync(CHROMIUM))('a new device, a new peer and a peer\'s undo from the dashboard (Chromium, two nodes)', () => {
   it('claims a device as an ebook reader, pairs B as work, undoes what B did', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium(path.join(dir, 'chromium-profile'));
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('dialog', (d) => void d.accept());
-      await page.goto(a!.url);
-      await page.waitForSelector('body[data-ready="true"]');
+      const { page, errors } = await openDashboard(browser, a!.url);
 
       // 1. the new device asks what it is; "Ebook reader" claims it taking ebooks only
       const device = page.locator('#claim-prompts .prompt', { hasText: reader });
@@ -133,23 +122,3 @@ describe.skipIf(!existsSync(CHROMIUM))('a new device, a new peer and a peer\'s u
   }, 300_000);
 });
 
-/** A screenshot of one view (kept in the temp folder for a person to look at): not blank, nothing wider than the window. */
-async function shot(page: import('playwright-core').Page, selector: string, name: string): Promise<void> {
-  const png = await page.locator(selector).screenshot({ path: path.join(os.tmpdir(), `semsync-dashboard-${name}.png`) });
-  const colours = await page.evaluate(async (data) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${data}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    [c.width, c.height] = [img.width, img.height];
-    const g = c.getContext('2d')!;
-    g.drawImage(img, 0, 0);
-    const px = g.getImageData(0, 0, c.width, c.height).data;
-    const seen = new Set<number>();
-    for (let i = 0; i < px.length; i += 4 * 3) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-    return seen.size;
-  }, png.toString('base64'));
-  expect(colours, `${name}: a blank screenshot`).toBeGreaterThan(5);
-  const overflow = await page.locator(selector).evaluate((root) => [root, ...root.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible' && e.clientWidth > 0).map((e) => `${e.tagName}.${e.className}`));
-  expect(overflow, `${name}: content wider than its box`).toEqual([]);
-}

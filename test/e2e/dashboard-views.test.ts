@@ -10,8 +10,8 @@ import { SemsyncNode } from '../../src/node/node.js';
 import { LocalApi } from '../../src/node/api.js';
 import { serveNodeHttp, type NodeHttp } from '../../src/server/node-http.js';
 import { withChannel } from '../../src/graph/index.js';
+import { CHROMIUM, launchChromium, openDashboard, shot } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const card = (uid: string, fn: string) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${uid}\r\nFN:${fn}\r\nTEL:+1000\r\nEND:VCARD\r\n`;
 
 let dir: string;
@@ -64,20 +64,9 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
       console.log(`skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
       return ctx.skip();
     }
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launchPersistentContext(path.join(dir, 'chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium(path.join(dir, 'chromium-profile'));
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('dialog', (d) => void d.accept());
-      await page.goto(http.url);
-      await page.waitForSelector('body[data-ready="true"]');
+      const { page, errors } = await openDashboard(browser, http.url);
 
       // the conflict, side by side: "Ann on A" (mine, shown meanwhile) and "Ann on B"
       const conflict = page.locator('#conflict-list li.conflict', { hasText: 'contact u1' });
@@ -184,24 +173,3 @@ describe('the dashboard\'s conflicts, changes and forms in headless Chromium', (
   }, 120_000);
 });
 
-/** A screenshot of one view (kept in the temp folder for a person to look at); it must not be blank. */
-async function shot(page: import('playwright-core').Page, selector: string, name: string): Promise<void> {
-  const png = await page.locator(selector).screenshot({ path: path.join(os.tmpdir(), `semsync-dashboard-${name}.png`) });
-  const colours = await page.evaluate(async (data) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${data}`;
-    await img.decode();
-    const c = document.createElement('canvas');
-    [c.width, c.height] = [img.width, img.height];
-    const g = c.getContext('2d')!;
-    g.drawImage(img, 0, 0);
-    const px = g.getImageData(0, 0, c.width, c.height).data;
-    const seen = new Set<number>();
-    for (let i = 0; i < px.length; i += 4 * 3) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-    return seen.size;
-  }, png.toString('base64'));
-  expect(colours, `${name}: a blank screenshot`).toBeGreaterThan(5);
-  // readable: no element's content runs past its box (text cut off or spilling over a neighbour)
-  const overflow = await page.locator(selector).evaluate((root) => [root, ...root.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible' && e.clientWidth > 0).map((e) => `${e.tagName}.${e.className}`));
-  expect(overflow, `${name}: content wider than its box`).toEqual([]);
-}

@@ -8,12 +8,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliSpawn, stop } from '../helpers/cli.js';
 import { startNode, type RunningNode } from '../helpers/nodes.js';
+import { CHROMIUM, launchChromium, openDashboard, shot } from '../helpers/chromium.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
 const corpus = path.resolve(repo, '..', 'shared', 'corpus');
-const CHROMIUM = '/usr/bin/chromium';
 const have = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).then(() => true, () => false);
 
 const start = (home: string) => startNode(home);
@@ -127,22 +127,11 @@ describe('the dashboard in headless Chromium', () => {
       console.log(`skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
       return ctx.skip();
     }
-    const { chromium } = await import('playwright-core');
     const profile = path.join(tmp, 'chromium-profile');
     // a fresh --user-data-dir: playwright passes the profile folder itself
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 1100 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium(profile, 1100);
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('dialog', (d) => void d.accept());
-      await page.goto(a!.url);
-      await page.waitForSelector('body[data-ready="true"]');
+      const { page, errors } = await openDashboard(browser, a!.url);
       await page.waitForSelector('#live.on');
 
       // the SPARQL editor: an example query, rows in the table
