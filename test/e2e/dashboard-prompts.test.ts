@@ -50,6 +50,8 @@ describe('the prompts\' actions', () => {
   });
 });
 
+if (!existsSync(CHROMIUM)) console.log(`skipping the dashboard prompt tests in Chromium: ${CHROMIUM} is missing (apt-get install chromium)`);
+
 describe.skipIf(!existsSync(CHROMIUM))('a new device, a new peer and a peer\'s undo from the dashboard (Chromium, two nodes)', () => {
   it('claims a device as an ebook reader, pairs B as work, undoes what B did', async () => {
     const browser = await launchChromium(path.join(dir, 'chromium-profile'));
