@@ -1,8 +1,9 @@
 // Stage: sort the plan into what is already in place (skipped), what to copy and what to remove, against what is on
-// the device and what the catalog says semsync placed there. Refused targets and clashes become per-file errors.
+// the device and what the catalog says semsync placed there. Refused targets and clashes become per-file errors; a
+// file of semsync's own that a copy replaces is removed (to the trash) first.
 import { readdirSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { TEMP_PREFIX } from '../catalog/record.js';
+import { TEMP_PREFIX, type CatalogRecord } from '../catalog/record.js';
 import { deviceDir } from '../contain.js';
 import type { PlacementRun } from './run.js';
 import { byTarget, errCode, type CopyOp } from './types.js';
@@ -61,6 +62,13 @@ export function classify(run: PlacementRun): void {
   const { res, catalog } = run;
   const stats = statTargets(run);
   const seen = new Set<string>();
+  const removing = new Set<string>();
+  const remove = (rec: CatalogRecord, reason: string) => {
+    if (removing.has(rec.path)) return;
+    removing.add(rec.path);
+    run.removeReasons.set(rec.path, reason);
+    run.removes.push(rec);
+  };
   run.ops.forEach((op, i) => {
     if (op.kind === 'skip') return run.skip(op.reason, undefined, op.content);
     const bad = run.unsafe[i];
@@ -76,8 +84,7 @@ export function classify(run: PlacementRun): void {
         return;
       }
       if (st.size !== rec.size) return run.skip('changed on the device since semsync placed it, left alone', op.target);
-      run.removeReasons.set(rec.path, op.reason);
-      return void run.removes.push(rec);
+      return remove(rec, op.reason);
     }
     if (seen.has(op.target)) return void res.errors.push({ target: op.target, content: op.content, code: 'EDUP', message: 'two copies to the same target' });
     seen.add(op.target);
@@ -85,6 +92,9 @@ export function classify(run: PlacementRun): void {
     if (st && (!rec || rec.size !== st.size)) {
       return void res.errors.push({ target: op.target, content: op.content, code: 'EEXIST', message: 'a file semsync did not place is already there; left alone' });
     }
+    // Other content onto a file semsync placed there: the file goes to the trash first (removals run before copies),
+    // never renamed over: the person may have changed it in place (a tag edit often keeps the size).
+    if (st && rec) remove(rec, `replaced by other content (${op.content})`);
     run.copies.push(op);
   });
   if (!isSorted(run.copies)) run.copies.sort(byTarget); // a plan gives them sorted

@@ -55,3 +55,26 @@ it('removes from the catalog a placed file that is already gone, and plans the r
   expect(run.removes.map((r) => r.path)).toEqual([kept.target]);
   expect(run.removeReasons.get(kept.target)).toBe('source deleted');
 });
+
+it('moves a file semsync placed to the trash before other content of the same size is copied onto its name, once', async () => {
+  const { root } = await b.device();
+  const first = await b.source('M/song.mp3', 'ID3 tag: old title');
+  await executePlan(root, [first]);
+  // The person retagged the device's copy in place (same size): the file on the device is no longer what semsync wrote.
+  writeFileSync(path.join(root, first.target), 'ID3 tag: my  title');
+  const next = { ...(await b.source('M/song.mp3', 'ID3 tag: new title')), target: first.target };
+  const run = await openRun(root, [next]);
+  classify(run);
+  expect(run.removes.map((r) => r.path)).toEqual([first.target]);
+  expect(run.copies).toEqual([next]);
+  // A plan that also removes that name removes it once.
+  const both = await openRun(root, [next, { kind: 'remove', target: first.target, reason: 'source deleted' }]);
+  classify(both);
+  expect(both.removes.map((r) => r.path)).toEqual([first.target]);
+  const r = await executePlan(root, [next]);
+  expect(r).toMatchObject({ copied: 1, removed: 1, errors: [] });
+  expect(await fsp.readFile(path.join(root, first.target), 'utf8')).toBe('ID3 tag: new title');
+  // The person's version is in the device's trash, not gone.
+  expect(r.trashed.map((t) => t.path)).toEqual([first.target]);
+  expect(await fsp.readFile(path.join(root, r.trashed[0].file), 'utf8')).toBe('ID3 tag: my  title');
+});
