@@ -77,6 +77,12 @@ describe.skipIf(!existsSync(CHROMIUM))('a new device, a new peer and a peer\'s u
       await peer.waitFor({ timeout: 45_000 });
       await peer.locator('strong', { hasText: 'asks to pair' }).waitFor();
       await shot(page, '#peer-prompts', 'peer-prompt');
+      // "Not now" puts it off; the Nearby list's "Pair…" asks again (it never pairs without a policy)
+      await peer.locator('button.not-now').click();
+      await peer.waitFor({ state: 'detached' });
+      await page.locator(`#nearby li:has(span[title="${b!.peerId}"]) button.ask-pair`).click();
+      await peer.waitFor();
+      expect((await json<{ policy: unknown }>(a!.home, 'policy', 'show', b!.peerId, '--json')).policy).toBeNull();
       await peer.locator('input[name="name"]').fill('office laptop');
       await peer.locator('button[data-what="work"]').click();
       await peer.waitFor({ state: 'detached', timeout: 15_000 });

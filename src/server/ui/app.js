@@ -3,7 +3,7 @@ import { drawMap } from './map.js';
 import { errorSpot } from './query-error.js';
 import { h, post } from './dom.js';
 import { loadViews, setupViews } from './views.js';
-import { renderDevicePrompts, renderPeerPrompts, setupPrompts } from './prompts.js';
+import { askAboutPeer, renderDevicePrompts, renderPeerPrompts, setupPrompts } from './prompts.js';
 
 const $ = (id) => document.getElementById(id);
 let state = null;
@@ -24,7 +24,7 @@ function renderPeers(p) {
   $('nearby').replaceChildren(
     ...(p.nearby.length ? p.nearby.map((n) =>
       h('li', {}, h('span', { class: 'grow', title: n.peerId }, short(n.peerId), ' ', h('span', { class: 'muted' }, n.addrs[0] ?? '')),
-        h('button', { onclick: () => act('/api/pair', { peerId: n.peerId }, `Pair with ${n.peerId}? It will receive what you grant it.`) }, 'Pair'))) : [h('li', { class: 'muted' }, 'none seen')]),
+        h('button', { class: 'ask-pair', title: 'pair it: personal or work first', onclick: () => void askAboutPeer(n.peerId) }, 'Pair…'))) : [h('li', { class: 'muted' }, 'none seen')]),
   );
   $('paired').replaceChildren(
     ...(p.paired.length ? p.paired.map((x) =>

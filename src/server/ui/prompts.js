@@ -88,6 +88,15 @@ export function renderPeerPrompts(peers) {
   }));
 }
 
+/** The prompt of a nearby peer again (after "Not now"), scrolled into view: pairing from the Nearby list asks too. */
+export async function askAboutPeer(peerId) {
+  notNow.delete(peerId);
+  await app.refresh();
+  const box = document.querySelector(`[data-peer-prompt="${CSS.escape(peerId)}"]`);
+  box?.scrollIntoView({ block: 'center' });
+  box?.querySelector('input')?.focus();
+}
+
 export function setupPrompts(dashboard) {
   app = dashboard;
 }
