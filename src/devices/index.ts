@@ -34,4 +34,4 @@ export {
   moveToTrash, addToTrash, trashedFile, readTrash, emptyTrash, restoreTrash, makeRoom, xdgTrashDir, TrashRestoreError,
   TRASH_DIR, TRASH_INDEX, TRASH_DAYS, type TrashEntry, type TrashPlace,
 } from './trash.js';
-export { catalogGraphQuads, catalogGraphRows, deviceQuads, deviceGraphSource, type DeviceSeen } from './catalog/graph.js';
+export { catalogGraphRows, deviceQuads, deviceGraphSource, type DeviceSeen } from './catalog/graph.js';

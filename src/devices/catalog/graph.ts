@@ -61,22 +61,15 @@ type Known = { titled: ReadonlySet<string>; categorised: ReadonlySet<string> };
 const NONE: Known = { titled: new Set(), categorised: new Set() };
 
 /**
- * Every copy on the device as statements in `graph`: `<file:///mount/path> a nfo:FileDataObject ; nie:interpretedAs
- * <urn:sha256:…> ; nfo:fileSize N ; ss:onDevice <device> ; ss:relativePath "…" ; ss:placedBy <rule>`. For a content
- * the node does not describe (`known` says which it does: the caller copies those descriptions), its title and
- * category from the catalog's template values. Records of files the person deleted are not copies and are left out.
- */
-export function catalogGraphQuads(graph: string, d: DeviceSeen, records: readonly CatalogRecord[], known: Known = NONE): Quad[] {
-  const g = namedNode(graph);
-  const out = deviceQuads(graph, d);
-  eachCopyStatement(d, records, known, (s, p, o) => out.push(quad(s, p, o, g)));
-  return out;
-}
-
-/**
- * {@link catalogGraphQuads} as a new graph's rows (committed in one go): the same statements in the same order, each
- * row written as N-Quads text straight from the records (no term object per statement), each distinct IRI checked
- * once by the store's own rules, as NewGraphRows does; a record whose IRI or literal the store would refuse is left out.
+ * Every copy on the device as a new graph's rows in `graph` (committed in one go): the device's own statements, then
+ * `<file:///mount/path> a nfo:FileDataObject ; nie:interpretedAs <urn:sha256:…> ; nfo:fileSize N ; ss:onDevice
+ * <device> ; ss:relativePath "…" ; ss:placedBy <rule>`. For a content the node does not describe (`known` says which
+ * it does: the caller copies those descriptions), its title and category from the catalog's template values (a
+ * template's creator is a formatted string, "A & B", not a person: left out). Records of files the person deleted are
+ * not copies and are left out; so are hostile ones (a path leaving the device, a bad content or rule IRI).
+ * Each row is written as N-Quads text straight from the records (no term object per statement), each distinct IRI
+ * checked once by the store's own rules, as NewGraphRows does; a record whose IRI or literal the store would refuse is
+ * left out.
  * A 10,000-file catalog's 80,000 rows in about half the CPU time of building them from terms.
  */
 export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly CatalogRecord[], known: Known = NONE): NewGraphRows {
@@ -158,52 +151,6 @@ const PLAIN = /^[^"\\\n\r\uD800-\uDFFF]*$/;
 
 /** A record that names a copy: not removed by the person, a plain relative path, a content hash, a rule IRI. */
 const usable = (r: CatalogRecord) => !r.removedAt && !unsafeRelative(r.path) && r.path !== '' && CONTENT.test(r.content) && IRI.test(r.rule);
-
-/** The statements of catalogGraphQuads after the device's own, in order, as subject, predicate and object. */
-function eachCopyStatement(d: DeviceSeen, records: readonly CatalogRecord[], known: Known, emit: (s: Quad['subject'], p: Quad['predicate'], o: Quad['object']) => void): void {
-  const dev = namedNode(deviceIri(d.id));
-  const base = pathToFileURL(d.root.endsWith('/') ? d.root : `${d.root}/`).href;
-  const typeP = RDF('type');
-  const fileT = NFO('FileDataObject');
-  const interp = NIE('interpretedAs');
-  const sizeP = NFO('fileSize');
-  const onP = SS('onDevice');
-  const relP = SS('relativePath');
-  const byP = SS('placedBy');
-  const titleP = DCTERMS('title');
-  const catP = SS('category');
-  const integer = XSD('integer');
-  const contents = new Set<string>();
-  const labels = new Set<string>();
-  const rules = new Map<string, n3.NamedNode>();
-  for (const r of records) {
-    // A catalog comes from the device (maybe not ours): only plain relative paths, content hashes and IRIs.
-    if (!usable(r)) continue;
-    const f = namedNode(base + r.path.split('/').map(encodeSegment).join('/'));
-    const c = namedNode(r.content);
-    let rule = rules.get(r.rule);
-    if (!rule) rules.set(r.rule, (rule = namedNode(r.rule)));
-    emit(f, typeP, fileT);
-    emit(f, interp, c);
-    emit(f, sizeP, literal(String(r.size), integer));
-    emit(f, onP, dev);
-    emit(f, relP, literal(r.path));
-    emit(f, byP, rule);
-    if (contents.has(r.content)) continue;
-    contents.add(r.content);
-    const v = r.values;
-    // A template's creator is a formatted string ("A & B", "A et al."), not a person: only the title and category.
-    if (v.title && !known.titled.has(r.content)) emit(c, titleP, literal(v.title));
-    if (v.category && !known.categorised.has(r.content)) {
-      emit(c, catP, categoryIri(v.category));
-      labels.add(v.category);
-    }
-  }
-  for (const l of labels) {
-    emit(categoryIri(l), typeP, SS('Category'));
-    emit(categoryIri(l), RDFS('label'), literal(l));
-  }
-}
 
 const CONTENT = /^urn:sha256:[0-9a-f]{64}$/;
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]{1,2000}$/;
