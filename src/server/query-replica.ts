@@ -8,7 +8,7 @@ import { vv } from '../graph/index.js';
 import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.js';
 
 export type Reply =
-  | { id: number; ok: true; text: string; external?: number; vv?: VersionVector; services?: string[] }
+  | { id: number; ok: true; text: string; external?: number; vv?: VersionVector; services?: string[]; ms?: number }
   | { id: number; ok: false; name: string; message: string; reason?: string; line?: number; column?: number; external?: number; broken?: boolean; services?: string[]; timedOut?: boolean };
 
 /** How a query call ended when the worker did not answer it: stopped by the caller, over the memory limit, or the worker died. */
@@ -57,6 +57,11 @@ export class Replica {
     this.worker.on('exit', () => die('the query worker stopped'));
     this.ready = this.load();
     this.ready.catch(() => {});
+  }
+
+  /** The version vector of the data the replica holds (with the patches posted to it). */
+  get version(): VersionVector {
+    return { ...this.vv };
   }
 
   get alive(): boolean {

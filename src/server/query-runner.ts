@@ -8,6 +8,7 @@ import type { QueryContext, ResultFormat } from '../graph/types.js';
 import { FederationError, serviceUrls } from '../graph/index.js';
 import { availableParallelism } from 'node:os';
 import { Replica, type Reply } from './query-replica.js';
+import { CheapQueries } from './query-runner-cheap.js';
 import { QueryAbortedError, QueryMemoryError, QueryQueueFullError, QueryResultTooLargeError, QueryTimeoutError } from './query-errors.js';
 
 export interface QueryResult {
@@ -48,6 +49,8 @@ export interface RunnerStats {
   /** Queries refused because the queue was full, and dropped because their client left or their time ran out while waiting. */
   refused: number;
   dropped: number;
+  /** Queries answered in the node's thread, known cheap on the same data (query-runner-cheap.ts). */
+  inThread: number;
 }
 
 export interface QueryRunner {
@@ -85,6 +88,11 @@ export interface WorkerRunnerOptions {
   workers?: number;
   /** A worker idle this long while another is alive is stopped, giving its replica's memory back (default 60 s). */
   idleMs?: number;
+  /**
+   * A query text a replica answered in under this many ms is answered in the node's thread while the data is the
+   * same (no worker hop; query-runner-cheap.ts). Default 1; 0: every query in a worker.
+   */
+  cheapMs?: number;
 }
 
 /** The pool's default size: $SEMSYNC_QUERY_WORKERS, else min(available cores, 4) (docs/decisions.md, "Query workers"). */
@@ -131,7 +139,8 @@ export class WorkerRunner implements QueryRunner {
   private readonly slots: Slot[];
   private readonly waiting: Job[] = [];
   private closed = false;
-  private readonly counts: Omit<RunnerStats, 'queued' | 'running' | 'querying' | 'workers'> = {
+  private readonly cheap: CheapQueries;
+  private readonly counts: Omit<RunnerStats, 'queued' | 'running' | 'querying' | 'workers' | 'inThread'> = {
     workersStarted: 0,
     replaced: { timeout: 0, memory: 0, aborted: 0, crashed: 0, recycled: 0 },
     refused: 0,
@@ -148,6 +157,7 @@ export class WorkerRunner implements QueryRunner {
     const size = opts.workers ?? defaultWorkers();
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`the query pool needs at least one worker, not ${size}`);
     this.slots = Array.from({ length: size }, () => ({}));
+    this.cheap = new CheapQueries(store, opts.cheapMs ?? 1, opts.maxResultBytes ?? 64 << 20);
   }
 
   /** Most queries that run at once. */
@@ -169,12 +179,18 @@ export class WorkerRunner implements QueryRunner {
     const running = this.slots.filter((s) => s.job).length;
     const querying = this.slots.filter((s) => s.querying).length;
     const workers = this.slots.filter((s) => s.replica?.alive).length;
-    return { queued: this.waiting.length, running, querying, workers, ...structuredClone(this.counts) };
+    return { queued: this.waiting.length, running, querying, workers, ...structuredClone(this.counts), inThread: this.cheap.ran };
   }
 
   run(sparql: string, format: ResultFormat, opts: RunOptions = {}): Promise<QueryResult> {
     const limitMs = opts.timeoutMs ?? this.limitMs;
     if (opts.signal?.aborted) return Promise.reject(new QueryAbortedError());
+    try {
+      const known = this.cheap.run(sparql, format, opts.context);
+      if (known) return Promise.resolve(known);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const max = this.opts.maxQueue ?? 16;
     if (this.waiting.length >= max && !this.idleSlot()) {
       this.counts.refused++;
@@ -249,6 +265,7 @@ export class WorkerRunner implements QueryRunner {
     slot.querying = true;
     this.counts.peakRunning = Math.max(this.counts.peakRunning, this.slots.filter((s) => s.querying).length);
     const t0 = performance.now();
+    const at = replica.version; // what the replica holds as the query is posted (its patches went first)
     const reply = await replica.query(job.sparql, job.format, job.stop.signal, job.context, job.federate ? { timeoutMs: job.limitMs } : undefined);
     if ('stopped' in reply) {
       this.retire(slot, replica, reply.stopped);
@@ -261,6 +278,7 @@ export class WorkerRunner implements QueryRunner {
     if (!reply.ok && reply.broken) this.retire(slot, replica, 'crashed');
     else if (((reply.external ?? 0) - replica.loadedExternal) / (1 << 20) > (this.opts.recycleMb ?? 256)) this.retire(slot, replica, 'recycled');
     if (!reply.ok) throw replyError(reply);
+    this.cheap.note(job.sparql, job.format, job.context, { ms: reply.ms ?? Infinity, bytes: reply.text.length, at, services: Boolean(reply.services) });
     return { text: reply.text, ms: performance.now() - t0, ...(reply.services && { services: reply.services }) };
   }
 

@@ -75,13 +75,15 @@ async function answer(m: Extract<Message, { type: 'query' }>): Promise<void> {
   // not federate gets the endpoints back to refuse it.
   const services = serviceUrls(m.sparql);
   if (services.length && !m.federate) return void parentPort!.postMessage({ id: m.id, ok: true, text: '', services, external: process.memoryUsage().external });
+  const t0 = performance.now();
   const text = services.length ? await federated(m, services) : query(m.sparql, m.format, m.context);
+  const ms = performance.now() - t0;
   const bytes = Buffer.byteLength(text);
   if (bytes > m.maxResultBytes) {
     const mb = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
     throw new QueryResultTooLargeError(`the results (${mb(bytes)}) are larger than the limit of ${mb(m.maxResultBytes)} (--query-results); narrow the query (LIMIT, fewer variables) or use semsync export`);
   }
-  parentPort!.postMessage({ id: m.id, ok: true, text, external: process.memoryUsage().external });
+  parentPort!.postMessage({ id: m.id, ok: true, text, ms, external: process.memoryUsage().external });
 }
 
 /** A SERVICE query, in comunica over this replica (the local part) and the remote endpoints. */
