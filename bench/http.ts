@@ -127,7 +127,7 @@ export interface HttpBenchOptions {
   inProcess?: boolean;
 }
 
-type Figures = { ours: number; raw: number; oursOne: number; rawAlone: number; oursRate: number; rawRate: number; failed: number; load: string };
+type Figures = { ours: number; raw: number; oursOne: number; rawAlone: number; oursRate: number; rawRate: number; failed: number; load: string; floor: number };
 
 export async function benchHttp(opts: HttpBenchOptions = {}): Promise<void> {
   const { files = 100_000, seconds = 4, rounds = 3 } = opts;
@@ -142,6 +142,8 @@ export async function benchHttp(opts: HttpBenchOptions = {}): Promise<void> {
     console.log(`http: ${store.size} statements, ${os.availableParallelism()} cores, ${mode === 'pool' ? `a pool of ${workers} query workers` : 'the in-process runner'} vs raw oxigraph on ${workers} threads, load ${load()}`);
     await store.close();
     const node = await serve(dir, mode, workers);
+    const bare = await serve(dir, 'bare', workers);
+    const floors: number[] = [];
     const figures = new Map<string, Figures[]>(Object.keys(QUERIES).map((n) => [n, []]));
     try {
       for (let round = 0; round < rounds; round++) {
@@ -157,6 +159,8 @@ export async function benchHttp(opts: HttpBenchOptions = {}): Promise<void> {
           }
         };
         const runOurs = async () => {
+          // the HTTP floor now: a bare node:http server answering a constant, the same clients
+          floors.push((await clients(`http://127.0.0.1:${bare.port}/sparql`, CLIENTS, seconds)).p50);
           for (const [name, q] of Object.entries(QUERIES)) {
             const url = `http://127.0.0.1:${node.port}/sparql?query=${encodeURIComponent(q)}`;
             // warm: every worker of the pool loads its replica and the query's working set
@@ -170,15 +174,24 @@ export async function benchHttp(opts: HttpBenchOptions = {}): Promise<void> {
         for (const name of Object.keys(QUERIES)) {
           const r = raw.get(name)!;
           const o = ours.get(name)!;
-          const f = { ours: o.eight.p50, raw: r.p50, oursOne: o.one.p50, rawAlone: r.alone, oursRate: o.eight.perSecond, rawRate: r.perSecond, failed: o.eight.failed + o.one.failed, load: `${r.load}/${o.load}` };
+          const f = { ours: o.eight.p50, raw: r.p50, oursOne: o.one.p50, rawAlone: r.alone, oursRate: o.eight.perSecond, rawRate: r.perSecond, failed: o.eight.failed + o.one.failed, load: `${r.load}/${o.load}`, floor: floors[round] };
           figures.get(name)!.push(f);
-          console.log(`  round ${round + 1} (${anchorFirst ? 'anchor first' : 'endpoint first'}), ${name}: 8 clients p50 ${fmt.ms(f.ours)} vs raw ${fmt.ms(f.raw)}; 1 client ${fmt.ms(f.oursOne)} vs alone ${fmt.ms(f.rawAlone)}; ${f.oursRate.toFixed(0)} vs ${f.rawRate.toFixed(0)} q/s; load ${f.load}`);
+          console.log(`  round ${round + 1} (${anchorFirst ? 'anchor first' : 'endpoint first'}), ${name}: 8 clients p50 ${fmt.ms(f.ours)} vs raw ${fmt.ms(f.raw)}; 1 client ${fmt.ms(f.oursOne)} vs alone ${fmt.ms(f.rawAlone)}; ${f.oursRate.toFixed(0)} vs ${f.rawRate.toFixed(0)} q/s; bare HTTP ${fmt.ms(f.floor)}; load ${f.load}`);
         }
       }
       for (const [name, fs] of figures) rowsFor(name, fs, mode, workers);
+      record({
+        what: `HTTP on this machine now: a bare node:http server answering a constant, ${CLIENTS} clients (no query; the floor under every row above)`,
+        ours: `p50 ${fmt.ms(median(floors))} (rounds: ${floors.map(fmt.ms).join(', ')})`,
+        anchorName: 'goal for the overhead',
+        anchor: '2 ms',
+        ratio: fmt.x(median(floors) / 2),
+        goal: 'shown',
+      });
       memoryRow(mode, workers, await node.ask());
     } finally {
       await node.close();
+      await bare.close();
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
