@@ -49,16 +49,17 @@ class RawAnchor {
     return new RawAnchor(ws);
   }
 
-  private static run(w: Worker, query: string, ms: number): Promise<number[]> {
+  private static run(w: Worker, query: string, ms: number, min = 3): Promise<number[]> {
     const reply = once(w, 'message') as Promise<[{ times: number[] }]>;
-    w.postMessage({ query, ms, min: 3 });
+    w.postMessage({ query, ms, min });
     return reply.then(([r]) => r.times);
   }
 
   /** The median latency of 8 clients over every thread, and the median run of one thread alone. */
   async measure(query: string, seconds: number): Promise<{ p50: number; alone: number; perSecond: number }> {
     const alone = median(await RawAnchor.run(this.threads[0], query, Math.min(1000, seconds * 500)));
-    const all = await Promise.all(this.threads.map((w) => RawAnchor.run(w, query, seconds * 1000)));
+    // each thread runs at least as many times as it has clients, plus one (a latency is a window of that many runs)
+    const all = await Promise.all(this.threads.map((w) => RawAnchor.run(w, query, seconds * 1000, Math.ceil(CLIENTS / this.threads.length) + 1)));
     const latencies: number[] = [];
     all.forEach((times, t) => {
       const c = Math.floor(CLIENTS / all.length) + (t < CLIENTS % all.length ? 1 : 0);
