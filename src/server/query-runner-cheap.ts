@@ -2,8 +2,9 @@
 // in under `underMs` on exactly the data the store holds now (same version vector), with no SERVICE and a small
 // result. oxigraph cannot be interrupted, so this thread never runs a query it has not seen to be cheap on the same
 // data; any commit since (the version vector moved) sends the text back through a worker, which measures it again.
-// A run here that is slow anyway (a paged store's working set differs from the replica's) is allowed once as a
-// warm-up; a second slow run sends the text to the workers for good.
+// A run here that is slow anyway (a paged store's working set differs from the replica's) counts against the text:
+// once three runs were slow and they outnumber its fast runs, it goes to the workers for good. (A wall-clock bound:
+// on a loaded machine this thread is sometimes descheduled mid-run, so one slow run is not proof of a slow query.)
 import type { GraphStore } from '../graph/index.js';
 import { vv } from '../graph/index.js';
 import type { QueryContext, ResultFormat, VersionVector } from '../graph/types.js';
@@ -19,6 +20,7 @@ interface Mark {
   /** The store's version vector when a replica answered it cheaply. */
   at: VersionVector;
   slow: number;
+  fast: number;
 }
 
 export class CheapQueries {
@@ -50,7 +52,7 @@ export class CheapQueries {
     if (this.never.has(key)) return;
     const had = this.marks.get(key);
     this.marks.delete(key); // the most recent last
-    this.marks.set(key, { at: r.at, slow: had?.slow ?? 0 });
+    this.marks.set(key, { at: r.at, slow: had?.slow ?? 0, fast: had?.fast ?? 0 });
     if (this.marks.size > KEPT) this.marks.delete(this.marks.keys().next().value!);
   }
 
@@ -69,7 +71,8 @@ export class CheapQueries {
     }
     const ms = performance.now() - t0;
     this.ran++;
-    if (ms > this.underMs * SLOW_FACTOR && ++mark.slow >= 2) {
+    if (ms <= this.underMs * SLOW_FACTOR) mark.fast++;
+    else if (++mark.slow >= 3 && mark.slow > mark.fast) {
       this.marks.delete(key);
       this.never.add(key);
       this.demoted++;
