@@ -215,6 +215,12 @@ export class NodePeers {
     await this.peer.fetchContent(hash, out, { peers: [peerId] });
   }
 
+  /** Many small files from one peer on one stream (copy targets); each item's `error` says what failed. */
+  async fetchBatch(peerId: string, items: Array<{ hash: string; out: string; error?: string }>): Promise<void> {
+    if (!this.peer) throw new PeerCommandError('the peer node is not running');
+    await this.peer.fetchBatch(peerId, items);
+  }
+
   /** Paired peers whose graphs describe a file with this content first, then the other paired peers. */
   private holders(hex: string): string[] {
     const paired = this.trust.peers().map((p) => p.id);

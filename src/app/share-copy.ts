@@ -32,11 +32,18 @@ export interface ShareCopiesComponents {
   home: NodeHome;
   /** Fetch content by hash from `peer` into `out` (verified; written via a part file and renamed). */
   fetch?: (hash: string, out: string, peer: string) => Promise<void>;
-  /** How many fetches run at once (default 16). */
+  /** Fetch many small files from `peer` in one request; each item's `error` says what failed (peers/batch.ts). */
+  fetchBatch?: (peer: string, items: Array<{ hash: string; out: string; error?: string }>) => Promise<void>;
+  /** How many groups of files are fetched at once (default 4). */
   parallel?: number;
 }
 
 const SAVE_EVERY = 2000;
+/** Files per batch request, and the size under which a file goes in one. */
+const BATCH = 64;
+const BATCH_MAX_FILE = 1 << 20;
+
+type Planned = WantedFile & { replaces?: PlacedFile };
 
 export class ShareCopies {
   private running: Promise<unknown> = Promise.resolve();
@@ -46,8 +53,9 @@ export class ShareCopies {
   constructor(private readonly c: ShareCopiesComponents) {}
 
   /** The running peer node's fetch (set when it starts). */
-  useFetch(fetch: NonNullable<ShareCopiesComponents['fetch']>): void {
+  useFetch(fetch: NonNullable<ShareCopiesComponents['fetch']>, fetchBatch?: ShareCopiesComponents['fetchBatch']): void {
     this.c.fetch = fetch;
+    this.c.fetchBatch = fetchBatch;
   }
 
   list(): ShareCopyConfig[] {
@@ -142,22 +150,64 @@ export class ShareCopies {
     };
     try {
       await this.removeGone(t, plan.remove, state, report);
-      const queue = [...plan.fetch];
+      // small files go in batches on one stream each; the rest one by one (big ones take the bulk channel)
+      const groups: Planned[][] = [];
+      for (const w of plan.fetch) {
+        const last = groups[groups.length - 1];
+        if (w.size >= 0 && w.size < BATCH_MAX_FILE && last && last.length < BATCH && last[0].size < BATCH_MAX_FILE) last.push(w);
+        else groups.push([w]);
+      }
       const worker = async () => {
-        for (let w = queue.shift(); w; w = queue.shift()) {
-          const placed = await this.place(t, w, report).catch((err: Error) => void report.skipped.push({ rel: w.rel, reason: err.message }));
-          if (placed) {
-            state.files[w.rel] = placed;
+        for (let g = groups.shift(); g; g = groups.shift()) {
+          for (const [rel, placed] of await this.placeGroup(t, g, report)) {
+            state.files[rel] = placed;
             unsaved++;
-            await save(false);
           }
+          await save(false);
         }
       };
-      await Promise.all(Array.from({ length: this.c.parallel ?? 16 }, worker));
+      await Promise.all(Array.from({ length: this.c.parallel ?? 4 }, worker));
     } finally {
       await save(true);
     }
     return report;
+  }
+
+  /** A group of files: each checked here, the ones to fetch fetched (in one batch when the peer node can), then settled. */
+  private async placeGroup(t: ShareCopyConfig, group: Planned[], report: CopyReport): Promise<Array<[string, PlacedFile]>> {
+    const out: Array<[string, PlacedFile]> = [];
+    const todo: Array<{ w: Planned; abs: string; tmp: string; error?: string }> = [];
+    for (const w of group) {
+      try {
+        const r = await this.prepare(t, w, report);
+        if (r && 'abs' in r) todo.push({ w, ...r });
+        else if (r) out.push([w.rel, r]);
+      } catch (err) {
+        report.skipped.push({ rel: w.rel, reason: (err as Error).message });
+      }
+    }
+    if (todo.length === 0) return out;
+    const { fetch, fetchBatch } = this.c;
+    if (todo.length > 1 && fetchBatch) {
+      const items = todo.map((x) => ({ hash: x.w.hash, out: x.tmp, error: undefined as string | undefined }));
+      await fetchBatch(t.peer, items).catch(() => undefined); // each item's error says what failed
+      items.forEach((it, i) => (todo[i].error = it.error));
+    } else {
+      if (!fetch) throw new ShareCopyError('no peer node to fetch from');
+      for (const x of todo) await fetch(x.w.hash, x.tmp, t.peer).catch((err: Error) => (x.error = err.message));
+    }
+    for (const x of todo) {
+      if (x.error) {
+        report.skipped.push({ rel: x.w.rel, reason: x.error });
+        continue;
+      }
+      try {
+        out.push([x.w.rel, await this.settle(t, x.w, x.abs, x.tmp, report)]);
+      } catch (err) {
+        report.skipped.push({ rel: x.w.rel, reason: (err as Error).message });
+      }
+    }
+    return out;
   }
 
   /** Files this node placed that the share no longer lists: to the trash when untouched; the person's otherwise. */
@@ -179,8 +229,8 @@ export class ShareCopies {
     await addToTrash(t.path, entries);
   }
 
-  /** One file: fetched into place, adopted when the same bytes are there, or left alone when other bytes are. */
-  private async place(t: ShareCopyConfig, w: WantedFile & { replaces?: PlacedFile }, report: CopyReport): Promise<PlacedFile | undefined> {
+  /** One file before any fetch: adopted when the same bytes are there, left alone when other bytes are, else where to fetch it. */
+  private async prepare(t: ShareCopyConfig, w: Planned, report: CopyReport): Promise<PlacedFile | { abs: string; tmp: string } | undefined> {
     const i = w.rel.lastIndexOf('/');
     const dir = deviceDir(t.path, i < 0 ? '' : w.rel.slice(0, i), true)!;
     const abs = path.join(dir, w.rel.slice(i + 1));
@@ -193,9 +243,11 @@ export class ShareCopies {
       }
       if (!w.replaces || !untouched(st, w.replaces)) return void report.skipped.push({ rel: w.rel, reason: 'a different file is here (yours); not replaced' });
     }
-    if (!this.c.fetch) throw new ShareCopyError('no peer node to fetch from');
-    const tmp = w.replaces && st ? `${abs}.semsync-new` : abs;
-    await this.c.fetch(w.hash, tmp, t.peer);
+    return { abs, tmp: w.replaces && st ? `${abs}.semsync-new` : abs };
+  }
+
+  /** After the fetch: a replaced copy's old bytes go to the trash and the new take the name; what was placed. */
+  private async settle(t: ShareCopyConfig, w: Planned, abs: string, tmp: string, report: CopyReport): Promise<PlacedFile> {
     if (tmp !== abs) {
       // The peer replaced the file and this copy was untouched: the old bytes go to the trash, the new take the name.
       const rec = { path: w.rel, content: `urn:sha256:${w.replaces!.hash}`, size: w.replaces!.size, rule: '', values: {}, placedAt: new Date(w.replaces!.mtimeMs).toISOString() };
