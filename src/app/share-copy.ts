@@ -40,7 +40,7 @@ export interface ShareCopiesComponents {
 
 const SAVE_EVERY = 2000;
 /** Files per batch request, and the size under which a file goes in one. */
-const BATCH = 64;
+const BATCH = 128;
 const BATCH_MAX_FILE = 1 << 20;
 
 type Planned = WantedFile & { replaces?: PlacedFile };

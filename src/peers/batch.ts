@@ -2,7 +2,9 @@
 // answers each in order with `meta` + chunks + `end`, or `deny`. A stream per file cost a protocol negotiation and a
 // dozen small socket writes per file; 10,000 files of 2-20 KB spent more time there than on the bytes. What the
 // receiver checks is unchanged: every chunk's hash, the whole file's hash, part file + fsync + rename.
-import { rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, rename, rm, statfs } from 'node:fs/promises';
+import path from 'node:path';
 import type { Stream } from '@libp2p/interface';
 import { findGrantedFile, sendRange, FILE_CHUNK, type FileServerDeps } from './files.js';
 import { FetchError, PartFile } from './part-file.js';
@@ -57,26 +59,82 @@ export interface BatchItem {
   error?: string;
 }
 
+/** Files up to this size are gathered in memory and written by a task of their own while the stream goes on. */
+const SMALL_MAX = 4 << 20;
+/** Small files being written (part file, fsync, rename) at once. */
+const WRITES_IN_FLIGHT = 32;
+const FREE_MARGIN = 1 << 20;
+
+/** One small file, verified in memory, made durable under its final name: part file, write, fdatasync, rename. */
+async function writeSmall(out: string, data: Buffer[]): Promise<void> {
+  const part = `${out}.semsync-part`;
+  const fh = await open(part, 'w');
+  try {
+    if (data.length) await fh.writev(data);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await rename(part, out);
+}
+
+async function freeIn(dir: string): Promise<number | undefined> {
+  try {
+    const st = await statfs(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A chunk of a small file: checked against its hash, kept (copied: the frame's buffer may be reused). */
+function takeChunk(cur: Extract<Current, { kind: 'small' }>, sha256: Uint8Array, data: Uint8Array, what: string): void {
+  if (cur.got + data.length > cur.size) throw new FetchError(`${what}: more bytes than announced`);
+  if (!Buffer.from(sha256).equals(createHash('sha256').update(data).digest())) throw new FetchError(`${what}: chunk at ${cur.got} fails its hash`);
+  const copy = Buffer.from(data);
+  cur.data.push(copy);
+  cur.hash.update(copy);
+  cur.got += copy.length;
+}
+
+/** What arrives for the current file: small ones in memory, the others through a PartFile. */
+type Current = { kind: 'small'; size: number; got: number; data: Buffer[]; hash: ReturnType<typeof createHash> } | { kind: 'part'; part: PartFile };
+
 /**
  * Fetch `items` (at most MAX_BATCH) over one open FILES_PROTOCOL stream. A denied or failed file gets its `error`
  * and the batch goes on; a broken stream (or bad data) fails the files not yet received, and the error is thrown.
+ * Every chunk is checked against its hash and every file against its content hash before it gets its name.
  */
 export async function fetchBatchOverStream(stream: Stream, peerId: string, items: BatchItem[]): Promise<void> {
   if (items.length === 0 || items.length > MAX_BATCH) throw new FetchError(`a batch holds 1 to ${MAX_BATCH} files, not ${items.length}`);
   let at = 0;
-  let part: PartFile | undefined;
-  const finish = async (error?: string) => {
+  let cur: Current | undefined;
+  const writes = new Set<Promise<void>>();
+  let free = await freeIn(path.dirname(items[0].out));
+  const finish = async () => {
     const item = items[at++];
-    if (error) item.error = error;
-    const p = part;
-    part = undefined;
-    if (!p) return;
-    try {
-      await p.flush();
-    } finally {
-      await p.close();
+    const c = cur!;
+    cur = undefined;
+    if (c.kind === 'part') {
+      try {
+        await c.part.flush();
+      } finally {
+        await c.part.close();
+      }
+      await c.part.commit(item.out, true).catch((e: Error) => (item.error = e.message));
+      return;
     }
-    if (!error) await p.commit(item.out, true).catch((e: Error) => (item.error = e.message));
+    if (c.got !== c.size) throw new FetchError(`${peerId}: ${item.hash} ended at ${c.got} of ${c.size} bytes`);
+    const digest = c.hash.digest('hex');
+    if (digest !== item.hash) return void (item.error = `${peerId}: content hashes to ${digest}, not ${item.hash}`);
+    const w: Promise<void> = writeSmall(item.out, c.data)
+      .catch(async (e: Error) => {
+        item.error = `${item.out}: ${e.message}`;
+        await rm(`${item.out}.semsync-part`, { force: true });
+      })
+      .finally(() => writes.delete(w));
+    writes.add(w);
+    if (writes.size >= WRITES_IN_FLIGHT) await Promise.race(writes);
   };
   try {
     await sendFrame(stream, encodeFile({ t: 'reqs', v: WIRE_VERSION, hashes: items.map((i) => i.hash) }), MAX_FRAME);
@@ -85,29 +143,39 @@ export async function fetchBatchOverStream(stream: Stream, peerId: string, items
         if (at >= items.length) throw new FetchError(`${peerId}: more answers than files asked for`);
         const m = decodeFile(f);
         if (m.t === 'deny') {
-          if (part) throw new FetchError(`${peerId}: deny in the middle of a file`);
-          await finish(`${peerId} denied ${items[at].hash}: ${m.reason}`);
+          if (cur) throw new FetchError(`${peerId}: deny in the middle of a file`);
+          items[at].error = `${peerId} denied ${items[at].hash}: ${m.reason}`;
+          at++;
         } else if (m.t === 'meta') {
-          if (part || m.offset !== 0) throw new FetchError(`${peerId}: unexpected meta`);
-          // a whole-file answer: a part file an earlier attempt left starts again
-          await rm(`${items[at].out}.semsync-part`, { force: true });
-          part = await PartFile.open(items[at].out, peerId, items[at].hash);
-          await part.meta(m.size);
-          if (m.size === 0) continue;
+          if (cur || m.offset !== 0) throw new FetchError(`${peerId}: unexpected meta`);
+          if (m.size <= SMALL_MAX) {
+            if (free !== undefined && m.size > free - FREE_MARGIN) throw new FetchError(`${items[at].hash} needs ${m.size} bytes but ${path.dirname(items[at].out)} has ${free} free; free some space and fetch again`);
+            if (free !== undefined) free -= m.size;
+            cur = { kind: 'small', size: m.size, got: 0, data: [], hash: createHash('sha256') };
+          } else {
+            // a whole-file answer: a part file an earlier attempt left starts again
+            await rm(`${items[at].out}.semsync-part`, { force: true });
+            const part = await PartFile.open(items[at].out, peerId, items[at].hash);
+            await part.meta(m.size);
+            cur = { kind: 'part', part };
+          }
         } else if (m.t === 'chunk') {
-          if (!part) throw new FetchError(`${peerId}: data before meta`);
-          await part.chunk(m.sha256, m.data);
+          if (!cur) throw new FetchError(`${peerId}: data before meta`);
+          if (cur.kind === 'part') await cur.part.chunk(m.sha256, m.data);
+          else takeChunk(cur, m.sha256, m.data, `${peerId}: ${items[at].hash}`);
         } else if (m.t === 'end') {
-          if (!part) throw new FetchError(`${peerId}: end before meta`);
+          if (!cur) throw new FetchError(`${peerId}: end before meta`);
           await finish();
         } else throw new FetchError(`${peerId}: unexpected ${m.t} in a batch`);
       }
       if (at >= items.length) break;
     }
     if (at < items.length) throw new FetchError(`${peerId}: the batch ended after ${at} of ${items.length} files`);
+    await Promise.all(writes);
     await closeStream(stream).catch(() => {});
   } catch (err) {
-    await part?.close().catch(() => {});
+    if (cur?.kind === 'part') await cur.part.close().catch(() => {});
+    await Promise.all(writes);
     for (let i = at; i < items.length; i++) items[i].error ??= (err as Error).message;
     await closeStream(stream, err instanceof Error ? err : new Error(String(err))).catch(() => {});
     throw err;
