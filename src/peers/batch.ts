@@ -8,11 +8,52 @@ import path from 'node:path';
 import type { Stream } from '@libp2p/interface';
 import { findGrantedFile, sendRange, FILE_CHUNK, type FileServerDeps } from './files.js';
 import { FetchError, PartFile } from './part-file.js';
-import { WireError } from './wire/frame.js';
-import { decodeFile, encodeFile, MAX_BATCH, MAX_CHUNK, MIN_WIRE_VERSION, WIRE_VERSION, type FileMsg } from './wire/messages.js';
+import { encodeFrame, WireError } from './wire/frame.js';
+import { allocChunkFrame, decodeFile, encodeFile, MAX_BATCH, MAX_CHUNK, MIN_WIRE_VERSION, WIRE_VERSION, type FileMsg } from './wire/messages.js';
 import { closeStream, readFrames, sendFrame, sendFramed } from './wire/stream.js';
 
 const MAX_FRAME = MAX_CHUNK + 64;
+
+const COALESCE = 256 * 1024;
+
+/** Whole frames gathered and sent as one write once COALESCE bytes wait (or at flush). */
+class Coalesced {
+  private frames: Uint8Array[] = [];
+  private bytes = 0;
+
+  constructor(private readonly stream: Stream) {}
+
+  async add(frame: Uint8Array): Promise<void> {
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    if (this.bytes >= COALESCE) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.frames.length === 0) return;
+    const all = this.frames.length === 1 ? this.frames[0] : Buffer.concat(this.frames, this.bytes);
+    this.frames = [];
+    this.bytes = 0;
+    await sendFramed(this.stream, all);
+  }
+}
+
+/** A small file (at most one chunk) as one chunk frame, read straight into it and hashed there. */
+async function chunkFrame(file: string, size: number): Promise<Buffer> {
+  const f = allocChunkFrame(size);
+  const fh = await open(file, 'r');
+  try {
+    for (let got = 0; got < size; ) {
+      const r = await fh.read(f.frame, f.dataAt + got, size - got, got);
+      if (r.bytesRead === 0) throw new Error(`${file} shrank while being sent`);
+      got += r.bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  f.frame.set(createHash('sha256').update(f.frame.subarray(f.dataAt)).digest(), f.hashAt);
+  return f.frame;
+}
 
 /** Answer one `reqs` on `stream` from the authenticated `peerId`: each granted file in order, a deny for the others. */
 export async function serveBatch(stream: Stream, peerId: string, deps: FileServerDeps): Promise<void> {
@@ -34,17 +75,24 @@ export async function serveBatch(stream: Stream, peerId: string, deps: FileServe
       return await closeStream(stream);
     }
     const grants = deps.grantsFor(peerId);
+    // Small files' frames are sent together, up to COALESCE bytes a write (three sends per file cost as much as the data).
+    const out = new Coalesced(stream);
     for (const hash of req.hashes) {
       // pairing and grants are checked for each file: a revoke during the batch stops what follows
       const found = deps.isPaired(peerId) ? await findGrantedFile(deps.store, deps.self, grants, hash) : undefined;
       if (!found) {
-        await send({ t: 'deny', reason: 'not-found' });
+        await out.add(encodeFrame(encodeFile({ t: 'deny', reason: 'not-found' }), MAX_FRAME));
         continue;
       }
-      await send({ t: 'meta', size: found.size, offset: 0 });
-      if (found.size > 0) await sendRange(found.file, 0, found.size, FILE_CHUNK, (frame) => sendFramed(stream, frame), deps.delayMs);
-      await send({ t: 'end' });
+      await out.add(encodeFrame(encodeFile({ t: 'meta', size: found.size, offset: 0 }), MAX_FRAME));
+      if (found.size > 0 && found.size <= FILE_CHUNK && !deps.delayMs) await out.add(await chunkFrame(found.file, found.size));
+      else if (found.size > 0) {
+        await out.flush();
+        await sendRange(found.file, 0, found.size, FILE_CHUNK, (frame) => sendFramed(stream, frame), deps.delayMs);
+      }
+      await out.add(encodeFrame(encodeFile({ t: 'end' }), MAX_FRAME));
     }
+    await out.flush();
     await closeStream(stream);
   } catch (err) {
     deps.log.warn({ peer: peerId, err: String(err) }, 'batch file request failed or rejected');
