@@ -110,7 +110,7 @@ export class ShareCopies {
   }
 
   /** Run every copy target now; a call during a run makes one more run after it. */
-  kick(): Promise<unknown> {
+  kick(onError: (err: Error) => void = () => {}, say: (line: string) => void = () => {}): Promise<unknown> {
     if (this.busy) {
       this.again = true;
       return this.running;
@@ -120,7 +120,11 @@ export class ShareCopies {
       try {
         do {
           this.again = false;
-          for (const t of this.list()) await this.run(t).catch(() => undefined);
+          for (const t of this.list()) {
+            // one target's failure (a folder gone, a full disk) is said and the others still run
+            const r = await this.run(t).catch((err: Error) => void onError(new ShareCopyError(`copy target ${t.name} (${t.path}): ${err.message}`)));
+            if (r && (r.fetched || r.trashed || r.skipped.length)) say(summaryLine(r));
+          }
         } while (this.again);
       } finally {
         this.busy = false;
@@ -266,13 +270,13 @@ export class ShareCopies {
   }
 
   /** Runs after every commit of a followed peer's data and every settings change; returns the stop function. */
-  follow(onError: (err: Error) => void): () => void {
+  follow(onError: (err: Error) => void, say?: (line: string) => void): () => void {
     const store = this.c.home.store;
     let timer: NodeJS.Timeout | undefined;
     const soon = () => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        this.kick().catch((err: unknown) => onError(err as Error));
+        this.kick(onError, say).catch((err: unknown) => onError(err as Error));
       }, 50);
     };
     const onCommit = (e: { author: string }) => {
@@ -293,6 +297,13 @@ export class ShareCopies {
       if (timer) clearTimeout(timer);
     };
   }
+}
+
+/** One line for the console: what a run did, and the first few paths it left alone with why. */
+export function summaryLine(r: CopyReport): string {
+  const left = r.skipped.slice(0, 3).map((s) => `${s.rel}: ${s.reason}`).join('; ');
+  const more = r.skipped.length > 3 ? ` (+${r.skipped.length - 3} more)` : '';
+  return `copy ${r.name}: ${r.fetched} fetched, ${r.adopted} already there, ${r.trashed} to the trash${r.skipped.length ? `, ${r.skipped.length} left alone: ${left}${more}` : ''}`;
 }
 
 async function hashOf(file: string): Promise<string> {

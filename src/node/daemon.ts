@@ -99,7 +99,7 @@ export class NodeDaemon {
     const ownNodes = async () => new Set(Object.keys(await pimOf(this.node).admissions.peerPolicies()));
     this.unfollowEdits = new FileConflicts({ store: this.node.store, ownNodes }).follow((err) => this.events.onError?.('edits', err));
     // folders kept as copies of a peer's share follow its graph (app/share-copy.ts)
-    this.unfollowCopies = copiesOf(this.node, (hash, out, peer) => peers.fetchFrom(hash, out, peer), (peer, items) => peers.fetchBatch(peer, items)).follow((err) => this.events.onError?.('copies', err));
+    this.unfollowCopies = copiesOf(this.node, (hash, out, peer) => peers.fetchFrom(hash, out, peer), (peer, items) => peers.fetchBatch(peer, items)).follow((err) => this.events.onError?.('copies', err), (line) => this.events.onDevice?.(line));
     const peer = await peers.start();
     const say = (line: string) => this.events.onPeer?.(line);
     peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));

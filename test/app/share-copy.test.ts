@@ -129,6 +129,15 @@ describe('copy targets', () => {
     expect(await read(t, 'one.txt')).toBe('one');
   });
 
+  it('names with quotes, tabs, line breaks and non-ASCII letters arrive under the same name', async () => {
+    const { copies: c, target: t } = copies();
+    const names = ['we"ird\tname.txt', 'new\nline é.txt', 'ünï/ćödé 日本.txt', "it's.txt"];
+    await peerSays(Object.fromEntries(names.map((n, i) => [n, `file ${i}`])));
+    const r = await c.run(t);
+    expect(r.skipped).toEqual([]);
+    for (const [i, n] of names.entries()) expect(await read(t, n)).toBe(`file ${i}`);
+  });
+
   it('no share graph at all (not granted yet, or revoked): nothing is touched', async () => {
     const { copies: c, target: t } = copies();
     await peerSays({ 'one.txt': 'one' });

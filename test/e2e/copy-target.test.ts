@@ -71,6 +71,7 @@ describe('a copy target through the CLI', () => {
     const list = await json<Array<{ name: string; peer?: string }>>(b.home, 'target', 'list', '--json');
     expect(list).toEqual([expect.objectContaining({ name: 'docs', peer: a.peerId })]);
     await until(() => same(docs, copy), 120_000, 'the copy to match A\'s share');
+    await until(async () => b.out.some((l) => /^copy docs: \d+ fetched/.test(l)), 30_000, 'B to say what the copy did');
 
     // A adds, edits and removes (its node is watching the share)
     await writeFile(path.join(docs, 'd0', 'new.bin'), randomBytes(5000));
