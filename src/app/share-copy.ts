@@ -49,6 +49,8 @@ export class ShareCopies {
   private running: Promise<unknown> = Promise.resolve();
   private again = false;
   private busy = false;
+  /** Where runs report (set by follow()): failures, and a line for each run that did something. */
+  private tell: { onError: (err: Error) => void; say: (line: string) => void } = { onError: () => {}, say: () => {} };
 
   constructor(private readonly c: ShareCopiesComponents) {}
 
@@ -110,7 +112,8 @@ export class ShareCopies {
   }
 
   /** Run every copy target now; a call during a run makes one more run after it. */
-  kick(onError: (err: Error) => void = () => {}, say: (line: string) => void = () => {}): Promise<unknown> {
+  kick(): Promise<unknown> {
+    const { onError, say } = this.tell;
     if (this.busy) {
       this.again = true;
       return this.running;
@@ -270,13 +273,14 @@ export class ShareCopies {
   }
 
   /** Runs after every commit of a followed peer's data and every settings change; returns the stop function. */
-  follow(onError: (err: Error) => void, say?: (line: string) => void): () => void {
+  follow(onError: (err: Error) => void, say: (line: string) => void = () => {}): () => void {
+    this.tell = { onError, say };
     const store = this.c.home.store;
     let timer: NodeJS.Timeout | undefined;
     const soon = () => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        this.kick(onError, say).catch((err: unknown) => onError(err as Error));
+        this.kick().catch((err: unknown) => onError(err as Error));
       }, 50);
     };
     const onCommit = (e: { author: string }) => {
