@@ -20,6 +20,7 @@ async function load(): Promise<Record<string, Bench>> {
     ['pim', './pim.js', 'benchPim'],
     ['dav-server', './dav-server.js', 'benchDavServer'],
     ['history', './history.js', 'benchHistory'],
+    ['syncthing', './syncthing.js', 'benchSyncthing'],
   ];
   for (const [name, file, fn] of optional) {
     benches[name] = async () => {

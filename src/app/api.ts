@@ -13,6 +13,7 @@ import type { NodePeers, PeersHome } from './peers.js';
 import type { ExecuteProgress } from '../devices/index.js';
 import type { ClaimRequest, Devices } from './devices.js';
 import type { DeviceTrash } from './device-trash.js';
+import type { ShareCopies } from './share-copy.js';
 import type { DavAddOptions, Pim } from './pim.js';
 import type { PimKindName } from '../pim/index.js';
 import type { HistoryHome } from './history.js';
@@ -42,6 +43,7 @@ export interface ApiComponents {
   devices: () => Promise<Devices>;
   pim: () => Promise<Pim>;
   trash: () => Promise<DeviceTrash>;
+  copies: () => Promise<ShareCopies>;
 }
 
 /** The API served straight from an open node (in this process), over the node's services. */
@@ -53,6 +55,7 @@ export class AppApi implements NodeApi {
   private readonly pim: () => Promise<Pim>;
   private readonly devices: () => Promise<Devices>;
   private readonly trash: () => Promise<DeviceTrash>;
+  private readonly copies: () => Promise<ShareCopies>;
 
   /** Set by `semsync start`: the worker that runs the queries asked through the control socket. */
   queries: QueryService | undefined;
@@ -64,6 +67,7 @@ export class AppApi implements NodeApi {
     this.pim = c.pim;
     this.devices = c.devices;
     this.trash = c.trash;
+    this.copies = c.copies;
   }
 
   // The peer side is loaded when first asked for: a query needs none of it (libp2p alone costs half a second of
@@ -323,6 +327,26 @@ export class AppApi implements NodeApi {
 
   async targetList() {
     return this.home.config.hostTargets;
+  }
+
+  async copyAdd(dir: string, peer: string, share: string, name?: string) {
+    return (await this.copies()).add(dir, peer, share, name);
+  }
+
+  async copyList() {
+    return (await this.copies()).list();
+  }
+
+  async copyRemove(name: string) {
+    return (await this.copies()).remove(name);
+  }
+
+  async copyTrash(name: string) {
+    return (await this.copies()).trash(name);
+  }
+
+  async copyRestore(name: string, ids: string[] | 'all') {
+    return (await this.copies()).restore(name, ids);
   }
 
   async targetRemove(name: string) {

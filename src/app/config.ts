@@ -20,6 +20,8 @@ export interface NodeConfig {
   http: { host: string; port: number };
   /** Folders on this machine that are placement targets (like a device), e.g. ~/Documents. */
   hostTargets: Array<{ name: string; path: string }>;
+  /** Folders kept as copies of a paired peer's share, in its layout (`semsync target add DIR --peer ID --share NAME`). */
+  shareCopies?: Array<{ name: string; path: string; peer: string; share: string }>;
   /** Days the change log's compacted segments are kept for `semsync history` and `undo` (default 90; 0 keeps none). */
   historyDays?: number;
 }

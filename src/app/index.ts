@@ -11,6 +11,7 @@ export { DeviceClaims, ClaimRequestError, claimOptions } from './device-claims.j
 export { PlanInputs } from './plan-inputs.js';
 export { Placement } from './placement.js';
 export { Targets } from './targets.js';
+export { ShareCopies, ShareCopyError, type ShareCopyConfig, type CopyReport } from './share-copy.js';
 export { Explain } from './explain.js';
 export { DeviceTrash, type TrashRow } from './device-trash.js';
 export { DeviceGraphs, CatalogGraphError } from './device-graph.js';

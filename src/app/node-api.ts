@@ -9,6 +9,8 @@ import type { ShareConfig } from './config.js';
 import type { FetchResult, IdInfo, PeerEntry } from './peers.js';
 import type { ClaimRequest, DeviceRow, ExplainAnswer, PlaceSummary } from './devices.js';
 import type { TrashRow } from './device-trash.js';
+import type { ShareCopyConfig } from './share-copy-plan.js';
+import type { TrashEntry } from '../devices/index.js';
 import type { DavAccount, DavAccountStatus, DavAddOptions, PimImportReport, PolicyEntry } from './pim.js';
 import type { HistoryAnswer } from './history.js';
 import type { UndoReport } from './undo.js';
@@ -81,6 +83,12 @@ export interface NodeApi {
   trashEmpty(opts?: { device?: string; olderThanDays?: number }): Promise<TrashRow[]>;
   targetList(): Promise<Array<{ name: string; path: string }>>;
   targetRemove(name: string): Promise<boolean>;
+  /** Copy targets (src/app/share-copy.ts): a folder kept as a copy of a paired peer's share, in its layout. */
+  copyAdd(dir: string, peer: string, share: string, name?: string): Promise<ShareCopyConfig>;
+  copyList(): Promise<ShareCopyConfig[]>;
+  copyRemove(name: string): Promise<boolean>;
+  copyTrash(name: string): Promise<TrashEntry[]>;
+  copyRestore(name: string, ids: string[] | 'all'): Promise<{ restored: TrashEntry[]; errors: string[] }>;
   mediaRootAdd(dir: string): Promise<string[]>;
   mediaRootRemove(dir: string): Promise<string[]>;
   mediaRootList(): Promise<string[]>;

@@ -209,6 +209,18 @@ export class NodePeers {
     }
   }
 
+  /** Fetch content from one peer through the running peer node (copy targets: `share-copy.ts`). */
+  async fetchFrom(hash: string, out: string, peerId: string): Promise<void> {
+    if (!this.peer) throw new PeerCommandError('the peer node is not running');
+    await this.peer.fetchContent(hash, out, { peers: [peerId] });
+  }
+
+  /** Many small files from one peer on one stream (copy targets); each item's `error` says what failed. */
+  async fetchBatch(peerId: string, items: Array<{ hash: string; out: string; error?: string }>): Promise<void> {
+    if (!this.peer) throw new PeerCommandError('the peer node is not running');
+    await this.peer.fetchBatch(peerId, items);
+  }
+
   /** Paired peers whose graphs describe a file with this content first, then the other paired peers. */
   private holders(hex: string): string[] {
     const paired = this.trust.peers().map((p) => p.id);

@@ -188,9 +188,17 @@ function registerTargetCommands(program: Command): void {
     .description('make DIR a placement target (created if missing; claimed for you; every kind, POSIX names)')
     .option('--name <name>', 'a name for it (default: the folder name)')
     .option('--mirror', 'mirror the library: what semsync filed goes (to the trash) when its source goes away (default: it stays)')
+    .option('--peer <id>', 'with --share: make DIR a copy of that paired peer\'s share, in its own layout (the same folder on both machines)')
+    .option('--share <name>', 'the peer\'s share to copy (it must grant it to this node)')
     .option('--json', 'print JSON')
-    .action(async (dir: string, opts: { name?: string; mirror?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (dir: string, opts: { name?: string; mirror?: boolean; json?: boolean; peer?: string; share?: string }, cmd: Command) => {
       await withApi(cmd, async (api) => {
+        if (opts.peer || opts.share) {
+          if (!opts.peer || !opts.share || opts.mirror) throw new UsageError('a copy target takes both --peer and --share (and no --mirror: what the peer removes goes to the trash)');
+          const c = await asUsage(() => api.copyAdd(dir, opts.peer!, opts.share!, opts.name));
+          if (json(opts, cmd)) return printJson(c);
+          return console.log(`copy target ${c.name} at ${c.path}: ${c.peer}'s share ${c.share}; a running node fetches it and follows every change`);
+        }
         const row = await asUsage(() => api.targetAdd(dir, opts.name, opts.mirror ? { mirror: true } : {}));
         if (json(opts, cmd)) return printJson(row);
         console.log(`target ${row.name} (${row.id}) at ${row.root}; \`semsync place ${row.name}\` fills it now (a running node does it after every change)`);
@@ -202,9 +210,10 @@ function registerTargetCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withApi(cmd, async (api) => {
-        const list = await api.targetList();
+        const list = [...(await api.targetList()), ...(await api.copyList())];
         if (json(opts, cmd)) return printJson(list);
-        console.log(list.length ? table(['name', 'path'], list.map((t) => [t.name, t.path])) : 'no targets; `semsync target add DIR`');
+        const of = (t: { name: string; peer?: string; share?: string }) => (t.peer ? `copy of ${t.share} on ${t.peer}` : 'filed by rules');
+        console.log(list.length ? table(['name', 'path', 'kind'], list.map((t) => [t.name, t.path, of(t)])) : 'no targets; `semsync target add DIR`');
       });
     });
   target
@@ -212,8 +221,24 @@ function registerTargetCommands(program: Command): void {
     .description('stop placing into a target (its files stay)')
     .action(async (name: string, _o: unknown, cmd: Command) => {
       await withApi(cmd, async (api) => {
-        if (!(await api.targetRemove(name))) throw new UsageError(`no target named "${name}"; see \`semsync target list\``);
+        if (!(await api.targetRemove(name)) && !(await api.copyRemove(name))) throw new UsageError(`no target named "${name}"; see \`semsync target list\``);
         console.log(`removed target ${name}; its files stay`);
+      });
+    });
+  target
+    .command('restore <name> [ids...]')
+    .description('a copy target: put back files semsync moved to the trash because the peer removed or replaced them (list them without ids; --all: every one)')
+    .option('--all', 'restore every one')
+    .action(async (name: string, ids: string[], opts: { all?: boolean }, cmd: Command) => {
+      await withApi(cmd, async (api) => {
+        if (!opts.all && ids.length === 0) {
+          const list = await api.copyTrash(name);
+          return console.log(list.length ? table(['id', 'path', 'trashed', 'why'], list.map((e) => [e.id, e.path, e.trashedAt, e.reason])) : 'nothing in its trash');
+        }
+        const r = await api.copyRestore(name, opts.all ? 'all' : ids);
+        for (const e of r.restored) console.log(`restored ${e.path}`);
+        for (const e of r.errors) console.log(`error: ${e}`);
+        if (r.errors.length) process.exitCode = 1;
       });
     });
 }

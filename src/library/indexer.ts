@@ -122,6 +122,9 @@ export class Indexer {
     const report = this.reporter(summary);
     const batch = new Batcher(this, share, summary, report, this.batchFiles, this.batchMs);
     const gone: NamedNode[] = [];
+    // The share's described files, read once per update (a folder of 100 moved in was 100 reads of the whole graph).
+    let described: string[] | undefined;
+    const files = () => (described ??= this.store.match(null, NIE('interpretedAs'), null, g).map((q) => q.subject.value));
     for (const p of new Set(paths)) {
       if (insideHome(share.root, p)) continue; // a semsync home's own files (the walk said so once)
       const st = await stat(p).catch(() => undefined);
@@ -129,13 +132,11 @@ export class Indexer {
       if (!st) {
         // A removed file, or a removed folder: every file IRI below it.
         const prefix = iri.value.endsWith('/') ? iri.value : iri.value + '/';
-        for (const q of this.store.match(null, NIE('interpretedAs'), null, g)) {
-          if (q.subject.value === iri.value || q.subject.value.startsWith(prefix)) gone.push(q.subject as NamedNode);
-        }
+        for (const f of files()) if (f === iri.value || f.startsWith(prefix)) gone.push(namedNode(f));
         continue;
       }
       if (st.isDirectory()) {
-        const sub = await this.scanFolderInto(share, p, batch, summary, report);
+        const sub = await this.scanFolderInto(share, p, batch, summary, report, files);
         gone.push(...sub);
         continue;
       }
@@ -184,9 +185,13 @@ export class Indexer {
     batch: Batcher,
     summary: ScanSummary,
     report: (e: WalkProblem) => void,
+    files: () => string[],
   ): Promise<NamedNode[]> {
     const g = shareGraph(this.store.nodeId, share.name);
     const seen = new Set<string>();
+    // Files are read several at a time, as a scan reads them (one at a time left the worker pool idle).
+    const inFlight = new Set<Promise<void>>();
+    const limit = Math.max(8, this.pool.size * 8);
     for await (const entry of walkShare(folder, report)) {
       const iri = fileIri(entry.path);
       seen.add(iri.value);
@@ -196,14 +201,17 @@ export class Indexer {
         summary.unchanged++;
         continue;
       }
-      const result = await this.read({ ...entry, relPath: relPathOf(share, entry.path) });
-      if (result) await batch.add({ ...entry, relPath: relPathOf(share, entry.path) }, result, was !== undefined);
+      const full = { ...entry, relPath: relPathOf(share, entry.path) };
+      const job = this.read(full).then((result) => (result ? batch.add(full, result, was !== undefined) : undefined));
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job)).catch(() => {});
+      if (inFlight.size >= limit) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
     const prefix = fileIri(folder).value.replace(/\/?$/, '/');
-    return this.store
-      .match(null, NIE('interpretedAs'), null, g)
-      .filter((q) => q.subject.value.startsWith(prefix) && !seen.has(q.subject.value))
-      .map((q) => q.subject as NamedNode);
+    return files()
+      .filter((f) => f.startsWith(prefix) && !seen.has(f))
+      .map((f) => namedNode(f));
   }
 
   private async read(entry: WalkEntry): Promise<DescribeResult | undefined> {

@@ -21,6 +21,7 @@ export class LocalApi extends AppApi {
       devices: async () => (await import('./devices.js')).devicesOf(node),
       pim: async () => (await import('./pim.js')).pimOf(node),
       trash: async () => (await import('./device-trash.js')).trashOf(node),
+      copies: async () => (await import('./copies.js')).copiesOf(node),
     });
   }
 }

@@ -5,6 +5,7 @@ import type { ShareConfig } from '../app/index.js';
 import type { SemsyncNode } from './node.js';
 import { FileConflicts, NodePeers, type PeersOptions } from '../app/index.js';
 import { pimOf } from './pim.js';
+import { copiesOf } from './copies.js';
 import { DeviceWatch, type DeviceWatchOptions } from './device-watch.js';
 
 export interface DaemonEvents {
@@ -33,6 +34,7 @@ export class NodeDaemon {
   devices: DeviceWatch | undefined;
   /** Stops adopting other nodes' edits of file descriptions (app/file-conflicts.ts). */
   private unfollowEdits: (() => void) | undefined;
+  private unfollowCopies: (() => void) | undefined;
   /** Scans that failed for a transient reason (a full disk), by the shares they cover ('' for all): retried with back-off. */
   private readonly scanRetries = new Map<string, { names?: string[]; attempts: number; error: string; retryAt: number; timer: NodeJS.Timeout }>();
 
@@ -86,6 +88,7 @@ export class NodeDaemon {
     await this.watcher?.close();
     await pimOf(this.node).stop();
     this.unfollowEdits?.();
+    this.unfollowCopies?.();
     await this.peers?.stop().catch((err) => this.events.onError?.('peers', err as Error));
   }
 
@@ -95,6 +98,8 @@ export class NodeDaemon {
     // a peer's edit of a file description that had seen this node's is taken into this node's own description
     const ownNodes = async () => new Set(Object.keys(await pimOf(this.node).admissions.peerPolicies()));
     this.unfollowEdits = new FileConflicts({ store: this.node.store, ownNodes }).follow((err) => this.events.onError?.('edits', err));
+    // folders kept as copies of a peer's share follow its graph (app/share-copy.ts)
+    this.unfollowCopies = copiesOf(this.node, (hash, out, peer) => peers.fetchFrom(hash, out, peer), (peer, items) => peers.fetchBatch(peer, items)).follow((err) => this.events.onError?.('copies', err), (line) => this.events.onDevice?.(line));
     const peer = await peers.start();
     const say = (line: string) => this.events.onPeer?.(line);
     peer.on('peer:session', (e) => say(`peer ${e.peerId} ${e.open ? 'connected' : 'disconnected'}`));

@@ -3,12 +3,15 @@
 import type { Devices } from '../app/index.js';
 import type { DeviceTrash } from '../app/index.js';
 import type { Pim } from '../app/index.js';
+import type { ShareCopies } from '../app/index.js';
 import type { DavServer } from '../dav/index.js';
 
 export interface NodeServices {
   pim?: Pim;
   devices?: Devices;
   trash?: DeviceTrash;
+  /** Folders kept as copies of a peer's share (node/copies.ts builds it). */
+  copies?: ShareCopies;
   /** The CalDAV/CardDAV server phones and apps sync with (src/server/dav-mount.ts builds it). */
   davServer?: DavServer;
   /** The HTTPS DAV listener, while it runs (for the dashboard). */

@@ -17,7 +17,8 @@ import { DEFAULT_PAIRED_SOURCES } from './filter.js';
 import { BULK_MIN_BYTES, bulkRangeSender, FetchError, fetchOverStream, parseContentHash, serveFile, type FetchProgress } from './files.js';
 import { BulkServer } from './bulk.js';
 import { WireError, DEFAULT_MAX_FRAME } from './wire/frame.js';
-import { decodeSync, encodeSync, FILE_PROTOCOL, FILE_PROTOCOL_BULK, SYNC_PROTOCOL } from './wire/messages.js';
+import { decodeSync, encodeSync, FILE_PROTOCOL, FILE_PROTOCOL_BULK, FILES_PROTOCOL, SYNC_PROTOCOL } from './wire/messages.js';
+import { fetchBatchOverStream, serveBatch, type BatchItem } from './batch.js';
 import { ProtocolError, SyncSession } from './wire/session.js';
 import { closeStream, readFrames, sendFrame } from './wire/stream.js';
 import { bumpOwnSeq, patchCodec, stateApplier } from './store-adapter.js';
@@ -80,6 +81,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       delayMs: this.init.serveDelayMs,
     };
     await node.handle(FILE_PROTOCOL, (stream, conn) => serveFile(stream, conn.remotePeer.toString(), fileDeps), { maxInboundStreams: 16 });
+    await node.handle(FILES_PROTOCOL, (stream, conn) => serveBatch(stream, conn.remotePeer.toString(), fileDeps), { maxInboundStreams: 16 });
     const bulkHost = this.init.bulk === false ? undefined : listenHost(this.init.listen ?? ['/ip4/0.0.0.0/tcp/0']);
     if (bulkHost !== undefined) {
       const b = this.init.bulk || {};
@@ -228,6 +230,25 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       }
     }
     throw new FetchError(`could not fetch urn:sha256:${hex}${errors.length ? ' (' + errors.join('; ') + ')' : ': no paired peers to ask'}`);
+  }
+
+  /**
+   * Fetch many small files from `peerId` on one stream (batch.ts); each item's `error` says what failed. A peer that
+   * does not speak the batch protocol gets one request per file.
+   */
+  async fetchBatch(peerId: string, items: BatchItem[]): Promise<void> {
+    const node = this.libp2p;
+    if (!node) throw new FetchError('the peer node is not running');
+    const signal = AbortSignal.timeout(10_000);
+    const conn = await node.dial(peerIdFromString(peerId), { signal });
+    let stream;
+    try {
+      stream = await conn.newStream(FILES_PROTOCOL, { signal });
+    } catch {
+      for (const it of items) await this.fetchContent(it.hash, it.out, { peers: [peerId] }).catch((err: Error) => (it.error = err.message));
+      return;
+    }
+    await fetchBatchOverStream(stream, peerId, items);
   }
 
   private discovered(peerId: string, addrs: string[]): void {

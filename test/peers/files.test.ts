@@ -217,4 +217,37 @@ describe('fetching files between nodes', () => {
     expect(await partSize(out)).toBe(0);
     expect(a.node.bulk!.served).toBe(0);
   });
+
+  it('fetches many small files on one stream; a file not granted is denied alone and the others arrive; a stale part file starts again', async () => {
+    const a = await peer('batch-a');
+    const b = await peer('batch-b');
+    await link(a, b);
+    const files = [];
+    for (let i = 0; i < 40; i++) files.push(await shared(a, 1 + i * 997));
+    files.push(await shared(a, 0));
+    const [, secret] = await shared(a, 500, 'Private'); // in a share b was not granted
+    const items = [...files.map(([, hash], i) => ({ hash, out: path.join(b.dir, `f${i}.bin`), error: undefined as string | undefined }))];
+    items.splice(7, 0, { hash: secret, out: path.join(b.dir, 'secret.bin'), error: undefined });
+    await writeFile(`${items[0].out}.semsync-part`, 'stale bytes from an earlier attempt');
+    await b.node.fetchBatch(a.identity.peerId, items);
+    expect(items[7].error).toMatch(/denied .*not-found/);
+    await expect(stat(items[7].out)).rejects.toThrow();
+    const got = items.filter((_, i) => i !== 7);
+    for (const [i, it] of got.entries()) {
+      expect(it.error).toBeUndefined();
+      expect((await readFile(it.out)).equals(files[i][0])).toBe(true);
+      await expect(stat(`${it.out}.semsync-part`)).rejects.toThrow();
+    }
+  });
+
+  it('refuses a batch from an unpaired peer', async () => {
+    const a = await peer('batch-unpaired-a');
+    const b = await peer('batch-unpaired-b');
+    const [, hash] = await shared(a, 100);
+    await b.node.pair(a.identity.peerId, { addrs: [`/ip4/127.0.0.1/tcp/${a.port}/p2p/${a.identity.peerId}`] });
+    const items = [{ hash, out: path.join(b.dir, 'x.bin'), error: undefined as string | undefined }];
+    await b.node.fetchBatch(a.identity.peerId, items).catch(() => undefined);
+    expect(items[0].error).toMatch(/denied|not-paired/);
+    await expect(stat(items[0].out)).rejects.toThrow();
+  });
 });

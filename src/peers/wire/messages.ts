@@ -6,6 +6,10 @@ export const SYNC_PROTOCOL = '/semsync/sync/1.0.0';
 export const FILE_PROTOCOL = '/semsync/file/1.0.0';
 /** The file protocol plus the bulk data channel (`bulk` offers, `bulk-no` answers); 1.0.0 never sends either. */
 export const FILE_PROTOCOL_BULK = '/semsync/file/1.1.0';
+/** Many small files on one stream: one `reqs` naming up to MAX_BATCH hashes, answered in order (meta, chunks, end, or deny each). */
+export const FILES_PROTOCOL = '/semsync/files/1.0.0';
+/** Hashes one `reqs` may name. */
+export const MAX_BATCH = 256;
 /**
  * The version carried in hello and file requests; a peer speaking one outside MIN_WIRE_VERSION..WIRE_VERSION is
  * refused. 2: patches may come as `zpatch` (raw DEFLATE with the dictionary in compress.ts), sent only to a peer
@@ -46,6 +50,8 @@ export type SyncMsg =
 
 export type FileMsg =
   | { t: 'req'; v: number; hash: string; offset: number }
+  /** FILES_PROTOCOL only: whole files, answered one after the other in this order. */
+  | { t: 'reqs'; v: number; hashes: string[] }
   | { t: 'meta'; size: number; offset: number }
   | { t: 'deny'; reason: DenyReason }
   /** `sha256` is the hash of `data` (this chunk). */
@@ -60,7 +66,7 @@ export type FileMsg =
   | { t: 'bulk-no'; offset: number };
 
 const SYNC_CODES = { hello: 1, refuse: 2, patch: 3, ack: 4, 'state-begin': 5, 'state-chunk': 6, 'state-end': 7, ping: 8, 'patch-part': 9, zpatch: 10 } as const;
-const FILE_CODES = { req: 0x21, meta: 0x22, deny: 0x23, chunk: 0x24, end: 0x25, bulk: 0x26, 'bulk-no': 0x27 } as const;
+const FILE_CODES = { req: 0x21, meta: 0x22, deny: 0x23, chunk: 0x24, end: 0x25, bulk: 0x26, 'bulk-no': 0x27, reqs: 0x28 } as const;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -264,6 +270,13 @@ export function decodeFile(frame: Uint8Array): FileMsg {
       const port = uint(o, 'port', 'bulk');
       if (port < 1 || port > 65535) throw new WireError('bulk: port out of range');
       return { t: 'bulk', id: str(o, 'id', 'bulk', TICKET_ID_RE), key: str(o, 'key', 'bulk', HASH_RE), port };
+    }
+    case FILE_CODES.reqs: {
+      const o = control(body, 'reqs', ['v', 'hashes']);
+      const hashes = o.hashes;
+      if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > MAX_BATCH) throw new WireError(`reqs: 1 to ${MAX_BATCH} hashes`);
+      for (const h of hashes) if (typeof h !== 'string' || !HASH_RE.test(h)) throw new WireError('reqs: bad hash');
+      return { t: 'reqs', v: uint(o, 'v', 'reqs'), hashes: hashes as string[] };
     }
     case FILE_CODES['bulk-no']:
       return { t: 'bulk-no', offset: uint(control(body, 'bulk-no', ['offset']), 'offset', 'bulk-no') };
