@@ -61,6 +61,9 @@ async function placementRounds(x: RoundCtx, n: number, busy: boolean): Promise<R
         const c = process.cpuUsage(c0);
         cpu.ours = (c.user + c.system) / 1000;
         if (placed.value.copied !== count) throw new Error(`placed ${placed.value.copied} of ${count}: ${JSON.stringify(placed.value.errors.slice(0, 3))}`);
+        // The catalog graph a placement loads in the background (2 s after it) is loaded now, outside the timing, so
+        // it does not fall on cp -r's timing when cp runs second (with the busy load, cp -r takes longer than 2 s).
+        await devices.graphsSettled();
         return placed.ms;
       };
       const copy = async () => {
@@ -71,9 +74,6 @@ async function placementRounds(x: RoundCtx, n: number, busy: boolean): Promise<R
       const avg = loadavg()[0];
       const [ours, cp] = r % 2 === 0 ? [await place(), await copy()] : await copy().then(async (c) => [await place(), c]);
       rounds.push({ ours, cp, oursCpu: cpu.ours, cpCpu: cpu.cp, load: avg });
-      // The catalog graph a placement loads in the background (2 s after it) is loaded now, outside the timing, so it
-      // does not fall on the next round's copy or placement.
-      await devices.graphsSettled();
       const y = rounds[r];
       console.log(`devices${busy ? ' (busy)' : ''}: round ${r + 1} at load ${y.load.toFixed(1)}: placed in ${fmt.ms(y.ours)} (CPU ${fmt.ms(y.oursCpu)}), cp -r ${fmt.ms(y.cp)} (CPU ${fmt.ms(y.cpCpu)}): ${(y.cp / y.ours).toFixed(2)}x`);
     }
