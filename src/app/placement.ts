@@ -7,7 +7,7 @@ import { viaOf, withChannel } from '../graph/index.js';
 import { plan, type ContentFacts, type DeviceEntry, type DeviceProfile, type Operation, type Rules } from '../rules/index.js';
 import {
   assertClaimed, assertOwner, claimDevice, executePlan, listDevice, readDeviceProfile, DEVICE_DEFAULT_KINDS, namingOf, PENDING_FILE,
-  LEGACY_PENDING_FILE, DeviceNotClaimedError, Stager, noteRemovedByPerson, emptyTrash, xdgTrashDir, TRASH_DAYS,
+  LEGACY_PENDING_FILE, DeviceNotClaimedError, noteRemovedByPerson, emptyTrash, xdgTrashDir, TRASH_DAYS,
   type ExecuteError, type ExecuteProgress, type ScannedSource,
 } from '../devices/index.js';
 import type { DeviceGraphs } from './device-graph.js';
@@ -116,23 +116,14 @@ export class Placement {
     const listing = await listDevice(root);
     // Files the person deleted by hand are remembered in the catalog and not copied back (unless restoring).
     const removed = await noteRemovedByPerson(root, profile.id, listing, { write: !opts.dryRun, forget: opts.restore });
-    // While the plan is made, the copy thread already stages the bytes of new content (see src/devices/stage.ts).
-    const stager = opts.dryRun ? undefined : new Stager(root, dev.kind !== 'target');
+    // Nothing is staged while the plan is made (src/devices/stage.ts): copies into new folders are written as whole
+    // trees once the plan is durable, each renamed into place once; that costs less CPU (docs/decisions.md).
     const scanned = this.scanRecords();
-    try {
-      let onDevice: Set<string> | undefined; // content already on the device: kept or moved there, not staged
-      const stage = (c: string, src: string, size: number) => {
-        onDevice ??= new Set(listing.flatMap((e) => (e.content ? [e.content] : [])));
-        if (!onDevice.has(c)) stager!.add(c, src, size, scanned(src));
-      };
-      const ops = this.planFor(root, rules, profile, listing, facts, removed, stager && stage);
-      const summary = await this.carryOut(dev, profile, ops, stager, opts, scanned);
-      for (const k of summary.skipped) if (k.content && !k.file) k.file = fileNameOf(facts.get(k.content));
-      if (!opts.dryRun) await this.afterRun(dev, profile);
-      return summary;
-    } finally {
-      await stager?.close();
-    }
+    const ops = this.planFor(root, rules, profile, listing, facts, removed);
+    const summary = await this.carryOut(dev, profile, ops, opts, scanned);
+    for (const k of summary.skipped) if (k.content && !k.file) k.file = fileNameOf(facts.get(k.content));
+    if (!opts.dryRun) await this.afterRun(dev, profile);
+    return summary;
   }
 
   /**
@@ -191,7 +182,7 @@ export class Placement {
   }
 
   private async carryOut(
-    dev: DeviceRow, profile: DeviceProfile, ops: Operation[], stager: Stager | undefined, opts: PlaceOptions, scanned: (file: string) => ScannedSource | undefined,
+    dev: DeviceRow, profile: DeviceProfile, ops: Operation[], opts: PlaceOptions, scanned: (file: string) => ScannedSource | undefined,
   ): Promise<PlaceSummary> {
     const root = dev.root;
     const fetch = opts.fetcher?.();
@@ -225,7 +216,6 @@ export class Placement {
         trash: dev.kind === 'target' ? { kind: 'xdg', dir: xdgTrashDir() } : { kind: 'device' },
         onProgress: opts.onProgress,
         signal: opts.signal,
-        ...(stager ? { staging: stager } : {}),
         // A local source still as the scan that hashed it recorded is not hashed again (see sources.ts).
         scanned: (op) => (op.source ? scanned(op.source) : undefined),
         readSource: async (content) => {
@@ -262,7 +252,7 @@ export class Placement {
    */
   private planFor(
     root: string, rules: Rules, profile: DeviceProfile, listing: readonly DeviceEntry[], facts: Map<string, ContentFacts>,
-    removedByPerson: ReadonlySet<string>, onPlace?: (content: string, source: string, size: number) => void,
+    removedByPerson: ReadonlySet<string>,
   ): Operation[] {
     const { inputs } = this.c;
     const sources = inputs.sources(facts);
@@ -270,7 +260,7 @@ export class Placement {
     const memoInputs = { graph: inputs.libraryKey(), rules, profile: JSON.stringify(profile), sources, removed };
     return this.plans.plan(root, memoInputs, listing, () => {
       const categories = inputs.categoriesOf(facts, rules);
-      return plan({ graph: inputs.graph, rules, profile, listing, sources, facts, categories, removedByPerson, ...(onPlace ? { onPlace } : {}) });
+      return plan({ graph: inputs.graph, rules, profile, listing, sources, facts, categories, removedByPerson });
     });
   }
 }

@@ -36,6 +36,7 @@ function lister(run: PlacementRun): (d: string) => Set<string> | undefined {
         }
       } catch (e) {
         list = errCode(e) === 'ENOENT' ? new Set() : undefined;
+        if (list) run.missingDirs.add(d);
         temps.length = 0;
       }
       for (const n of temps) rmSync(path.join(abs, n), { force: true });

@@ -8,6 +8,7 @@ import { STAGE_MAX_SIZE } from '../stage.js';
 import { classify } from './classify.js';
 import { copyBatches } from './copy-batch.js';
 import { copyEach } from './copy-file.js';
+import { copyTrees } from './copy-tree.js';
 import { placeStaged } from './copy-staged.js';
 import { checkPreconditions } from './preconditions.js';
 import { recoverInterrupted } from './recover.js';
@@ -23,7 +24,7 @@ const THREAD_MIN_FILES = 256;
 
 /**
  * The copies: small local files in batches (renamed from staging when the plan staged them; on a copy thread when
- * there are many), then the rest one by one. The pending list is written before the first rename.
+ * there are many, those into new folders as whole trees), then the rest one by one. The pending list is written before the first rename.
  */
 async function copyAll(run: PlacementRun): Promise<void> {
   const useSync = run.opts.syncBatches !== false;
@@ -36,7 +37,11 @@ async function copyAll(run: PlacementRun): Promise<void> {
   run.opts.signal?.addEventListener('abort', onAbort);
   try {
     const unstaged = staging && thread && thread === staging.thread ? await placeStaged(run, small, staging, thread) : small;
-    if (run.pendingReady()) await copyBatches(run, unstaged, thread, later);
+    if (run.pendingReady()) {
+      // Into folders the device lacks: written as whole trees, each renamed into place once (see copy-tree.ts).
+      const rest = thread ? await copyTrees(run, unstaged, thread, later) : unstaged;
+      await copyBatches(run, rest, thread, later);
+    }
   } finally {
     run.opts.signal?.removeEventListener('abort', onAbort);
     if (thread && thread !== staging?.thread) await thread.close();

@@ -32,6 +32,8 @@ export class PlacementRun {
   readonly opDirs: string[];
   /** The folders this plan copies into. */
   readonly planDirs = new Set<string>();
+  /** Those of them the device lacks (found by classification): see copy-tree.ts. */
+  readonly missingDirs = new Set<string>();
   readonly fsync: boolean;
   readonly verify: boolean;
   /** The catalog as the run keeps it (written by {@link flush}); `dirty` once it differs from what is on the device. */
@@ -58,7 +60,7 @@ export class PlacementRun {
   /** Folders made and checked: no await needed. */
   readonly dirsDone = new Set<string>();
   /** Any name with the temp prefix is cleaned up after an interruption; unique within the run is enough. */
-  private readonly runTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}-`;
+  readonly runTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}-`;
   private tmpSeq = 0;
   readonly rootSlash: string;
 
