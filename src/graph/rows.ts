@@ -44,6 +44,11 @@ export function applyNet(ox: oxigraph.Store, net: { adds: string[]; dels: string
   }
 }
 
+/** Add rows (`s p o [g]`, no final dot) to a store in parts of LOAD_PART (see applyNet). */
+export function loadRowsInParts(ox: oxigraph.Store, rows: readonly string[]): void {
+  for (let i = 0; i < rows.length; i += LOAD_PART) loadRows(ox, rows.slice(i, i + LOAD_PART));
+}
+
 /** Rows per oxigraph load. */
 const LOAD_PART = 10_000;
 

@@ -60,6 +60,20 @@ describe('GraphStore.commit of rows for a new graph', () => {
     });
   }
 
+  it('logs the rows as a change list\'s commit would: the strict decoder reads them back, and a peer applies them', async () => {
+    const s = await openStore(tempDir('new-graph-log'));
+    const quads = [...many(0, 50), quad(namedNode('http://ex.org/s'), namedNode('http://ex.org/p'), literal('a "b"\n\\ é', 'fr'), G)];
+    const patch = await s.commit(rowsOf(quads));
+    const logged = s.patchesSince({});
+    expect(logged).toHaveLength(1);
+    expect(logged![0].changes.map((c) => [c.op, rowOf(c.quad)])).toEqual(quads.map((x) => ['A', rowOf(x)]));
+    expect(logged![0]).toMatchObject({ author: 'nodeA', seq: 1, hlc: patch!.hlc });
+    const peer = await GraphStore.open({ dir: tempDir('new-graph-peer'), nodeId: 'nodeB' });
+    open.push(peer);
+    expect(await peer.applyRemote(logged![0])).toBe('applied');
+    expect(sorted(peer.match(null, null, null, G))).toEqual(sorted(quads));
+  });
+
   it('checks them row by row when their graph holds something: only what is new is in the patch', async () => {
     const s = await openStore(tempDir('new-graph-held'));
     await s.commit(many(0, 10).map((quad) => ({ op: 'A' as const, quad })));

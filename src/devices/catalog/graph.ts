@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { NewGraphRows, rowQuads, termProblem, termToNQuads, type Change } from '../../graph/index.js';
+import { NewGraphRows, termProblem, termToNQuads, type Change } from '../../graph/index.js';
 import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../../graph/vocab.js';
 import type { CatalogRecord } from './record.js';
 import { unsafeRelative } from '../contain.js';
@@ -88,6 +88,7 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
     RDF('type'), NFO('FileDataObject'), NIE('interpretedAs'), NFO('fileSize'), SS('onDevice'), SS('relativePath'), SS('placedBy'),
     DCTERMS('title'), SS('category'), XSD('integer'),
   ].map((t) => `<${t.value}>`);
+  const files = new Set<string>();
   const contents = new Set<string>();
   const labels = new Set<string>();
   for (const r of records) {
@@ -95,7 +96,8 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
     const f = iri(base + r.path.split('/').map(encodeSegment).join('/'));
     const rule = iri(r.rule);
     const path = literalText(r.path);
-    if (!f || !rule || path === null) continue;
+    if (!f || !rule || path === null || files.has(f)) continue; // one record per file: the first (a catalog lists each path once)
+    files.add(f);
     const c = `<${r.content}>`; // CONTENT: a plain urn:sha256 IRI
     rows.addRow(`${f} ${type} ${fileT}${g}`);
     rows.addRow(`${f} ${interp} ${c}${g}`);
@@ -122,22 +124,11 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
   return rows;
 }
 
-/** An addition whose quad is read from its row only when asked for (GraphStore.commit's bulk path never asks). */
-class RowAddition implements Change {
-  readonly op = 'A' as const;
-  constructor(readonly row: string) {}
-  get quad(): Quad {
-    return rowQuads([this.row])[0];
-  }
-}
-
 /** A new graph's rows, with rows written here as text (their terms checked by catalogGraphRows). */
 class CatalogRows extends NewGraphRows {
+  /** A row none of the others is (catalogGraphRows writes each file's rows once, each content's once). */
   addRow(row: string): void {
-    if (this.keyed.has(row)) return;
-    const c = new RowAddition(row);
-    this.keyed.set(row, c);
-    this.push(c);
+    this.addDistinct(row);
   }
 }
 
