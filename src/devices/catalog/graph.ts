@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { NewGraphRows, termProblem, termToNQuads, type Change } from '../../graph/index.js';
+import { NewGraphRows, termProblem, termToNQuads } from '../../graph/index.js';
 import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../../graph/vocab.js';
 import type { CatalogRecord } from './record.js';
 import { unsafeRelative } from '../contain.js';
