@@ -84,6 +84,7 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
   const g = ` ${iri(graph)}`;
   const dev = iri(deviceIri(d.id));
   const base = pathToFileURL(d.root.endsWith('/') ? d.root : `${d.root}/`).href;
+  const baseOk = iri(base) !== null;
   const [type, fileT, interp, sizeP, onP, relP, byP, titleP, catP, integer] = [
     RDF('type'), NFO('FileDataObject'), NIE('interpretedAs'), NFO('fileSize'), SS('onDevice'), SS('relativePath'), SS('placedBy'),
     DCTERMS('title'), SS('category'), XSD('integer'),
@@ -93,7 +94,8 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
   const labels = new Set<string>();
   for (const r of records) {
     if (!usable(r)) continue;
-    const f = iri(base + r.path.split('/').map(encodeSegment).join('/'));
+    // A plain path (the usual one) makes a valid IRI below a valid base: no check per file.
+    const f = baseOk && SAFE_PATH.test(r.path) ? `<${base}${r.path.includes(' ') ? r.path.replaceAll(' ', '%20') : r.path}>` : iri(base + r.path.split('/').map(encodeSegment).join('/'));
     const rule = iri(r.rule);
     const path = literalText(r.path);
     if (!f || !rule || path === null || files.has(f)) continue; // one record per file: the first (a catalog lists each path once)
@@ -149,6 +151,7 @@ const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]{1,2000}$/;
 // As url.pathToFileURL encodes a path segment (so the IRI is the one `semsync describe PATH` looks up).
 // Not `~`: newer Node versions encode it (%7E). A space is %20 in every version (the usual name: no pathToFileURL call).
 const SAFE = /^[A-Za-z0-9\-._!$&'()*+,;=:@ ]*$/;
+const SAFE_PATH = /^[A-Za-z0-9\-._!$&'()*+,;=:@ /]*$/;
 function encodeSegment(s: string): string {
   if (SAFE.test(s)) return s.includes(' ') ? s.replaceAll(' ', '%20') : s;
   return pathToFileURL(`/${s}`).href.slice('file:///'.length);
