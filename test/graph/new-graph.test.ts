@@ -3,6 +3,7 @@
 import n3 from 'n3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NewGraphRows, rowOf, StoreError } from '../../src/graph/index.js';
+import { loadParts } from '../../src/graph/rows.js';
 import { GraphStore } from '../../src/graph/store.js';
 import { G, q, tempDir } from './helpers.js';
 
@@ -81,5 +82,16 @@ describe('GraphStore.commit of rows for a new graph', () => {
     expect(patch?.changes.map((c) => rowOf(c.quad)).sort()).toEqual(sorted(many(10, 20)));
     expect(await s.commit(rowsOf(many(0, 20)))).toBeNull();
     expect(s.size).toBe(20);
+  });
+});
+
+describe('loadParts', () => {
+  it('covers every row once, in order: 100 rows first, then twice as many each time, at most 10,000', () => {
+    for (const count of [0, 1, 100, 101, 80_013]) {
+      const parts = [...loadParts(count)];
+      expect(parts.flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i))).toEqual(Array.from({ length: count }, (_, i) => i));
+      if (count > 100) expect(parts.slice(0, 3).map(([from, to]) => to - from)).toEqual([100, Math.min(200, count - 100), Math.min(400, Math.max(0, count - 300))].filter((n) => n > 0));
+    }
+    expect(Math.max(...[...loadParts(80_013)].map(([from, to]) => to - from))).toBe(10_000);
   });
 });
