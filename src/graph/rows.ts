@@ -39,7 +39,7 @@ export function applyNet(ox: oxigraph.Store, net: { adds: string[]; dels: string
   }
   if (dels.length) for (const q of oxigraph.parse(dels.join('\n') + '\n', { format: 'application/n-quads' })) ox.delete(q);
   for (const [from, to] of loadParts(adds.length)) {
-    ox.load(Buffer.from(adds.slice(from, to).join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+    ox.load(utf8(adds.slice(from, to).join('\n') + '\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
   }
 }
 
@@ -121,10 +121,15 @@ export function splitRow(row: string): [string, string, string, string] {
 
 /** Add rows (`s p o [g]`, no final dot) to a store. */
 export function loadRows(store: oxigraph.Store, rows: string[]): void {
-  if (rows.length) store.load(Buffer.from(rows.join(' .\n') + ' .\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
+  if (rows.length) store.load(utf8(rows.join(' .\n') + ' .\n'), { format: 'application/n-quads', lenient: true, no_transaction: true });
 }
 
 /** Delete rows (`s p o [g]`, no final dot) from a store. */
 export function deleteRows(store: oxigraph.Store, rows: string[]): void {
   if (rows.length) for (const q of oxigraph.parse(rows.join(' .\n') + ' .\n', { format: 'application/n-quads' })) store.delete(q);
+}
+
+/** Text as UTF-8 bytes; ASCII text (as rows mostly are) encoded as latin1, the same bytes at ~3x the speed. */
+export function utf8(text: string): Buffer {
+  return Buffer.from(text, Buffer.byteLength(text) === text.length ? 'latin1' : 'utf8');
 }

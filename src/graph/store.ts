@@ -8,8 +8,7 @@ import { PatchError, StoreError, StoreLockedError } from './errors.js';
 import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
 import { importInBatches, type ImportOptions } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
-import { acquirePidLock, type PidLock } from '../base/index.js';
-import { Emitter } from '../base/index.js';
+import { acquirePidLock, Emitter, type PidLock } from '../base/index.js';
 import type { QueryOutput } from './query.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, QueryContext, ResultFormat, VersionVector } from './types.js';
@@ -21,6 +20,7 @@ import { PagedBackend } from './backend-paged.js';
 import { WholeBackend } from './backend-whole.js';
 import { pagedAbove, type OpenOptions } from './store-options.js';
 import { NewGraphRows } from './new-graph.js';
+import { utf8 } from './rows.js';
 import { readHistory, retentionOf } from './history-log.js';
 import { currentChannel, withChannel } from './channel.js';
 
@@ -177,7 +177,7 @@ export class GraphStore {
     const patch: Patch = { author: this.nodeId, seq, hlc: formatHlc(clock), changes: net, via };
     const head = encodePatch({ ...patch, changes: [] });
     const text = body(head.slice(0, head.length - 'TC .\n'.length)) + 'TC .\n';
-    await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
+    await this.log.append([{ payload: utf8(text), author: this.nodeId, seq }]);
     apply(text);
     this.vv[this.nodeId] = seq;
     this.clock = clock;

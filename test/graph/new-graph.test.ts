@@ -3,7 +3,7 @@
 import n3 from 'n3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NewGraphRows, rowOf, StoreError } from '../../src/graph/index.js';
-import { loadParts } from '../../src/graph/rows.js';
+import { loadParts, utf8 } from '../../src/graph/rows.js';
 import { GraphStore } from '../../src/graph/store.js';
 import { G, q, tempDir } from './helpers.js';
 
@@ -93,5 +93,11 @@ describe('loadParts', () => {
       if (count > 100) expect(parts.slice(0, 3).map(([from, to]) => to - from)).toEqual([100, Math.min(200, count - 100), Math.min(400, Math.max(0, count - 300))].filter((n) => n > 0));
     }
     expect(Math.max(...[...loadParts(80_013)].map(([from, to]) => to - from))).toBe(10_000);
+  });
+});
+
+describe('utf8', () => {
+  it('gives the UTF-8 bytes of ASCII and of any other text (an é, an emoji, a lone surrogate)', () => {
+    for (const t of ['<a> <b> "c" .\n', 'é', '🚀 x', 'x\ud800y', '']) expect(utf8(t).equals(Buffer.from(t, 'utf8'))).toBe(true);
   });
 });
