@@ -29,8 +29,17 @@ interface Loaded {
   seen: DeviceSeen;
   /** What identifies the catalog and the device's facts as loaded: unchanged → nothing to do. */
   stamp: string;
-  /** What the graph holds, as rows (undefined: not read back from the store yet). */
-  rows: Set<string> | undefined;
+  /**
+   * What the graph holds, as rows (undefined: not read back from the store yet); a list as committed into a graph that
+   * held nothing, made a set when first needed (a first load of 80,000 rows need not hash them all again).
+   */
+  rows: Set<string> | readonly string[] | undefined;
+}
+
+/** A loaded graph's rows as a set (kept as one from then on), or undefined when not known. */
+function rowSet(l: Loaded | undefined): Set<string> | undefined {
+  if (l?.rows !== undefined && !(l.rows instanceof Set)) l.rows = new Set(l.rows);
+  return l?.rows as Set<string> | undefined;
 }
 
 const { namedNode, quad, literal } = n3.DataFactory;
@@ -220,9 +229,10 @@ export class DeviceGraphs {
     for (const [k, q] of before) if (!after.has(k)) changes.push({ op: 'D', quad: q });
     for (const [k, q] of after) if (!before.has(k)) changes.push({ op: 'A', quad: q });
     if (changes.length) await this.commit(changes);
+    const rows = rowSet(last);
     for (const c of changes) {
-      if (c.op === 'D') last.rows?.delete(rowOf(c.quad));
-      else last.rows?.add(rowOf(c.quad));
+      if (c.op === 'D') rows?.delete(rowOf(c.quad));
+      else rows?.add(rowOf(c.quad));
     }
     last.seen = seen;
     return { added: changes.filter((c) => c.op === 'A').length, removed: changes.filter((c) => c.op === 'D').length };
@@ -233,14 +243,14 @@ export class DeviceGraphs {
    * that holds something gets what changed, in parts.
    */
   private async replace(graph: string, seen: DeviceSeen, stamp: string, want: NewGraphRows): Promise<{ added: number; removed: number }> {
-    let have = this.loaded.get(graph)?.rows;
+    let have = rowSet(this.loaded.get(graph));
     have ??= new Set(this.node.store.match(null, null, null, namedNode(graph)).map(rowOf));
-    const rows = new Set(want.keyed.keys());
     if (have.size === 0 && want.length <= FRESH_MAX) {
       if (want.length) await this.commit(want);
-      this.loaded.set(graph, { graph, seen, stamp, rows });
+      this.loaded.set(graph, { graph, seen, stamp, rows: want.rows });
       return { added: want.length, removed: 0 };
     }
+    const rows = new Set(want.rows);
     const gone = [...have].filter((r) => !rows.has(r));
     const added = [...rows].filter((r) => !have.has(r));
     const changes = [

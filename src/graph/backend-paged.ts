@@ -73,6 +73,10 @@ export class PagedBackend implements StoreBackend {
     this.graph.apply(text, known);
   }
 
+  applyAdditions(rows: readonly string[]): void {
+    this.graph.applyNet([], [...rows], true);
+  }
+
   graphNames(): string[] {
     return this.graph.graphs().filter((g) => g.startsWith('<')).map((g) => g.slice(1, -1));
   }

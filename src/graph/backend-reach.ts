@@ -55,6 +55,10 @@ export class ReachBackend implements StoreBackend {
     return refuse('take changes');
   }
 
+  applyAdditions(): never {
+    return refuse('take changes');
+  }
+
   graphNames(): never {
     return refuse('list its graphs');
   }

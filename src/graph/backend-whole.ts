@@ -5,7 +5,7 @@ import type { Quad, Term } from '@rdfjs/types';
 import { refuseScan, n3Quads, oxTerm, parseNQuads, type OpenedBackend, type Replay, type StoreBackend } from './backend.js';
 import { exportChunks, exportToFile } from './io.js';
 import { runQuery, type QueryOutput } from './query.js';
-import { applyRows, presentRows } from './rows.js';
+import { applyRows, loadRowsInParts, presentRows } from './rows.js';
 import { dumpChunks, loadLatestSnapshot, writeSnapshot, type SnapshotMeta } from './snapshot.js';
 import type { QueryContext, ResultFormat } from './types.js';
 import { freeStore } from './wasm-memory.js';
@@ -46,6 +46,10 @@ export class WholeBackend implements StoreBackend {
 
   apply(text: string): void {
     applyRows(this.ox, text);
+  }
+
+  applyAdditions(rows: readonly string[]): void {
+    loadRowsInParts(this.ox, rows);
   }
 
   graphNames(): string[] {

@@ -40,6 +40,11 @@ export interface StoreBackend {
   holdsNothingIn(graphs: Iterable<string>): boolean;
   /** Apply an encoded patch already logged. `known`: each of its rows changes something (checked against the store). */
   apply(text: string, known: boolean): void;
+  /**
+   * Apply an encoded patch already logged whose rows are all additions that change something (`rows`: its rows,
+   * `s p o g` without the final dot, each once, in graphs that held nothing): no re-reading of the patch text.
+   */
+  applyAdditions(rows: readonly string[]): void;
   /** The IRIs of the named graphs that may hold statements. */
   graphNames(): string[];
   /** Quads matching a pattern (null/undefined = any), as n3 DataFactory quads. */

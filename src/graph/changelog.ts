@@ -167,7 +167,7 @@ export class ChangeLog {
       entries.push({ segment: this.current, offset: off, payloadAt: off + frame.length - 4 - r.payload.length, length: r.payload.length, author: r.author, seq: r.seq });
       off += frame.length;
     }
-    const buf = Buffer.concat(frames);
+    const buf = frames.length === 1 ? frames[0] : Buffer.concat(frames); // one record: no second copy of its bytes
     try {
       let done = 0;
       while (done < buf.length) done += (await this.fh.write(buf, done, buf.length - done, null)).bytesWritten;

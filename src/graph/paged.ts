@@ -166,8 +166,11 @@ export class PagedGraph {
   apply(text: string, known = false): void {
     const net = netRows(text);
     const strip = (r: string) => (r.endsWith(' .') ? r.slice(0, -2) : r);
-    let dels = net.dels.map(strip);
-    let adds = net.adds.map(strip);
+    this.applyNet(net.dels.map(strip), net.adds.map(strip), known);
+  }
+
+  /** Apply a patch's net effect (rows without the final dot). `known`: every row changes something. */
+  applyNet(dels: string[], adds: string[], known: boolean): void {
     if (!known) {
       const had = this.present([...dels, ...adds]);
       const n = dels.length;

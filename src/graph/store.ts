@@ -8,8 +8,7 @@ import { PatchError, StoreError, StoreLockedError } from './errors.js';
 import { formatHlc, parseHlc, receive, tick, type Hlc } from './hlc.js';
 import { importInBatches, type ImportOptions } from './io.js';
 import { AUTHOR_RE, decodePatch, encodePatch, patchProblem } from './patch.js';
-import { acquirePidLock, type PidLock } from '../base/index.js';
-import { Emitter } from '../base/index.js';
+import { acquirePidLock, Emitter, type PidLock } from '../base/index.js';
 import type { QueryOutput } from './query.js';
 import { quadProblem, quadTerms } from './terms.js';
 import type { Change, Patch, QueryContext, ResultFormat, VersionVector } from './types.js';
@@ -21,6 +20,7 @@ import { PagedBackend } from './backend-paged.js';
 import { WholeBackend } from './backend-whole.js';
 import { pagedAbove, type OpenOptions } from './store-options.js';
 import { NewGraphRows } from './new-graph.js';
+import { utf8 } from './rows.js';
 import { readHistory, retentionOf } from './history-log.js';
 import { currentChannel, withChannel } from './channel.js';
 
@@ -143,10 +143,11 @@ export class GraphStore {
   }
 
   private async commitNow(changes: Change[], via: string): Promise<Patch | null> {
+    if (changes instanceof NewGraphRows && changes.length && this.backend.holdsNothingIn(changes.graphs)) return this.commitNew(changes, via);
     const rows = changes instanceof NewGraphRows ? changes.keyed : keyedChanges(changes);
     if (!rows.size) return null;
     const keys = [...rows.keys()];
-    const present = changes instanceof NewGraphRows && this.backend.holdsNothingIn(changes.graphs) ? new Set<number>() : this.backend.present(keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
+    const present = this.backend.present(keys, [...rows.values()].map((c) => c.quad.graph.termType === 'DefaultGraph'));
     const net: Change[] = [];
     const lines: string[] = [];
     for (let i = 0; i < keys.length; i++) {
@@ -156,13 +157,28 @@ export class GraphStore {
       lines.push(`${c.op} ${keys[i]} .\n`);
     }
     if (!net.length) return null;
+    return this.logAndApply(net, via, (head) => head + lines.join(''), (text) => this.backend.apply(text, true));
+  }
+
+  /**
+   * A new graph's rows (NewGraphRows, into graphs that hold nothing: each row is an addition that changes something):
+   * the log's text written from the rows in one join, and the rows handed to the backend as they are (no re-reading
+   * of the patch text, no presence check, no quad per row).
+   */
+  private commitNew(changes: NewGraphRows, via: string): Promise<Patch> {
+    const rows = changes.rows;
+    return this.logAndApply(changes, via, (head) => `${head}A ${rows.join(' .\nA ')} .\n`, () => this.backend.applyAdditions(rows));
+  }
+
+  /** One local patch: its text (`body` adds its rows after the headers and `TX`), logged durably, applied, announced. */
+  private async logAndApply(net: Change[], via: string, body: (head: string) => string, apply: (text: string) => void): Promise<Patch> {
     const seq = (this.vv[this.nodeId] ?? 0) + 1;
     const clock = tick(this.clock, Date.now());
     const patch: Patch = { author: this.nodeId, seq, hlc: formatHlc(clock), changes: net, via };
     const head = encodePatch({ ...patch, changes: [] });
-    const text = head.slice(0, head.length - 'TC .\n'.length) + lines.join('') + 'TC .\n';
-    await this.log.append([{ payload: Buffer.from(text), author: this.nodeId, seq }]);
-    this.backend.apply(text, true);
+    const text = body(head.slice(0, head.length - 'TC .\n'.length)) + 'TC .\n';
+    await this.log.append([{ payload: utf8(text), author: this.nodeId, seq }]);
+    apply(text);
     this.vv[this.nodeId] = seq;
     this.clock = clock;
     await this.afterWrite(text.length);
@@ -170,7 +186,6 @@ export class GraphStore {
     return patch;
   }
 
-  /** Whether none of these named graphs holds a statement (one lookup each). */
   /** A patch by another author: 'duplicate', 'gap' (keep it and retry later), or validated, logged durably, applied. */
   applyRemote(patch: Patch): Promise<'applied' | 'duplicate' | 'gap'> {
     if (patch?.author === this.nodeId) return Promise.reject(new StoreError(`A patch by this node (${this.nodeId}) came back from outside; it is not applied.`));

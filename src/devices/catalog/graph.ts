@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import n3 from 'n3';
 import type { Quad } from '@rdfjs/types';
-import { NewGraphRows, rowQuads, termProblem, termToNQuads, type Change } from '../../graph/index.js';
+import { NewGraphRows, termProblem, termToNQuads } from '../../graph/index.js';
 import { DCTERMS, NFO, NIE, RDF, RDFS, SS, XSD, categoryIri } from '../../graph/vocab.js';
 import type { CatalogRecord } from './record.js';
 import { unsafeRelative } from '../contain.js';
@@ -84,18 +84,22 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
   const g = ` ${iri(graph)}`;
   const dev = iri(deviceIri(d.id));
   const base = pathToFileURL(d.root.endsWith('/') ? d.root : `${d.root}/`).href;
+  const baseOk = iri(base) !== null;
   const [type, fileT, interp, sizeP, onP, relP, byP, titleP, catP, integer] = [
     RDF('type'), NFO('FileDataObject'), NIE('interpretedAs'), NFO('fileSize'), SS('onDevice'), SS('relativePath'), SS('placedBy'),
     DCTERMS('title'), SS('category'), XSD('integer'),
   ].map((t) => `<${t.value}>`);
+  const files = new Set<string>();
   const contents = new Set<string>();
   const labels = new Set<string>();
   for (const r of records) {
     if (!usable(r)) continue;
-    const f = iri(base + r.path.split('/').map(encodeSegment).join('/'));
+    // A plain path (the usual one) makes a valid IRI below a valid base: no check per file.
+    const f = baseOk && SAFE_PATH.test(r.path) ? `<${base}${r.path.includes(' ') ? r.path.replaceAll(' ', '%20') : r.path}>` : iri(base + r.path.split('/').map(encodeSegment).join('/'));
     const rule = iri(r.rule);
     const path = literalText(r.path);
-    if (!f || !rule || path === null) continue;
+    if (!f || !rule || path === null || files.has(f)) continue; // one record per file: the first (a catalog lists each path once)
+    files.add(f);
     const c = `<${r.content}>`; // CONTENT: a plain urn:sha256 IRI
     rows.addRow(`${f} ${type} ${fileT}${g}`);
     rows.addRow(`${f} ${interp} ${c}${g}`);
@@ -122,22 +126,11 @@ export function catalogGraphRows(graph: string, d: DeviceSeen, records: readonly
   return rows;
 }
 
-/** An addition whose quad is read from its row only when asked for (GraphStore.commit's bulk path never asks). */
-class RowAddition implements Change {
-  readonly op = 'A' as const;
-  constructor(readonly row: string) {}
-  get quad(): Quad {
-    return rowQuads([this.row])[0];
-  }
-}
-
 /** A new graph's rows, with rows written here as text (their terms checked by catalogGraphRows). */
 class CatalogRows extends NewGraphRows {
+  /** A row none of the others is (catalogGraphRows writes each file's rows once, each content's once). */
   addRow(row: string): void {
-    if (this.keyed.has(row)) return;
-    const c = new RowAddition(row);
-    this.keyed.set(row, c);
-    this.push(c);
+    this.addDistinct(row);
   }
 }
 
@@ -158,6 +151,7 @@ const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]{1,2000}$/;
 // As url.pathToFileURL encodes a path segment (so the IRI is the one `semsync describe PATH` looks up).
 // Not `~`: newer Node versions encode it (%7E). A space is %20 in every version (the usual name: no pathToFileURL call).
 const SAFE = /^[A-Za-z0-9\-._!$&'()*+,;=:@ ]*$/;
+const SAFE_PATH = /^[A-Za-z0-9\-._!$&'()*+,;=:@ /]*$/;
 function encodeSegment(s: string): string {
   if (SAFE.test(s)) return s.includes(' ') ? s.replaceAll(' ', '%20') : s;
   return pathToFileURL(`/${s}`).href.slice('file:///'.length);

@@ -89,6 +89,16 @@ describe('catalog graph', () => {
 });
 
 describe('catalog graph rows from a hostile catalog', () => {
+  it('lists a path the catalog names twice once, with the first record\'s content: each row once', () => {
+    const first = { ...awkward[0], path: 'twice.mp3', content: hex('1'), values: {} };
+    const rows = catalogGraphRows(G, seen, [first, { ...first, content: hex('2'), size: 7 }, { ...first, path: 'other.mp3', content: hex('2') }]);
+    expect(new Set(rows.rows).size).toBe(rows.rows.length);
+    expect(rows.rows).toEqual([...rows.keyed.keys()]);
+    const contents = rows.map((c) => c.quad).filter((q) => q.predicate.value === NIE('interpretedAs').value).map((q) => [q.subject.value.replace(/.*\//, ''), q.object.value]);
+    expect(contents).toEqual([['twice.mp3', hex('1')], ['other.mp3', hex('2')]]);
+  });
+
+
   it('leaves out a copy whose path the store would refuse (a lone surrogate), and a title or category it would refuse, not the whole catalog', () => {
     const ok = { ...awkward[0], path: 'ok.mp3', content: hex('1'), values: { title: 'Fine' } };
     const bad = [
