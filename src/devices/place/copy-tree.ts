@@ -4,7 +4,7 @@
 // top folder instead of one per file. Nothing is under its final name before its whole tree is complete and synced;
 // a crash leaves only the staging folder, which the next run clears (recover.ts). A tree whose top folder appeared
 // meanwhile is not renamed: its files are copied again one by one (copy-file.ts).
-import { lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { deviceDir } from '../contain.js';
 import type { CopyThread, ThreadOutcome } from '../copy-thread.js';
 import { STAGING_DIR } from '../stage.js';
@@ -149,6 +149,11 @@ export async function copyTrees(run: PlacementRun, ops: CopyOp[], thread: CopyTh
     await Promise.all(finishing);
   } finally {
     rmSync(base, { recursive: true, force: true });
+    try {
+      rmdirSync(base.slice(0, base.lastIndexOf('/'))); // the staging folder, when nothing else is in it
+    } catch {
+      // not empty (another run's files) or gone: left as it is
+    }
   }
   return rest;
 }
