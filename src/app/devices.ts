@@ -76,8 +76,8 @@ export class Devices extends EventEmitter {
     return this.inputs.currentFacts();
   }
 
-  refreshCategories(): Promise<{ added: number; removed: number }> {
-    return this.inputs.refreshCategories();
+  refreshCategories(opts: { prepare?: boolean } = {}): Promise<{ added: number; removed: number }> {
+    return this.inputs.refreshCategories(opts);
   }
 
   list(): Promise<DeviceRow[]> {

@@ -115,14 +115,16 @@ export class PlanInputs {
 
   /**
    * Write every content's categories into this node's `rules` graph (`?c ss:category ?cat . ?cat rdfs:label "SciFi"`),
-   * replacing what was there. Returns the number of statements added and removed.
+   * replacing what was there. Returns the number of statements added and removed. `prepare: false` (nothing to
+   * place now) skips working out the local sources and template field values ahead: a later plan does it on first
+   * use; the statements written are the same.
    */
-  async refreshCategories(): Promise<{ added: number; removed: number }> {
+  async refreshCategories(opts: { prepare?: boolean } = {}): Promise<{ added: number; removed: number }> {
     const graph = graphIri(this.home.nodeId, 'rules');
     const facts = this.currentFacts();
     const assigned = this.categoriesOf(facts, this.rules());
     // What every plan of a device needs from the library, worked out now rather than when a device is placed.
-    prepareFieldValues(facts, assigned, this.sources(facts));
+    if (opts.prepare !== false) prepareFieldValues(facts, assigned, this.sources(facts));
     const labels = new Map([...assigned].map(([iri, list]) => [iri, list.map((a) => a.label)]));
     const { quad } = n3.DataFactory;
     const want = categoryQuads(labels).map((q) => quad(q.subject, q.predicate, q.object, graph));

@@ -12,6 +12,21 @@ export interface DeviceWatchOptions {
   peers?: () => NodePeers | undefined;
   /** Mount-table poll and graph-change check interval (ms, default 1000). */
   intervalMs?: number;
+  /**
+   * With nothing to place (no host target, no device attached), how long categories may lag a library that keeps
+   * changing from one check to the next (ms, default 5000): see {@link settleFirst}.
+   */
+  settleMs?: number;
+}
+
+/**
+ * Whether a library change seen at a check waits for the next one instead of refreshing categories now: only when
+ * nothing is to be placed (`idle`), the rules are unchanged, the library moved again since the previous check
+ * (commits are still arriving: a share taking in 10,000 files) and the first change not yet refreshed is younger
+ * than `settleMs`. Categories then lag by at most `settleMs` plus one check; placing never waits.
+ */
+export function settleFirst(s: { idle: boolean; rulesChanged: boolean; moving: boolean; waitedMs: number; settleMs: number }): boolean {
+  return s.idle && !s.rulesChanged && s.moving && s.waitedMs < s.settleMs;
 }
 
 /** A device event, also emitted as 'device' for embedders (and the dashboard). */
@@ -30,6 +45,9 @@ export class DeviceWatch extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private lastVv = '';
   private lastRules = '';
+  /** The library key at the previous check, and when a change not yet refreshed was first seen. */
+  private lastTickKey = '';
+  private pendingSince: number | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -74,10 +92,19 @@ export class DeviceWatch extends EventEmitter {
     if (gone) this.say(`devices: ${gone} device(s) unplugged while the node was stopped marked detached`);
     // Host targets and attached devices are brought up to date now, then whenever the graph or the rules change.
     this.schedule();
+    this.lastTickKey = this.devices.libraryKey();
     const tick = () => {
       if (this.stopped) return;
       // The graph changed (scan, peer, import), or a rules file did (a user's new category or template).
-      if (this.devices.libraryKey() !== this.lastVv || this.devices.rulesStamp() !== this.lastRules) this.schedule();
+      const key = this.devices.libraryKey();
+      const rulesChanged = this.devices.rulesStamp() !== this.lastRules;
+      if (key !== this.lastVv || rulesChanged) {
+        const now = Date.now();
+        this.pendingSince ??= now;
+        const moving = key !== this.lastTickKey;
+        if (!settleFirst({ idle: this.idle(), rulesChanged, moving, waitedMs: now - this.pendingSince, settleMs: this.opts.settleMs ?? 5000 })) this.schedule();
+      }
+      this.lastTickKey = key;
       this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
     };
     this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000).unref();
@@ -186,10 +213,17 @@ export class DeviceWatch extends EventEmitter {
       });
   }
 
+  /** Nothing to place now: no host target and no device attached (claimed or not). */
+  private idle(): boolean {
+    return this.node.config.hostTargets.length === 0 && (this.watcher?.current() ?? []).length === 0;
+  }
+
   private async refresh(): Promise<void> {
+    this.pendingSince = undefined;
     this.lastVv = this.devices.libraryKey();
     this.lastRules = this.devices.rulesStamp(); // a broken rules file is reported once, not every second
-    const c = await this.devices.refreshCategories();
+    // With nothing to place, the sources and template fields are not worked out ahead (a later plan does it).
+    const c = await this.devices.refreshCategories({ prepare: !this.idle() });
     if (c.added + c.removed > 0) this.say(`categories: ${c.added} statements added, ${c.removed} removed`);
     this.lastVv = this.devices.libraryKey();
     for (const t of this.node.config.hostTargets) {

@@ -42,3 +42,15 @@ it('writes categories into the rules graph once; a second refresh changes nothin
   expect(again).toEqual({ added: 0, removed: 0 });
   expect(home.store.match(null, null, null, graphIri(home.nodeId, 'rules')).length).toBe(first.added);
 });
+
+it('without preparing plans (nothing to place) writes the same category statements as with', async () => {
+  const inputs = new PlanInputs({ home });
+  await home.store.commit([...photo(1), ...photo(2)]);
+  const lean = await inputs.refreshCategories({ prepare: false });
+  expect(lean.added).toBeGreaterThan(0);
+  expect(await inputs.refreshCategories({ prepare: true })).toEqual({ added: 0, removed: 0 });
+  await home.store.commit(photo(3));
+  const full = await inputs.refreshCategories({ prepare: true });
+  expect(full.added).toBeGreaterThan(0);
+  expect(await inputs.refreshCategories({ prepare: false })).toEqual({ added: 0, removed: 0 });
+});
