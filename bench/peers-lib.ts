@@ -1,6 +1,7 @@
 // Helpers for bench/peers.ts: in-process peer nodes over loopback, a byte-counting TCP proxy, waiting.
 import '../src/peers/polyfill.js';
 import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -112,4 +113,31 @@ export async function plainTcpCopy(file: string, dst: string): Promise<number> {
   const ms = performance.now() - t0;
   server.close();
   return ms;
+}
+
+/**
+ * Bytes carried so far (both ways) by each established TCP connection accepted on one of `ports`, by connection, from
+ * `ss -ti` (the kernel's counters): every byte between two nodes is counted once, on the side that accepted.
+ */
+export function loopbackBytes(ports: number[]): Map<string, number> {
+  const filter = `( ${ports.map((p) => `sport = :${p}`).join(' or ')} )`;
+  const out = spawnSync('ss', ['-tinH', 'state', 'established', filter], { encoding: 'utf8' }).stdout ?? '';
+  const counts = new Map<string, number>();
+  let conn = '';
+  for (const line of out.split('\n')) {
+    if (!/^\s/.test(line)) {
+      conn = line.trim().split(/\s+/).slice(2, 4).join(' ');
+      continue;
+    }
+    const n = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(line)?.[1] ?? 0);
+    if (conn) counts.set(conn, (counts.get(conn) ?? 0) + n('bytes_sent') + n('bytes_received'));
+  }
+  return counts;
+}
+
+/** The bytes carried between two loopbackBytes readings (a connection opened since counts whole). */
+export function bytesSince(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [conn, n] of after) total += n - (before.get(conn) ?? 0);
+  return total;
 }

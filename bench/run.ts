@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, printed as ratios against the anchors the issues name, measured in the same run.
 // Usage: npm run bench [-- --only scan,query] [--files N]
 //        npm run bench -- --scale [--sizes 1000,10000,100000,1000000]   (curves: docs/scale.csv, docs/scale.svg)
+//        npm run bench -- --scale --replot   (docs/scale.svg again from docs/scale.csv)
 import { mkdir } from 'node:fs/promises';
 import { dataDir, printTable } from './lib.js';
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : undefined;
   await mkdir(dataDir, { recursive: true });
   if (args.includes('--scale')) {
+    if (args.includes('--replot')) return void (await (await import('./scale.js')).replotScale());
     const at = args.indexOf('--sizes');
     const sizes = at >= 0 ? args[at + 1].split(',').map(Number) : [1_000, 10_000, 100_000, 1_000_000];
     await (await import('./scale.js')).benchScale(sizes);

@@ -103,6 +103,28 @@ export function scaleCsv(rows: ScaleRow[]): string {
   return [head.map((h) => (h.includes(' ') ? `"${h}"` : h)).join(','), ...lines].join('\n') + '\n';
 }
 
+/** Rows back from scaleCsv's text (empty cells stay undefined). */
+export function readScaleCsv(text: string): ScaleRow[] {
+  const [head, ...lines] = text.trim().split('\n');
+  const cols = head.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((h) => h.replace(/^"|"$/g, ''));
+  return lines.map((line) => {
+    const cells = line.split(',');
+    const v = (name: string) => (cells[cols.indexOf(name)] === '' ? undefined : Number(cells[cols.indexOf(name)]));
+    const coldQueryMs = Object.fromEntries(Object.keys(QUERIES).map((n) => [n, v(`cold_query_ms:${n}`)!]));
+    return {
+      files: v('files')!, quads: v('quads')!, scanMs: v('scan_ms'), rescanMs: v('rescan_ms'), findMs: v('find_ms'), rssOpenMb: v('rss_open_mb')!,
+      rssQueriedMb: v('rss_queried_mb')!, coldQueryMs, firstSyncMs: v('first_sync_ms')!, localLoadMs: v('local_load_ms')!, changeBytes: v('change_bytes')!, changeMs: v('change_ms')!,
+    };
+  });
+}
+
+/** `--scale --replot`: docs/scale.svg again from docs/scale.csv (after a cell was measured again on its own). */
+export async function replotScale(): Promise<void> {
+  const rows = readScaleCsv(await readFile(path.join(repoRoot, 'docs', 'scale.csv'), 'utf8'));
+  await writeFile(path.join(repoRoot, 'docs', 'scale.svg'), plotSvg(scalePanels(rows)));
+  console.log(`scale: wrote docs/scale.svg from docs/scale.csv (${rows.length} sizes)`);
+}
+
 export function scalePanels(rows: ScaleRow[]): Panel[] {
   const pts = (f: (r: ScaleRow) => number | undefined) => rows.flatMap((r) => (f(r) === undefined ? [] : [[r.files, f(r)!] as [number, number]]));
   return [

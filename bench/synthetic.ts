@@ -1,6 +1,6 @@
 // A synthetic library in the query contract's shape: N ebooks, each a file and a content resource (~11 quads each).
 import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { dataDir } from './lib.js';
@@ -31,14 +31,34 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Writes (once) an N-Quads file of `files` books into one share graph; returns its path and quad count. */
+/** Writes (once) an N-Quads file of `files` books into one share graph in the bench's data folder; its path and quad count. */
 export async function syntheticLibrary(files: number, graph = `${NS.id}graph/bench/share/library`): Promise<{ file: string; quads: number }> {
   await mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, `library-${files}.nq`);
-  const quadsPerFile = 11;
-  const people = Math.max(10, Math.floor(files / 20));
-  const total = files * quadsPerFile + people * 2 + CATEGORIES.length * 2;
-  if (await stat(file).catch(() => undefined)) return { file, quads: total };
+  if (await stat(file).catch(() => undefined)) return { file, quads: syntheticQuadCount(files) };
+  // written under a temporary name first, so a run stopped mid-way does not leave a short file that looks complete
+  const quads = await writeSyntheticLibrary(`${file}.part`, files, graph);
+  await rename(`${file}.part`, file);
+  return { file, quads };
+}
+
+const QUADS_PER_FILE = 11;
+/** Every synthetic book's nfo:fileLastModified. */
+export const SYNTHETIC_MTIME = '2024-01-01T00:00:00.000Z';
+const peopleFor = (files: number) => Math.max(10, Math.floor(files / 20));
+
+/** How many statements the library of `files` books holds. */
+export function syntheticQuadCount(files: number): number {
+  return files * QUADS_PER_FILE + peopleFor(files) * 2 + CATEGORIES.length * 2;
+}
+
+/**
+ * Writes the synthetic library of `files` books into `graph` as N-Quads at `file` (no blank nodes, so sorted N-Quads
+ * are canonical); returns the statement count. Deterministic: the same arguments write the same bytes. Book i is the
+ * file `${fileBase}book-i.epub`, of 100000 + i bytes, last modified at SYNTHETIC_MTIME.
+ */
+export async function writeSyntheticLibrary(file: string, files: number, graph: string, fileBase = 'file:///library/'): Promise<number> {
+  const people = peopleFor(files);
   const out = createWriteStream(file);
   const g = `<${graph}>`;
   const random = rng(42);
@@ -53,31 +73,33 @@ export async function syntheticLibrary(files: number, graph = `${NS.id}graph/ben
     const person = `<${NS.id}person/author%20${p}>`;
     await write(`${person} <${NS.rdf}type> <${NS.foaf}Person> ${g} .\n${person} <${NS.foaf}name> "Author ${p}" ${g} .\n`);
   }
-  for (let i = 0; i < files; i++) {
-    const hex = i.toString(16).padStart(64, '0');
-    const content = `<urn:sha256:${hex}>`;
-    const f = `<file:///library/book-${i}.epub>`;
-    const year = 1950 + Math.floor(random() * 75);
-    const month = String(1 + Math.floor(random() * 12)).padStart(2, '0');
-    const cat = CATEGORIES[Math.floor(random() * CATEGORIES.length)];
-    const author = Math.floor(random() * people);
-    await write(
-      `${f} <${NS.rdf}type> <${NS.nfo}FileDataObject> ${g} .\n` +
-        `${f} <${NS.nfo}fileSize> "${100000 + i}"^^<${NS.xsd}integer> ${g} .\n` +
-        `${f} <${NS.nfo}fileLastModified> "2024-01-01T00:00:00.000Z"^^<${NS.xsd}dateTime> ${g} .\n` +
-        `${f} <${NS.nie}mimeType> "application/epub+zip" ${g} .\n` +
-        `${f} <${NS.nie}interpretedAs> ${content} ${g} .\n` +
-        `${content} <${NS.rdf}type> <${NS.ss}EBook> ${g} .\n` +
-        `${content} <${NS.dcterms}title> "Title ${i}" ${g} .\n` +
-        `${content} <${NS.dcterms}creator> <${NS.id}person/author%20${author}> ${g} .\n` +
-        `${content} <${NS.dcterms}subject> "${cat} subject" ${g} .\n` +
-        `${content} <${NS.ss}category> <${NS.id}category/${cat}> ${g} .\n` +
-        `${content} <${NS.dcterms}date> "${year}-${month}-01"^^<${NS.xsd}date> ${g} .\n`,
-    );
-  }
+  for (let i = 0; i < files; i++) await write(book(i, random, people, g, fileBase));
   out.end();
   await once(out, 'finish');
-  return { file, quads: total };
+  return syntheticQuadCount(files);
+}
+
+function book(i: number, random: () => number, people: number, g: string, fileBase: string): string {
+  const hex = i.toString(16).padStart(64, '0');
+  const content = `<urn:sha256:${hex}>`;
+  const f = `<${fileBase}book-${i}.epub>`;
+  const year = 1950 + Math.floor(random() * 75);
+  const month = String(1 + Math.floor(random() * 12)).padStart(2, '0');
+  const cat = CATEGORIES[Math.floor(random() * CATEGORIES.length)];
+  const author = Math.floor(random() * people);
+  return (
+    `${f} <${NS.rdf}type> <${NS.nfo}FileDataObject> ${g} .\n` +
+    `${f} <${NS.nfo}fileSize> "${100000 + i}"^^<${NS.xsd}integer> ${g} .\n` +
+    `${f} <${NS.nfo}fileLastModified> "${SYNTHETIC_MTIME}"^^<${NS.xsd}dateTime> ${g} .\n` +
+    `${f} <${NS.nie}mimeType> "application/epub+zip" ${g} .\n` +
+    `${f} <${NS.nie}interpretedAs> ${content} ${g} .\n` +
+    `${content} <${NS.rdf}type> <${NS.ss}EBook> ${g} .\n` +
+    `${content} <${NS.dcterms}title> "Title ${i}" ${g} .\n` +
+    `${content} <${NS.dcterms}creator> <${NS.id}person/author%20${author}> ${g} .\n` +
+    `${content} <${NS.dcterms}subject> "${cat} subject" ${g} .\n` +
+    `${content} <${NS.ss}category> <${NS.id}category/${cat}> ${g} .\n` +
+    `${content} <${NS.dcterms}date> "${year}-${month}-01"^^<${NS.xsd}date> ${g} .\n`
+  );
 }
 
 export const QUERIES: Record<string, string> = {
