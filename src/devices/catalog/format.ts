@@ -5,7 +5,26 @@ import { deviceIri } from '../profile.js';
 import type { CatalogRecord } from './record.js';
 
 // JSON's string syntax is a subset of N-Triples' and Turtle's (\" \\ \n \r \t \b \f \uXXXX), and native.
-const lit = (s: string) => JSON.stringify(s);
+// A string JSON writes as it is (no quote, backslash, control character or surrogate) is quoted without a call.
+const lit = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+const PLAIN = /^[^"\\\x00-\x1f\uD800-\uDFFF]*$/;
+
+/**
+ * `JSON.stringify(JSON.stringify(values))` (the ss:templateValues literal), written by hand when every key and value
+ * is a plain string (the usual record): a plain string is its own JSON text, and the outer quoting only escapes
+ * the inner quotes. Keys in the order JSON.stringify takes them (Object.keys' order). Anything else: the two calls.
+ */
+export function valuesLiteral(values: Record<string, string>): string {
+  let out = '"{';
+  let first = true;
+  for (const k of Object.keys(values)) {
+    const v = values[k];
+    if (typeof v !== 'string' || !PLAIN.test(k) || !PLAIN.test(v)) return JSON.stringify(JSON.stringify(values));
+    out += `${first ? '' : ','}\\"${k}\\":\\"${v}\\"`;
+    first = false;
+  }
+  return out + '}"';
+}
 const IRI_ESC = /[\x00-\x20<>"{}|^`\\]/;
 const iri = (s: string) => '<' + (IRI_ESC.test(s) ? s.replace(/[\x00-\x20<>"{}|^`\\]/g, (c) => encodeURIComponent(c)) : s) + '>';
 
@@ -33,7 +52,7 @@ function recordLine(r: CatalogRecord): string {
   if (r.placedAt !== last.placedAt) last.placedAtTerm = lit((last.placedAt = r.placedAt));
   return (
     `_:f${(fileSeq++).toString(36)} ss:relativePath ${lit(r.path)} ; nie:interpretedAs ${iri(r.content)} ; nfo:fileSize ${integer(r.size)} ; ` +
-    `ss:placedBy ${last.ruleTerm} ; ss:placedAt ${last.placedAtTerm}^^xsd:dateTime ; ss:templateValues ${lit(JSON.stringify(r.values))}^^rdf:JSON` +
+    `ss:placedBy ${last.ruleTerm} ; ss:placedAt ${last.placedAtTerm}^^xsd:dateTime ; ss:templateValues ${valuesLiteral(r.values)}^^rdf:JSON` +
     (r.removedAt ? ` ; ss:removedByPerson ${lit(r.removedAt)}^^xsd:dateTime` : '') +
     (r.restoredAt ? ` ; ss:restoredAt ${lit(r.restoredAt)}^^xsd:dateTime .\n` : ' .\n')
   );

@@ -102,48 +102,47 @@ function tterm(line: string, i: number, prefixes: Map<string, string>): [string,
 }
 
 /**
- * Our own TriG (prefixes, one graph, a line per subject with `;` between its statements), fast; undefined if a line
- * is not in that shape (then n3 parses it).
+ * Our own TriG (prefixes, one graph, a line per subject with `;` between its statements), fast, each statement to
+ * `each` as it is read (no object per statement); false if a line is not in that shape (then n3 parses it all).
  */
-function quickTrig(text: string): Q[] | undefined {
-  const out: Q[] = [];
+function quickTrig(text: string, each: (s: string, p: string, o: string, g: string | undefined) => void): boolean {
   const prefixes = new Map<string, string>();
   let g: string | undefined;
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
     if (line.startsWith('@prefix ')) {
       const m = /^@prefix ([\w-]*): <([^<>"{}|^`\\\s]*)> \.$/.exec(line);
-      if (!m) return undefined;
+      if (!m) return false;
       prefixes.set(m[1], m[2]);
       continue;
     }
     if (line === '}') {
-      if (g === undefined) return undefined;
+      if (g === undefined) return false;
       g = undefined;
       continue;
     }
     if (line.endsWith(' {')) {
       const gt = g === undefined ? term(line, 0) : undefined;
-      if (!gt || gt[1] !== line.length - 2 || !line.startsWith('<')) return undefined;
+      if (!gt || gt[1] !== line.length - 2 || !line.startsWith('<')) return false;
       g = gt[0];
       continue;
     }
     const s = tterm(line, 0, prefixes);
-    if (!s) return undefined;
+    if (!s) return false;
     for (let k = s[1]; ; ) {
-      if (line[k] !== ' ') return undefined;
+      if (line[k] !== ' ') return false;
       const p = tterm(line, k + 1, prefixes);
-      if (!p || line[p[1]] !== ' ') return undefined;
+      if (!p || line[p[1]] !== ' ') return false;
       const o = tterm(line, p[1] + 1, prefixes);
-      if (!o) return undefined;
-      out.push({ s: s[0], p: p[0], o: o[0], g });
+      if (!o) return false;
+      each(s[0], p[0], o[0], g);
       k = o[1];
       if (line.startsWith(' ; ', k)) k += 2;
       else if (line.slice(k) === ' .') break;
-      else return undefined;
+      else return false;
     }
   }
-  return g === undefined ? out : undefined;
+  return g === undefined;
 }
 
 function n3Quads(text: string, format: 'TriG' | 'N-Quads'): Q[] {
@@ -163,47 +162,70 @@ const isTrig = (text: string) => /^\s*(@prefix|@base|prefix|base)\b/i.test(text)
  * written now, or N-Quads as older versions wrote (`.semsync/catalog.nq`); a pending list has the same shape.
  */
 export function parseCatalog(text: string, format: 'TriG' | 'N-Quads' = isTrig(text) ? 'TriG' : 'N-Quads'): { device?: string; records: CatalogRecord[] } {
-  const files = new Map<string, Partial<CatalogRecord> & { values: Record<string, string> }>();
-  let device: string | undefined;
-  const get = (s: string) => {
-    let f = files.get(s);
-    if (!f) files.set(s, (f = { values: {} }));
+  let read = new Reader();
+  if (format !== 'TriG' || !quickTrig(text, read.each)) {
+    read = new Reader();
+    for (const { s, p, o, g } of (format === 'TriG' ? undefined : quickQuads(text)) ?? n3Quads(text, format)) read.each(s, p, o, g);
+  }
+  return { device: read.device, records: read.records() };
+}
+
+const P = {
+  rp: SS('relativePath').value, interp: NIE('interpretedAs').value,
+  size: NFO('fileSize').value, placedBy: SS('placedBy').value, placedAt: SS('placedAt').value, tv: SS('templateValues').value,
+  removed: SS('removedByPerson').value, restored: SS('restoredAt').value,
+};
+
+/** Catalog statements gathered into records, by subject. */
+class Reader {
+  device: string | undefined;
+  private readonly files = new Map<string, Partial<CatalogRecord> & { values: Record<string, string> }>();
+
+  private get(s: string) {
+    let f = this.files.get(s);
+    if (!f) this.files.set(s, (f = { values: {} }));
     return f;
-  };
-  const P = {
-    rp: SS('relativePath').value, interp: NIE('interpretedAs').value,
-    size: NFO('fileSize').value, placedBy: SS('placedBy').value, placedAt: SS('placedAt').value, tv: SS('templateValues').value,
-    removed: SS('removedByPerson').value, restored: SS('restoredAt').value,
-  };
-  const quads = (format === 'TriG' ? quickTrig(text) : quickQuads(text)) ?? n3Quads(text, format);
-  for (const { s, p, o, g } of quads) {
-    if (g) device ??= g;
+  }
+
+  readonly each = (s: string, p: string, o: string, g: string | undefined): void => {
+    if (g) this.device ??= g;
     switch (p) {
-      case P.rp: get(s).path = NON_ASCII.test(o) ? o.normalize('NFC') : o; break;
-      case P.interp: get(s).content = o; break;
-      case P.size: get(s).size = Number(o); break;
-      case P.placedBy: get(s).rule = o; break;
-      case P.placedAt: get(s).placedAt = o; break;
-      case P.removed: get(s).removedAt = o; break;
-      case P.restored: get(s).restoredAt = o; break;
+      case P.rp: this.get(s).path = NON_ASCII.test(o) ? o.normalize('NFC') : o; break;
+      case P.interp: this.get(s).content = o; break;
+      case P.size: this.get(s).size = Number(o); break;
+      case P.placedBy: this.get(s).rule = o; break;
+      case P.placedAt: this.get(s).placedAt = o; break;
+      case P.removed: this.get(s).removedAt = o; break;
+      case P.restored: this.get(s).restoredAt = o; break;
       case P.tv: {
         try {
           const v = JSON.parse(o) as unknown;
-          if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) get(s).values[k] = String(x);
+          if (v && typeof v === 'object') copyValues(this.get(s), v as Record<string, unknown>);
         } catch {
           // a broken value list does not hide the file
         }
         break;
       }
     }
+  };
+
+  records(): CatalogRecord[] {
+    const records: CatalogRecord[] = [];
+    for (const f of this.files.values()) {
+      if (!f.path || !f.content || !f.rule) continue;
+      const r: CatalogRecord = { path: f.path, content: f.content, size: f.size ?? 0, rule: f.rule, values: f.values, placedAt: f.placedAt ?? '' };
+      if (f.removedAt) r.removedAt = f.removedAt;
+      if (f.restoredAt) r.restoredAt = f.restoredAt;
+      records.push(r);
+    }
+    return records;
   }
-  const records: CatalogRecord[] = [];
-  for (const f of files.values()) {
-    if (!f.path || !f.content || !f.rule) continue;
-    const r: CatalogRecord = { path: f.path, content: f.content, size: f.size ?? 0, rule: f.rule, values: f.values, placedAt: f.placedAt ?? '' };
-    if (f.removedAt) r.removedAt = f.removedAt;
-    if (f.restoredAt) r.restoredAt = f.restoredAt;
-    records.push(r);
-  }
-  return { device, records };
+}
+
+/** A template value list into a file's values, each as a string; a list of strings only (the usual) is kept as it is. */
+function copyValues(f: { values: Record<string, string> }, v: Record<string, unknown>): void {
+  let strings = !Array.isArray(v) && !Object.hasOwn(v, '__proto__'); // (assigned, it sets no key: as before)
+  if (strings) for (const k in v) if (typeof v[k] !== 'string') { strings = false; break; }
+  if (strings && Object.keys(f.values).length === 0) f.values = v as Record<string, string>;
+  else for (const [k, x] of Object.entries(v)) f.values[k] = String(x);
 }

@@ -73,4 +73,18 @@ describe('catalog reader', () => {
     const { records } = parseCatalog(text);
     expect(records.map((r) => [r.path, r.values])).toEqual([[awkward[0].path, {}]]);
   });
+
+  it('reads every template value as a string, and a "__proto__" key sets nothing, in the fast and the n3 reader alike', () => {
+    const lists = ['{"n":3,"b":true,"s":"x","z":null}', '["a","b"]', '{"__proto__":"x","title":"t"}', '{"title":"T","album":"A"}'];
+    const want = [{ n: '3', b: 'true', s: 'x', z: 'null' }, { 0: 'a', 1: 'b' }, { title: 't' }, { title: 'T', album: 'A' }];
+    lists.forEach((list, i) => {
+      const text = serializeCatalog('dev-1', [awkward[0]]).replace(/ss:templateValues "(?:[^"\\]|\\.)*"/, `ss:templateValues ${JSON.stringify(list)}`);
+      for (const t of [text, nquadsOf(text)]) {
+        const values = parseCatalog(t).records[0].values;
+        expect({ ...values }).toEqual(want[i]);
+        expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
+        expect(Object.keys(values)).toEqual(Object.keys(want[i]));
+      }
+    });
+  });
 });
