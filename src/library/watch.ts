@@ -29,6 +29,8 @@ export class ShareWatcher {
   private running: Promise<unknown> = Promise.resolve();
   /** Per share, the update that failed for a transient reason (a full disk): its paths wait in `pending` for the retry. */
   private readonly failing = new Map<string, { error: string; attempts: number; retryAt: number }>();
+  /** The paths of the update running now, per share (a retry's paths still wait while it runs). */
+  private readonly updating = new Map<string, string[]>();
 
   constructor(
     private readonly indexer: Indexer,
@@ -85,7 +87,7 @@ export class ShareWatcher {
     return [...this.failing].map(([share, f]) => ({
       share,
       kind: 'changes' as const,
-      paths: this.pending.get(share)?.size ?? 0,
+      paths: new Set([...(this.pending.get(share) ?? []), ...(this.updating.get(share) ?? [])]).size,
       error: f.error,
       attempts: f.attempts,
       retryAt: new Date(f.retryAt).toISOString(),
@@ -98,7 +100,11 @@ export class ShareWatcher {
     this.timers.delete(share.name);
     if (paths.length === 0) return;
     this.running = this.running
-      .then(() => this.indexer.update(share, paths))
+      .then(() => {
+        this.updating.set(share.name, paths);
+        return this.indexer.update(share, paths);
+      })
+      .finally(() => this.updating.delete(share.name))
       .then((summary) => {
         // changes seen while a retry waited or ran were only queued: their turn now
         if (this.failing.delete(share.name) && this.pending.get(share.name)?.size && !this.timers.has(share.name)) {
