@@ -48,4 +48,34 @@ describe('ShareWatcher on a full disk', () => {
       await watcher.close();
     }
   });
+
+  it('still counts a retry\'s paths while the retry runs', async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), 'semsync-watchretry-'));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const fake = {
+      async update(share: { name: string }) {
+        if (++calls === 1) throw full();
+        await held; // the retry runs until released
+        return summary(share.name);
+      },
+    } as unknown as Indexer;
+    const watcher = new ShareWatcher(fake, { debounceMs: 20, retryMs: 100, onError: () => {} });
+    await watcher.add({ name: 'notes', root: d });
+    try {
+      await writeFile(path.join(d, 'a.txt'), 'a');
+      const t0 = Date.now();
+      while (calls < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+      expect(calls).toBe(2); // the retry is running now
+      expect(watcher.pendingWork()).toEqual([expect.objectContaining({ share: 'notes', kind: 'changes', paths: 1 })]);
+      release();
+      while (watcher.pendingWork().length > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+      expect(watcher.pendingWork()).toEqual([]);
+    } finally {
+      release();
+      await watcher.close();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
 });
